@@ -1,0 +1,190 @@
+//! The sync push: a kiosk sends batches of events it has already committed to its own outbox.
+//!
+//! Every event carries a device-generated UUIDv7 `event_id`, the idempotency key: the server
+//! stores an event once however often it is sent, and answers `duplicate` for repeats. `seq` is
+//! the device's monotonic outbox sequence, so gaps can be spotted. `captured_at` is the device's
+//! UTC clock when the thing happened; the server adds its own receive time.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EmployeeId, EquipmentId, EventId, SessionId};
+
+/// `POST /api/v1/device/events` body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncPush {
+    /// At most [`crate::MAX_BATCH_EVENTS`] events, in outbox order.
+    pub events: Vec<Event>,
+}
+
+/// One event as the kiosk recorded it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub event_id: EventId,
+    /// Device-monotonic outbox sequence number (starts at 1, never reused).
+    pub seq: u64,
+    /// Device clock (UTC) when the event happened.
+    #[schema(value_type = String, format = DateTime)]
+    pub captured_at: Timestamp,
+    /// Set by the kiosk when its clock was measured off the server's by more than its
+    /// tolerance at capture time, so managers know `captured_at` may be wrong.
+    #[serde(default)]
+    pub clock_suspect: bool,
+    pub body: EventBody,
+}
+
+/// What happened. Tagged by `kind` on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventBody {
+    Punch(Punch),
+    Equipment(EquipmentEvent),
+    Heartbeat(Heartbeat),
+    EnrolmentCandidate(EnrolmentCandidate),
+}
+
+impl EventBody {
+    /// The `kind` tag as it appears on the wire (and in the server's storage).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Punch(_) => "punch",
+            Self::Equipment(_) => "equipment",
+            Self::Heartbeat(_) => "heartbeat",
+            Self::EnrolmentCandidate(_) => "enrolment_candidate",
+        }
+    }
+
+    /// The employee the event is about, if any.
+    pub fn employee_id(&self) -> Option<EmployeeId> {
+        match self {
+            Self::Punch(p) => Some(p.employee_id),
+            Self::Equipment(e) => Some(e.employee_id),
+            Self::EnrolmentCandidate(c) => Some(c.employee_id),
+            Self::Heartbeat(_) => None,
+        }
+    }
+}
+
+/// A clock punch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Punch {
+    pub employee_id: EmployeeId,
+    pub punch_type: PunchType,
+    pub method: PunchMethod,
+    /// Match score of the winning face (face punches only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// Threshold the score was compared against (face punches only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f32>,
+    /// Embedding model that produced the score (face punches only), e.g. `dlib-resnet-v1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PunchType {
+    In,
+    Out,
+    BreakStart,
+    BreakEnd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PunchMethod {
+    Face,
+    Pin,
+}
+
+/// One end of an equipment session. Start and stop share `session_id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EquipmentEvent {
+    pub session_id: SessionId,
+    pub equipment_id: EquipmentId,
+    pub employee_id: EmployeeId,
+    pub action: EquipmentAction,
+    /// Why the session stopped; present exactly when `action` is `stop`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<StopReason>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EquipmentAction {
+    Start,
+    Stop,
+}
+
+/// Every way an equipment session can end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The worker typed the machine's code again.
+    CodeRetyped,
+    /// The worker pressed the stop key.
+    StopKey,
+    /// No activity for the idle limit.
+    IdleTimeout,
+    /// The maximum session length passed.
+    MaxTime,
+    /// The worker clocked out.
+    ClockOut,
+    /// The daemon shut down cleanly.
+    Shutdown,
+    /// Found open after a crash and closed on restart.
+    Recovered,
+    /// A manager locked the machine out while it ran.
+    LockedOut,
+}
+
+/// Periodic kiosk health report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Heartbeat {
+    pub versions: Versions,
+    /// Events committed locally but not yet acknowledged by the server.
+    pub queue_depth: u64,
+    /// Device clock minus server clock, in milliseconds, as last measured.
+    pub clock_offset_ms: i64,
+    #[serde(default)]
+    pub uptime_s: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Versions {
+    pub attendd: String,
+    #[serde(default)]
+    pub vision: Option<String>,
+    /// Ids of the detector and embedder models loaded.
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(default)]
+    pub os: Option<String>,
+}
+
+/// Face templates captured at a kiosk for a manager to approve before they are used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentCandidate {
+    pub employee_id: EmployeeId,
+    pub model_id: String,
+    pub templates: Vec<CandidateTemplate>,
+    /// Optional small JPEG of the best capture, base64 (standard alphabet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_jpeg_base64: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateTemplate {
+    pub vector: Vec<f32>,
+    /// Capture quality in 0..=1 (sharpness, pose, size combined by the kiosk).
+    pub quality: f32,
+}

@@ -1,0 +1,381 @@
+//! Property tests: every wire type survives JSON and back unchanged, and a signature over any
+//! changed byte of the signed request fails to verify.
+
+use attend_protocol::ack::{Ack, SyncPushResponse};
+use attend_protocol::error::{ErrorBody, ErrorDetail, FieldError};
+use attend_protocol::events::{
+    CandidateTemplate, EnrolmentCandidate, EquipmentAction, EquipmentEvent, Event, EventBody,
+    Heartbeat, Punch, PunchMethod, PunchType, StopReason, SyncPush, Versions,
+};
+use attend_protocol::ids::{EmployeeId, EquipmentId, EventId, QualificationId, SessionId};
+use attend_protocol::provision::{ProvisionRequest, ProvisionResponse};
+use attend_protocol::roster::{
+    ConsentState, DeviceConfig, EntityKind, HeldQualification, RosterDelta, RosterEmployee,
+    RosterEquipment, RosterQualification, RosterTemplate, Tombstone,
+};
+use attend_protocol::signing::{DeviceSecret, SignedRequest, sign, verify};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use proptest::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+fn uuid() -> impl Strategy<Value = Uuid> {
+    any::<u128>().prop_map(Uuid::from_u128)
+}
+
+fn timestamp() -> impl Strategy<Value = Timestamp> {
+    (0i64..4_102_444_800, 0i32..1_000_000_000)
+        .prop_map(|(s, ns)| Timestamp::new(s, ns).expect("in range"))
+}
+
+fn date() -> impl Strategy<Value = Date> {
+    (2000i16..2100, 1i8..=12, 1i8..=28).prop_map(|(y, m, d)| Date::new(y, m, d).expect("valid"))
+}
+
+fn finite_f32() -> impl Strategy<Value = f32> {
+    prop::num::f32::NORMAL | prop::num::f32::ZERO
+}
+
+fn text() -> impl Strategy<Value = String> {
+    ".{0,24}"
+}
+
+fn punch() -> impl Strategy<Value = Punch> {
+    (
+        uuid(),
+        prop_oneof![
+            Just(PunchType::In),
+            Just(PunchType::Out),
+            Just(PunchType::BreakStart),
+            Just(PunchType::BreakEnd)
+        ],
+        prop_oneof![Just(PunchMethod::Face), Just(PunchMethod::Pin)],
+        prop::option::of(finite_f32()),
+        prop::option::of(finite_f32()),
+        prop::option::of(text()),
+    )
+        .prop_map(
+            |(e, punch_type, method, score, threshold, model_id)| Punch {
+                employee_id: EmployeeId(e),
+                punch_type,
+                method,
+                score,
+                threshold,
+                model_id,
+            },
+        )
+}
+
+fn stop_reason() -> impl Strategy<Value = StopReason> {
+    prop_oneof![
+        Just(StopReason::CodeRetyped),
+        Just(StopReason::StopKey),
+        Just(StopReason::IdleTimeout),
+        Just(StopReason::MaxTime),
+        Just(StopReason::ClockOut),
+        Just(StopReason::Shutdown),
+        Just(StopReason::Recovered),
+        Just(StopReason::LockedOut),
+    ]
+}
+
+fn body() -> impl Strategy<Value = EventBody> {
+    prop_oneof![
+        punch().prop_map(EventBody::Punch),
+        (uuid(), uuid(), uuid(), prop::option::of(stop_reason())).prop_map(|(s, q, e, r)| {
+            EventBody::Equipment(EquipmentEvent {
+                session_id: SessionId(s),
+                equipment_id: EquipmentId(q),
+                employee_id: EmployeeId(e),
+                action: if r.is_some() {
+                    EquipmentAction::Stop
+                } else {
+                    EquipmentAction::Start
+                },
+                stop_reason: r,
+            })
+        }),
+        (
+            text(),
+            prop::option::of(text()),
+            prop::collection::vec(text(), 0..3),
+            any::<u64>(),
+            any::<i64>()
+        )
+            .prop_map(|(a, v, models, queue_depth, clock_offset_ms)| {
+                EventBody::Heartbeat(Heartbeat {
+                    versions: Versions {
+                        attendd: a,
+                        vision: v,
+                        models,
+                        os: None,
+                    },
+                    queue_depth,
+                    clock_offset_ms,
+                    uptime_s: 0,
+                })
+            }),
+        (
+            uuid(),
+            text(),
+            prop::collection::vec(
+                (prop::collection::vec(finite_f32(), 0..8), finite_f32()),
+                0..3
+            ),
+            prop::option::of("[A-Za-z0-9+/]{0,40}")
+        )
+            .prop_map(|(e, model_id, ts, thumb)| {
+                EventBody::EnrolmentCandidate(EnrolmentCandidate {
+                    employee_id: EmployeeId(e),
+                    model_id,
+                    templates: ts
+                        .into_iter()
+                        .map(|(vector, quality)| CandidateTemplate { vector, quality })
+                        .collect(),
+                    thumbnail_jpeg_base64: thumb,
+                })
+            }),
+    ]
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    (uuid(), any::<u64>(), timestamp(), any::<bool>(), body()).prop_map(
+        |(id, seq, captured_at, clock_suspect, body)| Event {
+            event_id: EventId(id),
+            seq,
+            captured_at,
+            clock_suspect,
+            body,
+        },
+    )
+}
+
+fn roster() -> impl Strategy<Value = RosterDelta> {
+    let employee = (
+        uuid(),
+        text(),
+        text(),
+        prop::option::of(text()),
+        prop::collection::vec((uuid(), prop::option::of(date())), 0..3),
+    )
+        .prop_map(|(id, number, name, pin_hash, quals)| RosterEmployee {
+            id: EmployeeId(id),
+            employee_number: number,
+            display_name: name,
+            pin_hash,
+            consent: ConsentState::Granted,
+            qualifications: quals
+                .into_iter()
+                .map(|(q, expires_on)| HeldQualification {
+                    qualification_id: QualificationId(q),
+                    expires_on,
+                })
+                .collect(),
+        });
+    let template = (
+        uuid(),
+        uuid(),
+        text(),
+        prop::collection::vec(finite_f32(), 0..16),
+    )
+        .prop_map(|(id, e, model_id, vector)| RosterTemplate {
+            id: attend_protocol::ids::TemplateId(id),
+            employee_id: EmployeeId(e),
+            model_id,
+            vector,
+        });
+    let equipment = (
+        uuid(),
+        text(),
+        text(),
+        prop::option::of(uuid()),
+        any::<u8>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(id, name, hash, q, relay_channel, locked_out)| RosterEquipment {
+                id: EquipmentId(id),
+                name,
+                activation_code_hash: hash,
+                required_qualification: q.map(QualificationId),
+                relay_channel,
+                locked_out,
+            },
+        );
+    let tombstone = (
+        prop_oneof![
+            Just(EntityKind::Employee),
+            Just(EntityKind::Template),
+            Just(EntityKind::Equipment),
+            Just(EntityKind::Qualification)
+        ],
+        uuid(),
+    )
+        .prop_map(|(entity, id)| Tombstone { entity, id });
+    (
+        any::<u64>(),
+        any::<bool>(),
+        prop::collection::vec(employee, 0..3),
+        prop::collection::vec(template, 0..3),
+        prop::collection::vec(equipment, 0..3),
+        prop::collection::vec((uuid(), text()), 0..3),
+        prop::collection::vec(tombstone, 0..3),
+        (text(), any::<bool>(), any::<u32>(), any::<u32>()),
+    )
+        .prop_map(
+            |(
+                cursor,
+                more,
+                employees,
+                templates,
+                equipment,
+                quals,
+                tombstones,
+                (tz, enabled, w, a),
+            )| {
+                RosterDelta {
+                    cursor,
+                    more,
+                    employees,
+                    templates,
+                    equipment,
+                    qualifications: quals
+                        .into_iter()
+                        .map(|(id, name)| RosterQualification {
+                            id: QualificationId(id),
+                            name,
+                        })
+                        .collect(),
+                    tombstones,
+                    config: DeviceConfig {
+                        timezone: tz,
+                        enabled,
+                        punch_repeat_window_s: w,
+                        pin_max_attempts: a,
+                        heartbeat_interval_s: w / 2,
+                        max_clock_offset_s: a / 2,
+                    },
+                }
+            },
+        )
+}
+
+fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+    let json = serde_json::to_string(value).expect("serialises");
+    let back: T = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(&back, value, "round trip changed the value: {json}");
+}
+
+proptest! {
+    #[test]
+    fn sync_push_round_trips(events in prop::collection::vec(event(), 0..8)) {
+        round_trip(&SyncPush { events });
+    }
+
+    #[test]
+    fn acks_round_trip(ids in prop::collection::vec((uuid(), 0u8..3, text()), 0..8), now in timestamp()) {
+        let acks = ids.into_iter().map(|(id, s, reason)| match s {
+            0 => Ack::accepted(EventId(id)),
+            1 => Ack::duplicate(EventId(id)),
+            _ => Ack::rejected(EventId(id), reason),
+        }).collect();
+        round_trip(&SyncPushResponse { acks, server_time: now });
+    }
+
+    #[test]
+    fn roster_delta_round_trips(delta in roster()) {
+        round_trip(&delta);
+    }
+
+    #[test]
+    fn provisioning_round_trips(code in text(), v in prop::option::of(text()), ids in (uuid(), uuid(), uuid()), tz in text(), now in timestamp(), key in any::<[u8; 32]>()) {
+        round_trip(&ProvisionRequest { code, attendd_version: v });
+        round_trip(&ProvisionResponse {
+            device_id: ids.0.into(),
+            device_secret: DeviceSecret::from_bytes(key).to_base64(),
+            org_id: ids.1.into(),
+            site_id: ids.2.into(),
+            site_timezone: tz,
+            server_time: now,
+        });
+    }
+
+    #[test]
+    fn error_body_round_trips(code in text(), message in text(), fields in prop::collection::vec((text(), text()), 0..4), rid in text()) {
+        round_trip(&ErrorBody { error: ErrorDetail {
+            code,
+            message,
+            details: fields.into_iter().map(|(f, m)| FieldError::new(f, m)).collect(),
+            request_id: rid,
+        }});
+    }
+
+    #[test]
+    fn a_signature_over_any_changed_byte_fails(
+        key in any::<[u8; 32]>(),
+        body in prop::collection::vec(any::<u8>(), 0..256),
+        query in "[a-z0-9=&]{0,20}",
+        ts in 1_600_000_000i64..1_900_000_000,
+        nonce in "[A-Za-z0-9_-]{16,32}",
+        field in 0usize..6,
+        pos in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+    ) {
+        let secret = DeviceSecret::from_bytes(key);
+        let method = "POST".to_string();
+        let path = "/api/v1/device/events".to_string();
+        let original = SignedRequest { method: &method, path: &path, query: &query, timestamp: ts, nonce: &nonce, body: &body };
+        let sig = sign(&secret, &original);
+        prop_assert!(verify(&secret, &original, &sig, ts, 300).is_ok());
+
+        // Change exactly one byte of one signed field (or shift the timestamp by one second).
+        let mut parts = [method.clone().into_bytes(), path.clone().into_bytes(), query.clone().into_bytes(), nonce.clone().into_bytes(), body.clone()];
+        let (mut ts2, mut changed) = (ts, true);
+        if field == 5 {
+            ts2 = ts + 1;
+        } else {
+            let bytes = &mut parts[field];
+            if bytes.is_empty() {
+                bytes.push(b'x');
+            } else {
+                let i = pos.index(bytes.len());
+                // Keep text fields ASCII-alphanumeric so only the byte's value differs.
+                let replacement = if field == 4 { bytes[i] ^ flip } else if bytes[i] == b'z' { b'y' } else { b'z' };
+                changed = replacement != bytes[i];
+                bytes[i] = replacement;
+            }
+        }
+        let text = |b: &Vec<u8>| String::from_utf8(b.clone()).expect("ascii");
+        let (m, p, q, n) = (text(&parts[0]), text(&parts[1]), text(&parts[2]), text(&parts[3]));
+        let tampered = SignedRequest { method: &m, path: &p, query: &q, timestamp: ts2, nonce: &n, body: &parts[4] };
+        // Upper/lower case of the method is normalised by design; skip those equivalent changes.
+        let equivalent = field == 0 && m.eq_ignore_ascii_case(&method);
+        let reordered_query = field == 2 && {
+            let mut a: Vec<&str> = q.split('&').filter(|s| !s.is_empty()).collect();
+            let mut b: Vec<&str> = query.split('&').filter(|s| !s.is_empty()).collect();
+            a.sort_unstable(); b.sort_unstable(); a == b
+        };
+        if changed && !equivalent && !reordered_query {
+            prop_assert!(verify(&secret, &tampered, &sig, ts, 300).is_err());
+        }
+    }
+}
+
+#[test]
+fn unknown_fields_are_refused() {
+    let json = r#"{"events":[],"extra":1}"#;
+    let err = serde_json::from_str::<SyncPush>(json).expect_err("unknown field");
+    assert!(err.to_string().contains("unknown field `extra`"), "{err}");
+}
+
+#[test]
+fn unknown_fields_inside_a_tagged_event_body_are_refused() {
+    let json = r#"{"event_id":"0190f5a0-0000-7000-8000-000000000000","seq":1,
+        "captured_at":"2026-01-01T08:00:00Z",
+        "body":{"kind":"punch","employee_id":"0190f5a0-0000-7000-8000-000000000001",
+                "punch_type":"in","method":"pin","colour":"red"}}"#;
+    let err = serde_json::from_str::<Event>(json).expect_err("unknown field");
+    assert!(err.to_string().contains("colour"), "{err}");
+}
