@@ -1,1 +1,24 @@
+//! attend-server: the central server that kiosks sync to and managers work in.
+//!
+//! Module map:
+//! - [`app`]: `Application::build → port() → run_until_stopped()`; takes a shutdown future.
+//! - [`config`]: typed settings from defaults, a TOML file and `ATTEND_*` variables.
+//! - [`http`]: the axum API: routes, the one error type, extractors, auth, signing, rate limits,
+//!   metrics, OpenAPI.
+//! - [`storage`]: the repository traits (no SQL outside) and their SQLite backend + migrations.
+//! - [`auth`]: password hashing, JWTs and opaque tokens.
+//! - [`mail`]: the mail outbox worker and the sender trait.
+//! - [`demo`]: the demo seed used by the README's demo command.
+//! - [`telemetry`]: structured JSON logs.
 
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod mail;
+pub mod storage;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Settings;

@@ -1,0 +1,119 @@
+//! Building and running the server: `Application::build(settings)` opens the store, binds the
+//! listener (port 0 works; [`Application::port`] tells the real one) and `run_until_stopped`
+//! serves until the shutdown future resolves, then drains background work.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::auth::tokens::{JwtKeys, random_token};
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::mail::{LoggingSender, MailSender};
+use crate::storage::SharedStore;
+use crate::storage::sqlite::{self, SqliteStore};
+
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database (migrating first when `migrate` is set) and binds the listener.
+    pub async fn build(settings: Settings, migrate: bool) -> anyhow::Result<Self> {
+        if migrate {
+            let applied = sqlite::migrate(&settings.database).context("applying database migrations")?;
+            if applied > 0 {
+                tracing::info!(applied, database = %settings.database.display(), "migrations applied");
+            }
+        }
+        let store = SqliteStore::open(&settings.database, settings.synchronous)
+            .with_context(|| format!("opening database {}", settings.database.display()))?;
+        let listener = TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
+        let state = Self::state(Arc::new(store), settings).await?;
+        Ok(Self { listener, state })
+    }
+
+    /// Shared state for a store; also used by benchmarks that drive the router directly.
+    pub async fn state(store: SharedStore, settings: Settings) -> anyhow::Result<AppState> {
+        let key = store.server_key("jwt_hs256", &|| random_token(48)).await?;
+        crate::auth::password::warm_up();
+        Ok(AppState {
+            store,
+            jwt: Arc::new(JwtKeys::new(key.as_bytes())),
+            limiter: http::rate_limit::Limiter::new(settings.rate_limit.clone()),
+            metrics: http::metrics::Metrics::new(),
+            settings: Arc::new(settings),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn store(&self) -> SharedStore {
+        self.state.store.clone()
+    }
+
+    /// Serves until Ctrl-C / SIGTERM.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_with_shutdown(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` resolves; in-flight requests finish first.
+    pub async fn run_with_shutdown(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        self.run_with(shutdown, Arc::new(LoggingSender)).await
+    }
+
+    pub async fn run_with(self, shutdown: impl Future<Output = ()> + Send + 'static, mailer: Arc<dyn MailSender>) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mail = tokio::spawn(crate::mail::run_worker(self.state.store.clone(), mailer, stop_rx.clone()));
+        let limiter = self.state.limiter.clone();
+        let mut sweep_stop = stop_rx;
+        let sweeper = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(60)) => limiter.forget_idle(),
+                    _ = sweep_stop.changed() => return,
+                }
+            }
+        });
+        tracing::info!(addr = %self.local_addr(), "attend-server listening");
+        let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let _ = stop_tx.send(true);
+        let _ = tokio::join!(mail, sweeper);
+        served.context("serving HTTP")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

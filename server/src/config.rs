@@ -1,0 +1,118 @@
+//! Typed settings: defaults, then an optional TOML file, then `ATTEND_*` environment variables
+//! (nested keys with `__`, e.g. `ATTEND_RATE_LIMIT__PER_MINUTE=200`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::storage::sqlite::Synchronous;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on (`ATTEND_LISTEN`).
+    pub listen: SocketAddr,
+    /// SQLite database file (`ATTEND_DATABASE`).
+    pub database: PathBuf,
+    /// `normal` (default) or `full` (fsync every commit).
+    pub synchronous: Synchronous,
+    /// Public base URL, used in e-mails.
+    pub public_url: String,
+    pub auth: AuthSettings,
+    pub sync: SyncSettings,
+    pub rate_limit: RateLimitSettings,
+    /// `json` (default) or `pretty` log lines.
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub access_token_ttl_s: i64,
+    pub refresh_token_ttl_s: i64,
+    pub reset_token_ttl_s: i64,
+    pub invite_ttl_s: i64,
+    pub provisioning_code_ttl_s: i64,
+    /// Failed logins (per e-mail) or reset confirmations (per client) before a lockout.
+    pub max_failures: u32,
+    pub failure_window_s: i64,
+    pub lockout_s: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Tolerated |device clock − server clock| for a signed request.
+    pub skew_window_s: i64,
+    /// Largest accepted sync request body.
+    pub max_body_bytes: usize,
+    /// Most roster entities returned by one pull.
+    pub roster_page: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    /// Requests per minute per client on every API route.
+    pub per_minute: u32,
+    /// Requests per minute per client on heavy routes (reports, exports, audit).
+    pub heavy_per_minute: u32,
+    /// Rejections within one minute after which a client is blocked for `cooldown_s`.
+    pub block_after_rejections: u32,
+    pub cooldown_s: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: PathBuf::from("./data/attend.db"),
+            synchronous: Synchronous::Normal,
+            public_url: "http://127.0.0.1:8080".into(),
+            auth: AuthSettings {
+                access_token_ttl_s: 15 * 60,
+                refresh_token_ttl_s: 30 * 24 * 3600,
+                reset_token_ttl_s: 3600,
+                invite_ttl_s: 7 * 24 * 3600,
+                provisioning_code_ttl_s: 7 * 24 * 3600,
+                max_failures: 5,
+                failure_window_s: 15 * 60,
+                lockout_s: 15 * 60,
+            },
+            sync: SyncSettings { skew_window_s: 300, max_body_bytes: 8 * 1024 * 1024, roster_page: 500 },
+            rate_limit: RateLimitSettings {
+                enabled: true,
+                per_minute: 100,
+                heavy_per_minute: 50,
+                block_after_rejections: 50,
+                cooldown_s: 300,
+            },
+            log_format: LogFormat::Json,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults ← `file` (if given) ← `ATTEND_*` environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(Box::new(figment::Error::from(format!("config file {} does not exist", file.display()))));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment.merge(Env::prefixed("ATTEND_").split("__")).extract().map_err(Box::new)
+    }
+}

@@ -1,0 +1,187 @@
+//! Request extractors that turn every bad input into the uniform error, naming the field:
+//! JSON bodies (syntax → 400, wrong type or unknown field → 422 with the field path, too
+//! large → 413), query strings, pagination, and the client address.
+
+use std::net::SocketAddr;
+
+use attend_protocol::error::FieldError;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use super::error::Error;
+use crate::storage::Page;
+
+/// The body limit for ordinary routes; sync ingest has its own, larger one.
+pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+
+/// Parses JSON with the path of the failing field, e.g. `events[3].body.score`.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => Error::Unprocessable(vec![field_error(&path, &inner.to_string())]),
+            _ => Error::MalformedJson(inner.to_string()),
+        }
+    })?;
+    de.end().map_err(|e| Error::MalformedJson(e.to_string()))?;
+    Ok(value)
+}
+
+/// serde reports an unknown field at its parent's path; name the field itself instead.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let parent = if path == "." { "" } else { path };
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        let field = if parent.is_empty() { name.to_owned() } else { format!("{parent}.{name}") };
+        return FieldError::new(field, "unknown field");
+    }
+    FieldError::new(if parent.is_empty() { "body" } else { parent }, message)
+}
+
+pub fn body_rejection(rejection: BytesRejection) -> Error {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::PayloadTooLarge { limit: DEFAULT_BODY_LIMIT }
+    } else {
+        Error::MalformedJson(rejection.body_text())
+    }
+}
+
+/// A JSON body, strictly typed.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        if !is_json {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A query string, strictly typed (unknown parameters are refused).
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            Error::Unprocessable(vec![field_error(&path, &e.into_inner().to_string())])
+        })
+    }
+}
+
+/// `?limit=&after=` for list endpoints. `limit` is 1..=100 (default 50).
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<u32>,
+    /// The `next` value of the previous page.
+    pub after: Option<String>,
+}
+
+pub const MAX_PAGE: u32 = 100;
+
+impl PageQuery {
+    pub fn page(&self) -> Result<Page, Error> {
+        let limit = self.limit.unwrap_or(50);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(Error::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+        }
+        Ok(Page { limit, after: self.after.clone() })
+    }
+}
+
+/// The peer address as text (no proxy headers are trusted).
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
+    }
+}
+
+/// Collects field problems so one answer lists all of them.
+#[derive(Debug, Default)]
+pub struct Check(Vec<FieldError>);
+
+impl Check {
+    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> &mut Self {
+        let len = value.trim().chars().count();
+        if len < min || value.chars().count() > max {
+            self.0.push(FieldError::new(field, format!("must be {min} to {max} characters")));
+        }
+        self
+    }
+
+    pub fn email(&mut self, field: &str, value: &str) -> &mut Self {
+        let ok = value.len() <= 254
+            && value.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !value.contains(char::is_whitespace)
+            });
+        if !ok {
+            self.0.push(FieldError::new(field, "must be an e-mail address"));
+        }
+        self
+    }
+
+    pub fn password(&mut self, field: &str, value: &str) -> &mut Self {
+        let len = value.chars().count();
+        if !(10..=256).contains(&len) {
+            self.0.push(FieldError::new(field, "must be 10 to 256 characters"));
+        }
+        self
+    }
+
+    pub fn timezone(&mut self, field: &str, value: &str) -> &mut Self {
+        if jiff::tz::TimeZone::get(value).is_err() {
+            self.0.push(FieldError::new(field, format!("`{value}` is not an IANA time zone")));
+        }
+        self
+    }
+
+    pub fn fail(&mut self, field: &str, message: &str) -> &mut Self {
+        self.0.push(FieldError::new(field, message));
+        self
+    }
+
+    pub fn finish(&mut self) -> Result<(), Error> {
+        if self.0.is_empty() { Ok(()) } else { Err(Error::Unprocessable(std::mem::take(&mut self.0))) }
+    }
+}
+
+/// A path parameter; one that does not parse (say, a malformed id) is simply not found.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|p| ApiPath(p.0)).map_err(|_| Error::NotFound)
+    }
+}

@@ -1,0 +1,110 @@
+//! The HTTP API (axum).
+//!
+//! - [`router`] wires routes to handlers and the middleware stack (outermost first): request id →
+//!   tracing → metrics → body limit → rate limits (general on `/api`, heavy on expensive routes).
+//! - [`error`]: the one error type; [`extract`]: strict JSON/query/path extractors;
+//!   [`session`]: bearer-token callers; [`signed`]: HMAC-signed device requests;
+//!   [`rate_limit`], [`metrics`], [`request_id`], [`openapi`]; [`routes`]: the handlers.
+
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod rate_limit;
+pub mod request_id;
+pub mod routes;
+pub mod session;
+pub mod signed;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+use crate::auth::tokens::JwtKeys;
+use crate::config::Settings;
+use crate::storage::SharedStore;
+use routes::{auth, devices, health, orgs, people, records, sync};
+
+/// Everything a handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: SharedStore,
+    pub settings: Arc<Settings>,
+    pub jwt: Arc<JwtKeys>,
+    pub limiter: Arc<rate_limit::Limiter>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+async fn not_found() -> error::Error {
+    error::Error::NotFound
+}
+
+pub fn router(state: AppState) -> Router {
+    let heavy = Router::new()
+        .route("/audit", get(records::list_audit))
+        .route("/device-events", get(records::list_events))
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::heavy));
+
+    let sync_routes = Router::new()
+        .route("/device/events", post(sync::push_events))
+        .route("/device/roster", get(sync::pull_roster))
+        // The signed-body extractor enforces the sync limit itself.
+        .layer(DefaultBodyLimit::disable());
+
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", post(auth::change_password))
+        .route("/auth/password-reset", post(auth::request_reset))
+        .route("/auth/password-reset/confirm", post(auth::confirm_reset))
+        .route("/auth/register", post(auth::register))
+        .route("/auth/accept-invite", post(auth::accept_invite))
+        .route("/me", get(auth::me))
+        .route("/organisations", post(orgs::create_org).get(orgs::list_orgs))
+        .route("/organisations/{id}", get(orgs::get_org))
+        .route("/organisations/{id}/join-code", get(orgs::get_join_code).post(orgs::rotate_join_code))
+        .route("/organisations/{id}/invites", post(orgs::create_invite))
+        .route("/sites", post(orgs::create_site).get(orgs::list_sites))
+        .route("/sites/{id}", get(orgs::get_site))
+        .route("/departments", post(orgs::create_department).get(orgs::list_departments))
+        .route("/departments/{id}", get(orgs::get_department))
+        .route("/employees", post(people::create_employee).get(people::list_employees))
+        .route("/employees/{id}", get(people::get_employee).patch(people::update_employee).delete(people::delete_employee))
+        .route("/employees/{id}/approve", post(people::approve_employee))
+        .route("/users", post(people::create_user).get(people::list_users))
+        .route("/users/{id}", get(people::get_user))
+        .route("/devices", post(devices::create_device).get(devices::list_devices))
+        .route("/devices/{id}", get(devices::get_device))
+        .route("/devices/{id}/disable", post(devices::disable_device))
+        .route("/devices/{id}/enable", post(devices::enable_device))
+        .route("/device/provision", post(devices::provision))
+        .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
+        .merge(sync_routes)
+        .merge(heavy)
+        .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), rate_limit::general));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::endpoint))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/docs", get(openapi::docs_page))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .with_state(state)
+}

@@ -1,0 +1,10 @@
+//! Handlers, one module per area. They parse, authorise, call the store, and shape answers;
+//! no SQL and no business state lives here.
+
+pub mod auth;
+pub mod devices;
+pub mod health;
+pub mod orgs;
+pub mod people;
+pub mod records;
+pub mod sync;

@@ -1,0 +1,52 @@
+//! Kiosk sync: signed event push (idempotent) and signed roster pull.
+
+use attend_protocol::ack::{AckStatus, SyncPushResponse};
+use attend_protocol::events::SyncPush;
+use attend_protocol::roster::RosterDelta;
+use attend_protocol::MAX_BATCH_EVENTS;
+use axum::Json;
+use axum::extract::State;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::http::AppState;
+use crate::http::error::{ApiResult, Error};
+use crate::http::extract::{ApiQuery, parse_json};
+use crate::http::metrics::AckLabels;
+use crate::http::signed::SignedBody;
+
+#[utoipa::path(post, path = "/api/v1/device/events", tag = "device sync", request_body = SyncPush,
+    params(("x-attend-device" = String, Header), ("x-attend-timestamp" = i64, Header), ("x-attend-nonce" = String, Header), ("x-attend-signature" = String, Header)),
+    responses((status = 200, body = SyncPushResponse, description = "one ack per event, in order"),
+              (status = 401, body = attend_protocol::error::ErrorBody, description = "bad, stale or replayed signature"),
+              (status = 413, body = attend_protocol::error::ErrorBody), (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn push_events(State(state): State<AppState>, signed: SignedBody) -> ApiResult<Json<SyncPushResponse>> {
+    let push: SyncPush = parse_json(&signed.body)?;
+    if push.events.len() > MAX_BATCH_EVENTS {
+        return Err(Error::field("events", format!("at most {MAX_BATCH_EVENTS} events per batch")));
+    }
+    let acks = state.store.ingest(&signed.device, push.events, Timestamp::now()).await?;
+    for ack in &acks {
+        let status = match ack.status {
+            AckStatus::Accepted => "accepted",
+            AckStatus::Duplicate => "duplicate",
+            AckStatus::Rejected => "rejected",
+        };
+        state.metrics.sync_events.get_or_create(&AckLabels { status }).inc();
+    }
+    Ok(Json(SyncPushResponse { acks, server_time: Timestamp::now() }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RosterQuery {
+    /// The `cursor` of the previous pull; 0 (or absent) for everything.
+    pub since: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/device/roster", tag = "device sync", params(RosterQuery),
+    responses((status = 200, body = RosterDelta), (status = 401, body = attend_protocol::error::ErrorBody)))]
+pub async fn pull_roster(State(state): State<AppState>, ApiQuery(q): ApiQuery<RosterQuery>, signed: SignedBody) -> ApiResult<Json<RosterDelta>> {
+    let delta = state.store.roster_delta(&signed.device, q.since.unwrap_or(0), state.settings.sync.roster_page).await?;
+    Ok(Json(delta))
+}

@@ -1,0 +1,196 @@
+//! Domain records as the store returns them. They are also the API's response bodies, so they
+//! never carry secrets (password hashes, device secrets, PIN hashes stay inside the store).
+
+use attend_protocol::events::Heartbeat;
+use attend_protocol::ids::{DepartmentId, DeviceId, EmployeeId, EventId, OrgId, SiteId, UserId};
+use attend_protocol::roster::ConsentState;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What a user may do. See ARCHITECTURE.md for the permission matrix.
+    Role {
+        SuperAdmin = "super_admin",
+        Support = "support",
+        OrgAdmin = "org_admin",
+        Manager = "manager",
+        Employee = "employee",
+    }
+);
+
+string_enum!(UserStatus { Active = "active", Pending = "pending", Disabled = "disabled" });
+string_enum!(EmployeeStatus { Pending = "pending", Active = "active" });
+string_enum!(DeviceStatus { Unprovisioned = "unprovisioned", Active = "active", Disabled = "disabled" });
+string_enum!(InviteRole { OrgAdmin = "org_admin", Manager = "manager" });
+
+pub fn consent_as_str(c: ConsentState) -> &'static str {
+    match c {
+        ConsentState::NotAsked => "not_asked",
+        ConsentState::Granted => "granted",
+        ConsentState::Withdrawn => "withdrawn",
+    }
+}
+
+pub fn parse_consent(text: &str) -> Option<ConsentState> {
+    match text {
+        "not_asked" => Some(ConsentState::NotAsked),
+        "granted" => Some(ConsentState::Granted),
+        "withdrawn" => Some(ConsentState::Withdrawn),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Organisation {
+    pub id: OrgId,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Site {
+    pub id: SiteId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// IANA time zone, e.g. `Europe/Lisbon`.
+    pub timezone: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub org_id: OrgId,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Employee {
+    pub id: EmployeeId,
+    pub org_id: OrgId,
+    pub employee_number: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub department_id: Option<DepartmentId>,
+    pub site_id: Option<SiteId>,
+    pub status: EmployeeStatus,
+    #[schema(value_type = String)]
+    pub consent: ConsentState,
+    /// Whether a kiosk PIN is set (the hash itself only goes to kiosks).
+    pub has_pin: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub org_id: Option<OrgId>,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub status: UserStatus,
+    pub employee_id: Option<EmployeeId>,
+    /// Departments a manager is scoped to (empty for other roles).
+    pub departments: Vec<DepartmentId>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Device {
+    pub id: DeviceId,
+    pub org_id: OrgId,
+    pub site_id: SiteId,
+    pub name: String,
+    pub status: DeviceStatus,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub provisioned_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_seen_at: Option<Timestamp>,
+    pub last_ip: Option<String>,
+    pub attendd_version: Option<String>,
+    pub heartbeat: Option<Heartbeat>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub heartbeat_at: Option<Timestamp>,
+    pub queue_depth: Option<u64>,
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// A synced event exactly as stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StoredEvent {
+    pub event_id: EventId,
+    pub org_id: OrgId,
+    pub device_id: DeviceId,
+    pub kind: String,
+    pub employee_id: Option<EmployeeId>,
+    pub seq: u64,
+    #[schema(value_type = String, format = DateTime)]
+    pub captured_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub received_at: Timestamp,
+    pub clock_suspect: bool,
+    /// The event as the device sent it.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub org_id: Option<OrgId>,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// A queued outgoing e-mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: u32,
+}

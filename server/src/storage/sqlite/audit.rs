@@ -1,0 +1,56 @@
+//! Reading the audit log, and audit rows for actions that change nothing else.
+
+use async_trait::async_trait;
+use attend_protocol::ids::OrgId;
+use rusqlite::{Row, params};
+
+use super::{SqliteStore, audit_tx, db, get_json, get_opt_id, get_ts, opt_org, paged};
+use crate::storage::{AuditCtx, AuditEntry, AuditStore, Page, Paged, Scope, StoreError, StoreResult};
+
+fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.get(0)?,
+        at: get_ts(r, 1)?,
+        org_id: get_opt_id(r, 2)?,
+        actor_kind: r.get(3)?,
+        actor_id: r.get(4)?,
+        action: r.get(5)?,
+        entity: r.get(6)?,
+        entity_id: r.get(7)?,
+        before: get_json(r, 8)?,
+        after: get_json(r, 9)?,
+        ip: r.get(10)?,
+        request_id: r.get(11)?,
+    })
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn record_audit(&self, ctx: &AuditCtx, org: Option<OrgId>, action: &str, entity: &str, entity_id: Option<&str>) -> StoreResult<()> {
+        let (ctx, action, entity, entity_id) = (ctx.clone(), action.to_owned(), entity.to_owned(), entity_id.map(str::to_owned));
+        self.write(move |tx| audit_tx(tx, &ctx, org, &action, &entity, entity_id.as_deref(), None, None)).await
+    }
+
+    /// Newest first; `after` is the last id of the previous page.
+    async fn list_audit(&self, scope: Scope, page: &Page) -> StoreResult<Paged<AuditEntry>> {
+        let after: Option<i64> = match &page.after {
+            Some(a) => Some(a.parse().map_err(|_| StoreError::State("after: must be an audit entry id".into()))?),
+            None => None,
+        };
+        let (org, limit) = (opt_org(scope.org()), i64::from(page.limit) + 1);
+        let rows = self
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT id, at, org_id, actor_kind, actor_id, action, entity, entity_id, before, after, ip, request_id
+                         FROM audit_log WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id < ?2)
+                         ORDER BY id DESC LIMIT ?3",
+                    )
+                    .map_err(db)?;
+                let rows = stmt.query_map(params![org, after, limit], audit_row).map_err(db)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+            })
+            .await?;
+        Ok(paged(rows, page, |a| a.id.to_string()))
+    }
+}

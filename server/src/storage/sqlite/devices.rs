@@ -1,0 +1,186 @@
+//! Devices: creation with a one-time provisioning code, provisioning, status, nonces.
+
+use async_trait::async_trait;
+use attend_protocol::ids::DeviceId;
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{SqliteStore, audit_tx, db, get_enum, get_id, get_json, get_opt_ts, get_ts, new_id, opt_org, page_params, paged, ts};
+use crate::storage::{AuditCtx, Device, DeviceAuth, DeviceStatus, DeviceStore, NewDevice, Page, Paged, Scope, StoreError, StoreResult};
+
+const DEVICE_COLS: &str = "id, org_id, site_id, name, status, created_at, provisioned_at, last_seen_at, last_ip,
+    attendd_version, heartbeat, heartbeat_at, queue_depth, clock_offset_ms";
+
+fn device_row(r: &Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: get_id(r, 0)?,
+        org_id: get_id(r, 1)?,
+        site_id: get_id(r, 2)?,
+        name: r.get(3)?,
+        status: get_enum(r, 4, DeviceStatus::parse)?,
+        created_at: get_ts(r, 5)?,
+        provisioned_at: get_opt_ts(r, 6)?,
+        last_seen_at: get_opt_ts(r, 7)?,
+        last_ip: r.get(8)?,
+        attendd_version: r.get(9)?,
+        heartbeat: get_json(r, 10)?,
+        heartbeat_at: get_opt_ts(r, 11)?,
+        queue_depth: r.get(12)?,
+        clock_offset_ms: r.get(13)?,
+    })
+}
+
+fn load_device(c: &Connection, scope: Scope, id: DeviceId) -> StoreResult<Device> {
+    c.query_row(
+        &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)"),
+        params![id.to_string(), opt_org(scope.org())],
+        device_row,
+    )
+    .map_err(db)
+}
+
+fn device_auth_row(r: &Row<'_>) -> rusqlite::Result<DeviceAuth> {
+    Ok(DeviceAuth {
+        id: get_id(r, 0)?,
+        org_id: get_id(r, 1)?,
+        site_id: get_id(r, 2)?,
+        status: get_enum(r, 3, DeviceStatus::parse)?,
+        secret: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+        timezone: r.get(5)?,
+    })
+}
+
+const DEVICE_AUTH_SQL: &str = "SELECT d.id, d.org_id, d.site_id, d.status, d.secret, s.timezone
+    FROM devices d JOIN sites s ON s.id = d.site_id";
+
+#[async_trait]
+impl DeviceStore for SqliteStore {
+    async fn create_device(&self, ctx: &AuditCtx, new: NewDevice) -> StoreResult<Device> {
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let site_ok: Option<i64> = tx
+                .query_row("SELECT 1 FROM sites WHERE id = ?1 AND org_id = ?2", params![new.site_id.to_string(), new.org_id.to_string()], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            if site_ok.is_none() {
+                return Err(StoreError::BadReference { field: "site_id" });
+            }
+            let id: DeviceId = new_id();
+            tx.execute(
+                "INSERT INTO devices (id, org_id, site_id, name, status, provisioning_code_hash, provisioning_expires_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'unprovisioned', ?5, ?6, ?7)",
+                params![
+                    id.to_string(),
+                    new.org_id.to_string(),
+                    new.site_id.to_string(),
+                    new.name,
+                    new.provisioning_code_hash,
+                    ts(new.provisioning_expires_at),
+                    ts(Timestamp::now()),
+                ],
+            )
+            .map_err(db)?;
+            let device = load_device(tx, Scope::All, id)?;
+            audit_tx(tx, &ctx, Some(new.org_id), "create", "device", Some(&id.to_string()), None, Some(&device))?;
+            Ok(device)
+        })
+        .await
+    }
+
+    async fn list_devices(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Device>> {
+        let (after, limit) = page_params(page);
+        let org = opt_org(scope.org());
+        let rows = self
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare_cached(&format!(
+                        "SELECT {DEVICE_COLS} FROM devices WHERE (?1 IS NULL OR org_id = ?1)
+                         AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
+                    ))
+                    .map_err(db)?;
+                let rows = stmt.query_map(params![org, after, limit], device_row).map_err(db)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+            })
+            .await?;
+        Ok(paged(rows, page, |d| d.id.to_string()))
+    }
+
+    async fn get_device(&self, scope: Scope, id: DeviceId) -> StoreResult<Device> {
+        self.read(move |c| load_device(c, scope, id)).await
+    }
+
+    async fn set_device_status(&self, ctx: &AuditCtx, scope: Scope, id: DeviceId, status: DeviceStatus) -> StoreResult<Device> {
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let before = load_device(tx, scope, id)?;
+            if before.status == DeviceStatus::Unprovisioned && status == DeviceStatus::Active {
+                return Err(StoreError::State("device has not been provisioned yet".into()));
+            }
+            tx.execute("UPDATE devices SET status = ?2 WHERE id = ?1", params![id.to_string(), status.as_str()]).map_err(db)?;
+            let after = load_device(tx, Scope::All, id)?;
+            audit_tx(tx, &ctx, Some(before.org_id), "set_status", "device", Some(&id.to_string()), Some(&before), Some(&after))?;
+            Ok(after)
+        })
+        .await
+    }
+
+    async fn provision_device(&self, ctx: &AuditCtx, code_hash: &str, secret: &str, now: Timestamp, version: Option<&str>) -> StoreResult<DeviceAuth> {
+        let (ctx, hash, secret, version) = (ctx.clone(), code_hash.to_owned(), secret.to_owned(), version.map(str::to_owned));
+        self.write(move |tx| {
+            let found: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT id, provisioning_expires_at FROM devices WHERE provisioning_code_hash = ?1 AND status = 'unprovisioned'",
+                    [&hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            let Some((id, expires)) = found else { return Err(StoreError::NotFound) };
+            if expires <= ts(now) {
+                return Err(StoreError::NotFound);
+            }
+            tx.execute(
+                "UPDATE devices SET status = 'active', secret = ?2, provisioned_at = ?3, attendd_version = ?4,
+                        provisioning_code_hash = NULL, provisioning_expires_at = NULL WHERE id = ?1",
+                params![id, secret, ts(now), version],
+            )
+            .map_err(db)?;
+            let auth = tx.query_row(&format!("{DEVICE_AUTH_SQL} WHERE d.id = ?1"), [&id], device_auth_row).map_err(db)?;
+            audit_tx(tx, &ctx, Some(auth.org_id), "provision", "device", Some(&id), None, None)?;
+            Ok(auth)
+        })
+        .await
+    }
+
+    async fn device_auth(&self, id: DeviceId) -> StoreResult<Option<DeviceAuth>> {
+        self.read(move |c| {
+            c.query_row(&format!("{DEVICE_AUTH_SQL} WHERE d.id = ?1"), [id.to_string()], device_auth_row)
+                .optional()
+                .map_err(db)
+        })
+        .await
+    }
+
+    async fn remember_nonce(&self, device: DeviceId, nonce: &str, now: Timestamp, window_s: i64, ip: Option<&str>) -> StoreResult<bool> {
+        let (nonce, ip) = (nonce.to_owned(), ip.map(str::to_owned));
+        self.write(move |tx| {
+            let now_unix = now.as_second();
+            // Nonces older than twice the window can never verify again (their timestamp is stale).
+            tx.prepare_cached("DELETE FROM device_nonces WHERE device_id = ?1 AND seen_at < ?2")
+                .and_then(|mut s| s.execute(params![device.to_string(), now_unix - 2 * window_s]))
+                .map_err(db)?;
+            let fresh = tx
+                .prepare_cached("INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
+                .and_then(|mut s| s.execute(params![device.to_string(), nonce, now_unix]))
+                .map_err(db)?
+                == 1;
+            if fresh {
+                tx.prepare_cached("UPDATE devices SET last_seen_at = ?2, last_ip = ?3 WHERE id = ?1")
+                    .and_then(|mut s| s.execute(params![device.to_string(), ts(now), ip]))
+                    .map_err(db)?;
+            }
+            Ok(fresh)
+        })
+        .await
+    }
+}

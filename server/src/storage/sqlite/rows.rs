@@ -1,0 +1,162 @@
+//! Shared SQL plumbing: time and id encodings, row → record mapping, the one place that turns
+//! constraint violations into named conflicts, and the audit / roster-change writers.
+
+use std::str::FromStr;
+
+use attend_protocol::ids::OrgId;
+use jiff::Timestamp;
+use rusqlite::types::Type;
+use rusqlite::{Row, Transaction};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::super::{AuditCtx, Page, Paged, StoreError, StoreResult};
+
+/// Fixed-width RFC 3339 (microseconds, `Z`) so that text order is time order.
+pub(crate) fn ts(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn conversion(idx: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))
+}
+
+pub(crate) fn get_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
+    let text: String = row.get(idx)?;
+    Timestamp::from_str(&text).map_err(|e| conversion(idx, e))
+}
+
+pub(crate) fn get_opt_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Timestamp>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| Timestamp::from_str(&t).map_err(|e| conversion(idx, e))).transpose()
+}
+
+pub(crate) fn get_id<T: From<Uuid>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    Uuid::parse_str(&text).map(T::from).map_err(|e| conversion(idx, e))
+}
+
+pub(crate) fn get_opt_id<T: From<Uuid>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| Uuid::parse_str(&t).map(T::from).map_err(|e| conversion(idx, e))).transpose()
+}
+
+pub(crate) fn get_enum<T>(row: &Row<'_>, idx: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    parse(&text).ok_or_else(|| conversion(idx, std::io::Error::other(format!("unknown value {text}"))))
+}
+
+pub(crate) fn get_json<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| conversion(idx, e))).transpose()
+}
+
+/// Maps a rusqlite error; unique-constraint failures become [`StoreError::Conflict`] naming the
+/// field, so no handler has to know SQLite's wording.
+pub(crate) fn db(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(err, Some(msg)) = &e
+        && err.code == rusqlite::ErrorCode::ConstraintViolation
+    {
+        const FIELDS: &[(&str, &str)] = &[
+            ("users_email", "email"),
+            ("users.email", "email"),
+            ("employees_live_number", "employee_number"),
+            ("sites.org_id, sites.name", "name"),
+            ("departments.org_id, departments.name", "name"),
+            ("organisations.join_code", "join_code"),
+        ];
+        if let Some((_, field)) = FIELDS.iter().find(|(needle, _)| msg.contains(needle)) {
+            return StoreError::Conflict { field };
+        }
+    }
+    match e {
+        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+        other => StoreError::Backend(Box::new(other)),
+    }
+}
+
+/// Parameters for a keyset page: the `after` key and `limit + 1` (to learn if more exist).
+pub(crate) fn page_params(page: &Page) -> (Option<String>, i64) {
+    (page.after.clone(), i64::from(page.limit) + 1)
+}
+
+/// Cuts the extra row fetched by [`page_params`] and derives `next` from the last kept row.
+pub(crate) fn paged<T>(mut items: Vec<T>, page: &Page, key: impl Fn(&T) -> String) -> Paged<T> {
+    let limit = page.limit as usize;
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    };
+    Paged { items, next }
+}
+
+pub(crate) fn opt_org(org: Option<OrgId>) -> Option<String> {
+    org.map(|o| o.to_string())
+}
+
+/// Writes one audit row inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn audit_tx(
+    tx: &Transaction<'_>,
+    ctx: &AuditCtx,
+    org: Option<OrgId>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<&str>,
+    before: Option<&dyn erased::Json>,
+    after: Option<&dyn erased::Json>,
+) -> StoreResult<()> {
+    let before = before.map(erased::Json::to_json).transpose()?;
+    let after = after.map(erased::Json::to_json).transpose()?;
+    tx.execute(
+        "INSERT INTO audit_log (at, org_id, actor_kind, actor_id, action, entity, entity_id,
+                                before, after, ip, request_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        rusqlite::params![
+            ts(Timestamp::now()),
+            opt_org(org),
+            ctx.actor.kind(),
+            ctx.actor.id(),
+            action,
+            entity,
+            entity_id,
+            before,
+            after,
+            ctx.ip,
+            ctx.request_id,
+        ],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Object-safe "serialise me to JSON" so audit rows can take any record.
+pub(crate) mod erased {
+    use super::{Serialize, StoreError};
+
+    pub(crate) trait Json {
+        fn to_json(&self) -> Result<String, StoreError>;
+    }
+
+    impl<T: Serialize> Json for T {
+        fn to_json(&self) -> Result<String, StoreError> {
+            serde_json::to_string(self).map_err(|e| StoreError::Backend(Box::new(e)))
+        }
+    }
+}
+
+/// Appends to the roster change log, which is what kiosks pull by cursor.
+pub(crate) fn roster_changed(tx: &Transaction<'_>, org: OrgId, entity: &str, id: &str) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO roster_changes (org_id, entity, entity_id) VALUES (?1, ?2, ?3)",
+        rusqlite::params![org.to_string(), entity, id],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+pub(crate) fn new_id<T: From<Uuid>>() -> T {
+    T::from(Uuid::now_v7())
+}
