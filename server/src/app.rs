@@ -27,14 +27,17 @@ impl Application {
     /// Opens the database (migrating first when `migrate` is set) and binds the listener.
     pub async fn build(settings: Settings, migrate: bool) -> anyhow::Result<Self> {
         if migrate {
-            let applied = sqlite::migrate(&settings.database).context("applying database migrations")?;
+            let applied =
+                sqlite::migrate(&settings.database).context("applying database migrations")?;
             if applied > 0 {
                 tracing::info!(applied, database = %settings.database.display(), "migrations applied");
             }
         }
         let store = SqliteStore::open(&settings.database, settings.synchronous)
             .with_context(|| format!("opening database {}", settings.database.display()))?;
-        let listener = TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
         let state = Self::state(Arc::new(store), settings).await?;
         Ok(Self { listener, state })
     }
@@ -57,7 +60,9 @@ impl Application {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     pub fn store(&self) -> SharedStore {
@@ -70,26 +75,39 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves; in-flight requests finish first.
-    pub async fn run_with_shutdown(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_with_shutdown(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         self.run_with(shutdown, Arc::new(LoggingSender)).await
     }
 
-    pub async fn run_with(self, shutdown: impl Future<Output = ()> + Send + 'static, mailer: Arc<dyn MailSender>) -> anyhow::Result<()> {
+    pub async fn run_with(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        mailer: Arc<dyn MailSender>,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let mail = tokio::spawn(crate::mail::run_worker(self.state.store.clone(), mailer, stop_rx.clone()));
+        let mail = tokio::spawn(crate::mail::run_worker(
+            self.state.store.clone(),
+            mailer,
+            stop_rx.clone(),
+        ));
         let limiter = self.state.limiter.clone();
         let mut sweep_stop = stop_rx;
         let sweeper = tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(60)) => limiter.forget_idle(),
+                    () = tokio::time::sleep(Duration::from_mins(1)) => limiter.forget_idle(),
                     _ = sweep_stop.changed() => return,
                 }
             }
         });
         tracing::info!(addr = %self.local_addr(), "attend-server listening");
         let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
         let _ = stop_tx.send(true);
         let _ = tokio::join!(mail, sweeper);
         served.context("serving HTTP")

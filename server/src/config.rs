@@ -90,7 +90,11 @@ impl Default for Settings {
                 failure_window_s: 15 * 60,
                 lockout_s: 15 * 60,
             },
-            sync: SyncSettings { skew_window_s: 300, max_body_bytes: 8 * 1024 * 1024, roster_page: 500 },
+            sync: SyncSettings {
+                skew_window_s: 300,
+                max_body_bytes: 8 * 1024 * 1024,
+                roster_page: 500,
+            },
             rate_limit: RateLimitSettings {
                 enabled: true,
                 per_minute: 100,
@@ -109,10 +113,16 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(Self::default()));
         if let Some(file) = file {
             if !file.exists() {
-                return Err(Box::new(figment::Error::from(format!("config file {} does not exist", file.display()))));
+                return Err(Box::new(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    file.display()
+                ))));
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment.merge(Env::prefixed("ATTEND_").split("__")).extract().map_err(Box::new)
+        figment
+            .merge(Env::prefixed("ATTEND_").ignore(&["config"]).split("__"))
+            .extract()
+            .map_err(Box::new)
     }
 }

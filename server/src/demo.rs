@@ -7,7 +7,10 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::auth::password;
 use crate::auth::tokens::{human_code, normalise_code, token_hash};
-use crate::storage::{AuditCtx, EmployeeStatus, NewDevice, NewEmployee, NewUser, Page, Role, Scope, SharedStore, UserStatus};
+use crate::storage::{
+    AuditCtx, EmployeeStatus, NewDevice, NewEmployee, NewUser, Page, Role, Scope, SharedStore,
+    UserStatus,
+};
 
 pub const ADMIN_EMAIL: &str = "admin@acme.example";
 pub const MANAGER_EMAIL: &str = "manager@acme.example";
@@ -22,31 +25,54 @@ pub struct DemoSeed {
 
 /// Seeds the demo data if there is no organisation yet; `None` if the database was not empty.
 pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
-    if !store.list_orgs(Scope::All, &Page { limit: 1, after: None }).await?.items.is_empty() {
+    if !store
+        .list_orgs(
+            Scope::All,
+            &Page {
+                limit: 1,
+                after: None,
+            },
+        )
+        .await?
+        .items
+        .is_empty()
+    {
         return Ok(None);
     }
     let ctx = AuditCtx::system();
     let join_code = normalise_code(&human_code());
-    let org = store.create_org(&ctx, "Acme Manufacturing", &join_code).await?;
-    let site = store.create_site(&ctx, org.id, "Lisbon plant", "Europe/Lisbon").await?;
+    let org = store
+        .create_org(&ctx, "Acme Manufacturing", &join_code)
+        .await?;
+    let site = store
+        .create_site(&ctx, org.id, "Lisbon plant", "Europe/Lisbon")
+        .await?;
     let assembly = store.create_department(&ctx, org.id, "Assembly").await?;
     let warehouse = store.create_department(&ctx, org.id, "Warehouse").await?;
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await;
     for (email, name, role, departments) in [
         (ADMIN_EMAIL, "Olivia Admin", Role::OrgAdmin, vec![]),
-        (MANAGER_EMAIL, "Marco Manager", Role::Manager, vec![assembly.id]),
+        (
+            MANAGER_EMAIL,
+            "Marco Manager",
+            Role::Manager,
+            vec![assembly.id],
+        ),
     ] {
         store
-            .create_user(&ctx, NewUser {
-                org_id: Some(org.id),
-                email: email.into(),
-                display_name: name.into(),
-                password_hash: hash.clone(),
-                role,
-                status: UserStatus::Active,
-                employee_id: None,
-                departments,
-            })
+            .create_user(
+                &ctx,
+                NewUser {
+                    org_id: Some(org.id),
+                    email: email.into(),
+                    display_name: name.into(),
+                    password_hash: hash.clone(),
+                    role,
+                    status: UserStatus::Active,
+                    employee_id: None,
+                    departments,
+                },
+            )
             .await?;
     }
     let people = [
@@ -57,28 +83,37 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
     ];
     for (number, name, department, pin) in people {
         store
-            .create_employee(&ctx, NewEmployee {
-                org_id: org.id,
-                employee_number: number.into(),
-                display_name: name.into(),
-                email: None,
-                department_id: Some(department),
-                site_id: Some(site.id),
-                status: EmployeeStatus::Active,
-                consent: ConsentState::Granted,
-                pin_hash: Some(password::hash(pin.into()).await),
-            })
+            .create_employee(
+                &ctx,
+                NewEmployee {
+                    org_id: org.id,
+                    employee_number: number.into(),
+                    display_name: name.into(),
+                    email: None,
+                    department_id: Some(department),
+                    site_id: Some(site.id),
+                    status: EmployeeStatus::Active,
+                    consent: ConsentState::Granted,
+                    pin_hash: Some(password::hash(pin.into()).await),
+                },
+            )
             .await?;
     }
     let code = human_code();
     store
-        .create_device(&ctx, NewDevice {
-            org_id: org.id,
-            site_id: site.id,
-            name: "Front door kiosk".into(),
-            provisioning_code_hash: token_hash(&normalise_code(&code)),
-            provisioning_expires_at: Timestamp::now() + SignedDuration::from_hours(24 * 30),
-        })
+        .create_device(
+            &ctx,
+            NewDevice {
+                org_id: org.id,
+                site_id: site.id,
+                name: "Front door kiosk".into(),
+                provisioning_code_hash: token_hash(&normalise_code(&code)),
+                provisioning_expires_at: Timestamp::now() + SignedDuration::from_hours(24 * 30),
+            },
+        )
         .await?;
-    Ok(Some(DemoSeed { provisioning_code: code, join_code: crate::http::routes::orgs::format_code(&join_code) }))
+    Ok(Some(DemoSeed {
+        provisioning_code: code,
+        join_code: crate::http::routes::orgs::format_code(&join_code),
+    }))
 }

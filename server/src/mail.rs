@@ -28,7 +28,11 @@ impl MailSender for LoggingSender {
 }
 
 /// Delivers queued mail until `shutdown` resolves.
-pub async fn run_worker(store: SharedStore, sender: Arc<dyn MailSender>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run_worker(
+    store: SharedStore,
+    sender: Arc<dyn MailSender>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         match deliver_batch(&store, sender.as_ref()).await {
             Ok(0) | Err(_) => {
@@ -46,14 +50,19 @@ pub async fn run_worker(store: SharedStore, sender: Arc<dyn MailSender>, mut shu
 }
 
 /// Sends up to 50 queued messages; returns how many were attempted.
-pub async fn deliver_batch(store: &SharedStore, sender: &dyn MailSender) -> Result<usize, crate::storage::StoreError> {
+pub async fn deliver_batch(
+    store: &SharedStore,
+    sender: &dyn MailSender,
+) -> Result<usize, crate::storage::StoreError> {
     let batch = store.unsent_mail(50).await?;
     for mail in &batch {
         let outcome = sender.send(mail).await;
         if let Err(error) = &outcome {
             tracing::warn!(%error, mail_id = mail.id, attempts = mail.attempts + 1, "mail delivery failed");
         }
-        store.mark_mail(mail.id, outcome.err().as_deref(), Timestamp::now()).await?;
+        store
+            .mark_mail(mail.id, outcome.err().as_deref(), Timestamp::now())
+            .await?;
     }
     Ok(batch.len())
 }

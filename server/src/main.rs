@@ -60,24 +60,45 @@ enum AdminCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::load(cli.config.as_deref()).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    let settings = Settings::load(cli.config.as_deref())
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     telemetry::init(settings.log_format);
     match cli.command {
         Command::Serve { migrate, demo } => serve(settings, migrate || demo, demo).await,
         Command::Migrate => {
             let applied = sqlite::migrate(&settings.database).context("migrating")?;
-            println!("{applied} migration(s) applied to {}", settings.database.display());
+            println!(
+                "{applied} migration(s) applied to {}",
+                settings.database.display()
+            );
             Ok(())
         }
-        Command::Admin { command: AdminCommand::Create { email, role, org, name } } => create_admin(settings, email, role, org, name).await,
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    role,
+                    org,
+                    name,
+                },
+        } => create_admin(settings, email, role, org, name).await,
     }
 }
 
 async fn serve(settings: Settings, migrate: bool, seed_demo: bool) -> anyhow::Result<()> {
     let app = match Application::build(settings.clone(), migrate).await {
         Ok(app) => app,
-        Err(e) if e.chain().any(|c| matches!(c.downcast_ref(), Some(attend_server::storage::StoreError::SchemaBehind { .. }))) => {
-            bail!("{e:#}\nThe database schema is behind this build. Run `attend-server migrate` or start with `serve --migrate`.")
+        Err(e)
+            if e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref(),
+                    Some(attend_server::storage::StoreError::SchemaBehind { .. })
+                )
+            }) =>
+        {
+            bail!(
+                "{e:#}\nThe database schema is behind this build. Run `attend-server migrate` or start with `serve --migrate`."
+            )
         }
         Err(e) => return Err(e),
     };
@@ -96,34 +117,58 @@ async fn serve(settings: Settings, migrate: bool, seed_demo: bool) -> anyhow::Re
     app.run_until_stopped().await
 }
 
-async fn create_admin(settings: Settings, email: String, role: String, org: Option<String>, name: String) -> anyhow::Result<()> {
-    let role = Role::parse(&role).with_context(|| format!("unknown role `{role}`: use super_admin, support, org_admin, manager or employee"))?;
+async fn create_admin(
+    settings: Settings,
+    email: String,
+    role: String,
+    org: Option<String>,
+    name: String,
+) -> anyhow::Result<()> {
+    let role = Role::parse(&role).with_context(|| {
+        format!("unknown role `{role}`: use super_admin, support, org_admin, manager or employee")
+    })?;
     let org = match (role.is_global(), org) {
         (true, Some(_)) => bail!("--org must not be given for role {}", role.as_str()),
         (true, None) => None,
-        (false, Some(o)) => Some(o.parse().with_context(|| format!("--org `{o}` is not an organisation id"))?),
+        (false, Some(o)) => Some(
+            o.parse()
+                .with_context(|| format!("--org `{o}` is not an organisation id"))?,
+        ),
         (false, None) => bail!("--org is required for role {}", role.as_str()),
     };
     let mut password = String::new();
-    std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
     if password.chars().count() < 10 {
         bail!("the password must be at least 10 characters");
     }
-    let store: SharedStore = Arc::new(SqliteStore::open(&settings.database, settings.synchronous).context("opening the database (run `attend-server migrate` first)")?);
+    let store: SharedStore = Arc::new(
+        SqliteStore::open(&settings.database, settings.synchronous)
+            .context("opening the database (run `attend-server migrate` first)")?,
+    );
     let user = store
-        .create_user(&AuditCtx::system(), NewUser {
-            org_id: org,
-            email: email.trim().to_owned(),
-            display_name: name,
-            password_hash: auth::password::hash(password).await,
-            role,
-            status: UserStatus::Active,
-            employee_id: None,
-            departments: Vec::new(),
-        })
+        .create_user(
+            &AuditCtx::system(),
+            NewUser {
+                org_id: org,
+                email: email.trim().to_owned(),
+                display_name: name,
+                password_hash: auth::password::hash(password).await,
+                role,
+                status: UserStatus::Active,
+                employee_id: None,
+                departments: Vec::new(),
+            },
+        )
         .await
         .map_err(|e| anyhow::anyhow!("creating the user: {e}"))?;
-    println!("created {} {} ({})", user.role.as_str(), user.email, user.id);
+    println!(
+        "created {} {} ({})",
+        user.role.as_str(),
+        user.email,
+        user.id
+    );
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! Argon2id hashing. Hashing is deliberately slow, so it runs on the blocking pool.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 /// A valid hash of a random password, verified against when an account does not exist so that
 /// "no such user" costs the same time as "wrong password".
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_now("attend-dummy-password-never-matches"));
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_now("attend-dummy-password-never-matches"));
 
 fn hash_now(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
@@ -17,19 +18,26 @@ fn hash_now(password: &str) -> String {
 }
 
 fn verify_now(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// PHC-format argon2id hash (default parameters: 19 MiB, 2 passes).
 pub async fn hash(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_now(&password)).await.unwrap_or_default()
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .unwrap_or_default()
 }
 
 /// Checks `password` against `hash`; with `None` burns the same time and answers `false`.
 pub async fn verify(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_now(&password, &h),
-        None => {
+    tokio::task::spawn_blocking(move || {
+        if let Some(h) = hash {
+            verify_now(&password, &h)
+        } else {
             let _ = verify_now(&password, &DUMMY_HASH);
             false
         }

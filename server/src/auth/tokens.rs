@@ -35,7 +35,10 @@ impl std::fmt::Debug for JwtKeys {
 
 impl JwtKeys {
     pub fn new(secret: &[u8]) -> Self {
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 
     pub fn issue(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
@@ -46,14 +49,18 @@ impl JwtKeys {
     pub fn verify(&self, token: &str) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|d| d.claims)
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
 /// `n` random bytes as base64url.
 pub fn random_token(n: usize) -> String {
     let mut bytes = vec![0u8; n];
-    SystemRandom::new().fill(&mut bytes).expect("the OS random source works");
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the OS random source works");
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
@@ -61,19 +68,34 @@ pub fn random_token(n: usize) -> String {
 pub fn human_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 12];
-    SystemRandom::new().fill(&mut bytes).expect("the OS random source works");
-    let chars: Vec<char> = bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the OS random source works");
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Canonical form of a typed code: upper case, without separators or spaces.
 pub fn normalise_code(code: &str) -> String {
-    code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// Hex SHA-256: how every opaque token is stored.
 pub fn token_hash(token: &str) -> String {
-    hex::encode(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()))
+    hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        token.as_bytes(),
+    ))
 }
 
 #[cfg(test)]
@@ -93,21 +115,39 @@ mod tests {
     fn tampered_jwt_is_rejected() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
         let now = jiff::Timestamp::now().as_second();
-        let claims = Claims { sub: UserId(uuid::Uuid::now_v7()), sid: "s".into(), role: Role::Manager, org: None, iat: now, exp: now + 60 };
+        let claims = Claims {
+            sub: UserId(uuid::Uuid::now_v7()),
+            sid: "s".into(),
+            role: Role::Manager,
+            org: None,
+            iat: now,
+            exp: now + 60,
+        };
         let token = keys.issue(&claims).expect("issue");
         assert!(keys.verify(&token).is_some());
         let mut bad = token.clone();
         bad.pop();
         bad.push(if token.ends_with('A') { 'B' } else { 'A' });
         assert!(keys.verify(&bad).is_none());
-        assert!(JwtKeys::new(b"another key another key another k").verify(&token).is_none());
+        assert!(
+            JwtKeys::new(b"another key another key another k")
+                .verify(&token)
+                .is_none()
+        );
     }
 
     #[test]
     fn expired_jwt_is_rejected() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
         let now = jiff::Timestamp::now().as_second();
-        let claims = Claims { sub: UserId(uuid::Uuid::now_v7()), sid: "s".into(), role: Role::Manager, org: None, iat: now - 120, exp: now - 60 };
+        let claims = Claims {
+            sub: UserId(uuid::Uuid::now_v7()),
+            sid: "s".into(),
+            role: Role::Manager,
+            org: None,
+            iat: now - 120,
+            exp: now - 60,
+        };
         assert!(keys.verify(&keys.issue(&claims).expect("issue")).is_none());
     }
 }

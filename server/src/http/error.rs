@@ -28,11 +28,18 @@ pub enum Error {
     #[error("the request has invalid fields")]
     Unprocessable(Vec<FieldError>),
     #[error("{message}")]
-    Conflict { message: String, details: Vec<FieldError> },
+    Conflict {
+        message: String,
+        details: Vec<FieldError>,
+    },
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
-    TooManyRequests { code: &'static str, message: &'static str, retry_after_s: u64 },
+    TooManyRequests {
+        code: &'static str,
+        message: &'static str,
+        retry_after_s: u64,
+    },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -50,7 +57,9 @@ impl Error {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
@@ -69,7 +78,10 @@ impl From<StoreError> for Error {
                 details: vec![FieldError::new(field, "already taken")],
             },
             StoreError::BadReference { field } => Self::field(field, "does not exist"),
-            StoreError::State(message) => Self::Conflict { message, details: Vec::new() },
+            StoreError::State(message) => Self::Conflict {
+                message,
+                details: Vec::new(),
+            },
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }
@@ -88,11 +100,18 @@ impl IntoResponse for Error {
             _ => Vec::new(),
         };
         let body = ErrorBody {
-            error: ErrorDetail { code: code.to_owned(), message: self.to_string(), details, request_id },
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: self.to_string(),
+                details,
+                request_id,
+            },
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let Self::TooManyRequests { retry_after_s, .. } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s.max(1)));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s.max(1)));
         }
         response
     }

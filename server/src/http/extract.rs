@@ -25,7 +25,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => Error::Unprocessable(vec![field_error(&path, &inner.to_string())]),
+            serde_json::error::Category::Data => {
+                Error::Unprocessable(vec![field_error(&path, &inner.to_string())])
+            }
             _ => Error::MalformedJson(inner.to_string()),
         }
     })?;
@@ -40,7 +42,14 @@ fn field_error(path: &str, message: &str) -> FieldError {
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some(name) = rest.split('`').next()
     {
-        let field = if parent.is_empty() { name.to_owned() } else { format!("{parent}.{name}") };
+        // serde_path_to_error already ends the path with the unknown field's name.
+        let field = if parent.is_empty() || parent == name {
+            name.to_owned()
+        } else if parent.ends_with(&format!(".{name}")) {
+            parent.to_owned()
+        } else {
+            format!("{parent}.{name}")
+        };
         return FieldError::new(field, "unknown field");
     }
     FieldError::new(if parent.is_empty() { "body" } else { parent }, message)
@@ -48,7 +57,9 @@ fn field_error(path: &str, message: &str) -> FieldError {
 
 pub fn body_rejection(rejection: BytesRejection) -> Error {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::PayloadTooLarge { limit: DEFAULT_BODY_LIMIT }
+        Error::PayloadTooLarge {
+            limit: DEFAULT_BODY_LIMIT,
+        }
     } else {
         Error::MalformedJson(rejection.body_text())
     }
@@ -66,11 +77,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
             return Err(Error::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -85,10 +102,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
-            let path = e.path().to_string();
-            Error::Unprocessable(vec![field_error(&path, &e.into_inner().to_string())])
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                Error::Unprocessable(vec![field_error(&path, &e.into_inner().to_string())])
+            })
     }
 }
 
@@ -107,9 +126,15 @@ impl PageQuery {
     pub fn page(&self) -> Result<Page, Error> {
         let limit = self.limit.unwrap_or(50);
         if limit == 0 || limit > MAX_PAGE {
-            return Err(Error::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+            return Err(Error::field(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
-        Ok(Page { limit, after: self.after.clone() })
+        Ok(Page {
+            limit,
+            after: self.after.clone(),
+        })
     }
 }
 
@@ -121,7 +146,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
     }
 }
 
@@ -133,7 +163,10 @@ impl Check {
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> &mut Self {
         let len = value.trim().chars().count();
         if len < min || value.chars().count() > max {
-            self.0.push(FieldError::new(field, format!("must be {min} to {max} characters")));
+            self.0.push(FieldError::new(
+                field,
+                format!("must be {min} to {max} characters"),
+            ));
         }
         self
     }
@@ -141,10 +174,14 @@ impl Check {
     pub fn email(&mut self, field: &str, value: &str) -> &mut Self {
         let ok = value.len() <= 254
             && value.split_once('@').is_some_and(|(user, domain)| {
-                !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !value.contains(char::is_whitespace)
+                !user.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !value.contains(char::is_whitespace)
             });
         if !ok {
-            self.0.push(FieldError::new(field, "must be an e-mail address"));
+            self.0
+                .push(FieldError::new(field, "must be an e-mail address"));
         }
         self
     }
@@ -152,14 +189,18 @@ impl Check {
     pub fn password(&mut self, field: &str, value: &str) -> &mut Self {
         let len = value.chars().count();
         if !(10..=256).contains(&len) {
-            self.0.push(FieldError::new(field, "must be 10 to 256 characters"));
+            self.0
+                .push(FieldError::new(field, "must be 10 to 256 characters"));
         }
         self
     }
 
     pub fn timezone(&mut self, field: &str, value: &str) -> &mut Self {
         if jiff::tz::TimeZone::get(value).is_err() {
-            self.0.push(FieldError::new(field, format!("`{value}` is not an IANA time zone")));
+            self.0.push(FieldError::new(
+                field,
+                format!("`{value}` is not an IANA time zone"),
+            ));
         }
         self
     }
@@ -170,7 +211,11 @@ impl Check {
     }
 
     pub fn finish(&mut self) -> Result<(), Error> {
-        if self.0.is_empty() { Ok(()) } else { Err(Error::Unprocessable(std::mem::take(&mut self.0))) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Unprocessable(std::mem::take(&mut self.0)))
+        }
     }
 }
 
@@ -182,6 +227,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
-        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|p| ApiPath(p.0)).map_err(|_| Error::NotFound)
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|_| Error::NotFound)
     }
 }

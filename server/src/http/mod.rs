@@ -40,7 +40,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,20 +72,40 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/register", post(auth::register))
         .route("/auth/accept-invite", post(auth::accept_invite))
         .route("/me", get(auth::me))
-        .route("/organisations", post(orgs::create_org).get(orgs::list_orgs))
+        .route(
+            "/organisations",
+            post(orgs::create_org).get(orgs::list_orgs),
+        )
         .route("/organisations/{id}", get(orgs::get_org))
-        .route("/organisations/{id}/join-code", get(orgs::get_join_code).post(orgs::rotate_join_code))
+        .route(
+            "/organisations/{id}/join-code",
+            get(orgs::get_join_code).post(orgs::rotate_join_code),
+        )
         .route("/organisations/{id}/invites", post(orgs::create_invite))
         .route("/sites", post(orgs::create_site).get(orgs::list_sites))
         .route("/sites/{id}", get(orgs::get_site))
-        .route("/departments", post(orgs::create_department).get(orgs::list_departments))
+        .route(
+            "/departments",
+            post(orgs::create_department).get(orgs::list_departments),
+        )
         .route("/departments/{id}", get(orgs::get_department))
-        .route("/employees", post(people::create_employee).get(people::list_employees))
-        .route("/employees/{id}", get(people::get_employee).patch(people::update_employee).delete(people::delete_employee))
+        .route(
+            "/employees",
+            post(people::create_employee).get(people::list_employees),
+        )
+        .route(
+            "/employees/{id}",
+            get(people::get_employee)
+                .patch(people::update_employee)
+                .delete(people::delete_employee),
+        )
         .route("/employees/{id}/approve", post(people::approve_employee))
         .route("/users", post(people::create_user).get(people::list_users))
         .route("/users/{id}", get(people::get_user))
-        .route("/devices", post(devices::create_device).get(devices::list_devices))
+        .route(
+            "/devices",
+            post(devices::create_device).get(devices::list_devices),
+        )
         .route("/devices/{id}", get(devices::get_device))
         .route("/devices/{id}/disable", post(devices::disable_device))
         .route("/devices/{id}/enable", post(devices::enable_device))

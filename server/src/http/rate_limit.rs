@@ -61,8 +61,15 @@ impl Limiter {
             return Ok(());
         }
         let now = Instant::now();
-        let mut strikes = self.strikes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(until) = strikes.get(key).and_then(|s| s.blocked_until).filter(|u| *u > now) {
+        let mut strikes = self
+            .strikes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(until) = strikes
+            .get(key)
+            .and_then(|s| s.blocked_until)
+            .filter(|u| *u > now)
+        {
             return Err(Error::TooManyRequests {
                 code: "blocked",
                 message: "too many requests over the limit: blocked for a cooldown",
@@ -73,11 +80,21 @@ impl Limiter {
             Tier::General => &self.general,
             Tier::Heavy => &self.heavy,
         };
-        let Err(not_until) = limiter.check_key(&key.to_owned()) else { return Ok(()) };
+        let Err(not_until) = limiter.check_key(&key.to_owned()) else {
+            return Ok(());
+        };
         let wait = not_until.wait_time_from(DefaultClock::default().now());
-        let entry = strikes.entry(key.to_owned()).or_insert(Strikes { window_start: now, count: 0, blocked_until: None });
-        if now.duration_since(entry.window_start) > Duration::from_secs(60) {
-            *entry = Strikes { window_start: now, count: 0, blocked_until: None };
+        let entry = strikes.entry(key.to_owned()).or_insert(Strikes {
+            window_start: now,
+            count: 0,
+            blocked_until: None,
+        });
+        if now.duration_since(entry.window_start) > Duration::from_mins(1) {
+            *entry = Strikes {
+                window_start: now,
+                count: 0,
+                blocked_until: None,
+            };
         }
         entry.count += 1;
         if entry.count >= self.settings.block_after_rejections {
@@ -98,19 +115,29 @@ impl Limiter {
         self.strikes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|_, s| s.blocked_until.is_some_and(|u| u > now) || now.duration_since(s.window_start) < Duration::from_secs(60));
+            .retain(|_, s| {
+                s.blocked_until.is_some_and(|u| u > now)
+                    || now.duration_since(s.window_start) < Duration::from_mins(1)
+            });
     }
 }
 
 fn client_key(state: &AppState, request: &Request) -> String {
     let headers = request.headers();
-    if let Some(device) = headers.get(HEADER_DEVICE).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<uuid::Uuid>().ok()) {
+    if let Some(device) = headers
+        .get(HEADER_DEVICE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<uuid::Uuid>().ok())
+    {
         return format!("device:{device}");
     }
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
     if let Some(claims) = bearer.and_then(|t| state.jwt.verify(t.trim())) {
         return format!("user:{}", claims.sub);
     }

@@ -14,11 +14,16 @@ tokio::task_local! {
 
 /// The current request's id, or `-` outside a request.
 pub fn current() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| "-".to_owned())
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".to_owned())
 }
 
 fn acceptable(id: &str) -> bool {
-    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
 pub async fn middleware(mut request: Request, next: Next) -> Response {
@@ -31,7 +36,8 @@ pub async fn middleware(mut request: Request, next: Next) -> Response {
     let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("-"));
     request.headers_mut().insert(HEADER, value.clone());
     let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
-    let mut response = tracing::Instrument::instrument(REQUEST_ID.scope(id, next.run(request)), span).await;
+    let mut response =
+        tracing::Instrument::instrument(REQUEST_ID.scope(id, next.run(request)), span).await;
     response.headers_mut().insert(HEADER, value);
     response
 }

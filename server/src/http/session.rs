@@ -40,12 +40,19 @@ impl AuthUser {
 
     /// 403 unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), Error> {
-        if roles.contains(&self.user.role) { Ok(()) } else { Err(Error::Forbidden) }
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
     }
 
     pub fn audit(&self) -> AuditCtx {
         AuditCtx {
-            actor: Actor::User { id: self.user.id, org: self.user.org_id },
+            actor: Actor::User {
+                id: self.user.id,
+                org: self.user.org_id,
+            },
             ip: self.ip.clone(),
             request_id: Some(request_id::current()),
         }
@@ -62,7 +69,9 @@ impl Role {
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -70,13 +79,22 @@ impl FromRequestParts<AppState> for AuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let token = bearer(parts).ok_or(Error::Unauthorized("missing bearer token"))?;
-        let claims = state.jwt.verify(token).ok_or(Error::Unauthorized("invalid or expired access token"))?;
+        let claims = state
+            .jwt
+            .verify(token)
+            .ok_or(Error::Unauthorized("invalid or expired access token"))?;
         let user = state
             .store
             .live_session_user(claims.sub, &claims.sid)
             .await?
             .ok_or(Error::Unauthorized("session has ended"))?;
-        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await.unwrap_or(ClientIp(None));
-        Ok(Self { user, session_id: claims.sid, ip })
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
+            .await
+            .unwrap_or(ClientIp(None));
+        Ok(Self {
+            user,
+            session_id: claims.sid,
+            ip,
+        })
     }
 }

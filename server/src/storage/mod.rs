@@ -87,7 +87,11 @@ pub struct AuditCtx {
 
 impl AuditCtx {
     pub fn system() -> Self {
-        Self { actor: Actor::System, ip: None, request_id: None }
+        Self {
+            actor: Actor::System,
+            ip: None,
+            request_id: None,
+        }
     }
 }
 
@@ -100,7 +104,10 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Self { limit: 50, after: None }
+        Self {
+            limit: 50,
+            after: None,
+        }
     }
 }
 
@@ -124,7 +131,9 @@ pub enum StoreError {
     /// The request is well-formed but not allowed in the current state.
     #[error("{0}")]
     State(String),
-    #[error("database schema is at version {found}, this build needs {wanted}: run `attend-server migrate`")]
+    #[error(
+        "database schema is at version {found}, this build needs {wanted}: run `attend-server migrate`"
+    )]
     SchemaBehind { found: usize, wanted: usize },
     #[error("storage backend failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),

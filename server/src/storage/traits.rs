@@ -5,13 +5,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use attend_protocol::ack::Ack;
 use attend_protocol::events::Event;
-use attend_protocol::ids::{
-    DepartmentId, DeviceId, EmployeeId, OrgId, SiteId, UserId,
-};
+use attend_protocol::ids::{DepartmentId, DeviceId, EmployeeId, OrgId, SiteId, UserId};
 use attend_protocol::roster::{ConsentState, RosterDelta};
 use jiff::Timestamp;
 
-use super::model::*;
+use super::model::{
+    AuditEntry, Department, Device, DeviceStatus, Employee, EmployeeStatus, InviteRole, Mail, Organisation, Role,
+    Site, StoredEvent, User, UserStatus,
+};
 use super::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
 #[derive(Debug)]
@@ -80,7 +81,10 @@ pub struct DeviceAuth {
 /// Outcome of presenting a refresh token.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RefreshOutcome {
-    Rotated { user_id: UserId, session_id: String },
+    Rotated {
+        user_id: UserId,
+        session_id: String,
+    },
     /// The token was already used once: it was stolen or replayed, so the whole session is
     /// now revoked.
     Reused,
@@ -97,18 +101,40 @@ pub struct EventFilter {
 
 #[async_trait]
 pub trait OrgStore: Send + Sync {
-    async fn create_org(&self, ctx: &AuditCtx, name: &str, join_code: &str) -> StoreResult<Organisation>;
+    async fn create_org(
+        &self,
+        ctx: &AuditCtx,
+        name: &str,
+        join_code: &str,
+    ) -> StoreResult<Organisation>;
     async fn list_orgs(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Organisation>>;
     async fn get_org(&self, scope: Scope, id: OrgId) -> StoreResult<Organisation>;
     async fn join_code(&self, scope: Scope, id: OrgId) -> StoreResult<String>;
-    async fn set_join_code(&self, ctx: &AuditCtx, scope: Scope, id: OrgId, code: &str) -> StoreResult<()>;
+    async fn set_join_code(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: OrgId,
+        code: &str,
+    ) -> StoreResult<()>;
     async fn org_by_join_code(&self, code: &str) -> StoreResult<Organisation>;
 
-    async fn create_site(&self, ctx: &AuditCtx, org: OrgId, name: &str, timezone: &str) -> StoreResult<Site>;
+    async fn create_site(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        name: &str,
+        timezone: &str,
+    ) -> StoreResult<Site>;
     async fn list_sites(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Site>>;
     async fn get_site(&self, scope: Scope, id: SiteId) -> StoreResult<Site>;
 
-    async fn create_department(&self, ctx: &AuditCtx, org: OrgId, name: &str) -> StoreResult<Department>;
+    async fn create_department(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        name: &str,
+    ) -> StoreResult<Department>;
     async fn list_departments(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Department>>;
     async fn get_department(&self, scope: Scope, id: DepartmentId) -> StoreResult<Department>;
 }
@@ -116,15 +142,49 @@ pub trait OrgStore: Send + Sync {
 #[async_trait]
 pub trait PeopleStore: Send + Sync {
     async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee>;
-    async fn list_employees(&self, scope: Scope, depts: &DepartmentFilter, page: &Page) -> StoreResult<Paged<Employee>>;
-    async fn get_employee(&self, scope: Scope, depts: &DepartmentFilter, id: EmployeeId) -> StoreResult<Employee>;
-    async fn update_employee(&self, ctx: &AuditCtx, scope: Scope, depts: &DepartmentFilter, id: EmployeeId, update: EmployeeUpdate) -> StoreResult<Employee>;
+    async fn list_employees(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<Employee>>;
+    async fn get_employee(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<Employee>;
+    async fn update_employee(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+        update: EmployeeUpdate,
+    ) -> StoreResult<Employee>;
     /// Soft delete: the row stays for history, kiosks get a tombstone, its user is disabled.
-    async fn delete_employee(&self, ctx: &AuditCtx, scope: Scope, depts: &DepartmentFilter, id: EmployeeId) -> StoreResult<()>;
+    async fn delete_employee(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<()>;
     /// Pending → active, for the employee and the user who registered it.
-    async fn approve_employee(&self, ctx: &AuditCtx, scope: Scope, depts: &DepartmentFilter, id: EmployeeId) -> StoreResult<Employee>;
+    async fn approve_employee(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<Employee>;
     /// Self-registration: a pending employee and its pending user, atomically.
-    async fn register_employee(&self, ctx: &AuditCtx, employee: NewEmployee, user: NewUser) -> StoreResult<User>;
+    async fn register_employee(
+        &self,
+        ctx: &AuditCtx,
+        employee: NewEmployee,
+        user: NewUser,
+    ) -> StoreResult<User>;
 
     async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<User>;
     async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>>;
@@ -132,14 +192,32 @@ pub trait PeopleStore: Send + Sync {
     async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>>;
     async fn credentials_by_id(&self, id: UserId) -> StoreResult<Credentials>;
     /// Sets a new password hash and revokes every session but `keep_session`.
-    async fn set_password(&self, ctx: &AuditCtx, id: UserId, hash: &str, keep_session: Option<&str>) -> StoreResult<()>;
+    async fn set_password(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
 pub trait AuthStore: Send + Sync {
     /// Starts a session with its first refresh token; returns the session id.
-    async fn create_session(&self, ctx: &AuditCtx, user: UserId, refresh_hash: &str, expires: Timestamp) -> StoreResult<String>;
-    async fn rotate_refresh(&self, old_hash: &str, new_hash: &str, expires: Timestamp, now: Timestamp) -> StoreResult<RefreshOutcome>;
+    async fn create_session(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        refresh_hash: &str,
+        expires: Timestamp,
+    ) -> StoreResult<String>;
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<RefreshOutcome>;
     async fn revoke_session(&self, ctx: &AuditCtx, session_id: &str) -> StoreResult<()>;
     async fn session_for_refresh(&self, refresh_hash: &str) -> StoreResult<Option<String>>;
     /// The user, if active and `session_id` is one of its live sessions.
@@ -147,22 +225,69 @@ pub trait AuthStore: Send + Sync {
 
     /// Stores a reset token and queues its e-mail in one transaction. `false` when no active
     /// account has that e-mail (nothing is written).
-    async fn create_password_reset(&self, email: &str, token_hash: &str, expires: Timestamp, subject: &str, body: &str) -> StoreResult<bool>;
+    async fn create_password_reset(
+        &self,
+        email: &str,
+        token_hash: &str,
+        expires: Timestamp,
+        subject: &str,
+        body: &str,
+    ) -> StoreResult<bool>;
     /// Consumes a valid, unexpired reset token: sets the password, revokes all sessions.
-    async fn consume_password_reset(&self, token_hash: &str, new_hash: &str, now: Timestamp) -> StoreResult<UserId>;
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        new_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<UserId>;
 
     /// Returns when `(kind, key)` is locked until, if it is locked at `now`.
-    async fn throttle_locked_until(&self, kind: &str, key: &str, now: Timestamp) -> StoreResult<Option<Timestamp>>;
+    async fn throttle_locked_until(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>>;
     /// Counts a failure; locks for `lock` after `max` failures within `window`.
-    async fn throttle_failure(&self, kind: &str, key: &str, now: Timestamp, max: u32, window: jiff::SignedDuration, lock: jiff::SignedDuration) -> StoreResult<()>;
+    async fn throttle_failure(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+        max: u32,
+        window: jiff::SignedDuration,
+        lock: jiff::SignedDuration,
+    ) -> StoreResult<()>;
     async fn throttle_clear(&self, kind: &str, key: &str) -> StoreResult<()>;
 
-    async fn create_invite(&self, ctx: &AuditCtx, org: OrgId, role: InviteRole, email: Option<&str>, code_hash: &str, created_by: UserId, expires: Timestamp) -> StoreResult<()>;
+    #[allow(clippy::too_many_arguments)]
+    async fn create_invite(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        role: InviteRole,
+        email: Option<&str>,
+        code_hash: &str,
+        created_by: UserId,
+        expires: Timestamp,
+    ) -> StoreResult<()>;
     /// Redeems an unused, unexpired invite by creating its user.
-    async fn accept_invite(&self, ctx: &AuditCtx, code_hash: &str, now: Timestamp, email: &str, display_name: &str, password_hash: &str) -> StoreResult<User>;
+    async fn accept_invite(
+        &self,
+        ctx: &AuditCtx,
+        code_hash: &str,
+        now: Timestamp,
+        email: &str,
+        display_name: &str,
+        password_hash: &str,
+    ) -> StoreResult<User>;
 
     /// A named server secret, created by `generate` the first time it is asked for.
-    async fn server_key(&self, name: &str, generate: &(dyn Fn() -> String + Sync)) -> StoreResult<String>;
+    async fn server_key(
+        &self,
+        name: &str,
+        generate: &(dyn Fn() -> String + Sync),
+    ) -> StoreResult<String>;
 }
 
 #[async_trait]
@@ -170,28 +295,70 @@ pub trait DeviceStore: Send + Sync {
     async fn create_device(&self, ctx: &AuditCtx, new: NewDevice) -> StoreResult<Device>;
     async fn list_devices(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Device>>;
     async fn get_device(&self, scope: Scope, id: DeviceId) -> StoreResult<Device>;
-    async fn set_device_status(&self, ctx: &AuditCtx, scope: Scope, id: DeviceId, status: DeviceStatus) -> StoreResult<Device>;
+    async fn set_device_status(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: DeviceId,
+        status: DeviceStatus,
+    ) -> StoreResult<Device>;
     /// Redeems a provisioning code once: stores the secret, activates the device.
-    async fn provision_device(&self, ctx: &AuditCtx, code_hash: &str, secret: &str, now: Timestamp, version: Option<&str>) -> StoreResult<DeviceAuth>;
+    async fn provision_device(
+        &self,
+        ctx: &AuditCtx,
+        code_hash: &str,
+        secret: &str,
+        now: Timestamp,
+        version: Option<&str>,
+    ) -> StoreResult<DeviceAuth>;
     async fn device_auth(&self, id: DeviceId) -> StoreResult<Option<DeviceAuth>>;
     /// Records a nonce and the device's last contact; `false` if the nonce was already seen
     /// within the window (a replay), in which case nothing is written.
-    async fn remember_nonce(&self, device: DeviceId, nonce: &str, now: Timestamp, window_s: i64, ip: Option<&str>) -> StoreResult<bool>;
+    async fn remember_nonce(
+        &self,
+        device: DeviceId,
+        nonce: &str,
+        now: Timestamp,
+        window_s: i64,
+        ip: Option<&str>,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait SyncStore: Send + Sync {
     /// Stores each new event once, in one transaction; answers one ack per event in order.
-    async fn ingest(&self, device: &DeviceAuth, events: Vec<Event>, received_at: Timestamp) -> StoreResult<Vec<Ack>>;
+    async fn ingest(
+        &self,
+        device: &DeviceAuth,
+        events: Vec<Event>,
+        received_at: Timestamp,
+    ) -> StoreResult<Vec<Ack>>;
     /// Changes for the device's organisation and site after `since`, at most `limit` entities.
-    async fn roster_delta(&self, device: &DeviceAuth, since: u64, limit: u32) -> StoreResult<RosterDelta>;
-    async fn list_events(&self, scope: Scope, filter: &EventFilter, page: &Page) -> StoreResult<Paged<StoredEvent>>;
+    async fn roster_delta(
+        &self,
+        device: &DeviceAuth,
+        since: u64,
+        limit: u32,
+    ) -> StoreResult<RosterDelta>;
+    async fn list_events(
+        &self,
+        scope: Scope,
+        filter: &EventFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<StoredEvent>>;
 }
 
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     /// For actions that change nothing else (log-in, log-out).
-    async fn record_audit(&self, ctx: &AuditCtx, org: Option<OrgId>, action: &str, entity: &str, entity_id: Option<&str>) -> StoreResult<()>;
+    async fn record_audit(
+        &self,
+        ctx: &AuditCtx,
+        org: Option<OrgId>,
+        action: &str,
+        entity: &str,
+        entity_id: Option<&str>,
+    ) -> StoreResult<()>;
     async fn list_audit(&self, scope: Scope, page: &Page) -> StoreResult<Paged<AuditEntry>>;
 }
 
@@ -209,8 +376,21 @@ pub trait HealthStore: Send + Sync {
 }
 
 /// Every repository together; what handlers hold.
-pub trait Store: OrgStore + PeopleStore + AuthStore + DeviceStore + SyncStore + AuditStore + MailStore + HealthStore {}
+pub trait Store:
+    OrgStore + PeopleStore + AuthStore + DeviceStore + SyncStore + AuditStore + MailStore + HealthStore
+{
+}
 
-impl<T> Store for T where T: OrgStore + PeopleStore + AuthStore + DeviceStore + SyncStore + AuditStore + MailStore + HealthStore {}
+impl<T> Store for T where
+    T: OrgStore
+        + PeopleStore
+        + AuthStore
+        + DeviceStore
+        + SyncStore
+        + AuditStore
+        + MailStore
+        + HealthStore
+{
+}
 
 pub type SharedStore = Arc<dyn Store>;

@@ -1,1 +1,11 @@
+//! Integration tests: the real server on port 0 with a temporary SQLite database, driven over
+//! real HTTP. One binary; each module is one area.
 
+mod auth;
+mod devices;
+mod errors;
+mod helpers;
+mod ops;
+mod rate_limits;
+mod sync;
+mod tenancy;

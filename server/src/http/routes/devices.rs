@@ -36,13 +36,22 @@ pub struct CreatedDevice {
 
 #[utoipa::path(post, path = "/api/v1/devices", tag = "devices", security(("bearer" = [])), request_body = CreateDevice,
     responses((status = 201, body = CreatedDevice), (status = 422, body = attend_protocol::error::ErrorBody)))]
-pub async fn create_device(State(state): State<AppState>, caller: AuthUser, ApiJson(req): ApiJson<CreateDevice>) -> ApiResult<(StatusCode, Json<CreatedDevice>)> {
+pub async fn create_device(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(req): ApiJson<CreateDevice>,
+) -> ApiResult<(StatusCode, Json<CreatedDevice>)> {
     caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
     Check::default().text("name", &req.name, 1, 120).finish()?;
     // The site decides the organisation; a site outside the caller's scope is a bad reference.
-    let site = state.store.get_site(caller.scope(), req.site_id).await.map_err(|_| Error::field("site_id", "does not exist"))?;
+    let site = state
+        .store
+        .get_site(caller.scope(), req.site_id)
+        .await
+        .map_err(|_| Error::field("site_id", "does not exist"))?;
     let code = human_code();
-    let expires = Timestamp::now() + SignedDuration::from_secs(state.settings.auth.provisioning_code_ttl_s);
+    let expires =
+        Timestamp::now() + SignedDuration::from_secs(state.settings.auth.provisioning_code_ttl_s);
     let new = NewDevice {
         org_id: site.org_id,
         site_id: site.id,
@@ -51,52 +60,116 @@ pub async fn create_device(State(state): State<AppState>, caller: AuthUser, ApiJ
         provisioning_expires_at: expires,
     };
     let device = state.store.create_device(&caller.audit(), new).await?;
-    Ok((StatusCode::CREATED, Json(CreatedDevice { device, provisioning_code: code, provisioning_expires_at: expires })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedDevice {
+            device,
+            provisioning_code: code,
+            provisioning_expires_at: expires,
+        }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/devices", tag = "devices", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Paged<Device>)))]
-pub async fn list_devices(State(state): State<AppState>, caller: AuthUser, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Paged<Device>>> {
+pub async fn list_devices(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Device>>> {
     caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
-    Ok(Json(state.store.list_devices(caller.scope(), &q.page()?).await?))
+    Ok(Json(
+        state.store.list_devices(caller.scope(), &q.page()?).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/devices/{id}", tag = "devices", security(("bearer" = [])), responses((status = 200, body = Device)))]
-pub async fn get_device(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<DeviceId>) -> ApiResult<Json<Device>> {
+pub async fn get_device(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<DeviceId>,
+) -> ApiResult<Json<Device>> {
     caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
     Ok(Json(state.store.get_device(caller.scope(), id).await?))
 }
 
-async fn set_status(state: &AppState, caller: &AuthUser, id: DeviceId, status: DeviceStatus) -> ApiResult<Json<Device>> {
+async fn set_status(
+    state: &AppState,
+    caller: &AuthUser,
+    id: DeviceId,
+    status: DeviceStatus,
+) -> ApiResult<Json<Device>> {
     caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
-    Ok(Json(state.store.set_device_status(&caller.audit(), caller.scope(), id, status).await?))
+    Ok(Json(
+        state
+            .store
+            .set_device_status(&caller.audit(), caller.scope(), id, status)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/devices/{id}/disable", tag = "devices", security(("bearer" = [])),
     responses((status = 200, body = Device, description = "its signed requests are refused from now on")))]
-pub async fn disable_device(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<DeviceId>) -> ApiResult<Json<Device>> {
+pub async fn disable_device(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<DeviceId>,
+) -> ApiResult<Json<Device>> {
     set_status(&state, &caller, id, DeviceStatus::Disabled).await
 }
 
 #[utoipa::path(post, path = "/api/v1/devices/{id}/enable", tag = "devices", security(("bearer" = [])), responses((status = 200, body = Device)))]
-pub async fn enable_device(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<DeviceId>) -> ApiResult<Json<Device>> {
+pub async fn enable_device(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<DeviceId>,
+) -> ApiResult<Json<Device>> {
     set_status(&state, &caller, id, DeviceStatus::Active).await
 }
 
 /// Exchanges a one-time code for the device's id and signing secret.
 #[utoipa::path(post, path = "/api/v1/device/provision", tag = "device sync", request_body = ProvisionRequest,
     responses((status = 200, body = ProvisionResponse), (status = 422, body = attend_protocol::error::ErrorBody)))]
-pub async fn provision(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(req): ApiJson<ProvisionRequest>) -> ApiResult<Json<ProvisionResponse>> {
+pub async fn provision(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<ProvisionRequest>,
+) -> ApiResult<Json<ProvisionResponse>> {
     let key = ip.clone().unwrap_or_else(|| "unknown".into());
     let now = Timestamp::now();
-    if state.store.throttle_locked_until("provision", &key, now).await?.is_some() {
-        return Err(Error::TooManyRequests { code: "locked_out", message: "too many invalid provisioning codes", retry_after_s: state.settings.auth.lockout_s as u64 });
+    if state
+        .store
+        .throttle_locked_until("provision", &key, now)
+        .await?
+        .is_some()
+    {
+        return Err(Error::TooManyRequests {
+            code: "locked_out",
+            message: "too many invalid provisioning codes",
+            retry_after_s: state.settings.auth.lockout_s as u64,
+        });
     }
     let mut bytes = [0u8; 32];
-    SystemRandom::new().fill(&mut bytes).map_err(|_| Error::Internal(anyhow::anyhow!("no randomness")))?;
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("no randomness")))?;
     let secret = DeviceSecret::from_bytes(bytes);
-    let ctx = AuditCtx { actor: Actor::Anonymous, ip, request_id: Some(request_id::current()) };
+    let ctx = AuditCtx {
+        actor: Actor::Anonymous,
+        ip,
+        request_id: Some(request_id::current()),
+    };
     let code = token_hash(&normalise_code(&req.code));
-    match state.store.provision_device(&ctx, &code, &secret.to_base64(), now, req.attendd_version.as_deref()).await {
+    match state
+        .store
+        .provision_device(
+            &ctx,
+            &code,
+            &secret.to_base64(),
+            now,
+            req.attendd_version.as_deref(),
+        )
+        .await
+    {
         Ok(auth) => Ok(Json(ProvisionResponse {
             device_id: auth.id,
             device_secret: secret.to_base64(),
@@ -107,11 +180,16 @@ pub async fn provision(State(state): State<AppState>, ClientIp(ip): ClientIp, Ap
         })),
         Err(crate::storage::StoreError::NotFound) => {
             let a = &state.settings.auth;
-            let (w, l) = (SignedDuration::from_secs(a.failure_window_s), SignedDuration::from_secs(a.lockout_s));
-            state.store.throttle_failure("provision", &key, now, a.max_failures, w, l).await?;
+            let (w, l) = (
+                SignedDuration::from_secs(a.failure_window_s),
+                SignedDuration::from_secs(a.lockout_s),
+            );
+            state
+                .store
+                .throttle_failure("provision", &key, now, a.max_failures, w, l)
+                .await?;
             Err(Error::field("code", "is invalid, already used or expired"))
         }
         Err(e) => Err(e.into()),
     }
 }
-

@@ -14,7 +14,10 @@ use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, PageQuery};
 use crate::http::session::AuthUser;
-use crate::storage::{DepartmentFilter, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, Paged, Role, User, UserStatus};
+use crate::storage::{
+    DepartmentFilter, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, Paged, Role,
+    User, UserStatus,
+};
 
 const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
 const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
@@ -59,7 +62,10 @@ pub struct PatchEmployee {
 mod double_option {
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    #[allow(clippy::option_option)]
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(d).map(Some)
     }
 }
@@ -89,7 +95,12 @@ fn check_manager_department(caller: &AuthUser, department: Option<DepartmentId>)
     if let DepartmentFilter::Only(mine) = caller.departments() {
         match department {
             Some(d) if mine.contains(&d) => {}
-            _ => return Err(Error::field("department_id", "must be one of the departments you manage")),
+            _ => {
+                return Err(Error::field(
+                    "department_id",
+                    "must be one of the departments you manage",
+                ));
+            }
         }
     }
     Ok(())
@@ -97,10 +108,16 @@ fn check_manager_department(caller: &AuthUser, department: Option<DepartmentId>)
 
 #[utoipa::path(post, path = "/api/v1/employees", tag = "people", security(("bearer" = [])), request_body = CreateEmployee,
     responses((status = 201, body = Employee), (status = 422, body = attend_protocol::error::ErrorBody), (status = 409, body = attend_protocol::error::ErrorBody)))]
-pub async fn create_employee(State(state): State<AppState>, caller: AuthUser, ApiJson(req): ApiJson<CreateEmployee>) -> ApiResult<(StatusCode, Json<Employee>)> {
+pub async fn create_employee(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(req): ApiJson<CreateEmployee>,
+) -> ApiResult<(StatusCode, Json<Employee>)> {
     caller.require(STAFF)?;
     let mut check = Check::default();
-    check.text("employee_number", &req.employee_number, 1, 32).text("display_name", &req.display_name, 1, 120);
+    check
+        .text("employee_number", &req.employee_number, 1, 32)
+        .text("display_name", &req.display_name, 1, 120);
     if let Some(email) = &req.email {
         check.email("email", email.trim());
     }
@@ -125,29 +142,60 @@ pub async fn create_employee(State(state): State<AppState>, caller: AuthUser, Ap
         consent: req.consent.unwrap_or(ConsentState::NotAsked),
         pin_hash,
     };
-    Ok((StatusCode::CREATED, Json(state.store.create_employee(&caller.audit(), new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_employee(&caller.audit(), new).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/employees", tag = "people", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Paged<Employee>)))]
-pub async fn list_employees(State(state): State<AppState>, caller: AuthUser, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Paged<Employee>>> {
+pub async fn list_employees(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<Employee>>> {
     caller.require(STAFF)?;
-    Ok(Json(state.store.list_employees(caller.scope(), &caller.departments(), &q.page()?).await?))
+    Ok(Json(
+        state
+            .store
+            .list_employees(caller.scope(), &caller.departments(), &q.page()?)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
     responses((status = 200, body = Employee), (status = 404, body = attend_protocol::error::ErrorBody)))]
-pub async fn get_employee(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<EmployeeId>) -> ApiResult<Json<Employee>> {
+pub async fn get_employee(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<EmployeeId>,
+) -> ApiResult<Json<Employee>> {
     // Employees may read their own record and nobody else's.
     if caller.user.role == Role::Employee && caller.user.employee_id != Some(id) {
         return Err(Error::NotFound);
     }
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager, Role::Employee])?;
-    Ok(Json(state.store.get_employee(caller.scope(), &caller.departments(), id).await?))
+    caller.require(&[
+        Role::SuperAdmin,
+        Role::OrgAdmin,
+        Role::Manager,
+        Role::Employee,
+    ])?;
+    Ok(Json(
+        state
+            .store
+            .get_employee(caller.scope(), &caller.departments(), id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])), request_body = PatchEmployee,
     responses((status = 200, body = Employee)))]
-pub async fn update_employee(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<EmployeeId>, ApiJson(req): ApiJson<PatchEmployee>) -> ApiResult<Json<Employee>> {
+pub async fn update_employee(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<EmployeeId>,
+    ApiJson(req): ApiJson<PatchEmployee>,
+) -> ApiResult<Json<Employee>> {
     caller.require(STAFF)?;
     let mut check = Check::default();
     if let Some(name) = &req.display_name {
@@ -176,29 +224,60 @@ pub async fn update_employee(State(state): State<AppState>, caller: AuthUser, Ap
         consent: req.consent,
         pin_hash,
     };
-    Ok(Json(state.store.update_employee(&caller.audit(), caller.scope(), &caller.departments(), id, update).await?))
+    Ok(Json(
+        state
+            .store
+            .update_employee(
+                &caller.audit(),
+                caller.scope(),
+                &caller.departments(),
+                id,
+                update,
+            )
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
     responses((status = 204, description = "soft-deleted; templates removed from every kiosk")))]
-pub async fn delete_employee(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<EmployeeId>) -> ApiResult<StatusCode> {
+pub async fn delete_employee(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<EmployeeId>,
+) -> ApiResult<StatusCode> {
     caller.require(ADMINS)?;
-    state.store.delete_employee(&caller.audit(), caller.scope(), &caller.departments(), id).await?;
+    state
+        .store
+        .delete_employee(&caller.audit(), caller.scope(), &caller.departments(), id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/employees/{id}/approve", tag = "people", security(("bearer" = [])),
     responses((status = 200, body = Employee), (status = 409, body = attend_protocol::error::ErrorBody)))]
-pub async fn approve_employee(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<EmployeeId>) -> ApiResult<Json<Employee>> {
+pub async fn approve_employee(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<EmployeeId>,
+) -> ApiResult<Json<Employee>> {
     caller.require(STAFF)?;
     // Self-registered employees have no department yet, so any manager of the organisation
     // may approve them; department scoping applies once they are placed.
-    Ok(Json(state.store.approve_employee(&caller.audit(), caller.scope(), &DepartmentFilter::Any, id).await?))
+    Ok(Json(
+        state
+            .store
+            .approve_employee(&caller.audit(), caller.scope(), &DepartmentFilter::Any, id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "people", security(("bearer" = [])), request_body = CreateUser,
     responses((status = 201, body = User), (status = 409, body = attend_protocol::error::ErrorBody)))]
-pub async fn create_user(State(state): State<AppState>, caller: AuthUser, ApiJson(req): ApiJson<CreateUser>) -> ApiResult<(StatusCode, Json<User>)> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(req): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<User>)> {
     // Who may create whom: super_admin anyone; support org admins; org admins their own staff.
     let allowed: &[Role] = match caller.user.role {
         Role::SuperAdmin => Role::ALL,
@@ -207,7 +286,10 @@ pub async fn create_user(State(state): State<AppState>, caller: AuthUser, ApiJso
         Role::Manager | Role::Employee => return Err(Error::Forbidden),
     };
     let mut check = Check::default();
-    check.email("email", req.email.trim()).text("display_name", &req.display_name, 1, 120).password("password", &req.password);
+    check
+        .email("email", req.email.trim())
+        .text("display_name", &req.display_name, 1, 120)
+        .password("password", &req.password);
     if !allowed.contains(&req.role) {
         check.fail("role", "you may not create accounts with this role");
     }
@@ -217,14 +299,25 @@ pub async fn create_user(State(state): State<AppState>, caller: AuthUser, ApiJso
     check.finish()?;
     let org = if req.role.is_global() {
         if req.org_id.is_some() {
-            return Err(Error::field("org_id", "global roles belong to no organisation"));
+            return Err(Error::field(
+                "org_id",
+                "global roles belong to no organisation",
+            ));
         }
         None
     } else {
         Some(target_org(&caller, req.org_id)?)
     };
     if let (Some(employee), Some(org)) = (req.employee_id, org) {
-        state.store.get_employee(crate::storage::Scope::Org(org), &DepartmentFilter::Any, employee).await.map_err(|_| Error::field("employee_id", "does not exist"))?;
+        state
+            .store
+            .get_employee(
+                crate::storage::Scope::Org(org),
+                &DepartmentFilter::Any,
+                employee,
+            )
+            .await
+            .map_err(|_| Error::field("employee_id", "does not exist"))?;
     }
     let hash = password::hash(req.password).await;
     let new = NewUser {
@@ -237,17 +330,30 @@ pub async fn create_user(State(state): State<AppState>, caller: AuthUser, ApiJso
         employee_id: req.employee_id,
         departments: req.departments,
     };
-    Ok((StatusCode::CREATED, Json(state.store.create_user(&caller.audit(), new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_user(&caller.audit(), new).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "people", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Paged<User>)))]
-pub async fn list_users(State(state): State<AppState>, caller: AuthUser, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Paged<User>>> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<User>>> {
     caller.require(&[Role::SuperAdmin, Role::Support, Role::OrgAdmin])?;
-    Ok(Json(state.store.list_users(caller.scope(), &q.page()?).await?))
+    Ok(Json(
+        state.store.list_users(caller.scope(), &q.page()?).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "people", security(("bearer" = [])), responses((status = 200, body = User)))]
-pub async fn get_user(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<UserId>) -> ApiResult<Json<User>> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<UserId>,
+) -> ApiResult<Json<User>> {
     caller.require(&[Role::SuperAdmin, Role::Support, Role::OrgAdmin])?;
     Ok(Json(state.store.get_user(caller.scope(), id).await?))
 }

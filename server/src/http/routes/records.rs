@@ -13,7 +13,11 @@ use crate::storage::{AuditEntry, EventFilter, Page, Paged, Role, StoredEvent};
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "records", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Paged<AuditEntry>, description = "newest first")))]
-pub async fn list_audit(State(state): State<AppState>, caller: AuthUser, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Paged<AuditEntry>>> {
+pub async fn list_audit(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<AuditEntry>>> {
     caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
     let page = q.page()?;
     Ok(Json(state.store.list_audit(caller.scope(), &page).await?))
@@ -32,9 +36,26 @@ pub struct EventQuery {
 
 #[utoipa::path(get, path = "/api/v1/device-events", tag = "records", security(("bearer" = [])), params(EventQuery),
     responses((status = 200, body = Paged<StoredEvent>)))]
-pub async fn list_events(State(state): State<AppState>, caller: AuthUser, ApiQuery(q): ApiQuery<EventQuery>) -> ApiResult<Json<Paged<StoredEvent>>> {
+pub async fn list_events(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<EventQuery>,
+) -> ApiResult<Json<Paged<StoredEvent>>> {
     caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
-    let page: Page = PageQuery { limit: q.limit, after: q.after }.page()?;
-    let filter = EventFilter { device_id: q.device_id, employee_id: q.employee_id, kind: q.kind };
-    Ok(Json(state.store.list_events(caller.scope(), &filter, &page).await?))
+    let page: Page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page()?;
+    let filter = EventFilter {
+        device_id: q.device_id,
+        employee_id: q.employee_id,
+        kind: q.kind,
+    };
+    Ok(Json(
+        state
+            .store
+            .list_events(caller.scope(), &filter, &page)
+            .await?,
+    ))
 }

@@ -1,9 +1,9 @@
 //! Kiosk sync: signed event push (idempotent) and signed roster pull.
 
+use attend_protocol::MAX_BATCH_EVENTS;
 use attend_protocol::ack::{AckStatus, SyncPushResponse};
 use attend_protocol::events::SyncPush;
 use attend_protocol::roster::RosterDelta;
-use attend_protocol::MAX_BATCH_EVENTS;
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
@@ -20,21 +20,37 @@ use crate::http::signed::SignedBody;
     responses((status = 200, body = SyncPushResponse, description = "one ack per event, in order"),
               (status = 401, body = attend_protocol::error::ErrorBody, description = "bad, stale or replayed signature"),
               (status = 413, body = attend_protocol::error::ErrorBody), (status = 422, body = attend_protocol::error::ErrorBody)))]
-pub async fn push_events(State(state): State<AppState>, signed: SignedBody) -> ApiResult<Json<SyncPushResponse>> {
+pub async fn push_events(
+    State(state): State<AppState>,
+    signed: SignedBody,
+) -> ApiResult<Json<SyncPushResponse>> {
     let push: SyncPush = parse_json(&signed.body)?;
     if push.events.len() > MAX_BATCH_EVENTS {
-        return Err(Error::field("events", format!("at most {MAX_BATCH_EVENTS} events per batch")));
+        return Err(Error::field(
+            "events",
+            format!("at most {MAX_BATCH_EVENTS} events per batch"),
+        ));
     }
-    let acks = state.store.ingest(&signed.device, push.events, Timestamp::now()).await?;
+    let acks = state
+        .store
+        .ingest(&signed.device, push.events, Timestamp::now())
+        .await?;
     for ack in &acks {
         let status = match ack.status {
             AckStatus::Accepted => "accepted",
             AckStatus::Duplicate => "duplicate",
             AckStatus::Rejected => "rejected",
         };
-        state.metrics.sync_events.get_or_create(&AckLabels { status }).inc();
+        state
+            .metrics
+            .sync_events
+            .get_or_create(&AckLabels { status })
+            .inc();
     }
-    Ok(Json(SyncPushResponse { acks, server_time: Timestamp::now() }))
+    Ok(Json(SyncPushResponse {
+        acks,
+        server_time: Timestamp::now(),
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -46,7 +62,18 @@ pub struct RosterQuery {
 
 #[utoipa::path(get, path = "/api/v1/device/roster", tag = "device sync", params(RosterQuery),
     responses((status = 200, body = RosterDelta), (status = 401, body = attend_protocol::error::ErrorBody)))]
-pub async fn pull_roster(State(state): State<AppState>, ApiQuery(q): ApiQuery<RosterQuery>, signed: SignedBody) -> ApiResult<Json<RosterDelta>> {
-    let delta = state.store.roster_delta(&signed.device, q.since.unwrap_or(0), state.settings.sync.roster_page).await?;
+pub async fn pull_roster(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<RosterQuery>,
+    signed: SignedBody,
+) -> ApiResult<Json<RosterDelta>> {
+    let delta = state
+        .store
+        .roster_delta(
+            &signed.device,
+            q.since.unwrap_or(0),
+            state.settings.sync.roster_page,
+        )
+        .await?;
     Ok(Json(delta))
 }

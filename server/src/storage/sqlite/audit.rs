@@ -5,7 +5,9 @@ use attend_protocol::ids::OrgId;
 use rusqlite::{Row, params};
 
 use super::{SqliteStore, audit_tx, db, get_json, get_opt_id, get_ts, opt_org, paged};
-use crate::storage::{AuditCtx, AuditEntry, AuditStore, Page, Paged, Scope, StoreError, StoreResult};
+use crate::storage::{
+    AuditCtx, AuditEntry, AuditStore, Page, Paged, Scope, StoreError, StoreResult,
+};
 
 fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -26,15 +28,42 @@ fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
 
 #[async_trait]
 impl AuditStore for SqliteStore {
-    async fn record_audit(&self, ctx: &AuditCtx, org: Option<OrgId>, action: &str, entity: &str, entity_id: Option<&str>) -> StoreResult<()> {
-        let (ctx, action, entity, entity_id) = (ctx.clone(), action.to_owned(), entity.to_owned(), entity_id.map(str::to_owned));
-        self.write(move |tx| audit_tx(tx, &ctx, org, &action, &entity, entity_id.as_deref(), None, None)).await
+    async fn record_audit(
+        &self,
+        ctx: &AuditCtx,
+        org: Option<OrgId>,
+        action: &str,
+        entity: &str,
+        entity_id: Option<&str>,
+    ) -> StoreResult<()> {
+        let (ctx, action, entity, entity_id) = (
+            ctx.clone(),
+            action.to_owned(),
+            entity.to_owned(),
+            entity_id.map(str::to_owned),
+        );
+        self.write(move |tx| {
+            audit_tx(
+                tx,
+                &ctx,
+                org,
+                &action,
+                &entity,
+                entity_id.as_deref(),
+                None,
+                None,
+            )
+        })
+        .await
     }
 
     /// Newest first; `after` is the last id of the previous page.
     async fn list_audit(&self, scope: Scope, page: &Page) -> StoreResult<Paged<AuditEntry>> {
         let after: Option<i64> = match &page.after {
-            Some(a) => Some(a.parse().map_err(|_| StoreError::State("after: must be an audit entry id".into()))?),
+            Some(a) => Some(
+                a.parse()
+                    .map_err(|_| StoreError::State("after: must be an audit entry id".into()))?,
+            ),
             None => None,
         };
         let (org, limit) = (opt_org(scope.org()), i64::from(page.limit) + 1);

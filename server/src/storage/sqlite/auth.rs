@@ -11,8 +11,8 @@ use rusqlite::{OptionalExtension, params};
 use super::people::{create_user_tx, load_user};
 use super::{SqliteStore, audit_tx, db, new_id, queue_mail_tx, ts};
 use crate::storage::{
-    AuditCtx, AuthStore, InviteRole, NewUser, RefreshOutcome, Role, Scope, StoreError, StoreResult, User,
-    UserStatus,
+    AuditCtx, AuthStore, InviteRole, NewUser, RefreshOutcome, Role, Scope, StoreError, StoreResult,
+    User, UserStatus,
 };
 
 fn parse(text: &str) -> StoreResult<Timestamp> {
@@ -21,7 +21,13 @@ fn parse(text: &str) -> StoreResult<Timestamp> {
 
 #[async_trait]
 impl AuthStore for SqliteStore {
-    async fn create_session(&self, ctx: &AuditCtx, user: UserId, refresh_hash: &str, expires: Timestamp) -> StoreResult<String> {
+    async fn create_session(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        refresh_hash: &str,
+        expires: Timestamp,
+    ) -> StoreResult<String> {
         let (ctx, hash) = (ctx.clone(), refresh_hash.to_owned());
         self.write(move |tx| {
             let session: String = new_id::<uuid::Uuid>().to_string();
@@ -42,7 +48,13 @@ impl AuthStore for SqliteStore {
         .await
     }
 
-    async fn rotate_refresh(&self, old_hash: &str, new_hash: &str, expires: Timestamp, now: Timestamp) -> StoreResult<RefreshOutcome> {
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<RefreshOutcome> {
         let (old, new) = (old_hash.to_owned(), new_hash.to_owned());
         self.write(move |tx| {
             let row: Option<(String, String, Option<String>, Option<String>, String, String)> = tx
@@ -82,7 +94,11 @@ impl AuthStore for SqliteStore {
         let (ctx, session) = (ctx.clone(), session_id.to_owned());
         self.write(move |tx| {
             let user: Option<String> = tx
-                .query_row("SELECT user_id FROM auth_sessions WHERE id = ?1", [&session], |r| r.get(0))
+                .query_row(
+                    "SELECT user_id FROM auth_sessions WHERE id = ?1",
+                    [&session],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(db)?;
             let Some(user) = user else { return Ok(()) };
@@ -91,7 +107,10 @@ impl AuthStore for SqliteStore {
                 params![session, ts(Timestamp::now())],
             )
             .map_err(db)?;
-            let org = UserId::from_str(&user).ok().and_then(|u| load_user(tx, Scope::All, u).ok()).and_then(|u| u.org_id);
+            let org = UserId::from_str(&user)
+                .ok()
+                .and_then(|u| load_user(tx, Scope::All, u).ok())
+                .and_then(|u| u.org_id);
             audit_tx(tx, &ctx, org, "logout", "user", Some(&user), None, None)
         })
         .await
@@ -100,9 +119,13 @@ impl AuthStore for SqliteStore {
     async fn session_for_refresh(&self, refresh_hash: &str) -> StoreResult<Option<String>> {
         let hash = refresh_hash.to_owned();
         self.read(move |c| {
-            c.query_row("SELECT session_id FROM refresh_tokens WHERE token_hash = ?1", [hash], |r| r.get(0))
-                .optional()
-                .map_err(db)
+            c.query_row(
+                "SELECT session_id FROM refresh_tokens WHERE token_hash = ?1",
+                [hash],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
         })
         .await
     }
@@ -135,7 +158,8 @@ impl AuthStore for SqliteStore {
         subject: &str,
         body: &str,
     ) -> StoreResult<bool> {
-        let Some(creds) = crate::storage::PeopleStore::credentials_by_email(self, email).await? else {
+        let Some(creds) = crate::storage::PeopleStore::credentials_by_email(self, email).await?
+        else {
             return Ok(false);
         };
         if creds.user.status != UserStatus::Active {
@@ -150,13 +174,27 @@ impl AuthStore for SqliteStore {
             )
             .map_err(db)?;
             queue_mail_tx(tx, &user.email, &subject, &body, Timestamp::now())?;
-            audit_tx(tx, &crate::storage::AuditCtx::system(), user.org_id, "request_password_reset", "user", Some(&user.id.to_string()), None, None)?;
+            audit_tx(
+                tx,
+                &crate::storage::AuditCtx::system(),
+                user.org_id,
+                "request_password_reset",
+                "user",
+                Some(&user.id.to_string()),
+                None,
+                None,
+            )?;
             Ok(true)
         })
         .await
     }
 
-    async fn consume_password_reset(&self, token_hash: &str, new_hash: &str, now: Timestamp) -> StoreResult<UserId> {
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        new_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<UserId> {
         let (token, hash) = (token_hash.to_owned(), new_hash.to_owned());
         self.write(move |tx| {
             let row: Option<(String, String, Option<String>)> = tx
@@ -185,13 +223,22 @@ impl AuthStore for SqliteStore {
         .await
     }
 
-    async fn throttle_locked_until(&self, kind: &str, key: &str, now: Timestamp) -> StoreResult<Option<Timestamp>> {
+    async fn throttle_locked_until(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>> {
         let (kind, key) = (kind.to_owned(), key.to_owned());
         let until: Option<Option<String>> = self
             .read(move |c| {
-                c.query_row("SELECT locked_until FROM auth_throttle WHERE kind = ?1 AND key = ?2", params![kind, key], |r| r.get(0))
-                    .optional()
-                    .map_err(db)
+                c.query_row(
+                    "SELECT locked_until FROM auth_throttle WHERE kind = ?1 AND key = ?2",
+                    params![kind, key],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)
             })
             .await?;
         match until.flatten() {
@@ -200,7 +247,15 @@ impl AuthStore for SqliteStore {
         }
     }
 
-    async fn throttle_failure(&self, kind: &str, key: &str, now: Timestamp, max: u32, window: SignedDuration, lock: SignedDuration) -> StoreResult<()> {
+    async fn throttle_failure(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+        max: u32,
+        window: SignedDuration,
+        lock: SignedDuration,
+    ) -> StoreResult<()> {
         let (kind, key) = (kind.to_owned(), key.to_owned());
         self.write(move |tx| {
             let row: Option<(u32, String)> = tx
@@ -228,7 +283,11 @@ impl AuthStore for SqliteStore {
     async fn throttle_clear(&self, kind: &str, key: &str) -> StoreResult<()> {
         let (kind, key) = (kind.to_owned(), key.to_owned());
         self.write(move |tx| {
-            tx.execute("DELETE FROM auth_throttle WHERE kind = ?1 AND key = ?2", params![kind, key]).map_err(db)?;
+            tx.execute(
+                "DELETE FROM auth_throttle WHERE kind = ?1 AND key = ?2",
+                params![kind, key],
+            )
+            .map_err(db)?;
             Ok(())
         })
         .await
@@ -258,8 +317,22 @@ impl AuthStore for SqliteStore {
         .await
     }
 
-    async fn accept_invite(&self, ctx: &AuditCtx, code_hash: &str, now: Timestamp, email: &str, display_name: &str, password_hash: &str) -> StoreResult<User> {
-        let (ctx, hash, email, name, pw) = (ctx.clone(), code_hash.to_owned(), email.to_owned(), display_name.to_owned(), password_hash.to_owned());
+    async fn accept_invite(
+        &self,
+        ctx: &AuditCtx,
+        code_hash: &str,
+        now: Timestamp,
+        email: &str,
+        display_name: &str,
+        password_hash: &str,
+    ) -> StoreResult<User> {
+        let (ctx, hash, email, name, pw) = (
+            ctx.clone(),
+            code_hash.to_owned(),
+            email.to_owned(),
+            display_name.to_owned(),
+            password_hash.to_owned(),
+        );
         self.write(move |tx| {
             let row: Option<(String, String, Option<String>, String, Option<String>)> = tx
                 .query_row(
@@ -302,7 +375,11 @@ impl AuthStore for SqliteStore {
         .await
     }
 
-    async fn server_key(&self, name: &str, generate: &(dyn Fn() -> String + Sync)) -> StoreResult<String> {
+    async fn server_key(
+        &self,
+        name: &str,
+        generate: &(dyn Fn() -> String + Sync),
+    ) -> StoreResult<String> {
         let (name, candidate) = (name.to_owned(), generate());
         self.write(move |tx| {
             tx.execute(

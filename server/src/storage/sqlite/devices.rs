@@ -5,10 +5,17 @@ use attend_protocol::ids::DeviceId;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{SqliteStore, audit_tx, db, get_enum, get_id, get_json, get_opt_ts, get_ts, new_id, opt_org, page_params, paged, ts};
-use crate::storage::{AuditCtx, Device, DeviceAuth, DeviceStatus, DeviceStore, NewDevice, Page, Paged, Scope, StoreError, StoreResult};
+use super::{
+    SqliteStore, audit_tx, db, get_enum, get_id, get_json, get_opt_ts, get_ts, new_id, opt_org,
+    page_params, paged, ts,
+};
+use crate::storage::{
+    AuditCtx, Device, DeviceAuth, DeviceStatus, DeviceStore, NewDevice, Page, Paged, Scope,
+    StoreError, StoreResult,
+};
 
-const DEVICE_COLS: &str = "id, org_id, site_id, name, status, created_at, provisioned_at, last_seen_at, last_ip,
+const DEVICE_COLS: &str =
+    "id, org_id, site_id, name, status, created_at, provisioned_at, last_seen_at, last_ip,
     attendd_version, heartbeat, heartbeat_at, queue_depth, clock_offset_ms";
 
 fn device_row(r: &Row<'_>) -> rusqlite::Result<Device> {
@@ -98,7 +105,9 @@ impl DeviceStore for SqliteStore {
                          AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
                     ))
                     .map_err(db)?;
-                let rows = stmt.query_map(params![org, after, limit], device_row).map_err(db)?;
+                let rows = stmt
+                    .query_map(params![org, after, limit], device_row)
+                    .map_err(db)?;
                 rows.collect::<Result<Vec<_>, _>>().map_err(db)
             })
             .await?;
@@ -109,23 +118,56 @@ impl DeviceStore for SqliteStore {
         self.read(move |c| load_device(c, scope, id)).await
     }
 
-    async fn set_device_status(&self, ctx: &AuditCtx, scope: Scope, id: DeviceId, status: DeviceStatus) -> StoreResult<Device> {
+    async fn set_device_status(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: DeviceId,
+        status: DeviceStatus,
+    ) -> StoreResult<Device> {
         let ctx = ctx.clone();
         self.write(move |tx| {
             let before = load_device(tx, scope, id)?;
             if before.status == DeviceStatus::Unprovisioned && status == DeviceStatus::Active {
-                return Err(StoreError::State("device has not been provisioned yet".into()));
+                return Err(StoreError::State(
+                    "device has not been provisioned yet".into(),
+                ));
             }
-            tx.execute("UPDATE devices SET status = ?2 WHERE id = ?1", params![id.to_string(), status.as_str()]).map_err(db)?;
+            tx.execute(
+                "UPDATE devices SET status = ?2 WHERE id = ?1",
+                params![id.to_string(), status.as_str()],
+            )
+            .map_err(db)?;
             let after = load_device(tx, Scope::All, id)?;
-            audit_tx(tx, &ctx, Some(before.org_id), "set_status", "device", Some(&id.to_string()), Some(&before), Some(&after))?;
+            audit_tx(
+                tx,
+                &ctx,
+                Some(before.org_id),
+                "set_status",
+                "device",
+                Some(&id.to_string()),
+                Some(&before),
+                Some(&after),
+            )?;
             Ok(after)
         })
         .await
     }
 
-    async fn provision_device(&self, ctx: &AuditCtx, code_hash: &str, secret: &str, now: Timestamp, version: Option<&str>) -> StoreResult<DeviceAuth> {
-        let (ctx, hash, secret, version) = (ctx.clone(), code_hash.to_owned(), secret.to_owned(), version.map(str::to_owned));
+    async fn provision_device(
+        &self,
+        ctx: &AuditCtx,
+        code_hash: &str,
+        secret: &str,
+        now: Timestamp,
+        version: Option<&str>,
+    ) -> StoreResult<DeviceAuth> {
+        let (ctx, hash, secret, version) = (
+            ctx.clone(),
+            code_hash.to_owned(),
+            secret.to_owned(),
+            version.map(str::to_owned),
+        );
         self.write(move |tx| {
             let found: Option<(String, String)> = tx
                 .query_row(
@@ -154,14 +196,25 @@ impl DeviceStore for SqliteStore {
 
     async fn device_auth(&self, id: DeviceId) -> StoreResult<Option<DeviceAuth>> {
         self.read(move |c| {
-            c.query_row(&format!("{DEVICE_AUTH_SQL} WHERE d.id = ?1"), [id.to_string()], device_auth_row)
-                .optional()
-                .map_err(db)
+            c.query_row(
+                &format!("{DEVICE_AUTH_SQL} WHERE d.id = ?1"),
+                [id.to_string()],
+                device_auth_row,
+            )
+            .optional()
+            .map_err(db)
         })
         .await
     }
 
-    async fn remember_nonce(&self, device: DeviceId, nonce: &str, now: Timestamp, window_s: i64, ip: Option<&str>) -> StoreResult<bool> {
+    async fn remember_nonce(
+        &self,
+        device: DeviceId,
+        nonce: &str,
+        now: Timestamp,
+        window_s: i64,
+        ip: Option<&str>,
+    ) -> StoreResult<bool> {
         let (nonce, ip) = (nonce.to_owned(), ip.map(str::to_owned));
         self.write(move |tx| {
             let now_unix = now.as_second();

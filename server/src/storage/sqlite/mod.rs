@@ -9,7 +9,7 @@ mod devices;
 mod orgs;
 mod people;
 mod rows;
-mod sync;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
-use super::{Mail, MailStore, HealthStore, StoreError, StoreResult};
+use super::{HealthStore, Mail, MailStore, StoreError, StoreResult};
 
 pub(crate) use rows::*;
 
@@ -128,8 +128,13 @@ impl SqliteStore {
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            let mut conn = inner
+                .writer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
             let value = f(&tx)?;
             tx.commit().map_err(backend)?;
             Ok(value)
@@ -146,13 +151,20 @@ impl SqliteStore {
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let pooled = inner.readers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+            let pooled = inner
+                .readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop();
             let conn = match pooled {
                 Some(c) => c,
                 None => open_connection(&inner.path, inner.synchronous)?,
             };
             let result = f(&conn);
-            let mut pool = inner.readers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut pool = inner
+                .readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if pool.len() < 8 {
                 pool.push(conn);
             }
@@ -166,7 +178,8 @@ impl SqliteStore {
 #[async_trait]
 impl HealthStore for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db)).await
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
+            .await
     }
 }
 
@@ -174,7 +187,8 @@ impl HealthStore for SqliteStore {
 impl MailStore for SqliteStore {
     async fn queue_mail(&self, recipient: &str, subject: &str, body: &str) -> StoreResult<()> {
         let (r, s, b) = (recipient.to_owned(), subject.to_owned(), body.to_owned());
-        self.write(move |tx| queue_mail_tx(tx, &r, &s, &b, Timestamp::now())).await
+        self.write(move |tx| queue_mail_tx(tx, &r, &s, &b, Timestamp::now()))
+            .await
     }
 
     async fn unsent_mail(&self, limit: u32) -> StoreResult<Vec<Mail>> {

@@ -6,10 +6,16 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{SqliteStore, audit_tx, db, get_id, get_ts, new_id, opt_org, page_params, paged, ts};
-use crate::storage::{AuditCtx, Department, OrgStore, Organisation, Page, Paged, Scope, Site, StoreError, StoreResult};
+use crate::storage::{
+    AuditCtx, Department, OrgStore, Organisation, Page, Paged, Scope, Site, StoreError, StoreResult,
+};
 
 fn org_row(r: &Row<'_>) -> rusqlite::Result<Organisation> {
-    Ok(Organisation { id: get_id(r, 0)?, name: r.get(1)?, created_at: get_ts(r, 2)? })
+    Ok(Organisation {
+        id: get_id(r, 0)?,
+        name: r.get(1)?,
+        created_at: get_ts(r, 2)?,
+    })
 }
 
 fn site_row(r: &Row<'_>) -> rusqlite::Result<Site> {
@@ -23,21 +29,37 @@ fn site_row(r: &Row<'_>) -> rusqlite::Result<Site> {
 }
 
 fn department_row(r: &Row<'_>) -> rusqlite::Result<Department> {
-    Ok(Department { id: get_id(r, 0)?, org_id: get_id(r, 1)?, name: r.get(2)?, created_at: get_ts(r, 3)? })
+    Ok(Department {
+        id: get_id(r, 0)?,
+        org_id: get_id(r, 1)?,
+        name: r.get(2)?,
+        created_at: get_ts(r, 3)?,
+    })
 }
 
 /// Fails with `BadReference { field: "org_id" }` unless the organisation exists.
 pub(crate) fn require_org(tx: &rusqlite::Connection, org: OrgId) -> StoreResult<()> {
     let found: Option<i64> = tx
-        .query_row("SELECT 1 FROM organisations WHERE id = ?1", [org.to_string()], |r| r.get(0))
+        .query_row(
+            "SELECT 1 FROM organisations WHERE id = ?1",
+            [org.to_string()],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(db)?;
-    found.map(|_| ()).ok_or(StoreError::BadReference { field: "org_id" })
+    found
+        .map(|_| ())
+        .ok_or(StoreError::BadReference { field: "org_id" })
 }
 
 #[async_trait]
 impl OrgStore for SqliteStore {
-    async fn create_org(&self, ctx: &AuditCtx, name: &str, join_code: &str) -> StoreResult<Organisation> {
+    async fn create_org(
+        &self,
+        ctx: &AuditCtx,
+        name: &str,
+        join_code: &str,
+    ) -> StoreResult<Organisation> {
         let (ctx, name, code) = (ctx.clone(), name.to_owned(), join_code.to_owned());
         self.write(move |tx| {
             let org = Organisation { id: new_id(), name, created_at: Timestamp::now() };
@@ -75,8 +97,12 @@ impl OrgStore for SqliteStore {
             return Err(StoreError::NotFound);
         }
         self.read(move |c| {
-            c.query_row("SELECT id, name, created_at FROM organisations WHERE id = ?1", [id.to_string()], org_row)
-                .map_err(db)
+            c.query_row(
+                "SELECT id, name, created_at FROM organisations WHERE id = ?1",
+                [id.to_string()],
+                org_row,
+            )
+            .map_err(db)
         })
         .await
     }
@@ -86,25 +112,47 @@ impl OrgStore for SqliteStore {
             return Err(StoreError::NotFound);
         }
         self.read(move |c| {
-            c.query_row("SELECT join_code FROM organisations WHERE id = ?1", [id.to_string()], |r| r.get(0))
-                .map_err(db)
+            c.query_row(
+                "SELECT join_code FROM organisations WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(db)
         })
         .await
     }
 
-    async fn set_join_code(&self, ctx: &AuditCtx, scope: Scope, id: OrgId, code: &str) -> StoreResult<()> {
+    async fn set_join_code(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: OrgId,
+        code: &str,
+    ) -> StoreResult<()> {
         if !scope.allows(id) {
             return Err(StoreError::NotFound);
         }
         let (ctx, code) = (ctx.clone(), code.to_owned());
         self.write(move |tx| {
             let n = tx
-                .execute("UPDATE organisations SET join_code = ?2 WHERE id = ?1", params![id.to_string(), code])
+                .execute(
+                    "UPDATE organisations SET join_code = ?2 WHERE id = ?1",
+                    params![id.to_string(), code],
+                )
                 .map_err(db)?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            audit_tx(tx, &ctx, Some(id), "rotate_join_code", "organisation", Some(&id.to_string()), None, None)
+            audit_tx(
+                tx,
+                &ctx,
+                Some(id),
+                "rotate_join_code",
+                "organisation",
+                Some(&id.to_string()),
+                None,
+                None,
+            )
         })
         .await
     }
@@ -112,13 +160,23 @@ impl OrgStore for SqliteStore {
     async fn org_by_join_code(&self, code: &str) -> StoreResult<Organisation> {
         let code = code.to_owned();
         self.read(move |c| {
-            c.query_row("SELECT id, name, created_at FROM organisations WHERE join_code = ?1", [code], org_row)
-                .map_err(db)
+            c.query_row(
+                "SELECT id, name, created_at FROM organisations WHERE join_code = ?1",
+                [code],
+                org_row,
+            )
+            .map_err(db)
         })
         .await
     }
 
-    async fn create_site(&self, ctx: &AuditCtx, org: OrgId, name: &str, timezone: &str) -> StoreResult<Site> {
+    async fn create_site(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        name: &str,
+        timezone: &str,
+    ) -> StoreResult<Site> {
         let (ctx, name, timezone) = (ctx.clone(), name.to_owned(), timezone.to_owned());
         self.write(move |tx| {
             require_org(tx, org)?;
@@ -165,17 +223,36 @@ impl OrgStore for SqliteStore {
         .await
     }
 
-    async fn create_department(&self, ctx: &AuditCtx, org: OrgId, name: &str) -> StoreResult<Department> {
+    async fn create_department(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        name: &str,
+    ) -> StoreResult<Department> {
         let (ctx, name) = (ctx.clone(), name.to_owned());
         self.write(move |tx| {
             require_org(tx, org)?;
-            let d = Department { id: new_id(), org_id: org, name, created_at: Timestamp::now() };
+            let d = Department {
+                id: new_id(),
+                org_id: org,
+                name,
+                created_at: Timestamp::now(),
+            };
             tx.execute(
                 "INSERT INTO departments (id, org_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![d.id.to_string(), org.to_string(), d.name, ts(d.created_at)],
             )
             .map_err(db)?;
-            audit_tx(tx, &ctx, Some(org), "create", "department", Some(&d.id.to_string()), None, Some(&d))?;
+            audit_tx(
+                tx,
+                &ctx,
+                Some(org),
+                "create",
+                "department",
+                Some(&d.id.to_string()),
+                None,
+                Some(&d),
+            )?;
             Ok(d)
         })
         .await

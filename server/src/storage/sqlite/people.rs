@@ -6,14 +6,19 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::orgs::require_org;
-use super::{SqliteStore, audit_tx, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params, paged, roster_changed, ts};
-use crate::storage::{
-    AuditCtx, Credentials, DepartmentFilter, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, Page,
-    Paged, PeopleStore, Role, Scope, StoreError, StoreResult, User, UserStatus, parse_consent,
+use super::{
+    SqliteStore, audit_tx, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
+    paged, roster_changed, ts,
 };
 use crate::storage::model::consent_as_str;
+use crate::storage::{
+    AuditCtx, Credentials, DepartmentFilter, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee,
+    NewUser, Page, Paged, PeopleStore, Role, Scope, StoreError, StoreResult, User, UserStatus,
+    parse_consent,
+};
 
-const EMPLOYEE_COLS: &str = "id, org_id, employee_number, display_name, email, department_id, site_id, status,
+const EMPLOYEE_COLS: &str =
+    "id, org_id, employee_number, display_name, email, department_id, site_id, status,
     consent, pin_hash IS NOT NULL, created_at, updated_at";
 
 fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
@@ -59,18 +64,29 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
 }
 
 fn credentials_row(r: &Row<'_>) -> rusqlite::Result<Credentials> {
-    Ok(Credentials { user: user_row(r)?, password_hash: r.get(9)? })
+    Ok(Credentials {
+        user: user_row(r)?,
+        password_hash: r.get(9)?,
+    })
 }
 
 /// `NULL` for "any department", else a JSON array for `json_each`.
 fn dept_param(depts: &DepartmentFilter) -> Option<String> {
     match depts {
         DepartmentFilter::Any => None,
-        DepartmentFilter::Only(ids) => Some(serde_json::Value::from(ids.iter().map(ToString::to_string).collect::<Vec<_>>()).to_string()),
+        DepartmentFilter::Only(ids) => Some(
+            serde_json::Value::from(ids.iter().map(ToString::to_string).collect::<Vec<_>>())
+                .to_string(),
+        ),
     }
 }
 
-fn load_employee(c: &Connection, scope: Scope, depts: &DepartmentFilter, id: EmployeeId) -> StoreResult<Employee> {
+fn load_employee(
+    c: &Connection,
+    scope: Scope,
+    depts: &DepartmentFilter,
+    id: EmployeeId,
+) -> StoreResult<Employee> {
     c.query_row(
         &format!(
             "SELECT {EMPLOYEE_COLS} FROM employees WHERE id = ?1 AND deleted_at IS NULL
@@ -92,10 +108,20 @@ pub(crate) fn load_user(c: &Connection, scope: Scope, id: UserId) -> StoreResult
     .map_err(db)
 }
 
-fn require_in_org(tx: &Connection, table: &str, field: &'static str, id: Option<String>, org: OrgId) -> StoreResult<()> {
+fn require_in_org(
+    tx: &Connection,
+    table: &str,
+    field: &'static str,
+    id: Option<String>,
+    org: OrgId,
+) -> StoreResult<()> {
     let Some(id) = id else { return Ok(()) };
     let found: Option<i64> = tx
-        .query_row(&format!("SELECT 1 FROM {table} WHERE id = ?1 AND org_id = ?2"), params![id, org.to_string()], |r| r.get(0))
+        .query_row(
+            &format!("SELECT 1 FROM {table} WHERE id = ?1 AND org_id = ?2"),
+            params![id, org.to_string()],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(db)?;
     found.map(|_| ()).ok_or(StoreError::BadReference { field })
@@ -104,8 +130,14 @@ fn require_in_org(tx: &Connection, table: &str, field: &'static str, id: Option<
 /// Marks the employee and all its templates changed, so kiosks re-fetch or tombstone them.
 fn employee_roster_changed(tx: &Transaction<'_>, org: OrgId, id: EmployeeId) -> StoreResult<()> {
     roster_changed(tx, org, "employee", &id.to_string())?;
-    let mut stmt = tx.prepare_cached("SELECT id FROM face_templates WHERE employee_id = ?1").map_err(db)?;
-    let templates: Vec<String> = stmt.query_map([id.to_string()], |r| r.get(0)).map_err(db)?.collect::<Result<_, _>>().map_err(db)?;
+    let mut stmt = tx
+        .prepare_cached("SELECT id FROM face_templates WHERE employee_id = ?1")
+        .map_err(db)?;
+    let templates: Vec<String> = stmt
+        .query_map([id.to_string()], |r| r.get(0))
+        .map_err(db)?
+        .collect::<Result<_, _>>()
+        .map_err(db)?;
     for t in templates {
         roster_changed(tx, org, "template", &t)?;
     }
@@ -114,8 +146,20 @@ fn employee_roster_changed(tx: &Transaction<'_>, org: OrgId, id: EmployeeId) -> 
 
 fn insert_employee(tx: &Transaction<'_>, new: NewEmployee) -> StoreResult<EmployeeId> {
     require_org(tx, new.org_id)?;
-    require_in_org(tx, "departments", "department_id", new.department_id.map(|d| d.to_string()), new.org_id)?;
-    require_in_org(tx, "sites", "site_id", new.site_id.map(|s| s.to_string()), new.org_id)?;
+    require_in_org(
+        tx,
+        "departments",
+        "department_id",
+        new.department_id.map(|d| d.to_string()),
+        new.org_id,
+    )?;
+    require_in_org(
+        tx,
+        "sites",
+        "site_id",
+        new.site_id.map(|s| s.to_string()),
+        new.org_id,
+    )?;
     let id: EmployeeId = new_id();
     let now = ts(Timestamp::now());
     tx.execute(
@@ -179,11 +223,24 @@ fn insert_user(tx: &Transaction<'_>, new: NewUser) -> StoreResult<UserId> {
     Ok(id)
 }
 
-pub(crate) fn create_user_tx(tx: &Transaction<'_>, ctx: &AuditCtx, new: NewUser) -> StoreResult<User> {
+pub(crate) fn create_user_tx(
+    tx: &Transaction<'_>,
+    ctx: &AuditCtx,
+    new: NewUser,
+) -> StoreResult<User> {
     let org = new.org_id;
     let id = insert_user(tx, new)?;
     let user = load_user(tx, Scope::All, id)?;
-    audit_tx(tx, ctx, org, "create", "user", Some(&id.to_string()), None, Some(&user))?;
+    audit_tx(
+        tx,
+        ctx,
+        org,
+        "create",
+        "user",
+        Some(&id.to_string()),
+        None,
+        Some(&user),
+    )?;
     Ok(user)
 }
 
@@ -195,13 +252,27 @@ impl PeopleStore for SqliteStore {
             let org = new.org_id;
             let id = insert_employee(tx, new)?;
             let e = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
-            audit_tx(tx, &ctx, Some(org), "create", "employee", Some(&id.to_string()), None, Some(&e))?;
+            audit_tx(
+                tx,
+                &ctx,
+                Some(org),
+                "create",
+                "employee",
+                Some(&id.to_string()),
+                None,
+                Some(&e),
+            )?;
             Ok(e)
         })
         .await
     }
 
-    async fn list_employees(&self, scope: Scope, depts: &DepartmentFilter, page: &Page) -> StoreResult<Paged<Employee>> {
+    async fn list_employees(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<Employee>> {
         let (after, limit) = page_params(page);
         let (org, depts) = (opt_org(scope.org()), dept_param(depts));
         let rows = self
@@ -214,16 +285,24 @@ impl PeopleStore for SqliteStore {
                          AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4"
                     ))
                     .map_err(db)?;
-                let rows = stmt.query_map(params![org, depts, after, limit], employee_row).map_err(db)?;
+                let rows = stmt
+                    .query_map(params![org, depts, after, limit], employee_row)
+                    .map_err(db)?;
                 rows.collect::<Result<Vec<_>, _>>().map_err(db)
             })
             .await?;
         Ok(paged(rows, page, |e| e.id.to_string()))
     }
 
-    async fn get_employee(&self, scope: Scope, depts: &DepartmentFilter, id: EmployeeId) -> StoreResult<Employee> {
+    async fn get_employee(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<Employee> {
         let depts = depts.clone();
-        self.read(move |c| load_employee(c, scope, &depts, id)).await
+        self.read(move |c| load_employee(c, scope, &depts, id))
+            .await
     }
 
     async fn update_employee(
@@ -245,26 +324,56 @@ impl PeopleStore for SqliteStore {
                 require_in_org(tx, "sites", "site_id", Some(s.to_string()), org)?;
             }
             let set = |col: &str, value: Option<String>| -> StoreResult<()> {
-                tx.execute(&format!("UPDATE employees SET {col} = ?2 WHERE id = ?1"), params![id.to_string(), value])
-                    .map(|_| ())
-                    .map_err(db)
+                tx.execute(
+                    &format!("UPDATE employees SET {col} = ?2 WHERE id = ?1"),
+                    params![id.to_string(), value],
+                )
+                .map(|_| ())
+                .map_err(db)
             };
-            if let Some(v) = update.display_name { set("display_name", Some(v))?; }
-            if let Some(v) = update.email { set("email", v)?; }
-            if let Some(v) = update.department_id { set("department_id", v.map(|d| d.to_string()))?; }
-            if let Some(v) = update.site_id { set("site_id", v.map(|s| s.to_string()))?; }
-            if let Some(v) = update.consent { set("consent", Some(consent_as_str(v).to_owned()))?; }
-            if let Some(v) = update.pin_hash { set("pin_hash", v)?; }
+            if let Some(v) = update.display_name {
+                set("display_name", Some(v))?;
+            }
+            if let Some(v) = update.email {
+                set("email", v)?;
+            }
+            if let Some(v) = update.department_id {
+                set("department_id", v.map(|d| d.to_string()))?;
+            }
+            if let Some(v) = update.site_id {
+                set("site_id", v.map(|s| s.to_string()))?;
+            }
+            if let Some(v) = update.consent {
+                set("consent", Some(consent_as_str(v).to_owned()))?;
+            }
+            if let Some(v) = update.pin_hash {
+                set("pin_hash", v)?;
+            }
             set("updated_at", Some(ts(Timestamp::now())))?;
             let after = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
             employee_roster_changed(tx, org, id)?;
-            audit_tx(tx, &ctx, Some(org), "update", "employee", Some(&id.to_string()), Some(&before), Some(&after))?;
+            audit_tx(
+                tx,
+                &ctx,
+                Some(org),
+                "update",
+                "employee",
+                Some(&id.to_string()),
+                Some(&before),
+                Some(&after),
+            )?;
             Ok(after)
         })
         .await
     }
 
-    async fn delete_employee(&self, ctx: &AuditCtx, scope: Scope, depts: &DepartmentFilter, id: EmployeeId) -> StoreResult<()> {
+    async fn delete_employee(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<()> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
             let before = load_employee(tx, scope, &depts, id)?;
@@ -281,33 +390,68 @@ impl PeopleStore for SqliteStore {
         .await
     }
 
-    async fn approve_employee(&self, ctx: &AuditCtx, scope: Scope, depts: &DepartmentFilter, id: EmployeeId) -> StoreResult<Employee> {
+    async fn approve_employee(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<Employee> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
             let before = load_employee(tx, scope, &depts, id)?;
             if before.status == EmployeeStatus::Active {
                 return Err(StoreError::State("employee is already active".into()));
             }
-            tx.execute("UPDATE employees SET status = 'active', updated_at = ?2 WHERE id = ?1", params![id.to_string(), ts(Timestamp::now())])
-                .map_err(db)?;
-            tx.execute("UPDATE users SET status = 'active' WHERE employee_id = ?1 AND status = 'pending'", [id.to_string()])
-                .map_err(db)?;
+            tx.execute(
+                "UPDATE employees SET status = 'active', updated_at = ?2 WHERE id = ?1",
+                params![id.to_string(), ts(Timestamp::now())],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "UPDATE users SET status = 'active' WHERE employee_id = ?1 AND status = 'pending'",
+                [id.to_string()],
+            )
+            .map_err(db)?;
             let after = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
             employee_roster_changed(tx, before.org_id, id)?;
-            audit_tx(tx, &ctx, Some(before.org_id), "approve", "employee", Some(&id.to_string()), Some(&before), Some(&after))?;
+            audit_tx(
+                tx,
+                &ctx,
+                Some(before.org_id),
+                "approve",
+                "employee",
+                Some(&id.to_string()),
+                Some(&before),
+                Some(&after),
+            )?;
             Ok(after)
         })
         .await
     }
 
-    async fn register_employee(&self, ctx: &AuditCtx, employee: NewEmployee, mut user: NewUser) -> StoreResult<User> {
+    async fn register_employee(
+        &self,
+        ctx: &AuditCtx,
+        employee: NewEmployee,
+        mut user: NewUser,
+    ) -> StoreResult<User> {
         let ctx = ctx.clone();
         self.write(move |tx| {
             let org = employee.org_id;
             let employee_id = insert_employee(tx, employee)?;
             user.employee_id = Some(employee_id);
             let e = load_employee(tx, Scope::All, &DepartmentFilter::Any, employee_id)?;
-            audit_tx(tx, &ctx, Some(org), "register", "employee", Some(&employee_id.to_string()), None, Some(&e))?;
+            audit_tx(
+                tx,
+                &ctx,
+                Some(org),
+                "register",
+                "employee",
+                Some(&employee_id.to_string()),
+                None,
+                Some(&e),
+            )?;
             create_user_tx(tx, &ctx, user)
         })
         .await
@@ -329,7 +473,9 @@ impl PeopleStore for SqliteStore {
                          AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
                     ))
                     .map_err(db)?;
-                let rows = stmt.query_map(params![org, after, limit], user_row).map_err(db)?;
+                let rows = stmt
+                    .query_map(params![org, after, limit], user_row)
+                    .map_err(db)?;
                 rows.collect::<Result<Vec<_>, _>>().map_err(db)
             })
             .await?;
@@ -343,22 +489,41 @@ impl PeopleStore for SqliteStore {
     async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>> {
         let email = email.to_owned();
         self.read(move |c| {
-            c.query_row(&format!("SELECT {USER_COLS} FROM users WHERE lower(email) = lower(?1)"), [email], credentials_row)
-                .optional()
-                .map_err(db)
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE lower(email) = lower(?1)"),
+                [email],
+                credentials_row,
+            )
+            .optional()
+            .map_err(db)
         })
         .await
     }
 
     async fn credentials_by_id(&self, id: UserId) -> StoreResult<Credentials> {
         self.read(move |c| {
-            c.query_row(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"), [id.to_string()], credentials_row).map_err(db)
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
+                [id.to_string()],
+                credentials_row,
+            )
+            .map_err(db)
         })
         .await
     }
 
-    async fn set_password(&self, ctx: &AuditCtx, id: UserId, hash: &str, keep_session: Option<&str>) -> StoreResult<()> {
-        let (ctx, hash, keep) = (ctx.clone(), hash.to_owned(), keep_session.map(str::to_owned));
+    async fn set_password(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<()> {
+        let (ctx, hash, keep) = (
+            ctx.clone(),
+            hash.to_owned(),
+            keep_session.map(str::to_owned),
+        );
         self.write(move |tx| {
             let user = load_user(tx, Scope::All, id)?;
             let now = ts(Timestamp::now());

@@ -28,27 +28,44 @@ pub(crate) fn get_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
 
 pub(crate) fn get_opt_ts(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Timestamp>> {
     let text: Option<String> = row.get(idx)?;
-    text.map(|t| Timestamp::from_str(&t).map_err(|e| conversion(idx, e))).transpose()
+    text.map(|t| Timestamp::from_str(&t).map_err(|e| conversion(idx, e)))
+        .transpose()
 }
 
 pub(crate) fn get_id<T: From<Uuid>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
-    Uuid::parse_str(&text).map(T::from).map_err(|e| conversion(idx, e))
+    Uuid::parse_str(&text)
+        .map(T::from)
+        .map_err(|e| conversion(idx, e))
 }
 
 pub(crate) fn get_opt_id<T: From<Uuid>>(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>> {
     let text: Option<String> = row.get(idx)?;
-    text.map(|t| Uuid::parse_str(&t).map(T::from).map_err(|e| conversion(idx, e))).transpose()
+    text.map(|t| {
+        Uuid::parse_str(&t)
+            .map(T::from)
+            .map_err(|e| conversion(idx, e))
+    })
+    .transpose()
 }
 
-pub(crate) fn get_enum<T>(row: &Row<'_>, idx: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+pub(crate) fn get_enum<T>(
+    row: &Row<'_>,
+    idx: usize,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
     let text: String = row.get(idx)?;
-    parse(&text).ok_or_else(|| conversion(idx, std::io::Error::other(format!("unknown value {text}"))))
+    parse(&text)
+        .ok_or_else(|| conversion(idx, std::io::Error::other(format!("unknown value {text}"))))
 }
 
-pub(crate) fn get_json<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>> {
+pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
     let text: Option<String> = row.get(idx)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| conversion(idx, e))).transpose()
+    text.map(|t| serde_json::from_str(&t).map_err(|e| conversion(idx, e)))
+        .transpose()
 }
 
 /// Maps a rusqlite error; unique-constraint failures become [`StoreError::Conflict`] naming the
@@ -61,6 +78,10 @@ pub(crate) fn db(e: rusqlite::Error) -> StoreError {
             ("users_email", "email"),
             ("users.email", "email"),
             ("employees_live_number", "employee_number"),
+            (
+                "employees.org_id, employees.employee_number",
+                "employee_number",
+            ),
             ("sites.org_id, sites.name", "name"),
             ("departments.org_id, departments.name", "name"),
             ("organisations.join_code", "join_code"),
@@ -148,7 +169,12 @@ pub(crate) mod erased {
 }
 
 /// Appends to the roster change log, which is what kiosks pull by cursor.
-pub(crate) fn roster_changed(tx: &Transaction<'_>, org: OrgId, entity: &str, id: &str) -> StoreResult<()> {
+pub(crate) fn roster_changed(
+    tx: &Transaction<'_>,
+    org: OrgId,
+    entity: &str,
+    id: &str,
+) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO roster_changes (org_id, entity, entity_id) VALUES (?1, ?2, ?3)",
         rusqlite::params![org.to_string(), entity, id],

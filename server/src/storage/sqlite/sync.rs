@@ -15,7 +15,10 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::{SqliteStore, db, get_id, get_opt_id, get_ts, opt_org, page_params, paged, ts};
-use crate::storage::{DeviceAuth, DeviceStatus, EventFilter, Page, Paged, Scope, StoreResult, StoredEvent, SyncStore, parse_consent};
+use crate::storage::{
+    DeviceAuth, DeviceStatus, EventFilter, Page, Paged, Scope, StoreResult, StoredEvent, SyncStore,
+    parse_consent,
+};
 
 /// The one statement that stores an event. The ingest benchmark's raw baseline uses it too.
 pub const INSERT_EVENT_SQL: &str = "INSERT INTO device_events
@@ -34,7 +37,12 @@ impl Known {
         if let Some(&known) = self.employees.get(&id) {
             return Ok(known);
         }
-        let known = exists(tx, "SELECT 1 FROM employees WHERE id = ?1 AND org_id = ?2", &id.to_string(), org)?;
+        let known = exists(
+            tx,
+            "SELECT 1 FROM employees WHERE id = ?1 AND org_id = ?2",
+            &id.to_string(),
+            org,
+        )?;
         self.employees.insert(id, known);
         Ok(known)
     }
@@ -43,7 +51,12 @@ impl Known {
         if let Some(&known) = self.equipment.get(&id) {
             return Ok(known);
         }
-        let known = exists(tx, "SELECT 1 FROM equipment WHERE id = ?1 AND org_id = ?2", &id.to_string(), org)?;
+        let known = exists(
+            tx,
+            "SELECT 1 FROM equipment WHERE id = ?1 AND org_id = ?2",
+            &id.to_string(),
+            org,
+        )?;
         self.equipment.insert(id, known);
         Ok(known)
     }
@@ -51,29 +64,52 @@ impl Known {
 
 fn exists(tx: &Transaction<'_>, sql: &str, id: &str, org: &str) -> StoreResult<bool> {
     let mut stmt = tx.prepare_cached(sql).map_err(db)?;
-    Ok(stmt.query_row(params![id, org], |_| Ok(())).optional().map_err(db)?.is_some())
+    Ok(stmt
+        .query_row(params![id, org], |_| Ok(()))
+        .optional()
+        .map_err(db)?
+        .is_some())
 }
 
 /// Why an event must be rejected, or `None` to store it.
-fn rejection(tx: &Transaction<'_>, known: &mut Known, org: &str, event: &Event) -> StoreResult<Option<String>> {
+fn rejection(
+    tx: &Transaction<'_>,
+    known: &mut Known,
+    org: &str,
+    event: &Event,
+) -> StoreResult<Option<String>> {
     if let Err(reason) = check_event(event) {
         return Ok(Some(reason));
     }
     if let Some(employee) = event.body.employee_id()
         && !known.employee(tx, org, employee)?
     {
-        return Ok(Some(format!("body.employee_id: {employee} is not an employee of this organisation")));
+        return Ok(Some(format!(
+            "body.employee_id: {employee} is not an employee of this organisation"
+        )));
     }
     if let EventBody::Equipment(e) = &event.body
         && !known.equipment(tx, org, e.equipment_id)?
     {
-        return Ok(Some(format!("body.equipment_id: {} is not equipment of this organisation", e.equipment_id)));
+        return Ok(Some(format!(
+            "body.equipment_id: {} is not equipment of this organisation",
+            e.equipment_id
+        )));
     }
     Ok(None)
 }
 
-fn ingest_tx(tx: &Transaction<'_>, device: &DeviceAuth, events: Vec<Event>, received_at: Timestamp) -> StoreResult<Vec<Ack>> {
-    let (org, device_id, received) = (device.org_id.to_string(), device.id.to_string(), ts(received_at));
+fn ingest_tx(
+    tx: &Transaction<'_>,
+    device: &DeviceAuth,
+    events: Vec<Event>,
+    received_at: Timestamp,
+) -> StoreResult<Vec<Ack>> {
+    let (org, device_id, received) = (
+        device.org_id.to_string(),
+        device.id.to_string(),
+        ts(received_at),
+    );
     let mut known = Known::default();
     let mut insert = tx.prepare_cached(INSERT_EVENT_SQL).map_err(db)?;
     let mut acks = Vec::with_capacity(events.len());
@@ -82,7 +118,8 @@ fn ingest_tx(tx: &Transaction<'_>, device: &DeviceAuth, events: Vec<Event>, rece
             acks.push(Ack::rejected(event.event_id, reason));
             continue;
         }
-        let payload = serde_json::to_string(&event).map_err(|e| crate::storage::StoreError::Backend(Box::new(e)))?;
+        let payload = serde_json::to_string(&event)
+            .map_err(|e| crate::storage::StoreError::Backend(Box::new(e)))?;
         let inserted = insert
             .execute(params![
                 event.event_id.to_string(),
@@ -154,7 +191,9 @@ fn employee_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterEmployee
         })
         .optional()
         .map_err(db)?;
-    let Some(mut employee) = row else { return Ok(None) };
+    let Some(mut employee) = row else {
+        return Ok(None);
+    };
     let mut stmt = c
         .prepare_cached(
             "SELECT q.qualification_id, q.expires_on FROM employee_qualifications q
@@ -164,7 +203,10 @@ fn employee_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterEmployee
     employee.qualifications = stmt
         .query_map([id], |r| {
             let expires: Option<String> = r.get(1)?;
-            Ok(HeldQualification { qualification_id: get_id(r, 0)?, expires_on: expires.and_then(|d| d.parse().ok()) })
+            Ok(HeldQualification {
+                qualification_id: get_id(r, 0)?,
+                expires_on: expires.and_then(|d| d.parse().ok()),
+            })
         })
         .map_err(db)?
         .collect::<Result<_, _>>()
@@ -215,12 +257,22 @@ fn equipment_entry(c: &Connection, id: &str, site: &str) -> StoreResult<Option<R
 fn qualification_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterQualification>> {
     c.prepare_cached("SELECT id, name FROM qualifications WHERE id = ?1 AND deleted_at IS NULL")
         .map_err(db)?
-        .query_row([id], |r| Ok(RosterQualification { id: get_id(r, 0)?, name: r.get(1)? }))
+        .query_row([id], |r| {
+            Ok(RosterQualification {
+                id: get_id(r, 0)?,
+                name: r.get(1)?,
+            })
+        })
         .optional()
         .map_err(db)
 }
 
-fn roster_tx(c: &Connection, device: &DeviceAuth, since: u64, limit: u32) -> StoreResult<RosterDelta> {
+fn roster_tx(
+    c: &Connection,
+    device: &DeviceAuth,
+    since: u64,
+    limit: u32,
+) -> StoreResult<RosterDelta> {
     // Latest change per entity after the cursor, oldest first, one more than asked to learn `more`.
     let mut stmt = c
         .prepare_cached(
@@ -229,7 +281,14 @@ fn roster_tx(c: &Connection, device: &DeviceAuth, since: u64, limit: u32) -> Sto
         )
         .map_err(db)?;
     let changes: Vec<(String, String, i64)> = stmt
-        .query_map(params![device.org_id.to_string(), since as i64, i64::from(limit) + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_map(
+            params![
+                device.org_id.to_string(),
+                since as i64,
+                i64::from(limit) + 1
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .map_err(db)?
         .collect::<Result<_, _>>()
         .map_err(db)?;
@@ -254,7 +313,10 @@ fn roster_tx(c: &Connection, device: &DeviceAuth, since: u64, limit: u32) -> Sto
     let site = device.site_id.to_string();
     for (entity, id, seq) in changes.into_iter().take(limit as usize) {
         delta.cursor = seq as u64;
-        let tomb = |kind| Tombstone { entity: kind, id: id.parse().unwrap_or_default() };
+        let tomb = |kind| Tombstone {
+            entity: kind,
+            id: id.parse().unwrap_or_default(),
+        };
         match entity.as_str() {
             "employee" => match employee_entry(c, &id)? {
                 Some(e) => delta.employees.push(e),
@@ -295,17 +357,34 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
 
 #[async_trait]
 impl SyncStore for SqliteStore {
-    async fn ingest(&self, device: &DeviceAuth, events: Vec<Event>, received_at: Timestamp) -> StoreResult<Vec<Ack>> {
+    async fn ingest(
+        &self,
+        device: &DeviceAuth,
+        events: Vec<Event>,
+        received_at: Timestamp,
+    ) -> StoreResult<Vec<Ack>> {
         let device = device.clone();
-        self.write(move |tx| ingest_tx(tx, &device, events, received_at)).await
+        self.write(move |tx| ingest_tx(tx, &device, events, received_at))
+            .await
     }
 
-    async fn roster_delta(&self, device: &DeviceAuth, since: u64, limit: u32) -> StoreResult<RosterDelta> {
+    async fn roster_delta(
+        &self,
+        device: &DeviceAuth,
+        since: u64,
+        limit: u32,
+    ) -> StoreResult<RosterDelta> {
         let device = device.clone();
-        self.read(move |c| roster_tx(c, &device, since, limit)).await
+        self.read(move |c| roster_tx(c, &device, since, limit))
+            .await
     }
 
-    async fn list_events(&self, scope: Scope, filter: &EventFilter, page: &Page) -> StoreResult<Paged<StoredEvent>> {
+    async fn list_events(
+        &self,
+        scope: Scope,
+        filter: &EventFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<StoredEvent>> {
         let (after, limit) = page_params(page);
         let org = opt_org(scope.org());
         let f = filter.clone();

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# THE test command: every check CI runs, in order — formatting, clippy (warnings are errors) and
+# every test in the workspace. Does its own set-up first (scripts/setup.sh), so it works on a
+# fresh Debian 12 machine.
+#
+# Builds stay in the repository's own target/. Clippy and the tests both use the dev profile, so
+# the dependencies built for one are reused by the other; nothing here builds in release mode.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh
+
+# setup.sh may have found a rustup toolchain that is not on this shell's PATH.
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+if ! command -v cargo >/dev/null 2>&1 && [[ -x "$cargo_home/bin/cargo" ]]; then
+    export PATH="$cargo_home/bin:$PATH"
+fi
+
+if [[ "${CI:-}" == "true" ]]; then
+    export CARGO_TERM_COLOR=never
+fi
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets --locked -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Plain `cargo test` so each test binary's closing `test result:` line is printed.
+step "cargo test --workspace --locked"
+cargo test --workspace --locked
+
+step "all checks passed"

@@ -1,0 +1,452 @@
+//! `spawn_app()`: a real server on port 0 with a temporary SQLite file, plus typed helpers for
+//! logging in, building a two-organisation world, and signing device requests.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
+use attend_server::mail::MailSender;
+use attend_server::storage::{AuditCtx, Mail, NewUser, Role, SharedStore, UserStatus};
+use attend_server::{Application, Settings};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+#[derive(Default)]
+pub struct CapturedMail(pub Mutex<Vec<Mail>>);
+
+#[async_trait]
+impl MailSender for CapturedMail {
+    async fn send(&self, mail: &Mail) -> Result<(), String> {
+        self.0.lock().expect("mail lock").push(mail.clone());
+        Ok(())
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: SharedStore,
+    pub mail: Arc<CapturedMail>,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A test server with rate limits high enough not to interfere.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::default();
+    settings.listen = "127.0.0.1:0".parse().expect("addr");
+    settings.database = dir.path().join("attend.db");
+    settings.rate_limit.per_minute = 100_000;
+    settings.rate_limit.heavy_per_minute = 100_000;
+    tweak(&mut settings);
+    let app = Application::build(settings, true)
+        .await
+        .expect("server builds");
+    let base = format!("http://{}", app.local_addr());
+    let store = app.store();
+    let mail = Arc::new(CapturedMail::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let sender: Arc<dyn MailSender> = mail.clone();
+    tokio::spawn(app.run_with(
+        async move {
+            let _ = stopped.await;
+        },
+        sender,
+    ));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        store,
+        mail,
+        _dir: dir,
+        _stop: stop,
+    }
+}
+
+/// A status and a parsed JSON body (Null when empty).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The uniform error's `code`.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().expect("body has an id").to_owned()
+    }
+}
+
+impl TestApp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        into_reply(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Raw bytes with an explicit content type, for malformed-input tests.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        into_reply(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Logs in and returns the access token, failing the test if login fails.
+    pub async fn token(&self, email: &str) -> String {
+        let r = self.login(email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "login {email}: {}", r.body);
+        r.body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// Creates a super admin straight in the store (the CLI's job in production).
+    pub async fn super_admin(&self) -> String {
+        let hash = attend_server::auth::password::hash(PASSWORD.into()).await;
+        self.store
+            .create_user(
+                &AuditCtx::system(),
+                NewUser {
+                    org_id: None,
+                    email: "root@attend.example".into(),
+                    display_name: "Root".into(),
+                    password_hash: hash,
+                    role: Role::SuperAdmin,
+                    status: UserStatus::Active,
+                    employee_id: None,
+                    departments: vec![],
+                },
+            )
+            .await
+            .expect("super admin created");
+        self.token("root@attend.example").await
+    }
+
+    /// Sends a signed device request; `tamper` may change the request after signing.
+    pub async fn signed(
+        &self,
+        device: &Device,
+        method: Method,
+        path_and_query: &str,
+        body: Vec<u8>,
+        opts: SignOpts,
+    ) -> Reply {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let timestamp = opts
+            .timestamp
+            .unwrap_or_else(|| jiff::Timestamp::now().as_second());
+        let nonce = opts
+            .nonce
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+        let secret = opts.secret.clone().unwrap_or_else(|| device.secret.clone());
+        let signature = signing::sign(
+            &DeviceSecret::from_base64(&secret).expect("secret"),
+            &SignedRequest {
+                method: method.as_str(),
+                path,
+                query,
+                timestamp,
+                nonce: &nonce,
+                body: &body,
+            },
+        );
+        let sent_body = opts.send_body.clone().unwrap_or(body);
+        let req = self
+            .client
+            .request(method, format!("{}{path_and_query}", self.base))
+            .header("content-type", "application/json")
+            .header(signing::HEADER_DEVICE, device.id.clone())
+            .header(signing::HEADER_TIMESTAMP, timestamp.to_string())
+            .header(signing::HEADER_NONCE, nonce)
+            .header(signing::HEADER_SIGNATURE, signature)
+            .body(sent_body);
+        into_reply(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn push(&self, device: &Device, events: &Value) -> Reply {
+        let body = serde_json::to_vec(&json!({ "events": events })).expect("json");
+        self.signed(
+            device,
+            Method::POST,
+            "/api/v1/device/events",
+            body,
+            SignOpts::default(),
+        )
+        .await
+    }
+
+    /// Number of stored events visible to `token`.
+    pub async fn stored_events(&self, token: &str) -> usize {
+        let r = self.get("/api/v1/device-events?limit=100", token).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["items"].as_array().expect("items").len()
+    }
+}
+
+async fn into_reply(resp: reqwest::Response) -> Reply {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SignOpts {
+    pub timestamp: Option<i64>,
+    pub nonce: Option<String>,
+    /// Sign with this secret instead of the device's (a forgery).
+    pub secret: Option<String>,
+    /// Send this body instead of the signed one (tampering in transit).
+    pub send_body: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub id: String,
+    pub secret: String,
+}
+
+/// One organisation's worth of ids and tokens.
+#[derive(Clone, Debug)]
+pub struct Org {
+    pub id: String,
+    pub site: String,
+    pub dept: String,
+    /// In `dept` (the manager's department).
+    pub employee: String,
+    /// In `other_dept`.
+    pub other_employee: String,
+    pub device: String,
+    pub admin_user: String,
+    pub org_admin: String,
+    pub manager: String,
+    pub employee_token: String,
+}
+
+/// Two organisations, each with every role, so tests can check own versus foreign ids.
+pub struct World {
+    pub root: String,
+    pub support: String,
+    pub a: Org,
+    pub b: Org,
+}
+
+pub async fn world(app: &TestApp) -> World {
+    let root = app.super_admin().await;
+    let r = app.post("/api/v1/users", Some(&root), json!({"email": "support@attend.example", "display_name": "Sam Support", "password": PASSWORD, "role": "support"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let support = app.token("support@attend.example").await;
+    let a = org(app, &root, "a").await;
+    let b = org(app, &root, "b").await;
+    World {
+        root,
+        support,
+        a,
+        b,
+    }
+}
+
+async fn created(r: Reply, what: &str) -> String {
+    assert_eq!(r.status, StatusCode::CREATED, "creating {what}: {}", r.body);
+    r.id()
+}
+
+pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
+    let id = created(
+        app.post(
+            "/api/v1/organisations",
+            Some(root),
+            json!({"name": format!("Org {tag}")}),
+        )
+        .await,
+        "org",
+    )
+    .await;
+    let site = created(
+        app.post(
+            "/api/v1/sites",
+            Some(root),
+            json!({"org_id": id, "name": "Plant", "timezone": "Europe/Lisbon"}),
+        )
+        .await,
+        "site",
+    )
+    .await;
+    let dept = created(
+        app.post(
+            "/api/v1/departments",
+            Some(root),
+            json!({"org_id": id, "name": "Assembly"}),
+        )
+        .await,
+        "dept",
+    )
+    .await;
+    let other_dept = created(
+        app.post(
+            "/api/v1/departments",
+            Some(root),
+            json!({"org_id": id, "name": "Warehouse"}),
+        )
+        .await,
+        "dept",
+    )
+    .await;
+    let employee = created(
+        app.post("/api/v1/employees", Some(root), json!({"org_id": id, "employee_number": "1", "display_name": "Ana", "department_id": dept, "site_id": site, "pin": "1234", "consent": "granted"})).await,
+        "employee",
+    )
+    .await;
+    let other_employee = created(
+        app.post("/api/v1/employees", Some(root), json!({"org_id": id, "employee_number": "2", "display_name": "Bruno", "department_id": other_dept})).await,
+        "employee",
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/devices",
+            Some(root),
+            json!({"site_id": site, "name": "Door"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let device = r.body["device"]["id"]
+        .as_str()
+        .expect("device id")
+        .to_owned();
+    let user = |email: String,
+                role: &str,
+                departments: Vec<String>,
+                employee_id: Option<String>| {
+        let body = json!({"org_id": id, "email": email, "display_name": role, "password": PASSWORD, "role": role, "departments": departments, "employee_id": employee_id});
+        async move { created(app.post("/api/v1/users", Some(root), body).await, "user").await }
+    };
+    let admin_user = user(format!("admin@{tag}.example"), "org_admin", vec![], None).await;
+    user(
+        format!("manager@{tag}.example"),
+        "manager",
+        vec![dept.clone()],
+        None,
+    )
+    .await;
+    user(
+        format!("worker@{tag}.example"),
+        "employee",
+        vec![],
+        Some(employee.clone()),
+    )
+    .await;
+    Org {
+        org_admin: app.token(&format!("admin@{tag}.example")).await,
+        manager: app.token(&format!("manager@{tag}.example")).await,
+        employee_token: app.token(&format!("worker@{tag}.example")).await,
+        id,
+        site,
+        dept,
+        employee,
+        other_employee,
+        device,
+        admin_user,
+    }
+}
+
+/// Creates and provisions a kiosk in `org`'s site, returning its credentials.
+pub async fn provisioned_device(app: &TestApp, token: &str, site: &str) -> Device {
+    let r = app
+        .post(
+            "/api/v1/devices",
+            Some(token),
+            json!({"site_id": site, "name": "Kiosk"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let code = r.body["provisioning_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let r = app
+        .post("/api/v1/device/provision", None, json!({"code": code}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    Device {
+        id: r.body["device_id"].as_str().expect("device id").to_owned(),
+        secret: r.body["device_secret"].as_str().expect("secret").to_owned(),
+    }
+}
+
+/// A valid PIN punch event for `employee`.
+pub fn punch(employee: &str, seq: u64) -> Value {
+    json!({
+        "event_id": uuid::Uuid::now_v7(),
+        "seq": seq,
+        "captured_at": jiff::Timestamp::now(),
+        "body": {"kind": "punch", "employee_id": employee, "punch_type": "in", "method": "pin"}
+    })
+}
