@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 use crate::auth::tokens::JwtKeys;
 use crate::config::Settings;
 use crate::storage::SharedStore;
-use routes::{auth, devices, health, orgs, people, records, sync};
+use routes::{auth, devices, health, onboarding, orgs, password_reset, people, records, sync};
 
 /// Everything a handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -67,10 +67,13 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
-        .route("/auth/password-reset", post(auth::request_reset))
-        .route("/auth/password-reset/confirm", post(auth::confirm_reset))
-        .route("/auth/register", post(auth::register))
-        .route("/auth/accept-invite", post(auth::accept_invite))
+        .route("/auth/password-reset", post(password_reset::request_reset))
+        .route(
+            "/auth/password-reset/confirm",
+            post(password_reset::confirm_reset),
+        )
+        .route("/auth/register", post(onboarding::register))
+        .route("/auth/accept-invite", post(onboarding::accept_invite))
         .route("/me", get(auth::me))
         .route(
             "/organisations",

@@ -6,15 +6,17 @@ use axum::response::Html;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{auth, devices, health, orgs, people, records, sync};
+use super::routes::{
+    auth, devices, health, onboarding, orgs, password_reset, people, records, sync,
+};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Attend API", description = "Attendance kiosks and the server they sync to."),
     paths(
         health::healthz, health::readyz,
-        auth::login, auth::refresh, auth::logout, auth::me, auth::change_password, auth::request_reset,
-        auth::confirm_reset, auth::register, auth::accept_invite,
+        auth::login, auth::refresh, auth::logout, auth::me, auth::change_password, password_reset::request_reset,
+        password_reset::confirm_reset, onboarding::register, onboarding::accept_invite,
         orgs::create_org, orgs::list_orgs, orgs::get_org, orgs::get_join_code, orgs::rotate_join_code,
         orgs::create_invite, orgs::create_site, orgs::list_sites, orgs::get_site, orgs::create_department,
         orgs::list_departments, orgs::get_department,

@@ -10,8 +10,8 @@ use attend_protocol::roster::{ConsentState, RosterDelta};
 use jiff::Timestamp;
 
 use super::model::{
-    AuditEntry, Department, Device, DeviceStatus, Employee, EmployeeStatus, InviteRole, Mail, Organisation, Role,
-    Site, StoredEvent, User, UserStatus,
+    AuditEntry, Department, Device, DeviceStatus, Employee, EmployeeStatus, InviteRole, Mail,
+    Organisation, Role, Site, StoredEvent, User, UserStatus,
 };
 use super::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
@@ -140,7 +140,7 @@ pub trait OrgStore: Send + Sync {
 }
 
 #[async_trait]
-pub trait PeopleStore: Send + Sync {
+pub trait EmployeeStore: Send + Sync {
     async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee>;
     async fn list_employees(
         &self,
@@ -185,7 +185,10 @@ pub trait PeopleStore: Send + Sync {
         employee: NewEmployee,
         user: NewUser,
     ) -> StoreResult<User>;
+}
 
+#[async_trait]
+pub trait UserStore: Send + Sync {
     async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<User>;
     async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>>;
     async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User>;
@@ -377,13 +380,22 @@ pub trait HealthStore: Send + Sync {
 
 /// Every repository together; what handlers hold.
 pub trait Store:
-    OrgStore + PeopleStore + AuthStore + DeviceStore + SyncStore + AuditStore + MailStore + HealthStore
+    OrgStore
+    + EmployeeStore
+    + UserStore
+    + AuthStore
+    + DeviceStore
+    + SyncStore
+    + AuditStore
+    + MailStore
+    + HealthStore
 {
 }
 
 impl<T> Store for T where
     T: OrgStore
-        + PeopleStore
+        + EmployeeStore
+        + UserStore
         + AuthStore
         + DeviceStore
         + SyncStore

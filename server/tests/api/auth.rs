@@ -255,7 +255,7 @@ async fn self_registered_employee_waits_for_approval() {
     let code = app
         .get(
             &format!("/api/v1/organisations/{}/join-code", w.a.id),
-            &w.a.org_admin,
+            &w.a.admin,
         )
         .await;
     assert_eq!(code.status, StatusCode::OK, "{}", code.body);

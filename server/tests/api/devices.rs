@@ -10,7 +10,7 @@ async fn a_provisioning_code_works_exactly_once() {
     let r = app
         .post(
             "/api/v1/devices",
-            Some(&w.a.org_admin),
+            Some(&w.a.admin),
             json!({"site_id": w.a.site, "name": "Door"}),
         )
         .await;
@@ -42,9 +42,7 @@ async fn a_provisioning_code_works_exactly_once() {
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(again.body["error"]["details"][0]["field"], "code");
 
-    let r = app
-        .get(&format!("/api/v1/devices/{id}"), &w.a.org_admin)
-        .await;
+    let r = app.get(&format!("/api/v1/devices/{id}"), &w.a.admin).await;
     assert_eq!(r.body["status"], "active");
     assert_eq!(r.body["attendd_version"], "0.1.0");
 }
@@ -53,7 +51,7 @@ async fn a_provisioning_code_works_exactly_once() {
 async fn a_disabled_device_can_no_longer_sync() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     assert_eq!(
         app.push(&device, &json!([punch(&w.a.employee, 1)]))
             .await
@@ -63,7 +61,7 @@ async fn a_disabled_device_can_no_longer_sync() {
     let r = app
         .post(
             &format!("/api/v1/devices/{}/disable", device.id),
-            Some(&w.a.org_admin),
+            Some(&w.a.admin),
             json!({}),
         )
         .await;
@@ -73,7 +71,7 @@ async fn a_disabled_device_can_no_longer_sync() {
     let r = app
         .post(
             &format!("/api/v1/devices/{}/enable", device.id),
-            Some(&w.a.org_admin),
+            Some(&w.a.admin),
             json!({}),
         )
         .await;
@@ -90,7 +88,7 @@ async fn a_disabled_device_can_no_longer_sync() {
 async fn heartbeats_update_the_devices_page() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let heartbeat = json!({
         "event_id": uuid::Uuid::now_v7(), "seq": 1, "captured_at": jiff::Timestamp::now(),
         "body": {"kind": "heartbeat", "versions": {"attendd": "0.1.0", "models": ["yunet-2023mar"]}, "queue_depth": 17, "clock_offset_ms": -420}

@@ -40,9 +40,11 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::default();
-    settings.listen = "127.0.0.1:0".parse().expect("addr");
-    settings.database = dir.path().join("attend.db");
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database: dir.path().join("attend.db"),
+        ..Settings::default()
+    };
     settings.rate_limit.per_minute = 100_000;
     settings.rate_limit.heavy_per_minute = 100_000;
     tweak(&mut settings);
@@ -285,7 +287,7 @@ pub struct Org {
     pub other_employee: String,
     pub device: String,
     pub admin_user: String,
-    pub org_admin: String,
+    pub admin: String,
     pub manager: String,
     pub employee_token: String,
 }
@@ -313,7 +315,7 @@ pub async fn world(app: &TestApp) -> World {
     }
 }
 
-async fn created(r: Reply, what: &str) -> String {
+fn created(r: Reply, what: &str) -> String {
     assert_eq!(r.status, StatusCode::CREATED, "creating {what}: {}", r.body);
     r.id()
 }
@@ -327,8 +329,7 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
         )
         .await,
         "org",
-    )
-    .await;
+    );
     let site = created(
         app.post(
             "/api/v1/sites",
@@ -337,8 +338,7 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
         )
         .await,
         "site",
-    )
-    .await;
+    );
     let dept = created(
         app.post(
             "/api/v1/departments",
@@ -347,8 +347,7 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
         )
         .await,
         "dept",
-    )
-    .await;
+    );
     let other_dept = created(
         app.post(
             "/api/v1/departments",
@@ -357,18 +356,15 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
         )
         .await,
         "dept",
-    )
-    .await;
+    );
     let employee = created(
         app.post("/api/v1/employees", Some(root), json!({"org_id": id, "employee_number": "1", "display_name": "Ana", "department_id": dept, "site_id": site, "pin": "1234", "consent": "granted"})).await,
         "employee",
-    )
-    .await;
+    );
     let other_employee = created(
         app.post("/api/v1/employees", Some(root), json!({"org_id": id, "employee_number": "2", "display_name": "Bruno", "department_id": other_dept})).await,
         "employee",
-    )
-    .await;
+    );
     let r = app
         .post(
             "/api/v1/devices",
@@ -386,7 +382,7 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
                 departments: Vec<String>,
                 employee_id: Option<String>| {
         let body = json!({"org_id": id, "email": email, "display_name": role, "password": PASSWORD, "role": role, "departments": departments, "employee_id": employee_id});
-        async move { created(app.post("/api/v1/users", Some(root), body).await, "user").await }
+        async move { created(app.post("/api/v1/users", Some(root), body).await, "user") }
     };
     let admin_user = user(format!("admin@{tag}.example"), "org_admin", vec![], None).await;
     user(
@@ -404,7 +400,7 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
     )
     .await;
     Org {
-        org_admin: app.token(&format!("admin@{tag}.example")).await,
+        admin: app.token(&format!("admin@{tag}.example")).await,
         manager: app.token(&format!("manager@{tag}.example")).await,
         employee_token: app.token(&format!("worker@{tag}.example")).await,
         id,

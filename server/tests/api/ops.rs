@@ -76,9 +76,11 @@ async fn openapi_document_lists_the_api_and_the_docs_page_renders_it() {
 #[tokio::test]
 async fn serve_refuses_a_database_whose_schema_is_behind() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut settings = Settings::default();
-    settings.listen = "127.0.0.1:0".parse().expect("addr");
-    settings.database = dir.path().join("old.db");
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database: dir.path().join("old.db"),
+        ..Settings::default()
+    };
     let err = Application::build(settings.clone(), false)
         .await
         .expect_err("must refuse");
@@ -93,5 +95,124 @@ async fn serve_refuses_a_database_whose_schema_is_behind() {
     assert!(
         Application::build(settings, true).await.is_ok(),
         "--migrate fixes it"
+    );
+}
+
+fn binary() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_attend-server"))
+}
+
+#[tokio::test]
+async fn the_cli_migrates_creates_an_admin_from_stdin_and_serves() {
+    use std::io::{BufRead as _, Write as _};
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("cli.db");
+    let out = binary()
+        .arg("migrate")
+        .env("ATTEND_DATABASE", &db)
+        .output()
+        .expect("migrate runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut child = binary()
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "first@attend.example",
+            "--role",
+            "super_admin",
+        ])
+        .env("ATTEND_DATABASE", &db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("admin create runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a long enough password\n")
+        .expect("password written");
+    let out = child.wait_with_output().expect("admin create exits");
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("created super_admin first@attend.example")
+    );
+
+    let short = binary()
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "x@attend.example",
+            "--role",
+            "manager",
+        ])
+        .env("ATTEND_DATABASE", &db)
+        .output()
+        .expect("runs");
+    assert!(!short.status.success());
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("--org is required"),
+        "{}",
+        String::from_utf8_lossy(&short.stderr)
+    );
+
+    // `serve` on port 0: read the bound address from its JSON log, then call it.
+    let mut server = binary()
+        .args(["serve"])
+        .env("ATTEND_DATABASE", &db)
+        .env("ATTEND_LISTEN", "127.0.0.1:0")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve runs");
+    let stderr = std::io::BufReader::new(server.stderr.take().expect("stderr"));
+    let addr = stderr
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+        .find_map(|v| {
+            (v["message"] == "attend-server listening")
+                .then(|| v["addr"].as_str().map(str::to_owned))
+                .flatten()
+        })
+        .expect("server logs its address");
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK);
+    let login = client
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "first@attend.example", "password": "a long enough password"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), StatusCode::OK);
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+#[test]
+fn serve_without_migrate_explains_how_to_fix_an_old_schema() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = binary()
+        .arg("serve")
+        .env("ATTEND_DATABASE", dir.path().join("new.db"))
+        .env("ATTEND_LISTEN", "127.0.0.1:0")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("attend-server migrate") && stderr.contains("--migrate"),
+        "{stderr}"
     );
 }

@@ -7,7 +7,7 @@ use crate::helpers::{SignOpts, provisioned_device, punch, spawn_app, spawn_app_w
 async fn a_valid_signed_batch_is_stored_and_acked_in_order() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let events = json!([punch(&w.a.employee, 1), punch(&w.a.other_employee, 2)]);
     let r = app.push(&device, &events).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -17,7 +17,7 @@ async fn a_valid_signed_batch_is_stored_and_acked_in_order() {
         assert_eq!(ack["event_id"], event["event_id"]);
         assert_eq!(ack["status"], "accepted");
     }
-    let stored = app.get("/api/v1/device-events", &w.a.org_admin).await;
+    let stored = app.get("/api/v1/device-events", &w.a.admin).await;
     let first = &stored.body["items"][0];
     assert_eq!(first["kind"], "punch");
     assert_eq!(first["device_id"].as_str(), Some(device.id.as_str()));
@@ -29,7 +29,7 @@ async fn a_valid_signed_batch_is_stored_and_acked_in_order() {
 async fn the_same_batch_sent_twice_is_stored_once() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let events = json!([
         punch(&w.a.employee, 1),
         punch(&w.a.employee, 2),
@@ -47,14 +47,14 @@ async fn the_same_batch_sent_twice_is_stored_once() {
         "{}",
         r.body
     );
-    assert_eq!(app.stored_events(&w.a.org_admin).await, 3);
+    assert_eq!(app.stored_events(&w.a.admin).await, 3);
 }
 
 #[tokio::test]
 async fn forged_replayed_stale_and_tampered_requests_are_refused_and_write_nothing() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let body = serde_json::to_vec(&json!({"events": [punch(&w.a.employee, 1)]})).expect("json");
     let path = "/api/v1/device/events";
 
@@ -79,7 +79,7 @@ async fn forged_replayed_stale_and_tampered_requests_are_refused_and_write_nothi
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{name}: {}", r.body);
         assert_eq!(r.code(), "unauthorized");
     }
-    assert_eq!(app.stored_events(&w.a.org_admin).await, 0);
+    assert_eq!(app.stored_events(&w.a.admin).await, 0);
 
     let nonce = SignOpts {
         nonce: Some("replay-me-0123456789".into()),
@@ -107,14 +107,14 @@ async fn forged_replayed_stale_and_tampered_requests_are_refused_and_write_nothi
         .signed(&unknown, Method::POST, path, body, SignOpts::default())
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.stored_events(&w.a.org_admin).await, 1);
+    assert_eq!(app.stored_events(&w.a.admin).await, 1);
 }
 
 #[tokio::test]
 async fn bad_events_are_rejected_one_by_one_without_blocking_the_batch() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let mut face_without_score = punch(&w.a.employee, 2);
     face_without_score["body"]["method"] = json!("face");
     let events = json!([
@@ -143,7 +143,7 @@ async fn bad_events_are_rejected_one_by_one_without_blocking_the_batch() {
             .is_some_and(|m| m.contains("employee_id")),
         "another org's employee"
     );
-    assert_eq!(app.stored_events(&w.a.org_admin).await, 2);
+    assert_eq!(app.stored_events(&w.a.admin).await, 2);
 }
 
 async fn push_raw(
@@ -165,7 +165,7 @@ async fn push_raw(
 async fn malformed_wrong_typed_unknown_and_oversized_batches_are_refused_whole() {
     let app = spawn_app_with(|s| s.sync.max_body_bytes = 64 * 1024).await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
 
     let r = push_raw(&app, &device, b"{\"events\": [".to_vec()).await;
     assert_eq!(
@@ -205,7 +205,7 @@ async fn malformed_wrong_typed_unknown_and_oversized_batches_are_refused_whole()
     );
 
     assert_eq!(
-        app.stored_events(&w.a.org_admin).await,
+        app.stored_events(&w.a.admin).await,
         0,
         "nothing partial was written"
     );
@@ -215,19 +215,19 @@ async fn malformed_wrong_typed_unknown_and_oversized_batches_are_refused_whole()
 async fn a_batch_over_a_thousand_events_is_refused() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let events: Vec<Value> = (1..=1001).map(|i| punch(&w.a.employee, i)).collect();
     let r = app.push(&device, &Value::Array(events)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.body["error"]["details"][0]["field"], "events");
-    assert_eq!(app.stored_events(&w.a.org_admin).await, 0);
+    assert_eq!(app.stored_events(&w.a.admin).await, 0);
 }
 
 #[tokio::test]
 async fn roster_pull_returns_changes_since_the_cursor_with_tombstones() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let pull = |since: u64| {
         let (app, device) = (&app, &device);
         async move {
@@ -282,14 +282,14 @@ async fn roster_pull_returns_changes_since_the_cursor_with_tombstones() {
     app.call(
         Method::PATCH,
         &format!("/api/v1/employees/{}", w.a.employee),
-        Some(&w.a.org_admin),
+        Some(&w.a.admin),
         Some(patch),
     )
     .await;
     app.call(
         Method::DELETE,
         &format!("/api/v1/employees/{}", w.a.other_employee),
-        Some(&w.a.org_admin),
+        Some(&w.a.admin),
         None,
     )
     .await;
@@ -307,7 +307,7 @@ async fn roster_pull_returns_changes_since_the_cursor_with_tombstones() {
 async fn roster_pages_say_when_more_remain() {
     let app = spawn_app_with(|s| s.sync.roster_page = 1).await;
     let w = world(&app).await;
-    let device = provisioned_device(&app, &w.a.org_admin, &w.a.site).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let mut since = 0;
     let mut seen = Vec::new();
     for _ in 0..10 {

@@ -276,7 +276,7 @@ async fn every_role_gets_exactly_its_permissions_on_every_endpoint() {
     let tokens = [
         &w.root,
         &w.support,
-        &w.a.org_admin,
+        &w.a.admin,
         &w.a.manager,
         &w.a.employee_token,
     ];
@@ -322,14 +322,14 @@ async fn lists_never_contain_another_organisations_rows() {
         &w.b.admin_user,
     ];
     for (path, token) in [
-        ("/api/v1/organisations", &w.a.org_admin),
-        ("/api/v1/sites", &w.a.org_admin),
-        ("/api/v1/departments", &w.a.org_admin),
-        ("/api/v1/employees", &w.a.org_admin),
-        ("/api/v1/users", &w.a.org_admin),
-        ("/api/v1/devices", &w.a.org_admin),
-        ("/api/v1/audit?limit=100", &w.a.org_admin),
-        ("/api/v1/device-events", &w.a.org_admin),
+        ("/api/v1/organisations", &w.a.admin),
+        ("/api/v1/sites", &w.a.admin),
+        ("/api/v1/departments", &w.a.admin),
+        ("/api/v1/employees", &w.a.admin),
+        ("/api/v1/users", &w.a.admin),
+        ("/api/v1/devices", &w.a.admin),
+        ("/api/v1/audit?limit=100", &w.a.admin),
+        ("/api/v1/device-events", &w.a.admin),
         ("/api/v1/employees", &w.a.manager),
     ] {
         let r = app.get(path, token).await;
@@ -379,13 +379,13 @@ async fn mutations_are_audited_with_actor_before_and_after() {
         .call(
             Method::PATCH,
             &format!("/api/v1/employees/{}", w.a.employee),
-            Some(&w.a.org_admin),
+            Some(&w.a.admin),
             Some(json!({"display_name": "Ana Maria"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let request_id = r.headers["x-request-id"].to_str().expect("id").to_owned();
-    let audit = app.get("/api/v1/audit?limit=5", &w.a.org_admin).await;
+    let audit = app.get("/api/v1/audit?limit=5", &w.a.admin).await;
     let entry = &audit.body["items"][0];
     assert_eq!(entry["action"], "update");
     assert_eq!(entry["entity"], "employee");
@@ -403,11 +403,11 @@ async fn mutations_are_audited_with_actor_before_and_after() {
         .call(
             Method::DELETE,
             &format!("/api/v1/employees/{}", w.a.other_employee),
-            Some(&w.a.org_admin),
+            Some(&w.a.admin),
             None,
         )
         .await;
     assert_eq!(r.status.as_u16(), NO_CONTENT);
-    let audit = app.get("/api/v1/audit?limit=1", &w.a.org_admin).await;
+    let audit = app.get("/api/v1/audit?limit=1", &w.a.admin).await;
     assert_eq!(audit.body["items"][0]["action"], "delete");
 }

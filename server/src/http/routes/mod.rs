@@ -4,7 +4,9 @@
 pub mod auth;
 pub mod devices;
 pub mod health;
+pub mod onboarding;
 pub mod orgs;
+pub mod password_reset;
 pub mod people;
 pub mod records;
 pub mod sync;

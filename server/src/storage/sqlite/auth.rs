@@ -8,7 +8,7 @@ use attend_protocol::ids::{OrgId, UserId};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
-use super::people::{create_user_tx, load_user};
+use super::users::{create_user_tx, load_user};
 use super::{SqliteStore, audit_tx, db, new_id, queue_mail_tx, ts};
 use crate::storage::{
     AuditCtx, AuthStore, InviteRole, NewUser, RefreshOutcome, Role, Scope, StoreError, StoreResult,
@@ -158,7 +158,7 @@ impl AuthStore for SqliteStore {
         subject: &str,
         body: &str,
     ) -> StoreResult<bool> {
-        let Some(creds) = crate::storage::PeopleStore::credentials_by_email(self, email).await?
+        let Some(creds) = crate::storage::UserStore::credentials_by_email(self, email).await?
         else {
             return Ok(false);
         };

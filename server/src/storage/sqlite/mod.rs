@@ -6,10 +6,11 @@
 mod audit;
 mod auth;
 mod devices;
+mod employees;
 mod orgs;
-mod people;
 mod rows;
 pub mod sync;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -1,20 +1,20 @@
-//! Employees and user accounts.
+//! Employees: records, soft delete, approval, self-registration.
 
 use async_trait::async_trait;
-use attend_protocol::ids::{EmployeeId, OrgId, UserId};
+use attend_protocol::ids::{EmployeeId, OrgId};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::orgs::require_org;
+use super::users::create_user_tx;
 use super::{
     SqliteStore, audit_tx, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
     paged, roster_changed, ts,
 };
 use crate::storage::model::consent_as_str;
 use crate::storage::{
-    AuditCtx, Credentials, DepartmentFilter, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee,
-    NewUser, Page, Paged, PeopleStore, Role, Scope, StoreError, StoreResult, User, UserStatus,
-    parse_consent,
+    AuditCtx, DepartmentFilter, Employee, EmployeeStatus, EmployeeStore, EmployeeUpdate,
+    NewEmployee, NewUser, Page, Paged, Scope, StoreError, StoreResult, User, parse_consent,
 };
 
 const EMPLOYEE_COLS: &str =
@@ -35,38 +35,6 @@ fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
         has_pin: r.get(9)?,
         created_at: get_ts(r, 10)?,
         updated_at: get_ts(r, 11)?,
-    })
-}
-
-const USER_COLS: &str = "id, org_id, email, display_name, role, status, employee_id, created_at,
-    (SELECT group_concat(department_id) FROM manager_departments m WHERE m.user_id = users.id),
-    password_hash";
-
-fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
-    let depts: Option<String> = r.get(8)?;
-    let departments = depts
-        .unwrap_or_default()
-        .split(',')
-        .filter(|d| !d.is_empty())
-        .filter_map(|d| d.parse().ok())
-        .collect();
-    Ok(User {
-        id: get_id(r, 0)?,
-        org_id: get_opt_id(r, 1)?,
-        email: r.get(2)?,
-        display_name: r.get(3)?,
-        role: get_enum(r, 4, Role::parse)?,
-        status: get_enum(r, 5, UserStatus::parse)?,
-        employee_id: get_opt_id(r, 6)?,
-        departments,
-        created_at: get_ts(r, 7)?,
-    })
-}
-
-fn credentials_row(r: &Row<'_>) -> rusqlite::Result<Credentials> {
-    Ok(Credentials {
-        user: user_row(r)?,
-        password_hash: r.get(9)?,
     })
 }
 
@@ -99,16 +67,7 @@ fn load_employee(
     .map_err(db)
 }
 
-pub(crate) fn load_user(c: &Connection, scope: Scope, id: UserId) -> StoreResult<User> {
-    c.query_row(
-        &format!("SELECT {USER_COLS} FROM users WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)"),
-        params![id.to_string(), opt_org(scope.org())],
-        user_row,
-    )
-    .map_err(db)
-}
-
-fn require_in_org(
+pub(crate) fn require_in_org(
     tx: &Connection,
     table: &str,
     field: &'static str,
@@ -187,65 +146,8 @@ fn insert_employee(tx: &Transaction<'_>, new: NewEmployee) -> StoreResult<Employ
     Ok(id)
 }
 
-fn insert_user(tx: &Transaction<'_>, new: NewUser) -> StoreResult<UserId> {
-    if let Some(org) = new.org_id {
-        require_org(tx, org)?;
-        for d in &new.departments {
-            require_in_org(tx, "departments", "departments", Some(d.to_string()), org)?;
-        }
-    }
-    let id: UserId = new_id();
-    let now = ts(Timestamp::now());
-    tx.execute(
-        "INSERT INTO users (id, org_id, email, display_name, password_hash, role, status, employee_id,
-                            created_at, password_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-        params![
-            id.to_string(),
-            opt_org(new.org_id),
-            new.email,
-            new.display_name,
-            new.password_hash,
-            new.role.as_str(),
-            new.status.as_str(),
-            new.employee_id.map(|e| e.to_string()),
-            now,
-        ],
-    )
-    .map_err(db)?;
-    for d in &new.departments {
-        tx.execute(
-            "INSERT INTO manager_departments (user_id, department_id) VALUES (?1, ?2)",
-            params![id.to_string(), d.to_string()],
-        )
-        .map_err(db)?;
-    }
-    Ok(id)
-}
-
-pub(crate) fn create_user_tx(
-    tx: &Transaction<'_>,
-    ctx: &AuditCtx,
-    new: NewUser,
-) -> StoreResult<User> {
-    let org = new.org_id;
-    let id = insert_user(tx, new)?;
-    let user = load_user(tx, Scope::All, id)?;
-    audit_tx(
-        tx,
-        ctx,
-        org,
-        "create",
-        "user",
-        Some(&id.to_string()),
-        None,
-        Some(&user),
-    )?;
-    Ok(user)
-}
-
 #[async_trait]
-impl PeopleStore for SqliteStore {
+impl EmployeeStore for SqliteStore {
     async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee> {
         let ctx = ctx.clone();
         self.write(move |tx| {
@@ -453,88 +355,6 @@ impl PeopleStore for SqliteStore {
                 Some(&e),
             )?;
             create_user_tx(tx, &ctx, user)
-        })
-        .await
-    }
-
-    async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<User> {
-        let ctx = ctx.clone();
-        self.write(move |tx| create_user_tx(tx, &ctx, new)).await
-    }
-
-    async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>> {
-        let (after, limit) = page_params(page);
-        let org = opt_org(scope.org());
-        let rows = self
-            .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(&format!(
-                        "SELECT {USER_COLS} FROM users WHERE (?1 IS NULL OR org_id = ?1)
-                         AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
-                    ))
-                    .map_err(db)?;
-                let rows = stmt
-                    .query_map(params![org, after, limit], user_row)
-                    .map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
-            })
-            .await?;
-        Ok(paged(rows, page, |u| u.id.to_string()))
-    }
-
-    async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User> {
-        self.read(move |c| load_user(c, scope, id)).await
-    }
-
-    async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>> {
-        let email = email.to_owned();
-        self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {USER_COLS} FROM users WHERE lower(email) = lower(?1)"),
-                [email],
-                credentials_row,
-            )
-            .optional()
-            .map_err(db)
-        })
-        .await
-    }
-
-    async fn credentials_by_id(&self, id: UserId) -> StoreResult<Credentials> {
-        self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
-                [id.to_string()],
-                credentials_row,
-            )
-            .map_err(db)
-        })
-        .await
-    }
-
-    async fn set_password(
-        &self,
-        ctx: &AuditCtx,
-        id: UserId,
-        hash: &str,
-        keep_session: Option<&str>,
-    ) -> StoreResult<()> {
-        let (ctx, hash, keep) = (
-            ctx.clone(),
-            hash.to_owned(),
-            keep_session.map(str::to_owned),
-        );
-        self.write(move |tx| {
-            let user = load_user(tx, Scope::All, id)?;
-            let now = ts(Timestamp::now());
-            tx.execute("UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1", params![id.to_string(), hash, now])
-                .map_err(db)?;
-            tx.execute(
-                "UPDATE auth_sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)",
-                params![id.to_string(), now, keep],
-            )
-            .map_err(db)?;
-            audit_tx(tx, &ctx, user.org_id, "change_password", "user", Some(&id.to_string()), None, None)
         })
         .await
     }

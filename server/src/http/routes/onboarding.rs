@@ -1,0 +1,147 @@
+//! Joining an organisation: employees self-register with the join code (pending until a
+//! manager approves); invitees accept an invite code.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::password;
+use crate::auth::tokens::{normalise_code, token_hash};
+use crate::http::AppState;
+use crate::http::error::{ApiResult, Error};
+use crate::http::extract::{ApiJson, Check, ClientIp};
+use crate::storage::{EmployeeStatus, NewEmployee, NewUser, Role, User, UserStatus};
+
+use super::auth::{anonymous, lockout_error, secs};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// The organisation's join code.
+    pub join_code: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub employee_number: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInviteRequest {
+    pub code: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = User, description = "registered; pending until a manager approves"), (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    Check::default()
+        .email("email", req.email.trim())
+        .password("password", &req.password)
+        .text("display_name", &req.display_name, 1, 120)
+        .text("employee_number", &req.employee_number, 1, 32)
+        .finish()?;
+    let key = ip.clone().unwrap_or_else(|| "unknown".into());
+    let now = Timestamp::now();
+    if let Some(until) = state
+        .store
+        .throttle_locked_until("join_code", &key, now)
+        .await?
+    {
+        return Err(lockout_error(until));
+    }
+    let org = match state
+        .store
+        .org_by_join_code(&normalise_code(&req.join_code))
+        .await
+    {
+        Ok(org) => org,
+        Err(crate::storage::StoreError::NotFound) => {
+            let a = &state.settings.auth;
+            state
+                .store
+                .throttle_failure(
+                    "join_code",
+                    &key,
+                    now,
+                    a.max_failures,
+                    secs(a.failure_window_s),
+                    secs(a.lockout_s),
+                )
+                .await?;
+            return Err(Error::field("join_code", "is not a valid join code"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let hash = password::hash(req.password).await;
+    let email = req.email.trim().to_owned();
+    let employee = NewEmployee {
+        org_id: org.id,
+        employee_number: req.employee_number.trim().to_owned(),
+        display_name: req.display_name.trim().to_owned(),
+        email: Some(email.clone()),
+        department_id: None,
+        site_id: None,
+        status: EmployeeStatus::Pending,
+        consent: attend_protocol::roster::ConsentState::NotAsked,
+        pin_hash: None,
+    };
+    let user = NewUser {
+        org_id: Some(org.id),
+        email,
+        display_name: req.display_name.trim().to_owned(),
+        password_hash: hash,
+        role: Role::Employee,
+        status: UserStatus::Pending,
+        employee_id: None,
+        departments: Vec::new(),
+    };
+    let user = state
+        .store
+        .register_employee(&anonymous(ip), employee, user)
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/accept-invite", tag = "auth", request_body = AcceptInviteRequest,
+    responses((status = 201, body = User), (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn accept_invite(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<AcceptInviteRequest>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    Check::default()
+        .email("email", req.email.trim())
+        .password("password", &req.password)
+        .text("display_name", &req.display_name, 1, 120)
+        .finish()?;
+    let hash = password::hash(req.password).await;
+    let code = token_hash(&normalise_code(&req.code));
+    match state
+        .store
+        .accept_invite(
+            &anonymous(ip),
+            &code,
+            Timestamp::now(),
+            req.email.trim(),
+            req.display_name.trim(),
+            &hash,
+        )
+        .await
+    {
+        Ok(user) => Ok((StatusCode::CREATED, Json(user))),
+        Err(crate::storage::StoreError::NotFound) => {
+            Err(Error::field("code", "is invalid, used or expired"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
