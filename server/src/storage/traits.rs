@@ -343,9 +343,11 @@ pub trait SyncStore: Send + Sync {
         since: u64,
         limit: u32,
     ) -> StoreResult<RosterDelta>;
+    /// Events in scope; a department filter keeps only events about those departments' employees.
     async fn list_events(
         &self,
         scope: Scope,
+        depts: &DepartmentFilter,
         filter: &EventFilter,
         page: &Page,
     ) -> StoreResult<Paged<StoredEvent>>;

@@ -337,3 +337,20 @@ async fn roster_pages_say_when_more_remain() {
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn managers_see_only_events_about_their_departments() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let events = json!([punch(&w.a.employee, 1), punch(&w.a.other_employee, 2)]);
+    assert_eq!(app.push(&device, &events).await.status, StatusCode::OK);
+    assert_eq!(app.stored_events(&w.a.admin).await, 2);
+    let r = app.get("/api/v1/device-events", &w.a.manager).await;
+    let items = r.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{}", r.body);
+    assert_eq!(
+        items[0]["employee_id"].as_str(),
+        Some(w.a.employee.as_str())
+    );
+}

@@ -55,7 +55,7 @@ pub async fn list_events(
     Ok(Json(
         state
             .store
-            .list_events(caller.scope(), &filter, &page)
+            .list_events(caller.scope(), &caller.departments(), &filter, &page)
             .await?,
     ))
 }

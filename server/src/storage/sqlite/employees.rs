@@ -39,7 +39,7 @@ fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
 }
 
 /// `NULL` for "any department", else a JSON array for `json_each`.
-fn dept_param(depts: &DepartmentFilter) -> Option<String> {
+pub(crate) fn dept_param(depts: &DepartmentFilter) -> Option<String> {
     match depts {
         DepartmentFilter::Any => None,
         DepartmentFilter::Only(ids) => Some(

@@ -14,10 +14,11 @@ use attend_protocol::validate::check_event;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use super::employees::dept_param;
 use super::{SqliteStore, db, get_id, get_opt_id, get_ts, opt_org, page_params, paged, ts};
 use crate::storage::{
-    DeviceAuth, DeviceStatus, EventFilter, Page, Paged, Scope, StoreResult, StoredEvent, SyncStore,
-    parse_consent,
+    DepartmentFilter, DeviceAuth, DeviceStatus, EventFilter, Page, Paged, Scope, StoreResult,
+    StoredEvent, SyncStore, parse_consent,
 };
 
 /// The one statement that stores an event. The ingest benchmark's raw baseline uses it too.
@@ -382,11 +383,13 @@ impl SyncStore for SqliteStore {
     async fn list_events(
         &self,
         scope: Scope,
+        depts: &DepartmentFilter,
         filter: &EventFilter,
         page: &Page,
     ) -> StoreResult<Paged<StoredEvent>> {
         let (after, limit) = page_params(page);
         let org = opt_org(scope.org());
+        let depts = dept_param(depts);
         let f = filter.clone();
         let rows = self
             .read(move |c| {
@@ -396,7 +399,10 @@ impl SyncStore for SqliteStore {
                                 clock_suspect, payload
                          FROM device_events WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR device_id = ?2)
                          AND (?3 IS NULL OR employee_id = ?3) AND (?4 IS NULL OR kind = ?4)
-                         AND (?5 IS NULL OR event_id > ?5) ORDER BY event_id LIMIT ?6",
+                         AND (?5 IS NULL OR event_id > ?5)
+                         AND (?7 IS NULL OR employee_id IN (SELECT id FROM employees
+                              WHERE department_id IN (SELECT value FROM json_each(?7))))
+                         ORDER BY event_id LIMIT ?6",
                     )
                     .map_err(db)?;
                 let rows = stmt
@@ -407,7 +413,8 @@ impl SyncStore for SqliteStore {
                             f.employee_id.map(|e| e.to_string()),
                             f.kind,
                             after,
-                            limit
+                            limit,
+                            depts
                         ],
                         event_row,
                     )
