@@ -18,21 +18,31 @@ use crate::storage::Page;
 /// The body limit for ordinary routes; sync ingest has its own, larger one.
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
-/// Parses JSON with the path of the failing field, e.g. `events[3].body.score`.
+/// Parses JSON strictly. The common, valid case takes serde's fast path; only a failure is
+/// parsed again with path tracking, to name the failing field, e.g. `events[3].body.score`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|_| explain_json_error::<T>(bytes))
+}
+
+/// The uniform error for a body that does not parse as `T`.
+pub fn explain_json_error<T: DeserializeOwned>(bytes: &[u8]) -> Error {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                Error::Unprocessable(vec![field_error(&path, &inner.to_string())])
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    Error::Unprocessable(vec![field_error(&path, &inner.to_string())])
+                }
+                _ => Error::MalformedJson(inner.to_string()),
             }
-            _ => Error::MalformedJson(inner.to_string()),
         }
-    })?;
-    de.end().map_err(|e| Error::MalformedJson(e.to_string()))?;
-    Ok(value)
+        Ok(_) => match de.end() {
+            Err(e) => Error::MalformedJson(e.to_string()),
+            Ok(()) => Error::MalformedJson("the body could not be parsed".into()),
+        },
+    }
 }
 
 /// serde reports an unknown field at its parent's path; name the field itself instead.

@@ -91,6 +91,13 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
+/// A pushed event as parsed, with the exact JSON text it arrived as (stored verbatim).
+#[derive(Clone, Debug)]
+pub struct ReceivedEvent {
+    pub event: Event,
+    pub raw: String,
+}
+
 /// Filters for listing synced events.
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
@@ -333,7 +340,7 @@ pub trait SyncStore: Send + Sync {
     async fn ingest(
         &self,
         device: &DeviceAuth,
-        events: Vec<Event>,
+        events: Vec<ReceivedEvent>,
         received_at: Timestamp,
     ) -> StoreResult<Vec<Ack>>;
     /// Changes for the device's organisation and site after `since`, at most `limit` entities.

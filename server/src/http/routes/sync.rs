@@ -1,17 +1,19 @@
 //! Kiosk sync: signed event push (idempotent) and signed roster pull.
 
+use crate::storage::ReceivedEvent;
 use attend_protocol::MAX_BATCH_EVENTS;
 use attend_protocol::ack::{AckStatus, SyncPushResponse};
-use attend_protocol::events::SyncPush;
+use attend_protocol::events::{Event, SyncPush};
 use attend_protocol::roster::RosterDelta;
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiQuery, parse_json};
+use crate::http::extract::{ApiQuery, explain_json_error};
 use crate::http::metrics::AckLabels;
 use crate::http::signed::SignedBody;
 
@@ -24,16 +26,10 @@ pub async fn push_events(
     State(state): State<AppState>,
     signed: SignedBody,
 ) -> ApiResult<Json<SyncPushResponse>> {
-    let push: SyncPush = parse_json(&signed.body)?;
-    if push.events.len() > MAX_BATCH_EVENTS {
-        return Err(Error::field(
-            "events",
-            format!("at most {MAX_BATCH_EVENTS} events per batch"),
-        ));
-    }
+    let events = parse_push(&signed.body)?;
     let acks = state
         .store
-        .ingest(&signed.device, push.events, Timestamp::now())
+        .ingest(&signed.device, events, Timestamp::now())
         .await?;
     for ack in &acks {
         let status = match ack.status {
@@ -51,6 +47,38 @@ pub async fn push_events(
         acks,
         server_time: Timestamp::now(),
     }))
+}
+
+/// The push body with each event left as raw JSON, borrowed from the request.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPush<'a> {
+    #[serde(borrow)]
+    events: Vec<&'a RawValue>,
+}
+
+/// Parses a push, keeping each event's exact JSON so it is stored as received. Any failure is
+/// explained by a strict typed parse of the whole body, which names the failing field.
+fn parse_push(body: &[u8]) -> Result<Vec<ReceivedEvent>, Error> {
+    let raw: RawPush<'_> =
+        serde_json::from_slice(body).map_err(|_| explain_json_error::<SyncPush>(body))?;
+    if raw.events.len() > MAX_BATCH_EVENTS {
+        return Err(Error::field(
+            "events",
+            format!("at most {MAX_BATCH_EVENTS} events per batch"),
+        ));
+    }
+    raw.events
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<Event>(r.get())
+                .map(|event| ReceivedEvent {
+                    event,
+                    raw: r.get().to_owned(),
+                })
+                .map_err(|_| explain_json_error::<SyncPush>(body))
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -8,6 +8,7 @@ mod auth;
 mod devices;
 mod employees;
 mod orgs;
+mod roster;
 mod rows;
 pub mod sync;
 mod users;
