@@ -1,6 +1,13 @@
-//! `attend-vision` CLI. Skeleton: the commands land with the face-pipeline issue.
+//! `attend-vision` CLI: embed, compare and verify face photos with the real models.
 
-fn main() {
-    eprintln!("attend-vision: the face pipeline is not built yet");
-    std::process::exit(2);
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    match cli::run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("attend-vision: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
 }

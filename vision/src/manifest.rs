@@ -1,0 +1,275 @@
+//! The model manifest (`models/manifest.toml`): for each model its role, where it comes from,
+//! its sha256, and everything the pipeline needs to feed it and read it: input layout, size,
+//! channel order and normalisation; for detectors the decoder; for embedders the alignment
+//! template, output dimension, metric and default threshold. The pipeline hard-codes none of
+//! these, which is how SFace works through the same code as dlib's ResNet.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read model manifest {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("model manifest {path} is invalid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("model `{id}` is not in the manifest (known: {known})")]
+    UnknownModel { id: String, known: String },
+    #[error("model `{id}` is a {actual}, not a {wanted}")]
+    WrongRole {
+        id: String,
+        actual: &'static str,
+        wanted: &'static str,
+    },
+    #[error("model `{id}`: {message}")]
+    Invalid { id: String, message: String },
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Manifest {
+    #[serde(rename = "model")]
+    pub models: Vec<ModelSpec>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Detector,
+    Embedder,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Detector => "detector",
+            Self::Embedder => "embedder",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ModelSpec {
+    pub id: String,
+    pub role: Role,
+    /// File name inside the models directory.
+    pub file: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    pub sha256: String,
+    pub licence: String,
+    pub input: InputSpec,
+    #[serde(default)]
+    pub detector: Option<DetectorSpec>,
+    #[serde(default)]
+    pub embedder: Option<EmbedderSpec>,
+    #[serde(default)]
+    pub alignment: Option<AlignmentSpec>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum Channels {
+    #[serde(rename = "RGB")]
+    Rgb,
+    #[serde(rename = "BGR")]
+    Bgr,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct InputSpec {
+    #[serde(default = "nchw")]
+    pub layout: String,
+    pub width: u32,
+    pub height: u32,
+    pub channels: Channels,
+    /// Whether the graph accepts other sizes (then `width`/`height` are only the default).
+    #[serde(default)]
+    pub dynamic: bool,
+    /// value = (pixel − mean) / std, pixels 0..=255, per channel in `channels` order.
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+fn nchw() -> String {
+    "NCHW".into()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectorKind {
+    Yunet,
+    Ultraface,
+    Centerface,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct DetectorSpec {
+    pub kind: DetectorKind,
+    pub landmarks: u32,
+    pub score_threshold: f32,
+    pub nms_iou: f32,
+}
+
+/// How embeddings are compared. Euclidean: a distance, lower is closer (dlib's ResNet).
+/// Cosine: a similarity, higher is closer (SFace, on L2-normalised vectors).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Euclidean,
+    Cosine,
+}
+
+impl Metric {
+    /// Whether `score` (a distance or a similarity, per the metric) means "same person".
+    pub fn is_match(self, score: f32, threshold: f32) -> bool {
+        match self {
+            Self::Euclidean => score <= threshold,
+            Self::Cosine => score >= threshold,
+        }
+    }
+
+    /// Score between two embeddings under this metric.
+    pub fn score(self, a: &[f32], b: &[f32]) -> f32 {
+        match self {
+            Self::Euclidean => a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| (x - y) * (x - y))
+                .sum::<f32>()
+                .sqrt(),
+            Self::Cosine => {
+                let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+                let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+                let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+                if na == 0.0 || nb == 0.0 {
+                    0.0
+                } else {
+                    dot / (na * nb)
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct EmbedderSpec {
+    pub dim: usize,
+    pub metric: Metric,
+    pub threshold: f32,
+    pub l2_normalise: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct AlignmentSpec {
+    /// Chip size `[width, height]` in pixels.
+    pub size: [u32; 2],
+    /// Where the five landmarks (YuNet order) land in the chip.
+    pub template: [[f32; 2]; 5],
+}
+
+/// An embedder's spec with the parts it cannot do without, checked.
+#[derive(Clone, Debug)]
+pub struct EmbedderModel {
+    pub spec: ModelSpec,
+    pub embedder: EmbedderSpec,
+    pub alignment: AlignmentSpec,
+}
+
+impl Manifest {
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ManifestError> {
+        toml::from_str(text).map_err(|e| ManifestError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&ModelSpec, ManifestError> {
+        self.models
+            .iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| ManifestError::UnknownModel {
+                id: id.to_owned(),
+                known: self
+                    .models
+                    .iter()
+                    .map(|m| m.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    fn with_role(&self, id: &str, role: Role) -> Result<&ModelSpec, ManifestError> {
+        let m = self.get(id)?;
+        if m.role != role {
+            return Err(ManifestError::WrongRole {
+                id: id.to_owned(),
+                actual: m.role.name(),
+                wanted: role.name(),
+            });
+        }
+        Ok(m)
+    }
+
+    pub fn detector(&self, id: &str) -> Result<(ModelSpec, DetectorSpec), ManifestError> {
+        let m = self.with_role(id, Role::Detector)?;
+        let d = m
+            .detector
+            .clone()
+            .ok_or_else(|| invalid(id, "a detector needs a [model.detector] table"))?;
+        Ok((m.clone(), d))
+    }
+
+    pub fn embedder(&self, id: &str) -> Result<EmbedderModel, ManifestError> {
+        let m = self.with_role(id, Role::Embedder)?;
+        let embedder = m
+            .embedder
+            .clone()
+            .ok_or_else(|| invalid(id, "an embedder needs a [model.embedder] table"))?;
+        let alignment = m
+            .alignment
+            .clone()
+            .ok_or_else(|| invalid(id, "an embedder needs a [model.alignment] table"))?;
+        if alignment.size != [m.input.width, m.input.height] {
+            return Err(invalid(
+                id,
+                "alignment.size must equal the input width and height",
+            ));
+        }
+        Ok(EmbedderModel {
+            spec: m.clone(),
+            embedder,
+            alignment,
+        })
+    }
+
+    /// The default detector and embedder: the first of each role.
+    pub fn default_id(&self, role: Role) -> Option<&str> {
+        self.models
+            .iter()
+            .find(|m| m.role == role)
+            .map(|m| m.id.as_str())
+    }
+}
+
+fn invalid(id: &str, message: &str) -> ManifestError {
+    ManifestError::Invalid {
+        id: id.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// `models/manifest.toml` of this source tree (for tests, benches and the CLI default).
+pub fn bundled_manifest_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/manifest.toml")
+}

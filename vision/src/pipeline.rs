@@ -1,0 +1,137 @@
+//! The whole path from a frame to descriptors: detect → align (landmarks onto the embedder's
+//! template) → embed. Model choice, sizes and normalisation all come from the manifest.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::VisionError;
+use crate::align::align;
+use crate::detect::{Detection, Detector};
+use crate::embed::Embedder;
+use crate::image::RgbImage;
+use crate::manifest::{Manifest, Metric, Role};
+
+#[derive(Clone, Debug)]
+pub struct PipelineConfig {
+    /// Directory holding the model files named in the manifest.
+    pub models_dir: PathBuf,
+    pub manifest: PathBuf,
+    /// Manifest ids; `None` picks the manifest's first model of the role.
+    pub detector: Option<String>,
+    pub embedder: Option<String>,
+    /// Intra-op threads per model.
+    pub threads: usize,
+    /// Longest frame side fed to a dynamic-input detector.
+    pub detect_max_side: u32,
+}
+
+impl PipelineConfig {
+    pub fn new(models_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            models_dir: models_dir.into(),
+            manifest: crate::manifest::bundled_manifest_path(),
+            detector: None,
+            embedder: None,
+            threads: 1,
+            detect_max_side: 640,
+        }
+    }
+}
+
+/// A detected face and, when it has landmarks, its descriptor.
+#[derive(Clone, Debug, Serialize)]
+pub struct Face {
+    #[serde(flatten)]
+    pub detection: Detection,
+    pub embedding: Option<Vec<f32>>,
+}
+
+#[derive(Debug)]
+pub struct FacePipeline {
+    detector: Detector,
+    embedder: Embedder,
+}
+
+impl FacePipeline {
+    pub fn load(config: &PipelineConfig) -> Result<Self, VisionError> {
+        let manifest = Manifest::load(&config.manifest)?;
+        let pick = |wanted: &Option<String>, role| {
+            wanted
+                .clone()
+                .or_else(|| manifest.default_id(role).map(str::to_owned))
+                .ok_or_else(|| VisionError::Model(format!("the manifest has no {role:?} model")))
+        };
+        let (detector_model, detector_spec) =
+            manifest.detector(&pick(&config.detector, Role::Detector)?)?;
+        let embedder_model = manifest.embedder(&pick(&config.embedder, Role::Embedder)?)?;
+        let detector = Detector::load(
+            &config.models_dir,
+            &detector_model,
+            &detector_spec,
+            config.threads,
+        )?
+        .with_max_side(config.detect_max_side);
+        let embedder = Embedder::load(&config.models_dir, &embedder_model, config.threads)?;
+        Ok(Self { detector, embedder })
+    }
+
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    pub fn embedder(&self) -> &Embedder {
+        &self.embedder
+    }
+
+    pub fn metric(&self) -> Metric {
+        self.embedder.model().embedder.metric
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.embedder.model().embedder.threshold
+    }
+
+    /// The aligned chip for one detection (`None` without landmarks or with degenerate ones).
+    pub fn chip(&self, frame: &RgbImage, detection: &Detection) -> Option<RgbImage> {
+        let alignment = &self.embedder.model().alignment;
+        align(
+            frame,
+            detection.landmarks.as_ref()?,
+            &alignment.template,
+            alignment.size,
+        )
+    }
+
+    /// Every face in the frame with its descriptor, best detection first.
+    pub fn faces(&self, frame: &RgbImage) -> Result<Vec<Face>, VisionError> {
+        self.detector
+            .detect(frame)?
+            .into_iter()
+            .map(|detection| {
+                let embedding = match self.chip(frame, &detection) {
+                    Some(chip) => Some(self.embedder.embed(&chip)?),
+                    None => None,
+                };
+                Ok(Face {
+                    detection,
+                    embedding,
+                })
+            })
+            .collect()
+    }
+
+    /// The descriptor of the largest face, or [`VisionError::NoFace`].
+    pub fn embed_largest(&self, frame: &RgbImage, what: &Path) -> Result<Vec<f32>, VisionError> {
+        let detections = self.detector.detect(frame)?;
+        let largest = detections
+            .iter()
+            .filter(|d| d.landmarks.is_some())
+            .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+            .ok_or_else(|| VisionError::NoFace(what.display().to_string()))?;
+        let chip = self
+            .chip(frame, largest)
+            .ok_or_else(|| VisionError::NoFace(what.display().to_string()))?;
+        self.embedder.embed(&chip)
+    }
+}

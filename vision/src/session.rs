@@ -1,0 +1,61 @@
+//! Opening ONNX Runtime sessions for manifest models, with the file's sha256 checked first so a
+//! truncated or swapped model fails loudly instead of producing wrong embeddings.
+
+use std::path::Path;
+
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+
+use crate::VisionError;
+use crate::manifest::ModelSpec;
+
+/// Hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        ctx.update(&buf[..n]);
+    }
+    Ok(hex::encode(ctx.finish()))
+}
+
+/// Verifies the model file and opens a session with `threads` intra-op threads.
+pub fn open_session(
+    models_dir: &Path,
+    model: &ModelSpec,
+    threads: usize,
+) -> Result<Session, VisionError> {
+    let path = models_dir.join(&model.file);
+    let actual = sha256_file(&path).map_err(|e| VisionError::ModelFile {
+        id: model.id.clone(),
+        path: path.clone(),
+        reason: format!("{e} (run `bash scripts/setup-models.sh`, or pass --models DIR)"),
+    })?;
+    if !actual.eq_ignore_ascii_case(&model.sha256) {
+        return Err(VisionError::ModelFile {
+            id: model.id.clone(),
+            path,
+            reason: format!("sha256 is {actual}, the manifest expects {}", model.sha256),
+        });
+    }
+    let env = crate::runtime::environment(None)?;
+    let err = |e: ort::Error| VisionError::ModelFile {
+        id: model.id.clone(),
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    Session::builder(env)
+        .map_err(err)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| err(e.into()))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| err(e.into()))?
+        .commit_from_file(&path)
+        .map_err(err)
+}
