@@ -1,4 +1,5 @@
-//! Frames and photos in, packed RGB8 out. Decodes JPEG (photos and MJPEG camera frames) and PNG
+//! Frames and photos in, packed RGB8 out. Decodes JPEG (photos and MJPEG camera frames), PNG and
+//! WebP (uploaded photos)
 //! with the `image` crate, converts YUYV (4:2:2, BT.601 limited range) and raw RGB/BGR buffers,
 //! and resizes with `fast_image_resize` (SIMD).
 
@@ -152,7 +153,7 @@ fn decode_with(
     RgbImage::new(rgb.width(), rgb.height(), rgb.into_raw())
 }
 
-/// Reads and decodes a photo file (JPEG or PNG, detected from its content).
+/// Reads and decodes a photo file (JPEG, PNG or WebP, detected from its content, not its name).
 pub fn load(path: &Path) -> Result<RgbImage, ImageError> {
     let bytes = std::fs::read(path).map_err(|source| ImageError::Read {
         path: path.display().to_string(),

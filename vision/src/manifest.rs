@@ -19,7 +19,7 @@ pub enum ManifestError {
     Parse { path: PathBuf, message: String },
     #[error("model `{id}` is not in the manifest (known: {known})")]
     UnknownModel { id: String, known: String },
-    #[error("model `{id}` is a {actual}, not a {wanted}")]
+    #[error("model `{id}` is a {actual}, not {} {wanted}", article(wanted))]
     WrongRole {
         id: String,
         actual: &'static str,
@@ -31,6 +31,10 @@ pub enum ManifestError {
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct Manifest {
+    #[serde(default)]
+    pub default_detector: Option<String>,
+    #[serde(default)]
+    pub default_embedder: Option<String>,
     #[serde(rename = "model")]
     pub models: Vec<ModelSpec>,
 }
@@ -262,6 +266,14 @@ impl Manifest {
     }
 }
 
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn invalid(id: &str, message: &str) -> ManifestError {
     ManifestError::Invalid {
         id: id.to_owned(),
@@ -272,4 +284,60 @@ fn invalid(id: &str, message: &str) -> ManifestError {
 /// `models/manifest.toml` of this source tree (for tests, benches and the CLI default).
 pub fn bundled_manifest_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/manifest.toml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_manifest_parses_and_names_its_defaults() {
+        let m = Manifest::load(&bundled_manifest_path()).expect("models/manifest.toml parses");
+        let detector = m.default_id(Role::Detector).expect("a default detector");
+        let embedder = m.default_id(Role::Embedder).expect("a default embedder");
+        assert!(m.detector(detector).is_ok());
+        let e = m.embedder(embedder).expect("default embedder is complete");
+        assert_eq!(e.embedder.dim, 128);
+        for model in &m.models {
+            assert_eq!(
+                model.sha256.len(),
+                64,
+                "{}: sha256 must be 64 hex digits",
+                model.id
+            );
+        }
+    }
+
+    #[test]
+    fn sface_works_through_the_same_fields() {
+        let m = Manifest::load(&bundled_manifest_path()).expect("parses");
+        let sface = m.embedder("sface-2021dec").expect("sface is described");
+        assert_eq!(sface.alignment.size, [112, 112]);
+        assert_eq!(sface.embedder.metric, Metric::Cosine);
+        assert!(sface.embedder.l2_normalise);
+    }
+
+    #[test]
+    fn asking_for_the_wrong_role_or_an_unknown_id_is_a_clear_error() {
+        let m = Manifest::load(&bundled_manifest_path()).expect("parses");
+        let err = m.embedder("yunet-2023mar").expect_err("a detector");
+        assert_eq!(
+            err.to_string(),
+            "model `yunet-2023mar` is a detector, not an embedder"
+        );
+        assert!(
+            m.get("nope")
+                .expect_err("unknown")
+                .to_string()
+                .contains("known: yunet-2023mar")
+        );
+    }
+
+    #[test]
+    fn metrics_decide_in_the_right_direction() {
+        assert!(Metric::Euclidean.is_match(0.5, 0.6) && !Metric::Euclidean.is_match(0.7, 0.6));
+        assert!(Metric::Cosine.is_match(0.5, 0.363) && !Metric::Cosine.is_match(0.2, 0.363));
+        assert!((Metric::Euclidean.score(&[0.0, 3.0], &[4.0, 0.0]) - 5.0).abs() < 1e-6);
+        assert!((Metric::Cosine.score(&[1.0, 0.0], &[0.0, 2.0])).abs() < 1e-6);
+    }
 }
