@@ -23,6 +23,13 @@ fi
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# ONNX Runtime from the pinned PyPI wheel, then the models (fetched, converted, sha256-checked)
+# and the conversion parity test against dlib itself. The Rust vision tests need both.
+step "scripts/setup-ort.sh"
+bash scripts/setup-ort.sh
+step "scripts/test-models.sh"
+bash scripts/test-models.sh
+
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 

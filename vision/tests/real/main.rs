@@ -1,0 +1,8 @@
+//! Integration tests on the real models and the labelled photos. They need
+//! `bash scripts/setup-ort.sh`, `bash scripts/setup-models.sh` and `../shared/faces`; each fails
+//! with a message saying which is missing.
+
+mod accuracy;
+mod cli;
+mod pipeline;
+mod support;

@@ -1,0 +1,89 @@
+use attend_vision::image;
+
+use crate::support::{faces_dir, models_dir, pipeline};
+
+#[test]
+fn group_photos_yield_one_face_per_person_with_landmarks_inside_the_box() {
+    // obama_and_biden.jpg also shows a child at the bottom right: three faces.
+    let dir = faces_dir("face_recognition");
+    for (file, expected) in [
+        ("examples/two_people.jpg", 2),
+        ("examples/knn_examples/test/obama_and_biden.jpg", 3),
+    ] {
+        let img = image::load(&dir.join(file)).expect("photo decodes");
+        let faces = pipeline().faces(&img).expect("pipeline runs");
+        assert_eq!(faces.len(), expected, "{file}");
+        for f in &faces {
+            let b = f.detection.bbox;
+            for [x, y] in f.detection.landmarks.expect("YuNet gives landmarks") {
+                assert!(
+                    x >= b.x - 5.0
+                        && x <= b.x + b.w + 5.0
+                        && y >= b.y - 5.0
+                        && y <= b.y + b.h + 5.0,
+                    "{file}: landmark outside box"
+                );
+            }
+            assert_eq!(f.embedding.as_ref().map(Vec::len), Some(128));
+        }
+    }
+}
+
+#[test]
+fn the_same_photo_embeds_identically_and_a_mirror_stays_close() {
+    let dir = faces_dir("face_recognition");
+    let path = dir.join("examples/knn_examples/train/obama/obama.jpg");
+    let img = image::load(&path).expect("decodes");
+    let a = pipeline().embed_largest(&img, &path).expect("embeds");
+    let b = pipeline().embed_largest(&img, &path).expect("embeds");
+    assert_eq!(a, b, "inference must be deterministic");
+    let mut mirrored = img.clone();
+    for row in mirrored.data.chunks_exact_mut(img.width as usize * 3) {
+        let px: Vec<[u8; 3]> = row
+            .chunks_exact(3)
+            .rev()
+            .map(|p| [p[0], p[1], p[2]])
+            .collect();
+        row.copy_from_slice(&px.concat());
+    }
+    let m = pipeline()
+        .embed_largest(&mirrored, &path)
+        .expect("embeds mirrored");
+    let d = pipeline().metric().score(&a, &m);
+    assert!(
+        d < pipeline().threshold(),
+        "a mirrored face is still the same person (distance {d})"
+    );
+}
+
+#[test]
+fn a_photo_without_a_face_is_a_clear_error() {
+    let img = image::RgbImage::new(320, 240, vec![120; 320 * 240 * 3]).expect("valid");
+    let err = pipeline()
+        .embed_largest(&img, std::path::Path::new("grey.png"))
+        .expect_err("no face");
+    assert_eq!(err.to_string(), "no face found in grey.png");
+}
+
+#[test]
+fn a_model_file_with_the_wrong_hash_is_refused_by_name() {
+    let tmp = std::env::temp_dir().join(format!("attend-vision-badmodel-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    for f in std::fs::read_dir(models_dir()).expect("models dir") {
+        let f = f.expect("entry");
+        std::fs::copy(f.path(), tmp.join(f.file_name())).expect("copy");
+    }
+    let yunet = tmp.join("face_detection_yunet_2023mar.onnx");
+    let mut bytes = std::fs::read(&yunet).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xFF;
+    std::fs::write(&yunet, bytes).expect("write");
+    let err = attend_vision::FacePipeline::load(&attend_vision::PipelineConfig::new(&tmp))
+        .expect_err("corrupt model");
+    let msg = err.to_string();
+    std::fs::remove_dir_all(&tmp).ok();
+    assert!(
+        msg.contains("yunet-2023mar") && msg.contains("sha256 is"),
+        "{msg}"
+    );
+}
