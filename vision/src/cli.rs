@@ -55,6 +55,8 @@ enum Command {
         a: PathBuf,
         b: PathBuf,
     },
+    /// Time each benchmark against its reference on the same images; prints ratios.
+    Bench(crate::cli_bench::BenchArgs),
     /// Score a CSV of pairs (columns img_a,img_b): one JSON line per pair.
     VerifyPairs {
         #[command(flatten)]
@@ -91,6 +93,7 @@ pub fn run() -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
+        Command::Bench(args) => crate::cli_bench::run(&args)?,
         Command::Embed { models, images } => {
             let p = pipeline(&models)?;
             for path in images {

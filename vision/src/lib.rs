@@ -10,8 +10,10 @@
 //! - [`embed`]: face descriptors from aligned chips.
 //! - [`quality`]: enrolment gates (size, blur, pose, one face).
 //! - [`pipeline`]: frame → faces with descriptors.
+//! - [`bench`]: our side of the reference benchmarks (`attend-vision bench`).
 
 pub mod align;
+pub mod bench;
 pub mod detect;
 pub mod embed;
 pub mod image;

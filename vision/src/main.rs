@@ -1,6 +1,7 @@
 //! `attend-vision` CLI: embed, compare and verify face photos with the real models.
 
 mod cli;
+mod cli_bench;
 
 fn main() -> std::process::ExitCode {
     match cli::run() {

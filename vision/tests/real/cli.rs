@@ -105,3 +105,26 @@ fn help_lists_every_command() {
         assert!(text.contains(cmd), "{text}");
     }
 }
+
+#[test]
+fn a_broken_onnx_runtime_library_is_one_clear_error() {
+    let fake = std::env::temp_dir().join(format!("attend-fake-ort-{}.so", std::process::id()));
+    std::fs::write(&fake, b"not a shared library").expect("written");
+    let out = Command::new(env!("CARGO_BIN_EXE_attend-vision"))
+        .current_dir(repo_root())
+        .env("ORT_DYLIB_PATH", &fake)
+        .args(["embed", "--models"])
+        .arg(models_dir())
+        .arg(faces_dir("face_recognition").join("examples/knn_examples/train/obama/obama.jpg"))
+        .output()
+        .expect("runs");
+    std::fs::remove_file(&fake).ok();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("could not load ONNX Runtime from")
+            && stderr.contains("scripts/setup-ort.sh"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
