@@ -11,6 +11,7 @@ use crate::detect::{Detection, Detector};
 use crate::embed::Embedder;
 use crate::image::RgbImage;
 use crate::manifest::{Manifest, Metric, Role};
+use crate::quality::{QualityLimits, QualityReport, assess};
 
 #[derive(Clone, Debug)]
 pub struct PipelineConfig {
@@ -119,6 +120,39 @@ impl FacePipeline {
                 })
             })
             .collect()
+    }
+
+    /// Enrolment: checks the quality gates on the frame's best face and, when they pass, returns
+    /// its descriptor with the report.
+    pub fn enrolment_check(
+        &self,
+        frame: &RgbImage,
+        limits: &QualityLimits,
+    ) -> Result<(QualityReport, Option<Vec<f32>>), VisionError> {
+        let detections = self.detector.detect(frame)?;
+        let chip = detections.first().and_then(|d| self.chip(frame, d));
+        let blank;
+        let report = assess(
+            &detections,
+            match &chip {
+                Some(c) => c,
+                None => {
+                    let size = self.embedder.model().alignment.size;
+                    blank = RgbImage {
+                        width: size[0],
+                        height: size[1],
+                        data: vec![0; (size[0] * size[1] * 3) as usize],
+                    };
+                    &blank
+                }
+            },
+            limits,
+        );
+        let embedding = match (&chip, report.passed()) {
+            (Some(c), true) => Some(self.embedder.embed(c)?),
+            _ => None,
+        };
+        Ok((report, embedding))
     }
 
     /// The descriptor of the largest face, or [`VisionError::NoFace`].

@@ -87,3 +87,41 @@ fn a_model_file_with_the_wrong_hash_is_refused_by_name() {
         "{msg}"
     );
 }
+
+#[test]
+fn enrolment_gates_pass_a_clear_portrait_and_name_what_is_wrong_otherwise() {
+    use attend_vision::quality::QualityLimits;
+    let dir = faces_dir("face_recognition");
+    let limits = QualityLimits::default();
+    let portrait =
+        image::load(&dir.join("examples/knn_examples/train/obama/obama.jpg")).expect("decodes");
+    let (report, embedding) = pipeline()
+        .enrolment_check(&portrait, &limits)
+        .expect("runs");
+    assert!(report.passed(), "{:?}", report.problems);
+    assert_eq!(embedding.map(|e| e.len()), Some(128));
+
+    let group = image::load(&dir.join("examples/two_people.jpg")).expect("decodes");
+    let (report, embedding) = pipeline().enrolment_check(&group, &limits).expect("runs");
+    assert!(embedding.is_none());
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("exactly one face")),
+        "{:?}",
+        report.problems
+    );
+
+    // Heavy blur: shrink to a thumbnail and blow it back up.
+    let blurred = portrait
+        .resized(portrait.width / 12, portrait.height / 12)
+        .resized(portrait.width, portrait.height);
+    let (report, _) = pipeline().enrolment_check(&blurred, &limits).expect("runs");
+    assert!(
+        report.problems.iter().any(|p| p.contains("blurred")),
+        "sharpness {} {:?}",
+        report.sharpness,
+        report.problems
+    );
+}
