@@ -131,23 +131,14 @@ impl FacePipeline {
     ) -> Result<(QualityReport, Option<Vec<f32>>), VisionError> {
         let detections = self.detector.detect(frame)?;
         let chip = detections.first().and_then(|d| self.chip(frame, d));
-        let blank;
-        let report = assess(
-            &detections,
-            match &chip {
-                Some(c) => c,
-                None => {
-                    let size = self.embedder.model().alignment.size;
-                    blank = RgbImage {
-                        width: size[0],
-                        height: size[1],
-                        data: vec![0; (size[0] * size[1] * 3) as usize],
-                    };
-                    &blank
-                }
-            },
-            limits,
-        );
+        // Without a chip (no face, or no landmarks) the blur gate reads a black chip and fails.
+        let size = self.embedder.model().alignment.size;
+        let black = || RgbImage {
+            width: size[0],
+            height: size[1],
+            data: vec![0; (size[0] * size[1] * 3) as usize],
+        };
+        let report = assess(&detections, &chip.clone().unwrap_or_else(black), limits);
         let embedding = match (&chip, report.passed()) {
             (Some(c), true) => Some(self.embedder.embed(c)?),
             _ => None,
