@@ -57,6 +57,8 @@ enum Command {
     },
     /// Time each benchmark against its reference on the same images; prints ratios.
     Bench(crate::cli_bench::BenchArgs),
+    /// Peak memory with both models and a gallery (10,000 persons by default).
+    Memory(crate::cli_bench::MemoryArgs),
     /// Score a CSV of pairs (columns img_a,img_b): one JSON line per pair.
     VerifyPairs {
         #[command(flatten)]
@@ -94,6 +96,7 @@ pub fn run() -> anyhow::Result<()> {
     let mut out = stdout.lock();
     match cli.command {
         Command::Bench(args) => crate::cli_bench::run(&args)?,
+        Command::Memory(args) => crate::cli_bench::memory(&args)?,
         Command::Embed { models, images } => {
             let p = pipeline(&models)?;
             for path in images {

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
-use attend_vision::bench::{detection, end_to_end};
+use attend_vision::bench::{detection, end_to_end, peak_rss_mib};
 use attend_vision::detect::Detector;
 use attend_vision::image::{self, RgbImage};
 use attend_vision::manifest::Manifest;
+use attend_vision::matcher::bench::{SEED, Workload, run_workload};
+use attend_vision::matcher::{Gallery, Matcher, Metric, Storage};
 use attend_vision::{FacePipeline, PipelineConfig};
 
 #[derive(clap::Args, Debug)]
@@ -145,6 +147,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         });
     }
 
+    let notes = matcher_rows(args, &mut rows)?;
+
     println!("| benchmark | attend-vision | reference | ratio (ref ÷ ours) | target | met |");
     println!("|---|---|---|---|---|---|");
     for r in rows {
@@ -166,6 +170,148 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     println!(
         "threads: 1 for every implementation; times are the fastest of {} runs",
         args.repeats
+    );
+    for note in notes {
+        println!("{note}");
+    }
+    println!("{}", memory_line(args)?);
+    Ok(())
+}
+
+/// 1:N search, N = 100,000, d = 128, one query at a time: f32 and int8 against FAISS
+/// `IndexFlatIP` on the same vectors (cosine workload, L2-normalised).
+fn matcher_rows(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<Vec<String>> {
+    let (n, dim, queries) = (100_000, 128, 1_000);
+    let workload = Workload::clustered(Metric::Cosine, n, dim, queries, SEED);
+    let report = run_workload(&workload);
+    eprintln!(
+        "matcher: f32 {:.0} q/s, int8 {:.0} q/s, int8 recall@1 {:.4}",
+        report.qps_f32, report.qps_int8, report.recall_at_1_int8
+    );
+    let mut notes = vec![format!(
+        "matcher: N={n}, d={dim}, {queries} queries; int8 recall@1 vs exact {:.4}; int8 identify agrees with f32 on {:.1}% of queries; gallery {:.1} MB",
+        report.recall_at_1_int8,
+        report.identify_agreement_int8 * 100.0,
+        report.gallery_bytes as f64 / 1e6
+    )];
+    let faiss = if args.no_reference {
+        None
+    } else {
+        let dir = std::env::temp_dir().join(format!("attend-bench-matcher-{}", std::process::id()));
+        workload.write_raw(&dir)?;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/faiss_reference.py");
+        let out = Command::new(&args.python)
+            .arg(&script)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .context("running the FAISS reference")?;
+        if !out.status.success() {
+            bail!(
+                "FAISS reference failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let top1: Vec<i64> = std::fs::read(dir.join("faiss_top1.i64"))?
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect();
+        let same = top1
+            .iter()
+            .zip(&report.top1_f32)
+            .filter(|(f, o)| usize::try_from(**f).ok() == Some(**o))
+            .count();
+        notes.push(format!(
+            "matcher: f32 top-1 identical to FAISS on {same}/{} queries",
+            top1.len()
+        ));
+        std::fs::remove_dir_all(&dir).ok();
+        Some((
+            r["impl"].as_str().unwrap_or("faiss").to_owned(),
+            1000.0 / ms(&r, "qps")?,
+        ))
+    };
+    rows.push(Row {
+        name: format!("1:N match f32, N={n}"),
+        ours_ms: 1000.0 / report.qps_f32,
+        reference: faiss.clone(),
+        target: 1.0,
+    });
+    rows.push(Row {
+        name: format!("1:N match int8, N={n}"),
+        ours_ms: 1000.0 / report.qps_int8,
+        reference: faiss,
+        target: 2.0,
+    });
+    Ok(notes)
+}
+
+/// Peak memory of a fresh process holding both models and a 10,000-person gallery.
+fn memory_line(args: &BenchArgs) -> anyhow::Result<String> {
+    let out = Command::new(std::env::current_exe()?)
+        .args(["memory", "--models"])
+        .arg(&args.models)
+        .output()
+        .context("running `attend-vision memory`")?;
+    if !out.status.success() {
+        bail!(
+            "memory measurement failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+#[derive(clap::Args, Debug)]
+pub struct MemoryArgs {
+    #[arg(long, default_value = ".cache/models")]
+    pub models: PathBuf,
+    #[arg(long, default_value_t = 10_000)]
+    pub persons: usize,
+    #[arg(long, default_value_t = 3)]
+    pub templates_per_person: usize,
+}
+
+/// Loads both models, enrols a synthetic gallery, runs one search, and reports peak RSS.
+pub fn memory(args: &MemoryArgs) -> anyhow::Result<()> {
+    let before = peak_rss_mib().unwrap_or(0.0);
+    let pipeline = FacePipeline::load(&PipelineConfig::new(&args.models))?;
+    let dim = pipeline.embedder().model().embedder.dim;
+    let models = peak_rss_mib().unwrap_or(0.0);
+    let mut gallery = Gallery::<u64>::new(dim, pipeline.metric())?;
+    let mut state = SEED;
+    let mut next = || {
+        // SplitMix64 → a value in [-0.25, 0.25): dlib descriptors have components of this size.
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f32 / (1u64 << 53) as f32 * 0.5 - 0.25
+    };
+    for person in 0..args.persons as u64 {
+        for _ in 0..args.templates_per_person {
+            let t: Vec<f32> = (0..dim).map(|_| next()).collect();
+            gallery.add(person, &t)?;
+        }
+    }
+    let query: Vec<f32> = (0..dim).map(|_| next()).collect();
+    let matcher = Matcher {
+        storage: Storage::INT8,
+        ..Matcher::new(pipeline.metric())
+    };
+    let decision = matcher.identify(&gallery, &query)?;
+    let peak = peak_rss_mib().unwrap_or(0.0);
+    println!(
+        "memory: peak RSS {peak:.1} MiB with both models and {} persons x {} templates (process start {before:.1} MiB, after models {models:.1} MiB, gallery {:.1} MB); probe search: {}",
+        args.persons,
+        args.templates_per_person,
+        gallery.memory_bytes() as f64 / 1e6,
+        if matches!(decision, attend_vision::matcher::Decision::Match { .. }) {
+            "match"
+        } else {
+            "unknown"
+        },
     );
     Ok(())
 }

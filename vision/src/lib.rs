@@ -10,6 +10,7 @@
 //! - [`embed`]: face descriptors from aligned chips.
 //! - [`quality`]: enrolment gates (size, blur, pose, one face).
 //! - [`pipeline`]: frame → faces with descriptors.
+//! - [`matcher`]: 1:N search over a gallery (f32 and int8 SIMD kernels), threshold and margin.
 //! - [`bench`]: our side of the reference benchmarks (`attend-vision bench`).
 
 pub mod align;
@@ -18,6 +19,7 @@ pub mod detect;
 pub mod embed;
 pub mod image;
 pub mod manifest;
+pub mod matcher;
 pub mod pipeline;
 pub mod quality;
 pub mod runtime;

@@ -117,46 +117,7 @@ pub struct DetectorSpec {
     pub nms_iou: f32,
 }
 
-/// How embeddings are compared. Euclidean: a distance, lower is closer (dlib's ResNet).
-/// Cosine: a similarity, higher is closer (SFace, on L2-normalised vectors).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    Euclidean,
-    Cosine,
-}
-
-impl Metric {
-    /// Whether `score` (a distance or a similarity, per the metric) means "same person".
-    pub fn is_match(self, score: f32, threshold: f32) -> bool {
-        match self {
-            Self::Euclidean => score <= threshold,
-            Self::Cosine => score >= threshold,
-        }
-    }
-
-    /// Score between two embeddings under this metric.
-    pub fn score(self, a: &[f32], b: &[f32]) -> f32 {
-        match self {
-            Self::Euclidean => a
-                .iter()
-                .zip(b)
-                .map(|(x, y)| (x - y) * (x - y))
-                .sum::<f32>()
-                .sqrt(),
-            Self::Cosine => {
-                let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-                let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-                let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-                if na == 0.0 || nb == 0.0 {
-                    0.0
-                } else {
-                    dot / (na * nb)
-                }
-            }
-        }
-    }
-}
+pub use crate::matcher::Metric;
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct EmbedderSpec {
