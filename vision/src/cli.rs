@@ -37,6 +37,9 @@ struct ModelArgs {
     /// Inference threads per model.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// ONNX Runtime library (default: ORT_DYLIB_PATH, then .cache/onnxruntime/<arch>/).
+    #[arg(long)]
+    ort_lib: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -82,6 +85,7 @@ fn pipeline(args: &ModelArgs) -> anyhow::Result<FacePipeline> {
     config.detector.clone_from(&args.detector);
     config.embedder.clone_from(&args.embedder);
     config.threads = args.threads;
+    config.ort_library.clone_from(&args.ort_lib);
     Ok(FacePipeline::load(&config)?)
 }
 

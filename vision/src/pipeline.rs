@@ -25,6 +25,8 @@ pub struct PipelineConfig {
     pub threads: usize,
     /// Longest frame side fed to a dynamic-input detector.
     pub detect_max_side: u32,
+    /// ONNX Runtime library to load; `None` tries `ORT_DYLIB_PATH`, then the project cache.
+    pub ort_library: Option<PathBuf>,
 }
 
 impl PipelineConfig {
@@ -36,6 +38,7 @@ impl PipelineConfig {
             embedder: None,
             threads: 1,
             detect_max_side: 640,
+            ort_library: None,
         }
     }
 }
@@ -56,6 +59,8 @@ pub struct FacePipeline {
 
 impl FacePipeline {
     pub fn load(config: &PipelineConfig) -> Result<Self, VisionError> {
+        // Load the runtime first, from the configured library if there is one.
+        crate::runtime::environment(config.ort_library.as_deref())?;
         let manifest = Manifest::load(&config.manifest)?;
         let pick = |wanted: &Option<String>, role| {
             wanted

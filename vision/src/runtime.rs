@@ -53,8 +53,18 @@ pub fn candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
     out
 }
 
-/// Resolves the library path without loading it.
+/// Resolves the library path without loading it. An explicit (configured) path is final: if it
+/// is wrong, that is the error, rather than silently loading some other library.
 pub fn resolve(explicit: Option<&Path>) -> Result<PathBuf, RuntimeError> {
+    if let Some(p) = explicit {
+        return if p.is_file() {
+            Ok(p.to_owned())
+        } else {
+            Err(RuntimeError::NotFound {
+                looked: p.display().to_string(),
+            })
+        };
+    }
     let all = candidates(explicit);
     all.iter()
         .find(|p| p.is_file())

@@ -128,3 +128,25 @@ fn a_broken_onnx_runtime_library_is_one_clear_error() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn an_explicit_ort_library_comes_before_the_environment_and_the_cache() {
+    let out = Command::new(env!("CARGO_BIN_EXE_attend-vision"))
+        .current_dir(repo_root())
+        .args([
+            "embed",
+            "--ort-lib",
+            "/nonexistent/libonnxruntime.so",
+            "--models",
+        ])
+        .arg(models_dir())
+        .arg(faces_dir("face_recognition").join("examples/knn_examples/train/obama/obama.jpg"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("/nonexistent/libonnxruntime.so"),
+        "{stderr}"
+    );
+}
