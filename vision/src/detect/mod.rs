@@ -2,7 +2,9 @@
 //! normalised as the manifest says, run, decoded ([`yunet`]), filtered by NMS ([`nms`]) and
 //! mapped back to frame pixels.
 
+pub mod centerface;
 pub mod nms;
+pub mod ultraface;
 pub mod yunet;
 
 use std::collections::HashMap;
@@ -53,12 +55,6 @@ impl Detector {
         spec: &DetectorSpec,
         threads: usize,
     ) -> Result<Self, VisionError> {
-        if spec.kind != DetectorKind::Yunet {
-            return Err(VisionError::Unsupported(format!(
-                "detector `{}` ({:?}) is not supported yet; use a YuNet model",
-                model.id, spec.kind
-            )));
-        }
         let session = open_session(models_dir, model, threads)?;
         Ok(Self {
             session: Mutex::new(session),
@@ -111,7 +107,7 @@ impl Detector {
         let tensor = to_nchw(&scaled, &self.model.input, place.width, place.height);
         let input = Tensor::from_array(([1usize, 3, place.height, place.width], tensor))
             .map_err(VisionError::runtime)?;
-        let outputs = {
+        let (names, outputs) = {
             let mut session = self
                 .session
                 .lock()
@@ -125,21 +121,17 @@ impl Detector {
                 .run(ort::inputs![input])
                 .map_err(VisionError::runtime)?;
             let mut map = HashMap::new();
-            for name in names {
+            for name in &names {
                 let (_, data) = outputs[name.as_str()]
                     .try_extract_tensor::<f32>()
                     .map_err(VisionError::runtime)?;
-                map.insert(name, data.to_vec());
+                map.insert(name.clone(), data.to_vec());
             }
-            map
+            (names, map)
         };
-        let candidates = yunet::decode(
-            &outputs,
-            place.width,
-            place.height,
-            self.spec.score_threshold,
-        )
-        .map_err(VisionError::Model)?;
+        let candidates = self
+            .decode(&names, &outputs, place)
+            .map_err(VisionError::Model)?;
         let boxes: Vec<BBox> = candidates.iter().map(|d| d.bbox).collect();
         let scores: Vec<f32> = candidates.iter().map(|d| d.score).collect();
         let inv = 1.0 / place.scale;
@@ -159,6 +151,45 @@ impl Detector {
                 }
             })
             .collect())
+    }
+}
+
+impl Detector {
+    /// Candidates in input pixels, by the manifest's decoder kind.
+    fn decode(
+        &self,
+        names: &[String],
+        outputs: &HashMap<String, Vec<f32>>,
+        place: Placement,
+    ) -> Result<Vec<Detection>, String> {
+        let (w, h, threshold) = (place.width, place.height, self.spec.score_threshold);
+        let by_name = |n: &str| {
+            outputs
+                .get(n)
+                .map(Vec::as_slice)
+                .ok_or_else(|| format!("output `{n}` is missing"))
+        };
+        // CenterFace's outputs are numbered, not named: take them in the model's order.
+        let by_index = |i: usize| {
+            names
+                .get(i)
+                .map_or_else(|| Err(format!("output #{i} is missing")), |n| by_name(n))
+        };
+        match self.spec.kind {
+            DetectorKind::Yunet => yunet::decode(outputs, w, h, threshold),
+            DetectorKind::Ultraface => {
+                ultraface::decode(by_name("scores")?, by_name("boxes")?, w, h, threshold)
+            }
+            DetectorKind::Centerface => {
+                let out = centerface::Outputs {
+                    heatmap: by_index(0)?,
+                    scale: by_index(1)?,
+                    offset: by_index(2)?,
+                    landmarks: by_index(3)?,
+                };
+                centerface::decode(&out, w, h, threshold)
+            }
+        }
     }
 }
 

@@ -125,3 +125,32 @@ fn enrolment_gates_pass_a_clear_portrait_and_name_what_is_wrong_otherwise() {
         report.problems
     );
 }
+
+#[test]
+fn every_detector_in_the_manifest_finds_the_same_two_people() {
+    use attend_vision::detect::Detector;
+    use attend_vision::manifest::{Manifest, bundled_manifest_path};
+    let manifest = Manifest::load(&bundled_manifest_path()).expect("manifest");
+    let img = image::load(&faces_dir("face_recognition").join("examples/two_people.jpg"))
+        .expect("decodes");
+    let reference = pipeline().detector().detect(&img).expect("yunet runs");
+    assert_eq!(reference.len(), 2);
+    for id in ["yunet-2026may", "ultraface-rfb-320", "centerface"] {
+        let (model, spec) = manifest.detector(id).expect("described");
+        let detector = Detector::load(&models_dir(), &model, &spec, 1).expect("loads");
+        let found = detector.detect(&img).expect("runs");
+        assert_eq!(found.len(), 2, "{id}: {found:?}");
+        for r in &reference {
+            assert!(
+                found.iter().any(|f| f.bbox.iou(&r.bbox) > 0.5),
+                "{id} missed the face at {:?}",
+                r.bbox
+            );
+        }
+        assert_eq!(
+            found.iter().all(|f| f.landmarks.is_some()),
+            spec.landmarks == 5,
+            "{id}: landmarks as the manifest says"
+        );
+    }
+}
