@@ -91,6 +91,35 @@ pub(crate) fn lockout_error(until: Timestamp) -> Error {
     }
 }
 
+/// Refuses with 429 while `(kind, key)` is locked out after repeated failures.
+pub(crate) async fn ensure_not_locked(
+    state: &AppState,
+    kind: &str,
+    key: &str,
+    now: Timestamp,
+) -> ApiResult<()> {
+    match state.store.throttle_locked_until(kind, key, now).await? {
+        Some(until) => Err(lockout_error(until)),
+        None => Ok(()),
+    }
+}
+
+/// Counts one failed attempt against `(kind, key)` with the configured lockout policy.
+pub(crate) async fn record_failure(
+    state: &AppState,
+    kind: &str,
+    key: &str,
+    now: Timestamp,
+) -> ApiResult<()> {
+    let a = &state.settings.auth;
+    let (window, lock) = (secs(a.failure_window_s), secs(a.lockout_s));
+    state
+        .store
+        .throttle_failure(kind, key, now, a.max_failures, window, lock)
+        .await?;
+    Ok(())
+}
+
 pub(crate) fn secs(s: i64) -> SignedDuration {
     SignedDuration::from_secs(s)
 }
@@ -109,13 +138,7 @@ pub async fn login(
         .finish()?;
     let key = req.email.trim().to_lowercase();
     let now = Timestamp::now();
-    if let Some(until) = state
-        .store
-        .throttle_locked_until("login", &key, now)
-        .await?
-    {
-        return Err(lockout_error(until));
-    }
+    ensure_not_locked(&state, "login", &key, now).await?;
     let creds = state.store.credentials_by_email(&key).await?;
     let ok = password::verify(
         req.password.clone(),
@@ -123,18 +146,7 @@ pub async fn login(
     )
     .await;
     let Some(creds) = creds.filter(|_| ok) else {
-        let a = &state.settings.auth;
-        state
-            .store
-            .throttle_failure(
-                "login",
-                &key,
-                now,
-                a.max_failures,
-                secs(a.failure_window_s),
-                secs(a.lockout_s),
-            )
-            .await?;
+        record_failure(&state, "login", &key, now).await?;
         return Err(Error::Unauthorized("invalid e-mail or password"));
     };
     match creds.user.status {

@@ -11,6 +11,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::auth::{ensure_not_locked, record_failure};
 use crate::auth::tokens::{human_code, normalise_code, token_hash};
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, ClientIp, PageQuery};
@@ -136,18 +137,7 @@ pub async fn provision(
 ) -> ApiResult<Json<ProvisionResponse>> {
     let key = ip.clone().unwrap_or_else(|| "unknown".into());
     let now = Timestamp::now();
-    if state
-        .store
-        .throttle_locked_until("provision", &key, now)
-        .await?
-        .is_some()
-    {
-        return Err(Error::TooManyRequests {
-            code: "locked_out",
-            message: "too many invalid provisioning codes",
-            retry_after_s: state.settings.auth.lockout_s as u64,
-        });
-    }
+    ensure_not_locked(&state, "provision", &key, now).await?;
     let mut bytes = [0u8; 32];
     SystemRandom::new()
         .fill(&mut bytes)
@@ -179,15 +169,7 @@ pub async fn provision(
             server_time: now,
         })),
         Err(crate::storage::StoreError::NotFound) => {
-            let a = &state.settings.auth;
-            let (w, l) = (
-                SignedDuration::from_secs(a.failure_window_s),
-                SignedDuration::from_secs(a.lockout_s),
-            );
-            state
-                .store
-                .throttle_failure("provision", &key, now, a.max_failures, w, l)
-                .await?;
+            record_failure(&state, "provision", &key, now).await?;
             Err(Error::field("code", "is invalid, already used or expired"))
         }
         Err(e) => Err(e.into()),

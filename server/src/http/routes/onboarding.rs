@@ -15,7 +15,7 @@ use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, Check, ClientIp};
 use crate::storage::{EmployeeStatus, NewEmployee, NewUser, Role, User, UserStatus};
 
-use super::auth::{anonymous, lockout_error, secs};
+use super::auth::{anonymous, ensure_not_locked, record_failure};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,13 +52,7 @@ pub async fn register(
         .finish()?;
     let key = ip.clone().unwrap_or_else(|| "unknown".into());
     let now = Timestamp::now();
-    if let Some(until) = state
-        .store
-        .throttle_locked_until("join_code", &key, now)
-        .await?
-    {
-        return Err(lockout_error(until));
-    }
+    ensure_not_locked(&state, "join_code", &key, now).await?;
     let org = match state
         .store
         .org_by_join_code(&normalise_code(&req.join_code))
@@ -66,18 +60,7 @@ pub async fn register(
     {
         Ok(org) => org,
         Err(crate::storage::StoreError::NotFound) => {
-            let a = &state.settings.auth;
-            state
-                .store
-                .throttle_failure(
-                    "join_code",
-                    &key,
-                    now,
-                    a.max_failures,
-                    secs(a.failure_window_s),
-                    secs(a.lockout_s),
-                )
-                .await?;
+            record_failure(&state, "join_code", &key, now).await?;
             return Err(Error::field("join_code", "is not a valid join code"));
         }
         Err(e) => return Err(e.into()),

@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, Check, ClientIp};
 
-use super::auth::{lockout_error, secs};
+use super::auth::{ensure_not_locked, record_failure, secs};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,13 +114,7 @@ pub async fn confirm_reset(
         .finish()?;
     let key = ip.unwrap_or_else(|| "unknown".into());
     let now = Timestamp::now();
-    if let Some(until) = state
-        .store
-        .throttle_locked_until("reset_confirm", &key, now)
-        .await?
-    {
-        return Err(lockout_error(until));
-    }
+    ensure_not_locked(&state, "reset_confirm", &key, now).await?;
     let hash = password::hash(req.new_password).await;
     match state
         .store
@@ -129,18 +123,7 @@ pub async fn confirm_reset(
     {
         Ok(_) => Ok(StatusCode::NO_CONTENT),
         Err(crate::storage::StoreError::NotFound) => {
-            let a = &state.settings.auth;
-            state
-                .store
-                .throttle_failure(
-                    "reset_confirm",
-                    &key,
-                    now,
-                    a.max_failures,
-                    secs(a.failure_window_s),
-                    secs(a.lockout_s),
-                )
-                .await?;
+            record_failure(&state, "reset_confirm", &key, now).await?;
             Err(Error::field("token", "is invalid, used or expired"))
         }
         Err(e) => Err(e.into()),

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use attend_protocol::ids::OrgId;
 use rusqlite::{Row, params};
 
-use super::{SqliteStore, audit_tx, db, get_json, get_opt_id, get_ts, opt_org, paged};
+use super::{SqliteStore, audit_tx, get_json, get_opt_id, get_ts, opt_org, paged, query_rows};
 use crate::storage::{
     AuditCtx, AuditEntry, AuditStore, Page, Paged, Scope, StoreError, StoreResult,
 };
@@ -69,15 +69,9 @@ impl AuditStore for SqliteStore {
         let (org, limit) = (opt_org(scope.org()), i64::from(page.limit) + 1);
         let rows = self
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(
-                        "SELECT id, at, org_id, actor_kind, actor_id, action, entity, entity_id, before, after, ip, request_id
+                query_rows(c, "SELECT id, at, org_id, actor_kind, actor_id, action, entity, entity_id, before, after, ip, request_id
                          FROM audit_log WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id < ?2)
-                         ORDER BY id DESC LIMIT ?3",
-                    )
-                    .map_err(db)?;
-                let rows = stmt.query_map(params![org, after, limit], audit_row).map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+                         ORDER BY id DESC LIMIT ?3", params![org, after, limit], audit_row)
             })
             .await?;
         Ok(paged(rows, page, |a| a.id.to_string()))

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
     SqliteStore, audit_tx, db, get_enum, get_id, get_json, get_opt_ts, get_ts, new_id, opt_org,
-    page_params, paged, ts,
+    page_params, paged, query_rows, ts,
 };
 use crate::storage::{
     AuditCtx, Device, DeviceAuth, DeviceStatus, DeviceStore, NewDevice, Page, Paged, Scope,
@@ -99,16 +99,15 @@ impl DeviceStore for SqliteStore {
         let org = opt_org(scope.org());
         let rows = self
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(&format!(
+                query_rows(
+                    c,
+                    &format!(
                         "SELECT {DEVICE_COLS} FROM devices WHERE (?1 IS NULL OR org_id = ?1)
                          AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
-                    ))
-                    .map_err(db)?;
-                let rows = stmt
-                    .query_map(params![org, after, limit], device_row)
-                    .map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+                    ),
+                    params![org, after, limit],
+                    device_row,
+                )
             })
             .await?;
         Ok(paged(rows, page, |d| d.id.to_string()))

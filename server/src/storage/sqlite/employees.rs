@@ -9,7 +9,7 @@ use super::orgs::require_org;
 use super::users::create_user_tx;
 use super::{
     SqliteStore, audit_tx, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
-    paged, roster_changed, ts,
+    paged, query_rows, roster_changed, ts,
 };
 use crate::storage::model::consent_as_str;
 use crate::storage::{
@@ -179,18 +179,17 @@ impl EmployeeStore for SqliteStore {
         let (org, depts) = (opt_org(scope.org()), dept_param(depts));
         let rows = self
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(&format!(
+                query_rows(
+                    c,
+                    &format!(
                         "SELECT {EMPLOYEE_COLS} FROM employees WHERE deleted_at IS NULL
                          AND (?1 IS NULL OR org_id = ?1)
                          AND (?2 IS NULL OR department_id IN (SELECT value FROM json_each(?2)))
                          AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4"
-                    ))
-                    .map_err(db)?;
-                let rows = stmt
-                    .query_map(params![org, depts, after, limit], employee_row)
-                    .map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+                    ),
+                    params![org, depts, after, limit],
+                    employee_row,
+                )
             })
             .await?;
         Ok(paged(rows, page, |e| e.id.to_string()))

@@ -5,7 +5,9 @@ use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{SqliteStore, audit_tx, db, get_id, get_ts, new_id, opt_org, page_params, paged, ts};
+use super::{
+    SqliteStore, audit_tx, db, get_id, get_ts, new_id, opt_org, page_params, paged, query_rows, ts,
+};
 use crate::storage::{
     AuditCtx, Department, OrgStore, Organisation, Page, Paged, Scope, Site, StoreError, StoreResult,
 };
@@ -79,14 +81,8 @@ impl OrgStore for SqliteStore {
         let org = opt_org(scope.org());
         let rows = self
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(
-                        "SELECT id, name, created_at FROM organisations
-                         WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
-                    )
-                    .map_err(db)?;
-                let rows = stmt.query_map(params![org, after, limit], org_row).map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+                query_rows(c, "SELECT id, name, created_at FROM organisations
+                         WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3", params![org, after, limit], org_row)
             })
             .await?;
         Ok(paged(rows, page, |o| o.id.to_string()))
@@ -197,14 +193,8 @@ impl OrgStore for SqliteStore {
         let org = opt_org(scope.org());
         let rows = self
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(
-                        "SELECT id, org_id, name, timezone, created_at FROM sites
-                         WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
-                    )
-                    .map_err(db)?;
-                let rows = stmt.query_map(params![org, after, limit], site_row).map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+                query_rows(c, "SELECT id, org_id, name, timezone, created_at FROM sites
+                         WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3", params![org, after, limit], site_row)
             })
             .await?;
         Ok(paged(rows, page, |s| s.id.to_string()))
@@ -263,14 +253,8 @@ impl OrgStore for SqliteStore {
         let org = opt_org(scope.org());
         let rows = self
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(
-                        "SELECT id, org_id, name, created_at FROM departments
-                         WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
-                    )
-                    .map_err(db)?;
-                let rows = stmt.query_map(params![org, after, limit], department_row).map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+                query_rows(c, "SELECT id, org_id, name, created_at FROM departments
+                         WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3", params![org, after, limit], department_row)
             })
             .await?;
         Ok(paged(rows, page, |d| d.id.to_string()))

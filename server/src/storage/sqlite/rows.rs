@@ -96,6 +96,18 @@ pub(crate) fn db(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Runs a (cached) query and maps every row; the shape of every list query.
+pub(crate) fn query_rows<T>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = c.prepare_cached(sql).map_err(db)?;
+    let rows = stmt.query_map(params, map).map_err(db)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(db)
+}
+
 /// Parameters for a keyset page: the `after` key and `limit + 1` (to learn if more exist).
 pub(crate) fn page_params(page: &Page) -> (Option<String>, i64) {
     (page.after.clone(), i64::from(page.limit) + 1)

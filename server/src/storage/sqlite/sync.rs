@@ -13,7 +13,9 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::employees::dept_param;
 use super::roster::roster_tx;
-use super::{SqliteStore, db, get_id, get_opt_id, get_ts, opt_org, page_params, paged, ts};
+use super::{
+    SqliteStore, db, get_id, get_opt_id, get_ts, opt_org, page_params, paged, query_rows, ts,
+};
 use crate::storage::{
     DepartmentFilter, DeviceAuth, EventFilter, Page, Paged, ReceivedEvent, Scope, StoreResult,
     StoredEvent, SyncStore,
@@ -222,21 +224,14 @@ impl SyncStore for SqliteStore {
         let f = filter.clone();
         let rows = self
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(
-                        "SELECT event_id, org_id, device_id, kind, employee_id, seq, captured_at, received_at,
+                query_rows(c, "SELECT event_id, org_id, device_id, kind, employee_id, seq, captured_at, received_at,
                                 clock_suspect, payload
                          FROM device_events WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR device_id = ?2)
                          AND (?3 IS NULL OR employee_id = ?3) AND (?4 IS NULL OR kind = ?4)
                          AND (?5 IS NULL OR event_id > ?5)
                          AND (?7 IS NULL OR employee_id IN (SELECT id FROM employees
                               WHERE department_id IN (SELECT value FROM json_each(?7))))
-                         ORDER BY event_id LIMIT ?6",
-                    )
-                    .map_err(db)?;
-                let rows = stmt
-                    .query_map(
-                        params![
+                         ORDER BY event_id LIMIT ?6", params![
                             org,
                             f.device_id.map(|d| d.to_string()),
                             f.employee_id.map(|e| e.to_string()),
@@ -244,11 +239,7 @@ impl SyncStore for SqliteStore {
                             after,
                             limit,
                             depts
-                        ],
-                        event_row,
-                    )
-                    .map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+                        ], event_row)
             })
             .await?;
         Ok(paged(rows, page, |e| e.event_id.to_string()))

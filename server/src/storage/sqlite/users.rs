@@ -9,7 +9,7 @@ use super::employees::require_in_org;
 use super::orgs::require_org;
 use super::{
     SqliteStore, audit_tx, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
-    paged, ts,
+    paged, query_rows, ts,
 };
 use crate::storage::{
     AuditCtx, Credentials, NewUser, Page, Paged, Role, Scope, StoreResult, User, UserStatus,
@@ -126,16 +126,15 @@ impl UserStore for SqliteStore {
         let org = opt_org(scope.org());
         let rows = self
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached(&format!(
+                query_rows(
+                    c,
+                    &format!(
                         "SELECT {USER_COLS} FROM users WHERE (?1 IS NULL OR org_id = ?1)
                          AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
-                    ))
-                    .map_err(db)?;
-                let rows = stmt
-                    .query_map(params![org, after, limit], user_row)
-                    .map_err(db)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(db)
+                    ),
+                    params![org, after, limit],
+                    user_row,
+                )
             })
             .await?;
         Ok(paged(rows, page, |u| u.id.to_string()))
