@@ -1,4 +1,10 @@
 //! attend-device: the `attendd` kiosk daemon.
 //!
-//! Skeleton only: the daemon lands with the kiosk-daemon issue. It already depends on
-//! `attend-protocol`, the wire format it will speak.
+//! Module map:
+//! - [`outbox`]: the SQLite outbox every event is committed to first, and the pure sync state
+//!   machine that drains it (invariants in its module docs).
+//!
+//! Still to come (see the README's status): hardware (camera, keypad, relays), recognition,
+//! equipment sessions, the sync event loop over HTTP, the kiosk screen, and the CLI.
+
+pub mod outbox;

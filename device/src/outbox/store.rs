@@ -1,0 +1,228 @@
+//! The SQLite outbox. See the module docs of [`crate::outbox`] for its invariants.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use attend_protocol::ack::{Ack, AckStatus};
+use attend_protocol::events::{Event, EventBody};
+use attend_protocol::ids::EventId;
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/device/0001_outbox.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("outbox database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("outbox database schema: {0}")]
+    Migrate(#[from] rusqlite_migration::Error),
+    #[error("outbox database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("outbox row {seq} is corrupt: {reason}")]
+    Corrupt { seq: i64, reason: String },
+    #[error("event {0} is already in the outbox")]
+    DuplicateEvent(EventId),
+}
+
+/// An event before it has a sequence number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventDraft {
+    pub event_id: EventId,
+    pub captured_at: Timestamp,
+    pub clock_suspect: bool,
+    pub body: EventBody,
+}
+
+impl EventDraft {
+    /// A new draft with a fresh UUIDv7 id.
+    pub fn new(captured_at: Timestamp, body: EventBody) -> Self {
+        Self {
+            event_id: EventId(uuid::Uuid::now_v7()),
+            captured_at,
+            clock_suspect: false,
+            body,
+        }
+    }
+}
+
+/// What applying one batch of acks did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AckSummary {
+    /// Rows deleted because the server has them (accepted or duplicate).
+    pub delivered: usize,
+    /// Rows moved to `rejected`.
+    pub rejected: usize,
+    /// Acks for events no longer (or never) in the outbox: ignored.
+    pub unknown: usize,
+}
+
+#[derive(Debug)]
+pub struct Outbox {
+    conn: Connection,
+}
+
+fn ts(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+impl Outbox {
+    /// Opens (creating and migrating if needed) the outbox at `path`.
+    pub fn open(path: &Path) -> Result<Self, OutboxError> {
+        let open_err = |source| OutboxError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        // FULL: a power cut right after enqueue returns must not lose the event.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(open_err)?;
+        Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect()).to_latest(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Durably appends an event; returns its sequence number.
+    pub fn enqueue(&mut self, draft: &EventDraft) -> Result<u64, OutboxError> {
+        let body = serde_json::to_string(&draft.body).map_err(|e| OutboxError::Corrupt {
+            seq: 0,
+            reason: e.to_string(),
+        })?;
+        let result = self.conn.execute(
+            "INSERT INTO outbox (event_id, captured_at, clock_suspect, body) VALUES (?1, ?2, ?3, ?4)",
+            params![draft.event_id.to_string(), ts(draft.captured_at), draft.clock_suspect, body],
+        );
+        match result {
+            Ok(_) => Ok(self.conn.last_insert_rowid() as u64),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(OutboxError::DuplicateEvent(draft.event_id))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The oldest `limit` events, ready to send.
+    pub fn peek(&self, limit: usize) -> Result<Vec<Event>, OutboxError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, event_id, captured_at, clock_suspect, body FROM outbox ORDER BY seq LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (seq, id, captured, suspect, body) = row?;
+            let corrupt = |reason: String| OutboxError::Corrupt { seq, reason };
+            events.push(Event {
+                event_id: EventId::from_str(&id).map_err(|e| corrupt(e.to_string()))?,
+                seq: seq as u64,
+                captured_at: Timestamp::from_str(&captured).map_err(|e| corrupt(e.to_string()))?,
+                clock_suspect: suspect,
+                body: serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?,
+            });
+        }
+        Ok(events)
+    }
+
+    /// Applies the server's acks in one transaction (see the invariants).
+    pub fn apply_acks(&mut self, acks: &[Ack], now: Timestamp) -> Result<AckSummary, OutboxError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut summary = AckSummary::default();
+        for ack in acks {
+            let id = ack.event_id.to_string();
+            match ack.status {
+                AckStatus::Accepted | AckStatus::Duplicate => {
+                    if tx.execute("DELETE FROM outbox WHERE event_id = ?1", [&id])? == 1 {
+                        summary.delivered += 1;
+                    } else {
+                        summary.unknown += 1;
+                    }
+                }
+                AckStatus::Rejected => {
+                    let moved = tx.execute(
+                        "INSERT INTO rejected (seq, event_id, captured_at, body, reason, rejected_at)
+                         SELECT seq, event_id, captured_at, body, ?2, ?3 FROM outbox WHERE event_id = ?1",
+                        params![id, ack.reason.as_deref().unwrap_or("rejected"), ts(now)],
+                    )?;
+                    tx.execute("DELETE FROM outbox WHERE event_id = ?1", [&id])?;
+                    if moved == 1 {
+                        summary.rejected += 1;
+                    } else {
+                        summary.unknown += 1;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    /// Counts a failed delivery attempt for these events (for the operator; never deletes).
+    pub fn record_attempt(&mut self, ids: &[EventId]) -> Result<(), OutboxError> {
+        let tx = self.conn.transaction()?;
+        for id in ids {
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE event_id = ?1",
+                [id.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Events waiting to be delivered.
+    pub fn depth(&self) -> Result<u64, OutboxError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// Rejected events with their reasons, oldest first.
+    pub fn rejected(&self) -> Result<Vec<(EventId, String)>, OutboxError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT event_id, reason FROM rejected ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, reason) = row?;
+            let id = EventId::from_str(&id).map_err(|e| OutboxError::Corrupt {
+                seq: 0,
+                reason: e.to_string(),
+            })?;
+            out.push((id, reason));
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<String>, OutboxError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), OutboxError> {
+        self.conn.execute(
+            "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}
