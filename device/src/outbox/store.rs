@@ -10,7 +10,12 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/device/0001_outbox.sql")];
+/// The kiosk's schema, in order (outbox, then the roster cache). Shared by every module that
+/// opens the state database.
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/device/0001_outbox.sql"),
+    include_str!("../../../migrations/device/0002_roster.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -66,6 +71,22 @@ pub struct Outbox {
     conn: Connection,
 }
 
+/// Opens the kiosk's state database: WAL, `synchronous = FULL` (a power cut right after a
+/// commit must not lose it), and every migration applied.
+pub fn open_state_db(path: &Path) -> Result<Connection, OutboxError> {
+    let open_err = |source| OutboxError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut conn = Connection::open(path).map_err(open_err)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(open_err)?;
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect()).to_latest(&mut conn)?;
+    Ok(conn)
+}
+
 fn ts(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
@@ -73,18 +94,9 @@ fn ts(t: Timestamp) -> String {
 impl Outbox {
     /// Opens (creating and migrating if needed) the outbox at `path`.
     pub fn open(path: &Path) -> Result<Self, OutboxError> {
-        let open_err = |source| OutboxError::Open {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut conn = Connection::open(path).map_err(open_err)?;
-        // FULL: a power cut right after enqueue returns must not lose the event.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(open_err)?;
-        Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect()).to_latest(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn: open_state_db(path)?,
+        })
     }
 
     /// Durably appends an event; returns its sequence number.

@@ -1,0 +1,153 @@
+//! The roster cache: deltas apply atomically with their cursor, tombstones remove rows (and a
+//! deleted person's templates), and templates are sealed at rest under a private key file.
+
+use std::os::unix::fs::PermissionsExt as _;
+
+use attend_device::roster::{RosterCache, TemplateKey};
+use attend_protocol::ids::{EmployeeId, TemplateId};
+use attend_protocol::roster::{
+    ConsentState, DeviceConfig, EntityKind, RosterDelta, RosterEmployee, RosterTemplate, Tombstone,
+};
+
+fn employee(n: u128, number: &str, consent: ConsentState) -> RosterEmployee {
+    RosterEmployee {
+        id: EmployeeId(uuid::Uuid::from_u128(n)),
+        employee_number: number.into(),
+        display_name: format!("Person {n}"),
+        pin_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        consent,
+        qualifications: vec![],
+    }
+}
+
+fn template(n: u128, employee: u128, value: f32) -> RosterTemplate {
+    RosterTemplate {
+        id: TemplateId(uuid::Uuid::from_u128(n)),
+        employee_id: EmployeeId(uuid::Uuid::from_u128(employee)),
+        model_id: "dlib-resnet-v1".into(),
+        vector: vec![value; 128],
+    }
+}
+
+fn delta(cursor: u64) -> RosterDelta {
+    RosterDelta {
+        cursor,
+        more: false,
+        employees: vec![],
+        templates: vec![],
+        equipment: vec![],
+        qualifications: vec![],
+        tombstones: vec![],
+        config: DeviceConfig {
+            timezone: "Europe/Lisbon".into(),
+            enabled: true,
+            punch_repeat_window_s: 60,
+            pin_max_attempts: 5,
+            heartbeat_interval_s: 60,
+            max_clock_offset_s: 120,
+        },
+    }
+}
+
+#[test]
+fn a_delta_applies_with_its_cursor_and_templates_are_sealed_at_rest() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("state.db");
+    let key = TemplateKey::load_or_create(&dir.path().join("template.key")).expect("key");
+    let mut cache = RosterCache::open(&db, key).expect("opens");
+    assert_eq!(cache.cursor().expect("cursor"), 0);
+    let mut d = delta(17);
+    d.employees = vec![
+        employee(1, "1001", ConsentState::Granted),
+        employee(2, "1002", ConsentState::Withdrawn),
+    ];
+    d.templates = vec![template(10, 1, 0.125), template(11, 2, 0.25)];
+    cache.apply(&d).expect("applies");
+    assert_eq!(cache.cursor().expect("cursor"), 17);
+    assert_eq!(
+        cache
+            .employee_by_number("1002")
+            .expect("query")
+            .map(|e| e.display_name),
+        Some("Person 2".into())
+    );
+    assert_eq!(
+        cache.config().expect("config").map(|c| c.timezone),
+        Some("Europe/Lisbon".into())
+    );
+
+    // Only consenting people's templates come back, decrypted exactly.
+    let templates = cache.templates("dlib-resnet-v1").expect("templates");
+    assert_eq!(templates.len(), 1);
+    assert_eq!(templates[0].vector, vec![0.125; 128]);
+
+    // On disk the vector's bytes do not appear.
+    drop(cache);
+    let raw = rusqlite::Connection::open(&db).expect("raw open");
+    let sealed: Vec<u8> = raw
+        .query_row(
+            "SELECT sealed FROM roster_templates WHERE id = ?1",
+            [uuid::Uuid::from_u128(10).to_string()],
+            |r| r.get(0),
+        )
+        .expect("row");
+    let plain: Vec<u8> = 0.125f32.to_le_bytes().repeat(4);
+    assert!(
+        !sealed.windows(plain.len()).any(|w| w == plain.as_slice()),
+        "template stored in the clear"
+    );
+}
+
+#[test]
+fn tombstones_remove_people_and_their_templates() {
+    let dir = tempfile::tempdir().expect("dir");
+    let key = TemplateKey::load_or_create(&dir.path().join("k")).expect("key");
+    let mut cache = RosterCache::open(&dir.path().join("s.db"), key).expect("opens");
+    let mut d = delta(1);
+    d.employees = vec![employee(1, "1001", ConsentState::Granted)];
+    d.templates = vec![template(10, 1, 0.5)];
+    cache.apply(&d).expect("applies");
+    let mut d = delta(2);
+    d.tombstones = vec![Tombstone {
+        entity: EntityKind::Employee,
+        id: uuid::Uuid::from_u128(1),
+    }];
+    cache.apply(&d).expect("applies");
+    assert!(cache.employee_by_number("1001").expect("query").is_none());
+    assert!(
+        cache
+            .templates("dlib-resnet-v1")
+            .expect("templates")
+            .is_empty()
+    );
+    assert_eq!(cache.cursor().expect("cursor"), 2);
+}
+
+#[test]
+fn the_key_file_is_private_and_a_readable_or_wrong_key_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("template.key");
+    TemplateKey::load_or_create(&path).expect("created");
+    assert_eq!(
+        std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let err = TemplateKey::load_or_create(&path).expect_err("too open");
+    assert!(err.to_string().contains("chmod 600"), "{err}");
+
+    // Templates sealed under one key do not open under another.
+    let db = dir.path().join("s.db");
+    let mut cache =
+        RosterCache::open(&db, TemplateKey::from_bytes(&[1; 32]).expect("key")).expect("opens");
+    let mut d = delta(1);
+    d.employees = vec![employee(1, "1001", ConsentState::Granted)];
+    d.templates = vec![template(10, 1, 0.5)];
+    cache.apply(&d).expect("applies");
+    drop(cache);
+    let other =
+        RosterCache::open(&db, TemplateKey::from_bytes(&[2; 32]).expect("key")).expect("opens");
+    let err = other.templates("dlib-resnet-v1").expect_err("wrong key");
+    assert!(err.to_string().contains("cannot be decrypted"), "{err}");
+}
