@@ -4,9 +4,11 @@
 //! - [`outbox`]: the SQLite outbox every event is committed to first, and the pure sync state
 //!   machine that drains it (invariants in its module docs).
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
+//! - [`sync`]: credentials, the signed HTTP client, and the worker that drives the outbox.
 //!
 //! Still to come (see the README's status): hardware (camera, keypad, relays), recognition,
 //! equipment sessions, the sync event loop over HTTP, the kiosk screen, and the CLI.
 
 pub mod outbox;
 pub mod roster;
+pub mod sync;

@@ -1,3 +1,2 @@
-//! End-to-end tests of a real `attend-server` with a real `attendd`.
-//!
-//! Skeleton only: these land once the kiosk daemon exists.
+//! End-to-end tests of a real `attend-server` with a real `attendd` (see `tests/`). The library
+//! itself is empty; the tests live in `tests/*.rs`.

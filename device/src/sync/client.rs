@@ -1,0 +1,255 @@
+//! HTTP to attend-server: provisioning, and signed push and roster pull. Every response's
+//! `Date` (or the push answer's `server_time`) updates the clock-offset estimate, and requests
+//! are signed with the *server-corrected* time, so a kiosk whose clock drifted still gets
+//! through the signature's skew window while its events are flagged.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use attend_protocol::ack::SyncPushResponse;
+use attend_protocol::error::ErrorBody;
+use attend_protocol::events::{Event, SyncPush};
+use attend_protocol::provision::{ProvisionRequest, ProvisionResponse};
+use attend_protocol::roster::RosterDelta;
+use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
+use jiff::Timestamp;
+use reqwest::StatusCode;
+
+use super::credentials::Credentials;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("server unreachable: {0}")]
+    Network(String),
+    #[error("server answered {status}: {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("server answer could not be read: {0}")]
+    Decode(String),
+    #[error("device secret is invalid: re-provision this kiosk")]
+    BadSecret,
+}
+
+impl ClientError {
+    /// Whether trying again later can succeed (network trouble, overload, server errors).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Network(_) => true,
+            Self::Refused { status, .. } => *status == 429 || *status >= 500 || *status == 401,
+            Self::Decode(_) | Self::BadSecret => false,
+        }
+    }
+}
+
+fn http() -> reqwest::Client {
+    // rustls with ring; installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
+}
+
+async fn refused(resp: reqwest::Response) -> ClientError {
+    let status = resp.status().as_u16();
+    match resp.json::<ErrorBody>().await {
+        Ok(body) => ClientError::Refused {
+            status,
+            code: body.error.code,
+            message: body.error.message,
+        },
+        Err(_) => ClientError::Refused {
+            status,
+            code: String::new(),
+            message: "no error body".into(),
+        },
+    }
+}
+
+/// Exchanges a one-time code for credentials.
+pub async fn provision(
+    server: &str,
+    code: &str,
+    version: &str,
+) -> Result<Credentials, ClientError> {
+    let url = format!("{}/api/v1/device/provision", server.trim_end_matches('/'));
+    let body = ProvisionRequest {
+        code: code.to_owned(),
+        attendd_version: Some(version.to_owned()),
+    };
+    let resp = http()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| ClientError::Network(e.to_string()))?;
+    if resp.status() != StatusCode::OK {
+        return Err(refused(resp).await);
+    }
+    let p: ProvisionResponse = resp
+        .json()
+        .await
+        .map_err(|e| ClientError::Decode(e.to_string()))?;
+    Ok(Credentials {
+        server: server.trim_end_matches('/').to_owned(),
+        device_id: p.device_id,
+        device_secret: p.device_secret,
+    })
+}
+
+#[derive(Debug)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    creds: Credentials,
+    secret: DeviceSecret,
+    /// Device clock minus server clock, in ms, as last measured.
+    offset_ms: Mutex<Option<i64>>,
+}
+
+impl SyncClient {
+    pub fn new(creds: Credentials) -> Result<Self, ClientError> {
+        let secret =
+            DeviceSecret::from_base64(&creds.device_secret).map_err(|_| ClientError::BadSecret)?;
+        Ok(Self {
+            http: http(),
+            creds,
+            secret,
+            offset_ms: Mutex::new(None),
+        })
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    /// Device clock minus server clock, in milliseconds, if measured.
+    pub fn clock_offset_ms(&self) -> Option<i64> {
+        *self
+            .offset_ms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn note_offset(&self, server: Timestamp, sent: Timestamp, rtt: Duration) {
+        let local_mid = sent.as_millisecond() + (rtt.as_millis() as i64) / 2;
+        *self
+            .offset_ms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(local_mid - server.as_millisecond());
+    }
+
+    async fn signed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &str,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let now = Timestamp::now();
+        let corrected = now.as_second() - self.clock_offset_ms().unwrap_or(0) / 1000;
+        let mut random = [0u8; 16];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
+            .map_err(|_| ClientError::BadSecret)?;
+        let nonce = hex_lower(&random);
+        let signature = signing::sign(
+            &self.secret,
+            &SignedRequest {
+                method: method.as_str(),
+                path,
+                query,
+                timestamp: corrected,
+                nonce: &nonce,
+                body: &body,
+            },
+        );
+        let url = if query.is_empty() {
+            format!("{}{path}", self.creds.server)
+        } else {
+            format!("{}{path}?{query}", self.creds.server)
+        };
+        let started = Instant::now();
+        let resp = self
+            .http
+            .request(method, url)
+            .header("content-type", "application/json")
+            .header(signing::HEADER_DEVICE, self.creds.device_id.to_string())
+            .header(signing::HEADER_TIMESTAMP, corrected.to_string())
+            .header(signing::HEADER_NONCE, nonce)
+            .header(signing::HEADER_SIGNATURE, signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        // The Date header (1 s resolution) keeps the estimate alive even when a request is refused,
+        // which is how a kiosk recovers from a clock so far off that its signatures go stale.
+        if let Some(date) = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|d| d.to_str().ok())
+            && let Ok(server) = jiff::fmt::rfc2822::parse(date).map(|z| z.timestamp())
+            && self.clock_offset_ms().is_none_or(|o| {
+                (o - (now.as_millisecond() - server.as_millisecond())).abs() > 2_000
+            })
+        {
+            self.note_offset(server, now, started.elapsed());
+        }
+        Ok(resp)
+    }
+
+    /// Sends one batch; returns the server's per-event acks.
+    pub async fn push(&self, events: &[Event]) -> Result<SyncPushResponse, ClientError> {
+        let body = serde_json::to_vec(&SyncPush {
+            events: events.to_vec(),
+        })
+        .map_err(|e| ClientError::Decode(e.to_string()))?;
+        let sent = Timestamp::now();
+        let started = Instant::now();
+        let resp = self
+            .signed(reqwest::Method::POST, "/api/v1/device/events", "", body)
+            .await?;
+        if resp.status() != StatusCode::OK {
+            return Err(refused(resp).await);
+        }
+        let answer: SyncPushResponse = resp
+            .json()
+            .await
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        self.note_offset(answer.server_time, sent, started.elapsed());
+        Ok(answer)
+    }
+
+    /// One page of roster changes after `since`.
+    pub async fn roster(&self, since: u64) -> Result<RosterDelta, ClientError> {
+        let resp = self
+            .signed(
+                reqwest::Method::GET,
+                "/api/v1/device/roster",
+                &format!("since={since}"),
+                Vec::new(),
+            )
+            .await?;
+        if resp.status() != StatusCode::OK {
+            return Err(refused(resp).await);
+        }
+        resp.json()
+            .await
+            .map_err(|e| ClientError::Decode(e.to_string()))
+    }
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| {
+            [
+                DIGITS[usize::from(b >> 4)] as char,
+                DIGITS[usize::from(b & 15)] as char,
+            ]
+        })
+        .collect()
+}

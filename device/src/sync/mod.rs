@@ -1,0 +1,249 @@
+//! The sync worker: the event loop that drives the pure [`SyncState`] with real I/O — the
+//! SQLite outbox and roster cache (on the blocking pool) and signed HTTP ([`client`]). It also
+//! enqueues periodic heartbeats and publishes a [`SyncStatus`] for the kiosk screen.
+//!
+//! - [`credentials`]: the provisioned identity (0600 JSON file).
+//! - [`client`]: provisioning, signed push and roster pull, clock-offset measurement.
+
+pub mod client;
+pub mod credentials;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use attend_protocol::events::{Event, EventBody, Heartbeat, Versions};
+use attend_protocol::ids::EventId;
+use jiff::Timestamp;
+use serde::Serialize;
+use tokio::sync::{Notify, watch};
+
+pub use client::{ClientError, SyncClient};
+pub use credentials::Credentials;
+
+use crate::outbox::{Action, EventDraft, Input, Outbox, SyncConfig, SyncState};
+use crate::roster::RosterCache;
+
+/// What the kiosk screen shows about sync.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SyncStatus {
+    /// `None` until the first exchange with the server.
+    pub online: Option<bool>,
+    pub queue_depth: u64,
+    pub clock_offset_ms: Option<i64>,
+    pub roster_cursor: u64,
+    pub last_error: Option<String>,
+}
+
+/// Everything the worker needs.
+#[derive(Debug)]
+pub struct SyncWorker {
+    pub outbox: Arc<Mutex<Outbox>>,
+    pub roster: Arc<Mutex<RosterCache>>,
+    pub client: Arc<SyncClient>,
+    pub config: SyncConfig,
+    pub heartbeat_every: Duration,
+    /// Signalled by whoever enqueues, so a punch goes out without waiting for the next poll.
+    pub wake: Arc<Notify>,
+    pub versions: Versions,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f)
+        .await
+        .expect("blocking task panicked")
+}
+
+impl SyncWorker {
+    /// Runs until `shutdown` resolves. Events are only ever removed by applying server acks.
+    pub async fn run(self, status: watch::Sender<SyncStatus>, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let started = Instant::now();
+        let now_ms = || started.elapsed().as_millis() as u64;
+        let mut state =
+            SyncState::new(self.config.clone(), Timestamp::now().as_nanosecond() as u64);
+        let mut loaded: HashMap<EventId, Event> = HashMap::new();
+        let mut next_heartbeat = Instant::now();
+        let mut last_error = None;
+        loop {
+            if Instant::now() >= next_heartbeat {
+                next_heartbeat = Instant::now() + self.heartbeat_every;
+                self.enqueue_heartbeat(started.elapsed()).await;
+                state.on(Input::Enqueued);
+            }
+            let mut actions = state.on(Input::Tick { now_ms: now_ms() });
+            while !actions.is_empty() {
+                let action = actions.remove(0);
+                let input = self
+                    .perform(action, &mut loaded, &mut last_error, now_ms())
+                    .await;
+                if let Some(input) = input {
+                    actions.extend(state.on(input));
+                }
+            }
+            self.publish(&status, &state, last_error.clone()).await;
+            let wait = Duration::from_millis(
+                state
+                    .next_push_ms()
+                    .saturating_sub(now_ms())
+                    .clamp(50, 1_000),
+            );
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = self.wake.notified() => { state.on(Input::Enqueued); }
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn perform(
+        &self,
+        action: Action,
+        loaded: &mut HashMap<EventId, Event>,
+        last_error: &mut Option<String>,
+        now_ms: u64,
+    ) -> Option<Input> {
+        match action {
+            Action::LoadBatch { limit } => {
+                let outbox = self.outbox.clone();
+                let batch = blocking(move || lock(&outbox).peek(limit)).await;
+                let events = match batch {
+                    Ok(events) => events,
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading the outbox failed");
+                        *last_error = Some(e.to_string());
+                        return Some(Input::PushFailed { now_ms });
+                    }
+                };
+                loaded.clear();
+                let ids = events.iter().map(|e| e.event_id).collect();
+                loaded.extend(events.into_iter().map(|e| (e.event_id, e)));
+                Some(Input::Loaded { ids, now_ms })
+            }
+            Action::Push { ids } => {
+                let batch: Vec<Event> = ids
+                    .iter()
+                    .filter_map(|id| loaded.get(id).cloned())
+                    .collect();
+                match self.client.push(&batch).await {
+                    Ok(answer) => {
+                        *last_error = None;
+                        Some(Input::Pushed {
+                            acks: answer.acks,
+                            now_ms,
+                        })
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, events = batch.len(), "sync push failed; will retry");
+                        *last_error = Some(e.to_string());
+                        Some(Input::PushFailed { now_ms })
+                    }
+                }
+            }
+            Action::ApplyAcks { acks } => {
+                let outbox = self.outbox.clone();
+                match blocking(move || lock(&outbox).apply_acks(&acks, Timestamp::now())).await {
+                    Ok(summary) if summary.rejected > 0 => tracing::warn!(
+                        rejected = summary.rejected,
+                        "server rejected events; kept aside"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "applying acks failed; the events will be sent again");
+                    }
+                }
+                None
+            }
+            Action::RecordFailure { ids } => {
+                let outbox = self.outbox.clone();
+                if let Err(e) = blocking(move || lock(&outbox).record_attempt(&ids)).await {
+                    tracing::warn!(error = %e, "could not count the failed attempt");
+                }
+                None
+            }
+            Action::PullRoster => Some(match self.pull_roster().await {
+                Ok(()) => Input::RosterPulled { now_ms },
+                Err(e) => {
+                    tracing::warn!(error = %e, "roster pull failed");
+                    *last_error = Some(e);
+                    Input::RosterFailed { now_ms }
+                }
+            }),
+        }
+    }
+
+    /// Pulls pages until the server says there is no more, applying each atomically.
+    async fn pull_roster(&self) -> Result<(), String> {
+        for _ in 0..1_000 {
+            let roster = self.roster.clone();
+            let since = blocking(move || lock(&roster).cursor())
+                .await
+                .map_err(|e| e.to_string())?;
+            let delta = self.client.roster(since).await.map_err(|e| e.to_string())?;
+            let more = delta.more;
+            let roster = self.roster.clone();
+            blocking(move || lock(&roster).apply(&delta))
+                .await
+                .map_err(|e| e.to_string())?;
+            if !more {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    async fn enqueue_heartbeat(&self, uptime: Duration) {
+        let outbox = self.outbox.clone();
+        let (versions, offset) = (
+            self.versions.clone(),
+            self.client.clock_offset_ms().unwrap_or(0),
+        );
+        let result = blocking(move || {
+            let mut o = lock(&outbox);
+            let body = EventBody::Heartbeat(Heartbeat {
+                versions,
+                queue_depth: o.depth()?,
+                clock_offset_ms: offset,
+                uptime_s: uptime.as_secs(),
+            });
+            o.enqueue(&EventDraft::new(Timestamp::now(), body))
+        })
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not queue a heartbeat");
+        }
+    }
+
+    async fn publish(
+        &self,
+        status: &watch::Sender<SyncStatus>,
+        state: &SyncState,
+        last_error: Option<String>,
+    ) {
+        let (outbox, roster) = (self.outbox.clone(), self.roster.clone());
+        let (depth, cursor) = blocking(move || {
+            (
+                lock(&outbox).depth().unwrap_or(0),
+                lock(&roster).cursor().unwrap_or(0),
+            )
+        })
+        .await;
+        let next = SyncStatus {
+            online: state.online(),
+            queue_depth: depth,
+            clock_offset_ms: self.client.clock_offset_ms(),
+            roster_cursor: cursor,
+            last_error,
+        };
+        status.send_if_modified(|s| {
+            let changed = *s != next;
+            *s = next;
+            changed
+        });
+    }
+}
