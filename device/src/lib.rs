@@ -1,6 +1,7 @@
 //! attend-device: the `attendd` kiosk daemon.
 //!
 //! Module map:
+//! - [`config`]: settings from defaults, a TOML file and `ATTENDD_*` variables.
 //! - [`outbox`]: the SQLite outbox every event is committed to first, and the pure sync state
 //!   machine that drains it (invariants in its module docs).
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
@@ -9,6 +10,7 @@
 //! Still to come (see the README's status): hardware (camera, keypad, relays), recognition,
 //! equipment sessions, the sync event loop over HTTP, the kiosk screen, and the CLI.
 
+pub mod config;
 pub mod outbox;
 pub mod roster;
 pub mod sync;

@@ -171,7 +171,13 @@ impl SyncState {
                     out.push(Action::PullRoster);
                 }
             }
-            Input::Enqueued => self.maybe_pending = true,
+            Input::Enqueued => {
+                self.maybe_pending = true;
+                // New work goes out at once, unless we are backing off after a failure.
+                if self.failures == 0 {
+                    self.next_push_ms = 0;
+                }
+            }
             Input::Loaded { ids, now_ms } => {
                 self.loading = false;
                 if ids.is_empty() {
@@ -373,6 +379,35 @@ mod tests {
                 now_ms: 0
             })
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_enqueue_goes_out_at_once_but_does_not_cut_a_failure_backoff_short() {
+        let mut s = SyncState::new(SyncConfig::default(), 9);
+        s.on(Input::Tick { now_ms: 0 });
+        assert!(
+            s.on(Input::Loaded {
+                ids: vec![],
+                now_ms: 0
+            })
+            .is_empty()
+        );
+        s.on(Input::Enqueued);
+        assert_eq!(
+            s.on(Input::Tick { now_ms: 1 }),
+            vec![Action::LoadBatch { limit: 500 }]
+        );
+        s.on(Input::Loaded {
+            ids: vec![id(1)],
+            now_ms: 1,
+        });
+        s.on(Input::PushFailed { now_ms: 1 });
+        s.on(Input::Enqueued);
+        assert!(s.next_push_ms() >= 500);
+        assert!(
+            !s.on(Input::Tick { now_ms: 2 })
+                .contains(&Action::LoadBatch { limit: 500 })
         );
     }
 }

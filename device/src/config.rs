@@ -1,0 +1,92 @@
+//! attendd's settings: defaults, then a TOML file, then `ATTENDD_*` environment variables
+//! (nested keys with `__`, e.g. `ATTENDD_SYNC__BATCH_SIZE=200`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::outbox::SyncConfig;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Holds `credentials.json`, `state.db` (outbox + roster cache) and `template.key`.
+    pub state_dir: PathBuf,
+    pub sync: SyncSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    pub batch_size: usize,
+    pub base_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+    pub idle_poll_ms: u64,
+    pub roster_interval_s: u64,
+    pub heartbeat_interval_s: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            state_dir: PathBuf::from("/var/lib/attendd"),
+            sync: SyncSettings {
+                batch_size: 500,
+                base_backoff_ms: 1_000,
+                max_backoff_ms: 300_000,
+                idle_poll_ms: 5_000,
+                roster_interval_s: 60,
+                heartbeat_interval_s: 60,
+            },
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(Box::new(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    file.display()
+                ))));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("ATTENDD_").ignore(&["config"]).split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    pub fn credentials_path(&self) -> PathBuf {
+        self.state_dir.join("credentials.json")
+    }
+
+    pub fn state_db(&self) -> PathBuf {
+        self.state_dir.join("state.db")
+    }
+
+    pub fn template_key(&self) -> PathBuf {
+        self.state_dir.join("template.key")
+    }
+
+    pub fn sync_config(&self) -> SyncConfig {
+        let s = &self.sync;
+        SyncConfig {
+            batch_size: s.batch_size.clamp(1, attend_protocol::MAX_BATCH_EVENTS),
+            base_backoff_ms: s.base_backoff_ms,
+            max_backoff_ms: s.max_backoff_ms,
+            idle_poll_ms: s.idle_poll_ms,
+            roster_interval_ms: s.roster_interval_s * 1_000,
+        }
+    }
+
+    pub fn heartbeat_every(&self) -> Duration {
+        Duration::from_secs(self.sync.heartbeat_interval_s.max(1))
+    }
+}
