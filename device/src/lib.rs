@@ -2,6 +2,8 @@
 //!
 //! Module map:
 //! - [`config`]: settings from defaults, a TOML file and `ATTENDD_*` variables.
+//! - [`kiosk`]: the kiosk's decisions as pure state machines: face decisions, punches,
+//!   equipment sessions.
 //! - [`outbox`]: the SQLite outbox every event is committed to first, and the pure sync state
 //!   machine that drains it (invariants in its module docs).
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
@@ -11,6 +13,7 @@
 //! equipment sessions, the sync event loop over HTTP, the kiosk screen, and the CLI.
 
 pub mod config;
+pub mod kiosk;
 pub mod outbox;
 pub mod roster;
 pub mod sync;

@@ -1,0 +1,11 @@
+//! The kiosk's decisions, as pure state machines with no I/O (inputs carry the time):
+//! - [`decide`]: per-frame matches → a face decision after N agreeing frames.
+//! - [`punch`]: which punch a person makes (in/out, break keys), repeat suppression, consent.
+//! - [`equipment`]: activation checks and session timers with their stop reasons.
+//!
+//! The daemon's loops feed them camera results, keys and ticks, and carry out what they return
+//! (commit an event, switch a relay, update the screen).
+
+pub mod decide;
+pub mod equipment;
+pub mod punch;
