@@ -2,6 +2,8 @@
 //!
 //! Module map:
 //! - [`config`]: settings from defaults, a TOML file and `ATTENDD_*` variables.
+//! - [`hw`]: camera, keypad and relays/LED/buzzer behind traits, each with real backends
+//!   (nokhwa V4L2, rppal GPIO, evdev) and fakes for the demo and tests.
 //! - [`kiosk`]: the kiosk's decisions as pure state machines: face decisions, punches,
 //!   equipment sessions.
 //! - [`outbox`]: the SQLite outbox every event is committed to first, and the pure sync state
@@ -13,6 +15,7 @@
 //! equipment sessions, the sync event loop over HTTP, the kiosk screen, and the CLI.
 
 pub mod config;
+pub mod hw;
 pub mod kiosk;
 pub mod outbox;
 pub mod roster;

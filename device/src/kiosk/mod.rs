@@ -2,10 +2,12 @@
 //! - [`decide`]: per-frame matches → a face decision after N agreeing frames.
 //! - [`punch`]: which punch a person makes (in/out, break keys), repeat suppression, consent.
 //! - [`equipment`]: activation checks and session timers with their stop reasons.
+//! - [`keys`]: the keypad grammar (PIN punches, function keys, machine codes, cancel).
 //!
 //! The daemon's loops feed them camera results, keys and ticks, and carry out what they return
 //! (commit an event, switch a relay, update the screen).
 
 pub mod decide;
 pub mod equipment;
+pub mod keys;
 pub mod punch;
