@@ -40,6 +40,8 @@ struct Kiosk {
 impl Kiosk {
     async fn provision(base: &str, code: &str) -> anyhow::Result<Self> {
         // One client (one keep-alive connection) per device, like separate kiosks.
+        // A workspace build may give reqwest rustls without a provider (attendd's choice).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::new();
         let url = format!("{base}/api/v1/device/provision");
         let res = client.post(url).json(&serde_json::json!({ "code": code }));

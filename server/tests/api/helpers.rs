@@ -33,6 +33,13 @@ pub struct TestApp {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+/// An HTTP client. In a workspace build reqwest is compiled with attendd's rustls without a
+/// default crypto provider, so install ring's first (harmless when already installed).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// A test server with rate limits high enough not to interfere.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -64,7 +71,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     ));
     TestApp {
         base,
-        client: reqwest::Client::new(),
+        client: http_client(),
         store,
         mail,
         _dir: dir,

@@ -182,7 +182,7 @@ async fn the_cli_migrates_creates_an_admin_from_stdin_and_serves() {
                 .flatten()
         })
         .expect("server logs its address");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let health = client
         .get(format!("http://{addr}/healthz"))
         .send()
