@@ -9,6 +9,7 @@
 //! - [`outbox`]: the SQLite outbox every event is committed to first, and the pure sync state
 //!   machine that drains it (invariants in its module docs).
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
+//! - [`station`]: keys and faces → committed events and relay switches (the safe ordering).
 //! - [`sync`]: credentials, the signed HTTP client, and the worker that drives the outbox.
 //!
 //! Still to come (see the README's status): hardware (camera, keypad, relays), recognition,
@@ -19,4 +20,5 @@ pub mod hw;
 pub mod kiosk;
 pub mod outbox;
 pub mod roster;
+pub mod station;
 pub mod sync;

@@ -11,9 +11,10 @@ use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use attend_protocol::ids::{EmployeeId, TemplateId};
+use attend_protocol::ids::{EmployeeId, EquipmentId, QualificationId, TemplateId};
 use attend_protocol::roster::{
     ConsentState, DeviceConfig, EntityKind, HeldQualification, RosterDelta, RosterEmployee,
+    RosterEquipment,
 };
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -302,6 +303,40 @@ impl RosterCache {
                 id: TemplateId(parse(&id)?),
                 employee_id: EmployeeId(parse(&employee)?),
                 vector,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every machine at this site.
+    pub fn equipment(&self) -> Result<Vec<RosterEquipment>, RosterError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, activation_code_hash, required_qualification, relay_channel, locked_out FROM roster_equipment ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, activation_code_hash, required, relay_channel, locked_out) = row?;
+            let parse =
+                |s: &str| uuid::Uuid::parse_str(s).map_err(|e| RosterError::Corrupt(e.to_string()));
+            out.push(RosterEquipment {
+                id: EquipmentId(parse(&id)?),
+                name,
+                activation_code_hash,
+                required_qualification: required
+                    .map(|q| parse(&q).map(QualificationId))
+                    .transpose()?,
+                relay_channel,
+                locked_out,
             });
         }
         Ok(out)

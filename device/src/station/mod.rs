@@ -1,0 +1,311 @@
+//! The station: turns keys and face decisions into committed events and relay switches, using
+//! the pure machines in [`crate::kiosk`] and the roster cache. Order matters and is fixed here:
+//! an event is committed to the outbox *before* the kiosk says "welcome" or powers a machine,
+//! and a machine is powered *off* before its stop is recorded, so a crash never leaves a relay
+//! on without a record, nor a record of a stop that did not happen.
+//!
+//! - [`machines`]: machine codes, session timers, shutdown and the relay/record ordering.
+
+mod machines;
+
+use std::sync::{Arc, Mutex};
+
+use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
+use attend_protocol::ids::EmployeeId;
+use attend_protocol::roster::RosterEmployee;
+use jiff::Timestamp;
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use crate::hw::{BeepPattern, Key, Outputs};
+use crate::kiosk::equipment::{Limits, Sessions};
+use crate::kiosk::keys::{Choice, KeyEntry, Outcome};
+use crate::kiosk::pin::{PinCheck, PinGuard};
+use crate::kiosk::punch::{Presence, PunchBook, PunchKey};
+use crate::outbox::{EventDraft, Outbox};
+use crate::roster::RosterCache;
+
+/// What the screen shows after an input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub kind: MessageKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Keypad echo and prompts.
+    Entry,
+    Success,
+    Refused,
+    /// Equipment countdown.
+    Warning,
+}
+
+fn msg(kind: MessageKind, text: impl Into<String>) -> Message {
+    Message {
+        kind,
+        text: text.into(),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StationSettings {
+    pub repeat_window_ms: u64,
+    pub pin_max_attempts: u32,
+    pub pin_lockout_ms: u64,
+    pub equipment: Limits,
+    /// How long after identifying digits mean a machine code.
+    pub code_window_ms: u64,
+    pub key_timeout_ms: u64,
+}
+
+impl Default for StationSettings {
+    fn default() -> Self {
+        Self {
+            repeat_window_ms: 60_000,
+            pin_max_attempts: 5,
+            pin_lockout_ms: 300_000,
+            equipment: Limits {
+                idle_ms: 15 * 60_000,
+                max_ms: 8 * 3_600_000,
+                warn_ms: 60_000,
+            },
+            code_window_ms: 15_000,
+            key_timeout_ms: 30_000,
+        }
+    }
+}
+
+pub struct Station {
+    entry: KeyEntry,
+    pins: PinGuard,
+    punches: PunchBook,
+    sessions: Sessions,
+    outbox: Arc<Mutex<Outbox>>,
+    roster: Arc<Mutex<RosterCache>>,
+    outputs: Box<dyn Outputs>,
+    wake: Arc<Notify>,
+    /// Set by the sync side when the clock offset exceeds the server's tolerance.
+    pub clock_suspect: bool,
+}
+
+impl std::fmt::Debug for Station {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Station")
+            .field("outputs", &self.outputs.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Station {
+    pub fn new(
+        settings: &StationSettings,
+        outbox: Arc<Mutex<Outbox>>,
+        roster: Arc<Mutex<RosterCache>>,
+        mut outputs: Box<dyn Outputs>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        if let Err(e) = outputs.safe_state() {
+            tracing::error!(error = %e, "could not drive the outputs to their safe state");
+        }
+        Self {
+            entry: KeyEntry::new(settings.code_window_ms, settings.key_timeout_ms),
+            pins: PinGuard::new(settings.pin_max_attempts, settings.pin_lockout_ms),
+            punches: PunchBook::new(settings.repeat_window_ms),
+            sessions: Sessions::new(settings.equipment),
+            outbox,
+            roster,
+            outputs,
+            wake,
+            clock_suspect: false,
+        }
+    }
+
+    pub fn outputs(&self) -> &dyn Outputs {
+        self.outputs.as_ref()
+    }
+
+    fn commit(&self, body: EventBody) -> Result<(), String> {
+        let mut draft = EventDraft::new(Timestamp::now(), body);
+        draft.clock_suspect = self.clock_suspect;
+        lock(&self.outbox)
+            .enqueue(&draft)
+            .map_err(|e| e.to_string())?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    fn local_time(&self) -> String {
+        let tz = lock(&self.roster)
+            .config()
+            .ok()
+            .flatten()
+            .and_then(|c| jiff::tz::TimeZone::get(&c.timezone).ok());
+        Timestamp::now()
+            .to_zoned(tz.unwrap_or(jiff::tz::TimeZone::UTC))
+            .strftime("%H:%M")
+            .to_string()
+    }
+
+    fn beep(&mut self, pattern: BeepPattern) {
+        let _ = self.outputs.beep(pattern);
+    }
+
+    /// A key from the keypad.
+    pub fn on_key(&mut self, key: Key, now_ms: u64) -> Message {
+        match self.entry.on_key(key, now_ms) {
+            Outcome::Echo { prompt, shown } => {
+                msg(MessageKind::Entry, format!("{prompt}: {shown}"))
+            }
+            Outcome::Chosen(choice) => msg(
+                MessageKind::Entry,
+                match choice {
+                    Choice::Punch(PunchKey::ClockIn) => {
+                        "Clock in: show your face or type your number"
+                    }
+                    Choice::Punch(PunchKey::ClockOut) => {
+                        "Clock out: show your face or type your number"
+                    }
+                    _ => "Break: show your face or type your number",
+                },
+            ),
+            Outcome::Cancelled => msg(MessageKind::Entry, "Cancelled"),
+            Outcome::Invalid(why) => {
+                self.beep(BeepPattern::Long);
+                msg(MessageKind::Refused, why)
+            }
+            Outcome::Pin {
+                number,
+                pin,
+                choice,
+            } => {
+                let employee = lock(&self.roster)
+                    .employee_by_number(&number)
+                    .ok()
+                    .flatten();
+                match self.pins.check(&number, employee.as_ref(), &pin, now_ms) {
+                    PinCheck::Accepted => match employee {
+                        Some(e) => self.punch(&e, PunchMethod::Pin, None, choice, now_ms),
+                        None => msg(MessageKind::Refused, "Wrong number or PIN"),
+                    },
+                    PinCheck::Wrong { attempts_left } => {
+                        self.beep(BeepPattern::Long);
+                        msg(
+                            MessageKind::Refused,
+                            format!("Wrong number or PIN ({attempts_left} tries left)"),
+                        )
+                    }
+                    PinCheck::LockedOut { seconds } => {
+                        self.beep(BeepPattern::Long);
+                        msg(
+                            MessageKind::Refused,
+                            format!(
+                                "Too many wrong PINs: try again in {} min",
+                                seconds.div_ceil(60)
+                            ),
+                        )
+                    }
+                }
+            }
+            Outcome::EquipmentCode { worker, code } => self.equipment_code(worker, &code, now_ms),
+            Outcome::Stop { worker } => {
+                let effects = self.sessions.stop_key(worker);
+                if effects.is_empty() {
+                    return msg(MessageKind::Refused, "No machine of yours is running");
+                }
+                self.apply(effects);
+                msg(MessageKind::Success, "Machine stopped")
+            }
+        }
+    }
+
+    /// A face decision: the recognised employee and the match details recorded on the punch.
+    pub fn on_face(
+        &mut self,
+        employee: EmployeeId,
+        score: f32,
+        threshold: f32,
+        model_id: &str,
+        now_ms: u64,
+    ) -> Message {
+        let found = lock(&self.roster).employee(employee).ok().flatten();
+        match found {
+            Some(e) => {
+                let face = (score, threshold, model_id.to_owned());
+                self.punch(&e, PunchMethod::Face, Some(face), None, now_ms)
+            }
+            None => msg(MessageKind::Refused, "Unknown face — use PIN"),
+        }
+    }
+
+    pub fn on_unknown_face(&mut self) -> Message {
+        msg(MessageKind::Refused, "Unknown face — use PIN")
+    }
+
+    fn punch(
+        &mut self,
+        e: &RosterEmployee,
+        method: PunchMethod,
+        face: Option<(f32, f32, String)>,
+        choice: Option<Choice>,
+        now_ms: u64,
+    ) -> Message {
+        let key = choice.map(|c| match c {
+            Choice::Punch(k) => k,
+            Choice::Break if self.punches.presence(e.id) == Presence::OnBreak => PunchKey::BreakEnd,
+            Choice::Break => PunchKey::BreakStart,
+        });
+        let punch_type = match self.punches.punch(e.id, e.consent, method, key, now_ms) {
+            Ok(t) => t,
+            Err(refusal) => {
+                self.beep(BeepPattern::Long);
+                return msg(
+                    MessageKind::Refused,
+                    format!("{}: {refusal}", e.display_name),
+                );
+            }
+        };
+        let (score, threshold, model_id) = match face {
+            Some((s, t, m)) => (Some(s), Some(t), Some(m)),
+            None => (None, None, None),
+        };
+        let body = EventBody::Punch(Punch {
+            employee_id: e.id,
+            punch_type,
+            method,
+            score,
+            threshold,
+            model_id,
+        });
+        if let Err(error) = self.commit(body) {
+            tracing::error!(%error, "punch could not be recorded");
+            self.beep(BeepPattern::Long);
+            return msg(
+                MessageKind::Refused,
+                "Could not record the punch: please tell a manager",
+            );
+        }
+        self.entry.identified(e.id, now_ms);
+        if punch_type == PunchType::Out {
+            let effects = self.sessions.clocked_out(e.id);
+            self.apply(effects);
+        }
+        self.beep(BeepPattern::Short);
+        let what = match punch_type {
+            PunchType::In => "clocked in",
+            PunchType::Out => "clocked out",
+            PunchType::BreakStart => "break started",
+            PunchType::BreakEnd => "back from break",
+        };
+        msg(
+            MessageKind::Success,
+            format!("Welcome, {} — {what} {}", e.display_name, self.local_time()),
+        )
+    }
+}
