@@ -1,0 +1,90 @@
+//! A PIN punch typed at a real attendd reaches a real server; a wrong PIN writes nothing.
+
+mod common;
+
+use std::sync::Arc;
+
+use attend_device::hw::{FakeOutputs, Key, ManualClock};
+use attend_device::station::{MessageKind, Station, StationSettings};
+use attend_server::storage::{EventFilter, Page, Scope};
+use common::{Kiosk, eventually, punches, start_server};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_punch_reaches_the_server_and_a_wrong_pin_writes_nothing() {
+    let server_dir = tempfile::tempdir().expect("dir");
+    let server = start_server(
+        &server_dir.path().join("attend.db"),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await;
+    let seed = attend_server::demo::seed(&server.store)
+        .await
+        .expect("seed")
+        .expect("empty database");
+    let kiosk = Kiosk::provision(&server, &seed.provisioning_code).await;
+    eventually("the roster reaches the kiosk", async || {
+        kiosk
+            .roster
+            .lock()
+            .expect("lock")
+            .employee_count()
+            .unwrap_or(0)
+            == 4
+    })
+    .await;
+
+    let outputs = FakeOutputs::new(vec![], Arc::new(ManualClock::default()));
+    let mut station = Station::new(
+        &StationSettings::default(),
+        kiosk.outbox.clone(),
+        kiosk.roster.clone(),
+        Box::new(outputs),
+        kiosk.wake.clone(),
+    );
+    let mut type_keys = |keys: &str| {
+        let mut last = None;
+        for c in keys.chars() {
+            last = Some(station.on_key(Key::from_char(c).expect("key"), 1_000));
+        }
+        last.expect("a key")
+    };
+
+    // The demo seeds employee 1001 (Ana Silva) with PIN 1234.
+    let wrong = type_keys("1001#9999#");
+    assert_eq!(wrong.kind, MessageKind::Refused, "{wrong:?}");
+    assert_eq!(
+        kiosk.outbox.lock().expect("lock").depth().expect("depth"),
+        0,
+        "a wrong PIN writes nothing"
+    );
+    let right = type_keys("1001#1234#");
+    assert_eq!(right.kind, MessageKind::Success, "{right:?}");
+    assert!(
+        right.text.starts_with("Welcome, Ana Silva — clocked in"),
+        "{}",
+        right.text
+    );
+
+    eventually("the punch reaches the server", async || {
+        punches(&server.store).await.0 == 1
+    })
+    .await;
+    let filter = EventFilter {
+        kind: Some("punch".into()),
+        ..EventFilter::default()
+    };
+    let stored = server
+        .store
+        .list_events(
+            Scope::All,
+            &attend_server::storage::DepartmentFilter::Any,
+            &filter,
+            &Page::default(),
+        )
+        .await
+        .expect("events");
+    assert_eq!(stored.items[0].payload["body"]["method"], "pin");
+    assert_eq!(stored.items[0].payload["body"]["punch_type"], "in");
+    kiosk.stop().await;
+    server.stop().await;
+}
