@@ -8,6 +8,7 @@
 //!   equipment sessions.
 //! - [`outbox`]: the SQLite outbox every event is committed to first, and the pure sync state
 //!   machine that drains it (invariants in its module docs).
+//! - [`recognize`]: frames → vision pipeline → matcher → decider, on its own thread.
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
 //! - [`station`]: keys and faces → committed events and relay switches (the safe ordering).
 //! - [`sync`]: credentials, the signed HTTP client, and the worker that drives the outbox.
@@ -19,6 +20,7 @@ pub mod config;
 pub mod hw;
 pub mod kiosk;
 pub mod outbox;
+pub mod recognize;
 pub mod roster;
 pub mod station;
 pub mod sync;

@@ -1,0 +1,137 @@
+//! Recognition: camera frames → the vision pipeline → the matcher over the roster's templates →
+//! the N-agreeing-frames decider. Runs on its own thread (inference must never block the async
+//! runtime) and hands decisions to the station over a channel.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use attend_protocol::ids::EmployeeId;
+use attend_vision::detect::Detection;
+use attend_vision::image::{self, FrameFormat as VisionFormat};
+use attend_vision::matcher::{Decision as Match, Gallery, Matcher, Storage};
+use attend_vision::{FacePipeline, VisionError};
+
+use crate::hw::{Camera, Frame, FrameFormat};
+use crate::kiosk::decide::{Decider, Decision, FrameResult};
+use crate::roster::Template;
+
+/// A face decision with what the punch records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaceEvent {
+    pub decision: Decision<EmployeeId>,
+    pub threshold: f32,
+    pub model_id: String,
+}
+
+/// What one frame produced: the boxes (for the preview) and maybe a decision.
+#[derive(Clone, Debug)]
+pub struct FrameOutcome {
+    pub faces: Vec<Detection>,
+    pub event: Option<FaceEvent>,
+}
+
+pub fn vision_format(format: FrameFormat) -> VisionFormat {
+    match format {
+        FrameFormat::Jpeg => VisionFormat::Jpeg,
+        FrameFormat::Png => VisionFormat::Png,
+        FrameFormat::Yuyv { width, height } => VisionFormat::Yuyv { width, height },
+        FrameFormat::Rgb { width, height } => VisionFormat::Rgb { width, height },
+    }
+}
+
+#[derive(Debug)]
+pub struct Recognizer {
+    pipeline: Arc<FacePipeline>,
+    gallery: Gallery<EmployeeId>,
+    matcher: Matcher,
+    decider: Decider<EmployeeId>,
+}
+
+impl Recognizer {
+    /// `margin`: how much the best person must beat the runner-up by (in the metric's units).
+    pub fn new(
+        pipeline: Arc<FacePipeline>,
+        frames_needed: u32,
+        margin: f32,
+        int8: bool,
+    ) -> Result<Self, VisionError> {
+        let metric = pipeline.metric();
+        let dim = pipeline.embedder().model().embedder.dim;
+        let gallery = Gallery::new(dim, metric).map_err(|e| VisionError::Model(e.to_string()))?;
+        let mut matcher = Matcher::new(metric);
+        matcher.threshold = pipeline.threshold();
+        matcher.margin = margin;
+        if int8 {
+            matcher.storage = Storage::INT8;
+        }
+        Ok(Self {
+            pipeline,
+            gallery,
+            matcher,
+            decider: Decider::new(frames_needed),
+        })
+    }
+
+    pub fn model_id(&self) -> &str {
+        &self.pipeline.embedder().model().spec.id
+    }
+
+    /// Replaces the gallery (after a roster pull). Templates of another size are skipped.
+    pub fn set_templates(&mut self, templates: &[Template]) -> usize {
+        let (dim, metric) = (self.gallery.dim(), self.gallery.metric());
+        let mut gallery = Gallery::new(dim, metric).expect("dimension already validated");
+        let added = templates
+            .iter()
+            .filter(|t| gallery.add(t.employee_id, &t.vector).is_ok())
+            .count();
+        self.gallery = gallery;
+        added
+    }
+
+    /// Processes one frame. Only the largest face is matched: the person at the kiosk.
+    pub fn on_frame(&mut self, frame: &Frame) -> Result<FrameOutcome, VisionError> {
+        let img = image::decode(&frame.bytes, vision_format(frame.format))?;
+        let faces = self.pipeline.faces(&img)?;
+        let largest = faces
+            .iter()
+            .filter(|f| f.embedding.is_some())
+            .max_by(|a, b| a.detection.bbox.area().total_cmp(&b.detection.bbox.area()));
+        let result = match largest.and_then(|f| f.embedding.as_ref()) {
+            None => FrameResult::NoFace,
+            Some(embedding) => match self.matcher.identify(&self.gallery, embedding) {
+                Ok(Match::Match { person, score, .. }) => FrameResult::Match { person, score },
+                Ok(Match::Unknown { .. }) | Err(_) => FrameResult::Unknown,
+            },
+        };
+        let event = self.decider.on_frame(result).map(|decision| FaceEvent {
+            decision,
+            threshold: self.matcher.threshold,
+            model_id: self.model_id().to_owned(),
+        });
+        Ok(FrameOutcome {
+            faces: faces.into_iter().map(|f| f.detection).collect(),
+            event,
+        })
+    }
+}
+
+/// Runs the camera → recognizer loop on the current thread until `stop` is set or the camera
+/// ends; every outcome goes to `emit`. Camera errors are reported and end the loop (the daemon
+/// restarts the camera).
+pub fn run(
+    camera: &mut dyn Camera,
+    recognizer: &mut Recognizer,
+    stop: &AtomicBool,
+    mut emit: impl FnMut(FrameOutcome),
+    mut refresh: impl FnMut(&mut Recognizer),
+) -> Result<(), String> {
+    while !stop.load(Ordering::Relaxed) {
+        refresh(recognizer);
+        let frame = camera.next_frame().map_err(|e| e.to_string())?;
+        match recognizer.on_frame(&frame) {
+            Ok(outcome) => emit(outcome),
+            Err(e) => tracing::warn!(error = %e, "frame skipped"),
+        }
+    }
+    Ok(())
+}
