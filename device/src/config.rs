@@ -8,6 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::hw::{CameraConfig, HwConfig, KeypadConfig, OutputsConfig};
 use crate::outbox::SyncConfig;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -16,6 +17,34 @@ pub struct Config {
     /// Holds `credentials.json`, `state.db` (outbox + roster cache) and `template.key`.
     pub state_dir: PathBuf,
     pub sync: SyncSettings,
+    pub camera: CameraConfig,
+    pub keypad: KeypadConfig,
+    pub outputs: OutputsConfig,
+    pub recognition: RecognitionSettings,
+    pub screen: ScreenSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecognitionSettings {
+    /// Off: the kiosk works by PIN only (no camera, no models needed).
+    pub enabled: bool,
+    /// Directory with the model files (`bash scripts/setup-models.sh` fills `.cache/models`).
+    pub models_dir: PathBuf,
+    /// Consecutive agreeing frames before a face decision.
+    pub frames_needed: u32,
+    /// How much the best person must beat the runner-up by.
+    pub margin: f32,
+    /// int8 gallery search (exact re-ranking keeps scores exact).
+    pub int8: bool,
+    pub threads: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenSettings {
+    /// The kiosk page for Chromium; loopback only by default.
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -33,6 +62,20 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             state_dir: PathBuf::from("/var/lib/attendd"),
+            camera: HwConfig::default().camera,
+            keypad: HwConfig::default().keypad,
+            outputs: HwConfig::default().outputs,
+            recognition: RecognitionSettings {
+                enabled: true,
+                models_dir: PathBuf::from("/var/lib/attendd/models"),
+                frames_needed: 3,
+                margin: 0.05,
+                int8: true,
+                threads: 2,
+            },
+            screen: ScreenSettings {
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8081)),
+            },
             sync: SyncSettings {
                 batch_size: 500,
                 base_backoff_ms: 1_000,
@@ -83,6 +126,14 @@ impl Config {
             max_backoff_ms: s.max_backoff_ms,
             idle_poll_ms: s.idle_poll_ms,
             roster_interval_ms: s.roster_interval_s * 1_000,
+        }
+    }
+
+    pub fn hardware(&self) -> HwConfig {
+        HwConfig {
+            camera: self.camera.clone(),
+            keypad: self.keypad.clone(),
+            outputs: self.outputs.clone(),
         }
     }
 

@@ -1,6 +1,8 @@
 //! attend-device: the `attendd` kiosk daemon.
 //!
 //! Module map:
+//! - [`daemon`]: `Daemon::build → run_until_stopped`: wires sync, hardware, recognition, the
+//!   station and the screen.
 //! - [`config`]: settings from defaults, a TOML file and `ATTENDD_*` variables.
 //! - [`hw`]: camera, keypad and relays/LED/buzzer behind traits, each with real backends
 //!   (nokhwa V4L2, rppal GPIO, evdev) and fakes for the demo and tests.
@@ -10,17 +12,17 @@
 //!   machine that drains it (invariants in its module docs).
 //! - [`recognize`]: frames → vision pipeline → matcher → decider, on its own thread.
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
+//! - [`screen`]: the local kiosk page (SSE state, MJPEG preview, `/status`).
 //! - [`station`]: keys and faces → committed events and relay switches (the safe ordering).
 //! - [`sync`]: credentials, the signed HTTP client, and the worker that drives the outbox.
-//!
-//! Still to come (see the README's status): hardware (camera, keypad, relays), recognition,
-//! equipment sessions, the sync event loop over HTTP, the kiosk screen, and the CLI.
 
 pub mod config;
+pub mod daemon;
 pub mod hw;
 pub mod kiosk;
 pub mod outbox;
 pub mod recognize;
 pub mod roster;
+pub mod screen;
 pub mod station;
 pub mod sync;

@@ -1,14 +1,11 @@
 //! `attendd`: provision the kiosk once, then run it.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use attend_device::config::Config;
-use attend_device::outbox::Outbox;
-use attend_device::roster::{RosterCache, TemplateKey};
-use attend_device::sync::{Credentials, SyncClient, SyncStatus, SyncWorker, client};
-use attend_protocol::events::Versions;
+use attend_device::daemon::Daemon;
+use attend_device::sync::client;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -30,8 +27,7 @@ enum Command {
         #[arg(long)]
         code: String,
     },
-    /// Run the kiosk. Today: the offline outbox and the sync worker (hardware, recognition
-    /// and the kiosk screen are not built yet).
+    /// Run the kiosk: camera and recognition, keypad, relays, the outbox and sync, the screen.
     Run,
 }
 
@@ -64,37 +60,25 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    let creds = Credentials::load(&config.credentials_path())?;
-    let outbox = Arc::new(Mutex::new(Outbox::open(&config.state_db())?));
-    let key = TemplateKey::load_or_create(&config.template_key())?;
-    let roster = Arc::new(Mutex::new(RosterCache::open(&config.state_db(), key)?));
-    let worker = SyncWorker {
-        outbox,
-        roster,
-        client: Arc::new(SyncClient::new(creds)?),
-        config: config.sync_config(),
-        heartbeat_every: config.heartbeat_every(),
-        wake: Arc::new(tokio::sync::Notify::new()),
-        versions: Versions {
-            attendd: env!("CARGO_PKG_VERSION").into(),
-            vision: None,
-            models: vec![],
-            os: None,
-        },
+    let daemon = Daemon::build(config).await?;
+    tracing::info!(screen = %daemon.screen_addr(), "kiosk screen listening");
+    daemon.run_until_stopped(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
     };
-    let (status_tx, mut status) = tokio::sync::watch::channel(SyncStatus::default());
-    tokio::spawn(async move {
-        while status.changed().await.is_ok() {
-            let s = status.borrow_and_update().clone();
-            tracing::info!(online = ?s.online, queue_depth = s.queue_depth, clock_offset_ms = ?s.clock_offset_ms, "sync status");
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
         }
-    });
-    tracing::info!(state_dir = %config.state_dir.display(), "attendd running");
-    worker
-        .run(status_tx, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
-    tracing::info!("attendd stopped");
-    Ok(())
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
 }

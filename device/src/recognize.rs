@@ -26,6 +26,8 @@ pub struct FaceEvent {
 /// What one frame produced: the boxes (for the preview) and maybe a decision.
 #[derive(Clone, Debug)]
 pub struct FrameOutcome {
+    /// Width and height of the decoded frame (the boxes' coordinate space).
+    pub size: (u32, u32),
     pub faces: Vec<Detection>,
     pub event: Option<FaceEvent>,
 }
@@ -109,6 +111,7 @@ impl Recognizer {
             model_id: self.model_id().to_owned(),
         });
         Ok(FrameOutcome {
+            size: (img.width, img.height),
             faces: faces.into_iter().map(|f| f.detection).collect(),
             event,
         })

@@ -1,0 +1,302 @@
+//! `Daemon::build(config) → port() → run_until_stopped(shutdown)`: opens the state database,
+//! the credentials, the hardware and (if enabled) the models, binds the screen, then runs the
+//! sync worker, the recognition thread, the keypad thread and the station loop until shutdown,
+//! when every machine is stopped (reason `shutdown`) and the outputs are left safe.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use attend_protocol::events::Versions;
+use attend_vision::{FacePipeline, PipelineConfig};
+use axum::body::Bytes;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::config::Config;
+use crate::hw::{self, Camera, Hardware, Key, Keypad};
+use crate::kiosk::decide::Decision;
+use crate::outbox::Outbox;
+use crate::recognize::{FrameOutcome, Recognizer};
+use crate::roster::{RosterCache, TemplateKey};
+use crate::screen::{self, FaceBox, ScreenState};
+use crate::station::{Station, StationSettings};
+use crate::sync::{Credentials, SyncClient, SyncStatus, SyncWorker};
+
+pub struct Daemon {
+    config: Config,
+    listener: TcpListener,
+    outbox: Arc<Mutex<Outbox>>,
+    roster: Arc<Mutex<RosterCache>>,
+    client: Arc<SyncClient>,
+    hardware: Hardware,
+    pipeline: Option<Arc<FacePipeline>>,
+}
+
+impl std::fmt::Debug for Daemon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Daemon")
+            .field("state_dir", &self.config.state_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+enum Input {
+    Key(Key),
+    Frame(FrameOutcome, Option<Bytes>),
+}
+
+impl Daemon {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.state_dir)
+            .with_context(|| format!("creating {}", config.state_dir.display()))?;
+        let creds = Credentials::load(&config.credentials_path())?;
+        let outbox = Arc::new(Mutex::new(Outbox::open(&config.state_db())?));
+        let key = TemplateKey::load_or_create(&config.template_key())?;
+        let roster = Arc::new(Mutex::new(RosterCache::open(&config.state_db(), key)?));
+        let hardware = hw::build(&config.hardware()).context("opening the hardware")?;
+        let pipeline = if config.recognition.enabled {
+            let mut p = PipelineConfig::new(&config.recognition.models_dir);
+            p.threads = config.recognition.threads;
+            Some(Arc::new(
+                FacePipeline::load(&p).context("loading the face models")?,
+            ))
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(config.screen.listen)
+            .await
+            .with_context(|| format!("binding the screen on {}", config.screen.listen))?;
+        Ok(Self {
+            client: Arc::new(SyncClient::new(creds)?),
+            config,
+            listener,
+            outbox,
+            roster,
+            hardware,
+            pipeline,
+        })
+    }
+
+    pub fn screen_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.config.screen.listen)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.screen_addr().port()
+    }
+
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            config,
+            listener,
+            outbox,
+            roster,
+            client,
+            hardware,
+            pipeline,
+        } = self;
+        let Hardware {
+            camera,
+            keypad,
+            outputs,
+            ..
+        } = hardware;
+        let wake = Arc::new(Notify::new());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (inputs_tx, mut inputs) = mpsc::channel::<Input>(64);
+
+        let worker = SyncWorker {
+            outbox: outbox.clone(),
+            roster: roster.clone(),
+            client,
+            config: config.sync_config(),
+            heartbeat_every: config.heartbeat_every(),
+            wake: wake.clone(),
+            versions: Versions {
+                attendd: env!("CARGO_PKG_VERSION").into(),
+                vision: Some(env!("CARGO_PKG_VERSION").into()),
+                models: pipeline
+                    .as_ref()
+                    .map(|p| {
+                        vec![
+                            p.detector().model_id().to_owned(),
+                            p.embedder().model().spec.id.clone(),
+                        ]
+                    })
+                    .unwrap_or_default(),
+                os: None,
+            },
+        };
+        let (sync_tx, mut sync_status) = watch::channel(SyncStatus::default());
+        let mut sync_stop = stop_rx.clone();
+        let sync_task = tokio::spawn(worker.run(sync_tx, async move {
+            let _ = sync_stop.wait_for(|s| *s).await;
+        }));
+
+        let (screen_tx, screen_rx) = watch::channel(ScreenState::default());
+        let (frame_tx, frame_rx) = watch::channel::<Option<Bytes>>(None);
+        let mut screen_stop = stop_rx.clone();
+        let screen_task = tokio::spawn(screen::serve(listener, screen_rx, frame_rx, async move {
+            let _ = screen_stop.wait_for(|s| *s).await;
+        }));
+
+        let keypad_thread = spawn_keypad(keypad, inputs_tx.clone(), stop.clone());
+        let camera_thread = match &pipeline {
+            Some(p) => Some(spawn_recognition(
+                camera,
+                Recognizer::new(
+                    p.clone(),
+                    config.recognition.frames_needed,
+                    config.recognition.margin,
+                    config.recognition.int8,
+                )?,
+                roster.clone(),
+                inputs_tx.clone(),
+                stop.clone(),
+            )),
+            None => None,
+        };
+        drop(inputs_tx);
+
+        let mut station = Station::new(&StationSettings::default(), outbox, roster, outputs, wake);
+        let started = Instant::now();
+        let now_ms = || started.elapsed().as_millis() as u64;
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        tokio::pin!(shutdown);
+        tracing::info!(recognition = pipeline.is_some(), "attendd running");
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                Some(input) = inputs.recv() => match input {
+                    Input::Key(key) => {
+                        let m = station.on_key(key, now_ms());
+                        screen_tx.send_modify(|s| s.message = Some(m));
+                    }
+                    Input::Frame(outcome, jpeg) => {
+                        let size = outcome.size;
+                        if let Some(jpeg) = jpeg {
+                            let _ = frame_tx.send(Some(jpeg));
+                        }
+                        let message = outcome.event.map(|e| match e.decision {
+                            Decision::Recognised { person, score } => station.on_face(person, score, e.threshold, &e.model_id, now_ms()),
+                            Decision::Unknown => station.on_unknown_face(),
+                        });
+                        let faces = outcome.faces.iter().map(|d| FaceBox { x: d.bbox.x, y: d.bbox.y, w: d.bbox.w, h: d.bbox.h }).collect();
+                        screen_tx.send_modify(|s| {
+                            s.faces = faces;
+                            s.frame_size = Some(size);
+                            if let Some(m) = message {
+                                s.message = Some(m);
+                            }
+                        });
+                    }
+                },
+                Ok(()) = sync_status.changed() => {
+                    let st = sync_status.borrow_and_update().clone();
+                    station.clock_suspect = st.clock_offset_ms.is_some_and(|o| o.abs() > 120_000);
+                    screen_tx.send_modify(|s| {
+                        s.online = st.online;
+                        s.queue_depth = st.queue_depth;
+                        s.clock_offset_ms = st.clock_offset_ms;
+                    });
+                }
+                _ = ticker.tick() => {
+                    let warnings = station.tick(now_ms());
+                    if let Some(w) = warnings.into_iter().last() {
+                        screen_tx.send_modify(|s| s.countdown = Some(w.text));
+                    }
+                }
+            }
+        }
+        tracing::info!("attendd stopping: machines off, outbox kept");
+        station.shutdown();
+        stop.store(true, Ordering::Relaxed);
+        let _ = stop_tx.send(true);
+        let _ = sync_task.await;
+        let _ = screen_task.await;
+        let _ = keypad_thread.join();
+        if let Some(t) = camera_thread {
+            let _ = t.join();
+        }
+        Ok(())
+    }
+}
+
+fn spawn_keypad(
+    mut keypad: Box<dyn Keypad>,
+    tx: mpsc::Sender<Input>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match keypad.next_key(Duration::from_millis(100)) {
+                Ok(Some(key)) => {
+                    if tx.blocking_send(Input::Key(key)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "keypad failed");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+        }
+    })
+}
+
+fn spawn_recognition(
+    mut camera: Box<dyn Camera>,
+    mut recognizer: Recognizer,
+    roster: Arc<Mutex<RosterCache>>,
+    tx: mpsc::Sender<Input>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut cursor = u64::MAX;
+        while !stop.load(Ordering::Relaxed) {
+            // Reload the gallery whenever the roster moved on.
+            let now = lock(&roster).cursor().unwrap_or(0);
+            if now != cursor {
+                cursor = now;
+                let templates = lock(&roster)
+                    .templates(recognizer.model_id())
+                    .unwrap_or_default();
+                let n = recognizer.set_templates(&templates);
+                tracing::info!(templates = n, "face gallery loaded");
+            }
+            let frame = match camera.next_frame() {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(error = %e, "camera: no frame");
+                    std::thread::sleep(Duration::from_millis(500));
+                    continue;
+                }
+            };
+            let jpeg = matches!(frame.format, hw::FrameFormat::Jpeg)
+                .then(|| Bytes::from(frame.bytes.clone()));
+            match recognizer.on_frame(&frame) {
+                Ok(outcome) => {
+                    if tx.blocking_send(Input::Frame(outcome, jpeg)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "frame skipped"),
+            }
+        }
+    })
+}

@@ -1,0 +1,160 @@
+//! The whole attendd (`Daemon`: sync, hardware, recognition on the real models, station and
+//! screen) against a real attend-server: faces replayed from `../shared/faces` that nobody
+//! enrolled are answered "unknown", a PIN typed on the (socket) keypad reaches the server, and
+//! the screen's `/status` shows the result, the boxes and the sync state.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use attend_device::config::Config;
+use attend_device::daemon::Daemon;
+use attend_device::hw::{
+    CameraConfig, CameraSpec, DirSpec, KeypadConfig, OutputsConfig, SocketKeypad,
+};
+use attend_device::roster::{RosterCache, TemplateKey};
+use attend_device::sync::client;
+use common::{eventually, punches, start_server};
+
+fn repo() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
+    let photos = repo().join("../shared/faces/face_recognition/examples/knn_examples/train/obama");
+    assert!(
+        photos.is_dir(),
+        "labelled photos missing: {} (../shared beside the repository)",
+        photos.display()
+    );
+    let models = repo().join(".cache/models");
+    assert!(
+        models.is_dir(),
+        "models missing in {}: run `bash scripts/setup-models.sh`",
+        models.display()
+    );
+
+    let server_dir = tempfile::tempdir().expect("dir");
+    let server = start_server(
+        &server_dir.path().join("attend.db"),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await;
+    let seed = attend_server::demo::seed(&server.store)
+        .await
+        .expect("seed")
+        .expect("empty database");
+
+    let kiosk = tempfile::tempdir().expect("dir");
+    let mut config = Config {
+        state_dir: kiosk.path().to_owned(),
+        ..Config::default()
+    };
+    let creds = client::provision(
+        &format!("http://{}", server.addr),
+        &seed.provisioning_code,
+        "test",
+    )
+    .await
+    .expect("provisioned");
+    creds
+        .save(&config.credentials_path())
+        .expect("credentials saved");
+    let socket = kiosk.path().join("keypad.sock");
+    config.camera = CameraConfig {
+        source: CameraSpec::Dir(DirSpec {
+            path: photos,
+            fps: 5.0,
+            looping: true,
+        }),
+    };
+    config.keypad = KeypadConfig::Socket {
+        path: socket.clone(),
+    };
+    config.outputs = OutputsConfig::Fake { relays: 2 };
+    config.recognition.models_dir = models;
+    config.recognition.threads = 1;
+    config.screen.listen = "127.0.0.1:0".parse().expect("addr");
+    config.sync.idle_poll_ms = 100;
+    config.sync.roster_interval_s = 1;
+
+    let daemon = Daemon::build(config.clone()).await.expect("daemon builds");
+    let screen = format!("http://{}", daemon.screen_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(daemon.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let status = || async {
+        let body = http_get(&format!("{screen}/status")).await;
+        serde_json::from_str::<serde_json::Value>(&body).expect("status is JSON")
+    };
+
+    // The roster arrives (read through a second handle on the same state file).
+    let roster = RosterCache::open(
+        &config.state_db(),
+        TemplateKey::load_or_create(&config.template_key()).expect("key"),
+    )
+    .expect("roster");
+    eventually("the roster reaches the kiosk", async || {
+        roster.employee_count().unwrap_or(0) == 4
+    })
+    .await;
+
+    // Nobody is enrolled, so the replayed faces are refused, with boxes on the preview.
+    eventually("an unknown face is answered", async || {
+        status().await["message"]["text"] == "Unknown face — use PIN"
+    })
+    .await;
+    let s = status().await;
+    assert!(s["faces"].as_array().is_some_and(|f| !f.is_empty()), "{s}");
+    assert!(s["frame_size"].is_array());
+
+    // The PIN typed on the keypad becomes a punch on the server.
+    SocketKeypad::send(&socket, "1001# 1234#").expect("keys sent");
+    eventually("the PIN punch reaches the server", async || {
+        punches(&server.store).await.0 == 1
+    })
+    .await;
+    eventually("the screen shows online with nothing queued", async || {
+        let s = status().await;
+        s["online"] == true && s["queue_depth"] == 0
+    })
+    .await;
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("daemon stops")
+        .expect("joins")
+        .expect("clean stop");
+    server.stop().await;
+}
+
+/// A tiny GET over a raw TCP connection (keeps this crate free of an HTTP client).
+async fn http_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("screen reachable");
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .expect("request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("response");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
