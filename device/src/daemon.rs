@@ -178,6 +178,10 @@ impl Daemon {
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         tokio::pin!(shutdown);
         tracing::info!(recognition = pipeline.is_some(), "attendd running");
+        // systemd (Type=notify): ready now; the watchdog is pinged from the station loop's tick,
+        // so a wedged loop (not just a live process) gets the daemon restarted.
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        let watchdog = sd_notify::watchdog_enabled();
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
@@ -215,6 +219,9 @@ impl Daemon {
                     });
                 }
                 _ = ticker.tick() => {
+                    if watchdog.is_some() {
+                        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                    }
                     let warnings = station.tick(now_ms());
                     if let Some(w) = warnings.into_iter().last() {
                         screen_tx.send_modify(|s| s.countdown = Some(w.text));
@@ -223,6 +230,7 @@ impl Daemon {
             }
         }
         tracing::info!("attendd stopping: machines off, outbox kept");
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
         station.shutdown();
         stop.store(true, Ordering::Relaxed);
         let _ = stop_tx.send(true);

@@ -94,6 +94,7 @@ impl Application {
             stop_rx.clone(),
         ));
         let limiter = self.state.limiter.clone();
+        let stop_rx_for_watchdog = stop_rx.clone();
         let mut sweep_stop = stop_rx;
         let sweeper = tokio::spawn(async move {
             loop {
@@ -104,12 +105,30 @@ impl Application {
             }
         });
         tracing::info!(addr = %self.local_addr(), "attend-server listening");
+        // systemd (Type=notify): the listener is bound, so we are ready; ping the watchdog from
+        // the runtime so a wedged server gets restarted.
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        let watchdog = sd_notify::watchdog_enabled().map(|every| {
+            let mut stop = stop_rx_for_watchdog.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep(every / 2) => { let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]); }
+                        _ = stop.changed() => return,
+                    }
+                }
+            })
+        });
         let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
         let _ = stop_tx.send(true);
         let _ = tokio::join!(mail, sweeper);
+        if let Some(w) = watchdog {
+            let _ = w.await;
+        }
         served.context("serving HTTP")
     }
 }

@@ -216,3 +216,45 @@ fn serve_without_migrate_explains_how_to_fix_an_old_schema() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_server_unit_passes_systemd_analyze_verify() {
+    let unit =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../systemd/attend-server.service");
+    let text = std::fs::read_to_string(&unit).expect("unit file readable");
+    for needed in [
+        "Type=notify",
+        "WatchdogSec=",
+        "User=attend",
+        "ProtectSystem=strict",
+        "StateDirectory=attend",
+        "Restart=on-failure",
+    ] {
+        assert!(
+            text.contains(needed),
+            "attend-server.service lacks {needed}"
+        );
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let copy = dir.path().join("attend-server.service");
+    std::fs::write(
+        &copy,
+        text.replace(
+            "/usr/bin/attend-server",
+            env!("CARGO_BIN_EXE_attend-server"),
+        ),
+    )
+    .expect("copy written");
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&copy)
+        .output()
+        .expect(
+            "systemd-analyze must be installed (scripts/setup.sh installs the systemd package)",
+        );
+    assert!(
+        out.status.success(),
+        "systemd-analyze verify failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
