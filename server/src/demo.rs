@@ -15,6 +15,8 @@ use crate::storage::{
 pub const ADMIN_EMAIL: &str = "admin@acme.example";
 pub const MANAGER_EMAIL: &str = "manager@acme.example";
 pub const DEMO_PASSWORD: &str = "attend-demo-password";
+/// Typed at the kiosk after identifying, it starts (and typed again, stops) the demo lathe.
+pub const DEMO_EQUIPMENT_CODE: &str = "4711";
 
 /// What the demo created, for printing.
 #[derive(Debug)]
@@ -99,6 +101,20 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
             )
             .await?;
     }
+    // A machine for the equipment demo: code 4711 powers relay 0 at the Lisbon plant.
+    store
+        .create_equipment(
+            &ctx,
+            crate::storage::NewEquipment {
+                org_id: org.id,
+                site_id: site.id,
+                name: "Lathe".into(),
+                relay_channel: 0,
+                activation_code_hash: password::hash(DEMO_EQUIPMENT_CODE.into()).await,
+                required_qualification: None,
+            },
+        )
+        .await?;
     let code = human_code();
     store
         .create_device(

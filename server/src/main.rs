@@ -104,13 +104,14 @@ async fn serve(settings: Settings, migrate: bool, seed_demo: bool) -> anyhow::Re
     };
     if seed_demo && let Some(seed) = demo::seed(&app.store()).await? {
         eprintln!(
-            "\nDemo data seeded.\n  dashboard/API: http://{addr}  (docs: http://{addr}/api/docs)\n  org admin:  {}  /  {}\n  manager:    {}  /  {}\n  kiosk provisioning code: {}\n  employee join code:      {}\n  employees 1001-1004 with PINs 1234, 2345, 3456, 4567\n",
+            "\nDemo data seeded.\n  dashboard/API: http://{addr}  (docs: http://{addr}/api/docs)\n  org admin:  {}  /  {}\n  manager:    {}  /  {}\n  kiosk provisioning code: {}\n  employee join code:      {}\n  employees 1001-1004 with PINs 1234, 2345, 3456, 4567\n  machine: Lathe, code {} (relay 0)\n",
             demo::ADMIN_EMAIL,
             demo::DEMO_PASSWORD,
             demo::MANAGER_EMAIL,
             demo::DEMO_PASSWORD,
             seed.provisioning_code,
             seed.join_code,
+            demo::DEMO_EQUIPMENT_CODE,
             addr = app.local_addr(),
         );
     }

@@ -1,7 +1,8 @@
 //! The whole attendd (`Daemon`: sync, hardware, recognition on the real models, station and
 //! screen) against a real attend-server: faces replayed from `../shared/faces` that nobody
 //! enrolled are answered "unknown", a PIN typed on the (socket) keypad reaches the server, and
-//! the screen's `/status` shows the result, the boxes and the sync state.
+//! the demo lathe starts and stops from the keypad with both events synced, and the screen's
+//! `/status` shows the result, the boxes and the sync state.
 
 mod common;
 
@@ -117,6 +118,31 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
         punches(&server.store).await.0 == 1
     })
     .await;
+    // The demo lathe (code 4711) starts for the identified worker, then the stop key stops it.
+    SocketKeypad::send(&socket, "4711#").expect("keys sent");
+    eventually("the lathe starts", async || {
+        status().await["message"]["text"] == "Lathe started"
+    })
+    .await;
+    SocketKeypad::send(&socket, "D").expect("keys sent");
+    eventually("the lathe stops", async || {
+        status().await["message"]["text"] == "Machine stopped"
+    })
+    .await;
+    eventually("both equipment events reach the server", async || {
+        equipment_events(&server.store).await.len() == 2
+    })
+    .await;
+    let events = equipment_events(&server.store).await;
+    assert_eq!(events[0]["action"], "start");
+    assert_eq!(
+        (
+            events[1]["action"].as_str(),
+            events[1]["stop_reason"].as_str()
+        ),
+        (Some("stop"), Some("stop_key"))
+    );
+
     eventually("the screen shows online with nothing queued", async || {
         let s = status().await;
         s["online"] == true && s["queue_depth"] == 0
@@ -130,6 +156,28 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
         .expect("joins")
         .expect("clean stop");
     server.stop().await;
+}
+
+/// Equipment event bodies stored by the server, oldest first.
+async fn equipment_events(store: &attend_server::storage::SharedStore) -> Vec<serde_json::Value> {
+    use attend_server::storage::{DepartmentFilter, EventFilter, Page, Scope};
+    let filter = EventFilter {
+        kind: Some("equipment".into()),
+        ..EventFilter::default()
+    };
+    let page = store
+        .list_events(
+            Scope::All,
+            &DepartmentFilter::Any,
+            &filter,
+            &Page::default(),
+        )
+        .await
+        .expect("events");
+    page.items
+        .into_iter()
+        .map(|e| e.payload["body"].clone())
+        .collect()
 }
 
 /// A tiny GET over a raw TCP connection (keeps this crate free of an HTTP client).

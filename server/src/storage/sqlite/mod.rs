@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod devices;
 mod employees;
+mod equipment;
 mod orgs;
 mod roster;
 mod rows;
