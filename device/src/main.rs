@@ -29,6 +29,12 @@ enum Command {
     },
     /// Run the kiosk: camera and recognition, keypad, relays, the outbox and sync, the screen.
     Run,
+    /// Type keys on a running kiosk's socket keypad (demo and tests), e.g. `"1001# 1234#"`.
+    SendKeys {
+        #[arg(long)]
+        socket: PathBuf,
+        keys: String,
+    },
 }
 
 #[tokio::main]
@@ -56,6 +62,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run => run(config).await,
+        Command::SendKeys { socket, keys } => {
+            let n = attend_device::hw::SocketKeypad::send(&socket, &keys)?;
+            println!("{n} keys sent");
+            Ok(())
+        }
     }
 }
 
