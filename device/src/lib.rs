@@ -4,6 +4,7 @@
 //! - [`daemon`]: `Daemon::build → run_until_stopped`: wires sync, hardware, recognition, the
 //!   station and the screen.
 //! - [`config`]: settings from defaults, a TOML file and `ATTENDD_*` variables.
+//! - [`enroll`]: `attendd enroll`: quality-gated captures → an enrolment candidate event.
 //! - [`hw`]: camera, keypad and relays/LED/buzzer behind traits, each with real backends
 //!   (nokhwa V4L2, rppal GPIO, evdev) and fakes for the demo and tests.
 //! - [`kiosk`]: the kiosk's decisions as pure state machines: face decisions, punches,
@@ -18,6 +19,7 @@
 
 pub mod config;
 pub mod daemon;
+pub mod enroll;
 pub mod hw;
 pub mod kiosk;
 pub mod outbox;

@@ -29,6 +29,16 @@ enum Command {
     },
     /// Run the kiosk: camera and recognition, keypad, relays, the outbox and sync, the screen.
     Run,
+    /// Capture an employee's face (quality-gated) and queue the templates for a manager to
+    /// approve. Uses the camera: run it while `attendd run` is stopped.
+    Enroll {
+        /// The employee's id (from the server).
+        #[arg(long)]
+        employee: String,
+        /// Good frames to keep.
+        #[arg(long, default_value_t = 3)]
+        frames: usize,
+    },
     /// Type keys on a running kiosk's socket keypad (demo and tests), e.g. `"1001# 1234#"`.
     SendKeys {
         #[arg(long)]
@@ -62,12 +72,56 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run => run(config).await,
+        Command::Enroll { employee, frames } => enroll(&config, &employee, frames),
         Command::SendKeys { socket, keys } => {
             let n = attend_device::hw::SocketKeypad::send(&socket, &keys)?;
             println!("{n} keys sent");
             Ok(())
         }
     }
+}
+
+fn enroll(config: &Config, employee: &str, frames: usize) -> anyhow::Result<()> {
+    let employee = employee
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--employee `{employee}` is not an employee id (a UUID)"))?;
+    let mut pipeline = attend_vision::PipelineConfig::new(&config.recognition.models_dir);
+    pipeline.threads = config.recognition.threads;
+    let pipeline =
+        attend_vision::FacePipeline::load(&pipeline).context("loading the face models")?;
+    let mut camera = attend_device::hw::open_camera(
+        &config.camera.source,
+        std::sync::Arc::new(attend_device::hw::SystemClock),
+    )
+    .context("opening the camera")?;
+    let limits = attend_vision::quality::QualityLimits::default();
+    let body = attend_device::enroll::capture(
+        camera.as_mut(),
+        &pipeline,
+        employee,
+        &limits,
+        frames,
+        frames * 20,
+        |r| {
+            if r.passed() {
+                println!(
+                    "frame accepted (sharpness {:.0}, yaw {:.2})",
+                    r.sharpness, r.yaw
+                );
+            } else {
+                println!("frame refused: {}", r.problems.join("; "));
+            }
+        },
+    )?;
+    let mut outbox = attend_device::outbox::Outbox::open(&config.state_db())?;
+    let seq = outbox.enqueue(&attend_device::outbox::EventDraft::new(
+        jiff::Timestamp::now(),
+        body,
+    ))?;
+    println!(
+        "enrolment candidate queued (outbox #{seq}); it syncs with the kiosk and waits for a manager's approval"
+    );
+    Ok(())
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {

@@ -107,3 +107,66 @@ async fn events_queued_while_the_server_is_down_arrive_exactly_once() {
     kiosk.stop().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolment_candidate_reaches_the_server_for_approval() {
+    use attend_protocol::events::{CandidateTemplate, EnrolmentCandidate};
+    let server_dir = tempfile::tempdir().expect("dir");
+    let server = start_server(
+        &server_dir.path().join("attend.db"),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await;
+    let seed = attend_server::demo::seed(&server.store)
+        .await
+        .expect("seed")
+        .expect("empty database");
+    let ana = server
+        .store
+        .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
+        .await
+        .expect("employees")
+        .items[0]
+        .id;
+    let kiosk = Kiosk::provision(&server, &seed.provisioning_code).await;
+    let body = EventBody::EnrolmentCandidate(EnrolmentCandidate {
+        employee_id: ana,
+        model_id: "dlib-resnet-v1".into(),
+        templates: vec![
+            CandidateTemplate {
+                vector: vec![0.1; 128],
+                quality: 0.9
+            };
+            3
+        ],
+        thumbnail_jpeg_base64: None,
+    });
+    kiosk
+        .outbox
+        .lock()
+        .expect("lock")
+        .enqueue(&EventDraft::new(jiff::Timestamp::now(), body))
+        .expect("enqueue");
+    kiosk.wake.notify_one();
+    let filter = attend_server::storage::EventFilter {
+        kind: Some("enrolment_candidate".into()),
+        ..Default::default()
+    };
+    eventually("the candidate reaches the server", async || {
+        server
+            .store
+            .list_events(
+                Scope::All,
+                &DepartmentFilter::Any,
+                &filter,
+                &Page::default(),
+            )
+            .await
+            .map(|p| p.items.len())
+            .unwrap_or(0)
+            == 1
+    })
+    .await;
+    kiosk.stop().await;
+    server.stop().await;
+}
