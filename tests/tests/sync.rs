@@ -162,8 +162,7 @@ async fn an_enrolment_candidate_reaches_the_server_for_approval() {
                 &Page::default(),
             )
             .await
-            .map(|p| p.items.len())
-            .unwrap_or(0)
+            .map_or(0, |p| p.items.len())
             == 1
     })
     .await;
