@@ -31,6 +31,7 @@ struct Rig {
     _dir: tempfile::TempDir,
     station: Station,
     outbox: Arc<Mutex<Outbox>>,
+    roster: Arc<Mutex<RosterCache>>,
     log: OutputLog,
 }
 
@@ -85,10 +86,11 @@ fn rig() -> Rig {
         Arc::new(ManualClock::default()),
     );
     let log = outputs.log();
+    let roster = Arc::new(Mutex::new(roster));
     let station = Station::new(
         &StationSettings::default(),
         outbox.clone(),
-        Arc::new(Mutex::new(roster)),
+        roster.clone(),
         Box::new(outputs),
         Arc::new(tokio::sync::Notify::new()),
     );
@@ -96,6 +98,7 @@ fn rig() -> Rig {
         _dir: dir,
         station,
         outbox,
+        roster,
         log,
     }
 }
@@ -250,4 +253,68 @@ fn face_punches_record_the_match_and_need_consent() {
         MessageKind::Refused
     );
     assert_eq!(bodies(&r.outbox).len(), 1);
+}
+
+#[test]
+fn after_a_crash_a_running_machine_is_closed_as_recovered_and_presence_is_kept() {
+    let r = rig();
+    let Rig {
+        _dir: dir,
+        mut station,
+        outbox,
+        roster,
+        log,
+    } = r;
+    type_keys(&mut station, "1001#1234#", 1_000);
+    type_keys(&mut station, "4711#", 2_000);
+    assert!(station.outputs().relay(1));
+    assert_eq!(log.relay_history(1).last(), Some(&true));
+    // The process dies: no shutdown, no stop recorded. A new station opens the same state.
+    drop(station);
+    let outputs = FakeOutputs::new(
+        vec![SafeState::Off, SafeState::Off],
+        Arc::new(ManualClock::default()),
+    );
+    let after = outputs.log();
+    let mut station = Station::new(
+        &StationSettings::default(),
+        outbox.clone(),
+        roster,
+        Box::new(outputs),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    assert!(
+        !station.outputs().relay(1),
+        "the relay stays off after recovery"
+    );
+    assert!(after.relay_history(1).iter().all(|on| !on));
+    assert!(
+        matches!(bodies(&outbox).last(), Some(EventBody::Equipment(e)) if e.stop_reason == Some(StopReason::Recovered)),
+        "{:?}",
+        bodies(&outbox).last()
+    );
+    // Ana was clocked in before the crash, so her next punch clocks her out.
+    let m = type_keys(&mut station, "1001#1234#", 120_000);
+    assert!(m.text.contains("clocked out"), "{}", m.text);
+    // A second restart finds nothing left to recover.
+    drop(station);
+    let outputs = FakeOutputs::new(
+        vec![SafeState::Off, SafeState::Off],
+        Arc::new(ManualClock::default()),
+    );
+    let before = bodies(&outbox).len();
+    let _station = Station::new(
+        &StationSettings::default(),
+        outbox.clone(),
+        Arc::new(Mutex::new(
+            RosterCache::open(
+                &dir.path().join("state.db"),
+                TemplateKey::from_bytes(&[3; 32]).expect("key"),
+            )
+            .expect("roster"),
+        )),
+        Box::new(outputs),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    assert_eq!(bodies(&outbox).len(), before);
 }

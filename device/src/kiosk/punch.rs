@@ -57,6 +57,15 @@ impl PunchBook {
         self.people.insert(employee, (presence, at_ms));
     }
 
+    /// The person's presence and when they last punched (ms; 0 = never), to undo a punch whose
+    /// event could not be committed.
+    pub fn snapshot(&self, employee: EmployeeId) -> (Presence, u64) {
+        self.people
+            .get(&employee)
+            .copied()
+            .unwrap_or((Presence::Out, 0))
+    }
+
     pub fn presence(&self, employee: EmployeeId) -> Presence {
         self.people.get(&employee).map_or(Presence::Out, |p| p.0)
     }

@@ -15,6 +15,7 @@ use rusqlite_migration::{M, Migrations};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_outbox.sql"),
     include_str!("../../../migrations/device/0002_roster.sql"),
+    include_str!("../../../migrations/device/0003_local_state.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +119,48 @@ impl Outbox {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Enqueues an event and, in the same transaction, the local state it changes (presence,
+    /// open sessions), so a crash can never separate the two.
+    pub fn enqueue_with(
+        &mut self,
+        draft: &EventDraft,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<u64, OutboxError> {
+        let body = serde_json::to_string(&draft.body).map_err(|e| OutboxError::Corrupt {
+            seq: 0,
+            reason: e.to_string(),
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO outbox (event_id, captured_at, clock_suspect, body) VALUES (?1, ?2, ?3, ?4)",
+            params![draft.event_id.to_string(), ts(draft.captured_at), draft.clock_suspect, body],
+        )?;
+        let seq = tx.last_insert_rowid() as u64;
+        also(&tx)?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// Each employee's last recorded presence (`out`, `in`, `on_break`).
+    pub fn presences(&self) -> Result<Vec<(String, String)>, OutboxError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT employee_id, state FROM presence")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sessions recorded as started and not stopped: `(session, equipment, employee, relay)`.
+    pub fn open_sessions(&self) -> Result<Vec<(String, String, String, u8)>, OutboxError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT session_id, equipment_id, employee_id, relay FROM open_sessions",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The oldest `limit` events, ready to send.

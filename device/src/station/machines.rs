@@ -111,7 +111,16 @@ impl Station {
                         action: EquipmentAction::Start,
                         stop_reason: None,
                     });
-                    match self.commit(body) {
+                    let row = [
+                        session.to_string(),
+                        equipment.to_string(),
+                        employee.to_string(),
+                        relay.to_string(),
+                    ];
+                    let recorded = self.commit_with(body, |tx| {
+                        tx.execute("INSERT INTO open_sessions (session_id, equipment_id, employee_id, relay) VALUES (?1, ?2, ?3, ?4)", row.clone()).map(|_| ())
+                    });
+                    match recorded {
                         Ok(()) => {
                             if let Err(e) = self.outputs.set_relay(relay, true) {
                                 tracing::error!(error = %e, relay, "relay did not switch on");
@@ -139,7 +148,12 @@ impl Station {
                         action: EquipmentAction::Stop,
                         stop_reason: Some(reason),
                     });
-                    if let Err(error) = self.commit(body) {
+                    let id = session.to_string();
+                    let recorded = self.commit_with(body, |tx| {
+                        tx.execute("DELETE FROM open_sessions WHERE session_id = ?1", [&id])
+                            .map(|_| ())
+                    });
+                    if let Err(error) = recorded {
                         tracing::error!(%error, "equipment stop not recorded");
                     }
                 }

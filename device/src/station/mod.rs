@@ -11,14 +11,14 @@ mod machines;
 use std::sync::{Arc, Mutex};
 
 use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
-use attend_protocol::ids::EmployeeId;
+use attend_protocol::ids::{EmployeeId, EquipmentId, SessionId};
 use attend_protocol::roster::RosterEmployee;
 use jiff::Timestamp;
 use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::hw::{BeepPattern, Key, Outputs};
-use crate::kiosk::equipment::{Limits, Sessions};
+use crate::kiosk::equipment::{Limits, Sessions, recover};
 use crate::kiosk::keys::{Choice, KeyEntry, Outcome};
 use crate::kiosk::pin::{PinCheck, PinGuard};
 use crate::kiosk::punch::{Presence, PunchBook, PunchKey};
@@ -114,7 +114,7 @@ impl Station {
         if let Err(e) = outputs.safe_state() {
             tracing::error!(error = %e, "could not drive the outputs to their safe state");
         }
-        Self {
+        let mut station = Self {
             entry: KeyEntry::new(settings.code_window_ms, settings.key_timeout_ms),
             pins: PinGuard::new(settings.pin_max_attempts, settings.pin_lockout_ms),
             punches: PunchBook::new(settings.repeat_window_ms),
@@ -124,21 +124,69 @@ impl Station {
             outputs,
             wake,
             clock_suspect: false,
-        }
+        };
+        station.restore();
+        station
     }
 
     pub fn outputs(&self) -> &dyn Outputs {
         self.outputs.as_ref()
     }
 
-    fn commit(&self, body: EventBody) -> Result<(), String> {
+    /// Commits an event together with the local state it changes (one transaction).
+    fn commit_with(
+        &self,
+        body: EventBody,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), String> {
         let mut draft = EventDraft::new(Timestamp::now(), body);
         draft.clock_suspect = self.clock_suspect;
         lock(&self.outbox)
-            .enqueue(&draft)
+            .enqueue_with(&draft, also)
             .map_err(|e| e.to_string())?;
         self.wake.notify_one();
         Ok(())
+    }
+
+    /// After a restart: presence as last recorded, and machines found running closed as
+    /// `recovered` (relay off, stop recorded).
+    fn restore(&mut self) {
+        let (presences, open) = {
+            let o = lock(&self.outbox);
+            (
+                o.presences().unwrap_or_default(),
+                o.open_sessions().unwrap_or_default(),
+            )
+        };
+        for (employee, state) in presences {
+            let presence = match state.as_str() {
+                "in" => Presence::In,
+                "on_break" => Presence::OnBreak,
+                _ => Presence::Out,
+            };
+            if let Ok(id) = employee.parse() {
+                self.punches.restore(id, presence, 0);
+            }
+        }
+        let parse = |s: &str| uuid::Uuid::parse_str(s).ok();
+        let open: Vec<_> = open
+            .iter()
+            .filter_map(|(s, q, e, relay)| {
+                Some((
+                    SessionId(parse(s)?),
+                    EquipmentId(parse(q)?),
+                    EmployeeId(parse(e)?),
+                    *relay,
+                ))
+            })
+            .collect();
+        if !open.is_empty() {
+            tracing::warn!(
+                sessions = open.len(),
+                "machines were running when attendd stopped: closing them as recovered"
+            );
+            self.apply(recover(&open));
+        }
     }
 
     fn local_time(&self) -> String {
@@ -261,6 +309,7 @@ impl Station {
             Choice::Break if self.punches.presence(e.id) == Presence::OnBreak => PunchKey::BreakEnd,
             Choice::Break => PunchKey::BreakStart,
         });
+        let (previous, previous_at) = self.punches.snapshot(e.id);
         let punch_type = match self.punches.punch(e.id, e.consent, method, key, now_ms) {
             Ok(t) => t,
             Err(refusal) => {
@@ -283,7 +332,21 @@ impl Station {
             threshold,
             model_id,
         });
-        if let Err(error) = self.commit(body) {
+        let state = match self.punches.presence(e.id) {
+            Presence::In => "in",
+            Presence::OnBreak => "on_break",
+            Presence::Out => "out",
+        };
+        let id = e.id.to_string();
+        let saved = self.commit_with(body, |tx| {
+            tx.execute(
+                "INSERT INTO presence (employee_id, state) VALUES (?1, ?2) ON CONFLICT (employee_id) DO UPDATE SET state = ?2",
+                [id.as_str(), state],
+            )
+            .map(|_| ())
+        });
+        if let Err(error) = saved {
+            self.punches.restore(e.id, previous, previous_at);
             tracing::error!(%error, "punch could not be recorded");
             self.beep(BeepPattern::Long);
             return msg(
