@@ -16,7 +16,7 @@ use attend_device::hw::{
 };
 use attend_device::roster::{RosterCache, TemplateKey};
 use attend_device::sync::client;
-use common::{eventually, punches, start_server};
+use common::{demo_server, eventually, punches};
 
 fn repo() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -37,16 +37,7 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
         models.display()
     );
 
-    let server_dir = tempfile::tempdir().expect("dir");
-    let server = start_server(
-        &server_dir.path().join("attend.db"),
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await;
-    let seed = attend_server::demo::seed(&server.store)
-        .await
-        .expect("seed")
-        .expect("empty database");
+    let (_server_dir, server, seed) = demo_server().await;
 
     let kiosk = tempfile::tempdir().expect("dir");
     let mut config = Config {

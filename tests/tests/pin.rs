@@ -7,20 +7,11 @@ use std::sync::Arc;
 use attend_device::hw::{FakeOutputs, Key, ManualClock};
 use attend_device::station::{MessageKind, Station, StationSettings};
 use attend_server::storage::{EventFilter, Page, Scope};
-use common::{Kiosk, eventually, punches, start_server};
+use common::{Kiosk, demo_server, eventually, punches};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pin_punch_reaches_the_server_and_a_wrong_pin_writes_nothing() {
-    let server_dir = tempfile::tempdir().expect("dir");
-    let server = start_server(
-        &server_dir.path().join("attend.db"),
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await;
-    let seed = attend_server::demo::seed(&server.store)
-        .await
-        .expect("seed")
-        .expect("empty database");
+    let (_server_dir, server, seed) = demo_server().await;
     let kiosk = Kiosk::provision(&server, &seed.provisioning_code).await;
     eventually("the roster reaches the kiosk", async || {
         kiosk

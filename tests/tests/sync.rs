@@ -8,7 +8,7 @@ use attend_device::outbox::EventDraft;
 use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
 use attend_protocol::ids::EmployeeId;
 use attend_server::storage::{DepartmentFilter, Page, Scope};
-use common::{Kiosk, eventually, punches, start_server};
+use common::{Kiosk, demo_server, eventually, punches, start_server};
 
 fn punch(employee: EmployeeId) -> EventDraft {
     EventDraft::new(
@@ -111,16 +111,7 @@ async fn events_queued_while_the_server_is_down_arrive_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enrolment_candidate_reaches_the_server_for_approval() {
     use attend_protocol::events::{CandidateTemplate, EnrolmentCandidate};
-    let server_dir = tempfile::tempdir().expect("dir");
-    let server = start_server(
-        &server_dir.path().join("attend.db"),
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await;
-    let seed = attend_server::demo::seed(&server.store)
-        .await
-        .expect("seed")
-        .expect("empty database");
+    let (_server_dir, server, seed) = demo_server().await;
     let ana = server
         .store
         .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())

@@ -52,6 +52,21 @@ impl Server {
     }
 }
 
+/// A seeded demo server on port 0 with its own temporary database (kept alive by the `TempDir`).
+pub async fn demo_server() -> (tempfile::TempDir, Server, attend_server::demo::DemoSeed) {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start_server(
+        &dir.path().join("attend.db"),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await;
+    let seed = attend_server::demo::seed(&server.store)
+        .await
+        .expect("seed")
+        .expect("empty database");
+    (dir, server, seed)
+}
+
 /// Punch events stored by the server, and whether any event id is stored twice.
 pub async fn punches(store: &SharedStore) -> (usize, bool) {
     let filter = EventFilter {
