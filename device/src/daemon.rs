@@ -19,6 +19,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use crate::config::Config;
 use crate::hw::{self, Camera, Hardware, Key, Keypad};
 use crate::kiosk::decide::Decision;
+use crate::lock;
 use crate::outbox::Outbox;
 use crate::recognize::{FrameOutcome, Recognizer};
 use crate::roster::{RosterCache, TemplateKey};
@@ -42,10 +43,6 @@ impl std::fmt::Debug for Daemon {
             .field("state_dir", &self.config.state_dir)
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 enum Input {

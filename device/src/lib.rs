@@ -28,3 +28,10 @@ pub mod roster;
 pub mod screen;
 pub mod station;
 pub mod sync;
+
+/// Locks a mutex shared between the async loop and the worker threads. A panic elsewhere must
+/// not take the kiosk down with it, so a poisoned lock is used as it is (the data is SQLite-backed
+/// and stays consistent).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

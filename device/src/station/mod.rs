@@ -22,6 +22,7 @@ use crate::kiosk::equipment::{Limits, Sessions, recover};
 use crate::kiosk::keys::{Choice, KeyEntry, Outcome};
 use crate::kiosk::pin::{PinCheck, PinGuard};
 use crate::kiosk::punch::{Presence, PunchBook, PunchKey};
+use crate::lock;
 use crate::outbox::{EventDraft, Outbox};
 use crate::roster::RosterCache;
 
@@ -97,10 +98,6 @@ impl std::fmt::Debug for Station {
             .field("outputs", &self.outputs.describe())
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Station {

@@ -22,6 +22,7 @@ use tokio::sync::{Notify, watch};
 pub use client::{ClientError, SyncClient};
 pub use credentials::Credentials;
 
+use crate::lock;
 use crate::outbox::{Action, EventDraft, Input, Outbox, SyncConfig, SyncState};
 use crate::roster::RosterCache;
 
@@ -47,10 +48,6 @@ pub struct SyncWorker {
     /// Signalled by whoever enqueues, so a punch goes out without waiting for the next poll.
     pub wake: Arc<Notify>,
     pub versions: Versions,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
