@@ -6,9 +6,15 @@
 use attend_protocol::events::{CandidateTemplate, EnrolmentCandidate, EventBody};
 use attend_protocol::ids::EmployeeId;
 use attend_vision::quality::{QualityLimits, QualityReport};
-use attend_vision::{FacePipeline, image};
+use attend_vision::{FacePipeline, PipelineConfig, image};
+use std::sync::Arc;
 
-use crate::hw::Camera;
+use anyhow::Context as _;
+use base64::Engine as _;
+
+use crate::config::Config;
+use crate::hw::{Camera, SystemClock, open_camera};
+use crate::outbox::{EventDraft, Outbox};
 use crate::recognize::vision_format;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +39,11 @@ pub fn quality_score(report: &QualityReport, limits: &QualityLimits) -> f32 {
     (0.5 * sharp + 0.5 * frontal).clamp(0.0, 1.0)
 }
 
-/// Captures until `wanted` frames pass (or `max_frames` were tried) and builds the candidate.
+/// Thumbnail quality: a 150-pixel chip at this quality is a few kilobytes.
+const THUMBNAIL_JPEG_QUALITY: u8 = 80;
+
+/// Captures until `wanted` frames pass (or `max_frames` were tried) and builds the candidate,
+/// with the best accepted frame's aligned face as its thumbnail.
 pub fn capture(
     camera: &mut dyn Camera,
     pipeline: &FacePipeline,
@@ -44,6 +54,7 @@ pub fn capture(
     mut progress: impl FnMut(&QualityReport),
 ) -> Result<EventBody, EnrollError> {
     let mut templates = Vec::new();
+    let mut best: Option<(f32, image::RgbImage)> = None;
     let mut last = String::from("no frame yet");
     let mut tried = 0;
     while templates.len() < wanted && tried < max_frames {
@@ -58,20 +69,25 @@ pub fn capture(
                 continue;
             }
         };
-        match pipeline.enrolment_check(&img, limits) {
-            Ok((report, Some(vector))) => {
-                progress(&report);
-                templates.push(CandidateTemplate {
-                    vector,
-                    quality: quality_score(&report, limits),
-                });
+        let shot = match pipeline.enrolment_capture(&img, limits) {
+            Ok(shot) => shot,
+            Err(e) => {
+                last = e.to_string();
+                continue;
             }
-            Ok((report, None)) => {
-                progress(&report);
-                last = report.problems.join("; ");
-            }
-            Err(e) => last = e.to_string(),
+        };
+        progress(&shot.report);
+        let Some(vector) = shot.embedding else {
+            last = shot.report.problems.join("; ");
+            continue;
+        };
+        let quality = quality_score(&shot.report, limits);
+        if let Some(chip) = shot.chip
+            && best.as_ref().is_none_or(|(q, _)| quality > *q)
+        {
+            best = Some((quality, chip));
         }
+        templates.push(CandidateTemplate { vector, quality });
     }
     if templates.len() < wanted {
         return Err(EnrollError::NotEnough {
@@ -81,10 +97,40 @@ pub fn capture(
             last,
         });
     }
+    // A thumbnail that fails to encode only costs the manager a picture, not the enrolment.
+    let thumbnail = best
+        .and_then(|(_, chip)| chip.to_jpeg(THUMBNAIL_JPEG_QUALITY).ok())
+        .map(|jpeg| base64::engine::general_purpose::STANDARD.encode(jpeg));
     Ok(EventBody::EnrolmentCandidate(EnrolmentCandidate {
         employee_id: employee,
         model_id: pipeline.embedder().model().spec.id.clone(),
         templates,
-        thumbnail_jpeg_base64: None,
+        thumbnail_jpeg_base64: thumbnail,
     }))
+}
+
+/// `attendd enroll`: loads the models and opens the configured camera, captures `frames` good
+/// frames and commits the candidate to the outbox. Returns its outbox sequence number.
+pub fn enroll_from_config(
+    config: &Config,
+    employee: EmployeeId,
+    frames: usize,
+    progress: impl FnMut(&QualityReport),
+) -> anyhow::Result<u64> {
+    let mut pipeline_config = PipelineConfig::new(&config.recognition.models_dir);
+    pipeline_config.threads = config.recognition.threads;
+    let pipeline = FacePipeline::load(&pipeline_config).context("loading the face models")?;
+    let mut camera =
+        open_camera(&config.camera.source, Arc::new(SystemClock)).context("opening the camera")?;
+    let body = capture(
+        camera.as_mut(),
+        &pipeline,
+        employee,
+        &QualityLimits::default(),
+        frames,
+        frames * 20,
+        progress,
+    )?;
+    let mut outbox = Outbox::open(&config.state_db())?;
+    Ok(outbox.enqueue(&EventDraft::new(jiff::Timestamp::now(), body))?)
 }

@@ -85,39 +85,16 @@ fn enroll(config: &Config, employee: &str, frames: usize) -> anyhow::Result<()> 
     let employee = employee
         .parse()
         .map_err(|_| anyhow::anyhow!("--employee `{employee}` is not an employee id (a UUID)"))?;
-    let mut pipeline = attend_vision::PipelineConfig::new(&config.recognition.models_dir);
-    pipeline.threads = config.recognition.threads;
-    let pipeline =
-        attend_vision::FacePipeline::load(&pipeline).context("loading the face models")?;
-    let mut camera = attend_device::hw::open_camera(
-        &config.camera.source,
-        std::sync::Arc::new(attend_device::hw::SystemClock),
-    )
-    .context("opening the camera")?;
-    let limits = attend_vision::quality::QualityLimits::default();
-    let body = attend_device::enroll::capture(
-        camera.as_mut(),
-        &pipeline,
-        employee,
-        &limits,
-        frames,
-        frames * 20,
-        |r| {
-            if r.passed() {
-                println!(
-                    "frame accepted (sharpness {:.0}, yaw {:.2})",
-                    r.sharpness, r.yaw
-                );
-            } else {
-                println!("frame refused: {}", r.problems.join("; "));
-            }
-        },
-    )?;
-    let mut outbox = attend_device::outbox::Outbox::open(&config.state_db())?;
-    let seq = outbox.enqueue(&attend_device::outbox::EventDraft::new(
-        jiff::Timestamp::now(),
-        body,
-    ))?;
+    let seq = attend_device::enroll::enroll_from_config(config, employee, frames, |r| {
+        if r.passed() {
+            println!(
+                "frame accepted (sharpness {:.0}, yaw {:.2})",
+                r.sharpness, r.yaw
+            );
+        } else {
+            println!("frame refused: {}", r.problems.join("; "));
+        }
+    })?;
     println!(
         "enrolment candidate queued (outbox #{seq}); it syncs with the kiosk and waits for a manager's approval"
     );

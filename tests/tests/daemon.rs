@@ -16,7 +16,7 @@ use attend_device::hw::{
 };
 use attend_device::roster::{RosterCache, TemplateKey};
 use attend_device::sync::client;
-use common::{demo_server, eventually, punches};
+use common::{demo_server, eventually, http_get, punches};
 
 fn repo() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -169,31 +169,4 @@ async fn equipment_events(store: &attend_server::storage::SharedStore) -> Vec<se
         .into_iter()
         .map(|e| e.payload["body"].clone())
         .collect()
-}
-
-/// A tiny GET over a raw TCP connection (keeps this crate free of an HTTP client).
-async fn http_get(url: &str) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let rest = url.strip_prefix("http://").expect("http url");
-    let (host, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
-    let mut stream = tokio::net::TcpStream::connect(host)
-        .await
-        .expect("screen reachable");
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .expect("request");
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .await
-        .expect("response");
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default()
 }

@@ -115,6 +115,23 @@ impl RgbImage {
         }
     }
 
+    /// Baseline JPEG at `quality` (1..=100), e.g. for an enrolment thumbnail.
+    pub fn to_jpeg(&self, quality: u8) -> Result<Vec<u8>, ImageError> {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
+            .encode(
+                &self.data,
+                self.width,
+                self.height,
+                image::ExtendedColorType::Rgb8,
+            )
+            .map_err(|e| ImageError::Decode {
+                what: format!("{}x{} JPEG encoding", self.width, self.height),
+                reason: e.to_string(),
+            })?;
+        Ok(out)
+    }
+
     /// Grey level (BT.601 luma) as f32, row-major.
     pub fn luma(&self) -> Vec<f32> {
         self.data
@@ -199,6 +216,17 @@ pub fn yuyv_to_rgb(bytes: &[u8], width: u32, height: u32) -> Result<RgbImage, Im
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jpeg_encoding_round_trips_a_flat_image() {
+        let img = RgbImage::new(32, 24, [200u8, 40, 90].repeat(32 * 24)).expect("image");
+        let jpeg = img.to_jpeg(90).expect("encodes");
+        assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+        let back = decode(&jpeg, FrameFormat::Jpeg).expect("decodes");
+        assert_eq!((back.width, back.height), (32, 24));
+        let [r, g, b] = back.pixel(16, 12);
+        assert!(r.abs_diff(200) < 8 && g.abs_diff(40) < 8 && b.abs_diff(90) < 8, "{r} {g} {b}");
+    }
 
     #[test]
     fn yuyv_grey_and_colours_convert() {

@@ -27,7 +27,7 @@ pub mod session;
 
 use std::path::PathBuf;
 
-pub use pipeline::{Face, FacePipeline, PipelineConfig};
+pub use pipeline::{EnrolmentCapture, Face, FacePipeline, PipelineConfig};
 
 /// Everything the pipeline can fail with; messages say what to do.
 #[derive(Debug, thiserror::Error)]

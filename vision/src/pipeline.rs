@@ -51,6 +51,16 @@ pub struct Face {
     pub embedding: Option<Vec<f32>>,
 }
 
+/// One enrolment frame as judged by the quality gates.
+#[derive(Clone, Debug)]
+pub struct EnrolmentCapture {
+    pub report: QualityReport,
+    /// The descriptor, present exactly when every gate passed.
+    pub embedding: Option<Vec<f32>>,
+    /// The aligned face chip of the best detection, if it had landmarks.
+    pub chip: Option<RgbImage>,
+}
+
 #[derive(Debug)]
 pub struct FacePipeline {
     detector: Detector,
@@ -134,6 +144,17 @@ impl FacePipeline {
         frame: &RgbImage,
         limits: &QualityLimits,
     ) -> Result<(QualityReport, Option<Vec<f32>>), VisionError> {
+        self.enrolment_capture(frame, limits)
+            .map(|c| (c.report, c.embedding))
+    }
+
+    /// Like [`Self::enrolment_check`], also keeping the aligned face chip (a manager sees it as
+    /// the candidate's thumbnail before approving).
+    pub fn enrolment_capture(
+        &self,
+        frame: &RgbImage,
+        limits: &QualityLimits,
+    ) -> Result<EnrolmentCapture, VisionError> {
         let detections = self.detector.detect(frame)?;
         let chip = detections.first().and_then(|d| self.chip(frame, d));
         // Without a chip (no face, or no landmarks) the blur gate reads a black chip and fails.
@@ -148,7 +169,11 @@ impl FacePipeline {
             (Some(c), true) => Some(self.embedder.embed(c)?),
             _ => None,
         };
-        Ok((report, embedding))
+        Ok(EnrolmentCapture {
+            report,
+            embedding,
+            chip,
+        })
     }
 
     /// The descriptor of the largest face, or [`VisionError::NoFace`].

@@ -24,13 +24,23 @@ pub enum Decision<P> {
     Unknown,
 }
 
+/// What the face in view was last decided as.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Decided<P> {
+    Unknown,
+    Person(P),
+}
+
 #[derive(Clone, Debug)]
 pub struct Decider<P> {
     frames_needed: u32,
     streak: Option<(P, u32, f32)>,
     unknown_streak: u32,
-    /// Once decided, the same face must leave the view before it can decide again.
-    decided: bool,
+    /// The decision already given for the face in view: it is not repeated until the face
+    /// leaves. A recognition may still follow an "unknown" (the first frames were blurred, or
+    /// a stranger stepped aside for a colleague), and a different person may follow a
+    /// recognition; an "unknown" never overrides a recognition.
+    decided: Option<Decided<P>>,
 }
 
 impl<P: Copy + PartialEq> Decider<P> {
@@ -39,7 +49,7 @@ impl<P: Copy + PartialEq> Decider<P> {
             frames_needed: frames_needed.max(1),
             streak: None,
             unknown_streak: 0,
-            decided: false,
+            decided: None,
         }
     }
 
@@ -53,8 +63,8 @@ impl<P: Copy + PartialEq> Decider<P> {
             FrameResult::Unknown => {
                 self.streak = None;
                 self.unknown_streak += 1;
-                if !self.decided && self.unknown_streak >= self.frames_needed {
-                    self.decided = true;
+                if self.decided.is_none() && self.unknown_streak >= self.frames_needed {
+                    self.decided = Some(Decided::Unknown);
                     return Some(Decision::Unknown);
                 }
                 None
@@ -63,16 +73,11 @@ impl<P: Copy + PartialEq> Decider<P> {
                 self.unknown_streak = 0;
                 let (count, weakest) = match self.streak {
                     Some((p, n, w)) if p == person => (n + 1, w.max(score)),
-                    // A different person restarts the count (and allows a new decision).
-                    Some(_) => {
-                        self.decided = false;
-                        (1, score)
-                    }
-                    None => (1, score),
+                    _ => (1, score),
                 };
                 self.streak = Some((person, count, weakest));
-                if !self.decided && count >= self.frames_needed {
-                    self.decided = true;
+                if count >= self.frames_needed && self.decided != Some(Decided::Person(person)) {
+                    self.decided = Some(Decided::Person(person));
                     return Some(Decision::Recognised {
                         person,
                         score: weakest,
@@ -140,6 +145,28 @@ mod tests {
         assert_eq!(d.on_frame(FrameResult::Unknown), None);
         assert_eq!(d.on_frame(FrameResult::Unknown), Some(Decision::Unknown));
         assert_eq!(d.on_frame(FrameResult::Unknown), None);
+    }
+
+    #[test]
+    fn a_face_first_answered_unknown_is_recognised_once_it_matches() {
+        let mut d = Decider::new(2);
+        d.on_frame(FrameResult::Unknown);
+        assert_eq!(d.on_frame(FrameResult::Unknown), Some(Decision::Unknown));
+        assert_eq!(d.on_frame(m(1, 0.3)), None);
+        assert_eq!(
+            d.on_frame(m(1, 0.3)),
+            Some(Decision::Recognised {
+                person: 1,
+                score: 0.3
+            })
+        );
+        // Recognised, then unrecognisable frames (a turned head): no "unknown" answer.
+        for _ in 0..5 {
+            assert_eq!(d.on_frame(FrameResult::Unknown), None);
+        }
+        // The same person again in the same visit: still no second decision.
+        d.on_frame(m(1, 0.3));
+        assert_eq!(d.on_frame(m(1, 0.3)), None);
     }
 
     proptest::proptest! {

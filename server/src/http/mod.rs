@@ -26,7 +26,9 @@ use axum::routing::{get, post};
 use crate::auth::tokens::JwtKeys;
 use crate::config::Settings;
 use crate::storage::SharedStore;
-use routes::{auth, devices, health, onboarding, orgs, password_reset, people, records, sync};
+use routes::{
+    auth, devices, enrolment, health, onboarding, orgs, password_reset, people, records, sync,
+};
 
 /// Everything a handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -113,6 +115,20 @@ pub fn router(state: AppState) -> Router {
         .route("/devices/{id}/disable", post(devices::disable_device))
         .route("/devices/{id}/enable", post(devices::enable_device))
         .route("/device/provision", post(devices::provision))
+        .route("/enrolment-candidates", get(enrolment::list_candidates))
+        .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
+        .route(
+            "/enrolment-candidates/{id}/thumbnail",
+            get(enrolment::candidate_thumbnail),
+        )
+        .route(
+            "/enrolment-candidates/{id}/approve",
+            post(enrolment::approve_candidate),
+        )
+        .route(
+            "/enrolment-candidates/{id}/reject",
+            post(enrolment::reject_candidate),
+        )
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
         .merge(sync_routes)
         .merge(heavy)

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::routes::{
-    auth, devices, health, onboarding, orgs, password_reset, people, records, sync,
+    auth, devices, enrolment, health, onboarding, orgs, password_reset, people, records, sync,
 };
 
 #[derive(Debug, OpenApi)]
@@ -26,6 +26,8 @@ use super::routes::{
         devices::enable_device, devices::provision,
         sync::push_events, sync::pull_roster,
         records::list_audit, records::list_events,
+        enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
+        enrolment::approve_candidate, enrolment::reject_candidate,
     ),
     modifiers(&BearerAuth),
 )]

@@ -29,6 +29,8 @@ macro_rules! string_enum {
     };
 }
 
+pub(crate) use string_enum;
+
 string_enum!(
     /// What a user may do. See ARCHITECTURE.md for the permission matrix.
     Role {

@@ -416,6 +416,7 @@ pub trait Store:
     + AuthStore
     + DeviceStore
     + EquipmentStore
+    + super::EnrolmentStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -430,6 +431,8 @@ impl<T> Store for T where
         + AuthStore
         + DeviceStore
         + EquipmentStore
+        + super::EnrolmentStore
+        + super::EnrolmentStore
         + SyncStore
         + AuditStore
         + MailStore

@@ -3,6 +3,7 @@
 
 mod auth;
 mod devices;
+mod enrolment;
 mod errors;
 mod helpers;
 mod ops;

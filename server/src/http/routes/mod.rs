@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod devices;
+pub mod enrolment;
 pub mod health;
 pub mod onboarding;
 pub mod orgs;

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod devices;
 mod employees;
+mod enrolment;
 mod equipment;
 mod orgs;
 mod roster;
@@ -27,7 +28,10 @@ use super::{HealthStore, Mail, MailStore, StoreError, StoreResult};
 pub(crate) use rows::*;
 
 /// The schema, in order. Adding a file here is how the schema moves forward.
-const MIGRATIONS: &[&str] = &[include_str!("../../../../migrations/server/0001_core.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../migrations/server/0001_core.sql"),
+    include_str!("../../../../migrations/server/0002_enrolment_decisions.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())

@@ -1,0 +1,254 @@
+//! Face punches end to end, on the real models and real photos from `../shared/faces`:
+//! `attendd enroll` captures Ana from three photos, the candidate syncs to the server, a
+//! manager approves it, the kiosk pulls the templates, and then the camera, replaying other
+//! photos of Ana followed by a stranger's (an empty frame as each walks off), clocks Ana in by face (once: the repeat window
+//! holds) while the stranger is answered "unknown" and punches nobody in.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use attend_device::config::Config;
+use attend_device::daemon::Daemon;
+use attend_device::hw::{CameraConfig, CameraSpec, DirSpec, KeypadConfig, OutputsConfig};
+use attend_device::sync::client;
+use attend_server::storage::{
+    AuditCtx, CandidateStatus, Decision, DepartmentFilter, EventFilter, Page, Scope,
+};
+use common::{demo_server, eventually, http_get};
+
+/// deepface-dev photos of one person (`person_00` in its identities.csv) and of another.
+const ENROL: &[&str] = &["img1.jpg", "img2.jpg", "img4.jpg"];
+const PROBE: &[&str] = &["img5.jpg", "img6.jpg", "img7.jpg", "img10.jpg", "img11.jpg"];
+const STRANGER: &[&str] = &["img3.jpg", "img12.jpg", "img53.jpg", "img54.jpg"];
+
+fn shared_photos() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/faces/deepface-dev");
+    assert!(
+        dir.join("identities.csv").is_file(),
+        "labelled photos missing: {} (../shared beside the repository)",
+        dir.display()
+    );
+    dir
+}
+
+/// A folder the `dir:` camera replays in name order: `prefix_NN_<photo>` for each photo, and
+/// after each group an empty grey frame, as when one person walks away before the next comes.
+fn stage(into: &Path, groups: &[(&str, &[&str])]) {
+    std::fs::create_dir_all(into).expect("dir");
+    let src = shared_photos();
+    let grey = attend_vision::image::RgbImage::new(160, 120, vec![128; 160 * 120 * 3])
+        .expect("image")
+        .to_jpeg(80)
+        .expect("jpeg");
+    for (prefix, photos) in groups {
+        for (i, photo) in photos.iter().enumerate() {
+            std::fs::copy(
+                src.join(photo),
+                into.join(format!("{prefix}_{i:02}_{photo}")),
+            )
+            .expect("photo copied");
+        }
+        std::fs::write(into.join(format!("{prefix}_99_nobody.jpg")), &grey).expect("written");
+    }
+}
+
+fn camera(path: PathBuf) -> CameraConfig {
+    CameraConfig {
+        source: CameraSpec::Dir(DirSpec {
+            path,
+            fps: 5.0,
+            looping: true,
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/models");
+    assert!(
+        models.is_dir(),
+        "models missing in {}: run `bash scripts/setup-models.sh`",
+        models.display()
+    );
+    let (_server_dir, server, seed) = demo_server().await;
+    let everyone = server
+        .store
+        .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
+        .await
+        .expect("employees")
+        .items;
+    let ana = everyone
+        .iter()
+        .find(|e| e.employee_number == "1001")
+        .expect("Ana is seeded")
+        .id;
+
+    let kiosk = tempfile::tempdir().expect("dir");
+    let mut config = Config {
+        state_dir: kiosk.path().to_owned(),
+        ..Config::default()
+    };
+    client::provision(
+        &format!("http://{}", server.addr),
+        &seed.provisioning_code,
+        "test",
+    )
+    .await
+    .expect("provisioned")
+    .save(&config.credentials_path())
+    .expect("credentials saved");
+    config.recognition.models_dir = models;
+    config.recognition.threads = 1;
+    config.keypad = KeypadConfig::Socket {
+        path: kiosk.path().join("keypad.sock"),
+    };
+    config.outputs = OutputsConfig::Fake { relays: 1 };
+    config.screen.listen = "127.0.0.1:0".parse().expect("addr");
+    config.sync.idle_poll_ms = 100;
+    config.sync.roster_interval_s = 1;
+
+    // `attendd enroll` with the camera pointed at the enrolment photos.
+    let enrol_dir = kiosk.path().join("enrol");
+    stage(&enrol_dir, &[("a", ENROL)]);
+    config.camera = camera(enrol_dir);
+    let enrol_config = config.clone();
+    let seq = tokio::task::spawn_blocking(move || {
+        attend_device::enroll::enroll_from_config(&enrol_config, ana, 3, |_| {})
+    })
+    .await
+    .expect("joins")
+    .expect("three frames pass the quality gates");
+    assert_eq!(seq, 1, "the candidate is the outbox's first event");
+
+    // The kiosk runs with the camera on Ana's other photos, then the stranger's.
+    let probe_dir = kiosk.path().join("probe");
+    stage(&probe_dir, &[("a", PROBE), ("b", STRANGER)]);
+    config.camera = camera(probe_dir);
+    let daemon = Daemon::build(config.clone()).await.expect("daemon builds");
+    let screen = format!("http://{}/status", daemon.screen_addr());
+    let message = async || {
+        let status: serde_json::Value =
+            serde_json::from_str(&http_get(&screen).await).expect("status is JSON");
+        status["message"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(daemon.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+
+    // The candidate syncs; a manager looks at it and approves it.
+    let store = server.store.clone();
+    let pending = async || {
+        store
+            .list_candidates(
+                Scope::All,
+                &DepartmentFilter::Any,
+                Some(CandidateStatus::Pending),
+                &Page::default(),
+            )
+            .await
+            .expect("candidates")
+            .items
+    };
+    eventually("the enrolment candidate reaches the server", async || {
+        !pending().await.is_empty()
+    })
+    .await;
+    let candidate = pending().await.remove(0);
+    assert_eq!((candidate.employee_id, candidate.templates), (ana, 3));
+    assert!(
+        candidate.has_thumbnail,
+        "the candidate carries the best capture's face"
+    );
+    let thumbnail = store
+        .candidate_thumbnail(Scope::All, &DepartmentFilter::Any, candidate.id)
+        .await
+        .expect("thumbnail")
+        .expect("present");
+    assert!(
+        thumbnail.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "thumbnail is a JPEG"
+    );
+    assert_eq!(
+        face_punches(&server.store).await.len(),
+        0,
+        "nobody is clocked in by face before approval"
+    );
+    store
+        .decide_candidate(
+            &AuditCtx::system(),
+            Scope::All,
+            &DepartmentFilter::Any,
+            candidate.id,
+            Decision::Approve,
+        )
+        .await
+        .expect("approved");
+
+    // The templates reach the kiosk with the next roster pull; Ana's face clocks her in.
+    eventually("Ana is clocked in by face", async || {
+        !face_punches(&server.store).await.is_empty()
+    })
+    .await;
+    // The loop goes on to the stranger, who is refused, and back to Ana, whose repeat
+    // punch the window suppresses: still exactly one punch, Ana's.
+    eventually("the stranger is refused", async || {
+        message().await == "Unknown face — use PIN"
+    })
+    .await;
+    eventually("Ana's repeat is suppressed", async || {
+        message().await.starts_with("Ana Silva: already punched")
+    })
+    .await;
+    let punches = face_punches(&server.store).await;
+    assert_eq!(punches.len(), 1, "{punches:?}");
+    let punch = &punches[0];
+    assert_eq!(punch["employee_id"], serde_json::json!(ana));
+    assert_eq!(punch["punch_type"], "in");
+    let (score, threshold) = (
+        punch["score"].as_f64().expect("score"),
+        punch["threshold"].as_f64().expect("threshold"),
+    );
+    assert!(score.is_finite() && threshold > 0.0, "{punch}");
+    assert!(
+        punch["model_id"]
+            .as_str()
+            .is_some_and(|m| m == candidate.model_id),
+        "{punch}"
+    );
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("daemon stops")
+        .expect("joins")
+        .expect("clean stop");
+    server.stop().await;
+}
+
+/// Face punch bodies stored by the server, oldest first.
+async fn face_punches(store: &attend_server::storage::SharedStore) -> Vec<serde_json::Value> {
+    let filter = EventFilter {
+        kind: Some("punch".into()),
+        ..EventFilter::default()
+    };
+    store
+        .list_events(
+            Scope::All,
+            &DepartmentFilter::Any,
+            &filter,
+            &Page::default(),
+        )
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .map(|e| e.payload["body"].clone())
+        .filter(|b| b["method"] == "face")
+        .collect()
+}
