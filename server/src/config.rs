@@ -61,6 +61,9 @@ pub struct RateLimitSettings {
     pub per_minute: u32,
     /// Requests per minute per client on heavy routes (reports, exports, audit).
     pub heavy_per_minute: u32,
+    /// Requests per minute per device on the signed sync routes (instead of `per_minute`): a
+    /// kiosk back from a long outage drains its backlog in batches back to back.
+    pub sync_per_minute: u32,
     /// Rejections within one minute after which a client is blocked for `cooldown_s`.
     pub block_after_rejections: u32,
     pub cooldown_s: u64,
@@ -99,6 +102,8 @@ impl Default for Settings {
                 enabled: true,
                 per_minute: 100,
                 heavy_per_minute: 50,
+                // 20 batches a second: 100,000 queued events drain in about 10 s.
+                sync_per_minute: 1_200,
                 block_after_rejections: 50,
                 cooldown_s: 300,
             },

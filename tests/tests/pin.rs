@@ -1,4 +1,5 @@
-//! A PIN punch typed at a real attendd reaches a real server; a wrong PIN writes nothing.
+//! A PIN punch typed at a real attendd reaches a real server; a wrong PIN, a bad keypad
+//! sequence and an unknown machine code each get a clear message and write nothing.
 
 mod common;
 
@@ -10,7 +11,7 @@ use attend_server::storage::{EventFilter, Page, Scope};
 use common::{Kiosk, demo_server, eventually, punches};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pin_punch_reaches_the_server_and_a_wrong_pin_writes_nothing() {
+async fn a_pin_punch_reaches_the_server_and_bad_input_writes_nothing() {
     let (_server_dir, server, seed) = demo_server().await;
     let kiosk = Kiosk::provision(&server, &seed.provisioning_code).await;
     eventually("the roster reaches the kiosk", async || {
@@ -41,13 +42,18 @@ async fn a_pin_punch_reaches_the_server_and_a_wrong_pin_writes_nothing() {
     };
 
     // The demo seeds employee 1001 (Ana Silva) with PIN 1234.
-    let wrong = type_keys("1001#9999#");
-    assert_eq!(wrong.kind, MessageKind::Refused, "{wrong:?}");
-    assert_eq!(
-        kiosk.outbox.lock().expect("lock").depth().expect("depth"),
-        0,
-        "a wrong PIN writes nothing"
-    );
+    let depth = || kiosk.outbox.lock().expect("lock").depth().expect("depth");
+    for (keys, says) in [
+        ("1001#9999#", "Wrong number or PIN"),
+        ("7777#1234#", "Wrong number or PIN"),
+        ("#", "type your employee number first"),
+        ("D", "identify yourself before pressing stop"),
+    ] {
+        let m = type_keys(keys);
+        assert_eq!(m.kind, MessageKind::Refused, "{keys}: {m:?}");
+        assert!(m.text.contains(says), "{keys}: {}", m.text);
+        assert_eq!(depth(), 0, "{keys} wrote something");
+    }
     let right = type_keys("1001#1234#");
     assert_eq!(right.kind, MessageKind::Success, "{right:?}");
     assert!(
@@ -60,6 +66,14 @@ async fn a_pin_punch_reaches_the_server_and_a_wrong_pin_writes_nothing() {
         punches(&server.store).await.0 == 1
     })
     .await;
+    eventually("the kiosk applies the ack", async || depth() == 0).await;
+    // Identified, Ana types a code no machine has: refused, nothing queued, nothing synced.
+    let unknown = type_keys("9999#");
+    assert_eq!(
+        (unknown.kind, unknown.text.as_str()),
+        (MessageKind::Refused, "Unknown machine code")
+    );
+    assert_eq!(depth(), 0, "an unknown machine code wrote something");
     let filter = EventFilter {
         kind: Some("punch".into()),
         ..EventFilter::default()
@@ -74,6 +88,7 @@ async fn a_pin_punch_reaches_the_server_and_a_wrong_pin_writes_nothing() {
         )
         .await
         .expect("events");
+    assert_eq!(stored.items.len(), 1, "only the good punch was stored");
     assert_eq!(stored.items[0].payload["body"]["method"], "pin");
     assert_eq!(stored.items[0].payload["body"]["punch_type"], "in");
     kiosk.stop().await;

@@ -225,7 +225,10 @@ mod tests {
         let back = decode(&jpeg, FrameFormat::Jpeg).expect("decodes");
         assert_eq!((back.width, back.height), (32, 24));
         let [r, g, b] = back.pixel(16, 12);
-        assert!(r.abs_diff(200) < 8 && g.abs_diff(40) < 8 && b.abs_diff(90) < 8, "{r} {g} {b}");
+        assert!(
+            r.abs_diff(200) < 8 && g.abs_diff(40) < 8 && b.abs_diff(90) < 8,
+            "{r} {g} {b}"
+        );
     }
 
     #[test]

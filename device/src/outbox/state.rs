@@ -199,8 +199,11 @@ impl SyncState {
                     .collect();
                 self.failures = 0;
                 self.online = Some(true);
-                self.next_push_ms = now_ms;
-                if !acks.is_empty() {
+                if acks.is_empty() {
+                    // An answer that acknowledges nothing we sent: do not hammer the server.
+                    self.next_push_ms = now_ms + self.config.idle_poll_ms;
+                } else {
+                    self.next_push_ms = now_ms;
                     out.push(Action::ApplyAcks { acks });
                 }
                 // Rows without an ack stay in the outbox and go out again with the next batch,
@@ -280,6 +283,26 @@ mod tests {
         assert_eq!(
             s.on(Input::Tick { now_ms: 2 }),
             vec![Action::LoadBatch { limit: 2 }]
+        );
+    }
+
+    #[test]
+    fn an_answer_acknowledging_nothing_sent_waits_for_the_idle_poll() {
+        let mut s = SyncState::new(SyncConfig::default(), 7);
+        s.on(Input::Tick { now_ms: 0 });
+        s.on(Input::Loaded {
+            ids: vec![id(1)],
+            now_ms: 0,
+        });
+        let actions = s.on(Input::Pushed {
+            acks: vec![Ack::accepted(id(99))],
+            now_ms: 10,
+        });
+        assert!(actions.is_empty(), "{actions:?}");
+        assert_eq!(s.next_push_ms(), 10 + SyncConfig::default().idle_poll_ms);
+        assert!(
+            !s.on(Input::Tick { now_ms: 11 })
+                .contains(&Action::LoadBatch { limit: 500 })
         );
     }
 

@@ -84,12 +84,10 @@ impl SyncWorker {
                 }
             }
             self.publish(&status, &state, last_error.clone()).await;
-            let wait = Duration::from_millis(
-                state
-                    .next_push_ms()
-                    .saturating_sub(now_ms())
-                    .clamp(50, 1_000),
-            );
+            // A backlog goes out batch after batch without pause (the state sets the next push
+            // to "now" after each ack); otherwise sleep until it is due, at most a second.
+            let wait =
+                Duration::from_millis(state.next_push_ms().saturating_sub(now_ms()).min(1_000));
             tokio::select! {
                 () = &mut shutdown => return,
                 () = self.wake.notified() => { state.on(Input::Enqueued); }

@@ -1,7 +1,8 @@
 //! The HTTP API (axum).
 //!
 //! - [`router`] wires routes to handlers and the middleware stack (outermost first): request id →
-//!   tracing → metrics → body limit → rate limits (general on `/api`, heavy on expensive routes).
+//!   tracing → metrics → body limit → rate limits (general on `/api`, heavy on expensive routes,
+//!   sync on the signed device routes).
 //! - [`error`]: the one error type; [`extract`]: strict JSON/query/path extractors;
 //!   [`session`]: bearer-token callers; [`signed`]: HMAC-signed device requests;
 //!   [`rate_limit`], [`metrics`], [`request_id`], [`openapi`]; [`routes`]: the handlers.
@@ -62,7 +63,8 @@ pub fn router(state: AppState) -> Router {
         .route("/device/events", post(sync::push_events))
         .route("/device/roster", get(sync::pull_roster))
         // The signed-body extractor enforces the sync limit itself.
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::disable())
+        .layer(from_fn_with_state(state.clone(), rate_limit::sync));
 
     let api = Router::new()
         .route("/auth/login", post(auth::login))
@@ -130,10 +132,11 @@ pub fn router(state: AppState) -> Router {
             post(enrolment::reject_candidate),
         )
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
-        .merge(sync_routes)
         .merge(heavy)
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), rate_limit::general));
+    // The sync routes sit outside the general tier: they have their own.
+    let api = sync_routes.merge(api);
 
     Router::new()
         .route("/healthz", get(health::healthz))

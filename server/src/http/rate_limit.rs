@@ -1,5 +1,6 @@
-//! Per-client rate limits (governor's keyed GCRA limiters): a general tier on every API route
-//! and a heavy tier on expensive ones. Clients are keyed by device id (signed requests), by
+//! Per-client rate limits (governor's keyed GCRA limiters): a general tier on every API route,
+//! a heavy tier on expensive ones, and a sync tier (instead of the general one) on the signed
+//! device routes, sized for a kiosk draining a backlog. Clients are keyed by device id (signed requests), by
 //! user id (bearer tokens, signature-checked without a database trip), else by address.
 //! A client that keeps hammering past its limit is blocked outright for a cooldown.
 
@@ -25,6 +26,7 @@ pub struct Limiter {
     settings: RateLimitSettings,
     general: DefaultKeyedRateLimiter<String>,
     heavy: DefaultKeyedRateLimiter<String>,
+    sync: DefaultKeyedRateLimiter<String>,
     strikes: Mutex<HashMap<String, Strikes>>,
 }
 
@@ -39,6 +41,7 @@ struct Strikes {
 pub enum Tier {
     General,
     Heavy,
+    Sync,
 }
 
 fn quota(per_minute: u32) -> Quota {
@@ -50,6 +53,7 @@ impl Limiter {
         Arc::new(Self {
             general: RateLimiter::keyed(quota(settings.per_minute)),
             heavy: RateLimiter::keyed(quota(settings.heavy_per_minute)),
+            sync: RateLimiter::keyed(quota(settings.sync_per_minute)),
             settings,
             strikes: Mutex::new(HashMap::new()),
         })
@@ -79,6 +83,7 @@ impl Limiter {
         let limiter = match tier {
             Tier::General => &self.general,
             Tier::Heavy => &self.heavy,
+            Tier::Sync => &self.sync,
         };
         let Err(not_until) = limiter.check_key(&key.to_owned()) else {
             return Ok(());
@@ -111,6 +116,7 @@ impl Limiter {
     pub fn forget_idle(&self) {
         self.general.retain_recent();
         self.heavy.retain_recent();
+        self.sync.retain_recent();
         let now = Instant::now();
         self.strikes
             .lock()
@@ -165,4 +171,8 @@ pub async fn general(State(state): State<AppState>, request: Request, next: Next
 
 pub async fn heavy(State(state): State<AppState>, request: Request, next: Next) -> Response {
     limit(&state, Tier::Heavy, request, next).await
+}
+
+pub async fn sync(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    limit(&state, Tier::Sync, request, next).await
 }

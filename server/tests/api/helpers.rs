@@ -54,6 +54,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     };
     settings.rate_limit.per_minute = 100_000;
     settings.rate_limit.heavy_per_minute = 100_000;
+    settings.rate_limit.sync_per_minute = 100_000;
     tweak(&mut settings);
     let app = Application::build(settings, true)
         .await

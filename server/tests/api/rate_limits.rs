@@ -73,8 +73,13 @@ async fn heavy_endpoints_have_their_own_lower_limit() {
 }
 
 #[tokio::test]
-async fn devices_are_limited_by_device_id_not_by_address() {
-    let app = spawn_app_with(|s| s.rate_limit.per_minute = 3).await;
+async fn devices_are_limited_by_device_id_not_by_address_on_their_own_sync_tier() {
+    // The general tier would refuse the second request; the sync routes use the sync tier.
+    let app = spawn_app_with(|s| {
+        s.rate_limit.per_minute = 1;
+        s.rate_limit.sync_per_minute = 3;
+    })
+    .await;
     let make = |id: &str| {
         app.client
             .get(format!("{}/api/v1/device/roster", app.base))

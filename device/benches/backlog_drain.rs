@@ -1,0 +1,208 @@
+//! Backlog drain (a measurement, not a test): a kiosk that was offline holds 100,000 committed
+//! punches in its outbox; the real sync worker drains them to a real attend-server on this
+//! machine (signed HTTP batches of 500, acks applied to the outbox). The reference, measured in
+//! the same run, is the server's store ingesting the same number of events directly (no HTTP,
+//! no kiosk): the ratio says how much of the server's ceiling the kiosk's sync path reaches.
+//!
+//! `cargo bench -p attend-device --bench backlog_drain`; `ATTEND_BENCH_EVENTS=n` sets the
+//! backlog. Prints numbers and never fails on them.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use attend_device::outbox::{EventDraft, Outbox, SyncConfig};
+use attend_device::roster::{RosterCache, TemplateKey};
+use attend_device::sync::{SyncClient, SyncStatus, SyncWorker, client};
+use attend_protocol::events::{Event, EventBody, Punch, PunchMethod, PunchType, Versions};
+use attend_protocol::ids::{EmployeeId, EventId};
+use attend_server::storage::{DepartmentFilter, Page, ReceivedEvent, Scope, SharedStore};
+use attend_server::{Application, Settings};
+use tokio::sync::{Notify, oneshot, watch};
+
+const BATCH: usize = 500;
+/// The target for the ratio is informal; this is the level we hold ourselves to.
+const TARGET_RATIO: f64 = 0.25;
+
+fn punch(employee: EmployeeId) -> EventBody {
+    EventBody::Punch(Punch {
+        employee_id: employee,
+        punch_type: PunchType::In,
+        method: PunchMethod::Pin,
+        score: None,
+        threshold: None,
+        model_id: None,
+    })
+}
+
+struct Server {
+    store: SharedStore,
+    base: String,
+    seed: attend_server::demo::DemoSeed,
+    stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database: dir.path().join("attend.db"),
+        ..Settings::default()
+    };
+    let app = Application::build(settings, true).await.expect("server");
+    let (base, store) = (format!("http://{}", app.local_addr()), app.store());
+    let seed = attend_server::demo::seed(&store)
+        .await
+        .expect("seed")
+        .expect("empty");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_with_shutdown(async move {
+        let _ = stopped.await;
+    }));
+    Server {
+        store,
+        base,
+        seed,
+        stop,
+        _dir: dir,
+    }
+}
+
+async fn employees(store: &SharedStore) -> Vec<EmployeeId> {
+    let page = store
+        .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
+        .await;
+    page.expect("employees")
+        .items
+        .iter()
+        .map(|e| e.id)
+        .collect()
+}
+
+/// Times the kiosk's path: outbox → signed HTTP batches → acks applied, until the queue is empty.
+async fn drain(n: usize) -> (Duration, Duration) {
+    let server = server().await;
+    let people = employees(&server.store).await;
+    let kiosk = tempfile::tempdir().expect("dir");
+    let creds = client::provision(&server.base, &server.seed.provisioning_code, "bench")
+        .await
+        .expect("provisioned");
+    let state = kiosk.path().join("state.db");
+    let mut outbox = Outbox::open(&state).expect("outbox");
+    let start = Instant::now();
+    for i in 0..n {
+        let draft = EventDraft::new(jiff::Timestamp::now(), punch(people[i % people.len()]));
+        outbox.enqueue(&draft).expect("enqueue");
+    }
+    let enqueue = start.elapsed();
+    let outbox = Arc::new(Mutex::new(outbox));
+    let key = TemplateKey::load_or_create(&kiosk.path().join("template.key")).expect("key");
+    let worker = SyncWorker {
+        outbox: outbox.clone(),
+        roster: Arc::new(Mutex::new(RosterCache::open(&state, key).expect("roster"))),
+        client: Arc::new(SyncClient::new(creds).expect("client")),
+        config: SyncConfig {
+            idle_poll_ms: 100,
+            ..SyncConfig::default()
+        },
+        heartbeat_every: Duration::from_hours(1),
+        wake: Arc::new(Notify::new()),
+        versions: Versions {
+            attendd: "bench".into(),
+            vision: None,
+            models: vec![],
+            os: None,
+        },
+    };
+    let (status_tx, _status) = watch::channel(SyncStatus::default());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let start = Instant::now();
+    let task = tokio::spawn(worker.run(status_tx, async move {
+        let _ = stopped.await;
+    }));
+    while outbox.lock().expect("lock").depth().expect("depth") > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let drained = start.elapsed();
+    let _ = stop.send(());
+    let _ = task.await;
+    let _ = server.stop.send(());
+    (enqueue, drained)
+}
+
+/// The reference: the same number of events straight into the server's store.
+async fn direct_ingest(n: usize) -> Duration {
+    let server = server().await;
+    let people = employees(&server.store).await;
+    let creds = client::provision(&server.base, &server.seed.provisioning_code, "bench")
+        .await
+        .expect("provisioned");
+    let device = server
+        .store
+        .device_auth(creds.device_id)
+        .await
+        .expect("auth")
+        .expect("device");
+    let events: Vec<ReceivedEvent> = (0..n)
+        .map(|i| {
+            let event = Event {
+                event_id: EventId(uuid::Uuid::now_v7()),
+                seq: i as u64 + 1,
+                captured_at: jiff::Timestamp::now(),
+                clock_suspect: false,
+                body: punch(people[i % people.len()]),
+            };
+            let raw = serde_json::to_string(&event).expect("json");
+            ReceivedEvent { event, raw }
+        })
+        .collect();
+    let start = Instant::now();
+    for batch in events.chunks(BATCH) {
+        let acks = server
+            .store
+            .ingest(&device, batch.to_vec(), jiff::Timestamp::now())
+            .await
+            .expect("ingest");
+        assert_eq!(acks.len(), batch.len());
+    }
+    let took = start.elapsed();
+    let _ = server.stop.send(());
+    took
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let n: usize = std::env::var("ATTEND_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let (enqueue, drained) = drain(n).await;
+    let reference = direct_ingest(n).await;
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    let ratio = rate(drained) / rate(reference);
+    println!("backlog of {n} punches, batches of {BATCH}");
+    println!(
+        "  enqueue (one committed transaction each): {:.1} s, {:.0} events/s",
+        enqueue.as_secs_f64(),
+        rate(enqueue)
+    );
+    println!(
+        "  kiosk drain over HTTP:                    {:.1} s, {:.0} events/s",
+        drained.as_secs_f64(),
+        rate(drained)
+    );
+    println!(
+        "  reference, server store ingest directly:  {:.1} s, {:.0} events/s",
+        reference.as_secs_f64(),
+        rate(reference)
+    );
+    println!(
+        "  ratio {ratio:.2} (target ≥ {TARGET_RATIO}): {}",
+        if ratio >= TARGET_RATIO {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+}
