@@ -82,6 +82,12 @@ impl Daemon {
         })
     }
 
+    /// With fake outputs (`outputs.kind = "fake"`): the record of every relay, LED and buzzer
+    /// change, so tests and the demo can see what the machines would have done.
+    pub fn output_log(&self) -> Option<hw::OutputLog> {
+        self.hardware.output_log.clone()
+    }
+
     pub fn screen_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

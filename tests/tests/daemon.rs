@@ -73,6 +73,7 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
     config.sync.roster_interval_s = 1;
 
     let daemon = Daemon::build(config.clone()).await.expect("daemon builds");
+    let relays = daemon.output_log().expect("fake outputs keep a record");
     let screen = format!("http://{}", daemon.screen_addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(daemon.run_until_stopped(async move {
@@ -115,11 +116,25 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
         status().await["message"]["text"] == "Lathe started"
     })
     .await;
+    assert_eq!(
+        relays.relay_history(0).last(),
+        Some(&true),
+        "the lathe's relay (0) is on"
+    );
     SocketKeypad::send(&socket, "D").expect("keys sent");
     eventually("the lathe stops", async || {
         status().await["message"]["text"] == "Machine stopped"
     })
     .await;
+    assert_eq!(
+        relays.relay_history(0).last(),
+        Some(&false),
+        "relay 0 is off again"
+    );
+    assert!(
+        relays.relay_history(1).iter().all(|on| !on),
+        "the other relay never switched on"
+    );
     eventually("both equipment events reach the server", async || {
         equipment_events(&server.store).await.len() == 2
     })
