@@ -75,4 +75,8 @@ typed_id!(
     TemplateId,
     /// One equipment session (start and stop share it).
     SessionId,
+    /// A shift pattern of a site (start and end times).
+    ShiftId,
+    /// One employee's timesheet for one pay period.
+    TimesheetId,
 );

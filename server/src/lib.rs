@@ -1,6 +1,7 @@
 //! attend-server: the central server that kiosks sync to and managers work in.
 //!
 //! Module map:
+//! - [`attendance`]: runs the pure attendance engine over stored punches, shifts and policies.
 //! - [`app`]: `Application::build → port() → run_until_stopped()`; takes a shutdown future.
 //! - [`config`]: typed settings from defaults, a TOML file and `ATTEND_*` variables.
 //! - [`http`]: the axum API: routes, the one error type, extractors, auth, signing, rate limits,
@@ -12,6 +13,7 @@
 //! - [`telemetry`]: structured JSON logs.
 
 pub mod app;
+pub mod attendance;
 pub mod auth;
 pub mod config;
 pub mod demo;

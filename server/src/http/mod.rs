@@ -22,13 +22,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::auth::tokens::JwtKeys;
 use crate::config::Settings;
 use crate::storage::SharedStore;
 use routes::{
-    auth, devices, enrolment, health, onboarding, orgs, password_reset, people, records, sync,
+    attendance, auth, devices, enrolment, health, onboarding, orgs, password_reset, people,
+    records, sync,
 };
 
 /// Everything a handler may use. Cheap to clone.
@@ -57,6 +58,10 @@ pub fn router(state: AppState) -> Router {
     let heavy = Router::new()
         .route("/audit", get(records::list_audit))
         .route("/device-events", get(records::list_events))
+        .route(
+            "/employees/{id}/attendance",
+            get(attendance::get_attendance),
+        )
         .route_layer(from_fn_with_state(state.clone(), rate_limit::heavy));
 
     let sync_routes = Router::new()
@@ -117,6 +122,19 @@ pub fn router(state: AppState) -> Router {
         .route("/devices/{id}/disable", post(devices::disable_device))
         .route("/devices/{id}/enable", post(devices::enable_device))
         .route("/device/provision", post(devices::provision))
+        .route(
+            "/sites/{id}/policy",
+            get(attendance::get_policy).put(attendance::set_policy),
+        )
+        .route(
+            "/shifts",
+            post(attendance::create_shift).get(attendance::list_shifts),
+        )
+        .route("/shifts/{id}", delete(attendance::delete_shift))
+        .route(
+            "/employees/{id}/schedule",
+            get(attendance::get_schedule).put(attendance::set_schedule),
+        )
         .route("/enrolment-candidates", get(enrolment::list_candidates))
         .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
         .route(

@@ -7,7 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::routes::{
-    auth, devices, enrolment, health, onboarding, orgs, password_reset, people, records, sync,
+    attendance, auth, devices, enrolment, health, onboarding, orgs, password_reset, people,
+    records, sync,
 };
 
 #[derive(Debug, OpenApi)]
@@ -28,6 +29,8 @@ use super::routes::{
         records::list_audit, records::list_events,
         enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
         enrolment::approve_candidate, enrolment::reject_candidate,
+        attendance::get_policy, attendance::set_policy, attendance::create_shift, attendance::list_shifts,
+        attendance::delete_shift, attendance::set_schedule, attendance::get_schedule, attendance::get_attendance,
     ),
     modifiers(&BearerAuth),
 )]

@@ -9,11 +9,13 @@
 //!   its roster-change row in the *same transaction* as the change itself.
 //! - A synced event is stored at most once per `event_id`.
 
+pub mod attendance;
 pub mod enrolment;
 pub mod model;
 pub mod sqlite;
 mod traits;
 
+pub use attendance::*;
 pub use enrolment::*;
 pub use model::*;
 pub use traits::*;

@@ -417,6 +417,7 @@ pub trait Store:
     + DeviceStore
     + EquipmentStore
     + super::EnrolmentStore
+    + super::AttendanceStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -432,7 +433,11 @@ impl<T> Store for T where
         + DeviceStore
         + EquipmentStore
         + super::EnrolmentStore
+        + super::AttendanceStore
+        + super::AttendanceStore
         + super::EnrolmentStore
+        + super::AttendanceStore
+        + super::AttendanceStore
         + SyncStore
         + AuditStore
         + MailStore

@@ -49,7 +49,7 @@ pub(crate) fn dept_param(depts: &DepartmentFilter) -> Option<String> {
     }
 }
 
-fn load_employee(
+pub(crate) fn load_employee(
     c: &Connection,
     scope: Scope,
     depts: &DepartmentFilter,

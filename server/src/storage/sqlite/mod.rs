@@ -3,6 +3,7 @@
 //! waits on disk. Each mutation is one `IMMEDIATE` transaction that also writes its audit row
 //! and roster-change rows.
 
+mod attendance;
 mod audit;
 mod auth;
 mod devices;
@@ -31,6 +32,7 @@ pub(crate) use rows::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0001_core.sql"),
     include_str!("../../../../migrations/server/0002_enrolment_decisions.sql"),
+    include_str!("../../../../migrations/server/0003_attendance.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -85,6 +85,7 @@ pub(crate) fn db(e: rusqlite::Error) -> StoreError {
             ("sites.org_id, sites.name", "name"),
             ("departments.org_id, departments.name", "name"),
             ("organisations.join_code", "join_code"),
+            ("shifts.site_id, shifts.name", "name"),
         ];
         if let Some((_, field)) = FIELDS.iter().find(|(needle, _)| msg.contains(needle)) {
             return StoreError::Conflict { field };

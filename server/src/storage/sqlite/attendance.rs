@@ -1,0 +1,380 @@
+//! Site policies, shifts, shift assignments and the engine's inputs (see
+//! `storage::attendance` for the rules).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use attend_engine::{MachineInput, PunchInput, PunchKind};
+use attend_protocol::events::{EquipmentAction, Event, EventBody, PunchType};
+use attend_protocol::ids::{EmployeeId, OrgId, ShiftId, SiteId};
+use jiff::civil::{Date, Time};
+use jiff::{Timestamp, ToSpan as _};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::employees::load_employee;
+use super::{SqliteStore, audit_tx, db, get_id, new_id, opt_org, query_rows, ts};
+use crate::storage::{
+    Assignment, AttendanceInputs, AttendanceStore, AuditCtx, DepartmentFilter, NewShift, Policy,
+    Scope, Shift, StoreError, StoreResult,
+};
+
+const SHIFT_COLS: &str = "s.id, s.org_id, s.site_id, s.name, s.start_time, s.end_time";
+
+fn time_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Time> {
+    let text: String = r.get(idx)?;
+    text.parse().map_err(|e: jiff::Error| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn shift_row(r: &Row<'_>) -> rusqlite::Result<Shift> {
+    let (start, end) = (time_col(r, 4)?, time_col(r, 5)?);
+    Ok(Shift {
+        id: get_id(r, 0)?,
+        org_id: get_id(r, 1)?,
+        site_id: get_id(r, 2)?,
+        name: r.get(3)?,
+        start,
+        end,
+        overnight: end <= start,
+    })
+}
+
+fn hhmm(t: Time) -> String {
+    t.strftime("%H:%M").to_string()
+}
+
+/// The site's organisation and zone, if the site is in scope.
+fn site_in_scope(c: &Connection, scope: Scope, site: SiteId) -> StoreResult<(OrgId, String)> {
+    c.query_row(
+        "SELECT org_id, timezone FROM sites WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
+        params![site.to_string(), opt_org(scope.org())],
+        |r| Ok((get_id(r, 0)?, r.get(1)?)),
+    )
+    .optional()
+    .map_err(db)?
+    .ok_or(StoreError::NotFound)
+}
+
+fn policy_of(c: &Connection, site: SiteId) -> StoreResult<Policy> {
+    let text: Option<String> = c
+        .query_row(
+            "SELECT policy FROM site_policies WHERE site_id = ?1",
+            [site.to_string()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    text.map_or(Ok(Policy::default()), |t| {
+        serde_json::from_str(&t).map_err(|e| StoreError::Backend(Box::new(e)))
+    })
+}
+
+fn schedule_of(
+    c: &Connection,
+    employee: EmployeeId,
+    first: Date,
+    last: Date,
+) -> StoreResult<Vec<Assignment>> {
+    query_rows(
+        c,
+        &format!(
+            "SELECT {SHIFT_COLS}, a.work_date FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id
+             WHERE a.employee_id = ?1 AND a.work_date BETWEEN ?2 AND ?3 ORDER BY a.work_date"
+        ),
+        params![employee.to_string(), first.to_string(), last.to_string()],
+        |r| {
+            let date: String = r.get(6)?;
+            Ok(Assignment {
+                date: date.parse().map_err(|e: jiff::Error| {
+                    rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
+                })?,
+                shift: shift_row(r)?,
+            })
+        },
+    )
+}
+
+/// Punch and equipment bodies of the employee captured in `[from, to)`.
+fn events_of(
+    c: &Connection,
+    employee: EmployeeId,
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Vec<Event>> {
+    let rows = query_rows(
+        c,
+        "SELECT payload FROM device_events WHERE employee_id = ?1 AND kind IN ('punch', 'equipment')
+         AND captured_at >= ?2 AND captured_at < ?3",
+        params![employee.to_string(), ts(from), ts(to)],
+        |r| r.get::<_, String>(0),
+    )?;
+    // Stored payloads were validated at ingest; one that no longer parses is skipped, not fatal.
+    Ok(rows
+        .iter()
+        .filter_map(|p| serde_json::from_str(p).ok())
+        .collect())
+}
+
+/// Splits events into engine punches and machine sessions paired by session id.
+fn engine_inputs(events: &[Event]) -> (Vec<PunchInput>, Vec<MachineInput>) {
+    let mut punches = Vec::new();
+    let mut sessions: BTreeMap<String, MachineInput> = BTreeMap::new();
+    let mut started = BTreeSet::new();
+    for event in events {
+        match &event.body {
+            EventBody::Punch(p) => punches.push(PunchInput {
+                id: event.event_id.to_string(),
+                at: event.captured_at,
+                kind: match p.punch_type {
+                    PunchType::In => PunchKind::In,
+                    PunchType::Out => PunchKind::Out,
+                    PunchType::BreakStart => PunchKind::BreakStart,
+                    PunchType::BreakEnd => PunchKind::BreakEnd,
+                },
+            }),
+            EventBody::Equipment(e) => {
+                let id = e.session_id.to_string();
+                let entry = sessions.entry(id.clone()).or_insert(MachineInput {
+                    session_id: id.clone(),
+                    equipment_id: e.equipment_id.to_string(),
+                    started_at: event.captured_at,
+                    stopped_at: None,
+                });
+                match e.action {
+                    EquipmentAction::Start => {
+                        entry.started_at = event.captured_at;
+                        started.insert(id);
+                    }
+                    EquipmentAction::Stop => entry.stopped_at = Some(event.captured_at),
+                }
+            }
+            EventBody::Heartbeat(_) | EventBody::EnrolmentCandidate(_) => {}
+        }
+    }
+    // A stop whose start lies outside the window has no known start: leave it out.
+    let machines = sessions
+        .into_values()
+        .filter(|m| started.contains(&m.session_id))
+        .collect();
+    (punches, machines)
+}
+
+#[async_trait]
+impl AttendanceStore for SqliteStore {
+    async fn site_policy(&self, scope: Scope, site: SiteId) -> StoreResult<Policy> {
+        self.read(move |c| {
+            site_in_scope(c, scope, site)?;
+            policy_of(c, site)
+        })
+        .await
+    }
+
+    async fn set_site_policy(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        site: SiteId,
+        policy: Policy,
+    ) -> StoreResult<Policy> {
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let (org, _) = site_in_scope(tx, scope, site)?;
+            let before = policy_of(tx, site)?;
+            let json = serde_json::to_string(&policy).map_err(|e| StoreError::Backend(Box::new(e)))?;
+            tx.execute(
+                "INSERT INTO site_policies (site_id, org_id, policy, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (site_id) DO UPDATE SET policy = ?3, updated_at = ?4",
+                params![site.to_string(), org.to_string(), json, ts(Timestamp::now())],
+            )
+            .map_err(db)?;
+            audit_tx(tx, &ctx, Some(org), "update", "site_policy", Some(&site.to_string()), Some(&before), Some(&policy))?;
+            Ok(policy)
+        })
+        .await
+    }
+
+    async fn create_shift(&self, ctx: &AuditCtx, new: NewShift) -> StoreResult<Shift> {
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            site_in_scope(tx, Scope::Org(new.org_id), new.site_id)
+                .map_err(|_| StoreError::BadReference { field: "site_id" })?;
+            let id: ShiftId = new_id();
+            tx.execute(
+                "INSERT INTO shifts (id, org_id, site_id, name, start_time, end_time, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id.to_string(),
+                    new.org_id.to_string(),
+                    new.site_id.to_string(),
+                    new.name,
+                    hhmm(new.start),
+                    hhmm(new.end),
+                    ts(Timestamp::now())
+                ],
+            )
+            .map_err(db)?;
+            let shift = Shift {
+                id,
+                org_id: new.org_id,
+                site_id: new.site_id,
+                name: new.name,
+                start: new.start,
+                end: new.end,
+                overnight: new.end <= new.start,
+            };
+            audit_tx(
+                tx,
+                &ctx,
+                Some(new.org_id),
+                "create",
+                "shift",
+                Some(&id.to_string()),
+                None,
+                Some(&shift),
+            )?;
+            Ok(shift)
+        })
+        .await
+    }
+
+    async fn list_shifts(&self, scope: Scope) -> StoreResult<Vec<Shift>> {
+        self.read(move |c| {
+            query_rows(
+                c,
+                &format!("SELECT {SHIFT_COLS} FROM shifts s WHERE s.deleted_at IS NULL AND (?1 IS NULL OR s.org_id = ?1) ORDER BY s.site_id, s.name"),
+                params![opt_org(scope.org())],
+                shift_row,
+            )
+        })
+        .await
+    }
+
+    async fn delete_shift(&self, ctx: &AuditCtx, scope: Scope, id: ShiftId) -> StoreResult<()> {
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let shift = tx
+                .query_row(
+                    &format!("SELECT {SHIFT_COLS} FROM shifts s WHERE s.id = ?1 AND s.deleted_at IS NULL AND (?2 IS NULL OR s.org_id = ?2)"),
+                    params![id.to_string(), opt_org(scope.org())],
+                    shift_row,
+                )
+                .map_err(db)?;
+            tx.execute("UPDATE shifts SET deleted_at = ?2 WHERE id = ?1", params![id.to_string(), ts(Timestamp::now())])
+                .map_err(db)?;
+            audit_tx(tx, &ctx, Some(shift.org_id), "delete", "shift", Some(&id.to_string()), Some(&shift), None)
+        })
+        .await
+    }
+
+    async fn assign_shift(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+        dates: Vec<Date>,
+        shift: Option<ShiftId>,
+    ) -> StoreResult<()> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| {
+            let person = load_employee(tx, scope, &depts, employee)?;
+            if let Some(shift) = shift {
+                let site: Option<String> = tx
+                    .query_row(
+                        "SELECT site_id FROM shifts WHERE id = ?1 AND org_id = ?2 AND deleted_at IS NULL",
+                        params![shift.to_string(), person.org_id.to_string()],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(db)?;
+                let Some(site) = site else {
+                    return Err(StoreError::BadReference { field: "shift_id" });
+                };
+                if person.site_id.is_some_and(|s| s.to_string() != site) {
+                    return Err(StoreError::State("the shift belongs to another site than the employee's".into()));
+                }
+            }
+            for date in &dates {
+                tx.execute(
+                    "DELETE FROM shift_assignments WHERE employee_id = ?1 AND work_date = ?2",
+                    params![employee.to_string(), date.to_string()],
+                )
+                .map_err(db)?;
+                if let Some(shift) = shift {
+                    tx.execute(
+                        "INSERT INTO shift_assignments (employee_id, work_date, shift_id, org_id) VALUES (?1, ?2, ?3, ?4)",
+                        params![employee.to_string(), date.to_string(), shift.to_string(), person.org_id.to_string()],
+                    )
+                    .map_err(db)?;
+                }
+            }
+            let after = serde_json::json!({
+                "shift_id": shift, "dates": dates.len(),
+                "first": dates.iter().min(), "last": dates.iter().max(),
+            });
+            audit_tx(tx, &ctx, Some(person.org_id), "assign", "schedule", Some(&employee.to_string()), None, Some(&after))
+        })
+        .await
+    }
+
+    async fn schedule(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+        from: Date,
+        to: Date,
+    ) -> StoreResult<Vec<Assignment>> {
+        let depts = depts.clone();
+        self.read(move |c| {
+            load_employee(c, scope, &depts, employee)?;
+            schedule_of(c, employee, from, to)
+        })
+        .await
+    }
+
+    async fn attendance_inputs(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+        first: Date,
+        last: Date,
+    ) -> StoreResult<AttendanceInputs> {
+        let depts = depts.clone();
+        self.read(move |c| {
+            let person = load_employee(c, scope, &depts, employee)?;
+            // The employee's site, else the organisation's first: its zone and policy apply.
+            let site: Option<(String, String)> = c
+                .query_row(
+                    "SELECT id, timezone FROM sites WHERE org_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY created_at LIMIT 1",
+                    params![person.org_id.to_string(), person.site_id.map(|s| s.to_string())],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            let (policy, time_zone) = match site {
+                Some((id, tz)) => (policy_of(c, id.parse().map_err(|_| StoreError::NotFound)?)?, tz),
+                None => (Policy::default(), "UTC".to_owned()),
+            };
+            let window = |d: Date, days: i32| {
+                d.checked_add(days.days())
+                    .ok()
+                    .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+                    .map_or(Timestamp::MIN, |z| z.timestamp())
+            };
+            let events = events_of(c, employee, window(first, -2), window(last, 3))?;
+            let (punches, machines) = engine_inputs(&events);
+            Ok(AttendanceInputs {
+                schedule: schedule_of(c, employee, first, last)?,
+                employee: person,
+                time_zone,
+                policy,
+                punches,
+                machines,
+            })
+        })
+        .await
+    }
+}
