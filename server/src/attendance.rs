@@ -8,7 +8,7 @@ use attend_engine::{DaySummary, EngineOutput, Exception, ScheduledShift, Totals}
 use attend_protocol::ids::EmployeeId;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan as _};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::storage::{DepartmentFilter, Scope, SharedStore, StoreError, StoreResult};
@@ -17,7 +17,7 @@ use crate::storage::{DepartmentFilter, Scope, SharedStore, StoreError, StoreResu
 pub const MAX_RANGE_DAYS: i32 = 93;
 
 /// Hours, sessions and exceptions of one employee, per work date.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct AttendanceReport {
     pub employee_id: EmployeeId,
     #[schema(value_type = String, format = Date)]

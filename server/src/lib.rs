@@ -11,6 +11,7 @@
 //! - [`mail`]: the mail outbox worker and the sender trait.
 //! - [`demo`]: the demo seed used by the README's demo command.
 //! - [`telemetry`]: structured JSON logs.
+//! - [`timesheet`]: pay periods, the pure timesheet workflow, and the service that applies it.
 
 pub mod app;
 pub mod attendance;
@@ -21,6 +22,7 @@ pub mod http;
 pub mod mail;
 pub mod storage;
 pub mod telemetry;
+pub mod timesheet;
 
 pub use app::Application;
 pub use config::Settings;

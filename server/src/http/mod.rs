@@ -29,7 +29,7 @@ use crate::config::Settings;
 use crate::storage::SharedStore;
 use routes::{
     attendance, auth, devices, enrolment, health, onboarding, orgs, password_reset, people,
-    records, sync,
+    records, sync, timesheets,
 };
 
 /// Everything a handler may use. Cheap to clone.
@@ -134,6 +134,27 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/employees/{id}/schedule",
             get(attendance::get_schedule).put(attendance::set_schedule),
+        )
+        .route(
+            "/employees/{id}/timesheets/{date}",
+            get(timesheets::get_timesheet),
+        )
+        .route(
+            "/employees/{id}/timesheets/{date}/submit",
+            post(timesheets::submit),
+        )
+        .route(
+            "/employees/{id}/timesheets/{date}/approve",
+            post(timesheets::approve),
+        )
+        .route(
+            "/employees/{id}/timesheets/{date}/reject",
+            post(timesheets::reject),
+        )
+        .route("/timesheets", get(timesheets::list_timesheets))
+        .route(
+            "/organisations/{id}/pay-calendar",
+            get(timesheets::get_pay_calendar).put(timesheets::set_pay_calendar),
         )
         .route("/enrolment-candidates", get(enrolment::list_candidates))
         .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))

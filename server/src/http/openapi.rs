@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::routes::{
     attendance, auth, devices, enrolment, health, onboarding, orgs, password_reset, people,
-    records, sync,
+    records, sync, timesheets,
 };
 
 #[derive(Debug, OpenApi)]
@@ -31,6 +31,8 @@ use super::routes::{
         enrolment::approve_candidate, enrolment::reject_candidate,
         attendance::get_policy, attendance::set_policy, attendance::create_shift, attendance::list_shifts,
         attendance::delete_shift, attendance::set_schedule, attendance::get_schedule, attendance::get_attendance,
+        timesheets::get_timesheet, timesheets::submit, timesheets::approve, timesheets::reject,
+        timesheets::list_timesheets, timesheets::get_pay_calendar, timesheets::set_pay_calendar,
     ),
     modifiers(&BearerAuth),
 )]

@@ -13,11 +13,13 @@ pub mod attendance;
 pub mod enrolment;
 pub mod model;
 pub mod sqlite;
+pub mod timesheets;
 mod traits;
 
 pub use attendance::*;
 pub use enrolment::*;
 pub use model::*;
+pub use timesheets::*;
 pub use traits::*;
 
 use attend_protocol::ids::{DepartmentId, DeviceId, OrgId, UserId};

@@ -418,6 +418,7 @@ pub trait Store:
     + EquipmentStore
     + super::EnrolmentStore
     + super::AttendanceStore
+    + super::TimesheetStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -434,10 +435,18 @@ impl<T> Store for T where
         + EquipmentStore
         + super::EnrolmentStore
         + super::AttendanceStore
+        + super::TimesheetStore
+        + super::TimesheetStore
         + super::AttendanceStore
+        + super::TimesheetStore
+        + super::TimesheetStore
         + super::EnrolmentStore
         + super::AttendanceStore
+        + super::TimesheetStore
+        + super::TimesheetStore
         + super::AttendanceStore
+        + super::TimesheetStore
+        + super::TimesheetStore
         + SyncStore
         + AuditStore
         + MailStore

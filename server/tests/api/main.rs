@@ -11,3 +11,4 @@ mod ops;
 mod rate_limits;
 mod sync;
 mod tenancy;
+mod timesheets;

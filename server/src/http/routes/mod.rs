@@ -12,3 +12,4 @@ pub mod password_reset;
 pub mod people;
 pub mod records;
 pub mod sync;
+pub mod timesheets;

@@ -14,6 +14,7 @@ mod orgs;
 mod roster;
 mod rows;
 pub mod sync;
+mod timesheets;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0001_core.sql"),
     include_str!("../../../../migrations/server/0002_enrolment_decisions.sql"),
     include_str!("../../../../migrations/server/0003_attendance.sql"),
+    include_str!("../../../../migrations/server/0004_timesheets.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
