@@ -8,6 +8,7 @@
 //!   metrics, OpenAPI.
 //! - [`storage`]: the repository traits (no SQL outside) and their SQLite backend + migrations.
 //! - [`auth`]: password hashing, JWTs and opaque tokens.
+//! - [`reports`]: hours per employee and department, and the payroll CSV.
 //! - [`mail`]: the mail outbox worker and the sender trait.
 //! - [`demo`]: the demo seed used by the README's demo command.
 //! - [`telemetry`]: structured JSON logs.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod mail;
+pub mod reports;
 pub mod storage;
 pub mod telemetry;
 pub mod timesheet;

@@ -29,7 +29,7 @@ use crate::config::Settings;
 use crate::storage::SharedStore;
 use routes::{
     attendance, auth, devices, enrolment, health, onboarding, orgs, password_reset, people,
-    records, sync, timesheets,
+    records, reports, sync, timesheets,
 };
 
 /// Everything a handler may use. Cheap to clone.
@@ -62,6 +62,8 @@ pub fn router(state: AppState) -> Router {
             "/employees/{id}/attendance",
             get(attendance::get_attendance),
         )
+        .route("/reports/payroll", get(reports::payroll_json))
+        .route("/reports/payroll.csv", get(reports::payroll_download))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::heavy));
 
     let sync_routes = Router::new()

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::routes::{
     attendance, auth, devices, enrolment, health, onboarding, orgs, password_reset, people,
-    records, sync, timesheets,
+    records, reports, sync, timesheets,
 };
 
 #[derive(Debug, OpenApi)]
@@ -33,6 +33,7 @@ use super::routes::{
         attendance::delete_shift, attendance::set_schedule, attendance::get_schedule, attendance::get_attendance,
         timesheets::get_timesheet, timesheets::submit, timesheets::approve, timesheets::reject,
         timesheets::list_timesheets, timesheets::get_pay_calendar, timesheets::set_pay_calendar,
+        reports::payroll_json, reports::payroll_download,
     ),
     modifiers(&BearerAuth),
 )]

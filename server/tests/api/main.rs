@@ -9,6 +9,7 @@ mod errors;
 mod helpers;
 mod ops;
 mod rate_limits;
+mod reports;
 mod sync;
 mod tenancy;
 mod timesheets;

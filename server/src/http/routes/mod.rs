@@ -11,5 +11,6 @@ pub mod orgs;
 pub mod password_reset;
 pub mod people;
 pub mod records;
+pub mod reports;
 pub mod sync;
 pub mod timesheets;

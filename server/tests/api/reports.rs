@@ -1,0 +1,194 @@
+//! The payroll export for a seeded month, checked against totals computed by hand.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{provisioned_device, spawn_app, world};
+
+fn punch(employee: &str, seq: u64, at: &str, kind: &str) -> Value {
+    json!({
+        "event_id": uuid::Uuid::now_v7(), "seq": seq, "captured_at": at,
+        "body": {"kind": "punch", "employee_id": employee, "punch_type": kind, "method": "pin"}
+    })
+}
+
+fn machine(
+    employee: &str,
+    equipment: &str,
+    session: &str,
+    seq: u64,
+    at: &str,
+    stop: bool,
+) -> Value {
+    let mut body = json!({"kind": "equipment", "session_id": session, "equipment_id": equipment,
+                          "employee_id": employee, "action": if stop { "stop" } else { "start" }});
+    if stop {
+        body["stop_reason"] = json!("stop_key");
+    }
+    json!({"event_id": uuid::Uuid::now_v7(), "seq": seq, "captured_at": at, "body": body})
+}
+
+#[tokio::test]
+async fn the_payroll_csv_of_a_seeded_month_matches_hand_computed_totals() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let policy = json!({"overtime": {"daily_threshold_minutes": 480, "weekly_threshold_minutes": 2400, "week_starts": "monday"}});
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/sites/{}/policy", w.a.site),
+            Some(&w.a.admin),
+            Some(policy),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let lathe = app
+        .store
+        .create_equipment(
+            &attend_server::storage::AuditCtx::system(),
+            attend_server::storage::NewEquipment {
+                org_id: w.a.id.parse().expect("org"),
+                site_id: w.a.site.parse().expect("site"),
+                name: "Lathe".into(),
+                relay_channel: 0,
+                activation_code_hash: "unused".into(),
+                required_qualification: None,
+            },
+        )
+        .await
+        .expect("equipment")
+        .to_string();
+
+    // February 2026 in Lisbon (UTC+0 all month), monthly pay period 1–28.
+    let mut events = Vec::new();
+    let mut seq = 0;
+    let mut add = |e: Value| events.push(e);
+    let mut next = || {
+        seq += 1;
+        seq
+    };
+    // Ana: Mon 2 – Fri 6, 08:00–17:00 (9 h: 8 regular + 1 daily overtime each day), then
+    // Mon 9, 08:00–12:00 (4 h regular); a 90-minute lathe session on Tue 3.
+    for day in 2..=6 {
+        add(punch(
+            &w.a.employee,
+            next(),
+            &format!("2026-02-0{day}T08:00:00Z"),
+            "in",
+        ));
+        add(punch(
+            &w.a.employee,
+            next(),
+            &format!("2026-02-0{day}T17:00:00Z"),
+            "out",
+        ));
+    }
+    add(punch(&w.a.employee, next(), "2026-02-09T08:00:00Z", "in"));
+    add(punch(&w.a.employee, next(), "2026-02-09T12:00:00Z", "out"));
+    let session = uuid::Uuid::now_v7().to_string();
+    add(machine(
+        &w.a.employee,
+        &lathe,
+        &session,
+        next(),
+        "2026-02-03T10:00:00Z",
+        false,
+    ));
+    add(machine(
+        &w.a.employee,
+        &lathe,
+        &session,
+        next(),
+        "2026-02-03T11:30:00Z",
+        true,
+    ));
+    // Bruno: Tue 10 – Thu 12, 09:00–17:00 (8 h regular each).
+    for day in 10..=12 {
+        add(punch(
+            &w.a.other_employee,
+            next(),
+            &format!("2026-02-{day}T09:00:00Z"),
+            "in",
+        ));
+        add(punch(
+            &w.a.other_employee,
+            next(),
+            &format!("2026-02-{day}T17:00:00Z"),
+            "out",
+        ));
+    }
+    let r = app.push(&device, &json!(events)).await;
+    assert!(
+        r.body["acks"]
+            .as_array()
+            .expect("acks")
+            .iter()
+            .all(|a| a["status"] == "accepted"),
+        "{}",
+        r.body
+    );
+
+    // Ana's timesheet is submitted and approved; Bruno's stays a draft.
+    let sheet = format!("/api/v1/employees/{}/timesheets/2026-02-01", w.a.employee);
+    assert_eq!(
+        app.post(
+            &format!("{sheet}/submit"),
+            Some(&w.a.employee_token),
+            json!({})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(&format!("{sheet}/approve"), Some(&w.a.manager), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let download = |token: String| {
+        let req = app
+            .client
+            .get(format!(
+                "{}/api/v1/reports/payroll.csv?date=2026-02-14",
+                app.base
+            ))
+            .bearer_auth(token);
+        async move { req.send().await.expect("sent") }
+    };
+    let r = download(w.a.admin.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"payroll-2026-02-01-2026-02-28.csv\""
+    );
+    let csv = r.text().await.expect("body");
+    // By hand: Ana regular 5 × 8 h + 4 h = 44 h, overtime 5 × 1 h = 5 h, lathe 1.5 h, paid 49 h;
+    // Bruno 3 × 8 h = 24 h regular.
+    assert_eq!(
+        csv,
+        "employee_number,name,department,period_start,period_end,timesheet_status,regular_hours,overtime_hours,leave_hours,machine_hours,paid_hours\n\
+         1,Ana,Assembly,2026-02-01,2026-02-28,approved,44.00,5.00,0.00,1.50,49.00\n\
+         2,Bruno,Warehouse,2026-02-01,2026-02-28,draft,24.00,0.00,0.00,0.00,24.00\n"
+    );
+
+    // The manager of Assembly exports Ana only; employees may not export.
+    let mine = download(w.a.manager.clone())
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(mine.lines().count(), 2, "{mine}");
+    assert!(mine.contains("\n1,Ana,"), "{mine}");
+    assert_eq!(
+        download(w.a.employee_token.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .get("/api/v1/reports/payroll?date=2026-02-31", &w.a.admin)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}
