@@ -19,6 +19,8 @@ fi
 
 if [[ "${CI:-}" == "true" ]]; then
     export CARGO_TERM_COLOR=never
+    # A fresh clone builds once: incremental state would only cost time and disk.
+    export CARGO_INCREMENTAL=0
 fi
 
 step() { printf '\n==> %s\n' "$*"; }

@@ -204,6 +204,58 @@ fn a_machine_starts_after_the_record_and_stops_with_its_reason() {
 }
 
 #[test]
+fn a_hold_from_the_roster_stops_a_running_machine() {
+    let mut r = rig();
+    type_keys(&mut r.station, "1001#1234#", 1_000);
+    type_keys(&mut r.station, "4711#", 2_000);
+    assert!(r.station.outputs().relay(1));
+    assert!(
+        r.station.tick(3_000).is_empty(),
+        "no hold yet: nothing happens"
+    );
+    // A manager locks the lathe out; the next roster pull brings the hold.
+    let locked = RosterEquipment {
+        id: LATHE,
+        name: "Lathe".into(),
+        activation_code_hash: hash("4711"),
+        required_qualification: Some(LATHE_Q),
+        relay_channel: 1,
+        locked_out: true,
+    };
+    let config = r
+        .roster
+        .lock()
+        .expect("lock")
+        .config()
+        .expect("config")
+        .expect("some");
+    r.roster
+        .lock()
+        .expect("lock")
+        .apply(&RosterDelta {
+            cursor: 2,
+            more: false,
+            employees: vec![],
+            templates: vec![],
+            equipment: vec![locked],
+            qualifications: vec![],
+            tombstones: vec![],
+            config,
+        })
+        .expect("applied");
+    let notices = r.station.tick(4_000);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].kind, MessageKind::Warning);
+    assert!(!r.station.outputs().relay(1), "the relay is off");
+    assert!(
+        matches!(bodies(&r.outbox).last(), Some(EventBody::Equipment(e)) if e.stop_reason == Some(StopReason::LockedOut)),
+        "{:?}",
+        bodies(&r.outbox)
+    );
+    assert!(r.station.tick(5_000).is_empty(), "stopped once");
+}
+
+#[test]
 fn clocking_out_or_shutting_down_stops_running_machines() {
     let mut r = rig();
     type_keys(&mut r.station, "1001#1234#", 1_000);

@@ -197,6 +197,21 @@ impl Sessions {
         self.stop_where(StopReason::Shutdown, |_| true)
     }
 
+    /// A manager put a hold on these machines (a roster pull said so): any of them still
+    /// running stops now, with reason `locked_out`.
+    pub fn held(&mut self, held: &[EquipmentId]) -> Vec<Effect> {
+        let mut ids: Vec<EquipmentId> = self
+            .active
+            .keys()
+            .filter(|id| held.contains(id))
+            .copied()
+            .collect();
+        ids.sort();
+        ids.into_iter()
+            .filter_map(|id| self.stop(id, StopReason::LockedOut))
+            .collect()
+    }
+
     /// Time passed: idle and maximum stops, and countdown warnings.
     pub fn tick(&mut self, now_ms: u64) -> Vec<Effect> {
         let l = self.limits;

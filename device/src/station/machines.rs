@@ -68,10 +68,29 @@ impl Station {
         }
     }
 
-    /// Time passed: equipment idle and maximum times.
+    /// Time passed: equipment idle and maximum times, and holds a roster pull brought in.
     pub fn tick(&mut self, now_ms: u64) -> Vec<Message> {
-        let effects = self.sessions.tick(now_ms);
-        let warnings = effects
+        let mut effects = self.sessions.tick(now_ms);
+        let mut notices = Vec::new();
+        if self.sessions.active_count() > 0 {
+            let held: Vec<_> = lock(&self.roster)
+                .equipment()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| m.locked_out)
+                .map(|m| m.id)
+                .collect();
+            let stopped = self.sessions.held(&held);
+            if !stopped.is_empty() {
+                self.beep(BeepPattern::Long);
+                notices.push(msg(
+                    MessageKind::Warning,
+                    "Machine stopped: a manager put it on hold",
+                ));
+            }
+            effects.extend(stopped);
+        }
+        let warnings: Vec<Message> = effects
             .iter()
             .filter_map(|e| match e {
                 Effect::Warn { seconds_left, .. } => Some(msg(
@@ -82,7 +101,8 @@ impl Station {
             })
             .collect();
         self.apply(effects);
-        warnings
+        notices.extend(warnings);
+        notices
     }
 
     /// Stops every machine (reason `shutdown`) and leaves the outputs safe.

@@ -28,8 +28,8 @@ use crate::auth::tokens::JwtKeys;
 use crate::config::Settings;
 use crate::storage::SharedStore;
 use routes::{
-    attendance, auth, devices, enrolment, health, onboarding, orgs, password_reset, people,
-    records, reports, sync, timesheets,
+    attendance, auth, devices, enrolment, equipment, health, onboarding, orgs, password_reset,
+    people, qualifications, records, reports, sync, timesheets,
 };
 
 /// Everything a handler may use. Cheap to clone.
@@ -157,6 +157,40 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/organisations/{id}/pay-calendar",
             get(timesheets::get_pay_calendar).put(timesheets::set_pay_calendar),
+        )
+        .route(
+            "/equipment",
+            post(equipment::create_equipment).get(equipment::list_equipment),
+        )
+        .route("/equipment/board", get(equipment::board))
+        .route(
+            "/equipment/{id}",
+            get(equipment::get_equipment)
+                .patch(equipment::update_equipment)
+                .delete(equipment::delete_equipment),
+        )
+        .route("/equipment/{id}/code", post(equipment::rotate_code))
+        .route(
+            "/equipment/{id}/lockout",
+            post(equipment::lock_out).delete(equipment::lift_lockout),
+        )
+        .route(
+            "/equipment/{id}/out-of-service",
+            post(equipment::out_of_service).delete(equipment::back_in_service),
+        )
+        .route("/equipment/{id}/sessions", get(equipment::usage))
+        .route(
+            "/qualifications",
+            post(qualifications::create_qualification).get(qualifications::list_qualifications),
+        )
+        .route(
+            "/employees/{id}/qualifications",
+            get(qualifications::employee_qualifications),
+        )
+        .route(
+            "/employees/{id}/qualifications/{qualification_id}",
+            axum::routing::put(qualifications::grant_qualification)
+                .delete(qualifications::revoke_qualification),
         )
         .route("/enrolment-candidates", get(enrolment::list_candidates))
         .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))

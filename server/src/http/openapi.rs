@@ -7,8 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::routes::{
-    attendance, auth, devices, enrolment, health, onboarding, orgs, password_reset, people,
-    records, reports, sync, timesheets,
+    attendance, auth, devices, enrolment, equipment, health, onboarding, orgs, password_reset,
+    people, qualifications, records, reports, sync, timesheets,
 };
 
 #[derive(Debug, OpenApi)]
@@ -34,6 +34,11 @@ use super::routes::{
         timesheets::get_timesheet, timesheets::submit, timesheets::approve, timesheets::reject,
         timesheets::list_timesheets, timesheets::get_pay_calendar, timesheets::set_pay_calendar,
         reports::payroll_json, reports::payroll_download,
+        equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,
+        equipment::rotate_code, equipment::lock_out, equipment::lift_lockout, equipment::out_of_service,
+        equipment::back_in_service, equipment::delete_equipment, equipment::board, equipment::usage,
+        qualifications::create_qualification, qualifications::list_qualifications, qualifications::grant_qualification,
+        qualifications::revoke_qualification, qualifications::employee_qualifications,
     ),
     modifiers(&BearerAuth),
 )]

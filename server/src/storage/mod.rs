@@ -11,6 +11,7 @@
 
 pub mod attendance;
 pub mod enrolment;
+pub mod equipment;
 pub mod model;
 pub mod sqlite;
 pub mod timesheets;
@@ -18,6 +19,7 @@ mod traits;
 
 pub use attendance::*;
 pub use enrolment::*;
+pub use equipment::*;
 pub use model::*;
 pub use timesheets::*;
 pub use traits::*;

@@ -5,9 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use attend_protocol::ack::Ack;
 use attend_protocol::events::Event;
-use attend_protocol::ids::{
-    DepartmentId, DeviceId, EmployeeId, EquipmentId, OrgId, QualificationId, SiteId, UserId,
-};
+use attend_protocol::ids::{DepartmentId, DeviceId, EmployeeId, OrgId, SiteId, UserId};
 use attend_protocol::roster::{ConsentState, RosterDelta};
 use jiff::Timestamp;
 
@@ -336,25 +334,6 @@ pub trait DeviceStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
-/// A machine a relay powers. Its activation code is stored hashed (argon2id, PHC string).
-#[derive(Debug)]
-pub struct NewEquipment {
-    pub org_id: OrgId,
-    pub site_id: SiteId,
-    pub name: String,
-    pub relay_channel: u8,
-    pub activation_code_hash: String,
-    pub required_qualification: Option<QualificationId>,
-}
-
-/// Equipment and qualifications. (The manager-facing CRUD lands with the equipment issue;
-/// this is what the demo seed and kiosks need now.)
-#[async_trait]
-pub trait EquipmentStore: Send + Sync {
-    async fn create_equipment(&self, ctx: &AuditCtx, new: NewEquipment)
-    -> StoreResult<EquipmentId>;
-}
-
 #[async_trait]
 pub trait SyncStore: Send + Sync {
     /// Stores each new event once, in one transaction; answers one ack per event in order.
@@ -415,7 +394,7 @@ pub trait Store:
     + UserStore
     + AuthStore
     + DeviceStore
-    + EquipmentStore
+    + super::EquipmentStore
     + super::EnrolmentStore
     + super::AttendanceStore
     + super::TimesheetStore
@@ -432,7 +411,7 @@ impl<T> Store for T where
         + UserStore
         + AuthStore
         + DeviceStore
-        + EquipmentStore
+        + super::EquipmentStore
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore

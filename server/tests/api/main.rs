@@ -5,6 +5,7 @@ mod attendance;
 mod auth;
 mod devices;
 mod enrolment;
+mod equipment;
 mod errors;
 mod helpers;
 mod ops;

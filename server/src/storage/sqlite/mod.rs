@@ -10,6 +10,7 @@ mod devices;
 mod employees;
 mod enrolment;
 mod equipment;
+mod machine_sessions;
 mod orgs;
 mod roster;
 mod rows;
@@ -35,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0002_enrolment_decisions.sql"),
     include_str!("../../../../migrations/server/0003_attendance.sql"),
     include_str!("../../../../migrations/server/0004_timesheets.sql"),
+    include_str!("../../../../migrations/server/0005_equipment.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -74,7 +74,7 @@ fn template_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterTemplate
 
 fn equipment_entry(c: &Connection, id: &str, site: &str) -> StoreResult<Option<RosterEquipment>> {
     c.prepare_cached(
-        "SELECT id, name, activation_code_hash, required_qualification_id, relay_channel, locked_out FROM equipment
+        "SELECT id, name, activation_code_hash, required_qualification_id, relay_channel, (locked_out OR out_of_service) FROM equipment
          WHERE id = ?1 AND site_id = ?2 AND deleted_at IS NULL",
     )
     .map_err(db)?

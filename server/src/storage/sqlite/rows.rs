@@ -86,6 +86,12 @@ pub(crate) fn db(e: rusqlite::Error) -> StoreError {
             ("departments.org_id, departments.name", "name"),
             ("organisations.join_code", "join_code"),
             ("shifts.site_id, shifts.name", "name"),
+            (
+                "equipment.site_id, equipment.relay_channel",
+                "relay_channel",
+            ),
+            ("equipment.site_id, equipment.name", "name"),
+            ("qualifications.org_id, qualifications.name", "name"),
         ];
         if let Some((_, field)) = FIELDS.iter().find(|(needle, _)| msg.contains(needle)) {
             return StoreError::Conflict { field };
