@@ -79,4 +79,8 @@ typed_id!(
     ShiftId,
     /// One employee's timesheet for one pay period.
     TimesheetId,
+    /// A kind of leave (annual, sick, unpaid…) of an organisation.
+    LeaveTypeId,
+    /// One leave request.
+    LeaveRequestId,
 );

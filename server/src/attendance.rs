@@ -4,14 +4,14 @@
 //! Weekly overtime depends on the whole week, so the engine runs from a week before `from`
 //! and the answer keeps only the dates asked for.
 
-use attend_engine::{DaySummary, EngineOutput, Exception, ScheduledShift, Totals};
+use attend_engine::{DaySummary, EngineOutput, Exception, ExceptionKind, ScheduledShift, Totals};
 use attend_protocol::ids::EmployeeId;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan as _};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::storage::{DepartmentFilter, Scope, SharedStore, StoreError, StoreResult};
+use crate::storage::{DepartmentFilter, LeaveDay, Scope, SharedStore, StoreError, StoreResult};
 
 /// Longest range one request may compute (a quarter), so one call stays cheap.
 pub const MAX_RANGE_DAYS: i32 = 93;
@@ -33,6 +33,9 @@ pub struct AttendanceReport {
     pub exceptions: Vec<Exception>,
     #[schema(value_type = Object)]
     pub totals: Totals,
+    /// Approved leave days in the range (their "absent" exceptions are dropped).
+    #[serde(default)]
+    pub leave: Vec<LeaveDay>,
 }
 
 /// Runs the engine for `[from, to]` as of `now`.
@@ -64,13 +67,17 @@ pub async fn report(
         .collect();
     let rules = inputs.policy.rules(zone);
     let out = attend_engine::compute(&inputs.punches, &inputs.machines, &shifts, &rules, now);
+    let leave = store.leave_days(scope, depts, employee, from, to).await?;
     let in_range = |d: Date| d >= from && d <= to;
+    let on_leave = |e: &Exception| {
+        matches!(e.kind, ExceptionKind::Absent) && leave.iter().any(|l| l.date == e.date)
+    };
     let kept = EngineOutput {
         days: out.days.into_iter().filter(|d| in_range(d.date)).collect(),
         exceptions: out
             .exceptions
             .into_iter()
-            .filter(|e| in_range(e.date))
+            .filter(|e| in_range(e.date) && !on_leave(e))
             .collect(),
     };
     Ok(AttendanceReport {
@@ -81,5 +88,6 @@ pub async fn report(
         totals: kept.totals(),
         days: kept.days,
         exceptions: kept.exceptions,
+        leave,
     })
 }

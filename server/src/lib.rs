@@ -9,6 +9,7 @@
 //! - [`storage`]: the repository traits (no SQL outside) and their SQLite backend + migrations.
 //! - [`auth`]: password hashing, JWTs and opaque tokens.
 //! - [`reports`]: hours per employee and department, and the payroll CSV.
+//! - [`leave`]: working days and the pure leave workflow with approval levels.
 //! - [`mail`]: the mail outbox worker and the sender trait.
 //! - [`demo`]: the demo seed used by the README's demo command.
 //! - [`telemetry`]: structured JSON logs.
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod leave;
 pub mod mail;
 pub mod reports;
 pub mod storage;

@@ -27,10 +27,11 @@ pub struct PayrollRow {
     pub regular_minutes: u64,
     /// Daily and weekly overtime together.
     pub overtime_minutes: u64,
-    /// Approved leave (zero until leave requests exist).
+    /// Approved paid leave.
     pub leave_minutes: u64,
     /// All equipment sessions together.
     pub machine_minutes: u64,
+    /// Paid work plus paid leave.
     pub paid_minutes: u64,
 }
 
@@ -90,6 +91,13 @@ pub async fn payroll(
         }
         let sheet = view(store, caller, e.id, date, now).await?;
         let t = &sheet.hours.totals;
+        let leave_minutes: u64 = sheet
+            .hours
+            .leave
+            .iter()
+            .filter(|l| l.paid)
+            .map(|l| u64::from(l.minutes))
+            .sum();
         rows.push(PayrollRow {
             employee_id: e.id,
             employee_number: e.employee_number,
@@ -99,9 +107,9 @@ pub async fn payroll(
             status: sheet.status,
             regular_minutes: t.regular_minutes,
             overtime_minutes: t.daily_overtime_minutes + t.weekly_overtime_minutes,
-            leave_minutes: 0,
+            leave_minutes,
             machine_minutes: t.machine_minutes.values().sum(),
-            paid_minutes: t.paid_minutes,
+            paid_minutes: t.paid_minutes + leave_minutes,
         });
     }
     rows.sort_by(|a, b| a.employee_number.cmp(&b.employee_number));

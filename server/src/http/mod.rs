@@ -28,8 +28,8 @@ use crate::auth::tokens::JwtKeys;
 use crate::config::Settings;
 use crate::storage::SharedStore;
 use routes::{
-    attendance, auth, devices, enrolment, equipment, health, onboarding, orgs, password_reset,
-    people, qualifications, records, reports, sync, timesheets,
+    attendance, auth, devices, enrolment, equipment, health, leave, onboarding, orgs,
+    password_reset, people, qualifications, records, reports, sync, timesheets,
 };
 
 /// Everything a handler may use. Cheap to clone.
@@ -192,6 +192,19 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(qualifications::grant_qualification)
                 .delete(qualifications::revoke_qualification),
         )
+        .route(
+            "/leave-types",
+            post(leave::create_leave_type).get(leave::list_leave_types),
+        )
+        .route(
+            "/employees/{id}/leave",
+            post(leave::request_leave).get(leave::employee_leave),
+        )
+        .route("/leave", get(leave::list_leave))
+        .route("/leave/{id}/approve", post(leave::approve))
+        .route("/leave/{id}/reject", post(leave::reject))
+        .route("/leave/{id}/escalate", post(leave::escalate))
+        .route("/leave/{id}/cancel", post(leave::cancel))
         .route("/enrolment-candidates", get(enrolment::list_candidates))
         .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
         .route(

@@ -7,8 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::routes::{
-    attendance, auth, devices, enrolment, equipment, health, onboarding, orgs, password_reset,
-    people, qualifications, records, reports, sync, timesheets,
+    attendance, auth, devices, enrolment, equipment, health, leave, onboarding, orgs,
+    password_reset, people, qualifications, records, reports, sync, timesheets,
 };
 
 #[derive(Debug, OpenApi)]
@@ -34,6 +34,8 @@ use super::routes::{
         timesheets::get_timesheet, timesheets::submit, timesheets::approve, timesheets::reject,
         timesheets::list_timesheets, timesheets::get_pay_calendar, timesheets::set_pay_calendar,
         reports::payroll_json, reports::payroll_download,
+        leave::create_leave_type, leave::list_leave_types, leave::request_leave, leave::employee_leave,
+        leave::list_leave, leave::approve, leave::reject, leave::escalate, leave::cancel,
         equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,
         equipment::rotate_code, equipment::lock_out, equipment::lift_lockout, equipment::out_of_service,
         equipment::back_in_service, equipment::delete_equipment, equipment::board, equipment::usage,

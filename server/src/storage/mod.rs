@@ -12,6 +12,7 @@
 pub mod attendance;
 pub mod enrolment;
 pub mod equipment;
+pub mod leave;
 pub mod model;
 pub mod sqlite;
 pub mod timesheets;
@@ -20,6 +21,7 @@ mod traits;
 pub use attendance::*;
 pub use enrolment::*;
 pub use equipment::*;
+pub use leave::*;
 pub use model::*;
 pub use timesheets::*;
 pub use traits::*;

@@ -398,6 +398,7 @@ pub trait Store:
     + super::EnrolmentStore
     + super::AttendanceStore
     + super::TimesheetStore
+    + super::LeaveStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -415,17 +416,33 @@ impl<T> Store for T where
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
+        + super::LeaveStore
+        + super::LeaveStore
         + super::TimesheetStore
+        + super::LeaveStore
+        + super::LeaveStore
         + super::AttendanceStore
         + super::TimesheetStore
+        + super::LeaveStore
+        + super::LeaveStore
         + super::TimesheetStore
+        + super::LeaveStore
+        + super::LeaveStore
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
+        + super::LeaveStore
+        + super::LeaveStore
         + super::TimesheetStore
+        + super::LeaveStore
+        + super::LeaveStore
         + super::AttendanceStore
         + super::TimesheetStore
+        + super::LeaveStore
+        + super::LeaveStore
         + super::TimesheetStore
+        + super::LeaveStore
+        + super::LeaveStore
         + SyncStore
         + AuditStore
         + MailStore

@@ -8,6 +8,7 @@ mod enrolment;
 mod equipment;
 mod errors;
 mod helpers;
+mod leave;
 mod ops;
 mod rate_limits;
 mod reports;

@@ -7,6 +7,7 @@ pub mod devices;
 pub mod enrolment;
 pub mod equipment;
 pub mod health;
+pub mod leave;
 pub mod onboarding;
 pub mod orgs;
 pub mod password_reset;

@@ -10,6 +10,7 @@ mod devices;
 mod employees;
 mod enrolment;
 mod equipment;
+mod leave;
 mod machine_sessions;
 mod orgs;
 mod roster;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0003_attendance.sql"),
     include_str!("../../../../migrations/server/0004_timesheets.sql"),
     include_str!("../../../../migrations/server/0005_equipment.sql"),
+    include_str!("../../../../migrations/server/0006_leave.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

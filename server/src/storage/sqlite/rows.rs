@@ -92,6 +92,7 @@ pub(crate) fn db(e: rusqlite::Error) -> StoreError {
             ),
             ("equipment.site_id, equipment.name", "name"),
             ("qualifications.org_id, qualifications.name", "name"),
+            ("leave_types.org_id, leave_types.name", "name"),
         ];
         if let Some((_, field)) = FIELDS.iter().find(|(needle, _)| msg.contains(needle)) {
             return StoreError::Conflict { field };

@@ -1,0 +1,309 @@
+//! Leave types and requests (see `storage::leave`).
+
+use async_trait::async_trait;
+use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::employees::{dept_param, load_employee};
+use super::{
+    SqliteStore, audit_tx, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
+    ts,
+};
+use crate::leave::workflow::LeaveStatus;
+use crate::leave::working_days;
+use crate::storage::{
+    AuditCtx, Balance, DepartmentFilter, LeaveChange, LeaveDay, LeaveRequest, LeaveStore,
+    LeaveType, NewLeaveRequest, NewLeaveType, Scope, StoreError, StoreResult,
+};
+
+const TYPE_COLS: &str = "id, org_id, name, paid, annual_days, day_minutes, approval_level";
+const REQ_COLS: &str = "r.id, r.org_id, r.employee_id, r.leave_type_id, t.name, r.first_day, r.last_day, r.days,
+    r.status, r.required_level, r.note, r.decision_reason, r.created_at, r.decided_at, r.decided_by";
+const REQ_FROM: &str = "FROM leave_requests r JOIN leave_types t ON t.id = r.leave_type_id JOIN employees e ON e.id = r.employee_id
+    WHERE (?1 IS NULL OR r.org_id = ?1) AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2)))";
+
+fn date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
+    let text: String = r.get(idx)?;
+    text.parse().map_err(|e: jiff::Error| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn type_row(r: &Row<'_>) -> rusqlite::Result<LeaveType> {
+    Ok(LeaveType {
+        id: get_id(r, 0)?,
+        org_id: get_id(r, 1)?,
+        name: r.get(2)?,
+        paid: r.get(3)?,
+        annual_days: r.get(4)?,
+        day_minutes: r.get(5)?,
+        approval_level: r.get(6)?,
+    })
+}
+
+fn req_row(r: &Row<'_>) -> rusqlite::Result<LeaveRequest> {
+    Ok(LeaveRequest {
+        id: get_id(r, 0)?,
+        org_id: get_id(r, 1)?,
+        employee_id: get_id(r, 2)?,
+        leave_type_id: get_id(r, 3)?,
+        leave_type: r.get(4)?,
+        first_day: date_col(r, 5)?,
+        last_day: date_col(r, 6)?,
+        days: r.get(7)?,
+        status: super::get_enum(r, 8, LeaveStatus::parse)?,
+        required_level: r.get(9)?,
+        note: r.get(10)?,
+        decision_reason: r.get(11)?,
+        created_at: get_ts(r, 12)?,
+        decided_at: get_opt_ts(r, 13)?,
+        decided_by: get_opt_id(r, 14)?,
+    })
+}
+
+fn load(
+    c: &Connection,
+    scope: Scope,
+    depts: &DepartmentFilter,
+    id: LeaveRequestId,
+) -> StoreResult<LeaveRequest> {
+    c.query_row(
+        &format!("SELECT {REQ_COLS} {REQ_FROM} AND r.id = ?3"),
+        params![opt_org(scope.org()), dept_param(depts), id.to_string()],
+        req_row,
+    )
+    .map_err(db)
+}
+
+/// Approved and pending working days of one type in one year for the employee.
+fn used_days(
+    c: &Connection,
+    employee: EmployeeId,
+    leave_type: LeaveTypeId,
+    year: i16,
+) -> StoreResult<(u32, u32)> {
+    c.query_row(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'approved' THEN days END), 0), COALESCE(SUM(CASE WHEN status = 'pending' THEN days END), 0)
+         FROM leave_requests WHERE employee_id = ?1 AND leave_type_id = ?2 AND substr(first_day, 1, 4) = ?3",
+        params![employee.to_string(), leave_type.to_string(), format!("{year:04}")],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .map_err(db)
+}
+
+#[async_trait]
+impl LeaveStore for SqliteStore {
+    async fn create_leave_type(&self, ctx: &AuditCtx, new: NewLeaveType) -> StoreResult<LeaveType> {
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let id: LeaveTypeId = new_id();
+            tx.execute(
+                "INSERT INTO leave_types (id, org_id, name, paid, annual_days, day_minutes, approval_level) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id.to_string(), new.org_id.to_string(), new.name, new.paid, new.annual_days, new.day_minutes, new.approval_level],
+            )
+            .map_err(db)?;
+            let t = tx.query_row(&format!("SELECT {TYPE_COLS} FROM leave_types WHERE id = ?1"), [id.to_string()], type_row).map_err(db)?;
+            audit_tx(tx, &ctx, Some(new.org_id), "create", "leave_type", Some(&id.to_string()), None, Some(&t))?;
+            Ok(t)
+        })
+        .await
+    }
+
+    async fn list_leave_types(&self, scope: Scope) -> StoreResult<Vec<LeaveType>> {
+        self.read(move |c| {
+            query_rows(c, &format!("SELECT {TYPE_COLS} FROM leave_types WHERE deleted_at IS NULL AND (?1 IS NULL OR org_id = ?1) ORDER BY name"),
+                params![opt_org(scope.org())], type_row)
+        })
+        .await
+    }
+
+    async fn create_leave_request(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        new: NewLeaveRequest,
+    ) -> StoreResult<LeaveRequest> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| {
+            let person = load_employee(tx, scope, &depts, new.employee)?;
+            let kind = tx
+                .query_row(&format!("SELECT {TYPE_COLS} FROM leave_types WHERE id = ?1 AND org_id = ?2 AND deleted_at IS NULL"),
+                    params![new.leave_type.to_string(), person.org_id.to_string()], type_row)
+                .optional()
+                .map_err(db)?
+                .ok_or(StoreError::BadReference { field: "leave_type_id" })?;
+            let overlap: Option<String> = tx
+                .query_row(
+                    "SELECT first_day || ' to ' || last_day FROM leave_requests WHERE employee_id = ?1 AND status IN ('pending', 'approved')
+                     AND first_day <= ?3 AND last_day >= ?2 LIMIT 1",
+                    params![new.employee.to_string(), new.first_day.to_string(), new.last_day.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            if let Some(other) = overlap {
+                return Err(StoreError::State(format!("this overlaps the leave already requested for {other}")));
+            }
+            if let Some(allowance) = kind.annual_days {
+                let (approved, pending) = used_days(tx, new.employee, kind.id, new.first_day.year())?;
+                let left = i64::from(allowance) - i64::from(approved) - i64::from(pending);
+                if i64::from(new.days) > left {
+                    return Err(StoreError::State(format!(
+                        "only {} day(s) of {} left in {} (approved or pending: {}); this request needs {}",
+                        left.max(0), kind.name, new.first_day.year(), approved + pending, new.days
+                    )));
+                }
+            }
+            let id: LeaveRequestId = new_id();
+            tx.execute(
+                "INSERT INTO leave_requests (id, org_id, employee_id, leave_type_id, first_day, last_day, days, status, required_level, note, created_at, created_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?10, ?11)",
+                params![id.to_string(), person.org_id.to_string(), new.employee.to_string(), kind.id.to_string(), new.first_day.to_string(),
+                        new.last_day.to_string(), new.days, kind.approval_level, new.note, ts(Timestamp::now()), ctx.actor.id()],
+            )
+            .map_err(db)?;
+            let created = load(tx, scope, &depts, id)?;
+            audit_tx(tx, &ctx, Some(person.org_id), "request", "leave", Some(&id.to_string()), None, Some(&created))?;
+            Ok(created)
+        })
+        .await
+    }
+
+    async fn get_leave_request(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: LeaveRequestId,
+    ) -> StoreResult<LeaveRequest> {
+        let depts = depts.clone();
+        self.read(move |c| load(c, scope, &depts, id)).await
+    }
+
+    async fn list_leave_requests(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: Option<EmployeeId>,
+        status: Option<LeaveStatus>,
+    ) -> StoreResult<Vec<LeaveRequest>> {
+        let depts = dept_param(depts);
+        self.read(move |c| {
+            query_rows(c, &format!("SELECT {REQ_COLS} {REQ_FROM} AND (?3 IS NULL OR r.employee_id = ?3) AND (?4 IS NULL OR r.status = ?4) ORDER BY r.first_day DESC LIMIT 500"),
+                params![opt_org(scope.org()), depts, employee.map(|e| e.to_string()), status.map(LeaveStatus::as_str)], req_row)
+        })
+        .await
+    }
+
+    async fn leave_balances(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+        year: i16,
+    ) -> StoreResult<Vec<Balance>> {
+        let depts = depts.clone();
+        self.read(move |c| {
+            let person = load_employee(c, scope, &depts, employee)?;
+            let kinds = query_rows(c, &format!("SELECT {TYPE_COLS} FROM leave_types WHERE org_id = ?1 AND deleted_at IS NULL ORDER BY name"),
+                [person.org_id.to_string()], type_row)?;
+            kinds
+                .into_iter()
+                .map(|k| {
+                    let (approved, pending) = used_days(c, employee, k.id, year)?;
+                    Ok(Balance {
+                        leave_type_id: k.id,
+                        leave_type: k.name,
+                        year,
+                        allowance_days: k.annual_days,
+                        approved_days: approved,
+                        pending_days: pending,
+                        remaining_days: k.annual_days.map(|a| i64::from(a) - i64::from(approved) - i64::from(pending)),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn record_leave_transition(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        change: LeaveChange,
+    ) -> StoreResult<LeaveRequest> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| {
+            let before = load(tx, scope, &depts, change.id)?;
+            if (before.status, before.required_level) != change.expected {
+                return Err(StoreError::State(
+                    "the leave request changed meanwhile; reload and try again".into(),
+                ));
+            }
+            let decided = change.next.status != LeaveStatus::Pending;
+            tx.execute(
+                "UPDATE leave_requests SET status = ?2, required_level = ?3,
+                        decision_reason = COALESCE(?4, decision_reason),
+                        decided_at = CASE WHEN ?5 THEN ?6 ELSE decided_at END,
+                        decided_by = CASE WHEN ?5 THEN ?7 ELSE decided_by END
+                 WHERE id = ?1",
+                params![
+                    change.id.to_string(),
+                    change.next.status.as_str(),
+                    change.next.required_level,
+                    change.reason,
+                    decided,
+                    ts(Timestamp::now()),
+                    ctx.actor.id()
+                ],
+            )
+            .map_err(db)?;
+            let after = load(tx, scope, &depts, change.id)?;
+            audit_tx(
+                tx,
+                &ctx,
+                Some(before.org_id),
+                change.action.as_str(),
+                "leave",
+                Some(&change.id.to_string()),
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+        .await
+    }
+
+    async fn leave_days(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+        first: Date,
+        last: Date,
+    ) -> StoreResult<Vec<LeaveDay>> {
+        let depts = depts.clone();
+        self.read(move |c| {
+            load_employee(c, scope, &depts, employee)?;
+            let rows = query_rows(
+                c,
+                "SELECT r.first_day, r.last_day, t.name, t.paid, t.day_minutes FROM leave_requests r JOIN leave_types t ON t.id = r.leave_type_id
+                 WHERE r.employee_id = ?1 AND r.status = 'approved' AND r.first_day <= ?3 AND r.last_day >= ?2",
+                params![employee.to_string(), first.to_string(), last.to_string()],
+                |r| Ok((date_col(r, 0)?, date_col(r, 1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?, r.get::<_, u32>(4)?)),
+            )?;
+            let mut days: Vec<LeaveDay> = rows
+                .into_iter()
+                .flat_map(|(from, to, name, paid, minutes)| {
+                    working_days(from.max(first), to.min(last)).map(move |date| LeaveDay { date, leave_type: name.clone(), paid, minutes })
+                })
+                .collect();
+            days.sort_by_key(|d| d.date);
+            Ok(days)
+        })
+        .await
+    }
+}
