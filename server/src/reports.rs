@@ -1,6 +1,9 @@
-//! Reports built on timesheets: hours per employee and department for one pay period, and the
-//! payroll CSV. Each employee's hours are their timesheet's (frozen if approved, live
+//! Reports built on timesheets: hours per employee and department for one pay period, the
+//! payroll CSV, and labour cost with its forecast ([`labour`], [`forecast`]). Each employee's hours are their timesheet's (frozen if approved, live
 //! otherwise), so the export and the timesheet screen never disagree.
+
+pub mod forecast;
+pub mod labour;
 
 use std::collections::HashMap;
 

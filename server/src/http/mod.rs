@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/reports/payroll", get(reports::payroll_json))
         .route("/reports/payroll.csv", get(reports::payroll_download))
+        .route("/reports/labour-cost", get(reports::labour_cost))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::heavy));
 
     let sync_routes = Router::new()
@@ -201,6 +202,10 @@ pub fn router(state: AppState) -> Router {
             post(leave::request_leave).get(leave::employee_leave),
         )
         .route("/leave", get(leave::list_leave))
+        .route(
+            "/employees/{id}/pay-rates",
+            get(reports::pay_rates).put(reports::set_pay_rate),
+        )
         .route("/leave/{id}/approve", post(leave::approve))
         .route("/leave/{id}/reject", post(leave::reject))
         .route("/leave/{id}/escalate", post(leave::escalate))

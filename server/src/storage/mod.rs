@@ -14,6 +14,7 @@ pub mod enrolment;
 pub mod equipment;
 pub mod leave;
 pub mod model;
+pub mod pay_rates;
 pub mod sqlite;
 pub mod timesheets;
 mod traits;
@@ -23,6 +24,7 @@ pub use enrolment::*;
 pub use equipment::*;
 pub use leave::*;
 pub use model::*;
+pub use pay_rates::*;
 pub use timesheets::*;
 pub use traits::*;
 

@@ -399,6 +399,7 @@ pub trait Store:
     + super::AttendanceStore
     + super::TimesheetStore
     + super::LeaveStore
+    + super::PayRateStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -417,32 +418,64 @@ impl<T> Store for T where
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::TimesheetStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::TimesheetStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::TimesheetStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::TimesheetStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + super::LeaveStore
+        + super::PayRateStore
+        + super::PayRateStore
         + SyncStore
         + AuditStore
         + MailStore

@@ -192,3 +192,123 @@ async fn the_payroll_csv_of_a_seeded_month_matches_hand_computed_totals() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 }
+
+#[tokio::test]
+async fn labour_cost_per_period_is_priced_by_rate_and_forecast_with_a_held_out_error() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let calendar = format!("/api/v1/organisations/{}/pay-calendar", w.a.id);
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &calendar,
+            Some(&w.a.admin),
+            Some(json!({"kind": "weekly", "anchor": "2026-01-05"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let rates = format!("/api/v1/employees/{}/pay-rates", w.a.employee);
+    for (from, cents) in [("2026-01-01", 2_000), ("2026-03-01", 9_999)] {
+        let r = app
+            .call(
+                reqwest::Method::PUT,
+                &rates,
+                Some(&w.a.admin),
+                Some(json!({"effective_from": from, "hourly_cents": cents})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &rates,
+            Some(&w.a.admin),
+            Some(json!({"effective_from": "2026-01-01", "hourly_cents": 0})),
+        )
+        .await;
+    assert_eq!(r.body["error"]["details"][0]["field"], "hourly_cents");
+    assert_eq!(
+        app.get(&rates, &w.a.manager).await.status,
+        StatusCode::FORBIDDEN,
+        "pay is for admins"
+    );
+
+    // Six weekly periods from Monday 5 January: in week k Ana works k days of 8 h.
+    let mut events = Vec::new();
+    let mut seq = 0;
+    let monday = jiff::civil::date(2026, 1, 5);
+    for week in 0..6i64 {
+        for day in 0..=week {
+            let date = monday
+                .checked_add(jiff::Span::new().days(week * 7 + day))
+                .expect("date");
+            for (at, kind) in [("08:00", "in"), ("16:00", "out")] {
+                seq += 1;
+                events.push(punch(&w.a.employee, seq, &format!("{date}T{at}:00Z"), kind));
+            }
+        }
+    }
+    // Bruno works once, and has no pay rate.
+    events.push(punch(
+        &w.a.other_employee,
+        100,
+        "2026-01-06T08:00:00Z",
+        "in",
+    ));
+    events.push(punch(
+        &w.a.other_employee,
+        101,
+        "2026-01-06T12:00:00Z",
+        "out",
+    ));
+    assert_eq!(
+        app.push(&device, &json!(events)).await.status,
+        StatusCode::OK
+    );
+
+    let r = app
+        .get(
+            "/api/v1/reports/labour-cost?date=2026-02-10&history=6",
+            &w.a.admin,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let periods = r.body["periods"].as_array().expect("periods");
+    let costs: Vec<u64> = periods
+        .iter()
+        .filter_map(|p| p["cost_cents"].as_u64())
+        .collect();
+    // k × 8 h × 20.00 per week, by hand.
+    assert_eq!(costs, vec![16_000, 32_000, 48_000, 64_000, 80_000, 96_000]);
+    assert_eq!(periods[0]["period"]["start"], "2026-01-05");
+    assert_eq!(periods[0]["employees_without_rate"], 1, "Bruno has no rate");
+    assert_eq!(periods[0]["departments"]["Assembly"]["cost_cents"], 16_000);
+    assert_eq!(periods[0]["departments"]["Warehouse"]["paid_minutes"], 240);
+    assert_eq!(r.body["next_period"]["start"], "2026-02-16");
+    let forecast = r.body["forecast_cost_cents"].as_u64().expect("forecast");
+    assert!(
+        (110_000..=114_000).contains(&forecast),
+        "the trend continues: {forecast}"
+    );
+    let error = r.body["holdout"]["error_percent"]
+        .as_f64()
+        .expect("held-out error");
+    assert!(error < 2.0, "{}", r.body["holdout"]);
+    assert_eq!(
+        app.get(
+            "/api/v1/reports/labour-cost?date=2026-02-10&history=1",
+            &w.a.admin
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.get("/api/v1/reports/labour-cost?date=2026-02-10", &w.a.manager)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -82,3 +82,108 @@ pub async fn payroll_download(
     )
         .into_response())
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LabourQuery {
+    /// Any date in the last period to include, `YYYY-MM-DD`.
+    #[param(value_type = String, format = Date)]
+    pub date: Date,
+    /// How many periods of history (2 to 26, default 8).
+    pub history: Option<usize>,
+    /// For a global account: the organisation.
+    pub org_id: Option<attend_protocol::ids::OrgId>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/labour-cost", tag = "reports", security(("bearer" = [])), params(LabourQuery),
+    responses((status = 200, body = crate::reports::labour::LabourCost, description = "cost per period and department, the next period's forecast and its held-out error")))]
+pub async fn labour_cost(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<LabourQuery>,
+) -> ApiResult<Json<crate::reports::labour::LabourCost>> {
+    // Pay is confidential: org admins only.
+    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    let history = q.history.unwrap_or(8);
+    if !(2..=26).contains(&history) {
+        return Err(Error::field("history", "must be 2 to 26 periods"));
+    }
+    let org = super::orgs::target_org(&caller, q.org_id)?;
+    let who = Caller {
+        scope: caller.scope(),
+        depts: caller.departments(),
+        employee_id: None,
+        reviewer: true,
+        audit: caller.audit(),
+    };
+    let report = crate::reports::labour::labour_cost(
+        &state.store,
+        &who,
+        org,
+        q.date,
+        history,
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    Ok(Json(report))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPayRate {
+    #[schema(value_type = String, format = Date)]
+    pub effective_from: Date,
+    pub hourly_cents: u32,
+    /// Default 150.
+    pub overtime_rate_percent: Option<u32>,
+}
+
+#[utoipa::path(put, path = "/api/v1/employees/{id}/pay-rates", tag = "reports", security(("bearer" = [])), request_body = SetPayRate,
+    responses((status = 200, body = Vec<crate::storage::PayRate>, description = "all of the employee's rates, oldest first")))]
+pub async fn set_pay_rate(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    crate::http::extract::ApiPath(id): crate::http::extract::ApiPath<
+        attend_protocol::ids::EmployeeId,
+    >,
+    crate::http::extract::ApiJson(req): crate::http::extract::ApiJson<SetPayRate>,
+) -> ApiResult<Json<Vec<crate::storage::PayRate>>> {
+    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    let percent = req.overtime_rate_percent.unwrap_or(150);
+    if !(100..=400).contains(&percent) {
+        return Err(Error::field("overtime_rate_percent", "must be 100 to 400"));
+    }
+    if req.hourly_cents == 0 || req.hourly_cents > 1_000_000 {
+        return Err(Error::field("hourly_cents", "must be 1 to 1,000,000"));
+    }
+    let rate = crate::storage::PayRate {
+        employee_id: id,
+        effective_from: req.effective_from,
+        hourly_cents: req.hourly_cents,
+        overtime_rate_percent: percent,
+    };
+    Ok(Json(
+        state
+            .store
+            .set_pay_rate(&caller.audit(), caller.scope(), &caller.departments(), rate)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/employees/{id}/pay-rates", tag = "reports", security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::storage::PayRate>)))]
+pub async fn pay_rates(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    crate::http::extract::ApiPath(id): crate::http::extract::ApiPath<
+        attend_protocol::ids::EmployeeId,
+    >,
+) -> ApiResult<Json<Vec<crate::storage::PayRate>>> {
+    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    Ok(Json(
+        state
+            .store
+            .pay_rates(caller.scope(), &caller.departments(), id)
+            .await?,
+    ))
+}

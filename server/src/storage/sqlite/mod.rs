@@ -13,6 +13,7 @@ mod equipment;
 mod leave;
 mod machine_sessions;
 mod orgs;
+mod pay_rates;
 mod roster;
 mod rows;
 pub mod sync;
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0004_timesheets.sql"),
     include_str!("../../../../migrations/server/0005_equipment.sql"),
     include_str!("../../../../migrations/server/0006_leave.sql"),
+    include_str!("../../../../migrations/server/0007_pay_rates.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
