@@ -93,6 +93,10 @@ impl Application {
             mailer,
             stop_rx.clone(),
         ));
+        let notify = tokio::spawn(crate::notify::run_worker(
+            self.state.store.clone(),
+            stop_rx.clone(),
+        ));
         let limiter = self.state.limiter.clone();
         let stop_rx_for_watchdog = stop_rx.clone();
         let mut sweep_stop = stop_rx;
@@ -125,7 +129,7 @@ impl Application {
             .await;
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
         let _ = stop_tx.send(true);
-        let _ = tokio::join!(mail, sweeper);
+        let _ = tokio::join!(mail, sweeper, notify);
         if let Some(w) = watchdog {
             let _ = w.await;
         }

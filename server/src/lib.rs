@@ -8,6 +8,7 @@
 //!   metrics, OpenAPI.
 //! - [`storage`]: the repository traits (no SQL outside) and their SQLite backend + migrations.
 //! - [`auth`]: password hashing, JWTs and opaque tokens.
+//! - [`notify`]: the notification worker (durable jobs, retries, a daily missed clock-out scan).
 //! - [`reports`]: hours per employee and department, and the payroll CSV.
 //! - [`leave`]: working days and the pure leave workflow with approval levels.
 //! - [`mail`]: the mail outbox worker and the sender trait.
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod http;
 pub mod leave;
 pub mod mail;
+pub mod notify;
 pub mod reports;
 pub mod storage;
 pub mod telemetry;

@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
     let heavy = Router::new()
         .route("/audit", get(records::list_audit))
         .route("/device-events", get(records::list_events))
+        .route("/notification-jobs", get(records::list_notification_jobs))
         .route(
             "/employees/{id}/attendance",
             get(attendance::get_attendance),

@@ -26,7 +26,7 @@ use super::routes::{
         devices::create_device, devices::list_devices, devices::get_device, devices::disable_device,
         devices::enable_device, devices::provision,
         sync::push_events, sync::pull_roster,
-        records::list_audit, records::list_events,
+        records::list_audit, records::list_events, records::list_notification_jobs,
         enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
         enrolment::approve_candidate, enrolment::reject_candidate,
         attendance::get_policy, attendance::set_policy, attendance::create_shift, attendance::list_shifts,

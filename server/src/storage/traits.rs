@@ -400,6 +400,7 @@ pub trait Store:
     + super::TimesheetStore
     + super::LeaveStore
     + super::PayRateStore
+    + super::NotificationStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -419,63 +420,127 @@ impl<T> Store for T where
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::LeaveStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + super::PayRateStore
+        + super::NotificationStore
+        + super::NotificationStore
         + SyncStore
         + AuditStore
         + MailStore

@@ -9,6 +9,7 @@ mod equipment;
 mod errors;
 mod helpers;
 mod leave;
+mod notifications;
 mod ops;
 mod rate_limits;
 mod reports;

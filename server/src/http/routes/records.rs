@@ -59,3 +59,13 @@ pub async fn list_events(
             .await?,
     ))
 }
+
+#[utoipa::path(get, path = "/api/v1/notification-jobs", tag = "records", security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::storage::NotificationJob>, description = "the newest 100 notification jobs with their outcomes")))]
+pub async fn list_notification_jobs(
+    State(state): State<AppState>,
+    caller: AuthUser,
+) -> ApiResult<Json<Vec<crate::storage::NotificationJob>>> {
+    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    Ok(Json(state.store.list_jobs(caller.scope(), 100).await?))
+}

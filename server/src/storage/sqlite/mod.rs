@@ -12,6 +12,7 @@ mod enrolment;
 mod equipment;
 mod leave;
 mod machine_sessions;
+mod notifications;
 mod orgs;
 mod pay_rates;
 mod roster;
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0005_equipment.sql"),
     include_str!("../../../../migrations/server/0006_leave.sql"),
     include_str!("../../../../migrations/server/0007_pay_rates.sql"),
+    include_str!("../../../../migrations/server/0008_notification_jobs.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

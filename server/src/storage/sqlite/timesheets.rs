@@ -205,6 +205,15 @@ impl TimesheetStore for SqliteStore {
                 params![id.to_string(), change.next.as_str(), change.reason, change.snapshot, submitted, now, actor],
             )
             .map_err(db)?;
+            if change.next == Status::Submitted {
+                // Each submission (a resubmission after a rejection too) is its own cause.
+                let notice = crate::storage::Notice::TimesheetSubmitted {
+                    employee_id: change.employee,
+                    period_start: change.period.start,
+                    submitted_at: Timestamp::now(),
+                };
+                super::notifications::queue_notice_tx(tx, person.org_id, &notice, Timestamp::now())?;
+            }
             let before = serde_json::json!({ "status": stored });
             let after = serde_json::json!({
                 "status": change.next, "period_start": change.period.start.to_string(),
