@@ -10,13 +10,15 @@
 //! - [`auth`]: password hashing, JWTs and opaque tokens.
 //! - [`notify`]: the notification worker (durable jobs, retries, a daily missed clock-out scan).
 //! - [`reports`]: hours per employee and department, and the payroll CSV.
-//! - [`leave`]: working days and the pure leave workflow with approval levels.
+//! - [`approval`]: the pure approval workflow with levels (leave requests and corrections).
+//! - [`leave`]: working days for leave requests.
 //! - [`mail`]: the mail outbox worker and the sender trait.
 //! - [`demo`]: the demo seed used by the README's demo command.
 //! - [`telemetry`]: structured JSON logs.
 //! - [`timesheet`]: pay periods, the pure timesheet workflow, and the service that applies it.
 
 pub mod app;
+pub mod approval;
 pub mod attendance;
 pub mod auth;
 pub mod config;

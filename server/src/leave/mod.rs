@@ -1,8 +1,6 @@
 //! Leave: types with yearly allowances, requests counted in working days (Monday to Friday),
-//! and the approval workflow with levels ([`workflow`]). Approved paid leave appears in
+//! and the approval workflow with levels (`crate::approval`). Approved paid leave appears in
 //! timesheets and payroll as leave hours, and its days raise no "absent" exception.
-
-pub mod workflow;
 
 use jiff::ToSpan as _;
 use jiff::civil::{Date, Weekday};

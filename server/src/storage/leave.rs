@@ -1,4 +1,4 @@
-//! Leave types and leave requests. The workflow is pure (`leave::workflow`); the store creates
+//! Leave types and leave requests. The workflow is pure (`approval`); the store creates
 //! a request only if it overlaps no other open request of the employee and fits the year's
 //! allowance (checked in the same transaction, so two requests at once cannot both squeeze in),
 //! and applies a decided transition with its audit row, refusing it on a stale state.
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AuditCtx, DepartmentFilter, Scope, StoreResult};
-use crate::leave::workflow::{LeaveAction, LeaveStatus, Next};
+use crate::approval::{ApprovalAction, ApprovalStatus, Next};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LeaveType {
@@ -51,7 +51,7 @@ pub struct LeaveRequest {
     pub last_day: Date,
     /// Working days (Monday to Friday) in the range.
     pub days: u32,
-    pub status: LeaveStatus,
+    pub status: ApprovalStatus,
     pub required_level: u8,
     pub note: Option<String>,
     pub decision_reason: Option<String>,
@@ -89,8 +89,8 @@ pub struct Balance {
 #[derive(Clone, Debug)]
 pub struct LeaveChange {
     pub id: LeaveRequestId,
-    pub expected: (LeaveStatus, u8),
-    pub action: LeaveAction,
+    pub expected: (ApprovalStatus, u8),
+    pub action: ApprovalAction,
     pub next: Next,
     pub reason: Option<String>,
 }
@@ -128,7 +128,7 @@ pub trait LeaveStore: Send + Sync {
         scope: Scope,
         depts: &DepartmentFilter,
         employee: Option<EmployeeId>,
-        status: Option<LeaveStatus>,
+        status: Option<ApprovalStatus>,
     ) -> StoreResult<Vec<LeaveRequest>>;
     async fn leave_balances(
         &self,

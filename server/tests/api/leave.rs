@@ -129,7 +129,7 @@ async fn leave_is_requested_within_the_allowance_approved_by_level_and_paid_in_p
         (r.status, message(&r)),
         (
             StatusCode::CONFLICT,
-            "only a reviewer may approve a leave request, and never their own"
+            "only a reviewer may approve a request, and never their own"
         )
     );
     let r = approve(&holiday, &w.a.manager).await;
@@ -140,7 +140,7 @@ async fn leave_is_requested_within_the_allowance_approved_by_level_and_paid_in_p
         r.body
     );
     let r = approve(&holiday, &w.a.manager).await;
-    assert_eq!(message(&r), "this leave request is already approved");
+    assert_eq!(message(&r), "this request is already approved");
     let balances = app
         .get(&format!("{mine}?year=2026"), &w.a.employee_token)
         .await
@@ -183,7 +183,7 @@ async fn leave_is_requested_within_the_allowance_approved_by_level_and_paid_in_p
     let r = approve(&course, &w.a.manager).await;
     assert_eq!(
         message(&r),
-        "this leave request needs an approver of level 2; yours is 1: escalate it instead"
+        "this request needs an approver of level 2; yours is 1: escalate it instead"
     );
     let r = app
         .post(
@@ -230,7 +230,7 @@ async fn leave_is_requested_within_the_allowance_approved_by_level_and_paid_in_p
     let r = app
         .post(&cancel, Some(&w.a.employee_token), json!({}))
         .await;
-    assert_eq!(message(&r), "only a reviewer may cancel approved leave");
+    assert_eq!(message(&r), "only a reviewer may cancel an approved request");
     assert_eq!(
         app.post(&cancel, Some(&w.a.manager), json!({})).await.body["status"],
         "cancelled"

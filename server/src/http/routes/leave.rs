@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::orgs::target_org;
+use crate::approval::{Actor, ApprovalAction, ApprovalStatus, transition};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
 use crate::http::session::AuthUser;
-use crate::leave::workflow::{Actor, LeaveAction, LeaveStatus, transition};
 use crate::leave::working_days;
 use crate::storage::{
     Balance, LeaveChange, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType, Role,
@@ -65,7 +65,7 @@ pub struct YearQuery {
 #[serde(deny_unknown_fields)]
 pub struct StatusQuery {
     #[param(value_type = Option<String>)]
-    pub status: Option<LeaveStatus>,
+    pub status: Option<ApprovalStatus>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -220,7 +220,7 @@ async fn decide(
     state: &AppState,
     caller: &AuthUser,
     id: LeaveRequestId,
-    action: LeaveAction,
+    action: ApprovalAction,
     reason: Option<String>,
 ) -> ApiResult<Json<LeaveRequest>> {
     let (scope, depts) = (caller.scope(), caller.departments());
@@ -278,7 +278,7 @@ pub async fn approve(
     ApiJson(body): ApiJson<Decision>,
 ) -> ApiResult<Json<LeaveRequest>> {
     let reason = reason(Some(body), false)?;
-    decide(&state, &caller, id, LeaveAction::Approve, reason).await
+    decide(&state, &caller, id, ApprovalAction::Approve, reason).await
 }
 
 #[utoipa::path(post, path = "/api/v1/leave/{id}/reject", tag = "leave", security(("bearer" = [])), request_body = Decision,
@@ -290,7 +290,7 @@ pub async fn reject(
     ApiJson(body): ApiJson<Decision>,
 ) -> ApiResult<Json<LeaveRequest>> {
     let reason = reason(Some(body), true)?;
-    decide(&state, &caller, id, LeaveAction::Reject, reason).await
+    decide(&state, &caller, id, ApprovalAction::Reject, reason).await
 }
 
 #[utoipa::path(post, path = "/api/v1/leave/{id}/escalate", tag = "leave", security(("bearer" = [])), request_body = Decision,
@@ -302,7 +302,7 @@ pub async fn escalate(
     ApiJson(body): ApiJson<Decision>,
 ) -> ApiResult<Json<LeaveRequest>> {
     let reason = reason(Some(body), false)?;
-    decide(&state, &caller, id, LeaveAction::Escalate, reason).await
+    decide(&state, &caller, id, ApprovalAction::Escalate, reason).await
 }
 
 #[utoipa::path(post, path = "/api/v1/leave/{id}/cancel", tag = "leave", security(("bearer" = [])), request_body = Decision,
@@ -314,5 +314,5 @@ pub async fn cancel(
     ApiJson(body): ApiJson<Decision>,
 ) -> ApiResult<Json<LeaveRequest>> {
     let reason = reason(Some(body), false)?;
-    decide(&state, &caller, id, LeaveAction::Cancel, reason).await
+    decide(&state, &caller, id, ApprovalAction::Cancel, reason).await
 }

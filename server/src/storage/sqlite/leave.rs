@@ -11,7 +11,7 @@ use super::{
     SqliteStore, audit_tx, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
     ts,
 };
-use crate::leave::workflow::LeaveStatus;
+use crate::approval::ApprovalStatus;
 use crate::leave::working_days;
 use crate::storage::{
     AuditCtx, Balance, DepartmentFilter, LeaveChange, LeaveDay, LeaveRequest, LeaveStore,
@@ -53,7 +53,7 @@ fn req_row(r: &Row<'_>) -> rusqlite::Result<LeaveRequest> {
         first_day: date_col(r, 5)?,
         last_day: date_col(r, 6)?,
         days: r.get(7)?,
-        status: super::get_enum(r, 8, LeaveStatus::parse)?,
+        status: super::get_enum(r, 8, ApprovalStatus::parse)?,
         required_level: r.get(9)?,
         note: r.get(10)?,
         decision_reason: r.get(11)?,
@@ -187,12 +187,12 @@ impl LeaveStore for SqliteStore {
         scope: Scope,
         depts: &DepartmentFilter,
         employee: Option<EmployeeId>,
-        status: Option<LeaveStatus>,
+        status: Option<ApprovalStatus>,
     ) -> StoreResult<Vec<LeaveRequest>> {
         let depts = dept_param(depts);
         self.read(move |c| {
             query_rows(c, &format!("SELECT {REQ_COLS} {REQ_FROM} AND (?3 IS NULL OR r.employee_id = ?3) AND (?4 IS NULL OR r.status = ?4) ORDER BY r.first_day DESC LIMIT 500"),
-                params![opt_org(scope.org()), depts, employee.map(|e| e.to_string()), status.map(LeaveStatus::as_str)], req_row)
+                params![opt_org(scope.org()), depts, employee.map(|e| e.to_string()), status.map(ApprovalStatus::as_str)], req_row)
         })
         .await
     }
@@ -243,7 +243,7 @@ impl LeaveStore for SqliteStore {
                     "the leave request changed meanwhile; reload and try again".into(),
                 ));
             }
-            let decided = change.next.status != LeaveStatus::Pending;
+            let decided = change.next.status != ApprovalStatus::Pending;
             tx.execute(
                 "UPDATE leave_requests SET status = ?2, required_level = ?3,
                         decision_reason = COALESCE(?4, decision_reason),

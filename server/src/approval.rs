@@ -1,4 +1,5 @@
-//! The leave-request workflow as a pure state machine, with approval levels.
+//! The approval workflow for leave requests and timesheet corrections, as a pure state
+//! machine with approval levels.
 //!
 //! `pending → approved | rejected | cancelled`, `approved → cancelled`. A request needs an
 //! approver of at least its level (1: a manager of the employee's department, 2: an org
@@ -10,14 +11,14 @@ use utoipa::ToSchema;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum LeaveStatus {
+pub enum ApprovalStatus {
     Pending,
     Approved,
     Rejected,
     Cancelled,
 }
 
-impl LeaveStatus {
+impl ApprovalStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -41,14 +42,14 @@ impl LeaveStatus {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum LeaveAction {
+pub enum ApprovalAction {
     Approve,
     Reject,
     Escalate,
     Cancel,
 }
 
-impl LeaveAction {
+impl ApprovalAction {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Approve => "approve",
@@ -74,31 +75,31 @@ pub enum Actor {
 /// What the request looks like after an allowed action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Next {
-    pub status: LeaveStatus,
+    pub status: ApprovalStatus,
     pub required_level: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("this leave request is already {0}")]
+    #[error("this request is already {0}")]
     Closed(&'static str),
     #[error(
-        "this leave request needs an approver of level {needed}; yours is {yours}: escalate it instead"
+        "this request needs an approver of level {needed}; yours is {yours}: escalate it instead"
     )]
     LevelTooLow { needed: u8, yours: u8 },
-    #[error("only a reviewer may {0} a leave request, and never their own")]
+    #[error("only a reviewer may {0} a request, and never their own")]
     NotReviewer(&'static str),
     #[error("the request is already at the highest approval level")]
     TopLevel,
-    #[error("only a reviewer may cancel approved leave")]
+    #[error("only a reviewer may cancel an approved request")]
     ApprovedCancel,
 }
 
 /// The request after `action`, or why not.
 pub fn transition(
-    status: LeaveStatus,
+    status: ApprovalStatus,
     required_level: u8,
-    action: LeaveAction,
+    action: ApprovalAction,
     actor: Actor,
 ) -> Result<Next, Refusal> {
     let keep = |status| Next {
@@ -106,29 +107,31 @@ pub fn transition(
         required_level,
     };
     match (status, action, actor) {
-        (LeaveStatus::Rejected | LeaveStatus::Cancelled, _, _) => {
+        (ApprovalStatus::Rejected | ApprovalStatus::Cancelled, _, _) => {
             Err(Refusal::Closed(status.as_str()))
         }
-        (LeaveStatus::Approved, LeaveAction::Cancel, Actor::Reviewer { .. }) => {
-            Ok(keep(LeaveStatus::Cancelled))
+        (ApprovalStatus::Approved, ApprovalAction::Cancel, Actor::Reviewer { .. }) => {
+            Ok(keep(ApprovalStatus::Cancelled))
         }
-        (LeaveStatus::Approved, LeaveAction::Cancel, Actor::Owner) => Err(Refusal::ApprovedCancel),
-        (LeaveStatus::Approved, _, _) => Err(Refusal::Closed("approved")),
-        (LeaveStatus::Pending, LeaveAction::Cancel, _) => Ok(keep(LeaveStatus::Cancelled)),
-        (LeaveStatus::Pending, _, Actor::Owner) => Err(Refusal::NotReviewer(action.as_str())),
-        (LeaveStatus::Pending, LeaveAction::Escalate, Actor::Reviewer { .. }) => {
+        (ApprovalStatus::Approved, ApprovalAction::Cancel, Actor::Owner) => {
+            Err(Refusal::ApprovedCancel)
+        }
+        (ApprovalStatus::Approved, _, _) => Err(Refusal::Closed("approved")),
+        (ApprovalStatus::Pending, ApprovalAction::Cancel, _) => Ok(keep(ApprovalStatus::Cancelled)),
+        (ApprovalStatus::Pending, _, Actor::Owner) => Err(Refusal::NotReviewer(action.as_str())),
+        (ApprovalStatus::Pending, ApprovalAction::Escalate, Actor::Reviewer { .. }) => {
             if required_level >= TOP_LEVEL {
                 Err(Refusal::TopLevel)
             } else {
                 Ok(Next {
-                    status: LeaveStatus::Pending,
+                    status: ApprovalStatus::Pending,
                     required_level: required_level + 1,
                 })
             }
         }
         (
-            LeaveStatus::Pending,
-            LeaveAction::Approve | LeaveAction::Reject,
+            ApprovalStatus::Pending,
+            ApprovalAction::Approve | ApprovalAction::Reject,
             Actor::Reviewer { level },
         ) => {
             if level < required_level {
@@ -136,10 +139,10 @@ pub fn transition(
                     needed: required_level,
                     yours: level,
                 })
-            } else if action == LeaveAction::Approve {
-                Ok(keep(LeaveStatus::Approved))
+            } else if action == ApprovalAction::Approve {
+                Ok(keep(ApprovalStatus::Approved))
             } else {
-                Ok(keep(LeaveStatus::Rejected))
+                Ok(keep(ApprovalStatus::Rejected))
             }
         }
     }
@@ -154,8 +157,8 @@ mod tests {
 
     #[test]
     fn the_allowed_transitions_are_exactly_these() {
-        use LeaveAction as A;
-        use LeaveStatus as S;
+        use ApprovalAction as A;
+        use ApprovalStatus as S;
         let mut allowed = Vec::new();
         for status in [S::Pending, S::Approved, S::Rejected, S::Cancelled] {
             for level in 1..=2 {
@@ -206,22 +209,27 @@ mod tests {
 
     #[test]
     fn refusals_say_what_to_do() {
-        let e = transition(LeaveStatus::Pending, 2, LeaveAction::Approve, MANAGER)
+        let e = transition(ApprovalStatus::Pending, 2, ApprovalAction::Approve, MANAGER)
             .expect_err("refused");
         assert_eq!(
             e.to_string(),
-            "this leave request needs an approver of level 2; yours is 1: escalate it instead"
+            "this request needs an approver of level 2; yours is 1: escalate it instead"
         );
         assert_eq!(
-            transition(LeaveStatus::Pending, 2, LeaveAction::Escalate, ADMIN),
+            transition(ApprovalStatus::Pending, 2, ApprovalAction::Escalate, ADMIN),
             Err(Refusal::TopLevel)
         );
         assert_eq!(
-            transition(LeaveStatus::Rejected, 1, LeaveAction::Cancel, ADMIN),
+            transition(ApprovalStatus::Rejected, 1, ApprovalAction::Cancel, ADMIN),
             Err(Refusal::Closed("rejected"))
         );
         assert_eq!(
-            transition(LeaveStatus::Approved, 1, LeaveAction::Cancel, Actor::Owner),
+            transition(
+                ApprovalStatus::Approved,
+                1,
+                ApprovalAction::Cancel,
+                Actor::Owner
+            ),
             Err(Refusal::ApprovedCancel)
         );
     }
