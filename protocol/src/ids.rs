@@ -83,4 +83,6 @@ typed_id!(
     LeaveTypeId,
     /// One leave request.
     LeaveRequestId,
+    /// One timesheet correction request.
+    CorrectionId,
 );

@@ -28,7 +28,7 @@ use crate::auth::tokens::JwtKeys;
 use crate::config::Settings;
 use crate::storage::SharedStore;
 use routes::{
-    attendance, auth, devices, enrolment, equipment, health, leave, onboarding, orgs,
+    attendance, auth, corrections, devices, enrolment, equipment, health, leave, onboarding, orgs,
     password_reset, people, qualifications, records, reports, sync, timesheets,
 };
 
@@ -203,6 +203,15 @@ pub fn router(state: AppState) -> Router {
             post(leave::request_leave).get(leave::employee_leave),
         )
         .route("/leave", get(leave::list_leave))
+        .route(
+            "/employees/{id}/corrections",
+            post(corrections::request_correction).get(corrections::employee_corrections),
+        )
+        .route("/corrections", get(corrections::list_corrections))
+        .route("/corrections/{id}/approve", post(corrections::approve))
+        .route("/corrections/{id}/reject", post(corrections::reject))
+        .route("/corrections/{id}/escalate", post(corrections::escalate))
+        .route("/corrections/{id}/cancel", post(corrections::cancel))
         .route(
             "/employees/{id}/pay-rates",
             get(reports::pay_rates).put(reports::set_pay_rate),

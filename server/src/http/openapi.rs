@@ -7,7 +7,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::routes::{
-    attendance, auth, devices, enrolment, equipment, health, leave, onboarding, orgs,
+    attendance, auth, corrections, devices, enrolment, equipment, health, leave, onboarding, orgs,
     password_reset, people, qualifications, records, reports, sync, timesheets,
 };
 
@@ -37,6 +37,8 @@ use super::routes::{
         reports::pay_rates,
         leave::create_leave_type, leave::list_leave_types, leave::request_leave, leave::employee_leave,
         leave::list_leave, leave::approve, leave::reject, leave::escalate, leave::cancel,
+        corrections::request_correction, corrections::employee_corrections, corrections::list_corrections,
+        corrections::approve, corrections::reject, corrections::escalate, corrections::cancel,
         equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,
         equipment::rotate_code, equipment::lock_out, equipment::lift_lockout, equipment::out_of_service,
         equipment::back_in_service, equipment::delete_equipment, equipment::board, equipment::usage,

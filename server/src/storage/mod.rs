@@ -10,6 +10,7 @@
 //! - A synced event is stored at most once per `event_id`.
 
 pub mod attendance;
+pub mod corrections;
 pub mod enrolment;
 pub mod equipment;
 pub mod leave;
@@ -21,6 +22,7 @@ pub mod timesheets;
 mod traits;
 
 pub use attendance::*;
+pub use corrections::*;
 pub use enrolment::*;
 pub use equipment::*;
 pub use leave::*;

@@ -401,6 +401,7 @@ pub trait Store:
     + super::LeaveStore
     + super::PayRateStore
     + super::NotificationStore
+    + super::CorrectionStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -421,126 +422,254 @@ impl<T> Store for T where
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::PayRateStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + super::NotificationStore
+        + super::CorrectionStore
+        + super::CorrectionStore
         + SyncStore
         + AuditStore
         + MailStore

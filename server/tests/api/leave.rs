@@ -230,7 +230,10 @@ async fn leave_is_requested_within_the_allowance_approved_by_level_and_paid_in_p
     let r = app
         .post(&cancel, Some(&w.a.employee_token), json!({}))
         .await;
-    assert_eq!(message(&r), "only a reviewer may cancel an approved request");
+    assert_eq!(
+        message(&r),
+        "only a reviewer may cancel an approved request"
+    );
     assert_eq!(
         app.post(&cancel, Some(&w.a.manager), json!({})).await.body["status"],
         "cancelled"

@@ -3,6 +3,7 @@
 
 mod attendance;
 mod auth;
+mod corrections;
 mod devices;
 mod enrolment;
 mod equipment;

@@ -75,7 +75,7 @@ pub struct EmployeeLeave {
 }
 
 /// Employees act on their own leave only; for anyone else it does not exist.
-fn own_or_staff(caller: &AuthUser, employee: EmployeeId) -> ApiResult<()> {
+pub(super) fn own_or_staff(caller: &AuthUser, employee: EmployeeId) -> ApiResult<()> {
     if caller.user.employee_id == Some(employee) || STAFF.contains(&caller.user.role) {
         Ok(())
     } else {
@@ -225,15 +225,7 @@ async fn decide(
 ) -> ApiResult<Json<LeaveRequest>> {
     let (scope, depts) = (caller.scope(), caller.departments());
     let request = state.store.get_leave_request(scope, &depts, id).await?;
-    let actor = if caller.user.employee_id == Some(request.employee_id) {
-        Actor::Owner
-    } else {
-        match caller.user.role {
-            Role::Manager => Actor::Reviewer { level: 1 },
-            Role::OrgAdmin | Role::SuperAdmin => Actor::Reviewer { level: 2 },
-            Role::Support | Role::Employee => return Err(Error::NotFound),
-        }
-    };
+    let actor = actor_for(caller, request.employee_id)?;
     let next = transition(request.status, request.required_level, action, actor).map_err(|r| {
         Error::Conflict {
             message: r.to_string(),
@@ -255,7 +247,19 @@ async fn decide(
     ))
 }
 
-fn reason(body: Option<Decision>, required: bool) -> ApiResult<Option<String>> {
+/// The caller's role in an approval about `employee`: the owner never reviews their own.
+pub(super) fn actor_for(caller: &AuthUser, employee: EmployeeId) -> ApiResult<Actor> {
+    if caller.user.employee_id == Some(employee) {
+        return Ok(Actor::Owner);
+    }
+    match caller.user.role {
+        Role::Manager => Ok(Actor::Reviewer { level: 1 }),
+        Role::OrgAdmin | Role::SuperAdmin => Ok(Actor::Reviewer { level: 2 }),
+        Role::Support | Role::Employee => Err(Error::NotFound),
+    }
+}
+
+pub(super) fn reason(body: Option<Decision>, required: bool) -> ApiResult<Option<String>> {
     let text = body
         .and_then(|b| b.reason)
         .map(|r| r.trim().to_owned())

@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod corrections;
 pub mod devices;
 pub mod enrolment;
 pub mod equipment;

@@ -364,8 +364,10 @@ impl AttendanceStore for SqliteStore {
                     .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
                     .map_or(Timestamp::MIN, |z| z.timestamp())
             };
-            let events = events_of(c, employee, window(first, -2), window(last, 3))?;
-            let (punches, machines) = engine_inputs(&events);
+            let (from, to) = (window(first, -2), window(last, 3));
+            let events = events_of(c, employee, from, to)?;
+            let (mut punches, machines) = engine_inputs(&events);
+            punches.extend(super::corrections::approved_punches(c, employee, from, to)?);
             Ok(AttendanceInputs {
                 schedule: schedule_of(c, employee, first, last)?,
                 employee: person,

@@ -6,6 +6,7 @@
 mod attendance;
 mod audit;
 mod auth;
+mod corrections;
 mod devices;
 mod employees;
 mod enrolment;
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0006_leave.sql"),
     include_str!("../../../../migrations/server/0007_pay_rates.sql"),
     include_str!("../../../../migrations/server/0008_notification_jobs.sql"),
+    include_str!("../../../../migrations/server/0009_corrections.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -1,0 +1,206 @@
+//! Timesheet corrections (see `storage::corrections`).
+
+use async_trait::async_trait;
+use attend_protocol::events::PunchType;
+use attend_protocol::ids::{CorrectionId, EmployeeId};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::employees::{dept_param, load_employee};
+use super::{
+    SqliteStore, audit_tx, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
+    ts,
+};
+use crate::approval::ApprovalStatus;
+use crate::storage::{
+    AuditCtx, Correction, CorrectionChange, CorrectionStore, DepartmentFilter, NewCorrection,
+    Scope, StoreError, StoreResult,
+};
+
+const COLS: &str = "c.id, c.org_id, c.employee_id, c.punch_type, c.at, c.reason, c.status, c.required_level, c.decision_reason,
+    c.created_at, c.decided_at, c.decided_by";
+const FROM: &str = "FROM corrections c JOIN employees e ON e.id = c.employee_id
+    WHERE (?1 IS NULL OR c.org_id = ?1) AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2)))";
+
+pub(crate) fn punch_type_str(p: PunchType) -> &'static str {
+    match p {
+        PunchType::In => "in",
+        PunchType::Out => "out",
+        PunchType::BreakStart => "break_start",
+        PunchType::BreakEnd => "break_end",
+    }
+}
+
+pub(crate) fn parse_punch_type(text: &str) -> Option<PunchType> {
+    [
+        PunchType::In,
+        PunchType::Out,
+        PunchType::BreakStart,
+        PunchType::BreakEnd,
+    ]
+    .into_iter()
+    .find(|p| punch_type_str(*p) == text)
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<Correction> {
+    Ok(Correction {
+        id: get_id(r, 0)?,
+        org_id: get_id(r, 1)?,
+        employee_id: get_id(r, 2)?,
+        punch_type: super::get_enum(r, 3, parse_punch_type)?,
+        at: get_ts(r, 4)?,
+        reason: r.get(5)?,
+        status: super::get_enum(r, 6, ApprovalStatus::parse)?,
+        required_level: r.get(7)?,
+        decision_reason: r.get(8)?,
+        created_at: get_ts(r, 9)?,
+        decided_at: get_opt_ts(r, 10)?,
+        decided_by: get_opt_id(r, 11)?,
+    })
+}
+
+fn load(
+    c: &Connection,
+    scope: Scope,
+    depts: &DepartmentFilter,
+    id: CorrectionId,
+) -> StoreResult<Correction> {
+    c.query_row(
+        &format!("SELECT {COLS} {FROM} AND c.id = ?3"),
+        params![opt_org(scope.org()), dept_param(depts), id.to_string()],
+        row,
+    )
+    .map_err(db)
+}
+
+/// Refuses a change inside a period whose timesheet is approved.
+fn require_open_period(c: &Connection, employee: EmployeeId, date: Date) -> StoreResult<()> {
+    let locked: Option<String> = c
+        .query_row(
+            "SELECT period_start FROM timesheets WHERE employee_id = ?1 AND status = 'approved' AND period_start <= ?2 AND period_end >= ?2",
+            params![employee.to_string(), date.to_string()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    match locked {
+        Some(start) => Err(StoreError::State(format!(
+            "the timesheet of the period starting {start} is approved and locked"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Approved corrections of the employee in `[from, to)`, as engine punches.
+pub(crate) fn approved_punches(
+    c: &Connection,
+    employee: EmployeeId,
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Vec<attend_engine::PunchInput>> {
+    query_rows(
+        c,
+        "SELECT id, punch_type, at FROM corrections WHERE employee_id = ?1 AND status = 'approved' AND at >= ?2 AND at < ?3",
+        params![employee.to_string(), ts(from), ts(to)],
+        |r| {
+            let id: String = r.get(0)?;
+            let kind = match super::get_enum(r, 1, parse_punch_type)? {
+                PunchType::In => attend_engine::PunchKind::In,
+                PunchType::Out => attend_engine::PunchKind::Out,
+                PunchType::BreakStart => attend_engine::PunchKind::BreakStart,
+                PunchType::BreakEnd => attend_engine::PunchKind::BreakEnd,
+            };
+            Ok(attend_engine::PunchInput {
+                id: format!("correction:{id}"),
+                at: get_ts(r, 2)?,
+                kind,
+            })
+        },
+    )
+}
+
+#[async_trait]
+impl CorrectionStore for SqliteStore {
+    async fn create_correction(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        new: NewCorrection,
+    ) -> StoreResult<Correction> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| {
+            let person = load_employee(tx, scope, &depts, new.employee)?;
+            require_open_period(tx, new.employee, new.local_date)?;
+            let id: CorrectionId = new_id();
+            tx.execute(
+                "INSERT INTO corrections (id, org_id, employee_id, punch_type, at, reason, status, required_level, created_at, created_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1, ?7, ?8)",
+                params![id.to_string(), person.org_id.to_string(), new.employee.to_string(), punch_type_str(new.punch_type), ts(new.at), new.reason,
+                        ts(Timestamp::now()), ctx.actor.id()],
+            )
+            .map_err(db)?;
+            let created = load(tx, scope, &depts, id)?;
+            audit_tx(tx, &ctx, Some(person.org_id), "request", "correction", Some(&id.to_string()), None, Some(&created))?;
+            Ok(created)
+        })
+        .await
+    }
+
+    async fn get_correction(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: CorrectionId,
+    ) -> StoreResult<Correction> {
+        let depts = depts.clone();
+        self.read(move |c| load(c, scope, &depts, id)).await
+    }
+
+    async fn list_corrections(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: Option<EmployeeId>,
+        status: Option<ApprovalStatus>,
+    ) -> StoreResult<Vec<Correction>> {
+        let depts = dept_param(depts);
+        self.read(move |c| {
+            query_rows(c, &format!("SELECT {COLS} {FROM} AND (?3 IS NULL OR c.employee_id = ?3) AND (?4 IS NULL OR c.status = ?4) ORDER BY c.at DESC LIMIT 500"),
+                params![opt_org(scope.org()), depts, employee.map(|e| e.to_string()), status.map(ApprovalStatus::as_str)], row)
+        })
+        .await
+    }
+
+    async fn record_correction_transition(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        change: CorrectionChange,
+    ) -> StoreResult<Correction> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| {
+            let before = load(tx, scope, &depts, change.id)?;
+            if (before.status, before.required_level) != change.expected {
+                return Err(StoreError::State("the correction changed meanwhile; reload and try again".into()));
+            }
+            if change.next.status == ApprovalStatus::Approved || before.status == ApprovalStatus::Approved {
+                require_open_period(tx, before.employee_id, change.local_date)?;
+            }
+            let decided = change.next.status != ApprovalStatus::Pending;
+            tx.execute(
+                "UPDATE corrections SET status = ?2, required_level = ?3, decision_reason = COALESCE(?4, decision_reason),
+                        decided_at = CASE WHEN ?5 THEN ?6 ELSE decided_at END, decided_by = CASE WHEN ?5 THEN ?7 ELSE decided_by END
+                 WHERE id = ?1",
+                params![change.id.to_string(), change.next.status.as_str(), change.next.required_level, change.reason, decided, ts(Timestamp::now()), ctx.actor.id()],
+            )
+            .map_err(db)?;
+            let after = load(tx, scope, &depts, change.id)?;
+            audit_tx(tx, &ctx, Some(before.org_id), change.action.as_str(), "correction", Some(&change.id.to_string()), Some(&before), Some(&after))?;
+            Ok(after)
+        })
+        .await
+    }
+}

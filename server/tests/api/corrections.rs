@@ -1,0 +1,131 @@
+//! Timesheet corrections over HTTP: a forgotten clock-out is asked for, approved by a reviewer,
+//! and counted by the engine; nothing changes an approved (locked) period.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Reply, provisioned_device, spawn_app, world};
+
+fn message(r: &Reply) -> &str {
+    r.body["error"]["message"]
+        .as_str()
+        .unwrap_or("<no message>")
+}
+
+#[tokio::test]
+async fn an_approved_correction_completes_the_day_and_a_locked_period_refuses_more() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    // Tuesday 3 March 2026: Ana clocked in at 08:00 and left without clocking out.
+    let punch = json!({"event_id": uuid::Uuid::now_v7(), "seq": 1, "captured_at": "2026-03-03T08:00:00Z",
+        "body": {"kind": "punch", "employee_id": w.a.employee, "punch_type": "in", "method": "pin"}});
+    assert_eq!(
+        app.push(&device, &json!([punch])).await.status,
+        StatusCode::OK
+    );
+    let day = format!(
+        "/api/v1/employees/{}/attendance?from=2026-03-03&to=2026-03-03",
+        w.a.employee
+    );
+    let before = app.get(&day, &w.a.manager).await.body;
+    assert!(
+        before["exceptions"]
+            .as_array()
+            .expect("exceptions")
+            .iter()
+            .any(|e| e["kind"]["type"] == "missing_out"),
+        "{before}"
+    );
+
+    let mine = format!("/api/v1/employees/{}/corrections", w.a.employee);
+    let ask = |body| app.post(&mine, Some(&w.a.employee_token), body);
+    let r = ask(json!({"punch_type": "out", "at": "2999-01-01T00:00:00Z", "reason": "x"})).await;
+    assert_eq!(r.body["error"]["details"][0]["field"], "at", "{}", r.body);
+    let r = ask(json!({"punch_type": "out", "at": "2026-03-03T16:00:00Z", "reason": " "})).await;
+    assert_eq!(
+        r.body["error"]["details"][0]["field"], "reason",
+        "{}",
+        r.body
+    );
+    let r =
+        ask(json!({"punch_type": "sideways", "at": "2026-03-03T16:00:00Z", "reason": "x"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = ask(json!({"punch_type": "out", "at": "2026-03-03T16:00:00Z", "reason": "left through the loading bay"})).await;
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::CREATED, Some("pending")),
+        "{}",
+        r.body
+    );
+    let fix = r.id();
+
+    // Pending corrections do not count; nobody approves their own.
+    assert_eq!(app.get(&day, &w.a.manager).await.body, before);
+    let approve = format!("/api/v1/corrections/{fix}/approve");
+    let r = app
+        .post(&approve, Some(&w.a.employee_token), json!({}))
+        .await;
+    assert_eq!(
+        message(&r),
+        "only a reviewer may approve a request, and never their own"
+    );
+    assert_eq!(
+        app.get("/api/v1/corrections?status=pending", &w.a.manager)
+            .await
+            .body
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let r = app.post(&approve, Some(&w.a.manager), json!({})).await;
+    assert_eq!(r.body["status"], "approved", "{}", r.body);
+    let after = app.get(&day, &w.a.manager).await.body;
+    assert_eq!(after["totals"]["paid_minutes"], 480, "{after}");
+    assert!(
+        after["exceptions"]
+            .as_array()
+            .expect("exceptions")
+            .is_empty(),
+        "{after}"
+    );
+
+    // March's timesheet is approved: the period is locked to corrections.
+    let sheet = format!("/api/v1/employees/{}/timesheets/2026-03-01", w.a.employee);
+    assert_eq!(
+        app.post(
+            &format!("{sheet}/submit"),
+            Some(&w.a.employee_token),
+            json!({})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(&format!("{sheet}/approve"), Some(&w.a.manager), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r =
+        ask(json!({"punch_type": "in", "at": "2026-03-04T08:00:00Z", "reason": "forgot"})).await;
+    assert_eq!(
+        (r.status, message(&r)),
+        (
+            StatusCode::CONFLICT,
+            "the timesheet of the period starting 2026-03-01 is approved and locked"
+        )
+    );
+
+    let audit = app.get("/api/v1/audit?limit=100", &w.a.admin).await;
+    let steps: Vec<&str> = audit.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .rev()
+        .filter(|e| e["entity"] == "correction")
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(steps, vec!["request", "approve"]);
+}
