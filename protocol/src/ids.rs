@@ -85,4 +85,6 @@ typed_id!(
     LeaveRequestId,
     /// One timesheet correction request.
     CorrectionId,
+    /// One file attached to a timesheet (a doctor's note).
+    AttachmentId,
 );

@@ -46,8 +46,15 @@ impl Application {
     pub async fn state(store: SharedStore, settings: Settings) -> anyhow::Result<AppState> {
         let key = store.server_key("jwt_hs256", &|| random_token(48)).await?;
         crate::auth::password::warm_up();
+        let blobs_dir = settings
+            .attachments_dir
+            .clone()
+            .unwrap_or_else(|| crate::attachments::default_dir(&settings.database));
+        let blobs = crate::attachments::LocalBlobs::new(&blobs_dir)
+            .with_context(|| format!("opening the attachment directory {}", blobs_dir.display()))?;
         Ok(AppState {
             store,
+            blobs: Arc::new(blobs),
             jwt: Arc::new(JwtKeys::new(key.as_bytes())),
             limiter: http::rate_limit::Limiter::new(settings.rate_limit.clone()),
             metrics: http::metrics::Metrics::new(),

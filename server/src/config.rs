@@ -26,6 +26,9 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// `json` (default) or `pretty` log lines.
     pub log_format: LogFormat,
+    /// Where timesheet attachments are stored; `attachments/` beside the database by default.
+    #[serde(default)]
+    pub attachments_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -108,6 +111,7 @@ impl Default for Settings {
                 cooldown_s: 300,
             },
             log_format: LogFormat::Json,
+            attachments_dir: None,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - [`auth`]: password hashing, JWTs and opaque tokens.
 //! - [`notify`]: the notification worker (durable jobs, retries, a daily missed clock-out scan).
 //! - [`reports`]: hours per employee and department, and the payroll CSV.
+//! - [`attachments`]: the blob store for timesheet attachments (local files by default).
 //! - [`approval`]: the pure approval workflow with levels (leave requests and corrections).
 //! - [`leave`]: working days for leave requests.
 //! - [`mail`]: the mail outbox worker and the sender trait.
@@ -19,6 +20,7 @@
 
 pub mod app;
 pub mod approval;
+pub mod attachments;
 pub mod attendance;
 pub mod auth;
 pub mod config;

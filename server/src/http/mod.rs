@@ -28,14 +28,16 @@ use crate::auth::tokens::JwtKeys;
 use crate::config::Settings;
 use crate::storage::SharedStore;
 use routes::{
-    attendance, auth, corrections, devices, enrolment, equipment, health, leave, onboarding, orgs,
-    password_reset, people, qualifications, records, reports, sync, timesheets,
+    attachments, attendance, auth, corrections, devices, enrolment, equipment, health, leave,
+    onboarding, orgs, password_reset, people, qualifications, records, reports, sync, timesheets,
 };
 
 /// Everything a handler may use. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub store: SharedStore,
+    /// Where attachment bytes live.
+    pub blobs: Arc<dyn crate::attachments::BlobStore>,
     pub settings: Arc<Settings>,
     pub jwt: Arc<JwtKeys>,
     pub limiter: Arc<rate_limit::Limiter>,
@@ -156,6 +158,13 @@ pub fn router(state: AppState) -> Router {
             post(timesheets::reject),
         )
         .route("/timesheets", get(timesheets::list_timesheets))
+        .route(
+            "/employees/{id}/timesheets/{date}/attachments",
+            post(attachments::upload)
+                .get(attachments::list)
+                .layer(DefaultBodyLimit::max(attachments::MAX_ATTACHMENT_BYTES)),
+        )
+        .route("/attachments/{id}", get(attachments::download))
         .route(
             "/organisations/{id}/pay-calendar",
             get(timesheets::get_pay_calendar).put(timesheets::set_pay_calendar),

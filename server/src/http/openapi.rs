@@ -7,8 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::routes::{
-    attendance, auth, corrections, devices, enrolment, equipment, health, leave, onboarding, orgs,
-    password_reset, people, qualifications, records, reports, sync, timesheets,
+    attachments, attendance, auth, corrections, devices, enrolment, equipment, health, leave,
+    onboarding, orgs, password_reset, people, qualifications, records, reports, sync, timesheets,
 };
 
 #[derive(Debug, OpenApi)]
@@ -39,6 +39,7 @@ use super::routes::{
         leave::list_leave, leave::approve, leave::reject, leave::escalate, leave::cancel,
         corrections::request_correction, corrections::employee_corrections, corrections::list_corrections,
         corrections::approve, corrections::reject, corrections::escalate, corrections::cancel,
+        attachments::upload, attachments::list, attachments::download,
         equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,
         equipment::rotate_code, equipment::lock_out, equipment::lift_lockout, equipment::out_of_service,
         equipment::back_in_service, equipment::delete_equipment, equipment::board, equipment::usage,

@@ -9,6 +9,7 @@
 //!   its roster-change row in the *same transaction* as the change itself.
 //! - A synced event is stored at most once per `event_id`.
 
+pub mod attachments;
 pub mod attendance;
 pub mod corrections;
 pub mod enrolment;
@@ -21,6 +22,7 @@ pub mod sqlite;
 pub mod timesheets;
 mod traits;
 
+pub use attachments::*;
 pub use attendance::*;
 pub use corrections::*;
 pub use enrolment::*;

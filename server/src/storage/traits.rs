@@ -402,6 +402,7 @@ pub trait Store:
     + super::PayRateStore
     + super::NotificationStore
     + super::CorrectionStore
+    + super::AttachmentStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -423,126 +424,254 @@ impl<T> Store for T where
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
@@ -550,126 +679,254 @@ impl<T> Store for T where
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::NotificationStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + super::CorrectionStore
+        + super::AttachmentStore
+        + super::AttachmentStore
         + SyncStore
         + AuditStore
         + MailStore

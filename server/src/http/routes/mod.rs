@@ -1,6 +1,7 @@
 //! Handlers, one module per area. They parse, authorise, call the store, and shape answers;
 //! no SQL and no business state lives here.
 
+pub mod attachments;
 pub mod attendance;
 pub mod auth;
 pub mod corrections;

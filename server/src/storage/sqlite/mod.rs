@@ -3,6 +3,7 @@
 //! waits on disk. Each mutation is one `IMMEDIATE` transaction that also writes its audit row
 //! and roster-change rows.
 
+mod attachments;
 mod attendance;
 mod audit;
 mod auth;
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0007_pay_rates.sql"),
     include_str!("../../../../migrations/server/0008_notification_jobs.sql"),
     include_str!("../../../../migrations/server/0009_corrections.sql"),
+    include_str!("../../../../migrations/server/0010_attachments.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
