@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app, world};
+use crate::helpers::{TestApp, approve_timesheet, spawn_app, world};
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
@@ -164,23 +164,7 @@ async fn attachments_are_checked_stored_and_shown_only_to_those_who_may_see_the_
     );
 
     // Once the timesheet is approved, no more attachments.
-    let sheet = format!("/api/v1/employees/{}/timesheets/2026-02-01", w.a.employee);
-    assert_eq!(
-        app.post(
-            &format!("{sheet}/submit"),
-            Some(&w.a.employee_token),
-            json!({})
-        )
-        .await
-        .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.post(&format!("{sheet}/approve"), Some(&w.a.manager), json!({}))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    approve_timesheet(&app, &w.a, "2026-02-01").await;
     let (s, b) = upload(
         &app,
         &w.a.employee_token,

@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Reply, provisioned_device, spawn_app, world};
+use crate::helpers::{
+    Reply, approve_timesheet, audit_actions, provisioned_device, spawn_app, world,
+};
 
 fn message(r: &Reply) -> &str {
     r.body["error"]["message"]
@@ -91,23 +93,7 @@ async fn an_approved_correction_completes_the_day_and_a_locked_period_refuses_mo
     );
 
     // March's timesheet is approved: the period is locked to corrections.
-    let sheet = format!("/api/v1/employees/{}/timesheets/2026-03-01", w.a.employee);
-    assert_eq!(
-        app.post(
-            &format!("{sheet}/submit"),
-            Some(&w.a.employee_token),
-            json!({})
-        )
-        .await
-        .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.post(&format!("{sheet}/approve"), Some(&w.a.manager), json!({}))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    approve_timesheet(&app, &w.a, "2026-03-01").await;
     let r =
         ask(json!({"punch_type": "in", "at": "2026-03-04T08:00:00Z", "reason": "forgot"})).await;
     assert_eq!(
@@ -118,14 +104,6 @@ async fn an_approved_correction_completes_the_day_and_a_locked_period_refuses_mo
         )
     );
 
-    let audit = app.get("/api/v1/audit?limit=100", &w.a.admin).await;
-    let steps: Vec<&str> = audit.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .rev()
-        .filter(|e| e["entity"] == "correction")
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let steps = audit_actions(&app, &w.a.admin, "correction").await;
     assert_eq!(steps, vec!["request", "approve"]);
 }

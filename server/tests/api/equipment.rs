@@ -4,7 +4,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, SignOpts, TestApp, provisioned_device, spawn_app, world};
+use crate::helpers::{
+    Reply, SignOpts, TestApp, audit_actions, provisioned_device, spawn_app, world,
+};
 
 fn field(r: &Reply) -> Option<&str> {
     r.body["error"]["details"][0]["field"].as_str()
@@ -204,15 +206,7 @@ async fn machines_are_managed_with_hashed_rotatable_codes_and_holds_that_reach_k
         StatusCode::NOT_FOUND
     );
 
-    let audit = app.get("/api/v1/audit?limit=100", &w.a.admin).await;
-    let actions: Vec<&str> = audit.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .rev()
-        .filter(|e| e["entity"] == "equipment")
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let actions = audit_actions(&app, &w.a.admin, "equipment").await;
     assert_eq!(
         actions,
         vec![

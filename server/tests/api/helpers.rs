@@ -454,3 +454,38 @@ pub fn punch(employee: &str, seq: u64) -> Value {
         "body": {"kind": "punch", "employee_id": employee, "punch_type": "in", "method": "pin"}
     })
 }
+
+/// The audit log's actions on `entity` in the caller's organisation, oldest first.
+pub async fn audit_actions(app: &TestApp, token: &str, entity: &str) -> Vec<String> {
+    let audit = app.get("/api/v1/audit?limit=100", token).await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
+    audit.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .rev()
+        .filter(|e| e["entity"] == entity)
+        .filter_map(|e| e["action"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The employee of `org` submits the timesheet starting `period_start`, and its manager
+/// approves it.
+pub async fn approve_timesheet(app: &TestApp, org: &Org, period_start: &str) {
+    let sheet = format!(
+        "/api/v1/employees/{}/timesheets/{period_start}",
+        org.employee
+    );
+    let r = app
+        .post(
+            &format!("{sheet}/submit"),
+            Some(&org.employee_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "submit: {}", r.body);
+    let r = app
+        .post(&format!("{sheet}/approve"), Some(&org.manager), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "approve: {}", r.body);
+}

@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, spawn_app, world};
+use crate::helpers::{Reply, audit_actions, spawn_app, world};
 
 fn message(r: &Reply) -> &str {
     r.body["error"]["message"]
@@ -300,15 +300,7 @@ async fn leave_is_requested_within_the_allowance_approved_by_level_and_paid_in_p
         "{ana}"
     );
 
-    let audit = app.get("/api/v1/audit?limit=100", &w.a.admin).await;
-    let steps: Vec<&str> = audit.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .rev()
-        .filter(|e| e["entity"] == "leave")
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let steps = audit_actions(&app, &w.a.admin, "leave").await;
     assert_eq!(
         steps,
         vec![

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{provisioned_device, spawn_app, world};
+use crate::helpers::{approve_timesheet, provisioned_device, spawn_app, world};
 
 fn punch(employee: &str, seq: u64, at: &str, kind: &str) -> Value {
     json!({
@@ -130,23 +130,7 @@ async fn the_payroll_csv_of_a_seeded_month_matches_hand_computed_totals() {
     );
 
     // Ana's timesheet is submitted and approved; Bruno's stays a draft.
-    let sheet = format!("/api/v1/employees/{}/timesheets/2026-02-01", w.a.employee);
-    assert_eq!(
-        app.post(
-            &format!("{sheet}/submit"),
-            Some(&w.a.employee_token),
-            json!({})
-        )
-        .await
-        .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.post(&format!("{sheet}/approve"), Some(&w.a.manager), json!({}))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    approve_timesheet(&app, &w.a, "2026-02-01").await;
 
     let download = |token: String| {
         let req = app

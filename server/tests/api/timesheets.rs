@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, provisioned_device, spawn_app, world};
+use crate::helpers::{Reply, TestApp, audit_actions, provisioned_device, spawn_app, world};
 
 fn punch_at(employee: &str, seq: u64, at: &str, kind: &str) -> Value {
     json!({
@@ -244,15 +244,7 @@ async fn a_timesheet_goes_through_its_workflow_and_is_frozen_once_approved() {
     .await;
     assert_eq!(message(&r), "approved timesheets are locked");
 
-    let audit = app.get("/api/v1/audit?limit=100", &w.a.admin).await;
-    let steps: Vec<&str> = audit.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .rev()
-        .filter(|e| e["entity"] == "timesheet")
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let steps = audit_actions(&app, &w.a.admin, "timesheet").await;
     assert_eq!(steps, vec!["submit", "reject", "submit", "approve"]);
 }
 

@@ -129,9 +129,8 @@ async fn decide(
     caller: &AuthUser,
     id: CorrectionId,
     action: ApprovalAction,
-    body: Decision,
+    reason: Option<String>,
 ) -> ApiResult<Json<Correction>> {
-    let reason = reason(Some(body), action == ApprovalAction::Reject)?;
     let (scope, depts) = (caller.scope(), caller.departments());
     let current = state.store.get_correction(scope, &depts, id).await?;
     let actor = actor_for(caller, current.employee_id)?;
@@ -163,7 +162,8 @@ macro_rules! decision_route {
         #[utoipa::path(post, path = $path, tag = "timesheets", security(("bearer" = [])), request_body = Decision,
             responses((status = 200, body = Correction), (status = 409, body = attend_protocol::error::ErrorBody)))]
         pub async fn $name(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<CorrectionId>, ApiJson(body): ApiJson<Decision>) -> ApiResult<Json<Correction>> {
-            decide(&state, &caller, id, $action, body).await
+            let reason = reason(Some(body), $action == ApprovalAction::Reject)?;
+            decide(&state, &caller, id, $action, reason).await
         }
     };
 }

@@ -273,50 +273,31 @@ pub(super) fn reason(body: Option<Decision>, required: bool) -> ApiResult<Option
     Ok(text)
 }
 
-#[utoipa::path(post, path = "/api/v1/leave/{id}/approve", tag = "leave", security(("bearer" = [])), request_body = Decision,
-    responses((status = 200, body = LeaveRequest), (status = 409, body = attend_protocol::error::ErrorBody)))]
-pub async fn approve(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    ApiPath(id): ApiPath<LeaveRequestId>,
-    ApiJson(body): ApiJson<Decision>,
-) -> ApiResult<Json<LeaveRequest>> {
-    let reason = reason(Some(body), false)?;
-    decide(&state, &caller, id, ApprovalAction::Approve, reason).await
+macro_rules! decision_route {
+    ($name:ident, $path:literal, $action:expr) => {
+        #[utoipa::path(post, path = $path, tag = "leave", security(("bearer" = [])), request_body = Decision,
+            responses((status = 200, body = LeaveRequest), (status = 409, body = attend_protocol::error::ErrorBody)))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            caller: AuthUser,
+            ApiPath(id): ApiPath<LeaveRequestId>,
+            ApiJson(body): ApiJson<Decision>,
+        ) -> ApiResult<Json<LeaveRequest>> {
+            let reason = reason(Some(body), $action == ApprovalAction::Reject)?;
+            decide(&state, &caller, id, $action, reason).await
+        }
+    };
 }
 
-#[utoipa::path(post, path = "/api/v1/leave/{id}/reject", tag = "leave", security(("bearer" = [])), request_body = Decision,
-    responses((status = 200, body = LeaveRequest), (status = 409, body = attend_protocol::error::ErrorBody)))]
-pub async fn reject(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    ApiPath(id): ApiPath<LeaveRequestId>,
-    ApiJson(body): ApiJson<Decision>,
-) -> ApiResult<Json<LeaveRequest>> {
-    let reason = reason(Some(body), true)?;
-    decide(&state, &caller, id, ApprovalAction::Reject, reason).await
-}
-
-#[utoipa::path(post, path = "/api/v1/leave/{id}/escalate", tag = "leave", security(("bearer" = [])), request_body = Decision,
-    responses((status = 200, body = LeaveRequest, description = "now needs the next approval level"), (status = 409, body = attend_protocol::error::ErrorBody)))]
-pub async fn escalate(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    ApiPath(id): ApiPath<LeaveRequestId>,
-    ApiJson(body): ApiJson<Decision>,
-) -> ApiResult<Json<LeaveRequest>> {
-    let reason = reason(Some(body), false)?;
-    decide(&state, &caller, id, ApprovalAction::Escalate, reason).await
-}
-
-#[utoipa::path(post, path = "/api/v1/leave/{id}/cancel", tag = "leave", security(("bearer" = [])), request_body = Decision,
-    responses((status = 200, body = LeaveRequest), (status = 409, body = attend_protocol::error::ErrorBody)))]
-pub async fn cancel(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    ApiPath(id): ApiPath<LeaveRequestId>,
-    ApiJson(body): ApiJson<Decision>,
-) -> ApiResult<Json<LeaveRequest>> {
-    let reason = reason(Some(body), false)?;
-    decide(&state, &caller, id, ApprovalAction::Cancel, reason).await
-}
+decision_route!(
+    approve,
+    "/api/v1/leave/{id}/approve",
+    ApprovalAction::Approve
+);
+decision_route!(reject, "/api/v1/leave/{id}/reject", ApprovalAction::Reject);
+decision_route!(
+    escalate,
+    "/api/v1/leave/{id}/escalate",
+    ApprovalAction::Escalate
+);
+decision_route!(cancel, "/api/v1/leave/{id}/cancel", ApprovalAction::Cancel);
