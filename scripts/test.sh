@@ -32,6 +32,10 @@ bash scripts/setup-ort.sh
 step "scripts/test-models.sh"
 bash scripts/test-models.sh
 
+# A local S3-compatible server (moto) for the S3 attachment storage test.
+step "scripts/setup-s3-test.sh"
+bash scripts/setup-s3-test.sh
+
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 

@@ -46,15 +46,26 @@ impl Application {
     pub async fn state(store: SharedStore, settings: Settings) -> anyhow::Result<AppState> {
         let key = store.server_key("jwt_hs256", &|| random_token(48)).await?;
         crate::auth::password::warm_up();
-        let blobs_dir = settings
-            .attachments_dir
-            .clone()
-            .unwrap_or_else(|| crate::attachments::default_dir(&settings.database));
-        let blobs = crate::attachments::LocalBlobs::new(&blobs_dir)
-            .with_context(|| format!("opening the attachment directory {}", blobs_dir.display()))?;
+        let blobs: Arc<dyn crate::attachments::BlobStore> =
+            if let Some(s3) = &settings.attachments_s3 {
+                // object_store's reqwest brings no TLS crypto of its own; ours is ring.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                Arc::new(
+                    crate::attachments::S3Blobs::new(s3)
+                        .context("configuring S3 attachment storage")?,
+                )
+            } else {
+                let dir = settings
+                    .attachments_dir
+                    .clone()
+                    .unwrap_or_else(|| crate::attachments::default_dir(&settings.database));
+                Arc::new(crate::attachments::LocalBlobs::new(&dir).with_context(|| {
+                    format!("opening the attachment directory {}", dir.display())
+                })?)
+            };
         Ok(AppState {
             store,
-            blobs: Arc::new(blobs),
+            blobs,
             jwt: Arc::new(JwtKeys::new(key.as_bytes())),
             limiter: http::rate_limit::Limiter::new(settings.rate_limit.clone()),
             metrics: http::metrics::Metrics::new(),

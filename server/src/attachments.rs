@@ -1,4 +1,5 @@
-//! Attachment bytes behind a [`BlobStore`] trait: the local filesystem by default. Metadata
+//! Attachment bytes behind a [`BlobStore`] trait: the local filesystem by default, or an
+//! S3-compatible bucket ([`S3Blobs`], through the `object_store` crate). Metadata
 //! (who, which timesheet, type, size, sha256) lives in the database; the bytes live here,
 //! under a random key, written to a temporary file and renamed so a crash never leaves a
 //! half-written attachment behind a committed row.
@@ -13,6 +14,8 @@ pub enum BlobError {
     Io(#[from] std::io::Error),
     #[error("attachment key `{0}` is not valid")]
     BadKey(String),
+    #[error("attachment storage (S3): {0}")]
+    Remote(#[from] object_store::Error),
 }
 
 #[async_trait]
@@ -69,6 +72,75 @@ impl BlobStore for LocalBlobs {
         match tokio::fs::remove_file(self.path(key)?).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
+        }
+    }
+}
+
+/// Objects in an S3-compatible bucket, one per key (under an optional prefix).
+#[derive(Debug)]
+pub struct S3Blobs {
+    store: object_store::aws::AmazonS3,
+    prefix: String,
+}
+
+impl S3Blobs {
+    pub fn new(s: &crate::config::S3Settings) -> Result<Self, BlobError> {
+        let mut builder = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&s.bucket)
+            .with_region(&s.region)
+            .with_access_key_id(&s.access_key_id)
+            .with_secret_access_key(&s.secret_access_key)
+            .with_allow_http(s.allow_http);
+        if let Some(endpoint) = &s.endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        Ok(Self {
+            store: builder.build()?,
+            prefix: s
+                .prefix
+                .clone()
+                .unwrap_or_default()
+                .trim_matches('/')
+                .to_owned(),
+        })
+    }
+
+    fn path(&self, key: &str) -> Result<object_store::path::Path, BlobError> {
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(BlobError::BadKey(key.to_owned()));
+        }
+        Ok(if self.prefix.is_empty() {
+            object_store::path::Path::from(key)
+        } else {
+            object_store::path::Path::from(format!("{}/{key}", self.prefix))
+        })
+    }
+}
+
+#[async_trait]
+impl BlobStore for S3Blobs {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
+        use object_store::ObjectStoreExt as _;
+        self.store.put(&self.path(key)?, bytes.into()).await?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+        use object_store::ObjectStoreExt as _;
+        Ok(self
+            .store
+            .get(&self.path(key)?)
+            .await?
+            .bytes()
+            .await?
+            .to_vec())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        use object_store::ObjectStoreExt as _;
+        match self.store.delete(&self.path(key)?).await {
+            Err(object_store::Error::NotFound { .. }) | Ok(()) => Ok(()),
+            Err(e) => Err(e.into()),
         }
     }
 }

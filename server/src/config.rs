@@ -29,6 +29,28 @@ pub struct Settings {
     /// Where timesheet attachments are stored; `attachments/` beside the database by default.
     #[serde(default)]
     pub attachments_dir: Option<PathBuf>,
+    /// S3-compatible storage for attachments instead of `attachments_dir`.
+    #[serde(default)]
+    pub attachments_s3: Option<S3Settings>,
+}
+
+/// An S3-compatible bucket (AWS S3, MinIO, Ceph, …).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    /// For S3-compatible services, e.g. `http://minio:9000`; AWS when absent.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Allow a plain-HTTP endpoint (a service on the local network).
+    #[serde(default)]
+    pub allow_http: bool,
+    /// Key prefix inside the bucket, e.g. `attend/attachments`.
+    #[serde(default)]
+    pub prefix: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -112,6 +134,7 @@ impl Default for Settings {
             },
             log_format: LogFormat::Json,
             attachments_dir: None,
+            attachments_s3: None,
         }
     }
 }

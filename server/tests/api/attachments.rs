@@ -179,3 +179,103 @@ async fn attachments_are_checked_stored_and_shown_only_to_those_who_may_see_the_
         (StatusCode::CONFLICT, Some("approved timesheets are locked"))
     );
 }
+
+/// A moto S3 server on a free local port, stopped on drop.
+struct Moto(std::process::Child, String);
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn moto() -> Moto {
+    let bin =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/s3-venv/bin/moto_server");
+    assert!(
+        bin.is_file(),
+        "{} missing: run `bash scripts/setup-s3-test.sh`",
+        bin.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let child = std::process::Command::new(bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("moto starts");
+    let server = Moto(child, format!("http://127.0.0.1:{port}"));
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("moto did not start on port {port}");
+}
+
+#[tokio::test]
+async fn attachments_live_in_an_s3_compatible_bucket_when_configured() {
+    let s3 = moto().await;
+    let client = crate::helpers::http_client();
+    let r = client
+        .put(format!("{}/attend-test", s3.1))
+        .send()
+        .await
+        .expect("bucket created");
+    assert!(r.status().is_success(), "{}", r.status());
+    let endpoint = s3.1.clone();
+    let app = crate::helpers::spawn_app_with(move |s| {
+        s.attachments_s3 = Some(attend_server::config::S3Settings {
+            bucket: "attend-test".into(),
+            region: "us-east-1".into(),
+            endpoint: Some(endpoint),
+            access_key_id: "test".into(),
+            secret_access_key: "test".into(),
+            allow_http: true,
+            prefix: Some("attend/attachments".into()),
+        });
+    })
+    .await;
+    let w = world(&app).await;
+    let (status, created) = upload(
+        &app,
+        &w.a.employee_token,
+        &w.a.employee,
+        "note.pdf",
+        "application/pdf",
+        PDF.to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id");
+    let listing = client
+        .get(format!("{}/attend-test?list-type=2", s3.1))
+        .send()
+        .await
+        .expect("listed")
+        .text()
+        .await
+        .expect("xml");
+    assert!(
+        listing.contains("<Key>attend/attachments/"),
+        "the object is in the bucket: {listing}"
+    );
+    let r = app
+        .client
+        .get(format!("{}/api/v1/attachments/{id}", app.base))
+        .bearer_auth(&w.a.manager)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), PDF);
+}
