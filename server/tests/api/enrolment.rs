@@ -294,3 +294,103 @@ async fn reviewers_see_only_their_own_candidates() {
         "pending"
     );
 }
+
+#[tokio::test]
+async fn withdrawing_consent_erases_face_data_and_removes_it_from_every_kiosk() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let approved = push_candidate(&app, &device, &w.a.employee, 1, 0.1).await;
+    let r = app
+        .post(
+            &format!("/api/v1/enrolment-candidates/{approved}/approve"),
+            Some(&w.a.manager),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let pending = push_candidate(&app, &device, &w.a.employee, 2, 0.3).await;
+    let full = roster(&app, &device).await;
+    let templates: Vec<String> = full["templates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .filter_map(|t| t["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(templates.len(), 2);
+    let cursor = full["cursor"].as_u64().expect("cursor");
+
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/employees/{}", w.a.employee),
+            Some(&w.a.admin),
+            Some(json!({"consent": "withdrawn"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Kiosks get a tombstone for each template.
+    let delta = app
+        .signed(
+            &device,
+            Method::GET,
+            &format!("/api/v1/device/roster?since={cursor}"),
+            Vec::new(),
+            SignOpts::default(),
+        )
+        .await
+        .body;
+    let tombstoned: Vec<String> = delta["tombstones"]
+        .as_array()
+        .expect("tombstones")
+        .iter()
+        .filter(|t| t["entity"] == "template")
+        .filter_map(|t| t["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(tombstoned.len(), 2, "{delta}");
+    assert!(templates.iter().all(|t| tombstoned.contains(t)));
+    // The pending capture is rejected, and no vector or thumbnail is left on the server.
+    let c = app
+        .get(
+            &format!("/api/v1/enrolment-candidates/{pending}"),
+            &w.a.admin,
+        )
+        .await;
+    assert_eq!(
+        (
+            c.body["status"].as_str(),
+            c.body["templates"].as_u64(),
+            c.body["has_thumbnail"].as_bool()
+        ),
+        (Some("rejected"), Some(0), Some(false)),
+        "{}",
+        c.body
+    );
+    let events = app
+        .get("/api/v1/device-events?kind=enrolment_candidate", &w.a.admin)
+        .await;
+    for e in events.body["items"].as_array().expect("items") {
+        assert_eq!(e["payload"]["body"]["templates"], json!([]), "{e}");
+        assert!(
+            e["payload"]["body"].get("thumbnail_jpeg_base64").is_none(),
+            "{e}"
+        );
+    }
+    // Granting consent again does not bring old faces back: a new enrolment is needed.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/employees/{}", w.a.employee),
+            Some(&w.a.admin),
+            Some(json!({"consent": "granted"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        roster(&app, &device).await["templates"]
+            .as_array()
+            .expect("templates")
+            .is_empty()
+    );
+}

@@ -246,6 +246,9 @@ impl EmployeeStore for SqliteStore {
             }
             if let Some(v) = update.consent {
                 set("consent", Some(consent_as_str(v).to_owned()))?;
+                if v != attend_protocol::roster::ConsentState::Granted {
+                    super::enrolment::forget_biometrics(tx, id, &ts(Timestamp::now()))?;
+                }
             }
             if let Some(v) = update.pin_hash {
                 set("pin_hash", v)?;
@@ -279,14 +282,29 @@ impl EmployeeStore for SqliteStore {
         self.write(move |tx| {
             let before = load_employee(tx, scope, &depts, id)?;
             let now = ts(Timestamp::now());
-            tx.execute("UPDATE employees SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1", params![id.to_string(), now])
-                .map_err(db)?;
+            tx.execute(
+                "UPDATE employees SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+                params![id.to_string(), now],
+            )
+            .map_err(db)?;
             // Biometric data goes with the person: templates are deleted, kiosks get tombstones.
-            tx.execute("UPDATE face_templates SET deleted_at = ?2 WHERE employee_id = ?1 AND deleted_at IS NULL", params![id.to_string(), now])
-                .map_err(db)?;
-            tx.execute("UPDATE users SET status = 'disabled' WHERE employee_id = ?1", [id.to_string()]).map_err(db)?;
+            super::enrolment::forget_biometrics(tx, id, &now)?;
+            tx.execute(
+                "UPDATE users SET status = 'disabled' WHERE employee_id = ?1",
+                [id.to_string()],
+            )
+            .map_err(db)?;
             employee_roster_changed(tx, before.org_id, id)?;
-            audit_tx(tx, &ctx, Some(before.org_id), "delete", "employee", Some(&id.to_string()), Some(&before), None)
+            audit_tx(
+                tx,
+                &ctx,
+                Some(before.org_id),
+                "delete",
+                "employee",
+                Some(&id.to_string()),
+                Some(&before),
+                None,
+            )
         })
         .await
     }
