@@ -3,7 +3,8 @@
 #
 # Installs, only when missing:
 #   - apt packages the build needs: build-essential pkg-config curl ca-certificates git python3
-#     python3-venv (model tooling) libclang-dev (nokhwa V4L2 bindings) systemd (unit checks);
+#     python3-venv (model tooling) libclang-dev (nokhwa V4L2 bindings) systemd (unit checks)
+#     chromium chromium-driver (headless browser tests);
 #   - a Rust toolchain at least as new as the workspace's `rust-version`: when `cargo` is not on
 #     PATH, Debian's rustc-web/cargo-web (bookworm-security carries a current Rust);
 #   - rustfmt and clippy: `rustup component add` when rustup manages the toolchain, otherwise
@@ -27,7 +28,7 @@ if ! command -v cargo >/dev/null 2>&1 && [[ -x "$cargo_home/bin/cargo" ]]; then
     export PATH="$cargo_home/bin:$PATH"
 fi
 
-APT_PACKAGES=(build-essential pkg-config curl ca-certificates git python3 python3-venv libclang-dev systemd)
+APT_PACKAGES=(build-essential pkg-config curl ca-certificates git python3 python3-venv libclang-dev systemd chromium chromium-driver)
 
 # The Rust version the workspace declares (root Cargo.toml, [workspace.package] rust-version).
 required_rust="$(sed -n 's/^rust-version *= *"\([0-9.]*\)".*/\1/p' Cargo.toml | head -n 1)"

@@ -4,6 +4,7 @@
 mod attachments;
 mod attendance;
 mod auth;
+mod browser;
 mod corrections;
 mod devices;
 mod enrolment;
