@@ -14,6 +14,7 @@
 //! - [`approval`]: the pure approval workflow with levels (leave requests and corrections).
 //! - [`leave`]: working days for leave requests.
 //! - [`mail`]: the mail outbox worker and the sender trait.
+//! - [`dashboard`]: the server-rendered manager pages (cookie sessions with CSRF).
 //! - [`demo`]: the demo seed used by the README's demo command.
 //! - [`telemetry`]: structured JSON logs.
 //! - [`timesheet`]: pay periods, the pure timesheet workflow, and the service that applies it.
@@ -24,6 +25,7 @@ pub mod attachments;
 pub mod attendance;
 pub mod auth;
 pub mod config;
+pub mod dashboard;
 pub mod demo;
 pub mod http;
 pub mod leave;

@@ -21,6 +21,7 @@ pub mod pay_rates;
 pub mod sqlite;
 pub mod timesheets;
 mod traits;
+pub mod web_sessions;
 
 pub use attachments::*;
 pub use attendance::*;
@@ -33,6 +34,7 @@ pub use notifications::*;
 pub use pay_rates::*;
 pub use timesheets::*;
 pub use traits::*;
+pub use web_sessions::*;
 
 use attend_protocol::ids::{DepartmentId, DeviceId, OrgId, UserId};
 

@@ -403,6 +403,7 @@ pub trait Store:
     + super::NotificationStore
     + super::CorrectionStore
     + super::AttachmentStore
+    + super::WebSessionStore
     + SyncStore
     + AuditStore
     + MailStore
@@ -425,126 +426,254 @@ impl<T> Store for T where
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
@@ -552,126 +681,254 @@ impl<T> Store for T where
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
@@ -680,126 +937,254 @@ impl<T> Store for T where
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttendanceStore
         + super::TimesheetStore
         + super::LeaveStore
@@ -807,126 +1192,254 @@ impl<T> Store for T where
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::TimesheetStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::LeaveStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::PayRateStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::CorrectionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + super::AttachmentStore
+        + super::WebSessionStore
+        + super::WebSessionStore
         + SyncStore
         + AuditStore
         + MailStore

@@ -95,3 +95,136 @@ async fn the_api_docs_page_renders_every_area_in_a_real_browser() {
     assert!(operations > 80, "{operations} operations rendered");
     c.close().await.expect("closed");
 }
+
+#[tokio::test]
+async fn a_manager_signs_in_and_a_form_posted_without_its_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let _w = crate::helpers::world(&app).await;
+    let (_driver, c) = browser().await;
+
+    c.goto(&format!("{}/dashboard", app.base))
+        .await
+        .expect("loads");
+    assert_eq!(
+        at(&c).await,
+        "/dashboard/login",
+        "signed out: sent to sign-in"
+    );
+    let sign_in = |password: &'static str| {
+        let c = c.clone();
+        async move {
+            let email = c.find(Locator::Id("email")).await.expect("email field");
+            email.clear().await.expect("clear");
+            email.send_keys("manager@a.example").await.expect("typed");
+            c.find(Locator::Id("password"))
+                .await
+                .expect("password field")
+                .send_keys(password)
+                .await
+                .expect("typed");
+            c.find(Locator::Css("main button[type=submit]"))
+                .await
+                .expect("button")
+                .click()
+                .await
+                .expect("clicked");
+        }
+    };
+    sign_in("not the password").await;
+    let alert = c
+        .find(Locator::Css("[role=alert]"))
+        .await
+        .expect("an error message");
+    assert_eq!(
+        alert.text().await.expect("text"),
+        "Wrong e-mail or password, or the account is not active."
+    );
+    assert_eq!(
+        alert.attr("class").await.expect("class").as_deref(),
+        Some("error")
+    );
+
+    sign_in(crate::helpers::PASSWORD).await;
+    assert_eq!(at(&c).await, "/dashboard");
+    let welcome = c
+        .find(Locator::Id("welcome"))
+        .await
+        .expect("signed in")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(welcome, "Welcome, manager");
+    let session = c
+        .get_named_cookie("attend_session")
+        .await
+        .expect("session cookie");
+    assert_eq!(
+        (session.http_only(), session.secure()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(format!("{:?}", session.same_site()), "Some(Strict)");
+
+    // A form without the session's CSRF token (as another site would post) is refused.
+    c.execute(
+        "const f = document.createElement('form'); f.method = 'post'; f.action = '/dashboard/logout';
+         document.body.appendChild(f); f.submit();",
+        vec![],
+    )
+    .await
+    .expect("posted");
+    let refused = c
+        .find(Locator::Css("[role=alert]"))
+        .await
+        .expect("refusal")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        refused,
+        "This form was not sent from this site (missing or wrong CSRF token)."
+    );
+    // The session survived; the real sign-out button works.
+    c.goto(&format!("{}/dashboard", app.base))
+        .await
+        .expect("loads");
+    c.find(Locator::Css("header button[type=submit]"))
+        .await
+        .expect("sign out")
+        .click()
+        .await
+        .expect("clicked");
+    assert_eq!(at(&c).await, "/dashboard/login");
+    c.goto(&format!("{}/dashboard", app.base))
+        .await
+        .expect("loads");
+    assert_eq!(at(&c).await, "/dashboard/login", "signed out for good");
+    c.close().await.expect("closed");
+}
+
+#[tokio::test]
+async fn the_sign_in_form_needs_its_own_csrf_token() {
+    let app = spawn_app().await;
+    let _w = crate::helpers::world(&app).await;
+    let r = app
+        .client
+        .post(format!("{}/dashboard/login", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email=manager%40a.example&password={}&_csrf=guess",
+            crate::helpers::PASSWORD.replace(' ', "+")
+        ))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    assert!(
+        r.headers()
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap_or("").starts_with("attend_session"))
+    );
+}
+
+/// The path the browser is on.
+async fn at(c: &Client) -> String {
+    c.current_url().await.expect("url").path().to_owned()
+}

@@ -22,6 +22,7 @@ mod rows;
 pub mod sync;
 mod timesheets;
 mod users;
+mod web_sessions;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0008_notification_jobs.sql"),
     include_str!("../../../../migrations/server/0009_corrections.sql"),
     include_str!("../../../../migrations/server/0010_attachments.sql"),
+    include_str!("../../../../migrations/server/0011_web_sessions.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
