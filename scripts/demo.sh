@@ -105,7 +105,7 @@ pids+=($!)
 
 printf '\ndemo: attend-server  http://%s   (API docs http://%s/api/docs)\n' "$listen" "$listen"
 printf 'demo: kiosk screen   http://%s   (logs in %s)\n' "$screen" "$data"
-printf 'demo: log in as admin@acme.example / attend-demo-password\n\n'
+printf 'demo: dashboard      http://%s/dashboard  (admin@acme.example / attend-demo-password)\n\n' "$listen"
 
 # The scripted keypad: PIN punch for 1001, start the lathe, stop it.
 keys() { sleep "$1"; "$attendd" send-keys --socket "$kiosk/keypad.sock" "$2" >/dev/null && printf 'demo: keypad typed %s\n' "$2"; }
