@@ -131,10 +131,7 @@ async fn a_manager_signs_in_and_a_form_posted_without_its_csrf_token_is_refused(
         }
     };
     sign_in("not the password").await;
-    let alert = c
-        .find(Locator::Css("[role=alert]"))
-        .await
-        .expect("an error message");
+    let alert = shown(&c, Locator::Css("[role=alert]")).await;
     assert_eq!(
         alert.text().await.expect("text"),
         "Wrong e-mail or password, or the account is not active."
@@ -145,14 +142,12 @@ async fn a_manager_signs_in_and_a_form_posted_without_its_csrf_token_is_refused(
     );
 
     sign_in(crate::helpers::PASSWORD).await;
-    assert_eq!(at(&c).await, "/dashboard");
-    let welcome = c
-        .find(Locator::Id("welcome"))
+    let welcome = shown(&c, Locator::Id("welcome"))
         .await
-        .expect("signed in")
         .text()
         .await
         .expect("text");
+    assert_eq!(at(&c).await, "/dashboard");
     assert_eq!(welcome, "Welcome, manager");
     let session = c
         .get_named_cookie("attend_session")
@@ -172,10 +167,8 @@ async fn a_manager_signs_in_and_a_form_posted_without_its_csrf_token_is_refused(
     )
     .await
     .expect("posted");
-    let refused = c
-        .find(Locator::Css("[role=alert]"))
+    let refused = shown(&c, Locator::Css("[role=alert]"))
         .await
-        .expect("refusal")
         .text()
         .await
         .expect("text");
@@ -193,6 +186,7 @@ async fn a_manager_signs_in_and_a_form_posted_without_its_csrf_token_is_refused(
         .click()
         .await
         .expect("clicked");
+    shown(&c, Locator::Id("email")).await;
     assert_eq!(at(&c).await, "/dashboard/login");
     c.goto(&format!("{}/dashboard", app.base))
         .await
@@ -227,4 +221,13 @@ async fn the_sign_in_form_needs_its_own_csrf_token() {
 /// The path the browser is on.
 async fn at(c: &Client) -> String {
     c.current_url().await.expect("url").path().to_owned()
+}
+
+/// Waits (bounded) for an element of the page the browser is navigating to.
+async fn shown(c: &Client, what: Locator<'_>) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(what)
+        .await
+        .expect("the element appears")
 }
