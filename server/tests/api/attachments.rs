@@ -210,7 +210,7 @@ async fn moto() -> Moto {
         .spawn()
         .expect("moto starts");
     let server = Moto(child, format!("http://127.0.0.1:{port}"));
-    for _ in 0..200 {
+    for _ in 0..600 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()

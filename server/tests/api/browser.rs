@@ -39,7 +39,7 @@ pub async fn browser() -> (Driver, Client) {
         .spawn()
         .expect("chromedriver starts");
     let driver = Driver(child);
-    for _ in 0..200 {
+    for _ in 0..600 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
