@@ -69,6 +69,7 @@ impl Application {
             jwt: Arc::new(JwtKeys::new(key.as_bytes())),
             limiter: http::rate_limit::Limiter::new(settings.rate_limit.clone()),
             metrics: http::metrics::Metrics::new(),
+            live: crate::live::LiveFeed::default(),
             settings: Arc::new(settings),
         })
     }
@@ -141,6 +142,11 @@ impl Application {
                 }
             })
         });
+        let live = self.state.live.clone();
+        let shutdown = async move {
+            shutdown.await;
+            live.stop();
+        };
         let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

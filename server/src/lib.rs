@@ -13,6 +13,7 @@
 //! - [`attachments`]: the blob store for timesheet attachments (local files by default).
 //! - [`approval`]: the pure approval workflow with levels (leave requests and corrections).
 //! - [`leave`]: working days for leave requests.
+//! - [`live`]: notices from sync ingest to open live boards.
 //! - [`mail`]: the mail outbox worker and the sender trait.
 //! - [`dashboard`]: the server-rendered manager pages (cookie sessions with CSRF).
 //! - [`demo`]: the demo seed used by the README's demo command.
@@ -29,6 +30,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod http;
 pub mod leave;
+pub mod live;
 pub mod mail;
 pub mod notify;
 pub mod reports;

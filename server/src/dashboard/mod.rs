@@ -1,43 +1,80 @@
 //! The manager dashboard: server-rendered pages (minijinja, auto-escaped) under `/dashboard`.
+//! No build step and no script framework: forms post back, and the live board's few lines of
+//! inline script only swap in HTML the server rendered.
 //!
-//! Sessions are cookies holding a random token (only its SHA-256 is stored), `HttpOnly`,
-//! `Secure` and `SameSite=Strict`, scoped to `/dashboard`. Every form carries a CSRF token:
-//! the session's own after sign-in, and before it a double-submit token (cookie and form
-//! field must match), so a form posted from elsewhere is refused with 403. Sign-in shares the
-//! API's lockout after repeated failures.
+//! Module map:
+//! - [`session`]: sign-in and sign-out, the [`session::Viewer`] and [`session::Posted`]
+//!   extractors (cookie session, CSRF check).
+//! - [`live`]: the who-is-in board, kept current over server-sent events.
+//! - [`attendance`]: punches, hours and exceptions with filters.
+//! - [`timesheets`]: the review queue, one timesheet, approve and reject.
+//! - [`leave`]: pending requests, approve, reject, escalate.
+//! - [`equipment`]: the equipment board, lockout and out-of-service.
+//! - [`devices`]: kiosks: last seen, queue depth, version, clock skew.
+//! - [`people`]: employees, biometric consent, deletion, and enrolment review.
+//! - [`reports`]: hours per day as SVG charts, and the payroll CSV download.
+//!
+//! Invariants: every page acts as the signed-in user through the same handlers the JSON API
+//! uses, so scopes, validation and audit are never re-implemented here; every form carries the
+//! session's CSRF token and is refused without it; an internal error is logged and never shown.
+
+pub mod attendance;
+pub mod devices;
+pub mod equipment;
+pub mod fmt;
+pub mod hours;
+pub mod leave;
+pub mod live;
+pub mod lookup;
+pub mod people;
+pub mod reports;
+pub mod session;
+pub mod svg;
+pub mod timesheets;
 
 use std::sync::OnceLock;
 
 use axum::Router;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::Form;
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use jiff::{SignedDuration, Timestamp};
-use minijinja::{Environment, context};
-use serde::Deserialize;
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
 
-use crate::auth::password;
-use crate::auth::tokens::{random_token, token_hash};
 use crate::http::AppState;
-use crate::storage::{User, UserStatus};
+use crate::http::error::Error;
+use session::Viewer;
 
-const SESSION: &str = "attend_session";
-const LOGIN_CSRF: &str = "attend_login_csrf";
-const SESSION_HOURS: i64 = 8;
+const FLASH: &str = "attend_flash";
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("templates/", $name)))),*]
+    };
+}
 
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        for (name, source) in [
-            ("layout.html", include_str!("templates/layout.html")),
-            ("login.html", include_str!("templates/login.html")),
-            ("home.html", include_str!("templates/home.html")),
-            ("refused.html", include_str!("templates/refused.html")),
-        ] {
+        for (name, source) in templates!(
+            "layout.html",
+            "login.html",
+            "home.html",
+            "refused.html",
+            "live.html",
+            "live_rows.html",
+            "attendance.html",
+            "timesheets.html",
+            "timesheet.html",
+            "leave.html",
+            "equipment.html",
+            "devices.html",
+            "people.html",
+            "person.html",
+            "reports.html",
+        ) {
             env.add_template(name, source)
                 .expect("dashboard templates parse");
         }
@@ -45,183 +82,157 @@ fn templates() -> &'static Environment<'static> {
     })
 }
 
-fn page(name: &str, ctx: minijinja::Value) -> Response {
-    match templates().get_template(name).and_then(|t| t.render(ctx)) {
-        Ok(html) => Html(html).into_response(),
-        Err(error) => {
+/// Renders a template; a failure is logged and answered 500 without details.
+pub fn render_html(name: &str, ctx: Value) -> Result<String, Response> {
+    templates()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|error| {
             tracing::error!(%error, template = name, "dashboard template failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })
+}
+
+fn page(name: &str, ctx: Value) -> Response {
+    match render_html(name, ctx) {
+        Ok(html) => Html(html).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// A page for the signed-in user: the layout gets the user, the CSRF token, the section for
+/// the navigation and a flash message left by the previous post (consumed here).
+pub fn show(viewer: &Viewer, name: &str, section: &str, ctx: Value) -> Response {
+    let user = fmt::v(&viewer.auth.user);
+    let ctx = context! { user, csrf => viewer.csrf.clone(), section, flash => fmt::v(&viewer.flash), ..ctx };
+    let r = page(name, ctx);
+    if viewer.flash.is_some() {
+        let jar = CookieJar::new().remove(Cookie::build(FLASH).path("/dashboard"));
+        return (jar, r).into_response();
+    }
+    r
+}
+
+fn refused(message: &str) -> Response {
+    refused_with(StatusCode::FORBIDDEN, message)
+}
+
+fn refused_with(status: StatusCode, message: &str) -> Response {
+    let flash = Flash::error(message);
+    let mut r = page("refused.html", context! { flash => fmt::v(&flash) });
+    *r.status_mut() = status;
+    r
+}
+
+/// A message for the next page: success and error look (and are announced) differently.
+#[derive(Clone, Debug, Serialize)]
+pub struct Flash {
+    /// `success` or `error`: the CSS class, and `status` versus `alert` for screen readers.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl Flash {
+    pub fn success(message: impl Into<String>) -> Self {
+        Self {
+            kind: "success",
+            message: message.into(),
+        }
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            kind: "error",
+            message: message.into(),
+        }
+    }
+
+    fn read(jar: &CookieJar) -> Option<Self> {
+        let raw = jar.get(FLASH)?.value().to_owned();
+        let (kind, message) = raw.split_once(':')?;
+        let message: String = form_urlencoded::parse(format!("m={message}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())?;
+        Some(if kind == "success" {
+            Self::success(message)
+        } else {
+            Self::error(message)
+        })
+    }
+}
+
+/// What a post answers: back to `to`, carrying the outcome as a flash message
+/// (post/redirect/get, so reloading the page never repeats the action).
+pub fn done(to: &str, outcome: Result<String, Error>) -> Response {
+    let flash = match outcome {
+        Ok(message) => Flash::success(message),
+        Err(e) => Flash::error(explain(e)),
+    };
+    let value = format!(
+        "{}:{}",
+        flash.kind,
+        form_urlencoded::byte_serialize(flash.message.as_bytes()).collect::<String>()
+    );
+    let jar = CookieJar::new().add(session::cookie(FLASH, value));
+    (jar, Redirect::to(to)).into_response()
+}
+
+/// The API's error as a sentence for a person; internal errors are logged and not described.
+pub fn explain(e: Error) -> String {
+    match e {
+        Error::Unprocessable(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Error::Internal(error) => {
+            tracing::error!(error = %format!("{error:#}"), "dashboard action failed");
+            "Something went wrong on the server. It has been logged; please try again.".into()
+        }
+        Error::NotFound => "Not found, or not yours to see.".into(),
+        other => {
+            let text = other.to_string();
+            let mut chars = text.chars();
+            chars.next().map_or(text.clone(), |c| {
+                c.to_uppercase().collect::<String>() + chars.as_str()
+            })
         }
     }
 }
 
-fn refused(message: &str) -> Response {
-    let mut r = page("refused.html", context! { message });
-    *r.status_mut() = StatusCode::FORBIDDEN;
+/// A page's data, or the page that says why there is none.
+pub fn or_error_page(viewer: &Viewer, section: &str, e: Error) -> Response {
+    let status = match &e {
+        Error::Forbidden | Error::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
+        Error::NotFound => StatusCode::NOT_FOUND,
+        Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut viewer = viewer.clone();
+    viewer.flash = Some(Flash::error(explain(e)));
+    let mut r = show(&viewer, "refused.html", section, context! {});
+    *r.status_mut() = status;
     r
-}
-
-/// A browser-session cookie; the server enforces the session's own expiry.
-fn cookie(name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .path("/dashboard")
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Strict)
-        .build()
-}
-
-/// Constant-time equality, so a token cannot be guessed byte by byte from timings.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// The signed-in user and the session's CSRF token.
-async fn current(state: &AppState, jar: &CookieJar) -> Option<(User, String, String)> {
-    let token = jar.get(SESSION)?.value().to_owned();
-    let hash = token_hash(&token);
-    let (user, csrf) = state
-        .store
-        .web_session(&hash, Timestamp::now())
-        .await
-        .ok()??;
-    Some((user, csrf, hash))
 }
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard", get(home))
-        .route("/dashboard/login", get(login_form).post(login))
-        .route("/dashboard/logout", post(logout))
+        .route(
+            "/dashboard/login",
+            get(session::login_form).post(session::login),
+        )
+        .route("/dashboard/logout", post(session::logout))
+        .merge(live::routes())
+        .merge(attendance::routes())
+        .merge(timesheets::routes())
+        .merge(leave::routes())
+        .merge(equipment::routes())
+        .merge(devices::routes())
+        .merge(people::routes())
+        .merge(reports::routes())
 }
 
-async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
-    match current(&state, &jar).await {
-        Some((user, csrf, _)) => {
-            let user = minijinja::Value::from(minijinja::value::Serde(user));
-            page("home.html", context! { user, csrf })
-        }
-        None => Redirect::to("/dashboard/login").into_response(),
-    }
-}
-
-fn login_page(jar: CookieJar, email: &str, error: Option<&str>) -> Response {
-    let token = random_token(32);
-    let jar = jar.add(cookie(LOGIN_CSRF, token.clone()));
-    (
-        jar,
-        page("login.html", context! { login_csrf => token, email, error }),
-    )
-        .into_response()
-}
-
-async fn login_form(jar: CookieJar) -> Response {
-    login_page(jar, "", None)
-}
-
-#[derive(Debug, Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
-async fn login(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let expected = jar
-        .get(LOGIN_CSRF)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    if expected.is_empty() || !same(&expected, &form.csrf) {
-        return refused(
-            "The sign-in form expired or was not sent from this site. Reload the page and try again.",
-        );
-    }
-    let key = form.email.trim().to_lowercase();
-    let now = Timestamp::now();
-    if let Ok(Some(until)) = state.store.throttle_locked_until("login", &key, now).await {
-        let minutes = until.duration_since(now).as_mins().max(1);
-        return login_page(
-            jar,
-            &form.email,
-            Some(&format!(
-                "Too many failed attempts: try again in {minutes} minute(s)."
-            )),
-        );
-    }
-    let creds = state.store.credentials_by_email(&key).await.ok().flatten();
-    let ok = password::verify(
-        form.password.clone(),
-        creds.as_ref().map(|c| c.password_hash.clone()),
-    )
-    .await;
-    let Some(creds) = creds.filter(|c| ok && c.user.status == UserStatus::Active) else {
-        let a = &state.settings.auth;
-        let _ = state
-            .store
-            .throttle_failure(
-                "login",
-                &key,
-                now,
-                a.max_failures,
-                SignedDuration::from_secs(a.failure_window_s),
-                SignedDuration::from_secs(a.lockout_s),
-            )
-            .await;
-        return login_page(
-            jar,
-            &form.email,
-            Some("Wrong e-mail or password, or the account is not active."),
-        );
-    };
-    let _ = state.store.throttle_clear("login", &key).await;
-    let (token, csrf) = (random_token(32), random_token(32));
-    let ttl = SignedDuration::from_hours(SESSION_HOURS);
-    if let Err(error) = state
-        .store
-        .create_web_session(creds.user.id, &token_hash(&token), &csrf, now + ttl)
-        .await
-    {
-        tracing::error!(%error, "could not create a dashboard session");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    }
-    let jar = jar
-        .remove(Cookie::build(LOGIN_CSRF).path("/dashboard"))
-        .add(cookie(SESSION, token));
-    (jar, Redirect::to("/dashboard")).into_response()
-}
-
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
-async fn logout(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let Some((_, csrf, hash)) = current(&state, &jar).await else {
-        return Redirect::to("/dashboard/login").into_response();
-    };
-    if !same(&csrf, &form.csrf) {
-        return refused("This form was not sent from this site (missing or wrong CSRF token).");
-    }
-    let _ = state
-        .store
-        .revoke_web_session(&hash, Timestamp::now())
-        .await;
-    let jar = jar.remove(Cookie::build(SESSION).path("/dashboard"));
-    (jar, Redirect::to("/dashboard/login")).into_response()
+async fn home(viewer: Viewer) -> Response {
+    show(&viewer, "home.html", "home", context! {})
 }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub limiter: Arc<rate_limit::Limiter>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Tells open live boards that an organisation's attendance changed.
+    pub live: crate::live::LiveFeed,
 }
 
 impl std::fmt::Debug for AppState {

@@ -219,15 +219,40 @@ async fn the_sign_in_form_needs_its_own_csrf_token() {
 }
 
 /// The path the browser is on.
-async fn at(c: &Client) -> String {
+pub async fn at(c: &Client) -> String {
     c.current_url().await.expect("url").path().to_owned()
 }
 
 /// Waits (bounded) for an element of the page the browser is navigating to.
-async fn shown(c: &Client, what: Locator<'_>) -> fantoccini::elements::Element {
+pub async fn shown(c: &Client, what: Locator<'_>) -> fantoccini::elements::Element {
     c.wait()
         .at_most(Duration::from_secs(15))
         .for_element(what)
         .await
         .expect("the element appears")
+}
+
+/// Signs `email` in through the dashboard's form and waits for the overview.
+pub async fn sign_in(c: &Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/dashboard/login"))
+        .await
+        .expect("sign-in page loads");
+    shown(c, Locator::Id("email"))
+        .await
+        .send_keys(email)
+        .await
+        .expect("typed");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys(crate::helpers::PASSWORD)
+        .await
+        .expect("typed");
+    c.find(Locator::Css("main button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("clicked");
+    shown(c, Locator::Id("welcome")).await;
 }

@@ -6,6 +6,7 @@ mod attendance;
 mod auth;
 mod browser;
 mod corrections;
+mod dashboard;
 mod devices;
 mod enrolment;
 mod equipment;

@@ -3,7 +3,7 @@
 use crate::storage::ReceivedEvent;
 use attend_protocol::MAX_BATCH_EVENTS;
 use attend_protocol::ack::{AckStatus, SyncPushResponse};
-use attend_protocol::events::{Event, SyncPush};
+use attend_protocol::events::{Event, EventBody, SyncPush};
 use attend_protocol::roster::RosterDelta;
 use axum::Json;
 use axum::extract::State;
@@ -27,10 +27,17 @@ pub async fn push_events(
     signed: SignedBody,
 ) -> ApiResult<Json<SyncPushResponse>> {
     let events = parse_push(&signed.body)?;
+    // Punches and machine events change the live boards; heartbeats do not.
+    let live = events
+        .iter()
+        .any(|e| matches!(e.event.body, EventBody::Punch(_) | EventBody::Equipment(_)));
     let acks = state
         .store
         .ingest(&signed.device, events, Timestamp::now())
         .await?;
+    if live && acks.iter().any(|a| a.status == AckStatus::Accepted) {
+        state.live.changed(signed.device.org_id);
+    }
     for ack in &acks {
         let status = match ack.status {
             AckStatus::Accepted => "accepted",

@@ -17,6 +17,7 @@ mod machine_sessions;
 mod notifications;
 mod orgs;
 mod pay_rates;
+mod presence;
 mod roster;
 mod rows;
 pub mod sync;

@@ -1,0 +1,169 @@
+//! The live who-is-in board. The page renders the board once; then an event stream sends the
+//! board again, rendered for this viewer, whenever a kiosk of a visible organisation syncs a
+//! punch or a machine event. The stream first sends a fresh board, so nothing that landed
+//! between the page load and the stream's start is missed.
+
+use std::convert::Infallible;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jiff::{SignedDuration, Timestamp};
+use minijinja::context;
+use serde::Serialize;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use super::fmt::{v, wall_clock};
+use super::lookup::site_zones;
+use super::session::Viewer;
+use super::{or_error_page, render_html, show};
+use crate::http::AppState;
+use crate::http::error::Error;
+use crate::storage::Scope;
+
+/// Punches older than this do not put anyone on the board.
+const WINDOW_HOURS: i64 = 24;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard/live", get(page))
+        .route("/dashboard/live/events", get(events))
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    department: Option<String>,
+    state: &'static str,
+    since: String,
+    method: String,
+    device: String,
+}
+
+#[derive(Serialize)]
+struct Machine {
+    name: String,
+    who: String,
+    since: String,
+}
+
+/// The board's HTML for this viewer, as of now.
+async fn board(state: &AppState, viewer: &Viewer) -> Result<String, Error> {
+    let now = Timestamp::now();
+    let since = now - SignedDuration::from_hours(WINDOW_HOURS);
+    let auth = &viewer.auth;
+    let people = state
+        .store
+        .presence(auth.scope(), &auth.departments(), since)
+        .await?;
+    let rows: Vec<Row> = people
+        .iter()
+        .map(|p| Row {
+            name: p.display_name.clone(),
+            department: p.department.clone(),
+            state: p.state(),
+            since: wall_clock(p.at, p.time_zone.as_deref(), now),
+            method: format!("{:?}", p.method).to_lowercase(),
+            device: p.device.clone().unwrap_or_default(),
+        })
+        .collect();
+    let count = |s: &str| rows.iter().filter(|r| r.state == s).count();
+    let (inside, on_break, left) = (count("in"), count("break"), count("out"));
+    let machines = crate::http::routes::equipment::board(State(state.clone()), auth.clone())
+        .await
+        .map(|j| j.0)
+        .unwrap_or_default();
+    let zones = site_zones(state, viewer).await?;
+    let machines: Vec<Machine> = machines
+        .into_iter()
+        .filter_map(|m| {
+            let run = m.running?;
+            Some(Machine {
+                name: m.equipment.name,
+                who: run.employee_name,
+                since: wall_clock(
+                    run.started_at,
+                    zones.get(&m.equipment.site_id).map(String::as_str),
+                    now,
+                ),
+            })
+        })
+        .collect();
+    render_html(
+        "live_rows.html",
+        context! { rows => v(&rows), inside, on_break, left, machines => v(&machines) },
+    )
+    .map_err(|_| Error::Internal(anyhow::anyhow!("the live board did not render")))
+}
+
+async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match board(&state, &viewer).await {
+        Ok(board) => show(&viewer, "live.html", "live", context! { board }),
+        Err(e) => or_error_page(&viewer, "live", e),
+    }
+}
+
+fn visible(viewer: &Viewer, org: attend_protocol::ids::OrgId) -> bool {
+    match viewer.auth.scope() {
+        Scope::All => true,
+        Scope::Org(own) => own == org,
+    }
+}
+
+async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let (notices, stopping) = state.live.subscribe();
+    let start = (state, viewer, notices, stopping, true);
+    let stream = futures_util::stream::unfold(
+        start,
+        |(state, viewer, mut notices, mut stopping, first)| async move {
+            if !first {
+                loop {
+                    if *stopping.borrow() {
+                        return None;
+                    }
+                    tokio::select! {
+                        got = notices.recv() => match got {
+                            Ok(org) if visible(&viewer, org) => break,
+                            Ok(_) => {}
+                            // Fell behind: something visible may be among the lost notices.
+                            Err(RecvError::Lagged(_)) => break,
+                            Err(RecvError::Closed) => return None,
+                        },
+                        changed = stopping.changed() => if changed.is_err() { return None },
+                    }
+                }
+                // A burst of syncs renders once.
+                while !matches!(
+                    notices.try_recv(),
+                    Err(TryRecvError::Empty | TryRecvError::Closed)
+                ) {}
+            }
+            // A signed-out or expired session stops receiving.
+            let live = state
+                .store
+                .web_session(&viewer.hash, Timestamp::now())
+                .await;
+            if !matches!(live, Ok(Some(_))) {
+                return None;
+            }
+            let html = match board(&state, &viewer).await {
+                Ok(html) => html,
+                Err(e) => {
+                    super::explain(e);
+                    return None;
+                }
+            };
+            // Server-sent event data cannot carry carriage returns; HTML does not need them.
+            let event = Event::default().event("board").data(html.replace('\r', ""));
+            Some((
+                Ok::<_, Infallible>(event),
+                (state, viewer, notices, stopping, false),
+            ))
+        },
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

@@ -1,0 +1,241 @@
+//! Dashboard sessions: signing in and out, and the extractors every page uses.
+//!
+//! - [`Viewer`]: the signed-in user of a GET, as the API's [`AuthUser`] (so pages call the
+//!   same handlers, with the same scopes, checks and audit) plus the session's CSRF token and
+//!   any flash message. Without a live session the browser is sent to sign-in.
+//! - [`Posted`]: a form post. The `_csrf` field must equal the session's token, checked in
+//!   constant time before anything else is read; the remaining fields are parsed into `T`.
+
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use jiff::{SignedDuration, Timestamp};
+use minijinja::context;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::{Flash, page, refused};
+use crate::auth::password;
+use crate::auth::tokens::{random_token, token_hash};
+use crate::http::AppState;
+use crate::http::extract::ClientIp;
+use crate::http::session::AuthUser;
+use crate::storage::UserStatus;
+
+pub const SESSION: &str = "attend_session";
+const LOGIN_CSRF: &str = "attend_login_csrf";
+const SESSION_HOURS: i64 = 8;
+pub const CSRF_REFUSED: &str =
+    "This form was not sent from this site (missing or wrong CSRF token).";
+
+/// A browser-session cookie; the server enforces the session's own expiry.
+pub fn cookie(name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/dashboard")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .build()
+}
+
+/// Constant-time equality, so a token cannot be guessed byte by byte from timings.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The signed-in user of a dashboard request.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub auth: AuthUser,
+    pub csrf: String,
+    /// The session token's hash (what sign-out revokes).
+    pub hash: String,
+    pub flash: Option<Flash>,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let to_login = || Redirect::to("/dashboard/login").into_response();
+        let token = jar.get(SESSION).map(|c| c.value().to_owned());
+        let Some(token) = token else {
+            return Err(to_login());
+        };
+        let hash = token_hash(&token);
+        let Ok(Some((user, csrf))) = state.store.web_session(&hash, Timestamp::now()).await else {
+            return Err(to_login());
+        };
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
+            .await
+            .unwrap_or(ClientIp(None));
+        Ok(Self {
+            auth: AuthUser {
+                user,
+                // Web sessions are not API sessions; the prefix keeps the two apart in audits.
+                session_id: format!("web:{}", &hash[..12]),
+                ip,
+            },
+            csrf,
+            hash,
+            flash: Flash::read(&jar),
+        })
+    }
+}
+
+/// A form posted by a signed-in user, its CSRF token checked.
+#[derive(Debug)]
+pub struct Posted<T>(pub Viewer, pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let Form(mut fields) = Form::<Vec<(String, String)>>::from_request(req, state)
+            .await
+            .map_err(|_| {
+                super::refused_with(StatusCode::BAD_REQUEST, "The form could not be read.")
+            })?;
+        let sent = fields
+            .iter()
+            .position(|(k, _)| k == "_csrf")
+            .map(|i| fields.remove(i).1)
+            .unwrap_or_default();
+        if !same(&viewer.csrf, &sent) {
+            return Err(refused(CSRF_REFUSED));
+        }
+        let encoded = serde_urlencoded::to_string(&fields).unwrap_or_default();
+        let value = serde_urlencoded::from_str::<T>(&encoded).map_err(|e| {
+            super::refused_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("The form has a bad field: {e}."),
+            )
+        })?;
+        Ok(Self(viewer, value))
+    }
+}
+
+fn login_page(jar: CookieJar, email: &str, error: Option<&str>) -> Response {
+    let token = random_token(32);
+    let jar = jar.add(cookie(LOGIN_CSRF, token.clone()));
+    let flash = error.map(Flash::error);
+    (
+        jar,
+        page(
+            "login.html",
+            context! { login_csrf => token, email, flash => super::fmt::v(&flash) },
+        ),
+    )
+        .into_response()
+}
+
+pub async fn login_form(jar: CookieJar) -> Response {
+    login_page(jar, "", None)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+/// Before sign-in there is no session, so the form carries a double-submit token: the cookie
+/// and the field must match, which a form posted from another site cannot arrange.
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let expected = jar
+        .get(LOGIN_CSRF)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if expected.is_empty() || !same(&expected, &form.csrf) {
+        return refused(
+            "The sign-in form expired or was not sent from this site. Reload the page and try again.",
+        );
+    }
+    let key = form.email.trim().to_lowercase();
+    let now = Timestamp::now();
+    if let Ok(Some(until)) = state.store.throttle_locked_until("login", &key, now).await {
+        let minutes = until.duration_since(now).as_mins().max(1);
+        return login_page(
+            jar,
+            &form.email,
+            Some(&format!(
+                "Too many failed attempts: try again in {minutes} minute(s)."
+            )),
+        );
+    }
+    let creds = state.store.credentials_by_email(&key).await.ok().flatten();
+    let ok = password::verify(
+        form.password.clone(),
+        creds.as_ref().map(|c| c.password_hash.clone()),
+    )
+    .await;
+    let Some(creds) = creds.filter(|c| ok && c.user.status == UserStatus::Active) else {
+        let a = &state.settings.auth;
+        let _ = state
+            .store
+            .throttle_failure(
+                "login",
+                &key,
+                now,
+                a.max_failures,
+                SignedDuration::from_secs(a.failure_window_s),
+                SignedDuration::from_secs(a.lockout_s),
+            )
+            .await;
+        return login_page(
+            jar,
+            &form.email,
+            Some("Wrong e-mail or password, or the account is not active."),
+        );
+    };
+    let _ = state.store.throttle_clear("login", &key).await;
+    let (token, csrf) = (random_token(32), random_token(32));
+    let ttl = SignedDuration::from_hours(SESSION_HOURS);
+    if let Err(error) = state
+        .store
+        .create_web_session(creds.user.id, &token_hash(&token), &csrf, now + ttl)
+        .await
+    {
+        tracing::error!(%error, "could not create a dashboard session");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let jar = jar
+        .remove(Cookie::build(LOGIN_CSRF).path("/dashboard"))
+        .add(cookie(SESSION, token));
+    (jar, Redirect::to("/dashboard")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Nothing {}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Posted(viewer, Nothing {}): Posted<Nothing>,
+) -> Response {
+    let _ = state
+        .store
+        .revoke_web_session(&viewer.hash, Timestamp::now())
+        .await;
+    let jar = jar.remove(Cookie::build(SESSION).path("/dashboard"));
+    (jar, Redirect::to("/dashboard/login")).into_response()
+}

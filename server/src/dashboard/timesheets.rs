@@ -1,0 +1,192 @@
+//! Timesheet review: the queue (filtered by status), one timesheet with its days, and the
+//! approve and reject actions, all through the API's timesheet handlers.
+
+use attend_protocol::ids::EmployeeId;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::fmt::v;
+use super::hours::rows;
+use super::lookup::{employees, names};
+use super::session::{Posted, Viewer};
+use super::{done, or_error_page, show};
+use crate::http::AppState;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::routes::timesheets as api;
+use crate::timesheet::workflow::Status;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard/timesheets", get(queue))
+        .route("/dashboard/timesheets/open", get(open))
+        .route("/dashboard/timesheets/{employee}/{date}", get(one))
+        .route(
+            "/dashboard/timesheets/{employee}/{date}/approve",
+            post(approve),
+        )
+        .route(
+            "/dashboard/timesheets/{employee}/{date}/reject",
+            post(reject),
+        )
+}
+
+#[derive(Debug, Deserialize)]
+struct QueueQuery {
+    #[serde(default)]
+    status: Option<Status>,
+}
+
+#[derive(Serialize)]
+struct QueueRow {
+    employee_id: String,
+    name: String,
+    start: String,
+    end: String,
+    status: &'static str,
+    reason: Option<String>,
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<QueueQuery>,
+) -> Response {
+    let status = q.status.unwrap_or(Status::Submitted);
+    let listed = api::list_timesheets(
+        State(state.clone()),
+        viewer.auth.clone(),
+        ApiQuery(api::TimesheetQuery {
+            status: Some(status),
+            limit: Some(100),
+            after: None,
+        }),
+    )
+    .await;
+    let people = employees(&state, &viewer).await;
+    let (listed, people) = match (listed, people) {
+        (Ok(l), Ok(p)) => (l.0, p),
+        (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "timesheets", e),
+    };
+    let by_id = names(&people);
+    let items: Vec<QueueRow> = listed
+        .items
+        .into_iter()
+        .map(|t| QueueRow {
+            employee_id: t.employee_id.to_string(),
+            name: by_id.get(&t.employee_id).cloned().unwrap_or_default(),
+            start: t.period.start.to_string(),
+            end: t.period.end.to_string(),
+            status: t.status.as_str(),
+            reason: t.rejection_reason,
+        })
+        .collect();
+    let people: Vec<_> = people
+        .iter()
+        .map(|e| context! { id => e.id.to_string(), name => e.display_name.clone() })
+        .collect();
+    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    show(
+        &viewer,
+        "timesheets.html",
+        "timesheets",
+        context! { items => v(&items), status => status.as_str(), people, today => today.to_string() },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct OpenQuery {
+    employee: EmployeeId,
+    date: Date,
+}
+
+/// The "open any timesheet" form: a GET with the choice, answered with the timesheet's address.
+async fn open(_viewer: Viewer, Query(q): Query<OpenQuery>) -> Response {
+    Redirect::to(&format!("/dashboard/timesheets/{}/{}", q.employee, q.date)).into_response()
+}
+
+async fn one(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((employee, date)): Path<(EmployeeId, Date)>,
+) -> Response {
+    let sheet = api::get_timesheet(
+        State(state.clone()),
+        viewer.auth.clone(),
+        ApiPath((employee, date)),
+    )
+    .await;
+    let person = crate::http::routes::people::get_employee(
+        State(state.clone()),
+        viewer.auth.clone(),
+        ApiPath(employee),
+    )
+    .await;
+    let (sheet, person) = match (sheet, person) {
+        (Ok(s), Ok(p)) => (s.0, p.0),
+        (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "timesheets", e),
+    };
+    let (days, totals) = rows(&sheet.hours, Timestamp::now());
+    let own = viewer.auth.user.employee_id == Some(employee);
+    let base = format!("/dashboard/timesheets/{employee}/{}", sheet.period.start);
+    show(
+        &viewer,
+        "timesheet.html",
+        "timesheets",
+        context! {
+            name => person.display_name,
+            start => sheet.period.start.to_string(),
+            end => sheet.period.end.to_string(),
+            status => sheet.status.as_str(),
+            reason => sheet.record.as_ref().and_then(|r| r.rejection_reason.clone()),
+            can_decide => sheet.status == Status::Submitted && !own,
+            zone => sheet.hours.time_zone,
+            days => v(&days), totals => v(&totals), base,
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct NoFields {}
+
+async fn approve(
+    State(state): State<AppState>,
+    Path((employee, date)): Path<(EmployeeId, Date)>,
+    Posted(viewer, NoFields {}): Posted<NoFields>,
+) -> Response {
+    let back = format!("/dashboard/timesheets/{employee}/{date}");
+    let outcome = api::approve(State(state), viewer.auth, ApiPath((employee, date)))
+        .await
+        .map(|_| "Timesheet approved; its hours are now locked.".to_owned());
+    done(&back, outcome)
+}
+
+#[derive(Debug, Deserialize)]
+struct RejectForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    Path((employee, date)): Path<(EmployeeId, Date)>,
+    Posted(viewer, form): Posted<RejectForm>,
+) -> Response {
+    let back = format!("/dashboard/timesheets/{employee}/{date}");
+    let outcome = api::reject(
+        State(state),
+        viewer.auth,
+        ApiPath((employee, date)),
+        ApiJson(api::RejectTimesheet {
+            reason: form.reason,
+        }),
+    )
+    .await
+    .map(|_| "Timesheet sent back to the employee with your reason.".to_owned());
+    done(&back, outcome)
+}
