@@ -1,9 +1,225 @@
-//! (in progress)
+//! Reports: a pay period's payroll rows, a chart of hours per day by department (SVG, with
+//! the same numbers as a table), and the payroll CSV download. The hours come from each
+//! employee's timesheet (frozen once approved), exactly as the payroll export reads them.
 
+use std::collections::BTreeMap;
+
+use attend_protocol::ids::DepartmentId;
 use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
 
+use super::fmt::{hours, v};
+use super::lookup::departments;
+use super::session::Viewer;
+use super::svg::{Bar, stacked_bars};
+use super::{or_error_page, show};
 use crate::http::AppState;
+use crate::http::error::Error;
+use crate::http::extract::ApiQuery;
+use crate::http::routes::reports::{self as api, PayrollQuery};
+use crate::reports::PayrollRow;
+use crate::timesheet::{Caller, view};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/dashboard/reports", get(page))
+        .route("/dashboard/reports/payroll.csv", get(download))
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportForm {
+    date: Option<Date>,
+    /// An empty choice means every department.
+    #[serde(default, deserialize_with = "empty_is_none")]
+    department_id: Option<DepartmentId>,
+}
+
+fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DepartmentId>, D::Error> {
+    let text = Option::<String>::deserialize(d)?.unwrap_or_default();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim()
+        .parse()
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+impl ReportForm {
+    fn query(&self) -> PayrollQuery {
+        PayrollQuery {
+            date: self
+                .date
+                .unwrap_or_else(|| Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()),
+            department_id: self.department_id,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Line {
+    number: String,
+    name: String,
+    department: String,
+    status: &'static str,
+    regular: String,
+    overtime: String,
+    leave: String,
+    machine: String,
+    paid: String,
+}
+
+/// Worked minutes per date and department, over the rows' pay period.
+async fn per_day(
+    state: &AppState,
+    viewer: &Viewer,
+    rows: &[PayrollRow],
+) -> Result<BTreeMap<Date, BTreeMap<String, u64>>, Error> {
+    let caller = Caller {
+        scope: viewer.auth.scope(),
+        depts: viewer.auth.departments(),
+        employee_id: None,
+        reviewer: true,
+        audit: viewer.auth.audit(),
+    };
+    let mut days: BTreeMap<Date, BTreeMap<String, u64>> = BTreeMap::new();
+    let now = Timestamp::now();
+    for row in rows {
+        let mut date = row.period.start;
+        while date <= row.period.end {
+            days.entry(date).or_default();
+            date = date.tomorrow().map_err(|e| Error::Internal(e.into()))?;
+        }
+        let sheet = view(
+            &state.store,
+            &caller,
+            row.employee_id,
+            row.period.start,
+            now,
+        )
+        .await?;
+        let dept = row
+            .department
+            .clone()
+            .unwrap_or_else(|| "No department".into());
+        for day in &sheet.hours.days {
+            *days
+                .entry(day.date)
+                .or_default()
+                .entry(dept.clone())
+                .or_default() += u64::from(day.worked_minutes);
+        }
+    }
+    Ok(days)
+}
+
+async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(form): Query<ReportForm>,
+) -> Response {
+    let q = form.query();
+    let rows = match api::payroll_json(
+        State(state.clone()),
+        viewer.auth.clone(),
+        ApiQuery(form.query()),
+    )
+    .await
+    {
+        Ok(rows) => rows.0,
+        Err(e) => return or_error_page(&viewer, "reports", e),
+    };
+    let (days, depts) = match (
+        per_day(&state, &viewer, &rows).await,
+        departments(&state, &viewer).await,
+    ) {
+        (Ok(d), Ok(p)) => (d, p),
+        (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "reports", e),
+    };
+    let mut series: Vec<String> = days.values().flat_map(|d| d.keys().cloned()).collect();
+    series.sort();
+    series.dedup();
+    let bars: Vec<Bar> = days
+        .iter()
+        .map(|(date, by_dept)| Bar {
+            label: date.strftime("%a %-d").to_string(),
+            parts: by_dept
+                .iter()
+                .map(|(d, m)| (d.clone(), *m as f64 / 60.0))
+                .collect(),
+        })
+        .collect();
+    let period = rows
+        .first()
+        .map(|r| format!("{} to {}", r.period.start, r.period.end));
+    let title = format!(
+        "Hours worked per day{}",
+        period
+            .as_deref()
+            .map(|p| format!(", {p}"))
+            .unwrap_or_default()
+    );
+    let chart = stacked_bars(&title, "h", &series, &bars);
+    let table: Vec<_> = days
+        .iter()
+        .map(|(date, by_dept)| {
+            context! {
+                date => date.strftime("%a %-d %b").to_string(),
+                values => series.iter().map(|s| hours(by_dept.get(s).copied().unwrap_or(0))).collect::<Vec<_>>(),
+                total => hours(by_dept.values().sum()),
+            }
+        })
+        .collect();
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|r| Line {
+            number: r.employee_number.clone(),
+            name: r.name.clone(),
+            department: r.department.clone().unwrap_or_default(),
+            status: r.status.as_str(),
+            regular: hours(r.regular_minutes),
+            overtime: hours(r.overtime_minutes),
+            leave: hours(r.leave_minutes),
+            machine: hours(r.machine_minutes),
+            paid: hours(r.paid_minutes),
+        })
+        .collect();
+    let csv = format!(
+        "/dashboard/reports/payroll.csv?date={}{}",
+        q.date,
+        q.department_id
+            .map(|d| format!("&department_id={d}"))
+            .unwrap_or_default()
+    );
+    let depts: Vec<_> = depts
+        .iter()
+        .map(|d| context! { id => d.id.to_string(), name => d.name.clone() })
+        .collect();
+    show(
+        &viewer,
+        "reports.html",
+        "reports",
+        context! {
+            date => q.date.to_string(),
+            department_id => q.department_id.map(|d| d.to_string()),
+            depts, period, chart, series, table, lines => v(&lines), csv,
+        },
+    )
+}
+
+async fn download(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(form): Query<ReportForm>,
+) -> Response {
+    match api::payroll_download(State(state), viewer.auth.clone(), ApiQuery(form.query())).await {
+        Ok(r) => r,
+        Err(e) => or_error_page(&viewer, "reports", e),
+    }
 }

@@ -21,6 +21,11 @@ impl Drop for Driver {
 }
 
 pub async fn browser() -> (Driver, Client) {
+    browser_with(None).await
+}
+
+/// A browser that saves downloads into `downloads` without asking.
+pub async fn browser_with(downloads: Option<&std::path::Path>) -> (Driver, Client) {
     let bin = std::path::Path::new("/usr/bin/chromedriver");
     assert!(
         bin.is_file(),
@@ -52,7 +57,13 @@ pub async fn browser() -> (Driver, Client) {
     // Root in CI needs --no-sandbox; /dev/shm is small in containers.
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}),
+        serde_json::json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            "prefs": {
+                "download.default_directory": downloads.map(|d| d.display().to_string()),
+                "download.prompt_for_download": false,
+            },
+        }),
     );
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)

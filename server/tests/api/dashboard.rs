@@ -7,7 +7,7 @@ use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::browser::{at, browser, shown, sign_in};
+use crate::browser::{at, browser, browser_with, shown, sign_in};
 use crate::helpers::{provisioned_device, punch, spawn_app, world};
 
 /// The text of every row of a table body, waiting (bounded) until `until` holds.
@@ -184,6 +184,75 @@ async fn a_manager_approves_a_submitted_timesheet_in_the_browser() {
         actions.last().map(String::as_str),
         Some("approve"),
         "{actions:?}"
+    );
+    c.close().await.expect("closed");
+}
+
+#[tokio::test]
+async fn an_admin_downloads_the_payroll_csv_and_sees_hours_per_day_charted() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    crate::reports::seed_february(&app, &w).await;
+    let downloads = tempfile::tempdir().expect("download dir");
+    let (_driver, c) = browser_with(Some(downloads.path())).await;
+    sign_in(&c, &app.base, "admin@a.example").await;
+    c.goto(&format!("{}/dashboard/reports?date=2026-02-14", app.base))
+        .await
+        .expect("loads");
+    let payroll = rows_until(&c, "payroll", |r| r.len() == 2).await;
+    assert_eq!(
+        payroll,
+        [
+            "1 Ana Assembly approved 44.00 5.00 0.00 1.50 49.00",
+            "2 Bruno Warehouse draft 24.00 0.00 0.00 0.00 24.00"
+        ]
+    );
+    // One bar part per day and department with hours: Ana's 6 days and Bruno's 3.
+    let bars = c
+        .find_all(Locator::Css("#hours-chart svg rect.bar"))
+        .await
+        .expect("bars");
+    assert_eq!(bars.len(), 9);
+    let mut titles = Vec::new();
+    for bar in &bars {
+        titles.push(
+            bar.find(Locator::Css("title"))
+                .await
+                .expect("title")
+                .html(true)
+                .await
+                .expect("text"),
+        );
+    }
+    assert!(
+        titles.contains(&"Mon 2: Assembly 9.00 h".to_owned()),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Tue 10: Warehouse 8.00 h".to_owned()),
+        "{titles:?}"
+    );
+
+    c.find(Locator::Id("payroll-csv"))
+        .await
+        .expect("download link")
+        .click()
+        .await
+        .expect("clicked");
+    let file = downloads.path().join("payroll-2026-02-01-2026-02-28.csv");
+    let mut csv = String::new();
+    for _ in 0..300 {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            csv = text;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        csv,
+        crate::reports::FEBRUARY_CSV,
+        "downloaded {}",
+        file.display()
     );
     c.close().await.expect("closed");
 }

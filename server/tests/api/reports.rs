@@ -3,7 +3,13 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{approve_timesheet, provisioned_device, spawn_app, world};
+use crate::helpers::{TestApp, World, approve_timesheet, provisioned_device, spawn_app, world};
+
+/// By hand: Ana regular 5 × 8 h + 4 h = 44 h, overtime 5 × 1 h = 5 h, lathe 1.5 h, paid 49 h;
+/// Bruno 3 × 8 h = 24 h regular.
+pub const FEBRUARY_CSV: &str = "employee_number,name,department,period_start,period_end,timesheet_status,regular_hours,overtime_hours,leave_hours,machine_hours,paid_hours\n\
+     1,Ana,Assembly,2026-02-01,2026-02-28,approved,44.00,5.00,0.00,1.50,49.00\n\
+     2,Bruno,Warehouse,2026-02-01,2026-02-28,draft,24.00,0.00,0.00,0.00,24.00\n";
 
 fn punch(employee: &str, seq: u64, at: &str, kind: &str) -> Value {
     json!({
@@ -28,10 +34,10 @@ fn machine(
     json!({"event_id": uuid::Uuid::now_v7(), "seq": seq, "captured_at": at, "body": body})
 }
 
-#[tokio::test]
-async fn the_payroll_csv_of_a_seeded_month_matches_hand_computed_totals() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
+/// February 2026 at org A's Lisbon site, monthly pay period 1–28: Ana works 44 h regular, 5 h
+/// daily overtime and 1.5 h on the lathe, and her timesheet is approved; Bruno works 24 h and
+/// his stays a draft. The hand-computed CSV is [`FEBRUARY_CSV`].
+pub async fn seed_february(app: &TestApp, w: &World) {
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let policy = json!({"overtime": {"daily_threshold_minutes": 480, "weekly_threshold_minutes": 2400, "week_starts": "monday"}});
     let r = app
@@ -131,6 +137,13 @@ async fn the_payroll_csv_of_a_seeded_month_matches_hand_computed_totals() {
 
     // Ana's timesheet is submitted and approved; Bruno's stays a draft.
     approve_timesheet(&app, &w.a, "2026-02-01").await;
+}
+
+#[tokio::test]
+async fn the_payroll_csv_of_a_seeded_month_matches_hand_computed_totals() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    seed_february(&app, &w).await;
 
     let download = |token: String| {
         let req = app
@@ -150,14 +163,7 @@ async fn the_payroll_csv_of_a_seeded_month_matches_hand_computed_totals() {
         "attachment; filename=\"payroll-2026-02-01-2026-02-28.csv\""
     );
     let csv = r.text().await.expect("body");
-    // By hand: Ana regular 5 × 8 h + 4 h = 44 h, overtime 5 × 1 h = 5 h, lathe 1.5 h, paid 49 h;
-    // Bruno 3 × 8 h = 24 h regular.
-    assert_eq!(
-        csv,
-        "employee_number,name,department,period_start,period_end,timesheet_status,regular_hours,overtime_hours,leave_hours,machine_hours,paid_hours\n\
-         1,Ana,Assembly,2026-02-01,2026-02-28,approved,44.00,5.00,0.00,1.50,49.00\n\
-         2,Bruno,Warehouse,2026-02-01,2026-02-28,draft,24.00,0.00,0.00,0.00,24.00\n"
-    );
+    assert_eq!(csv, FEBRUARY_CSV);
 
     // The manager of Assembly exports Ana only; employees may not export.
     let mine = download(w.a.manager.clone())
