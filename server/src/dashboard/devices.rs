@@ -1,9 +1,118 @@
-//! (in progress)
+//! Kiosks: when each was last seen, how many events it still holds, its attendd version and
+//! how far its clock is from the server's; admins can disable or re-enable one.
 
+use attend_protocol::ids::DeviceId;
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
 
+use super::fmt::{v, wall_clock};
+use super::lookup::{all_pages, site_zones};
+use super::session::{Posted, Viewer};
+use super::{done, or_error_page, show};
 use crate::http::AppState;
+use crate::http::extract::ApiPath;
+use crate::http::routes::devices as api;
+use crate::storage::{DeviceStatus, Role};
+
+/// A kiosk silent for longer than this is shown as offline (it heartbeats every minute).
+const OFFLINE_AFTER_MINUTES: i64 = 5;
+/// Clock skew beyond this is flagged: punches would be timed wrongly.
+const SKEW_WARN_MS: i64 = 2_000;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/dashboard/devices", get(list))
+        .route("/dashboard/devices/{id}/{action}", post(set_status))
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    name: String,
+    status: &'static str,
+    online: bool,
+    last_seen: String,
+    queue: String,
+    version: String,
+    skew: String,
+    skew_bad: bool,
+    active: bool,
+}
+
+async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let auth = &viewer.auth;
+    let scope = auth.scope();
+    let devices = if auth
+        .require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])
+        .is_err()
+    {
+        Err(crate::http::error::Error::Forbidden)
+    } else {
+        all_pages(|page| {
+            let store = state.store.clone();
+            async move { store.list_devices(scope, &page).await }
+        })
+        .await
+    };
+    let (devices, zones) = match (devices, site_zones(&state, &viewer).await) {
+        (Ok(d), Ok(z)) => (d, z),
+        (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "devices", e),
+    };
+    let now = Timestamp::now();
+    let rows: Vec<Row> = devices
+        .into_iter()
+        .map(|d| {
+            let zone = zones.get(&d.site_id).map(String::as_str);
+            let online = d.last_seen_at.is_some_and(|t| {
+                now.duration_since(t).as_mins() < OFFLINE_AFTER_MINUTES
+            });
+            Row {
+                id: d.id.to_string(),
+                name: d.name,
+                status: match d.status {
+                    DeviceStatus::Active => "active",
+                    DeviceStatus::Disabled => "disabled",
+                    DeviceStatus::Unprovisioned => "waiting to be provisioned",
+                },
+                online,
+                last_seen: d
+                    .last_seen_at
+                    .map_or_else(|| "never".into(), |t| wall_clock(t, zone, now)),
+                queue: d.queue_depth.map_or_else(|| "—".into(), |q| q.to_string()),
+                version: d.attendd_version.unwrap_or_else(|| "—".into()),
+                skew: d
+                    .clock_offset_ms
+                    .map_or_else(|| "—".into(), |ms| format!("{:+.1} s", ms as f64 / 1000.0)),
+                skew_bad: d.clock_offset_ms.is_some_and(|ms| ms.abs() > SKEW_WARN_MS),
+                active: d.status == DeviceStatus::Active,
+            }
+        })
+        .collect();
+    show(&viewer, "devices.html", "devices", context! { rows => v(&rows) })
+}
+
+#[derive(Debug, Deserialize)]
+struct NoFields {}
+
+async fn set_status(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(DeviceId, String)>,
+    Posted(viewer, NoFields {}): Posted<NoFields>,
+) -> Response {
+    let (s, who, path) = (State(state), viewer.auth, ApiPath(id));
+    let outcome = match action.as_str() {
+        "disable" => api::disable_device(s, who, path)
+            .await
+            .map(|d| format!("{} is disabled: its syncs are refused.", d.0.name)),
+        "enable" => api::enable_device(s, who, path)
+            .await
+            .map(|d| format!("{} is enabled again.", d.0.name)),
+        _ => Err(crate::http::error::Error::NotFound),
+    };
+    done("/dashboard/devices", outcome)
 }

@@ -1,9 +1,110 @@
-//! (in progress)
+//! The equipment board: every machine, its holds and who runs it now; staff lock a machine
+//! out or take it out of service (with a reason) and lift either hold. Holds reach kiosks with
+//! the next roster pull, and a kiosk stops a running machine that got locked out.
 
+use attend_protocol::ids::EquipmentId;
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
 
+use super::fmt::{v, wall_clock};
+use super::lookup::site_zones;
+use super::session::{Posted, Viewer};
+use super::{done, or_error_page, show};
 use crate::http::AppState;
+use crate::http::error::Error;
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::routes::equipment::{self as api, HoldReason};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/dashboard/equipment", get(board))
+        .route("/dashboard/equipment/{id}/{action}", post(hold))
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    name: String,
+    relay: u8,
+    locked_out: bool,
+    lockout_reason: String,
+    out_of_service: bool,
+    service_reason: String,
+    running: Option<String>,
+}
+
+async fn board(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let machines = api::board(State(state.clone()), viewer.auth.clone()).await;
+    let (machines, zones) = match (machines, site_zones(&state, &viewer).await) {
+        (Ok(m), Ok(z)) => (m.0, z),
+        (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "equipment", e),
+    };
+    let now = Timestamp::now();
+    let rows: Vec<Row> = machines
+        .into_iter()
+        .map(|m| {
+            let e = m.equipment;
+            let zone = zones.get(&e.site_id).map(String::as_str);
+            Row {
+                id: e.id.to_string(),
+                name: e.name,
+                relay: e.relay_channel,
+                locked_out: e.locked_out,
+                lockout_reason: e.lockout_reason.unwrap_or_default(),
+                out_of_service: e.out_of_service,
+                service_reason: e.service_reason.unwrap_or_default(),
+                running: m.running.map(|r| {
+                    format!(
+                        "{} since {}",
+                        r.employee_name,
+                        wall_clock(r.started_at, zone, now)
+                    )
+                }),
+            }
+        })
+        .collect();
+    show(
+        &viewer,
+        "equipment.html",
+        "equipment",
+        context! { rows => v(&rows) },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct HoldForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn hold(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(EquipmentId, String)>,
+    Posted(viewer, form): Posted<HoldForm>,
+) -> Response {
+    let (s, who, path) = (State(state), viewer.auth, ApiPath(id));
+    let reason = ApiJson(HoldReason {
+        reason: form.reason,
+    });
+    let outcome = match action.as_str() {
+        "lockout" => api::lock_out(s, who, path, reason)
+            .await
+            .map(|e| format!("{} is locked out; kiosks stop it at their next roster pull.", e.0.name)),
+        "lift-lockout" => api::lift_lockout(s, who, path)
+            .await
+            .map(|e| format!("The lockout of {} is lifted.", e.0.name)),
+        "out-of-service" => api::out_of_service(s, who, path, reason)
+            .await
+            .map(|e| format!("{} is out of service.", e.0.name)),
+        "back-in-service" => api::back_in_service(s, who, path)
+            .await
+            .map(|e| format!("{} is back in service.", e.0.name)),
+        _ => Err(Error::NotFound),
+    };
+    done("/dashboard/equipment", outcome)
 }

@@ -40,7 +40,12 @@ struct ReportForm {
     department_id: Option<DepartmentId>,
 }
 
-fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DepartmentId>, D::Error> {
+/// An empty form choice ("all") as `None`; anything else must parse.
+pub(super) fn empty_is_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr<Err: std::fmt::Display>,
+{
     let text = Option::<String>::deserialize(d)?.unwrap_or_default();
     if text.trim().is_empty() {
         return Ok(None);
