@@ -5,6 +5,7 @@
 
 use attend_protocol::events::{CandidateTemplate, EnrolmentCandidate, EventBody};
 use attend_protocol::ids::EmployeeId;
+use attend_vision::enrol::Enrolment;
 use attend_vision::quality::{QualityLimits, QualityReport};
 use attend_vision::{FacePipeline, PipelineConfig, image};
 use std::sync::Arc;
@@ -32,15 +33,7 @@ pub enum EnrollError {
     },
 }
 
-/// A quality score in 0..=1 from the gates' measurements: sharper and more frontal is better.
-pub fn quality_score(report: &QualityReport, limits: &QualityLimits) -> f32 {
-    let sharp = (report.sharpness / (4.0 * limits.min_sharpness.max(1.0))).min(1.0);
-    let frontal = (1.0 - report.yaw.abs() / limits.max_yaw.max(1e-3)).clamp(0.0, 1.0);
-    (0.5 * sharp + 0.5 * frontal).clamp(0.0, 1.0)
-}
-
-/// Thumbnail quality: a 150-pixel chip at this quality is a few kilobytes.
-const THUMBNAIL_JPEG_QUALITY: u8 = 80;
+pub use attend_vision::enrol::quality_score;
 
 /// Captures until `wanted` frames pass (or `max_frames` were tried) and builds the candidate,
 /// with the best accepted frame's aligned face as its thumbnail.
@@ -53,11 +46,10 @@ pub fn capture(
     max_frames: usize,
     mut progress: impl FnMut(&QualityReport),
 ) -> Result<EventBody, EnrollError> {
-    let mut templates = Vec::new();
-    let mut best: Option<(f32, image::RgbImage)> = None;
+    let mut enrolment = Enrolment::new(pipeline, limits.clone());
     let mut last = String::from("no frame yet");
     let mut tried = 0;
-    while templates.len() < wanted && tried < max_frames {
+    while enrolment.accepted() < wanted && tried < max_frames {
         tried += 1;
         let frame = camera
             .next_frame()
@@ -69,46 +61,42 @@ pub fn capture(
                 continue;
             }
         };
-        let shot = match pipeline.enrolment_capture(&img, limits) {
-            Ok(shot) => shot,
-            Err(e) => {
-                last = e.to_string();
-                continue;
+        match enrolment.add(&img) {
+            Ok(report) => {
+                progress(&report);
+                if !report.passed() {
+                    last = report.problems.join("; ");
+                }
             }
-        };
-        progress(&shot.report);
-        let Some(vector) = shot.embedding else {
-            last = shot.report.problems.join("; ");
-            continue;
-        };
-        let quality = quality_score(&shot.report, limits);
-        if let Some(chip) = shot.chip
-            && best.as_ref().is_none_or(|(q, _)| quality > *q)
-        {
-            best = Some((quality, chip));
+            Err(e) => last = e.to_string(),
         }
-        templates.push(CandidateTemplate { vector, quality });
     }
-    if templates.len() < wanted {
+    if enrolment.accepted() < wanted {
         return Err(EnrollError::NotEnough {
-            got: templates.len(),
+            got: enrolment.accepted(),
             wanted,
             tried,
             last,
         });
     }
-    // A thumbnail that fails to encode only costs the manager a picture, not the enrolment.
-    let thumbnail = best
-        .and_then(|(_, chip)| chip.to_jpeg(THUMBNAIL_JPEG_QUALITY).ok())
+    let enrolled = enrolment.finish();
+    let thumbnail = enrolled
+        .thumbnail_jpeg
         .map(|jpeg| base64::engine::general_purpose::STANDARD.encode(jpeg));
     Ok(EventBody::EnrolmentCandidate(EnrolmentCandidate {
         employee_id: employee,
-        model_id: pipeline.embedder().model().spec.id.clone(),
-        templates,
+        model_id: enrolled.model_id,
+        templates: enrolled
+            .templates
+            .into_iter()
+            .map(|t| CandidateTemplate {
+                vector: t.vector,
+                quality: t.quality,
+            })
+            .collect(),
         thumbnail_jpeg_base64: thumbnail,
     }))
 }
-
 /// `attendd enroll`: loads the models and opens the configured camera, captures `frames` good
 /// frames and commits the candidate to the outbox. Returns its outbox sequence number.
 pub fn enroll_from_config(

@@ -70,6 +70,7 @@ impl Application {
             limiter: http::rate_limit::Limiter::new(settings.rate_limit.clone()),
             metrics: http::metrics::Metrics::new(),
             live: crate::live::LiveFeed::default(),
+            faces: Arc::new(crate::photo_enrolment::Faces::new(settings.vision.clone())),
             settings: Arc::new(settings),
         })
     }

@@ -32,6 +32,25 @@ pub struct Settings {
     /// S3-compatible storage for attachments instead of `attachments_dir`.
     #[serde(default)]
     pub attachments_s3: Option<S3Settings>,
+    /// Face models for enrolment from uploaded photos (`[vision]`); without it the dashboard
+    /// says photo enrolment is not set up, and kiosk enrolment still works.
+    #[serde(default)]
+    pub vision: Option<VisionSettings>,
+}
+
+/// The face models the server uses to turn uploaded photos into templates. They must be the
+/// kiosks' models (the manifest's defaults unless named), or the templates would not match.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisionSettings {
+    /// Directory with the manifest's model files (`bash scripts/setup-models.sh` fills one).
+    pub models_dir: PathBuf,
+    /// `libonnxruntime.so`; `ORT_DYLIB_PATH` or the project cache when absent.
+    #[serde(default)]
+    pub ort_library: Option<PathBuf>,
+    /// Embedding model id from the manifest; its default when absent.
+    #[serde(default)]
+    pub embedder: Option<String>,
 }
 
 /// An S3-compatible bucket (AWS S3, MinIO, Ceph, …).
@@ -135,6 +154,7 @@ impl Default for Settings {
             log_format: LogFormat::Json,
             attachments_dir: None,
             attachments_s3: None,
+            vision: None,
         }
     }
 }

@@ -15,6 +15,7 @@
 //! - [`leave`]: working days for leave requests.
 //! - [`live`]: notices from sync ingest to open live boards.
 //! - [`mail`]: the mail outbox worker and the sender trait.
+//! - [`photo_enrolment`]: face templates from photos uploaded on the dashboard (attend-vision).
 //! - [`dashboard`]: the server-rendered manager pages (cookie sessions with CSRF).
 //! - [`demo`]: the demo seed used by the README's demo command.
 //! - [`telemetry`]: structured JSON logs.
@@ -33,6 +34,7 @@ pub mod leave;
 pub mod live;
 pub mod mail;
 pub mod notify;
+pub mod photo_enrolment;
 pub mod reports;
 pub mod storage;
 pub mod telemetry;

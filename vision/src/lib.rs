@@ -9,6 +9,7 @@
 //! - [`align`]: similarity transform from five landmarks and chip warping.
 //! - [`embed`]: face descriptors from aligned chips.
 //! - [`quality`]: enrolment gates (size, blur, pose, one face).
+//! - [`enrol`]: several images → templates with quality scores and a thumbnail.
 //! - [`pipeline`]: frame → faces with descriptors.
 //! - [`matcher`]: 1:N search over a gallery (f32 and int8 SIMD kernels), threshold and margin.
 //! - [`bench`]: our side of the reference benchmarks (`attend-vision bench`).
@@ -17,6 +18,7 @@ pub mod align;
 pub mod bench;
 pub mod detect;
 pub mod embed;
+pub mod enrol;
 pub mod image;
 pub mod manifest;
 pub mod matcher;

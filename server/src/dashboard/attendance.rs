@@ -45,18 +45,17 @@ struct Person {
     days: Vec<DayRow>,
 }
 
-async fn page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(f): Query<Filters>,
-) -> Response {
+async fn page(State(state): State<AppState>, viewer: Viewer, Query(f): Query<Filters>) -> Response {
     let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     // This week so far, Monday first, unless the filters say otherwise.
     let monday = today
         .checked_sub(i64::from(today.weekday().to_monday_zero_offset()).days())
         .unwrap_or(today);
     let (from, to) = (f.from.unwrap_or(monday), f.to.unwrap_or(today));
-    let (people, depts) = match (employees(&state, &viewer).await, departments(&state, &viewer).await) {
+    let (people, depts) = match (
+        employees(&state, &viewer).await,
+        departments(&state, &viewer).await,
+    ) {
         (Ok(p), Ok(d)) => (p, d),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "attendance", e),
     };

@@ -68,9 +68,9 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
         .into_iter()
         .map(|d| {
             let zone = zones.get(&d.site_id).map(String::as_str);
-            let online = d.last_seen_at.is_some_and(|t| {
-                now.duration_since(t).as_mins() < OFFLINE_AFTER_MINUTES
-            });
+            let online = d
+                .last_seen_at
+                .is_some_and(|t| now.duration_since(t).as_mins() < OFFLINE_AFTER_MINUTES);
             Row {
                 id: d.id.to_string(),
                 name: d.name,
@@ -93,7 +93,12 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
             }
         })
         .collect();
-    show(&viewer, "devices.html", "devices", context! { rows => v(&rows) })
+    show(
+        &viewer,
+        "devices.html",
+        "devices",
+        context! { rows => v(&rows) },
+    )
 }
 
 #[derive(Debug, Deserialize)]

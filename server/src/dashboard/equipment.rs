@@ -92,9 +92,12 @@ async fn hold(
         reason: form.reason,
     });
     let outcome = match action.as_str() {
-        "lockout" => api::lock_out(s, who, path, reason)
-            .await
-            .map(|e| format!("{} is locked out; kiosks stop it at their next roster pull.", e.0.name)),
+        "lockout" => api::lock_out(s, who, path, reason).await.map(|e| {
+            format!(
+                "{} is locked out; kiosks stop it at their next roster pull.",
+                e.0.name
+            )
+        }),
         "lift-lockout" => api::lift_lockout(s, who, path)
             .await
             .map(|e| format!("The lockout of {} is lifted.", e.0.name)),

@@ -11,7 +11,8 @@
 //! - [`leave`]: pending requests, approve, reject, escalate.
 //! - [`equipment`]: the equipment board, lockout and out-of-service.
 //! - [`devices`]: kiosks: last seen, queue depth, version, clock skew.
-//! - [`people`]: employees, biometric consent, deletion, and enrolment review.
+//! - [`people`]: employees, biometric consent and deletion.
+//! - [`enrolment`]: enrolment review (kiosk captures and uploaded photos, with thumbnails).
 //! - [`reports`]: hours per day as SVG charts, and the payroll CSV download.
 //!
 //! Invariants: every page acts as the signed-in user through the same handlers the JSON API
@@ -20,6 +21,7 @@
 
 pub mod attendance;
 pub mod devices;
+pub mod enrolment;
 pub mod equipment;
 pub mod fmt;
 pub mod hours;
@@ -82,21 +84,31 @@ fn templates() -> &'static Environment<'static> {
     })
 }
 
-/// Renders a template; a failure is logged and answered 500 without details.
-pub fn render_html(name: &str, ctx: Value) -> Result<String, Response> {
+/// A template that failed to render (already logged); answered 500 without details.
+#[derive(Debug)]
+pub struct TemplateFailed;
+
+impl IntoResponse for TemplateFailed {
+    fn into_response(self) -> Response {
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    }
+}
+
+/// Renders a template; a failure is logged.
+pub fn render_html(name: &str, ctx: Value) -> Result<String, TemplateFailed> {
     templates()
         .get_template(name)
         .and_then(|t| t.render(ctx))
         .map_err(|error| {
             tracing::error!(%error, template = name, "dashboard template failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            TemplateFailed
         })
 }
 
 fn page(name: &str, ctx: Value) -> Response {
     match render_html(name, ctx) {
         Ok(html) => Html(html).into_response(),
-        Err(r) => r,
+        Err(e) => e.into_response(),
     }
 }
 
@@ -230,6 +242,7 @@ pub fn router() -> Router<AppState> {
         .merge(equipment::routes())
         .merge(devices::routes())
         .merge(people::routes())
+        .merge(enrolment::routes())
         .merge(reports::routes())
 }
 

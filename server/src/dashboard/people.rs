@@ -1,9 +1,157 @@
-//! (in progress)
+//! Employees: the list (consent, PIN, status), one person's page with biometric consent and
+//! deletion. Withdrawing consent or deleting a person erases their face data in the same
+//! transaction, and every kiosk gets tombstones at its next roster pull. Enrolment (kiosk
+//! captures and uploaded photos) is in [`super::enrolment`].
 
+use attend_protocol::ids::EmployeeId;
+use attend_protocol::roster::ConsentState;
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
 
+use super::enrolment::candidates_of;
+use super::fmt::v;
+use super::lookup::{department_names, departments, employees};
+use super::session::{Posted, Viewer};
+use super::{done, or_error_page, show};
 use crate::http::AppState;
+use crate::http::error::Error;
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::routes::people::{self as api, PatchEmployee};
+use crate::storage::consent_as_str;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/dashboard/people", get(list))
+        .route("/dashboard/people/{id}", get(person))
+        .route("/dashboard/people/{id}/consent", post(consent))
+        .route("/dashboard/people/{id}/delete", post(delete))
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    number: String,
+    name: String,
+    department: String,
+    status: &'static str,
+    consent: &'static str,
+    pin: bool,
+}
+
+async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let (people, depts) = match (
+        employees(&state, &viewer).await,
+        departments(&state, &viewer).await,
+    ) {
+        (Ok(p), Ok(d)) => (p, d),
+        (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "people", e),
+    };
+    let names = department_names(&depts);
+    let rows: Vec<Row> = people
+        .into_iter()
+        .map(|e| Row {
+            id: e.id.to_string(),
+            number: e.employee_number,
+            name: e.display_name,
+            department: e
+                .department_id
+                .and_then(|d| names.get(&d).cloned())
+                .unwrap_or_default(),
+            status: e.status.as_str(),
+            consent: consent_as_str(e.consent),
+            pin: e.has_pin,
+        })
+        .collect();
+    show(
+        &viewer,
+        "people.html",
+        "people",
+        context! { rows => v(&rows) },
+    )
+}
+
+async fn person(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<EmployeeId>,
+) -> Response {
+    let found = api::get_employee(State(state.clone()), viewer.auth.clone(), ApiPath(id)).await;
+    let (person, candidates) = match (found, candidates_of(&state, &viewer, id).await) {
+        (Ok(p), Ok(c)) => (p.0, c),
+        (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "people", e),
+    };
+    show(
+        &viewer,
+        "person.html",
+        "people",
+        context! {
+            id => person.id.to_string(),
+            name => person.display_name,
+            number => person.employee_number,
+            consent => consent_as_str(person.consent),
+            candidates => v(&candidates),
+            photo_enrolment => state.faces.configured(),
+            min_photos => crate::photo_enrolment::MIN_ACCEPTED,
+            max_photos => crate::photo_enrolment::MAX_PHOTOS,
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct ConsentForm {
+    consent: ConsentState,
+}
+
+async fn consent(
+    State(state): State<AppState>,
+    Path(id): Path<EmployeeId>,
+    Posted(viewer, form): Posted<ConsentForm>,
+) -> Response {
+    let patch = PatchEmployee {
+        consent: Some(form.consent),
+        ..PatchEmployee::default()
+    };
+    let outcome = api::update_employee(State(state), viewer.auth, ApiPath(id), ApiJson(patch))
+        .await
+        .map(|e| match e.0.consent {
+            ConsentState::Granted => format!("{} granted biometric consent.", e.0.display_name),
+            _ => format!(
+                "Consent withdrawn: {}'s face data is erased, and every kiosk drops it at its next roster pull.",
+                e.0.display_name
+            ),
+        });
+    done(&format!("/dashboard/people/{id}"), outcome)
+}
+
+#[derive(Debug, Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<EmployeeId>,
+    Posted(viewer, form): Posted<DeleteForm>,
+) -> Response {
+    if form.confirm.as_deref() != Some("yes") {
+        return done(
+            &format!("/dashboard/people/{id}"),
+            Err(Error::field(
+                "confirm",
+                "tick the box to confirm the deletion",
+            )),
+        );
+    }
+    match api::delete_employee(State(state), viewer.auth, ApiPath(id)).await {
+        Ok(_) => done(
+            "/dashboard/people",
+            Ok("Employee deleted; their face templates are removed from every kiosk.".into()),
+        ),
+        Err(e) => done(&format!("/dashboard/people/{id}"), Err(e)),
+    }
 }

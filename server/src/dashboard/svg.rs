@@ -175,11 +175,16 @@ mod tests {
 
     #[test]
     fn the_axis_ceiling_is_one_two_or_five_times_a_power_of_ten() {
-        assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(9.0), 10.0);
-        assert_eq!(nice_ceiling(10.0), 10.0);
-        assert_eq!(nice_ceiling(11.0), 20.0);
-        assert_eq!(nice_ceiling(41.0), 50.0);
-        assert_eq!(nice_ceiling(0.3), 0.5);
+        for (max, ceiling) in [
+            (0.0, 1.0),
+            (9.0, 10.0),
+            (10.0, 10.0),
+            (11.0, 20.0),
+            (41.0, 50.0),
+            (0.3, 0.5),
+        ] {
+            let got = nice_ceiling(max);
+            assert!((got - ceiling).abs() < 1e-9, "{max} → {got}, not {ceiling}");
+        }
     }
 }

@@ -44,6 +44,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Tells open live boards that an organisation's attendance changed.
     pub live: crate::live::LiveFeed,
+    /// The face pipeline for enrolment from uploaded photos (loaded on first use).
+    pub faces: Arc<crate::photo_enrolment::Faces>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -9,6 +9,9 @@
 //!   (new glasses, a beard) does not keep matching against stale faces; kiosks get tombstones
 //!   for the old ones in the same transaction.
 //! - Audit rows name the candidate, the employee and the template count, never the vectors.
+//! - A candidate made from photos uploaded on the dashboard is stored exactly like a kiosk's
+//!   (an enrolment event and a candidate row), under the reserved [`UPLOAD_DEVICE`] id, so
+//!   review, approval and erasure treat both alike. It needs biometric consent already.
 
 use async_trait::async_trait;
 use attend_protocol::ids::{DeviceId, EmployeeId, EventId, UserId};
@@ -47,6 +50,9 @@ pub struct Candidate {
     pub reason: Option<String>,
 }
 
+/// The device id of candidates made from photos uploaded on the dashboard (no kiosk).
+pub const UPLOAD_DEVICE: DeviceId = DeviceId(uuid::Uuid::nil());
+
 /// A reviewer's decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -84,5 +90,14 @@ pub trait EnrolmentStore: Send + Sync {
         depts: &DepartmentFilter,
         id: EventId,
         decision: Decision,
+    ) -> StoreResult<Candidate>;
+    /// Stores templates computed from uploaded photos as a pending candidate, audited as
+    /// `upload` by the uploader.
+    async fn add_uploaded_candidate(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        candidate: attend_protocol::events::EnrolmentCandidate,
     ) -> StoreResult<Candidate>;
 }

@@ -267,3 +267,23 @@ pub async fn sign_in(c: &Client, base: &str, email: &str) {
         .expect("clicked");
     shown(c, Locator::Id("welcome")).await;
 }
+
+/// Clicks `what` and waits (bounded) until the browser has left the current page, so what is
+/// read next belongs to the page the click led to.
+pub async fn click_to_next_page(c: &Client, what: Locator<'_>) {
+    let old = c.find(Locator::Css("html")).await.expect("page");
+    c.find(what)
+        .await
+        .expect("element to click")
+        .click()
+        .await
+        .expect("clicked");
+    for _ in 0..600 {
+        // A reference into the old document goes stale once the next one loads.
+        if old.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the click did not lead to another page");
+}

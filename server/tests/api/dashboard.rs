@@ -7,7 +7,7 @@ use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::browser::{at, browser, browser_with, shown, sign_in};
+use crate::browser::{at, browser, browser_with, click_to_next_page, shown, sign_in};
 use crate::helpers::{provisioned_device, punch, spawn_app, world};
 
 /// The text of every row of a table body, waiting (bounded) until `until` holds.
@@ -145,12 +145,7 @@ async fn a_manager_approves_a_submitted_timesheet_in_the_browser() {
         .await
         .expect("text");
     assert_eq!(total, "8.50");
-    c.find(Locator::Id("approve"))
-        .await
-        .expect("approve button")
-        .click()
-        .await
-        .expect("clicked");
+    click_to_next_page(&c, Locator::Id("approve")).await;
     let flash = shown(&c, Locator::Id("flash")).await;
     assert_eq!(
         flash.text().await.expect("text"),

@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod corrections;
 mod dashboard;
+mod dashboard_people;
 mod devices;
 mod enrolment;
 mod equipment;

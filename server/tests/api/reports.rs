@@ -38,7 +38,7 @@ fn machine(
 /// daily overtime and 1.5 h on the lathe, and her timesheet is approved; Bruno works 24 h and
 /// his stays a draft. The hand-computed CSV is [`FEBRUARY_CSV`].
 pub async fn seed_february(app: &TestApp, w: &World) {
-    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let device = provisioned_device(app, &w.a.admin, &w.a.site).await;
     let policy = json!({"overtime": {"daily_threshold_minutes": 480, "weekly_threshold_minutes": 2400, "week_starts": "monday"}});
     let r = app
         .call(
@@ -136,7 +136,7 @@ pub async fn seed_february(app: &TestApp, w: &World) {
     );
 
     // Ana's timesheet is submitted and approved; Bruno's stays a draft.
-    approve_timesheet(&app, &w.a, "2026-02-01").await;
+    approve_timesheet(app, &w.a, "2026-02-01").await;
 }
 
 #[tokio::test]

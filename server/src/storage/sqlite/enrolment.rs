@@ -212,6 +212,21 @@ impl EnrolmentStore for SqliteStore {
             .filter(|jpeg| jpeg.starts_with(&[0xFF, 0xD8, 0xFF])))
     }
 
+    async fn add_uploaded_candidate(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        candidate: EnrolmentCandidate,
+    ) -> StoreResult<Candidate> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| {
+            let id = super::uploads::insert_candidate(tx, &ctx, scope, &depts, candidate)?;
+            Ok(load(tx, scope, &depts, id)?.view)
+        })
+        .await
+    }
+
     async fn decide_candidate(
         &self,
         ctx: &AuditCtx,

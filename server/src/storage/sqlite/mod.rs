@@ -22,6 +22,7 @@ mod roster;
 mod rows;
 pub mod sync;
 mod timesheets;
+mod uploads;
 mod users;
 mod web_sessions;
 

@@ -1,0 +1,84 @@
+//! Candidates from photos uploaded on the dashboard, stored as kiosk captures are (see
+//! `storage::enrolment`): one enrolment event under [`UPLOAD_DEVICE`] and its candidate row.
+
+use attend_protocol::events::{EnrolmentCandidate, Event, EventBody};
+use attend_protocol::ids::EventId;
+use attend_protocol::roster::ConsentState;
+use jiff::Timestamp;
+use rusqlite::{Transaction, params};
+
+use super::employees::load_employee;
+use super::sync::INSERT_EVENT_SQL;
+use super::{audit_tx, db, new_id, ts};
+use crate::storage::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult, UPLOAD_DEVICE};
+
+pub(super) fn insert_candidate(
+    tx: &Transaction<'_>,
+    ctx: &AuditCtx,
+    scope: Scope,
+    depts: &DepartmentFilter,
+    candidate: EnrolmentCandidate,
+) -> StoreResult<EventId> {
+    let person = load_employee(tx, scope, depts, candidate.employee_id)?;
+    // Nothing biometric is kept for someone who has not agreed to it, not even for review.
+    if person.consent != ConsentState::Granted {
+        return Err(StoreError::State(
+            "the employee has not granted biometric consent: record their consent before enrolling their face".into(),
+        ));
+    }
+    let now = Timestamp::now();
+    let event = Event {
+        event_id: new_id(),
+        seq: 0,
+        captured_at: now,
+        clock_suspect: false,
+        body: EventBody::EnrolmentCandidate(candidate),
+    };
+    let payload = serde_json::to_string(&event).map_err(|e| StoreError::Backend(Box::new(e)))?;
+    let (id, employee) = (event.event_id.to_string(), person.id.to_string());
+    tx.execute(
+        INSERT_EVENT_SQL,
+        params![
+            id,
+            person.org_id.to_string(),
+            UPLOAD_DEVICE.to_string(),
+            "enrolment_candidate",
+            employee,
+            0,
+            ts(now),
+            ts(now),
+            false,
+            payload
+        ],
+    )
+    .map_err(db)?;
+    tx.execute(
+        "INSERT INTO enrolment_candidates (event_id, org_id, employee_id, device_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id,
+            person.org_id.to_string(),
+            employee,
+            UPLOAD_DEVICE.to_string(),
+            ts(now)
+        ],
+    )
+    .map_err(db)?;
+    let templates = match &event.body {
+        EventBody::EnrolmentCandidate(c) => c.templates.len(),
+        _ => 0,
+    };
+    let after =
+        serde_json::json!({"employee_id": employee, "templates": templates, "source": "upload"});
+    audit_tx(
+        tx,
+        ctx,
+        Some(person.org_id),
+        "upload",
+        "enrolment_candidate",
+        Some(&id),
+        None,
+        Some(&after),
+    )?;
+    Ok(event.event_id)
+}
