@@ -227,7 +227,15 @@ pub fn or_error_page(viewer: &Viewer, section: &str, e: Error) -> Response {
     r
 }
 
-pub fn router() -> Router<AppState> {
+/// Every page is in the API's general rate-limit tier (per session cookie, else per address);
+/// the pages that run the engine over many people (attendance, reports) in its heavy tier.
+pub fn router(state: &AppState) -> Router<AppState> {
+    use crate::http::rate_limit;
+    use axum::middleware::from_fn_with_state;
+    let heavy = Router::new()
+        .merge(attendance::routes())
+        .merge(reports::routes())
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::heavy));
     Router::new()
         .route("/dashboard", get(home))
         .route(
@@ -236,14 +244,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/dashboard/logout", post(session::logout))
         .merge(live::routes())
-        .merge(attendance::routes())
+        .merge(heavy)
         .merge(timesheets::routes())
         .merge(leave::routes())
         .merge(equipment::routes())
         .merge(devices::routes())
         .merge(people::routes())
         .merge(enrolment::routes())
-        .merge(reports::routes())
+        .layer(from_fn_with_state(state.clone(), rate_limit::general))
 }
 
 async fn home(viewer: Viewer) -> Response {

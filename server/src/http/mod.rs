@@ -261,7 +261,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/docs", get(openapi::docs_page))
         .nest("/api/v1", api)
-        .merge(crate::dashboard::router())
+        .merge(crate::dashboard::router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })
         .layer(from_fn_with_state(state.clone(), metrics::track))

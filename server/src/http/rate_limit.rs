@@ -147,6 +147,13 @@ fn client_key(state: &AppState, request: &Request) -> String {
     if let Some(claims) = bearer.and_then(|t| state.jwt.verify(t.trim())) {
         return format!("user:{}", claims.sub);
     }
+    // A dashboard browser: its session cookie (hashed; the token itself is a secret).
+    if let Some(session) = axum_extra::extract::cookie::CookieJar::from_headers(headers)
+        .get(crate::dashboard::session::SESSION)
+    {
+        let hash = crate::auth::tokens::token_hash(session.value());
+        return format!("web:{}", &hash[..hash.len().min(16)]);
+    }
     let ip = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
