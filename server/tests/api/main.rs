@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 with a temporary SQLite database, driven over
 //! real HTTP. One binary; each module is one area.
 
+mod accessibility;
 mod attachments;
 mod attendance;
 mod auth;
