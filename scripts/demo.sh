@@ -49,7 +49,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ATTEND_DATABASE="$data/server.db" ATTEND_LISTEN="$listen" ATTEND_LOG_FORMAT=pretty \
+# With the models present, the dashboard can also enrol faces from uploaded photos.
+vision=()
+if [[ "$recognition" == true ]]; then
+    vision=(ATTEND_VISION__MODELS_DIR="$root/.cache/models")
+fi
+env "${vision[@]}" ATTEND_DATABASE="$data/server.db" ATTEND_LISTEN="$listen" ATTEND_LOG_FORMAT=pretty \
     "$server" serve --demo >"$data/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -105,7 +110,7 @@ pids+=($!)
 
 printf '\ndemo: attend-server  http://%s   (API docs http://%s/api/docs)\n' "$listen" "$listen"
 printf 'demo: kiosk screen   http://%s   (logs in %s)\n' "$screen" "$data"
-printf 'demo: dashboard      http://%s/dashboard  (admin@acme.example / attend-demo-password)\n\n' "$listen"
+printf 'demo: dashboard      http://%s/dashboard  (admin@acme.example / attend-demo-password; the live board is /dashboard/live)\n\n' "$listen"
 
 # The scripted keypad: PIN punch for 1001, start the lathe, stop it.
 keys() { sleep "$1"; "$attendd" send-keys --socket "$kiosk/keypad.sock" "$2" >/dev/null && printf 'demo: keypad typed %s\n' "$2"; }
