@@ -301,3 +301,71 @@ async fn pages_keep_to_the_viewers_scope_and_role() {
         (StatusCode::SEE_OTHER, Some("/dashboard/login"))
     );
 }
+
+#[tokio::test]
+async fn a_timesheet_is_sent_back_with_a_reason_and_a_person_deleted_only_when_confirmed() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let sheet = format!("/api/v1/employees/{}/timesheets/2026-02-01", w.a.employee);
+    let r = app
+        .post(
+            &format!("{sheet}/submit"),
+            Some(&w.a.employee_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let manager = dash(&app, "manager@a.example").await;
+    let reject = format!("/dashboard/timesheets/{}/2026-02-01/reject", w.a.employee);
+    let (_, kind, text) = manager.post(&reject, &[("reason", "")], true).await;
+    assert_eq!(kind, "error");
+    assert!(text.starts_with("reason: "), "{text}");
+    let (_, kind, text) = manager
+        .post(
+            &reject,
+            &[("reason", "Tuesday's clock-out is missing")],
+            true,
+        )
+        .await;
+    assert_eq!(
+        (kind.as_str(), text.as_str()),
+        (
+            "success",
+            "Timesheet sent back to the employee with your reason."
+        )
+    );
+    let r = app.get(&sheet, &w.a.employee_token).await;
+    assert_eq!(r.body["status"], "draft");
+    assert_eq!(
+        r.body["record"]["rejection_reason"],
+        "Tuesday's clock-out is missing"
+    );
+
+    // Deleting needs the confirmation box, and an admin.
+    let person = format!("/dashboard/people/{}/delete", w.a.employee);
+    let (_, kind, text) = manager.post(&person, &[("confirm", "yes")], true).await;
+    assert_eq!(
+        (kind.as_str(), text.as_str()),
+        ("error", "You may not do this")
+    );
+    let admin = dash(&app, "admin@a.example").await;
+    let (_, kind, text) = admin.post(&person, &[], true).await;
+    assert_eq!(
+        (kind.as_str(), text.as_str()),
+        ("error", "confirm: tick the box to confirm the deletion")
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/employees/{}", w.a.employee), &w.a.admin)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let (status, kind, _) = admin.post(&person, &[("confirm", "yes")], true).await;
+    assert_eq!((status, kind.as_str()), (StatusCode::SEE_OTHER, "success"));
+    assert_eq!(
+        app.get(&format!("/api/v1/employees/{}", w.a.employee), &w.a.admin)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
