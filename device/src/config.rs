@@ -38,6 +38,10 @@ pub struct RecognitionSettings {
     /// int8 gallery search (exact re-ranking keeps scores exact).
     pub int8: bool,
     pub threads: usize,
+    /// `libonnxruntime.so`; when absent, `ORT_DYLIB_PATH`, then the source tree's cache.
+    /// `attendd setup` installs it here (the package's config sets it).
+    #[serde(default)]
+    pub ort_library: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -72,6 +76,7 @@ impl Default for Config {
                 margin: 0.05,
                 int8: true,
                 threads: 2,
+                ort_library: None,
             },
             screen: ScreenSettings {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8081)),
@@ -127,6 +132,14 @@ impl Config {
             idle_poll_ms: s.idle_poll_ms,
             roster_interval_ms: s.roster_interval_s * 1_000,
         }
+    }
+
+    /// The face pipeline's settings: models, runtime library, threads.
+    pub fn pipeline(&self) -> attend_vision::PipelineConfig {
+        let mut p = attend_vision::PipelineConfig::new(&self.recognition.models_dir);
+        p.threads = self.recognition.threads;
+        p.ort_library.clone_from(&self.recognition.ort_library);
+        p
     }
 
     pub fn hardware(&self) -> HwConfig {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use attend_protocol::events::Versions;
-use attend_vision::{FacePipeline, PipelineConfig};
+use attend_vision::FacePipeline;
 use axum::body::Bytes;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc, watch};
@@ -60,10 +60,8 @@ impl Daemon {
         let roster = Arc::new(Mutex::new(RosterCache::open(&config.state_db(), key)?));
         let hardware = hw::build(&config.hardware()).context("opening the hardware")?;
         let pipeline = if config.recognition.enabled {
-            let mut p = PipelineConfig::new(&config.recognition.models_dir);
-            p.threads = config.recognition.threads;
             Some(Arc::new(
-                FacePipeline::load(&p).context("loading the face models")?,
+                FacePipeline::load(&config.pipeline()).context("loading the face models")?,
             ))
         } else {
             None

@@ -7,7 +7,7 @@ use attend_protocol::events::{CandidateTemplate, EnrolmentCandidate, EventBody};
 use attend_protocol::ids::EmployeeId;
 use attend_vision::enrol::Enrolment;
 use attend_vision::quality::{QualityLimits, QualityReport};
-use attend_vision::{FacePipeline, PipelineConfig, image};
+use attend_vision::{FacePipeline, image};
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -105,9 +105,7 @@ pub fn enroll_from_config(
     frames: usize,
     progress: impl FnMut(&QualityReport),
 ) -> anyhow::Result<u64> {
-    let mut pipeline_config = PipelineConfig::new(&config.recognition.models_dir);
-    pipeline_config.threads = config.recognition.threads;
-    let pipeline = FacePipeline::load(&pipeline_config).context("loading the face models")?;
+    let pipeline = FacePipeline::load(&config.pipeline()).context("loading the face models")?;
     let mut camera =
         open_camera(&config.camera.source, Arc::new(SystemClock)).context("opening the camera")?;
     let body = capture(

@@ -14,6 +14,7 @@
 //! - [`recognize`]: frames → vision pipeline → matcher → decider, on its own thread.
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
 //! - [`screen`]: the local kiosk page (SSE state, MJPEG preview, `/status`).
+//! - [`setup`]: `attendd setup`: ONNX Runtime and the models, fetched or copied, sha256-checked.
 //! - [`station`]: keys and faces → committed events and relay switches (the safe ordering).
 //! - [`sync`]: credentials, the signed HTTP client, and the worker that drives the outbox.
 
@@ -26,6 +27,7 @@ pub mod outbox;
 pub mod recognize;
 pub mod roster;
 pub mod screen;
+pub mod setup;
 pub mod station;
 pub mod sync;
 

@@ -39,6 +39,12 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         frames: usize,
     },
+    /// Install ONNX Runtime and the face models where the configuration says, each checked
+    /// against its sha256: copied from `--from DIR`, or downloaded from their official sources.
+    Setup {
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
     /// Type keys on a running kiosk's socket keypad (demo and tests), e.g. `"1001# 1234#"`.
     SendKeys {
         #[arg(long)]
@@ -73,6 +79,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Run => run(config).await,
         Command::Enroll { employee, frames } => enroll(&config, &employee, frames),
+        Command::Setup { from } => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let needed = attend_device::setup::plan(&config)?;
+            for line in attend_device::setup::run(&needed, from.as_deref(), None).await? {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::SendKeys { socket, keys } => {
             let n = attend_device::hw::SocketKeypad::send(&socket, &keys)?;
             println!("{n} keys sent");

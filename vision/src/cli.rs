@@ -80,7 +80,7 @@ enum Command {
 fn pipeline(args: &ModelArgs) -> anyhow::Result<FacePipeline> {
     let mut config = PipelineConfig::new(&args.models);
     if let Some(m) = &args.manifest {
-        config.manifest.clone_from(m);
+        config.manifest = Some(m.clone());
     }
     config.detector.clone_from(&args.detector);
     config.embedder.clone_from(&args.embedder);

@@ -116,7 +116,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     });
 
     // The same YuNet weights: our dynamic-input export against OpenCV on the fixed one.
-    let manifest = Manifest::load(&attend_vision::manifest::bundled_manifest_path())?;
+    let manifest = Manifest::bundled()?;
     let (dynamic, spec) = manifest.detector("yunet-2026may")?;
     let (fixed, _) = manifest.detector("yunet-2023mar")?;
     for (w, h) in [(320u32, 240u32), (640, 480)] {

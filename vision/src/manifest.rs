@@ -152,6 +152,12 @@ impl Manifest {
         Self::parse(&text, path)
     }
 
+    /// The manifest built into the binary (`models/manifest.toml` at build time): an installed
+    /// kiosk has no source tree, and its models are checked against exactly these hashes.
+    pub fn bundled() -> Result<Self, ManifestError> {
+        Self::parse(BUNDLED, Path::new("models/manifest.toml (built in)"))
+    }
+
     pub fn parse(text: &str, path: &Path) -> Result<Self, ManifestError> {
         toml::from_str(text).map_err(|e| ManifestError::Parse {
             path: path.to_owned(),
@@ -242,7 +248,10 @@ fn invalid(id: &str, message: &str) -> ManifestError {
     }
 }
 
-/// `models/manifest.toml` of this source tree (for tests, benches and the CLI default).
+/// The text of `models/manifest.toml`, compiled in.
+pub const BUNDLED: &str = include_str!("../../models/manifest.toml");
+
+/// `models/manifest.toml` of this source tree (for tests, benches and the model tools).
 pub fn bundled_manifest_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/manifest.toml")
 }
@@ -250,6 +259,27 @@ pub fn bundled_manifest_path() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_manifest_is_the_source_trees() {
+        let built_in = Manifest::bundled().expect("the built-in manifest parses");
+        let file = Manifest::load(&bundled_manifest_path()).expect("parses");
+        assert_eq!(
+            built_in.default_id(Role::Embedder),
+            file.default_id(Role::Embedder)
+        );
+        assert_eq!(
+            built_in
+                .embedder("dlib-resnet-v1")
+                .expect("embedder")
+                .spec
+                .sha256,
+            file.embedder("dlib-resnet-v1")
+                .expect("embedder")
+                .spec
+                .sha256
+        );
+    }
 
     #[test]
     fn the_bundled_manifest_parses_and_names_its_defaults() {

@@ -17,7 +17,8 @@ use crate::quality::{QualityLimits, QualityReport, assess};
 pub struct PipelineConfig {
     /// Directory holding the model files named in the manifest.
     pub models_dir: PathBuf,
-    pub manifest: PathBuf,
+    /// A manifest file; `None` uses the one built into the binary.
+    pub manifest: Option<PathBuf>,
     /// Manifest ids; `None` picks the manifest's first model of the role.
     pub detector: Option<String>,
     pub embedder: Option<String>,
@@ -33,7 +34,7 @@ impl PipelineConfig {
     pub fn new(models_dir: impl Into<PathBuf>) -> Self {
         Self {
             models_dir: models_dir.into(),
-            manifest: crate::manifest::bundled_manifest_path(),
+            manifest: None,
             detector: None,
             embedder: None,
             threads: 1,
@@ -71,7 +72,10 @@ impl FacePipeline {
     pub fn load(config: &PipelineConfig) -> Result<Self, VisionError> {
         // Load the runtime first, from the configured library if there is one.
         crate::runtime::environment(config.ort_library.as_deref())?;
-        let manifest = Manifest::load(&config.manifest)?;
+        let manifest = match &config.manifest {
+            Some(path) => Manifest::load(path)?,
+            None => Manifest::bundled()?,
+        };
         let pick = |wanted: &Option<String>, role| {
             wanted
                 .clone()
