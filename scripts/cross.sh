@@ -3,7 +3,7 @@
 # Docker: Debian's Rust 1.96 with the arm64 standard library, the aarch64 GNU toolchain, and
 # qemu-user from bookworm-backports to run the tests.
 #
-#   bash scripts/cross.sh build   release attendd and attend-vision for aarch64, with their sizes
+#   bash scripts/cross.sh build   release attendd, attend-vision and attend-server for aarch64
 #   bash scripts/cross.sh test    the device and vision test suites, run under qemu-aarch64
 #   bash scripts/cross.sh         both (what scripts/test.sh runs as its cross stage)
 #
@@ -42,9 +42,10 @@ unset QEMU_LD_PREFIX
 common=(--release --locked --target "$target" --target-dir target/cross)
 
 if [[ "$what" != test ]]; then
-    step "build attendd and attend-vision (release, $target)"
-    "$cargo" build "${common[@]}" -p attend-device --bin attendd -p attend-vision --bin attend-vision
-    for bin in attendd attend-vision; do
+    step "build attendd, attend-vision and attend-server (release, $target)"
+    "$cargo" build "${common[@]}" -p attend-device --bin attendd -p attend-vision --bin attend-vision \
+        -p attend-server --bin attend-server
+    for bin in attendd attend-vision attend-server; do
         path="target/cross/$target/release/$bin"
         aarch64-linux-gnu-readelf -h "$path" | grep -q 'Machine: *AArch64' || {
             printf 'cross: %s is not an aarch64 executable\n' "$path" >&2

@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "attendd", version, about = "Attend kiosk daemon")]
 struct Cli {
-    /// TOML config file (values can be overridden by ATTENDD_* variables).
+    /// TOML config file (values can be overridden by ATTENDD_* variables); by default
+    /// /etc/attend/attendd.toml when it exists.
     #[arg(long, global = true, env = "ATTENDD_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -56,8 +57,14 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let config = Config::load(cli.config.as_deref())
-        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    // The package installs /etc/attend/attendd.toml: used when no other file is named.
+    let installed = PathBuf::from("/etc/attend/attendd.toml");
+    let file = cli
+        .config
+        .clone()
+        .or_else(|| installed.is_file().then_some(installed));
+    let config =
+        Config::load(file.as_deref()).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

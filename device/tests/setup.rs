@@ -36,8 +36,10 @@ fn carried(into: &Path, needed: &[Needed]) {
 }
 
 fn config(dest: &Path) -> Config {
-    let mut c = Config::default();
-    c.state_dir = dest.join("state");
+    let mut c = Config {
+        state_dir: dest.join("state"),
+        ..Config::default()
+    };
     c.recognition.models_dir = dest.join("models");
     c.recognition.ort_library =
         Some(dest.join(format!("onnxruntime/libonnxruntime.so.{ORT_VERSION}")));

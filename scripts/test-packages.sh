@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Installs and removes the Debian packages from scripts/package.sh on this machine (root; it is
+# a throwaway CI host) and checks what each one did: files, user and groups, permissions, a
+# working binary (the arm64 one under qemu), `attendd setup` from a local directory, then that
+# `dpkg --remove` keeps configuration and data and `dpkg --purge` leaves nothing behind.
+#
+#   bash scripts/test-packages.sh
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+version="$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
+debs="$root/target/debian"
+[[ "$(id -u)" -eq 0 ]] || {
+    echo "test-packages: run as root (it installs packages)" >&2
+    exit 1
+}
+
+failures=0
+check() {
+    local what="$1"
+    shift
+    if "$@" >/dev/null 2>&1; then
+        printf '  ok    %s\n' "$what"
+    else
+        printf '  FAIL  %s\n' "$what"
+        failures=$((failures + 1))
+    fi
+}
+owner_mode() { [[ "$(stat -c '%U:%G %a' "$1")" == "$2" ]]; }
+in_group() { id -nG "$1" | tr ' ' '\n' | grep -qx "$2"; }
+absent() { [[ ! -e "$1" ]]; }
+no_user() { ! getent passwd "$1"; }
+removed() { ! dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'installed'; }
+
+printf '\n==> attend-server (amd64)\n'
+dpkg -i "$debs/attend-server_${version}_amd64.deb"
+check "binary runs" /usr/bin/attend-server --version
+check "unit installed" test -f /lib/systemd/system/attend-server.service
+check "user attend exists" getent passwd attend
+check "/var/lib/attend is attend's, 0750" owner_mode /var/lib/attend "attend:attend 750"
+check "config is root:attend 0640" owner_mode /etc/attend/server.toml "root:attend 640"
+check "the service user migrates the database with the packaged config" \
+    runuser -u attend -- env ATTEND_DATABASE=/var/lib/attend/attend.db \
+    /usr/bin/attend-server migrate --config /etc/attend/server.toml
+check "database created" test -s /var/lib/attend/attend.db
+dpkg --remove attend-server
+check "removed: binary gone" absent /usr/bin/attend-server
+check "removed: config kept" test -f /etc/attend/server.toml
+check "removed: database kept" test -f /var/lib/attend/attend.db
+dpkg --purge attend-server
+check "purged: config gone" absent /etc/attend/server.toml
+check "purged: data gone" absent /var/lib/attend
+check "purged: user gone" no_user attend
+check "purged: not installed" removed attend-server
+
+printf '\n==> attendd (arm64, with arm64 as a foreign architecture)\n'
+dpkg -i "$debs/attendd_${version}_arm64.deb"
+check "binary runs (qemu)" qemu-aarch64 /usr/bin/attendd --version
+check "attend-vision runs (qemu)" qemu-aarch64 /usr/bin/attend-vision --help
+check "unit installed" test -f /lib/systemd/system/attendd.service
+check "user attendd exists" getent passwd attendd
+for group in video gpio input; do
+    check "attendd is in $group" in_group attendd "$group"
+done
+check "/var/lib/attendd is attendd's, 0700" owner_mode /var/lib/attendd "attendd:attendd 700"
+check "config is root:attendd 0640" owner_mode /etc/attend/attendd.toml "root:attendd 640"
+carry="$(mktemp -d)"
+cp .cache/models/face_detection_yunet_2023mar.onnx .cache/models/dlib_face_recognition_resnet_model_v1.onnx "$carry/"
+cp .cache/onnxruntime/aarch64/libonnxruntime.so.1.31.1 "$carry/"
+check "attendd setup --from installs the runtime and models (sha256-checked)" \
+    qemu-aarch64 /usr/bin/attendd --config /etc/attend/attendd.toml setup --from "$carry"
+check "the models are in place" test -s /var/lib/attendd/models/dlib_face_recognition_resnet_model_v1.onnx
+check "ONNX Runtime is in place" test -s /var/lib/attendd/onnxruntime/libonnxruntime.so.1.31.1
+rm -rf "$carry"
+dpkg --remove attendd
+check "removed: binary gone" absent /usr/bin/attendd
+check "removed: config kept" test -f /etc/attend/attendd.toml
+dpkg --purge attendd
+check "purged: config gone" absent /etc/attend/attendd.toml
+check "purged: state gone" absent /var/lib/attendd
+check "purged: user gone" no_user attendd
+check "purged: not installed" removed attendd
+
+printf '\n==> attend-server (arm64)\n'
+dpkg -i "$debs/attend-server_${version}_arm64.deb"
+check "binary runs (qemu)" qemu-aarch64 /usr/bin/attend-server --version
+dpkg --purge attend-server
+check "purged: nothing left" absent /var/lib/attend
+
+if ((failures)); then
+    printf '\ntest-packages: %d check(s) failed\n' "$failures"
+    exit 1
+fi
+printf '\ntest-packages: every check passed\n'
