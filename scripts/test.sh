@@ -4,7 +4,8 @@
 # fresh Debian 12 machine.
 #
 # Builds stay in the repository's own target/. Clippy and the tests both use the dev profile, so
-# the dependencies built for one are reused by the other; nothing here builds in release mode.
+# the dependencies built for one are reused by the other. The Pi stage at the end builds in
+# release mode: aarch64 in target/cross (Debian's compiler), the amd64 server in target/release.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -45,5 +46,22 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # Plain `cargo test` so each test binary's closing `test result:` line is printed.
 step "cargo test --workspace --locked"
 cargo test --workspace --locked
+
+# The Raspberry Pi stage: the aarch64 release build, the device and vision tests under qemu,
+# the Debian packages and their install test. ATTEND_SKIP_CROSS=1 skips it on a workstation.
+if [[ "${ATTEND_SKIP_CROSS:-}" != 1 ]]; then
+    cross_started=$SECONDS
+    step "scripts/cross.sh (aarch64 build; device and vision tests under qemu)"
+    bash scripts/cross.sh
+    step "scripts/package.sh"
+    bash scripts/package.sh
+    step "scripts/test-packages.sh"
+    if [[ "$(id -u)" -eq 0 ]]; then
+        bash scripts/test-packages.sh
+    else
+        sudo bash scripts/test-packages.sh
+    fi
+    printf '\ncross stage: %d s\n' "$((SECONDS - cross_started))"
+fi
 
 step "all checks passed"

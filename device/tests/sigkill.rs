@@ -43,8 +43,22 @@ async fn stored(store: &SharedStore) -> (usize, usize) {
     }
 }
 
+/// The built binary as a command. In the aarch64 stage the tests run under qemu-user without
+/// binfmt_misc, where a guest cannot exec an aarch64 binary but can exec the host's qemu:
+/// `ATTEND_TEST_RUNNER` (set by scripts/cross.sh) names it.
+fn binary(path: &str) -> Command {
+    match std::env::var_os("ATTEND_TEST_RUNNER") {
+        Some(runner) => {
+            let mut c = Command::new(runner);
+            c.arg(path);
+            c
+        }
+        None => Command::new(path),
+    }
+}
+
 fn spawn_attendd(config_file: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_attendd"))
+    binary(env!("CARGO_BIN_EXE_attendd"))
         .args(["run", "--config"])
         .arg(config_file)
         .spawn()
@@ -127,10 +141,14 @@ async fn attendd_killed_mid_sync_restarts_with_nothing_lost_or_duplicated() {
     // Kill it as soon as the first batches have landed.
     let mut child = spawn_attendd(&file);
     let mut at_kill = 0;
-    for _ in 0..2_000 {
+    // Bounded generously: under qemu (the aarch64 stage) attendd starts far slower than natively.
+    for _ in 0..12_000 {
         at_kill = stored(&store).await.0;
         if at_kill > 0 {
             break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("attendd exited before syncing anything: {status}");
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -144,7 +162,7 @@ async fn attendd_killed_mid_sync_restarts_with_nothing_lost_or_duplicated() {
 
     let mut child = spawn_attendd(&file);
     let outbox = Outbox::open(&config.state_db()).expect("outbox");
-    for _ in 0..1_200 {
+    for _ in 0..6_000 {
         if stored(&store).await.0 >= BACKLOG && outbox.depth().unwrap_or(1) == 0 {
             break;
         }

@@ -2,15 +2,29 @@ use std::process::Command;
 
 use crate::support::{faces_dir, models_dir, repo_root};
 
+/// The built binary as a command. In the aarch64 stage the tests run under qemu-user without
+/// binfmt_misc, where a guest cannot exec an aarch64 binary but can exec the host's qemu:
+/// `ATTEND_TEST_RUNNER` (set by scripts/cross.sh) names it.
+fn binary(path: &str) -> Command {
+    match std::env::var_os("ATTEND_TEST_RUNNER") {
+        Some(runner) => {
+            let mut c = Command::new(runner);
+            c.arg(path);
+            c
+        }
+        None => Command::new(path),
+    }
+}
+
 fn cli() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_attend-vision"));
+    let mut c = binary(env!("CARGO_BIN_EXE_attend-vision"));
     c.current_dir(repo_root()).arg("--help");
     c
 }
 
 fn run(args: &[&str]) -> (bool, String, String) {
     let models = models_dir();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_attend-vision"));
+    let mut c = binary(env!("CARGO_BIN_EXE_attend-vision"));
     c.current_dir(repo_root())
         .args(args)
         .arg("--models")
@@ -110,7 +124,7 @@ fn help_lists_every_command() {
 fn a_broken_onnx_runtime_library_is_one_clear_error() {
     let fake = std::env::temp_dir().join(format!("attend-fake-ort-{}.so", std::process::id()));
     std::fs::write(&fake, b"not a shared library").expect("written");
-    let out = Command::new(env!("CARGO_BIN_EXE_attend-vision"))
+    let out = binary(env!("CARGO_BIN_EXE_attend-vision"))
         .current_dir(repo_root())
         .env("ORT_DYLIB_PATH", &fake)
         .args(["embed", "--models"])
@@ -131,7 +145,7 @@ fn a_broken_onnx_runtime_library_is_one_clear_error() {
 
 #[test]
 fn an_explicit_ort_library_comes_before_the_environment_and_the_cache() {
-    let out = Command::new(env!("CARGO_BIN_EXE_attend-vision"))
+    let out = binary(env!("CARGO_BIN_EXE_attend-vision"))
         .current_dir(repo_root())
         .args([
             "embed",
