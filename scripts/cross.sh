@@ -30,6 +30,7 @@ ort="$(bash scripts/setup-ort.sh aarch64)"
 
 target=aarch64-unknown-linux-gnu
 export RUSTC=/usr/bin/rustc
+export RUSTDOC=/usr/bin/rustdoc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64
 # Tests that start attendd or attend-vision start them through qemu (no binfmt_misc here).
