@@ -45,6 +45,7 @@ build_deb() {
     shift 4
     local stage
     stage="$(mktemp -d)"
+    chmod 0755 "$stage"
     local strip=strip readelf=readelf
     if [[ "$arch" == arm64 ]]; then strip=aarch64-linux-gnu-strip readelf=aarch64-linux-gnu-readelf; fi
     local spec src dest mode

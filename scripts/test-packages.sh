@@ -52,6 +52,7 @@ dpkg --purge attend-server
 check "purged: config gone" absent /etc/attend/server.toml
 check "purged: data gone" absent /var/lib/attend
 check "purged: user gone" no_user attend
+check "purged: unit no longer enabled" absent /etc/systemd/system/multi-user.target.wants/attend-server.service
 check "purged: not installed" removed attend-server
 
 printf '\n==> attendd (arm64, with arm64 as a foreign architecture)\n'
@@ -80,6 +81,7 @@ dpkg --purge attendd
 check "purged: config gone" absent /etc/attend/attendd.toml
 check "purged: state gone" absent /var/lib/attendd
 check "purged: user gone" no_user attendd
+check "purged: unit no longer enabled" absent /etc/systemd/system/multi-user.target.wants/attendd.service
 check "purged: not installed" removed attendd
 
 printf '\n==> attend-server (arm64)\n'
@@ -87,6 +89,7 @@ dpkg -i "$debs/attend-server_${version}_arm64.deb"
 check "binary runs (qemu)" qemu-aarch64 /usr/bin/attend-server --version
 dpkg --purge attend-server
 check "purged: nothing left" absent /var/lib/attend
+check "purged: /etc/attend gone" absent /etc/attend
 
 if ((failures)); then
     printf '\ntest-packages: %d check(s) failed\n' "$failures"
