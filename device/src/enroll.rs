@@ -3,7 +3,7 @@
 //! enrolment candidate. It travels through the outbox like any event; a manager approves it
 //! on the server before any kiosk uses it.
 
-use attend_protocol::events::{CandidateTemplate, EnrolmentCandidate, EventBody};
+use attend_protocol::events::{EnrolmentCandidate, EventBody};
 use attend_protocol::ids::EmployeeId;
 use attend_vision::enrol::Enrolment;
 use attend_vision::quality::{QualityLimits, QualityReport};
@@ -11,7 +11,6 @@ use attend_vision::{FacePipeline, image};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use base64::Engine as _;
 
 use crate::config::Config;
 use crate::hw::{Camera, SystemClock, open_camera};
@@ -80,22 +79,15 @@ pub fn capture(
         });
     }
     let enrolled = enrolment.finish();
-    let thumbnail = enrolled
-        .thumbnail_jpeg
-        .map(|jpeg| base64::engine::general_purpose::STANDARD.encode(jpeg));
-    Ok(EventBody::EnrolmentCandidate(EnrolmentCandidate {
-        employee_id: employee,
-        model_id: enrolled.model_id,
-        templates: enrolled
+    Ok(EventBody::EnrolmentCandidate(EnrolmentCandidate::new(
+        employee,
+        enrolled.model_id,
+        enrolled
             .templates
             .into_iter()
-            .map(|t| CandidateTemplate {
-                vector: t.vector,
-                quality: t.quality,
-            })
-            .collect(),
-        thumbnail_jpeg_base64: thumbnail,
-    }))
+            .map(|t| (t.vector, t.quality)),
+        enrolled.thumbnail_jpeg.as_deref(),
+    )))
 }
 /// `attendd enroll`: loads the models and opens the configured camera, captures `frames` good
 /// frames and commits the candidate to the outbox. Returns its outbox sequence number.

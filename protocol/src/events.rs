@@ -181,10 +181,62 @@ pub struct EnrolmentCandidate {
     pub thumbnail_jpeg_base64: Option<String>,
 }
 
+impl EnrolmentCandidate {
+    /// A candidate from (vector, quality) pairs and the best capture's JPEG, if any (encoded
+    /// here), as both `attendd enroll` and the server's photo enrolment build it.
+    pub fn new(
+        employee_id: EmployeeId,
+        model_id: String,
+        templates: impl IntoIterator<Item = (Vec<f32>, f32)>,
+        thumbnail_jpeg: Option<&[u8]>,
+    ) -> Self {
+        use base64::Engine as _;
+        Self {
+            employee_id,
+            model_id,
+            templates: templates
+                .into_iter()
+                .map(|(vector, quality)| CandidateTemplate { vector, quality })
+                .collect(),
+            thumbnail_jpeg_base64: thumbnail_jpeg
+                .map(|j| base64::engine::general_purpose::STANDARD.encode(j)),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateTemplate {
     pub vector: Vec<f32>,
     /// Capture quality in 0..=1 (sharpness, pose, size combined by the kiosk).
     pub quality: f32,
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    use super::*;
+
+    #[test]
+    fn a_candidate_keeps_each_template_and_carries_the_thumbnail_as_base64() {
+        let employee = EmployeeId(uuid::Uuid::nil());
+        let c = EnrolmentCandidate::new(
+            employee,
+            "dlib-resnet-v1".into(),
+            [(vec![0.5, -0.5], 0.9), (vec![0.25, 0.75], 0.4)],
+            Some(b"\xff\xd8\xff jpeg"),
+        );
+        assert_eq!(c.templates.len(), 2);
+        assert_eq!(
+            (c.templates[1].vector[1], c.templates[1].quality),
+            (0.75, 0.4)
+        );
+        let jpeg = base64::engine::general_purpose::STANDARD
+            .decode(c.thumbnail_jpeg_base64.expect("thumbnail"))
+            .expect("base64");
+        assert_eq!(jpeg, b"\xff\xd8\xff jpeg");
+        let bare = EnrolmentCandidate::new(employee, "m".into(), [], None);
+        assert!(bare.templates.is_empty() && bare.thumbnail_jpeg_base64.is_none());
+    }
 }

@@ -10,13 +10,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use attend_protocol::events::{CandidateTemplate, EnrolmentCandidate};
+use attend_protocol::events::EnrolmentCandidate;
 use attend_protocol::ids::EmployeeId;
 use attend_vision::enrol::Enrolment;
 use attend_vision::image::{FrameFormat, decode};
 use attend_vision::quality::QualityLimits;
 use attend_vision::{FacePipeline, PipelineConfig};
-use base64::Engine as _;
 use serde::Serialize;
 use tokio::sync::OnceCell;
 
@@ -160,20 +159,14 @@ fn judge(
         return (verdicts, Err(PhotoError::TooFew { accepted }));
     }
     let enrolled = enrolment.finish();
-    let candidate = EnrolmentCandidate {
-        employee_id: employee,
-        model_id: enrolled.model_id,
-        templates: enrolled
+    let candidate = EnrolmentCandidate::new(
+        employee,
+        enrolled.model_id,
+        enrolled
             .templates
             .into_iter()
-            .map(|t| CandidateTemplate {
-                vector: t.vector,
-                quality: t.quality,
-            })
-            .collect(),
-        thumbnail_jpeg_base64: enrolled
-            .thumbnail_jpeg
-            .map(|j| base64::engine::general_purpose::STANDARD.encode(j)),
-    };
+            .map(|t| (t.vector, t.quality)),
+        enrolled.thumbnail_jpeg.as_deref(),
+    );
     (verdicts, Ok(candidate))
 }
