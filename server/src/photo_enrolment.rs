@@ -57,7 +57,7 @@ type Shared = Arc<Mutex<FacePipeline>>;
 #[derive(Debug)]
 pub struct Faces {
     settings: Option<VisionSettings>,
-    pipeline: OnceCell<Result<Shared, String>>,
+    pipeline: OnceCell<Shared>,
 }
 
 impl Faces {
@@ -72,24 +72,25 @@ impl Faces {
         self.settings.is_some()
     }
 
+    /// The loaded pipeline. A failed load is not remembered: once the operator puts the models
+    /// in place, the next upload loads them without a restart.
     async fn pipeline(&self) -> Result<Shared, PhotoError> {
         let settings = self.settings.clone().ok_or(PhotoError::NotConfigured)?;
         self.pipeline
-            .get_or_init(|| async move {
+            .get_or_try_init(|| async move {
                 tokio::task::spawn_blocking(move || {
                     let mut config = PipelineConfig::new(&settings.models_dir);
                     config.ort_library = settings.ort_library;
                     config.embedder = settings.embedder;
                     FacePipeline::load(&config)
                         .map(|p| Arc::new(Mutex::new(p)))
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| PhotoError::Models(e.to_string()))
                 })
                 .await
-                .unwrap_or_else(|e| Err(e.to_string()))
+                .map_err(|e| PhotoError::Models(e.to_string()))?
             })
             .await
-            .clone()
-            .map_err(PhotoError::Models)
+            .cloned()
     }
 
     /// Judges each photo and, when enough pass, builds the candidate for `employee`.

@@ -19,6 +19,7 @@ mod helpers;
 mod leave;
 mod notifications;
 mod ops;
+mod photo_enrolment;
 mod rate_limits;
 mod reports;
 mod sync;
