@@ -13,10 +13,10 @@ use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::storage::{Employee, Page, SharedStore, StoreResult};
+use crate::storage::{Employee, SharedStore, StoreResult, all_pages};
 use crate::timesheet::period::Period;
 use crate::timesheet::workflow::Status;
-use crate::timesheet::{Caller, view};
+use crate::timesheet::{Caller, TimesheetView, view};
 
 /// One employee's hours for one pay period, in minutes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -39,40 +39,21 @@ pub struct PayrollRow {
 }
 
 async fn all_employees(store: &SharedStore, caller: &Caller) -> StoreResult<Vec<Employee>> {
-    let mut out = Vec::new();
-    let mut page = Page {
-        limit: 100,
-        after: None,
-    };
-    loop {
-        let p = store
+    all_pages(|page| async move {
+        store
             .list_employees(caller.scope, &caller.depts, &page)
-            .await?;
-        out.extend(p.items);
-        match p.next {
-            Some(next) => page.after = Some(next),
-            None => return Ok(out),
-        }
-    }
+            .await
+    })
+    .await
 }
 
 async fn department_names(
     store: &SharedStore,
     caller: &Caller,
 ) -> StoreResult<HashMap<DepartmentId, String>> {
-    let mut out = HashMap::new();
-    let mut page = Page {
-        limit: 100,
-        after: None,
-    };
-    loop {
-        let p = store.list_departments(caller.scope, &page).await?;
-        out.extend(p.items.into_iter().map(|d| (d.id, d.name)));
-        match p.next {
-            Some(next) => page.after = Some(next),
-            None => return Ok(out),
-        }
-    }
+    let all =
+        all_pages(|page| async move { store.list_departments(caller.scope, &page).await }).await?;
+    Ok(all.into_iter().map(|d| (d.id, d.name)).collect())
 }
 
 /// The payroll rows of every active employee in scope (optionally one department) for the pay
@@ -84,6 +65,19 @@ pub async fn payroll(
     department: Option<DepartmentId>,
     now: Timestamp,
 ) -> StoreResult<Vec<PayrollRow>> {
+    let sheets = payroll_with_sheets(store, caller, date, department, now).await?;
+    Ok(sheets.into_iter().map(|(row, _)| row).collect())
+}
+
+/// [`payroll`] with each row's timesheet (its days too), for callers that show more than the
+/// totals: the engine runs once per employee either way.
+pub async fn payroll_with_sheets(
+    store: &SharedStore,
+    caller: &Caller,
+    date: Date,
+    department: Option<DepartmentId>,
+    now: Timestamp,
+) -> StoreResult<Vec<(PayrollRow, TimesheetView)>> {
     let names = department_names(store, caller).await?;
     let mut rows = Vec::new();
     for e in all_employees(store, caller).await? {
@@ -101,7 +95,7 @@ pub async fn payroll(
             .filter(|l| l.paid)
             .map(|l| u64::from(l.minutes))
             .sum();
-        rows.push(PayrollRow {
+        let row = PayrollRow {
             employee_id: e.id,
             employee_number: e.employee_number,
             name: e.display_name,
@@ -113,9 +107,10 @@ pub async fn payroll(
             leave_minutes,
             machine_minutes: t.machine_minutes.values().sum(),
             paid_minutes: t.paid_minutes + leave_minutes,
-        });
+        };
+        rows.push((row, sheet));
     }
-    rows.sort_by(|a, b| a.employee_number.cmp(&b.employee_number));
+    rows.sort_by(|a, b| a.0.employee_number.cmp(&b.0.employee_number));
     Ok(rows)
 }
 

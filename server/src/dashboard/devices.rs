@@ -11,13 +11,15 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::fmt::{v, wall_clock};
-use super::lookup::{all_pages, site_zones};
+use super::lookup::site_zones;
 use super::session::{Posted, Viewer};
 use super::{done, or_error_page, show};
 use crate::http::AppState;
 use crate::http::extract::ApiPath;
 use crate::http::routes::devices as api;
-use crate::storage::{DeviceStatus, Role};
+use crate::http::session::STAFF;
+use crate::storage::DeviceStatus;
+use crate::storage::all_pages;
 
 /// A kiosk silent for longer than this is shown as offline (it heartbeats every minute).
 const OFFLINE_AFTER_MINUTES: i64 = 5;
@@ -47,10 +49,7 @@ struct Row {
 async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
     let auth = &viewer.auth;
     let scope = auth.scope();
-    let devices = if auth
-        .require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])
-        .is_err()
-    {
+    let devices = if auth.require(STAFF).is_err() {
         Err(crate::http::error::Error::Forbidden)
     } else {
         all_pages(|page| {
@@ -58,6 +57,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
             async move { store.list_devices(scope, &page).await }
         })
         .await
+        .map_err(Into::into)
     };
     let (devices, zones) = match (devices, site_zones(&state, &viewer).await) {
         (Ok(d), Ok(z)) => (d, z),

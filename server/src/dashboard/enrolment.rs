@@ -12,14 +12,15 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::fmt::wall_clock;
-use super::lookup::all_pages;
 use super::session::{CSRF_REFUSED, Posted, Viewer, same};
 use super::{done, refused};
 use crate::http::AppState;
 use crate::http::error::Error;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::routes::enrolment::{self as api, RejectCandidate};
+use crate::http::session::STAFF;
 use crate::photo_enrolment::{MAX_PHOTO_BYTES, MAX_PHOTOS, PhotoError};
+use crate::storage::all_pages;
 use crate::storage::{CandidateStatus, UPLOAD_DEVICE};
 
 pub fn routes() -> Router<AppState> {
@@ -52,15 +53,7 @@ pub async fn candidates_of(
     viewer: &Viewer,
     employee: EmployeeId,
 ) -> Result<Vec<CandidateRow>, Error> {
-    if viewer
-        .auth
-        .require(&[
-            crate::storage::Role::SuperAdmin,
-            crate::storage::Role::OrgAdmin,
-            crate::storage::Role::Manager,
-        ])
-        .is_err()
-    {
+    if viewer.auth.require(STAFF).is_err() {
         return Ok(Vec::new());
     }
     let (scope, depts) = (viewer.auth.scope(), viewer.auth.departments());
@@ -194,11 +187,7 @@ async fn upload(
     {
         return done(&back, Err(e));
     }
-    if let Err(e) = viewer.auth.require(&[
-        crate::storage::Role::SuperAdmin,
-        crate::storage::Role::OrgAdmin,
-        crate::storage::Role::Manager,
-    ]) {
+    if let Err(e) = viewer.auth.require(STAFF) {
         return done(&back, Err(e));
     }
     let (verdicts, candidate) = match state.faces.enrol(id, photos).await {

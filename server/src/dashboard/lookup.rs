@@ -1,36 +1,14 @@
 //! Whole lists a page needs for names and choices (employees, departments, site zones),
-//! read page by page through the store with the viewer's scope.
+//! read through [`all_pages`] with the viewer's scope.
 
 use std::collections::HashMap;
-use std::future::Future;
 
 use attend_protocol::ids::{DepartmentId, EmployeeId, SiteId};
 
 use super::session::Viewer;
 use crate::http::AppState;
 use crate::http::error::Error;
-use crate::storage::{Department, Employee, Page, Paged, StoreResult};
-
-/// Every item of a paged listing.
-pub async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, Error>
-where
-    F: FnMut(Page) -> Fut,
-    Fut: Future<Output = StoreResult<Paged<T>>>,
-{
-    let mut items = Vec::new();
-    let mut page = Page {
-        limit: 100,
-        after: None,
-    };
-    loop {
-        let got = fetch(page.clone()).await?;
-        items.extend(got.items);
-        match got.next {
-            Some(next) => page.after = Some(next),
-            None => return Ok(items),
-        }
-    }
-}
+use crate::storage::{Department, Employee, all_pages};
 
 /// The employees the viewer may see, by name.
 pub async fn employees(state: &AppState, viewer: &Viewer) -> Result<Vec<Employee>, Error> {

@@ -24,7 +24,7 @@ use crate::http::error::Error;
 use crate::http::extract::ApiQuery;
 use crate::http::routes::reports::{self as api, PayrollQuery};
 use crate::reports::PayrollRow;
-use crate::timesheet::{Caller, view};
+use crate::timesheet::TimesheetView;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -80,35 +80,18 @@ struct Line {
     paid: String,
 }
 
-/// Worked minutes per date and department, over the rows' pay period.
-async fn per_day(
-    state: &AppState,
-    viewer: &Viewer,
-    rows: &[PayrollRow],
+/// Worked minutes per date and department, over the rows' pay period, from the timesheets
+/// the rows were summed from.
+fn per_day(
+    sheets: &[(PayrollRow, TimesheetView)],
 ) -> Result<BTreeMap<Date, BTreeMap<String, u64>>, Error> {
-    let caller = Caller {
-        scope: viewer.auth.scope(),
-        depts: viewer.auth.departments(),
-        employee_id: None,
-        reviewer: true,
-        audit: viewer.auth.audit(),
-    };
     let mut days: BTreeMap<Date, BTreeMap<String, u64>> = BTreeMap::new();
-    let now = Timestamp::now();
-    for row in rows {
+    for (row, sheet) in sheets {
         let mut date = row.period.start;
         while date <= row.period.end {
             days.entry(date).or_default();
             date = date.tomorrow().map_err(|e| Error::Internal(e.into()))?;
         }
-        let sheet = view(
-            &state.store,
-            &caller,
-            row.employee_id,
-            row.period.start,
-            now,
-        )
-        .await?;
         let dept = row
             .department
             .clone()
@@ -130,20 +113,12 @@ async fn page(
     Query(form): Query<ReportForm>,
 ) -> Response {
     let q = form.query();
-    let rows = match api::payroll_json(
-        State(state.clone()),
-        viewer.auth.clone(),
-        ApiQuery(form.query()),
-    )
-    .await
-    {
-        Ok(rows) => rows.0,
+    let sheets = match api::payroll_sheets(&state, &viewer.auth, &q).await {
+        Ok(sheets) => sheets,
         Err(e) => return or_error_page(&viewer, "reports", e),
     };
-    let (days, depts) = match (
-        per_day(&state, &viewer, &rows).await,
-        departments(&state, &viewer).await,
-    ) {
+    let rows: Vec<&PayrollRow> = sheets.iter().map(|(row, _)| row).collect();
+    let (days, depts) = match (per_day(&sheets), departments(&state, &viewer).await) {
         (Ok(d), Ok(p)) => (d, p),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "reports", e),
     };

@@ -11,6 +11,11 @@ use super::extract::ClientIp;
 use super::request_id;
 use crate::storage::{Actor, AuditCtx, DepartmentFilter, Role, Scope, User};
 
+/// The roles that manage and review inside an organisation.
+pub const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
+/// The roles that administer an organisation.
+pub const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
+
 #[derive(Clone, Debug)]
 pub struct AuthUser {
     pub user: User,

@@ -140,6 +140,28 @@ pub struct Paged<T> {
     pub next: Option<String>,
 }
 
+/// Every item of a paged listing, fetched 100 at a time (for reports and pages that need the
+/// whole list; streaming work should page itself).
+pub async fn all_pages<T, F, Fut>(mut fetch: F) -> StoreResult<Vec<T>>
+where
+    F: FnMut(Page) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<Paged<T>>>,
+{
+    let mut items = Vec::new();
+    let mut page = Page {
+        limit: 100,
+        after: None,
+    };
+    loop {
+        let got = fetch(page.clone()).await?;
+        items.extend(got.items);
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]

@@ -15,11 +15,9 @@ use crate::attendance::{AttendanceReport, MAX_RANGE_DAYS, report};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
-use crate::http::session::AuthUser;
+use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{Assignment, NewShift, Policy, Role, Shift};
 
-const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
-const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
 /// Longest range one schedule change may cover.
 const MAX_SCHEDULE_DAYS: i32 = 366;
 

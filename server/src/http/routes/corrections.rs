@@ -15,9 +15,9 @@ use crate::approval::{ApprovalAction, ApprovalStatus, transition};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
-use crate::http::session::AuthUser;
+use crate::http::session::{AuthUser, STAFF};
 use crate::storage::{
-    Correction, CorrectionChange, DepartmentFilter, NewCorrection, Role, Scope, SharedStore,
+    Correction, CorrectionChange, DepartmentFilter, NewCorrection, Scope, SharedStore,
 };
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -115,7 +115,7 @@ pub async fn list_corrections(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<StatusQuery>,
 ) -> ApiResult<Json<Vec<Correction>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     Ok(Json(
         state
             .store

@@ -15,9 +15,9 @@ use super::auth::{ensure_not_locked, record_failure};
 use crate::auth::tokens::{human_code, normalise_code, token_hash};
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, ClientIp, PageQuery};
-use crate::http::session::AuthUser;
+use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::http::{AppState, request_id};
-use crate::storage::{Actor, AuditCtx, Device, DeviceStatus, NewDevice, Paged, Role};
+use crate::storage::{Actor, AuditCtx, Device, DeviceStatus, NewDevice, Paged};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -42,7 +42,7 @@ pub async fn create_device(
     caller: AuthUser,
     ApiJson(req): ApiJson<CreateDevice>,
 ) -> ApiResult<(StatusCode, Json<CreatedDevice>)> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     Check::default().text("name", &req.name, 1, 120).finish()?;
     // The site decides the organisation; a site outside the caller's scope is a bad reference.
     let site = state
@@ -77,7 +77,7 @@ pub async fn list_devices(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<Device>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     Ok(Json(
         state.store.list_devices(caller.scope(), &q.page()?).await?,
     ))
@@ -89,7 +89,7 @@ pub async fn get_device(
     caller: AuthUser,
     ApiPath(id): ApiPath<DeviceId>,
 ) -> ApiResult<Json<Device>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     Ok(Json(state.store.get_device(caller.scope(), id).await?))
 }
 
@@ -99,7 +99,7 @@ async fn set_status(
     id: DeviceId,
     status: DeviceStatus,
 ) -> ApiResult<Json<Device>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     Ok(Json(
         state
             .store

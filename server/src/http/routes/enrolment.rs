@@ -12,10 +12,8 @@ use utoipa::ToSchema;
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
-use crate::http::session::AuthUser;
-use crate::storage::{Candidate, CandidateStatus, Decision, Paged, Role};
-
-const REVIEWERS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
+use crate::http::session::{AuthUser, STAFF};
+use crate::storage::{Candidate, CandidateStatus, Decision, Paged};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -41,7 +39,7 @@ pub async fn list_candidates(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<CandidateQuery>,
 ) -> ApiResult<Json<Paged<Candidate>>> {
-    caller.require(REVIEWERS)?;
+    caller.require(STAFF)?;
     let page = crate::http::extract::PageQuery {
         limit: q.limit,
         after: q.after,
@@ -62,7 +60,7 @@ pub async fn get_candidate(
     caller: AuthUser,
     ApiPath(id): ApiPath<EventId>,
 ) -> ApiResult<Json<Candidate>> {
-    caller.require(REVIEWERS)?;
+    caller.require(STAFF)?;
     Ok(Json(
         state
             .store
@@ -79,7 +77,7 @@ pub async fn candidate_thumbnail(
     caller: AuthUser,
     ApiPath(id): ApiPath<EventId>,
 ) -> ApiResult<Response> {
-    caller.require(REVIEWERS)?;
+    caller.require(STAFF)?;
     let jpeg = state
         .store
         .candidate_thumbnail(caller.scope(), &caller.departments(), id)
@@ -105,7 +103,7 @@ pub async fn approve_candidate(
     caller: AuthUser,
     ApiPath(id): ApiPath<EventId>,
 ) -> ApiResult<Json<Candidate>> {
-    caller.require(REVIEWERS)?;
+    caller.require(STAFF)?;
     Ok(Json(
         state
             .store
@@ -129,7 +127,7 @@ pub async fn reject_candidate(
     ApiPath(id): ApiPath<EventId>,
     ApiJson(req): ApiJson<RejectCandidate>,
 ) -> ApiResult<Json<Candidate>> {
-    caller.require(REVIEWERS)?;
+    caller.require(STAFF)?;
     Check::default()
         .text("reason", &req.reason, 1, 500)
         .finish()?;

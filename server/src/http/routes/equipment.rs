@@ -14,11 +14,9 @@ use crate::auth::password;
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
-use crate::http::session::AuthUser;
-use crate::storage::{Equipment, EquipmentUpdate, Hold, MachineSession, NewEquipment, Role};
+use crate::http::session::{ADMINS, AuthUser, STAFF};
+use crate::storage::{Equipment, EquipmentUpdate, Hold, MachineSession, NewEquipment};
 
-const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
-const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
 /// Relay channels a kiosk drives (GPIO expanders top out well below this).
 const MAX_RELAY: u8 = 31;
 

@@ -14,14 +14,11 @@ use crate::approval::{Actor, ApprovalAction, ApprovalStatus, transition};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
-use crate::http::session::AuthUser;
+use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::leave::working_days;
 use crate::storage::{
     Balance, LeaveChange, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType, Role,
 };
-
-const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
-const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -12,7 +12,7 @@ use crate::auth::tokens::{human_code, normalise_code, token_hash};
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, PageQuery};
-use crate::http::session::AuthUser;
+use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{Department, InviteRole, Organisation, Paged, Role, Site};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -129,7 +129,7 @@ pub async fn get_join_code(
     caller: AuthUser,
     ApiPath(id): ApiPath<OrgId>,
 ) -> ApiResult<Json<JoinCode>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     let code = state.store.join_code(caller.scope(), id).await?;
     Ok(Json(JoinCode {
         join_code: format_code(&code),
@@ -143,7 +143,7 @@ pub async fn rotate_join_code(
     caller: AuthUser,
     ApiPath(id): ApiPath<OrgId>,
 ) -> ApiResult<Json<JoinCode>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     let code = normalise_code(&human_code());
     state
         .store
@@ -198,7 +198,7 @@ pub async fn create_site(
     caller: AuthUser,
     ApiJson(req): ApiJson<NewSite>,
 ) -> ApiResult<(StatusCode, Json<Site>)> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     Check::default()
         .text("name", &req.name, 1, 120)
         .timezone("timezone", req.timezone.trim())
@@ -217,7 +217,7 @@ pub async fn list_sites(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<Site>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     Ok(Json(
         state.store.list_sites(caller.scope(), &q.page()?).await?,
     ))
@@ -229,7 +229,7 @@ pub async fn get_site(
     caller: AuthUser,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<Json<Site>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     Ok(Json(state.store.get_site(caller.scope(), id).await?))
 }
 
@@ -240,7 +240,7 @@ pub async fn create_department(
     caller: AuthUser,
     ApiJson(req): ApiJson<NewDepartment>,
 ) -> ApiResult<(StatusCode, Json<Department>)> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     Check::default().text("name", &req.name, 1, 120).finish()?;
     let org = target_org(&caller, req.org_id)?;
     let d = state
@@ -256,7 +256,7 @@ pub async fn list_departments(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<Department>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     Ok(Json(
         state
             .store
@@ -271,6 +271,6 @@ pub async fn get_department(
     caller: AuthUser,
     ApiPath(id): ApiPath<DepartmentId>,
 ) -> ApiResult<Json<Department>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     Ok(Json(state.store.get_department(caller.scope(), id).await?))
 }

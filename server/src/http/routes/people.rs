@@ -13,14 +13,11 @@ use crate::auth::password;
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, PageQuery};
-use crate::http::session::AuthUser;
+use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{
     DepartmentFilter, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, Paged, Role,
     User, UserStatus,
 };
-
-const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
-const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

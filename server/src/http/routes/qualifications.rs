@@ -13,11 +13,8 @@ use super::orgs::target_org;
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath, Check};
-use crate::http::session::AuthUser;
-use crate::storage::{HeldQualification, Qualification, Role};
-
-const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
-const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
+use crate::http::session::{ADMINS, AuthUser, STAFF};
+use crate::storage::{HeldQualification, Qualification};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiQuery, PageQuery};
-use crate::http::session::AuthUser;
-use crate::storage::{AuditEntry, EventFilter, Page, Paged, Role, StoredEvent};
+use crate::http::session::{ADMINS, AuthUser, STAFF};
+use crate::storage::{AuditEntry, EventFilter, Page, Paged, StoredEvent};
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "records", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Paged<AuditEntry>, description = "newest first")))]
@@ -18,7 +18,7 @@ pub async fn list_audit(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<AuditEntry>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     let page = q.page()?;
     Ok(Json(state.store.list_audit(caller.scope(), &page).await?))
 }
@@ -41,7 +41,7 @@ pub async fn list_events(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<EventQuery>,
 ) -> ApiResult<Json<Paged<StoredEvent>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    caller.require(STAFF)?;
     let page: Page = PageQuery {
         limit: q.limit,
         after: q.after,
@@ -66,6 +66,6 @@ pub async fn list_notification_jobs(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> ApiResult<Json<Vec<crate::storage::NotificationJob>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     Ok(Json(state.store.list_jobs(caller.scope(), 100).await?))
 }

@@ -12,10 +12,9 @@ use utoipa::IntoParams;
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::ApiQuery;
-use crate::http::session::AuthUser;
-use crate::reports::{PayrollRow, payroll, payroll_csv};
-use crate::storage::Role;
-use crate::timesheet::Caller;
+use crate::http::session::{ADMINS, AuthUser, STAFF};
+use crate::reports::{PayrollRow, payroll_csv, payroll_with_sheets};
+use crate::timesheet::{Caller, TimesheetView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +27,18 @@ pub struct PayrollQuery {
 }
 
 async fn rows(state: &AppState, caller: &AuthUser, q: &PayrollQuery) -> ApiResult<Vec<PayrollRow>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin, Role::Manager])?;
+    let sheets = payroll_sheets(state, caller, q).await?;
+    Ok(sheets.into_iter().map(|(row, _)| row).collect())
+}
+
+/// The payroll rows with their timesheets, for staff only (the dashboard's report page draws
+/// the days from the same timesheets the rows were summed from).
+pub async fn payroll_sheets(
+    state: &AppState,
+    caller: &AuthUser,
+    q: &PayrollQuery,
+) -> ApiResult<Vec<(PayrollRow, TimesheetView)>> {
+    caller.require(STAFF)?;
     let who = Caller {
         scope: caller.scope(),
         depts: caller.departments(),
@@ -36,7 +46,7 @@ async fn rows(state: &AppState, caller: &AuthUser, q: &PayrollQuery) -> ApiResul
         reviewer: true,
         audit: caller.audit(),
     };
-    Ok(payroll(
+    Ok(payroll_with_sheets(
         &state.store,
         &who,
         q.date,
@@ -103,7 +113,7 @@ pub async fn labour_cost(
     ApiQuery(q): ApiQuery<LabourQuery>,
 ) -> ApiResult<Json<crate::reports::labour::LabourCost>> {
     // Pay is confidential: org admins only.
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     let history = q.history.unwrap_or(8);
     if !(2..=26).contains(&history) {
         return Err(Error::field("history", "must be 2 to 26 periods"));
@@ -148,7 +158,7 @@ pub async fn set_pay_rate(
     >,
     crate::http::extract::ApiJson(req): crate::http::extract::ApiJson<SetPayRate>,
 ) -> ApiResult<Json<Vec<crate::storage::PayRate>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     let percent = req.overtime_rate_percent.unwrap_or(150);
     if !(100..=400).contains(&percent) {
         return Err(Error::field("overtime_rate_percent", "must be 100 to 400"));
@@ -179,7 +189,7 @@ pub async fn pay_rates(
         attend_protocol::ids::EmployeeId,
     >,
 ) -> ApiResult<Json<Vec<crate::storage::PayRate>>> {
-    caller.require(&[Role::SuperAdmin, Role::OrgAdmin])?;
+    caller.require(ADMINS)?;
     Ok(Json(
         state
             .store

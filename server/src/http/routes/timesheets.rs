@@ -12,14 +12,11 @@ use super::orgs::target_org;
 use crate::http::AppState;
 use crate::http::error::{ApiResult, Error};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, PageQuery};
-use crate::http::session::AuthUser;
-use crate::storage::{Paged, Role, TimesheetRow};
+use crate::http::session::{ADMINS, AuthUser, STAFF};
+use crate::storage::{Paged, TimesheetRow};
 use crate::timesheet::period::PayCalendar;
 use crate::timesheet::workflow::{Action, Status};
 use crate::timesheet::{ActError, Caller, TimesheetView, act, view};
-
-const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
-const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
