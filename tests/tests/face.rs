@@ -149,6 +149,7 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
                 Scope::All,
                 &DepartmentFilter::Any,
                 Some(CandidateStatus::Pending),
+                None,
                 &Page::default(),
             )
             .await

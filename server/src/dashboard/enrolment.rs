@@ -59,14 +59,17 @@ pub async fn candidates_of(
     let (scope, depts) = (viewer.auth.scope(), viewer.auth.departments());
     let all = all_pages(|page| {
         let (store, depts) = (state.store.clone(), depts.clone());
-        async move { store.list_candidates(scope, &depts, None, &page).await }
+        async move {
+            store
+                .list_candidates(scope, &depts, None, Some(employee), &page)
+                .await
+        }
     })
     .await?;
     let now = Timestamp::now();
     Ok(all
         .into_iter()
         .rev()
-        .filter(|c| c.employee_id == employee)
         .map(|c| CandidateRow {
             id: c.id.to_string(),
             source: if c.device_id == UPLOAD_DEVICE {

@@ -62,12 +62,13 @@ pub enum Decision {
 
 #[async_trait]
 pub trait EnrolmentStore: Send + Sync {
-    /// Candidates in scope, oldest first; `status` filters.
+    /// Candidates in scope, oldest first; `status` and `employee` filter.
     async fn list_candidates(
         &self,
         scope: Scope,
         depts: &DepartmentFilter,
         status: Option<CandidateStatus>,
+        employee: Option<EmployeeId>,
         page: &Page,
     ) -> StoreResult<Paged<Candidate>>;
     async fn get_candidate(

@@ -48,7 +48,7 @@ pub async fn list_candidates(
     Ok(Json(
         state
             .store
-            .list_candidates(caller.scope(), &caller.departments(), q.status, &page)
+            .list_candidates(caller.scope(), &caller.departments(), q.status, None, &page)
             .await?,
     ))
 }

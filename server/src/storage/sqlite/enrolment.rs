@@ -159,6 +159,7 @@ impl EnrolmentStore for SqliteStore {
         scope: Scope,
         depts: &DepartmentFilter,
         status: Option<CandidateStatus>,
+        employee: Option<EmployeeId>,
         page: &Page,
     ) -> StoreResult<Paged<Candidate>> {
         let (after, limit) = page_params(page);
@@ -169,6 +170,7 @@ impl EnrolmentStore for SqliteStore {
                     c,
                     &format!(
                         "{SELECT} AND (?3 IS NULL OR c.status = ?3) AND (?4 IS NULL OR c.event_id > ?4)
+                         AND (?6 IS NULL OR c.employee_id = ?6)
                          ORDER BY c.event_id LIMIT ?5"
                     ),
                     params![
@@ -176,7 +178,8 @@ impl EnrolmentStore for SqliteStore {
                         depts,
                         status.map(CandidateStatus::as_str),
                         after,
-                        limit
+                        limit,
+                        employee.map(|e| e.to_string())
                     ],
                     |r| loaded_row(r).map(|l| l.view),
                 )
