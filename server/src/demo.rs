@@ -5,8 +5,8 @@
 use attend_protocol::roster::ConsentState;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::auth::password;
-use crate::auth::tokens::{human_code, normalise_code, token_hash};
+use crate::platform::password;
+use crate::platform::tokens::{human_code, normalise_code, token_hash};
 use crate::storage::{
     AuditCtx, EmployeeStatus, NewDevice, NewEmployee, NewUser, Page, Role, Scope, SharedStore,
     UserStatus,
@@ -130,6 +130,6 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
         .await?;
     Ok(Some(DemoSeed {
         provisioning_code: code,
-        join_code: crate::http::routes::orgs::format_code(&join_code),
+        join_code: crate::features::orgs::service::format_code(&join_code),
     }))
 }

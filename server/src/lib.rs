@@ -21,23 +21,25 @@
 //! - [`telemetry`]: structured JSON logs.
 //! - [`timesheet`]: pay periods, the pure timesheet workflow, and the service that applies it.
 
+pub mod access;
 pub mod app;
 pub mod approval;
 pub mod attachments;
 pub mod attendance;
-pub mod auth;
 pub mod config;
+pub mod db;
 pub mod dashboard;
 pub mod demo;
+pub mod features;
 pub mod http;
 pub mod leave;
 pub mod live;
 pub mod mail;
 pub mod notify;
 pub mod photo_enrolment;
+pub mod platform;
 pub mod reports;
 pub mod storage;
-pub mod telemetry;
 pub mod timesheet;
 
 pub use app::Application;

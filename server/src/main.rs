@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use attend_server::storage::sqlite::{self, SqliteStore};
+use attend_server::db::sqlite::{self, SqliteDb};
 use attend_server::storage::{AuditCtx, NewUser, Role, SharedStore, UserStatus};
-use attend_server::{Application, Settings, auth, demo, telemetry};
+use attend_server::platform::{password, telemetry};
+use attend_server::{Application, Settings, demo};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -146,7 +147,7 @@ async fn create_admin(
         bail!("the password must be at least 10 characters");
     }
     let store: SharedStore = Arc::new(
-        SqliteStore::open(&settings.database, settings.synchronous)
+        SqliteDb::open(&settings.database, settings.synchronous)
             .context("opening the database (run `attend-server migrate` first)")?,
     );
     let user = store
@@ -156,7 +157,7 @@ async fn create_admin(
                 org_id: org,
                 email: email.trim().to_owned(),
                 display_name: name,
-                password_hash: auth::password::hash(password).await,
+                password_hash: password::hash(password).await,
                 role,
                 status: UserStatus::Active,
                 employee_id: None,

@@ -18,7 +18,7 @@ use super::lookup::{department_names, departments, employees};
 use super::session::Viewer;
 use super::{or_error_page, show};
 use crate::http::AppState;
-use crate::http::extract::{ApiPath, ApiQuery};
+use crate::platform::extract::{ApiPath, ApiQuery};
 use crate::http::routes::attendance::{DateRange, get_attendance};
 
 pub fn routes() -> Router<AppState> {

@@ -15,7 +15,7 @@ use super::lookup::site_zones;
 use super::session::{Posted, Viewer};
 use super::{done, or_error_page, show};
 use crate::http::AppState;
-use crate::http::extract::ApiPath;
+use crate::platform::extract::ApiPath;
 use crate::http::routes::devices as api;
 use crate::http::session::STAFF;
 use crate::storage::DeviceStatus;
@@ -50,7 +50,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
     let auth = &viewer.auth;
     let scope = auth.scope();
     let devices = if auth.require(STAFF).is_err() {
-        Err(crate::http::error::Error::Forbidden)
+        Err(crate::platform::error::Error::Forbidden)
     } else {
         all_pages(|page| {
             let store = state.store.clone();
@@ -117,7 +117,7 @@ async fn set_status(
         "enable" => api::enable_device(s, who, path)
             .await
             .map(|d| format!("{} is enabled again.", d.0.name)),
-        _ => Err(crate::http::error::Error::NotFound),
+        _ => Err(crate::platform::error::Error::NotFound),
     };
     done("/dashboard/devices", outcome)
 }

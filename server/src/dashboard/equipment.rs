@@ -16,8 +16,8 @@ use super::lookup::site_zones;
 use super::session::{Posted, Viewer};
 use super::{done, or_error_page, show};
 use crate::http::AppState;
-use crate::http::error::Error;
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::platform::error::Error;
+use crate::platform::extract::{ApiJson, ApiPath};
 use crate::http::routes::equipment::{self as api, HoldReason};
 
 pub fn routes() -> Router<AppState> {

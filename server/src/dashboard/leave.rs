@@ -14,7 +14,7 @@ use super::session::{Posted, Viewer};
 use super::{done, fmt::v, or_error_page, show};
 use crate::approval::ApprovalStatus;
 use crate::http::AppState;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::routes::leave::{self as api, Decision, StatusQuery};
 
 pub fn routes() -> Router<AppState> {
@@ -112,7 +112,7 @@ async fn decide(
         "escalate" => api::escalate(s, who, path, body)
             .await
             .map(|_| "Escalated to the next approval level.".to_owned()),
-        _ => Err(crate::http::error::Error::NotFound),
+        _ => Err(crate::platform::error::Error::NotFound),
     };
     done("/dashboard/leave", outcome)
 }

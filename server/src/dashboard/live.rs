@@ -20,7 +20,7 @@ use super::lookup::site_zones;
 use super::session::Viewer;
 use super::{or_error_page, render_html, show};
 use crate::http::AppState;
-use crate::http::error::Error;
+use crate::platform::error::Error;
 use crate::storage::Scope;
 
 /// Punches older than this do not put anyone on the board.

@@ -7,7 +7,7 @@ use attend_protocol::ids::{DepartmentId, EmployeeId, SiteId};
 
 use super::session::Viewer;
 use crate::http::AppState;
-use crate::http::error::Error;
+use crate::platform::error::Error;
 use crate::storage::{Department, Employee, all_pages};
 
 /// The employees the viewer may see, by name.

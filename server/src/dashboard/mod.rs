@@ -45,7 +45,7 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use crate::http::AppState;
-use crate::http::error::Error;
+use crate::platform::error::Error;
 use session::Viewer;
 
 const FLASH: &str = "attend_flash";
@@ -230,12 +230,12 @@ pub fn or_error_page(viewer: &Viewer, section: &str, e: Error) -> Response {
 /// Every page is in the API's general rate-limit tier (per session cookie, else per address);
 /// the pages that run the engine over many people (attendance, reports) in its heavy tier.
 pub fn router(state: &AppState) -> Router<AppState> {
-    use crate::http::rate_limit;
+    use crate::platform::rate_limit;
     use axum::middleware::from_fn_with_state;
     let heavy = Router::new()
         .merge(attendance::routes())
         .merge(reports::routes())
-        .route_layer(from_fn_with_state(state.clone(), rate_limit::heavy));
+        .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
     Router::new()
         .route("/dashboard", get(home))
         .route(
@@ -251,7 +251,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(devices::routes())
         .merge(people::routes())
         .merge(enrolment::routes())
-        .layer(from_fn_with_state(state.clone(), rate_limit::general))
+        .layer(from_fn_with_state(state.limits.clone(), rate_limit::general))
 }
 
 async fn home(viewer: Viewer) -> Response {

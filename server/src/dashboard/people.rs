@@ -18,8 +18,8 @@ use super::lookup::{department_names, departments, employees};
 use super::session::{Posted, Viewer};
 use super::{done, or_error_page, show};
 use crate::http::AppState;
-use crate::http::error::Error;
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::platform::error::Error;
+use crate::platform::extract::{ApiJson, ApiPath};
 use crate::http::routes::people::{self as api, PatchEmployee};
 use crate::storage::consent_as_str;
 

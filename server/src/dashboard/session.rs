@@ -18,14 +18,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{Flash, page, refused};
-use crate::auth::password;
-use crate::auth::tokens::{random_token, token_hash};
+use crate::platform::password;
+use crate::platform::tokens::{random_token, token_hash};
 use crate::http::AppState;
-use crate::http::extract::ClientIp;
+use crate::platform::extract::ClientIp;
 use crate::http::session::AuthUser;
 use crate::storage::UserStatus;
 
-pub const SESSION: &str = "attend_session";
+pub const SESSION: &str = crate::platform::SESSION_COOKIE;
 const LOGIN_CSRF: &str = "attend_login_csrf";
 const SESSION_HOURS: i64 = 8;
 pub const CSRF_REFUSED: &str =

@@ -17,7 +17,7 @@ use super::lookup::{employees, names};
 use super::session::{Posted, Viewer};
 use super::{done, or_error_page, show};
 use crate::http::AppState;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::routes::timesheets as api;
 use crate::timesheet::workflow::Status;
 

@@ -5,10 +5,10 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use super::AppState;
-use super::error::Error;
-use super::extract::ClientIp;
-use super::request_id;
+use crate::app::AppState;
+use crate::platform::error::Error;
+use crate::platform::extract::ClientIp;
+use crate::platform::request_id;
 use crate::storage::{Actor, AuditCtx, DepartmentFilter, Role, Scope, User};
 
 /// The roles that manage and review inside an organisation.
@@ -52,6 +52,22 @@ impl AuthUser {
         }
     }
 
+    /// The caller as services take it.
+    pub fn caller(&self) -> crate::access::Caller {
+        crate::access::Caller {
+            user_id: self.user.id,
+            org_id: self.user.org_id,
+            role: self.user.role,
+            departments: self.user.departments.clone(),
+            employee_id: self.user.employee_id,
+            display_name: self.user.display_name.clone(),
+            email: self.user.email.clone(),
+            session_id: self.session_id.clone(),
+            ip: self.ip.clone(),
+            request_id: Some(request_id::current()),
+        }
+    }
+
     pub fn audit(&self) -> AuditCtx {
         AuditCtx {
             actor: Actor::User {
@@ -61,13 +77,6 @@ impl AuthUser {
             ip: self.ip.clone(),
             request_id: Some(request_id::current()),
         }
-    }
-}
-
-impl Role {
-    /// Roles that work across organisations.
-    pub fn is_global(self) -> bool {
-        matches!(self, Self::SuperAdmin | Self::Support)
     }
 }
 
@@ -102,4 +111,20 @@ impl FromRequestParts<AppState> for AuthUser {
             ip,
         })
     }
+}
+
+impl FromRequestParts<AppState> for crate::access::Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        Ok(AuthUser::from_request_parts(parts, state).await?.caller())
+    }
+}
+
+/// TRANSITIONAL: see [`crate::access::Caller::target_org`].
+pub fn target_org(
+    caller: &AuthUser,
+    requested: Option<attend_protocol::ids::OrgId>,
+) -> crate::platform::error::AppResult<attend_protocol::ids::OrgId> {
+    caller.caller().target_org(requested)
 }

@@ -10,9 +10,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 use jiff::Timestamp;
 
-use super::AppState;
-use super::error::Error;
-use super::extract::ClientIp;
+use crate::app::AppState;
+use crate::platform::error::Error;
+use crate::platform::extract::ClientIp;
 use crate::storage::{DeviceAuth, DeviceStatus};
 
 /// A verified device and the exact body it signed.

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 
 use super::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
-super::model::string_enum!(CandidateStatus {
+crate::db::string_enum!(CandidateStatus {
     Pending = "pending",
     Approved = "approved",
     Rejected = "rejected",

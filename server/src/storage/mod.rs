@@ -1,13 +1,4 @@
-//! The repository layer. Handlers talk only to the [`Store`] trait; no SQL lives outside
-//! `storage/sqlite/`. A PostgreSQL backend is a second implementation of these traits.
-//!
-//! Invariants every backend keeps:
-//! - Every read and write that a caller scopes with [`Scope::Org`] touches only that
-//!   organisation's rows; an id from another organisation behaves exactly like a missing id
-//!   ([`StoreError::NotFound`]), so nothing leaks across tenants.
-//! - Every mutation writes its audit row ([`AuditCtx`]) and, when it changes what kiosks see,
-//!   its roster-change row in the *same transaction* as the change itself.
-//! - A synced event is stored at most once per `event_id`.
+//! TRANSITIONAL: the old repository layer, while features move into `features/`.
 
 pub mod attachments;
 pub mod attendance;
@@ -27,6 +18,7 @@ pub mod web_sessions;
 pub use attachments::*;
 pub use attendance::*;
 pub use corrections::*;
+pub use crate::db::*;
 pub use enrolment::*;
 pub use equipment::*;
 pub use leave::*;
@@ -37,150 +29,5 @@ pub use presence::*;
 pub use timesheets::*;
 pub use traits::*;
 pub use web_sessions::*;
-
-use attend_protocol::ids::{DepartmentId, DeviceId, OrgId, UserId};
-
-/// Which organisations a call may see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Every organisation (super_admin, support, and the system itself).
-    All,
-    Org(OrgId),
-}
-
-impl Scope {
-    pub fn org(self) -> Option<OrgId> {
-        match self {
-            Self::All => None,
-            Self::Org(id) => Some(id),
-        }
-    }
-
-    /// Whether a row owned by `org` is visible in this scope.
-    pub fn allows(self, org: OrgId) -> bool {
-        self.org().is_none_or(|o| o == org)
-    }
-}
-
-/// Which employees a call may see inside its organisation: all, or those of some departments
-/// (a manager's view).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub enum DepartmentFilter {
-    #[default]
-    Any,
-    Only(Vec<DepartmentId>),
-}
-
-/// Who did something, for the audit log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Actor {
-    User { id: UserId, org: Option<OrgId> },
-    Device { id: DeviceId, org: OrgId },
-    System,
-    Anonymous,
-}
-
-impl Actor {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::User { .. } => "user",
-            Self::Device { .. } => "device",
-            Self::System => "system",
-            Self::Anonymous => "anonymous",
-        }
-    }
-
-    pub fn id(&self) -> Option<String> {
-        match self {
-            Self::User { id, .. } => Some(id.to_string()),
-            Self::Device { id, .. } => Some(id.to_string()),
-            Self::System | Self::Anonymous => None,
-        }
-    }
-}
-
-/// Audit context passed to every mutation.
-#[derive(Clone, Debug)]
-pub struct AuditCtx {
-    pub actor: Actor,
-    pub ip: Option<String>,
-    pub request_id: Option<String>,
-}
-
-impl AuditCtx {
-    pub fn system() -> Self {
-        Self {
-            actor: Actor::System,
-            ip: None,
-            request_id: None,
-        }
-    }
-}
-
-/// Keyset pagination: at most `limit` rows after the row whose key is `after`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Page {
-    pub limit: u32,
-    pub after: Option<String>,
-}
-
-impl Default for Page {
-    fn default() -> Self {
-        Self {
-            limit: 50,
-            after: None,
-        }
-    }
-}
-
-/// One page of results and the `after` key for the next page (absent on the last one).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub next: Option<String>,
-}
-
-/// Every item of a paged listing, fetched 100 at a time (for reports and pages that need the
-/// whole list; streaming work should page itself).
-pub async fn all_pages<T, F, Fut>(mut fetch: F) -> StoreResult<Vec<T>>
-where
-    F: FnMut(Page) -> Fut,
-    Fut: std::future::Future<Output = StoreResult<Paged<T>>>,
-{
-    let mut items = Vec::new();
-    let mut page = Page {
-        limit: 100,
-        after: None,
-    };
-    loop {
-        let got = fetch(page.clone()).await?;
-        items.extend(got.items);
-        match got.next {
-            Some(next) => page.after = Some(next),
-            None => return Ok(items),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("not found")]
-    NotFound,
-    /// A uniqueness rule was broken; names the field, e.g. `email`.
-    #[error("{field} is already taken")]
-    Conflict { field: &'static str },
-    /// A referenced row does not exist or is not in scope; names the field.
-    #[error("{field} does not exist")]
-    BadReference { field: &'static str },
-    /// The request is well-formed but not allowed in the current state.
-    #[error("{0}")]
-    State(String),
-    #[error(
-        "database schema is at version {found}, this build needs {wanted}: run `attend-server migrate`"
-    )]
-    SchemaBehind { found: usize, wanted: usize },
-    #[error("storage backend failed: {0}")]
-    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub use crate::access::Role;
+pub use crate::db::AuditActor as Actor;

@@ -8,39 +8,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
+use crate::db::string_enum;
 
-        impl $name {
-            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some(Self::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
-pub(crate) use string_enum;
-
-string_enum!(
-    /// What a user may do. See ARCHITECTURE.md for the permission matrix.
-    Role {
-        SuperAdmin = "super_admin",
-        Support = "support",
-        OrgAdmin = "org_admin",
-        Manager = "manager",
-        Employee = "employee",
-    }
-);
+pub use crate::access::Role;
+pub use crate::features::orgs::{Department, Organisation, Site};
 
 string_enum!(UserStatus { Active = "active", Pending = "pending", Disabled = "disabled" });
 string_enum!(EmployeeStatus { Pending = "pending", Active = "active" });
@@ -64,33 +35,8 @@ pub fn parse_consent(text: &str) -> Option<ConsentState> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Organisation {
-    pub id: OrgId,
-    pub name: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-}
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Site {
-    pub id: SiteId,
-    pub org_id: OrgId,
-    pub name: String,
-    /// IANA time zone, e.g. `Europe/Lisbon`.
-    pub timezone: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-}
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Department {
-    pub id: DepartmentId,
-    pub org_id: OrgId,
-    pub name: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Employee {

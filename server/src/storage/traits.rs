@@ -107,46 +107,6 @@ pub struct EventFilter {
 }
 
 #[async_trait]
-pub trait OrgStore: Send + Sync {
-    async fn create_org(
-        &self,
-        ctx: &AuditCtx,
-        name: &str,
-        join_code: &str,
-    ) -> StoreResult<Organisation>;
-    async fn list_orgs(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Organisation>>;
-    async fn get_org(&self, scope: Scope, id: OrgId) -> StoreResult<Organisation>;
-    async fn join_code(&self, scope: Scope, id: OrgId) -> StoreResult<String>;
-    async fn set_join_code(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        id: OrgId,
-        code: &str,
-    ) -> StoreResult<()>;
-    async fn org_by_join_code(&self, code: &str) -> StoreResult<Organisation>;
-
-    async fn create_site(
-        &self,
-        ctx: &AuditCtx,
-        org: OrgId,
-        name: &str,
-        timezone: &str,
-    ) -> StoreResult<Site>;
-    async fn list_sites(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Site>>;
-    async fn get_site(&self, scope: Scope, id: SiteId) -> StoreResult<Site>;
-
-    async fn create_department(
-        &self,
-        ctx: &AuditCtx,
-        org: OrgId,
-        name: &str,
-    ) -> StoreResult<Department>;
-    async fn list_departments(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Department>>;
-    async fn get_department(&self, scope: Scope, id: DepartmentId) -> StoreResult<Department>;
-}
-
-#[async_trait]
 pub trait EmployeeStore: Send + Sync {
     async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee>;
     async fn list_employees(
@@ -381,15 +341,9 @@ pub trait MailStore: Send + Sync {
     async fn mark_mail(&self, id: i64, error: Option<&str>, now: Timestamp) -> StoreResult<()>;
 }
 
-#[async_trait]
-pub trait HealthStore: Send + Sync {
-    /// Cheap round trip to the database, for `/readyz`.
-    async fn ping(&self) -> StoreResult<()>;
-}
-
 /// Every repository together; what handlers hold.
 pub trait Store:
-    OrgStore
+    crate::features::orgs::OrgStore
     + EmployeeStore
     + UserStore
     + AuthStore
@@ -408,12 +362,11 @@ pub trait Store:
     + SyncStore
     + AuditStore
     + MailStore
-    + HealthStore
 {
 }
 
 impl<T> Store for T where
-    T: OrgStore
+    T: crate::features::orgs::OrgStore
         + EmployeeStore
         + UserStore
         + AuthStore
@@ -432,7 +385,6 @@ impl<T> Store for T where
         + SyncStore
         + AuditStore
         + MailStore
-        + HealthStore
 {
 }
 

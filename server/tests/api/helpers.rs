@@ -166,7 +166,7 @@ impl TestApp {
 
     /// Creates a super admin straight in the store (the CLI's job in production).
     pub async fn super_admin(&self) -> String {
-        let hash = attend_server::auth::password::hash(PASSWORD.into()).await;
+        let hash = attend_server::platform::password::hash(PASSWORD.into()).await;
         self.store
             .create_user(
                 &AuditCtx::system(),

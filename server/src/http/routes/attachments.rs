@@ -16,8 +16,8 @@ use utoipa::IntoParams;
 
 use super::leave::own_or_staff;
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiPath, ApiQuery};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiPath, ApiQuery};
 use crate::http::session::AuthUser;
 use crate::storage::{Attachment, NewAttachment, Role};
 
@@ -32,7 +32,7 @@ pub struct UploadQuery {
     pub filename: String,
 }
 
-fn check_filename(name: &str) -> ApiResult<String> {
+fn check_filename(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty()
         || name.chars().count() > 200
@@ -57,7 +57,7 @@ pub async fn upload(
     ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<Attachment>)> {
+) -> AppResult<(StatusCode, Json<Attachment>)> {
     own_or_staff(&caller, id)?;
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -147,7 +147,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath((id, date)): ApiPath<(EmployeeId, Date)>,
-) -> ApiResult<Json<Vec<Attachment>>> {
+) -> AppResult<Json<Vec<Attachment>>> {
     own_or_staff(&caller, id)?;
     Ok(Json(
         state
@@ -163,7 +163,7 @@ pub async fn download(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<AttachmentId>,
-) -> ApiResult<Response> {
+) -> AppResult<Response> {
     caller.require(&[
         Role::SuperAdmin,
         Role::OrgAdmin,

@@ -13,8 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::attendance::{AttendanceReport, MAX_RANGE_DAYS, report};
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::validate::Check;
 use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{Assignment, NewShift, Policy, Role, Shift};
 
@@ -77,7 +78,7 @@ fn parse_weekday(name: &str) -> Option<Weekday> {
     })
 }
 
-fn check_range(from: Date, to: Date, max_days: i32) -> ApiResult<()> {
+fn check_range(from: Date, to: Date, max_days: i32) -> AppResult<()> {
     if to < from {
         return Err(Error::field("to", "must not be before `from`"));
     }
@@ -94,7 +95,7 @@ fn check_range(from: Date, to: Date, max_days: i32) -> ApiResult<()> {
 }
 
 /// Employees may see their own schedule and hours and nobody else's.
-fn require_self_or_staff(caller: &AuthUser, id: EmployeeId) -> ApiResult<()> {
+fn require_self_or_staff(caller: &AuthUser, id: EmployeeId) -> AppResult<()> {
     if caller.user.role == Role::Employee {
         return if caller.user.employee_id == Some(id) {
             Ok(())
@@ -111,7 +112,7 @@ pub async fn get_policy(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<SiteId>,
-) -> ApiResult<Json<Policy>> {
+) -> AppResult<Json<Policy>> {
     caller.require(STAFF)?;
     Ok(Json(state.store.site_policy(caller.scope(), id).await?))
 }
@@ -123,7 +124,7 @@ pub async fn set_policy(
     caller: AuthUser,
     ApiPath(id): ApiPath<SiteId>,
     ApiJson(policy): ApiJson<Policy>,
-) -> ApiResult<Json<Policy>> {
+) -> AppResult<Json<Policy>> {
     caller.require(ADMINS)?;
     if let Err(e) = policy.rules(jiff::tz::TimeZone::UTC).validate() {
         let field = match e {
@@ -147,7 +148,7 @@ pub async fn create_shift(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<CreateShift>,
-) -> ApiResult<(StatusCode, Json<Shift>)> {
+) -> AppResult<(StatusCode, Json<Shift>)> {
     caller.require(ADMINS)?;
     let mut check = Check::default();
     check.text("name", &req.name, 1, 60);
@@ -182,7 +183,7 @@ pub async fn create_shift(
 pub async fn list_shifts(
     State(state): State<AppState>,
     caller: AuthUser,
-) -> ApiResult<Json<Vec<Shift>>> {
+) -> AppResult<Json<Vec<Shift>>> {
     caller.require(STAFF)?;
     Ok(Json(state.store.list_shifts(caller.scope()).await?))
 }
@@ -193,7 +194,7 @@ pub async fn delete_shift(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<ShiftId>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     caller.require(ADMINS)?;
     state
         .store
@@ -209,7 +210,7 @@ pub async fn set_schedule(
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
     ApiJson(req): ApiJson<SetSchedule>,
-) -> ApiResult<Json<Vec<Assignment>>> {
+) -> AppResult<Json<Vec<Assignment>>> {
     caller.require(STAFF)?;
     check_range(req.from, req.to, MAX_SCHEDULE_DAYS)?;
     let weekdays = match &req.weekdays {
@@ -253,7 +254,7 @@ pub async fn get_schedule(
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
     ApiQuery(q): ApiQuery<DateRange>,
-) -> ApiResult<Json<Vec<Assignment>>> {
+) -> AppResult<Json<Vec<Assignment>>> {
     require_self_or_staff(&caller, id)?;
     check_range(q.from, q.to, MAX_SCHEDULE_DAYS)?;
     Ok(Json(
@@ -271,7 +272,7 @@ pub async fn get_attendance(
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
     ApiQuery(q): ApiQuery<DateRange>,
-) -> ApiResult<Json<AttendanceReport>> {
+) -> AppResult<Json<AttendanceReport>> {
     require_self_or_staff(&caller, id)?;
     check_range(q.from, q.to, MAX_RANGE_DAYS)?;
     let now = jiff::Timestamp::now();

@@ -7,12 +7,14 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::password;
-use crate::auth::tokens::{Claims, random_token, token_hash};
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, Check, ClientIp};
+use crate::platform::password;
+use crate::platform::tokens::{Claims, random_token, token_hash};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ClientIp};
+use crate::platform::validate::Check;
 use crate::http::session::AuthUser;
-use crate::http::{AppState, request_id};
+use crate::http::AppState;
+use crate::platform::request_id;
 use crate::storage::{Actor, AuditCtx, RefreshOutcome, User, UserStatus};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,7 +61,7 @@ fn issue_tokens(
     user: User,
     session_id: String,
     refresh_token: String,
-) -> ApiResult<TokenResponse> {
+) -> AppResult<TokenResponse> {
     let now = Timestamp::now().as_second();
     let ttl = state.settings.auth.access_token_ttl_s;
     let claims = Claims {
@@ -97,7 +99,7 @@ pub(crate) async fn ensure_not_locked(
     kind: &str,
     key: &str,
     now: Timestamp,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     match state.store.throttle_locked_until(kind, key, now).await? {
         Some(until) => Err(lockout_error(until)),
         None => Ok(()),
@@ -110,7 +112,7 @@ pub(crate) async fn record_failure(
     kind: &str,
     key: &str,
     now: Timestamp,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     let a = &state.settings.auth;
     let (window, lock) = (secs(a.failure_window_s), secs(a.lockout_s));
     state
@@ -131,7 +133,7 @@ pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> ApiResult<Json<TokenResponse>> {
+) -> AppResult<Json<TokenResponse>> {
     Check::default()
         .text("email", &req.email, 3, 254)
         .text("password", &req.password, 1, 256)
@@ -180,7 +182,7 @@ pub async fn login(
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<RefreshRequest>,
-) -> ApiResult<Json<TokenResponse>> {
+) -> AppResult<Json<TokenResponse>> {
     let now = Timestamp::now();
     let next = random_token(32);
     let expires = now + secs(state.settings.auth.refresh_token_ttl_s);
@@ -210,7 +212,7 @@ pub async fn refresh(
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "session ended"), (status = 401, body = attend_protocol::error::ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, caller: AuthUser) -> ApiResult<StatusCode> {
+pub async fn logout(State(state): State<AppState>, caller: AuthUser) -> AppResult<StatusCode> {
     state
         .store
         .revoke_session(&caller.audit(), &caller.session_id)
@@ -229,7 +231,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     Check::default()
         .password("new_password", &req.new_password)
         .finish()?;

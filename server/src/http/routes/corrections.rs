@@ -13,8 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::leave::{Decision, actor_for, own_or_staff, reason};
 use crate::approval::{ApprovalAction, ApprovalStatus, transition};
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::validate::Check;
 use crate::http::session::{AuthUser, STAFF};
 use crate::storage::{
     Correction, CorrectionChange, DepartmentFilter, NewCorrection, Scope, SharedStore,
@@ -47,7 +48,7 @@ async fn local_date(
     depts: &DepartmentFilter,
     employee: EmployeeId,
     at: Timestamp,
-) -> ApiResult<jiff::civil::Date> {
+) -> AppResult<jiff::civil::Date> {
     let person = store.get_employee(scope, depts, employee).await?;
     let zone = match person.site_id {
         Some(site) => store
@@ -67,7 +68,7 @@ pub async fn request_correction(
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
     ApiJson(req): ApiJson<RequestCorrection>,
-) -> ApiResult<(StatusCode, Json<Correction>)> {
+) -> AppResult<(StatusCode, Json<Correction>)> {
     own_or_staff(&caller, id)?;
     let mut check = Check::default();
     check.text("reason", &req.reason, 1, 300);
@@ -99,7 +100,7 @@ pub async fn employee_corrections(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
-) -> ApiResult<Json<Vec<Correction>>> {
+) -> AppResult<Json<Vec<Correction>>> {
     own_or_staff(&caller, id)?;
     Ok(Json(
         state
@@ -114,7 +115,7 @@ pub async fn list_corrections(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<StatusQuery>,
-) -> ApiResult<Json<Vec<Correction>>> {
+) -> AppResult<Json<Vec<Correction>>> {
     caller.require(STAFF)?;
     Ok(Json(
         state
@@ -130,7 +131,7 @@ async fn decide(
     id: CorrectionId,
     action: ApprovalAction,
     reason: Option<String>,
-) -> ApiResult<Json<Correction>> {
+) -> AppResult<Json<Correction>> {
     let (scope, depts) = (caller.scope(), caller.departments());
     let current = state.store.get_correction(scope, &depts, id).await?;
     let actor = actor_for(caller, current.employee_id)?;
@@ -161,7 +162,7 @@ macro_rules! decision_route {
     ($name:ident, $path:literal, $action:expr) => {
         #[utoipa::path(post, path = $path, tag = "timesheets", security(("bearer" = [])), request_body = Decision,
             responses((status = 200, body = Correction), (status = 409, body = attend_protocol::error::ErrorBody)))]
-        pub async fn $name(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<CorrectionId>, ApiJson(body): ApiJson<Decision>) -> ApiResult<Json<Correction>> {
+        pub async fn $name(State(state): State<AppState>, caller: AuthUser, ApiPath(id): ApiPath<CorrectionId>, ApiJson(body): ApiJson<Decision>) -> AppResult<Json<Correction>> {
             let reason = reason(Some(body), $action == ApprovalAction::Reject)?;
             decide(&state, &caller, id, $action, reason).await
         }

@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::{ensure_not_locked, record_failure};
-use crate::auth::tokens::{human_code, normalise_code, token_hash};
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, ClientIp, PageQuery};
+use crate::platform::tokens::{human_code, normalise_code, token_hash};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, ClientIp, PageQuery};
+use crate::platform::validate::Check;
 use crate::http::session::{ADMINS, AuthUser, STAFF};
-use crate::http::{AppState, request_id};
+use crate::http::AppState;
+use crate::platform::request_id;
 use crate::storage::{Actor, AuditCtx, Device, DeviceStatus, NewDevice, Paged};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -41,7 +43,7 @@ pub async fn create_device(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<CreateDevice>,
-) -> ApiResult<(StatusCode, Json<CreatedDevice>)> {
+) -> AppResult<(StatusCode, Json<CreatedDevice>)> {
     caller.require(ADMINS)?;
     Check::default().text("name", &req.name, 1, 120).finish()?;
     // The site decides the organisation; a site outside the caller's scope is a bad reference.
@@ -76,7 +78,7 @@ pub async fn list_devices(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Paged<Device>>> {
+) -> AppResult<Json<Paged<Device>>> {
     caller.require(STAFF)?;
     Ok(Json(
         state.store.list_devices(caller.scope(), &q.page()?).await?,
@@ -88,7 +90,7 @@ pub async fn get_device(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<DeviceId>,
-) -> ApiResult<Json<Device>> {
+) -> AppResult<Json<Device>> {
     caller.require(STAFF)?;
     Ok(Json(state.store.get_device(caller.scope(), id).await?))
 }
@@ -98,7 +100,7 @@ async fn set_status(
     caller: &AuthUser,
     id: DeviceId,
     status: DeviceStatus,
-) -> ApiResult<Json<Device>> {
+) -> AppResult<Json<Device>> {
     caller.require(ADMINS)?;
     Ok(Json(
         state
@@ -114,7 +116,7 @@ pub async fn disable_device(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<DeviceId>,
-) -> ApiResult<Json<Device>> {
+) -> AppResult<Json<Device>> {
     set_status(&state, &caller, id, DeviceStatus::Disabled).await
 }
 
@@ -123,7 +125,7 @@ pub async fn enable_device(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<DeviceId>,
-) -> ApiResult<Json<Device>> {
+) -> AppResult<Json<Device>> {
     set_status(&state, &caller, id, DeviceStatus::Active).await
 }
 
@@ -134,7 +136,7 @@ pub async fn provision(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<ProvisionRequest>,
-) -> ApiResult<Json<ProvisionResponse>> {
+) -> AppResult<Json<ProvisionResponse>> {
     let key = ip.clone().unwrap_or_else(|| "unknown".into());
     let now = Timestamp::now();
     ensure_not_locked(&state, "provision", &key, now).await?;

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::validate::Check;
 use crate::http::session::{AuthUser, STAFF};
 use crate::storage::{Candidate, CandidateStatus, Decision, Paged};
 
@@ -38,9 +39,9 @@ pub async fn list_candidates(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<CandidateQuery>,
-) -> ApiResult<Json<Paged<Candidate>>> {
+) -> AppResult<Json<Paged<Candidate>>> {
     caller.require(STAFF)?;
-    let page = crate::http::extract::PageQuery {
+    let page = crate::platform::extract::PageQuery {
         limit: q.limit,
         after: q.after,
     }
@@ -59,7 +60,7 @@ pub async fn get_candidate(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EventId>,
-) -> ApiResult<Json<Candidate>> {
+) -> AppResult<Json<Candidate>> {
     caller.require(STAFF)?;
     Ok(Json(
         state
@@ -76,7 +77,7 @@ pub async fn candidate_thumbnail(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EventId>,
-) -> ApiResult<Response> {
+) -> AppResult<Response> {
     caller.require(STAFF)?;
     let jpeg = state
         .store
@@ -102,7 +103,7 @@ pub async fn approve_candidate(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EventId>,
-) -> ApiResult<Json<Candidate>> {
+) -> AppResult<Json<Candidate>> {
     caller.require(STAFF)?;
     Ok(Json(
         state
@@ -126,7 +127,7 @@ pub async fn reject_candidate(
     caller: AuthUser,
     ApiPath(id): ApiPath<EventId>,
     ApiJson(req): ApiJson<RejectCandidate>,
-) -> ApiResult<Json<Candidate>> {
+) -> AppResult<Json<Candidate>> {
     caller.require(STAFF)?;
     Check::default()
         .text("reason", &req.reason, 1, 500)

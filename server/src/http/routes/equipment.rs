@@ -10,10 +10,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::password;
+use crate::platform::password;
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::validate::Check;
 use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{Equipment, EquipmentUpdate, Hold, MachineSession, NewEquipment};
 
@@ -98,7 +99,7 @@ async fn code_free(
     site: SiteId,
     except: Option<EquipmentId>,
     code: &str,
-) -> ApiResult<String> {
+) -> AppResult<String> {
     for hash in state.store.site_code_hashes(site, except).await? {
         if password::verify(code.to_owned(), Some(hash)).await {
             return Err(Error::field(
@@ -116,7 +117,7 @@ pub async fn create_equipment(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<CreateEquipment>,
-) -> ApiResult<(StatusCode, Json<Equipment>)> {
+) -> AppResult<(StatusCode, Json<Equipment>)> {
     caller.require(ADMINS)?;
     let mut check = Check::default();
     check.text("name", &req.name, 1, 80);
@@ -150,7 +151,7 @@ pub async fn create_equipment(
 pub async fn list_equipment(
     State(state): State<AppState>,
     caller: AuthUser,
-) -> ApiResult<Json<Vec<Equipment>>> {
+) -> AppResult<Json<Vec<Equipment>>> {
     caller.require(STAFF)?;
     Ok(Json(state.store.list_equipment(caller.scope()).await?))
 }
@@ -160,7 +161,7 @@ pub async fn get_equipment(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
-) -> ApiResult<Json<Equipment>> {
+) -> AppResult<Json<Equipment>> {
     caller.require(STAFF)?;
     Ok(Json(state.store.get_equipment(caller.scope(), id).await?))
 }
@@ -171,7 +172,7 @@ pub async fn update_equipment(
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
     ApiJson(req): ApiJson<PatchEquipment>,
-) -> ApiResult<Json<Equipment>> {
+) -> AppResult<Json<Equipment>> {
     caller.require(ADMINS)?;
     let mut check = Check::default();
     if let Some(name) = &req.name {
@@ -202,7 +203,7 @@ pub async fn rotate_code(
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
     ApiJson(req): ApiJson<NewCode>,
-) -> ApiResult<Json<Equipment>> {
+) -> AppResult<Json<Equipment>> {
     caller.require(ADMINS)?;
     let mut check = Check::default();
     check_code(&mut check, &req.activation_code);
@@ -227,7 +228,7 @@ async fn hold(
     id: EquipmentId,
     make: fn(Option<String>) -> Hold,
     reason: Option<String>,
-) -> ApiResult<Json<Equipment>> {
+) -> AppResult<Json<Equipment>> {
     caller.require(STAFF)?;
     if let Some(r) = &reason {
         Check::default().text("reason", r, 1, 300).finish()?;
@@ -247,7 +248,7 @@ pub async fn lock_out(
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
     ApiJson(req): ApiJson<HoldReason>,
-) -> ApiResult<Json<Equipment>> {
+) -> AppResult<Json<Equipment>> {
     hold(&state, &caller, id, Hold::Lockout, Some(req.reason)).await
 }
 
@@ -256,7 +257,7 @@ pub async fn lift_lockout(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
-) -> ApiResult<Json<Equipment>> {
+) -> AppResult<Json<Equipment>> {
     hold(&state, &caller, id, Hold::Lockout, None).await
 }
 
@@ -266,7 +267,7 @@ pub async fn out_of_service(
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
     ApiJson(req): ApiJson<HoldReason>,
-) -> ApiResult<Json<Equipment>> {
+) -> AppResult<Json<Equipment>> {
     hold(&state, &caller, id, Hold::OutOfService, Some(req.reason)).await
 }
 
@@ -275,7 +276,7 @@ pub async fn back_in_service(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
-) -> ApiResult<Json<Equipment>> {
+) -> AppResult<Json<Equipment>> {
     hold(&state, &caller, id, Hold::OutOfService, None).await
 }
 
@@ -284,7 +285,7 @@ pub async fn delete_equipment(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     caller.require(ADMINS)?;
     state
         .store
@@ -298,7 +299,7 @@ pub async fn delete_equipment(
 pub async fn board(
     State(state): State<AppState>,
     caller: AuthUser,
-) -> ApiResult<Json<Vec<BoardEntry>>> {
+) -> AppResult<Json<Vec<BoardEntry>>> {
     caller.require(STAFF)?;
     let now = Timestamp::now();
     // Kiosks cap a session well under a day; anything older without a stop is not running.
@@ -332,7 +333,7 @@ pub async fn usage(
     caller: AuthUser,
     ApiPath(id): ApiPath<EquipmentId>,
     ApiQuery(q): ApiQuery<UsageQuery>,
-) -> ApiResult<Json<Usage>> {
+) -> AppResult<Json<Usage>> {
     caller.require(STAFF)?;
     if q.to < q.from {
         return Err(Error::field("to", "must not be before `from`"));

@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::Serialize;
 
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
+use crate::platform::error::{AppResult, Error};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -24,9 +24,9 @@ pub async fn healthz() -> Json<Health> {
 
 /// The database answers.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = Health), (status = 500, body = attend_protocol::error::ErrorBody)))]
-pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
+pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
     state
-        .store
+        .ping
         .ping()
         .await
         .map_err(|e| Error::Internal(e.into()))?;

@@ -9,11 +9,12 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::orgs::target_org;
+use crate::http::session::target_org;
 use crate::approval::{Actor, ApprovalAction, ApprovalStatus, transition};
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::validate::Check;
 use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::leave::working_days;
 use crate::storage::{
@@ -72,7 +73,7 @@ pub struct EmployeeLeave {
 }
 
 /// Employees act on their own leave only; for anyone else it does not exist.
-pub(super) fn own_or_staff(caller: &AuthUser, employee: EmployeeId) -> ApiResult<()> {
+pub(super) fn own_or_staff(caller: &AuthUser, employee: EmployeeId) -> AppResult<()> {
     if caller.user.employee_id == Some(employee) || STAFF.contains(&caller.user.role) {
         Ok(())
     } else {
@@ -86,7 +87,7 @@ pub async fn create_leave_type(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<CreateLeaveType>,
-) -> ApiResult<(StatusCode, Json<LeaveType>)> {
+) -> AppResult<(StatusCode, Json<LeaveType>)> {
     caller.require(ADMINS)?;
     let mut check = Check::default();
     check.text("name", &req.name, 1, 60);
@@ -120,7 +121,7 @@ pub async fn create_leave_type(
 pub async fn list_leave_types(
     State(state): State<AppState>,
     caller: AuthUser,
-) -> ApiResult<Json<Vec<LeaveType>>> {
+) -> AppResult<Json<Vec<LeaveType>>> {
     caller.require(&[
         Role::SuperAdmin,
         Role::OrgAdmin,
@@ -137,7 +138,7 @@ pub async fn request_leave(
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
     ApiJson(req): ApiJson<RequestLeave>,
-) -> ApiResult<(StatusCode, Json<LeaveRequest>)> {
+) -> AppResult<(StatusCode, Json<LeaveRequest>)> {
     own_or_staff(&caller, id)?;
     let mut check = Check::default();
     if req.last_day < req.first_day {
@@ -184,7 +185,7 @@ pub async fn employee_leave(
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
     ApiQuery(q): ApiQuery<YearQuery>,
-) -> ApiResult<Json<EmployeeLeave>> {
+) -> AppResult<Json<EmployeeLeave>> {
     own_or_staff(&caller, id)?;
     let year = q.year.unwrap_or_else(|| jiff::Zoned::now().year());
     let (scope, depts) = (caller.scope(), caller.departments());
@@ -203,7 +204,7 @@ pub async fn list_leave(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<StatusQuery>,
-) -> ApiResult<Json<Vec<LeaveRequest>>> {
+) -> AppResult<Json<Vec<LeaveRequest>>> {
     caller.require(STAFF)?;
     Ok(Json(
         state
@@ -219,7 +220,7 @@ async fn decide(
     id: LeaveRequestId,
     action: ApprovalAction,
     reason: Option<String>,
-) -> ApiResult<Json<LeaveRequest>> {
+) -> AppResult<Json<LeaveRequest>> {
     let (scope, depts) = (caller.scope(), caller.departments());
     let request = state.store.get_leave_request(scope, &depts, id).await?;
     let actor = actor_for(caller, request.employee_id)?;
@@ -245,7 +246,7 @@ async fn decide(
 }
 
 /// The caller's role in an approval about `employee`: the owner never reviews their own.
-pub(super) fn actor_for(caller: &AuthUser, employee: EmployeeId) -> ApiResult<Actor> {
+pub(super) fn actor_for(caller: &AuthUser, employee: EmployeeId) -> AppResult<Actor> {
     if caller.user.employee_id == Some(employee) {
         return Ok(Actor::Owner);
     }
@@ -256,7 +257,7 @@ pub(super) fn actor_for(caller: &AuthUser, employee: EmployeeId) -> ApiResult<Ac
     }
 }
 
-pub(super) fn reason(body: Option<Decision>, required: bool) -> ApiResult<Option<String>> {
+pub(super) fn reason(body: Option<Decision>, required: bool) -> AppResult<Option<String>> {
     let text = body
         .and_then(|b| b.reason)
         .map(|r| r.trim().to_owned())
@@ -279,7 +280,7 @@ macro_rules! decision_route {
             caller: AuthUser,
             ApiPath(id): ApiPath<LeaveRequestId>,
             ApiJson(body): ApiJson<Decision>,
-        ) -> ApiResult<Json<LeaveRequest>> {
+        ) -> AppResult<Json<LeaveRequest>> {
             let reason = reason(Some(body), $action == ApprovalAction::Reject)?;
             decide(&state, &caller, id, $action, reason).await
         }

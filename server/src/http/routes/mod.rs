@@ -11,7 +11,6 @@ pub mod equipment;
 pub mod health;
 pub mod leave;
 pub mod onboarding;
-pub mod orgs;
 pub mod password_reset;
 pub mod people;
 pub mod qualifications;

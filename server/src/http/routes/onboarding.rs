@@ -4,16 +4,19 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiff::Timestamp;
-use serde::Deserialize;
+use attend_protocol::ids::OrgId;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::password;
-use crate::auth::tokens::{normalise_code, token_hash};
+use crate::platform::password;
+use crate::platform::tokens::{human_code, normalise_code, token_hash};
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, Check, ClientIp};
-use crate::storage::{EmployeeStatus, NewEmployee, NewUser, Role, User, UserStatus};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ClientIp};
+use crate::http::session::AuthUser;
+use crate::platform::validate::Check;
+use crate::storage::{EmployeeStatus, InviteRole, NewEmployee, NewUser, Role, User, UserStatus};
 
 use super::auth::{anonymous, ensure_not_locked, record_failure};
 
@@ -43,7 +46,7 @@ pub async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<RegisterRequest>,
-) -> ApiResult<(StatusCode, Json<User>)> {
+) -> AppResult<(StatusCode, Json<User>)> {
     Check::default()
         .email("email", req.email.trim())
         .password("password", &req.password)
@@ -101,7 +104,7 @@ pub async fn accept_invite(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<AcceptInviteRequest>,
-) -> ApiResult<(StatusCode, Json<User>)> {
+) -> AppResult<(StatusCode, Json<User>)> {
     Check::default()
         .email("email", req.email.trim())
         .password("password", &req.password)
@@ -128,3 +131,58 @@ pub async fn accept_invite(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    /// `org_admin` or `manager`. Support may only invite `org_admin`.
+    pub role: InviteRole,
+    /// If given, only this address may accept.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InviteCode {
+    /// Shown once; hand it to the invitee.
+    pub code: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/invites", tag = "organisations", security(("bearer" = [])), request_body = NewInvite,
+    responses((status = 201, body = InviteCode)))]
+pub async fn create_invite(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiJson(req): ApiJson<NewInvite>,
+) -> AppResult<(StatusCode, Json<InviteCode>)> {
+    caller.require(&[Role::SuperAdmin, Role::Support, Role::OrgAdmin])?;
+    if caller.user.role == Role::Support && req.role != InviteRole::OrgAdmin {
+        return Err(Error::field(
+            "role",
+            "support may only invite organisation admins",
+        ));
+    }
+    if let Some(email) = &req.email {
+        Check::default().email("email", email.trim()).finish()?;
+    }
+    let org = state.store.get_org(caller.scope(), id).await?;
+    let code = human_code();
+    let expires_at = Timestamp::now() + SignedDuration::from_secs(state.settings.auth.invite_ttl_s);
+    let email = req.email.as_deref().map(str::trim);
+    state
+        .store
+        .create_invite(
+            &caller.audit(),
+            org.id,
+            req.role,
+            email,
+            &token_hash(&normalise_code(&code)),
+            caller.user.id,
+            expires_at,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(InviteCode { code, expires_at })))
+}
+

@@ -8,11 +8,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::password;
-use crate::auth::tokens::{random_token, token_hash};
+use crate::platform::password;
+use crate::platform::tokens::{random_token, token_hash};
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, Check, ClientIp};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ClientIp};
+use crate::platform::validate::Check;
 
 use super::auth::{ensure_not_locked, record_failure, secs};
 
@@ -41,7 +42,7 @@ pub struct ResetConfirm {
 pub async fn request_reset(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ResetRequest>,
-) -> ApiResult<(StatusCode, Json<Accepted>)> {
+) -> AppResult<(StatusCode, Json<Accepted>)> {
     Check::default().email("email", req.email.trim()).finish()?;
     let email = req.email.trim().to_lowercase();
     tokio::spawn(async move {
@@ -108,7 +109,7 @@ pub async fn confirm_reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<ResetConfirm>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     Check::default()
         .password("new_password", &req.new_password)
         .finish()?;

@@ -8,11 +8,12 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::orgs::target_org;
-use crate::auth::password;
+use crate::http::session::target_org;
+use crate::platform::password;
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, PageQuery};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+use crate::platform::validate::Check;
 use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{
     DepartmentFilter, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, Paged, Role,
@@ -88,7 +89,7 @@ fn check_pin(check: &mut Check, pin: &str) {
 }
 
 /// A manager may only place employees in departments they manage.
-fn check_manager_department(caller: &AuthUser, department: Option<DepartmentId>) -> ApiResult<()> {
+fn check_manager_department(caller: &AuthUser, department: Option<DepartmentId>) -> AppResult<()> {
     if let DepartmentFilter::Only(mine) = caller.departments() {
         match department {
             Some(d) if mine.contains(&d) => {}
@@ -109,7 +110,7 @@ pub async fn create_employee(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<CreateEmployee>,
-) -> ApiResult<(StatusCode, Json<Employee>)> {
+) -> AppResult<(StatusCode, Json<Employee>)> {
     caller.require(STAFF)?;
     let mut check = Check::default();
     check
@@ -150,7 +151,7 @@ pub async fn list_employees(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Paged<Employee>>> {
+) -> AppResult<Json<Paged<Employee>>> {
     caller.require(STAFF)?;
     Ok(Json(
         state
@@ -166,7 +167,7 @@ pub async fn get_employee(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
-) -> ApiResult<Json<Employee>> {
+) -> AppResult<Json<Employee>> {
     // Employees may read their own record and nobody else's.
     if caller.user.role == Role::Employee && caller.user.employee_id != Some(id) {
         return Err(Error::NotFound);
@@ -192,7 +193,7 @@ pub async fn update_employee(
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
     ApiJson(req): ApiJson<PatchEmployee>,
-) -> ApiResult<Json<Employee>> {
+) -> AppResult<Json<Employee>> {
     caller.require(STAFF)?;
     let mut check = Check::default();
     if let Some(name) = &req.display_name {
@@ -241,7 +242,7 @@ pub async fn delete_employee(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
-) -> ApiResult<StatusCode> {
+) -> AppResult<StatusCode> {
     caller.require(ADMINS)?;
     state
         .store
@@ -256,7 +257,7 @@ pub async fn approve_employee(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
-) -> ApiResult<Json<Employee>> {
+) -> AppResult<Json<Employee>> {
     caller.require(STAFF)?;
     // Self-registered employees have no department yet, so any manager of the organisation
     // may approve them; department scoping applies once they are placed.
@@ -274,7 +275,7 @@ pub async fn create_user(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<CreateUser>,
-) -> ApiResult<(StatusCode, Json<User>)> {
+) -> AppResult<(StatusCode, Json<User>)> {
     // Who may create whom: super_admin anyone; support org admins; org admins their own staff.
     let allowed: &[Role] = match caller.user.role {
         Role::SuperAdmin => Role::ALL,
@@ -338,7 +339,7 @@ pub async fn list_users(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Paged<User>>> {
+) -> AppResult<Json<Paged<User>>> {
     caller.require(&[Role::SuperAdmin, Role::Support, Role::OrgAdmin])?;
     Ok(Json(
         state.store.list_users(caller.scope(), &q.page()?).await?,
@@ -350,7 +351,7 @@ pub async fn get_user(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<UserId>,
-) -> ApiResult<Json<User>> {
+) -> AppResult<Json<User>> {
     caller.require(&[Role::SuperAdmin, Role::Support, Role::OrgAdmin])?;
     Ok(Json(state.store.get_user(caller.scope(), id).await?))
 }

@@ -9,10 +9,11 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::orgs::target_org;
+use crate::http::session::target_org;
 use crate::http::AppState;
-use crate::http::error::ApiResult;
-use crate::http::extract::{ApiJson, ApiPath, Check};
+use crate::platform::error::AppResult;
+use crate::platform::extract::{ApiJson, ApiPath};
+use crate::platform::validate::Check;
 use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{HeldQualification, Qualification};
 
@@ -37,7 +38,7 @@ pub async fn create_qualification(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<CreateQualification>,
-) -> ApiResult<(StatusCode, Json<Qualification>)> {
+) -> AppResult<(StatusCode, Json<Qualification>)> {
     caller.require(ADMINS)?;
     Check::default().text("name", &req.name, 1, 80).finish()?;
     let org = target_org(&caller, req.org_id)?;
@@ -56,7 +57,7 @@ pub async fn create_qualification(
 pub async fn list_qualifications(
     State(state): State<AppState>,
     caller: AuthUser,
-) -> ApiResult<Json<Vec<Qualification>>> {
+) -> AppResult<Json<Vec<Qualification>>> {
     caller.require(STAFF)?;
     Ok(Json(state.store.list_qualifications(caller.scope()).await?))
 }
@@ -68,7 +69,7 @@ pub async fn grant_qualification(
     caller: AuthUser,
     ApiPath((id, q)): ApiPath<(EmployeeId, QualificationId)>,
     ApiJson(req): ApiJson<GrantQualification>,
-) -> ApiResult<Json<Vec<HeldQualification>>> {
+) -> AppResult<Json<Vec<HeldQualification>>> {
     caller.require(STAFF)?;
     let held = state
         .store
@@ -90,7 +91,7 @@ pub async fn revoke_qualification(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath((id, q)): ApiPath<(EmployeeId, QualificationId)>,
-) -> ApiResult<Json<Vec<HeldQualification>>> {
+) -> AppResult<Json<Vec<HeldQualification>>> {
     caller.require(STAFF)?;
     Ok(Json(
         state
@@ -112,7 +113,7 @@ pub async fn employee_qualifications(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<EmployeeId>,
-) -> ApiResult<Json<Vec<HeldQualification>>> {
+) -> AppResult<Json<Vec<HeldQualification>>> {
     caller.require(STAFF)?;
     Ok(Json(
         state

@@ -6,8 +6,8 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use crate::http::AppState;
-use crate::http::error::ApiResult;
-use crate::http::extract::{ApiQuery, PageQuery};
+use crate::platform::error::AppResult;
+use crate::platform::extract::{ApiQuery, PageQuery};
 use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{AuditEntry, EventFilter, Page, Paged, StoredEvent};
 
@@ -17,7 +17,7 @@ pub async fn list_audit(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Paged<AuditEntry>>> {
+) -> AppResult<Json<Paged<AuditEntry>>> {
     caller.require(ADMINS)?;
     let page = q.page()?;
     Ok(Json(state.store.list_audit(caller.scope(), &page).await?))
@@ -40,7 +40,7 @@ pub async fn list_events(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<EventQuery>,
-) -> ApiResult<Json<Paged<StoredEvent>>> {
+) -> AppResult<Json<Paged<StoredEvent>>> {
     caller.require(STAFF)?;
     let page: Page = PageQuery {
         limit: q.limit,
@@ -65,7 +65,7 @@ pub async fn list_events(
 pub async fn list_notification_jobs(
     State(state): State<AppState>,
     caller: AuthUser,
-) -> ApiResult<Json<Vec<crate::storage::NotificationJob>>> {
+) -> AppResult<Json<Vec<crate::storage::NotificationJob>>> {
     caller.require(ADMINS)?;
     Ok(Json(state.store.list_jobs(caller.scope(), 100).await?))
 }

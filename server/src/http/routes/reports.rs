@@ -10,8 +10,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::ApiQuery;
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::ApiQuery;
 use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::reports::{PayrollRow, payroll_csv, payroll_with_sheets};
 use crate::timesheet::{Caller, TimesheetView};
@@ -26,7 +26,7 @@ pub struct PayrollQuery {
     pub department_id: Option<DepartmentId>,
 }
 
-async fn rows(state: &AppState, caller: &AuthUser, q: &PayrollQuery) -> ApiResult<Vec<PayrollRow>> {
+async fn rows(state: &AppState, caller: &AuthUser, q: &PayrollQuery) -> AppResult<Vec<PayrollRow>> {
     let sheets = payroll_sheets(state, caller, q).await?;
     Ok(sheets.into_iter().map(|(row, _)| row).collect())
 }
@@ -37,7 +37,7 @@ pub async fn payroll_sheets(
     state: &AppState,
     caller: &AuthUser,
     q: &PayrollQuery,
-) -> ApiResult<Vec<(PayrollRow, TimesheetView)>> {
+) -> AppResult<Vec<(PayrollRow, TimesheetView)>> {
     caller.require(STAFF)?;
     let who = Caller {
         scope: caller.scope(),
@@ -62,7 +62,7 @@ pub async fn payroll_json(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PayrollQuery>,
-) -> ApiResult<Json<Vec<PayrollRow>>> {
+) -> AppResult<Json<Vec<PayrollRow>>> {
     Ok(Json(rows(&state, &caller, &q).await?))
 }
 
@@ -72,7 +72,7 @@ pub async fn payroll_download(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PayrollQuery>,
-) -> ApiResult<Response> {
+) -> AppResult<Response> {
     let rows = rows(&state, &caller, &q).await?;
     let body = payroll_csv(&rows).map_err(|e| Error::Internal(e.into()))?;
     let name = rows.first().map_or_else(
@@ -111,14 +111,14 @@ pub async fn labour_cost(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<LabourQuery>,
-) -> ApiResult<Json<crate::reports::labour::LabourCost>> {
+) -> AppResult<Json<crate::reports::labour::LabourCost>> {
     // Pay is confidential: org admins only.
     caller.require(ADMINS)?;
     let history = q.history.unwrap_or(8);
     if !(2..=26).contains(&history) {
         return Err(Error::field("history", "must be 2 to 26 periods"));
     }
-    let org = super::orgs::target_org(&caller, q.org_id)?;
+    let org = crate::http::session::target_org(&caller, q.org_id)?;
     let who = Caller {
         scope: caller.scope(),
         depts: caller.departments(),
@@ -153,11 +153,11 @@ pub struct SetPayRate {
 pub async fn set_pay_rate(
     State(state): State<AppState>,
     caller: AuthUser,
-    crate::http::extract::ApiPath(id): crate::http::extract::ApiPath<
+    crate::platform::extract::ApiPath(id): crate::platform::extract::ApiPath<
         attend_protocol::ids::EmployeeId,
     >,
-    crate::http::extract::ApiJson(req): crate::http::extract::ApiJson<SetPayRate>,
-) -> ApiResult<Json<Vec<crate::storage::PayRate>>> {
+    crate::platform::extract::ApiJson(req): crate::platform::extract::ApiJson<SetPayRate>,
+) -> AppResult<Json<Vec<crate::storage::PayRate>>> {
     caller.require(ADMINS)?;
     let percent = req.overtime_rate_percent.unwrap_or(150);
     if !(100..=400).contains(&percent) {
@@ -185,10 +185,10 @@ pub async fn set_pay_rate(
 pub async fn pay_rates(
     State(state): State<AppState>,
     caller: AuthUser,
-    crate::http::extract::ApiPath(id): crate::http::extract::ApiPath<
+    crate::platform::extract::ApiPath(id): crate::platform::extract::ApiPath<
         attend_protocol::ids::EmployeeId,
     >,
-) -> ApiResult<Json<Vec<crate::storage::PayRate>>> {
+) -> AppResult<Json<Vec<crate::storage::PayRate>>> {
     caller.require(ADMINS)?;
     Ok(Json(
         state

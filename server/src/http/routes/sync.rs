@@ -12,9 +12,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiQuery, explain_json_error};
-use crate::http::metrics::AckLabels;
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiQuery, explain_json_error};
+use crate::platform::metrics::AckLabels;
 use crate::http::signed::SignedBody;
 
 #[utoipa::path(post, path = "/api/v1/device/events", tag = "device sync", request_body = SyncPush,
@@ -25,7 +25,7 @@ use crate::http::signed::SignedBody;
 pub async fn push_events(
     State(state): State<AppState>,
     signed: SignedBody,
-) -> ApiResult<Json<SyncPushResponse>> {
+) -> AppResult<Json<SyncPushResponse>> {
     let events = parse_push(&signed.body)?;
     // Punches and machine events change the live boards; heartbeats do not.
     let live = events
@@ -101,7 +101,7 @@ pub async fn pull_roster(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<RosterQuery>,
     signed: SignedBody,
-) -> ApiResult<Json<RosterDelta>> {
+) -> AppResult<Json<RosterDelta>> {
     let delta = state
         .store
         .roster_delta(

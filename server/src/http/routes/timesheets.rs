@@ -8,10 +8,11 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::orgs::target_org;
+use crate::http::session::target_org;
 use crate::http::AppState;
-use crate::http::error::{ApiResult, Error};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Check, PageQuery};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+use crate::platform::validate::Check;
 use crate::http::session::{ADMINS, AuthUser, STAFF};
 use crate::storage::{Paged, TimesheetRow};
 use crate::timesheet::period::PayCalendar;
@@ -35,7 +36,7 @@ pub struct TimesheetQuery {
     pub after: Option<String>,
 }
 
-fn caller_of(caller: &AuthUser, employee: EmployeeId) -> ApiResult<Caller> {
+fn caller_of(caller: &AuthUser, employee: EmployeeId) -> AppResult<Caller> {
     let reviewer = STAFF.contains(&caller.user.role);
     if !reviewer && caller.user.employee_id != Some(employee) {
         // Employees see only their own timesheets; anything else does not exist for them.
@@ -67,7 +68,7 @@ pub async fn get_timesheet(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath((id, date)): ApiPath<(EmployeeId, Date)>,
-) -> ApiResult<Json<TimesheetView>> {
+) -> AppResult<Json<TimesheetView>> {
     let who = caller_of(&caller, id)?;
     Ok(Json(
         view(&state.store, &who, id, date, jiff::Timestamp::now()).await?,
@@ -81,7 +82,7 @@ async fn apply(
     start: Date,
     action: Action,
     reason: Option<String>,
-) -> ApiResult<Json<TimesheetView>> {
+) -> AppResult<Json<TimesheetView>> {
     let who = caller_of(caller, id)?;
     let now = jiff::Timestamp::now();
     act(&state.store, &who, id, start, action, reason, now)
@@ -96,7 +97,7 @@ pub async fn submit(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath((id, date)): ApiPath<(EmployeeId, Date)>,
-) -> ApiResult<Json<TimesheetView>> {
+) -> AppResult<Json<TimesheetView>> {
     apply(&state, &caller, id, date, Action::Submit, None).await
 }
 
@@ -106,7 +107,7 @@ pub async fn approve(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath((id, date)): ApiPath<(EmployeeId, Date)>,
-) -> ApiResult<Json<TimesheetView>> {
+) -> AppResult<Json<TimesheetView>> {
     apply(&state, &caller, id, date, Action::Approve, None).await
 }
 
@@ -117,7 +118,7 @@ pub async fn reject(
     caller: AuthUser,
     ApiPath((id, date)): ApiPath<(EmployeeId, Date)>,
     ApiJson(req): ApiJson<RejectTimesheet>,
-) -> ApiResult<Json<TimesheetView>> {
+) -> AppResult<Json<TimesheetView>> {
     Check::default()
         .text("reason", &req.reason, 1, 500)
         .finish()?;
@@ -138,7 +139,7 @@ pub async fn list_timesheets(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiQuery(q): ApiQuery<TimesheetQuery>,
-) -> ApiResult<Json<Paged<TimesheetRow>>> {
+) -> AppResult<Json<Paged<TimesheetRow>>> {
     caller.require(STAFF)?;
     let page = PageQuery {
         limit: q.limit,
@@ -159,7 +160,7 @@ pub async fn get_pay_calendar(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<OrgId>,
-) -> ApiResult<Json<PayCalendar>> {
+) -> AppResult<Json<PayCalendar>> {
     caller.require(STAFF)?;
     Ok(Json(state.store.pay_calendar(caller.scope(), id).await?))
 }
@@ -171,7 +172,7 @@ pub async fn set_pay_calendar(
     caller: AuthUser,
     ApiPath(id): ApiPath<OrgId>,
     ApiJson(calendar): ApiJson<PayCalendar>,
-) -> ApiResult<Json<PayCalendar>> {
+) -> AppResult<Json<PayCalendar>> {
     caller.require(ADMINS)?;
     let org = target_org(&caller, Some(id))?;
     Ok(Json(

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::employees::{dept_param, load_employee};
 use super::{
-    SqliteStore, audit_tx, db, get_id, get_opt_id, get_ts, new_id, opt_org, query_rows, ts,
+    SqliteStore, Audit, db, get_id, get_opt_id, get_ts, new_id, opt_org, query_rows, ts,
 };
 use crate::storage::{
     Attachment, AttachmentStore, AuditCtx, DepartmentFilter, NewAttachment, Scope, StoreError,
@@ -68,7 +68,7 @@ impl AttachmentStore for SqliteStore {
             )
             .map_err(db)?;
             let created = tx.query_row(&format!("SELECT {COLS} {FROM} AND a.id = ?3"), params![Option::<String>::None, Option::<String>::None, id.to_string()], row).map_err(db)?;
-            audit_tx(tx, &ctx, Some(person.org_id), "attach", "timesheet", Some(&new.employee.to_string()), None, Some(&created))?;
+            Audit::new(&ctx, Some(person.org_id), "attach", "timesheet").id(&new.employee.to_string()).after(&created).write(tx)?;
             Ok(created)
         })
         .await

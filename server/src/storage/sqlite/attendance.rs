@@ -12,7 +12,7 @@ use jiff::{Timestamp, ToSpan as _};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::employees::load_employee;
-use super::{SqliteStore, audit_tx, db, get_id, new_id, opt_org, query_rows, ts};
+use super::{SqliteStore, Audit, db, get_id, new_id, opt_org, query_rows, ts};
 use crate::storage::{
     Assignment, AttendanceInputs, AttendanceStore, AuditCtx, DepartmentFilter, NewShift, Policy,
     Scope, Shift, StoreError, StoreResult,
@@ -188,7 +188,7 @@ impl AttendanceStore for SqliteStore {
                 params![site.to_string(), org.to_string(), json, ts(Timestamp::now())],
             )
             .map_err(db)?;
-            audit_tx(tx, &ctx, Some(org), "update", "site_policy", Some(&site.to_string()), Some(&before), Some(&policy))?;
+            Audit::new(&ctx, Some(org), "update", "site_policy").id(&site.to_string()).before(&before).after(&policy).write(tx)?;
             Ok(policy)
         })
         .await
@@ -223,16 +223,7 @@ impl AttendanceStore for SqliteStore {
                 end: new.end,
                 overnight: new.end <= new.start,
             };
-            audit_tx(
-                tx,
-                &ctx,
-                Some(new.org_id),
-                "create",
-                "shift",
-                Some(&id.to_string()),
-                None,
-                Some(&shift),
-            )?;
+            Audit::new(&ctx, Some(new.org_id), "create", "shift").id(&id.to_string()).after(&shift).write(tx)?;
             Ok(shift)
         })
         .await
@@ -262,7 +253,7 @@ impl AttendanceStore for SqliteStore {
                 .map_err(db)?;
             tx.execute("UPDATE shifts SET deleted_at = ?2 WHERE id = ?1", params![id.to_string(), ts(Timestamp::now())])
                 .map_err(db)?;
-            audit_tx(tx, &ctx, Some(shift.org_id), "delete", "shift", Some(&id.to_string()), Some(&shift), None)
+            Audit::new(&ctx, Some(shift.org_id), "delete", "shift").id(&id.to_string()).before(&shift).write(tx)
         })
         .await
     }
@@ -313,7 +304,7 @@ impl AttendanceStore for SqliteStore {
                 "shift_id": shift, "dates": dates.len(),
                 "first": dates.iter().min(), "last": dates.iter().max(),
             });
-            audit_tx(tx, &ctx, Some(person.org_id), "assign", "schedule", Some(&employee.to_string()), None, Some(&after))
+            Audit::new(&ctx, Some(person.org_id), "assign", "schedule").id(&employee.to_string()).after(&after).write(tx)
         })
         .await
     }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use attend_protocol::ids::OrgId;
 use rusqlite::{Row, params};
 
-use super::{SqliteStore, audit_tx, get_json, get_opt_id, get_ts, opt_org, paged, query_rows};
+use super::{SqliteStore, Audit, get_json, get_opt_id, get_ts, opt_org, paged, query_rows};
 use crate::storage::{
     AuditCtx, AuditEntry, AuditStore, Page, Paged, Scope, StoreError, StoreResult,
 };
@@ -43,16 +43,7 @@ impl AuditStore for SqliteStore {
             entity_id.map(str::to_owned),
         );
         self.write(move |tx| {
-            audit_tx(
-                tx,
-                &ctx,
-                org,
-                &action,
-                &entity,
-                entity_id.as_deref(),
-                None,
-                None,
-            )
+            Audit::new(&ctx, org, &action, &entity).maybe_id(entity_id.as_deref()).write(tx)
         })
         .await
     }

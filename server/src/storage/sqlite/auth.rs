@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
 use super::users::{create_user_tx, load_user};
-use super::{SqliteStore, audit_tx, db, new_id, queue_mail_tx, ts};
+use super::{SqliteStore, Audit, db, new_id, queue_mail_tx, ts};
 use crate::storage::{
     AuditCtx, AuthStore, InviteRole, NewUser, RefreshOutcome, Role, Scope, StoreError, StoreResult,
     User, UserStatus,
@@ -42,7 +42,7 @@ impl AuthStore for SqliteStore {
             )
             .map_err(db)?;
             let org = load_user(tx, Scope::All, user)?.org_id;
-            audit_tx(tx, &ctx, org, "login", "user", Some(&user.to_string()), None, None)?;
+            Audit::new(&ctx, org, "login", "user").id(&user.to_string()).write(tx)?;
             Ok(session)
         })
         .await
@@ -111,7 +111,7 @@ impl AuthStore for SqliteStore {
                 .ok()
                 .and_then(|u| load_user(tx, Scope::All, u).ok())
                 .and_then(|u| u.org_id);
-            audit_tx(tx, &ctx, org, "logout", "user", Some(&user), None, None)
+            Audit::new(&ctx, org, "logout", "user").id(&user).write(tx)
         })
         .await
     }
@@ -174,16 +174,7 @@ impl AuthStore for SqliteStore {
             )
             .map_err(db)?;
             queue_mail_tx(tx, &user.email, &subject, &body, Timestamp::now())?;
-            audit_tx(
-                tx,
-                &crate::storage::AuditCtx::system(),
-                user.org_id,
-                "request_password_reset",
-                "user",
-                Some(&user.id.to_string()),
-                None,
-                None,
-            )?;
+            Audit::new(&crate::storage::AuditCtx::system(), user.org_id, "request_password_reset", "user").id(&user.id.to_string()).write(tx)?;
             Ok(true)
         })
         .await
@@ -217,7 +208,7 @@ impl AuthStore for SqliteStore {
                 .map_err(db)?;
             let id = UserId::from_str(&user).map_err(|e| StoreError::Backend(Box::new(e)))?;
             let org = load_user(tx, Scope::All, id)?.org_id;
-            audit_tx(tx, &AuditCtx::system(), org, "reset_password", "user", Some(&user), None, None)?;
+            Audit::new(&AuditCtx::system(), org, "reset_password", "user").id(&user).write(tx)?;
             Ok(id)
         })
         .await
@@ -305,14 +296,14 @@ impl AuthStore for SqliteStore {
     ) -> StoreResult<()> {
         let (ctx, email, hash) = (ctx.clone(), email.map(str::to_owned), code_hash.to_owned());
         self.write(move |tx| {
-            super::orgs::require_org(tx, org)?;
+            crate::db::sqlite::require_org(tx, org)?;
             tx.execute(
                 "INSERT INTO invites (code_hash, org_id, role, email, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![hash, org.to_string(), role.as_str(), email, created_by.to_string(), ts(expires)],
             )
             .map_err(db)?;
             let after = serde_json::json!({ "role": role, "email": email, "expires_at": expires });
-            audit_tx(tx, &ctx, Some(org), "create", "invite", None, None, Some(&after))
+            Audit::new(&ctx, Some(org), "create", "invite").after(&after).write(tx)
         })
         .await
     }

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::employees::{dept_param, load_employee};
 use super::{
-    SqliteStore, audit_tx, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
+    SqliteStore, Audit, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
     ts,
 };
 use crate::approval::ApprovalStatus;
@@ -142,7 +142,7 @@ impl CorrectionStore for SqliteStore {
             )
             .map_err(db)?;
             let created = load(tx, scope, &depts, id)?;
-            audit_tx(tx, &ctx, Some(person.org_id), "request", "correction", Some(&id.to_string()), None, Some(&created))?;
+            Audit::new(&ctx, Some(person.org_id), "request", "correction").id(&id.to_string()).after(&created).write(tx)?;
             Ok(created)
         })
         .await
@@ -198,7 +198,7 @@ impl CorrectionStore for SqliteStore {
             )
             .map_err(db)?;
             let after = load(tx, scope, &depts, change.id)?;
-            audit_tx(tx, &ctx, Some(before.org_id), change.action.as_str(), "correction", Some(&change.id.to_string()), Some(&before), Some(&after))?;
+            Audit::new(&ctx, Some(before.org_id), change.action.as_str(), "correction").id(&change.id.to_string()).before(&before).after(&after).write(tx)?;
             Ok(after)
         })
         .await

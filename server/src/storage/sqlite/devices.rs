@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    SqliteStore, audit_tx, db, get_enum, get_id, get_json, get_opt_ts, get_ts, new_id, opt_org,
+    SqliteStore, Audit, db, get_enum, get_id, get_json, get_opt_ts, get_ts, new_id, opt_org,
     page_params, paged, query_rows, ts,
 };
 use crate::storage::{
@@ -88,7 +88,7 @@ impl DeviceStore for SqliteStore {
             )
             .map_err(db)?;
             let device = load_device(tx, Scope::All, id)?;
-            audit_tx(tx, &ctx, Some(new.org_id), "create", "device", Some(&id.to_string()), None, Some(&device))?;
+            Audit::new(&ctx, Some(new.org_id), "create", "device").id(&id.to_string()).after(&device).write(tx)?;
             Ok(device)
         })
         .await
@@ -138,16 +138,7 @@ impl DeviceStore for SqliteStore {
             )
             .map_err(db)?;
             let after = load_device(tx, Scope::All, id)?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(before.org_id),
-                "set_status",
-                "device",
-                Some(&id.to_string()),
-                Some(&before),
-                Some(&after),
-            )?;
+            Audit::new(&ctx, Some(before.org_id), "set_status", "device").id(&id.to_string()).before(&before).after(&after).write(tx)?;
             Ok(after)
         })
         .await
@@ -187,7 +178,7 @@ impl DeviceStore for SqliteStore {
             )
             .map_err(db)?;
             let auth = tx.query_row(&format!("{DEVICE_AUTH_SQL} WHERE d.id = ?1"), [&id], device_auth_row).map_err(db)?;
-            audit_tx(tx, &ctx, Some(auth.org_id), "provision", "device", Some(&id), None, None)?;
+            Audit::new(&ctx, Some(auth.org_id), "provision", "device").id(&id).write(tx)?;
             Ok(auth)
         })
         .await

@@ -5,10 +5,10 @@ use attend_protocol::ids::{EmployeeId, OrgId};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::orgs::require_org;
+use crate::db::sqlite::require_org;
 use super::users::create_user_tx;
 use super::{
-    SqliteStore, audit_tx, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
+    SqliteStore, Audit, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
     paged, query_rows, roster_changed, ts,
 };
 use crate::storage::model::consent_as_str;
@@ -154,16 +154,7 @@ impl EmployeeStore for SqliteStore {
             let org = new.org_id;
             let id = insert_employee(tx, new)?;
             let e = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(org),
-                "create",
-                "employee",
-                Some(&id.to_string()),
-                None,
-                Some(&e),
-            )?;
+            Audit::new(&ctx, Some(org), "create", "employee").id(&id.to_string()).after(&e).write(tx)?;
             Ok(e)
         })
         .await
@@ -256,16 +247,7 @@ impl EmployeeStore for SqliteStore {
             set("updated_at", Some(ts(Timestamp::now())))?;
             let after = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
             employee_roster_changed(tx, org, id)?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(org),
-                "update",
-                "employee",
-                Some(&id.to_string()),
-                Some(&before),
-                Some(&after),
-            )?;
+            Audit::new(&ctx, Some(org), "update", "employee").id(&id.to_string()).before(&before).after(&after).write(tx)?;
             Ok(after)
         })
         .await
@@ -295,16 +277,7 @@ impl EmployeeStore for SqliteStore {
             )
             .map_err(db)?;
             employee_roster_changed(tx, before.org_id, id)?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(before.org_id),
-                "delete",
-                "employee",
-                Some(&id.to_string()),
-                Some(&before),
-                None,
-            )
+            Audit::new(&ctx, Some(before.org_id), "delete", "employee").id(&id.to_string()).before(&before).write(tx)
         })
         .await
     }
@@ -334,16 +307,7 @@ impl EmployeeStore for SqliteStore {
             .map_err(db)?;
             let after = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
             employee_roster_changed(tx, before.org_id, id)?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(before.org_id),
-                "approve",
-                "employee",
-                Some(&id.to_string()),
-                Some(&before),
-                Some(&after),
-            )?;
+            Audit::new(&ctx, Some(before.org_id), "approve", "employee").id(&id.to_string()).before(&before).after(&after).write(tx)?;
             Ok(after)
         })
         .await
@@ -361,16 +325,7 @@ impl EmployeeStore for SqliteStore {
             let employee_id = insert_employee(tx, employee)?;
             user.employee_id = Some(employee_id);
             let e = load_employee(tx, Scope::All, &DepartmentFilter::Any, employee_id)?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(org),
-                "register",
-                "employee",
-                Some(&employee_id.to_string()),
-                None,
-                Some(&e),
-            )?;
+            Audit::new(&ctx, Some(org), "register", "employee").id(&employee_id.to_string()).after(&e).write(tx)?;
             create_user_tx(tx, &ctx, user)
         })
         .await

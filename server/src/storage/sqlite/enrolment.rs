@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::employees::dept_param;
 use super::{
-    SqliteStore, audit_tx, db, get_enum, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org,
+    SqliteStore, Audit, db, get_enum, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org,
     page_params, paged, query_rows, roster_changed, ts,
 };
 use crate::storage::{
@@ -270,7 +270,7 @@ impl EnrolmentStore for SqliteStore {
                 "replaced_templates": replaced, "reason": reason,
             });
             let action = if status == CandidateStatus::Approved { "approve" } else { "reject" };
-            audit_tx(tx, &ctx, Some(loaded.org), action, "enrolment_candidate", Some(&id.to_string()), None, Some(&after))?;
+            Audit::new(&ctx, Some(loaded.org), action, "enrolment_candidate").id(&id.to_string()).after(&after).write(tx)?;
             load(tx, scope, &DepartmentFilter::Any, id).map(|l| l.view)
         })
         .await

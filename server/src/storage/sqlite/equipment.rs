@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::employees::load_employee;
 use super::{
-    SqliteStore, audit_tx, db, get_id, get_opt_id, new_id, opt_org, query_rows, roster_changed, ts,
+    SqliteStore, Audit, db, get_id, get_opt_id, new_id, opt_org, query_rows, roster_changed, ts,
 };
 use crate::storage::{
     AuditCtx, DepartmentFilter, Equipment, EquipmentStore, EquipmentUpdate, HeldQualification,
@@ -72,16 +72,7 @@ fn changed(
     after: &Equipment,
 ) -> StoreResult<()> {
     roster_changed(tx, after.org_id, "equipment", &after.id.to_string())?;
-    audit_tx(
-        tx,
-        ctx,
-        Some(after.org_id),
-        action,
-        "equipment",
-        Some(&after.id.to_string()),
-        before.map(|b| b as _),
-        Some(after),
-    )
+    Audit::new(ctx, Some(after.org_id), action, "equipment").id(&after.id.to_string()).maybe_before(before).after(after).write(tx)
 }
 
 fn held(c: &Connection, employee: EmployeeId) -> StoreResult<Vec<HeldQualification>> {
@@ -264,16 +255,7 @@ impl EquipmentStore for SqliteStore {
             )
             .map_err(db)?;
             roster_changed(tx, before.org_id, "equipment", &id.to_string())?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(before.org_id),
-                "delete",
-                "equipment",
-                Some(&id.to_string()),
-                Some(&before),
-                None,
-            )
+            Audit::new(&ctx, Some(before.org_id), "delete", "equipment").id(&id.to_string()).before(&before).write(tx)
         })
         .await
     }
@@ -298,16 +280,7 @@ impl EquipmentStore for SqliteStore {
                 name,
             };
             roster_changed(tx, org, "qualification", &id.to_string())?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(org),
-                "create",
-                "qualification",
-                Some(&id.to_string()),
-                None,
-                Some(&q),
-            )?;
+            Audit::new(&ctx, Some(org), "create", "qualification").id(&id.to_string()).after(&q).write(tx)?;
             Ok(q)
         })
         .await
@@ -350,7 +323,7 @@ impl EquipmentStore for SqliteStore {
             // Kiosks check qualifications offline from the employee's roster entry.
             roster_changed(tx, person.org_id, "employee", &employee.to_string())?;
             let after = serde_json::json!({ "qualification_id": qualification, "granted": grant.is_some(), "expires_on": grant.flatten().map(|d| d.to_string()) });
-            audit_tx(tx, &ctx, Some(person.org_id), if grant.is_some() { "grant" } else { "revoke" }, "qualification", Some(&employee.to_string()), None, Some(&after))?;
+            Audit::new(&ctx, Some(person.org_id), if grant.is_some() { "grant" } else { "revoke" }, "qualification").id(&employee.to_string()).after(&after).write(tx)?;
             held(tx, employee)
         })
         .await

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::employees::{dept_param, load_employee};
 use super::{
-    SqliteStore, audit_tx, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
+    SqliteStore, Audit, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
     ts,
 };
 use crate::approval::ApprovalStatus;
@@ -105,7 +105,7 @@ impl LeaveStore for SqliteStore {
             )
             .map_err(db)?;
             let t = tx.query_row(&format!("SELECT {TYPE_COLS} FROM leave_types WHERE id = ?1"), [id.to_string()], type_row).map_err(db)?;
-            audit_tx(tx, &ctx, Some(new.org_id), "create", "leave_type", Some(&id.to_string()), None, Some(&t))?;
+            Audit::new(&ctx, Some(new.org_id), "create", "leave_type").id(&id.to_string()).after(&t).write(tx)?;
             Ok(t)
         })
         .await
@@ -166,7 +166,7 @@ impl LeaveStore for SqliteStore {
             )
             .map_err(db)?;
             let created = load(tx, scope, &depts, id)?;
-            audit_tx(tx, &ctx, Some(person.org_id), "request", "leave", Some(&id.to_string()), None, Some(&created))?;
+            Audit::new(&ctx, Some(person.org_id), "request", "leave").id(&id.to_string()).after(&created).write(tx)?;
             Ok(created)
         })
         .await
@@ -262,16 +262,7 @@ impl LeaveStore for SqliteStore {
             )
             .map_err(db)?;
             let after = load(tx, scope, &depts, change.id)?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(before.org_id),
-                change.action.as_str(),
-                "leave",
-                Some(&change.id.to_string()),
-                Some(&before),
-                Some(&after),
-            )?;
+            Audit::new(&ctx, Some(before.org_id), change.action.as_str(), "leave").id(&change.id.to_string()).before(&before).after(&after).write(tx)?;
             Ok(after)
         })
         .await

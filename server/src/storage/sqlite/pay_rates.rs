@@ -5,7 +5,7 @@ use attend_protocol::ids::EmployeeId;
 use rusqlite::{Connection, Row, params};
 
 use super::employees::{dept_param, load_employee};
-use super::{SqliteStore, audit_tx, db, get_id, opt_org, query_rows};
+use super::{SqliteStore, Audit, db, get_id, opt_org, query_rows};
 use crate::storage::{AuditCtx, DepartmentFilter, PayRate, PayRateStore, Scope, StoreResult};
 
 fn row(r: &Row<'_>) -> rusqlite::Result<PayRate> {
@@ -48,7 +48,7 @@ impl PayRateStore for SqliteStore {
                 params![rate.employee_id.to_string(), rate.effective_from.to_string(), rate.hourly_cents, rate.overtime_rate_percent, person.org_id.to_string()],
             )
             .map_err(db)?;
-            audit_tx(tx, &ctx, Some(person.org_id), "set", "pay_rate", Some(&rate.employee_id.to_string()), None, Some(&rate))?;
+            Audit::new(&ctx, Some(person.org_id), "set", "pay_rate").id(&rate.employee_id.to_string()).after(&rate).write(tx)?;
             rates_of(tx, rate.employee_id)
         })
         .await

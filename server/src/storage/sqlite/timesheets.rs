@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::employees::{dept_param, load_employee};
 use super::{
-    SqliteStore, audit_tx, db, get_id, get_opt_id, get_opt_ts, new_id, opt_org, page_params, paged,
+    SqliteStore, Audit, db, get_id, get_opt_id, get_opt_ts, new_id, opt_org, page_params, paged,
     query_rows, ts,
 };
 use crate::storage::{
@@ -110,7 +110,7 @@ impl TimesheetStore for SqliteStore {
                 params![org.to_string(), calendar.kind.as_str(), calendar.anchor.to_string(), ts(Timestamp::now())],
             )
             .map_err(db)?;
-            audit_tx(tx, &ctx, Some(org), "update", "pay_calendar", Some(&org.to_string()), Some(&before), Some(&calendar))?;
+            Audit::new(&ctx, Some(org), "update", "pay_calendar").id(&org.to_string()).before(&before).after(&calendar).write(tx)?;
             Ok(calendar)
         })
         .await
@@ -219,7 +219,7 @@ impl TimesheetStore for SqliteStore {
                 "status": change.next, "period_start": change.period.start.to_string(),
                 "employee_id": change.employee, "reason": change.reason,
             });
-            audit_tx(tx, &ctx, Some(person.org_id), change.action.as_str(), "timesheet", Some(&id.to_string()), Some(&before), Some(&after))?;
+            Audit::new(&ctx, Some(person.org_id), change.action.as_str(), "timesheet").id(&id.to_string()).before(&before).after(&after).write(tx)?;
             load(tx, change.employee, change.period.start)?.ok_or(StoreError::NotFound)
         })
         .await

@@ -9,7 +9,7 @@ use rusqlite::{Transaction, params};
 
 use super::employees::load_employee;
 use super::sync::INSERT_EVENT_SQL;
-use super::{audit_tx, db, new_id, ts};
+use super::{Audit, db, new_id, ts};
 use crate::storage::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult, UPLOAD_DEVICE};
 
 pub(super) fn insert_candidate(
@@ -70,15 +70,6 @@ pub(super) fn insert_candidate(
     };
     let after =
         serde_json::json!({"employee_id": employee, "templates": templates, "source": "upload"});
-    audit_tx(
-        tx,
-        ctx,
-        Some(person.org_id),
-        "upload",
-        "enrolment_candidate",
-        Some(&id),
-        None,
-        Some(&after),
-    )?;
+    Audit::new(ctx, Some(person.org_id), "upload", "enrolment_candidate").id(&id).after(&after).write(tx)?;
     Ok(event.event_id)
 }

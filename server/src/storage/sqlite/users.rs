@@ -6,9 +6,9 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::employees::require_in_org;
-use super::orgs::require_org;
+use crate::db::sqlite::require_org;
 use super::{
-    SqliteStore, audit_tx, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
+    SqliteStore, Audit, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
     paged, query_rows, ts,
 };
 use crate::storage::{
@@ -101,16 +101,7 @@ pub(crate) fn create_user_tx(
     let org = new.org_id;
     let id = insert_user(tx, new)?;
     let user = load_user(tx, Scope::All, id)?;
-    audit_tx(
-        tx,
-        ctx,
-        org,
-        "create",
-        "user",
-        Some(&id.to_string()),
-        None,
-        Some(&user),
-    )?;
+    Audit::new(ctx, org, "create", "user").id(&id.to_string()).after(&user).write(tx)?;
     Ok(user)
 }
 
@@ -192,7 +183,7 @@ impl UserStore for SqliteStore {
                 params![id.to_string(), now, keep],
             )
             .map_err(db)?;
-            audit_tx(tx, &ctx, user.org_id, "change_password", "user", Some(&id.to_string()), None, None)
+            Audit::new(&ctx, user.org_id, "change_password", "user").id(&id.to_string()).write(tx)
         })
         .await
     }

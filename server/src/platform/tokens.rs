@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 
-use crate::storage::Role;
+use crate::access::Role;
 
 /// Claims of an access token. `sid` ties it to a login session so logout ends it at once.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,15 +1,41 @@
-//! Organisations, sites and departments.
+//! The organisations store on SQLite.
 
 use async_trait::async_trait;
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 
-use super::{
-    SqliteStore, audit_tx, db, get_id, get_ts, new_id, opt_org, page_params, paged, query_rows, ts,
+use super::store::OrgStore;
+use super::{Department, Organisation, Site};
+use crate::db::sqlite::{
+    Audit, ScopedList, SqliteDb, db, get_id, get_ts, new_id, opt_org,
+    org_in_scope, require_org, ts,
 };
-use crate::storage::{
-    AuditCtx, Department, OrgStore, Organisation, Page, Paged, Scope, Site, StoreError, StoreResult,
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
+
+const ORGS: ScopedList<'static> = ScopedList {
+    select: "id, name, created_at",
+    from: "organisations",
+    live: "1 = 1",
+    org_col: "id",
+    dept_col: None,
+    key_col: "id",
+};
+const SITES: ScopedList<'static> = ScopedList {
+    select: "id, org_id, name, timezone, created_at",
+    from: "sites",
+    live: "1 = 1",
+    org_col: "org_id",
+    dept_col: None,
+    key_col: "id",
+};
+const DEPARTMENTS: ScopedList<'static> = ScopedList {
+    select: "id, org_id, name, created_at",
+    from: "departments",
+    live: "1 = 1",
+    org_col: "org_id",
+    dept_col: None,
+    key_col: "id",
 };
 
 fn org_row(r: &Row<'_>) -> rusqlite::Result<Organisation> {
@@ -39,23 +65,8 @@ fn department_row(r: &Row<'_>) -> rusqlite::Result<Department> {
     })
 }
 
-/// Fails with `BadReference { field: "org_id" }` unless the organisation exists.
-pub(crate) fn require_org(tx: &rusqlite::Connection, org: OrgId) -> StoreResult<()> {
-    let found: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM organisations WHERE id = ?1",
-            [org.to_string()],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(db)?;
-    found
-        .map(|_| ())
-        .ok_or(StoreError::BadReference { field: "org_id" })
-}
-
 #[async_trait]
-impl OrgStore for SqliteStore {
+impl OrgStore for SqliteDb {
     async fn create_org(
         &self,
         ctx: &AuditCtx,
@@ -70,28 +81,19 @@ impl OrgStore for SqliteStore {
                 params![org.id.to_string(), org.name, code, ts(org.created_at)],
             )
             .map_err(db)?;
-            audit_tx(tx, &ctx, Some(org.id), "create", "organisation", Some(&org.id.to_string()), None, Some(&org))?;
+            Audit::new(&ctx, Some(org.id), "create", "organisation").id(&org.id.to_string()).after(&org).write(tx)?;
             Ok(org)
         })
         .await
     }
 
     async fn list_orgs(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Organisation>> {
-        let (after, limit) = page_params(page);
-        let org = opt_org(scope.org());
-        let rows = self
-            .read(move |c| {
-                query_rows(c, "SELECT id, name, created_at FROM organisations
-                         WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3", params![org, after, limit], org_row)
-            })
-            .await?;
-        Ok(paged(rows, page, |o| o.id.to_string()))
+        self.scoped_page(ORGS, scope, &DepartmentFilter::Any, Vec::new(), page, org_row, |r| r.id.to_string())
+            .await
     }
 
     async fn get_org(&self, scope: Scope, id: OrgId) -> StoreResult<Organisation> {
-        if !scope.allows(id) {
-            return Err(StoreError::NotFound);
-        }
+        org_in_scope(scope, id)?;
         self.read(move |c| {
             c.query_row(
                 "SELECT id, name, created_at FROM organisations WHERE id = ?1",
@@ -104,9 +106,7 @@ impl OrgStore for SqliteStore {
     }
 
     async fn join_code(&self, scope: Scope, id: OrgId) -> StoreResult<String> {
-        if !scope.allows(id) {
-            return Err(StoreError::NotFound);
-        }
+        org_in_scope(scope, id)?;
         self.read(move |c| {
             c.query_row(
                 "SELECT join_code FROM organisations WHERE id = ?1",
@@ -125,9 +125,7 @@ impl OrgStore for SqliteStore {
         id: OrgId,
         code: &str,
     ) -> StoreResult<()> {
-        if !scope.allows(id) {
-            return Err(StoreError::NotFound);
-        }
+        org_in_scope(scope, id)?;
         let (ctx, code) = (ctx.clone(), code.to_owned());
         self.write(move |tx| {
             let n = tx
@@ -139,16 +137,7 @@ impl OrgStore for SqliteStore {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            audit_tx(
-                tx,
-                &ctx,
-                Some(id),
-                "rotate_join_code",
-                "organisation",
-                Some(&id.to_string()),
-                None,
-                None,
-            )
+            Audit::new(&ctx, Some(id), "rotate_join_code", "organisation").id(&id.to_string()).write(tx)
         })
         .await
     }
@@ -182,22 +171,15 @@ impl OrgStore for SqliteStore {
                 params![site.id.to_string(), org.to_string(), site.name, site.timezone, ts(site.created_at)],
             )
             .map_err(db)?;
-            audit_tx(tx, &ctx, Some(org), "create", "site", Some(&site.id.to_string()), None, Some(&site))?;
+            Audit::new(&ctx, Some(org), "create", "site").id(&site.id.to_string()).after(&site).write(tx)?;
             Ok(site)
         })
         .await
     }
 
     async fn list_sites(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Site>> {
-        let (after, limit) = page_params(page);
-        let org = opt_org(scope.org());
-        let rows = self
-            .read(move |c| {
-                query_rows(c, "SELECT id, org_id, name, timezone, created_at FROM sites
-                         WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3", params![org, after, limit], site_row)
-            })
-            .await?;
-        Ok(paged(rows, page, |s| s.id.to_string()))
+        self.scoped_page(SITES, scope, &DepartmentFilter::Any, Vec::new(), page, site_row, |r| r.id.to_string())
+            .await
     }
 
     async fn get_site(&self, scope: Scope, id: SiteId) -> StoreResult<Site> {
@@ -233,31 +215,15 @@ impl OrgStore for SqliteStore {
                 params![d.id.to_string(), org.to_string(), d.name, ts(d.created_at)],
             )
             .map_err(db)?;
-            audit_tx(
-                tx,
-                &ctx,
-                Some(org),
-                "create",
-                "department",
-                Some(&d.id.to_string()),
-                None,
-                Some(&d),
-            )?;
+            Audit::new(&ctx, Some(org), "create", "department").id(&d.id.to_string()).after(&d).write(tx)?;
             Ok(d)
         })
         .await
     }
 
     async fn list_departments(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Department>> {
-        let (after, limit) = page_params(page);
-        let org = opt_org(scope.org());
-        let rows = self
-            .read(move |c| {
-                query_rows(c, "SELECT id, org_id, name, created_at FROM departments
-                         WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3", params![org, after, limit], department_row)
-            })
-            .await?;
-        Ok(paged(rows, page, |d| d.id.to_string()))
+        self.scoped_page(DEPARTMENTS, scope, &DepartmentFilter::Any, Vec::new(), page, department_row, |r| r.id.to_string())
+            .await
     }
 
     async fn get_department(&self, scope: Scope, id: DepartmentId) -> StoreResult<Department> {

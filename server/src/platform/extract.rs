@@ -13,7 +13,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::error::Error;
-use crate::storage::Page;
+use crate::db::Page;
 
 /// The body limit for ordinary routes; sync ingest has its own, larger one.
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
@@ -162,70 +162,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip().to_string()),
         ))
-    }
-}
-
-/// Collects field problems so one answer lists all of them.
-#[derive(Debug, Default)]
-pub struct Check(Vec<FieldError>);
-
-impl Check {
-    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> &mut Self {
-        let len = value.trim().chars().count();
-        if len < min || value.chars().count() > max {
-            self.0.push(FieldError::new(
-                field,
-                format!("must be {min} to {max} characters"),
-            ));
-        }
-        self
-    }
-
-    pub fn email(&mut self, field: &str, value: &str) -> &mut Self {
-        let ok = value.len() <= 254
-            && value.split_once('@').is_some_and(|(user, domain)| {
-                !user.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !value.contains(char::is_whitespace)
-            });
-        if !ok {
-            self.0
-                .push(FieldError::new(field, "must be an e-mail address"));
-        }
-        self
-    }
-
-    pub fn password(&mut self, field: &str, value: &str) -> &mut Self {
-        let len = value.chars().count();
-        if !(10..=256).contains(&len) {
-            self.0
-                .push(FieldError::new(field, "must be 10 to 256 characters"));
-        }
-        self
-    }
-
-    pub fn timezone(&mut self, field: &str, value: &str) -> &mut Self {
-        if jiff::tz::TimeZone::get(value).is_err() {
-            self.0.push(FieldError::new(
-                field,
-                format!("`{value}` is not an IANA time zone"),
-            ));
-        }
-        self
-    }
-
-    pub fn fail(&mut self, field: &str, message: &str) -> &mut Self {
-        self.0.push(FieldError::new(field, message));
-        self
-    }
-
-    pub fn finish(&mut self) -> Result<(), Error> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Unprocessable(std::mem::take(&mut self.0)))
-        }
     }
 }
 

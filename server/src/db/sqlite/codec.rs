@@ -1,16 +1,15 @@
-//! Shared SQL plumbing: time and id encodings, row → record mapping, the one place that turns
-//! constraint violations into named conflicts, and the audit / roster-change writers.
+//! Column codecs and query plumbing: time and id encodings, row → record mapping, keyset pages,
+//! and the one place that turns constraint violations into named conflicts.
 
 use std::str::FromStr;
 
 use attend_protocol::ids::OrgId;
 use jiff::Timestamp;
 use rusqlite::types::Type;
-use rusqlite::{Row, Transaction};
-use serde::Serialize;
+use rusqlite::Row;
 use uuid::Uuid;
 
-use super::super::{AuditCtx, Page, Paged, StoreError, StoreResult};
+use super::super::{Page, Paged, StoreError, StoreResult};
 
 /// Fixed-width RFC 3339 (microseconds, `Z`) so that text order is time order.
 pub(crate) fn ts(t: Timestamp) -> String {
@@ -137,72 +136,17 @@ pub(crate) fn opt_org(org: Option<OrgId>) -> Option<String> {
     org.map(|o| o.to_string())
 }
 
-/// Writes one audit row inside the caller's transaction.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn audit_tx(
-    tx: &Transaction<'_>,
-    ctx: &AuditCtx,
-    org: Option<OrgId>,
-    action: &str,
-    entity: &str,
-    entity_id: Option<&str>,
-    before: Option<&dyn erased::Json>,
-    after: Option<&dyn erased::Json>,
-) -> StoreResult<()> {
-    let before = before.map(erased::Json::to_json).transpose()?;
-    let after = after.map(erased::Json::to_json).transpose()?;
-    tx.execute(
-        "INSERT INTO audit_log (at, org_id, actor_kind, actor_id, action, entity, entity_id,
-                                before, after, ip, request_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        rusqlite::params![
-            ts(Timestamp::now()),
-            opt_org(org),
-            ctx.actor.kind(),
-            ctx.actor.id(),
-            action,
-            entity,
-            entity_id,
-            before,
-            after,
-            ctx.ip,
-            ctx.request_id,
-        ],
-    )
-    .map_err(db)?;
-    Ok(())
-}
-
-/// Object-safe "serialise me to JSON" so audit rows can take any record.
-pub(crate) mod erased {
-    use super::{Serialize, StoreError};
-
-    pub(crate) trait Json {
-        fn to_json(&self) -> Result<String, StoreError>;
-    }
-
-    impl<T: Serialize> Json for T {
-        fn to_json(&self) -> Result<String, StoreError> {
-            serde_json::to_string(self).map_err(|e| StoreError::Backend(Box::new(e)))
-        }
-    }
-}
-
-/// Appends to the roster change log, which is what kiosks pull by cursor.
-pub(crate) fn roster_changed(
-    tx: &Transaction<'_>,
-    org: OrgId,
-    entity: &str,
-    id: &str,
-) -> StoreResult<()> {
-    tx.execute(
-        "INSERT INTO roster_changes (org_id, entity, entity_id) VALUES (?1, ?2, ?3)",
-        rusqlite::params![org.to_string(), entity, id],
-    )
-    .map_err(db)?;
-    Ok(())
-}
-
 pub(crate) fn new_id<T: From<Uuid>>() -> T {
     T::from(Uuid::now_v7())
+}
+
+/// Any error as the backend's failure (an internal error for the caller).
+pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// A `YYYY-MM-DD` column as a civil date.
+pub(crate) fn get_date(row: &Row<'_>, idx: usize) -> rusqlite::Result<jiff::civil::Date> {
+    let text: String = row.get(idx)?;
+    text.parse().map_err(|e: jiff::Error| conversion(idx, e))
 }

@@ -17,9 +17,17 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::AppState;
+use super::tokens::JwtKeys;
 use super::error::Error;
 use crate::config::RateLimitSettings;
+
+/// What the rate-limit middleware needs: the limiter, and the JWT keys that tell a signed-in
+/// user apart without a database trip.
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    pub limiter: Arc<Limiter>,
+    pub jwt: Arc<JwtKeys>,
+}
 
 #[derive(Debug)]
 pub struct Limiter {
@@ -128,7 +136,7 @@ impl Limiter {
     }
 }
 
-fn client_key(state: &AppState, request: &Request) -> String {
+fn client_key(state: &RateLimits, request: &Request) -> String {
     let headers = request.headers();
     if let Some(device) = headers
         .get(HEADER_DEVICE)
@@ -149,9 +157,9 @@ fn client_key(state: &AppState, request: &Request) -> String {
     }
     // A dashboard browser: its session cookie (hashed; the token itself is a secret).
     if let Some(session) = axum_extra::extract::cookie::CookieJar::from_headers(headers)
-        .get(crate::dashboard::session::SESSION)
+        .get(super::SESSION_COOKIE)
     {
-        let hash = crate::auth::tokens::token_hash(session.value());
+        let hash = super::tokens::token_hash(session.value());
         return format!("web:{}", &hash[..hash.len().min(16)]);
     }
     let ip = request
@@ -161,7 +169,7 @@ fn client_key(state: &AppState, request: &Request) -> String {
     format!("ip:{ip}")
 }
 
-async fn limit(state: &AppState, tier: Tier, request: Request, next: Next) -> Response {
+async fn limit(state: &RateLimits, tier: Tier, request: Request, next: Next) -> Response {
     let key = client_key(state, &request);
     match state.limiter.check(tier, &key) {
         Ok(()) => next.run(request).await,
@@ -172,14 +180,14 @@ async fn limit(state: &AppState, tier: Tier, request: Request, next: Next) -> Re
     }
 }
 
-pub async fn general(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn general(State(state): State<RateLimits>, request: Request, next: Next) -> Response {
     limit(&state, Tier::General, request, next).await
 }
 
-pub async fn heavy(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn heavy(State(state): State<RateLimits>, request: Request, next: Next) -> Response {
     limit(&state, Tier::Heavy, request, next).await
 }
 
-pub async fn sync(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn sync(State(state): State<RateLimits>, request: Request, next: Next) -> Response {
     limit(&state, Tier::Sync, request, next).await
 }

@@ -13,7 +13,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use super::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
@@ -80,7 +79,7 @@ impl Metrics {
     }
 }
 
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -88,15 +87,13 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    state
-        .metrics
+    metrics
         .latency
         .get_or_create(&RouteLabels {
             route: route.clone(),
         })
         .observe(started.elapsed().as_secs_f64());
-    state
-        .metrics
+    metrics
         .requests
         .get_or_create(&HttpLabels {
             method,
@@ -107,12 +104,12 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-pub async fn endpoint(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn endpoint(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.render(),
+        metrics.render(),
     )
 }

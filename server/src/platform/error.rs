@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::request_id;
-use crate::storage::StoreError;
+use crate::db::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -117,4 +117,4 @@ impl IntoResponse for Error {
     }
 }
 
-pub type ApiResult<T> = Result<T, Error>;
+pub type AppResult<T> = Result<T, Error>;

@@ -1,6 +1,15 @@
-//! Building and running the server: `Application::build(settings)` opens the store, binds the
-//! listener (port 0 works; [`Application::port`] tells the real one) and `run_until_stopped`
-//! serves until the shutdown future resolves, then drains background work.
+//! Building and running the server: `Application::build(settings)` opens the database, wires
+//! every feature's service to its store, binds the listener (port 0 works;
+//! [`Application::port`] tells the real one), and `run(shutdown)` serves until the shutdown
+//! future resolves, then drains background work.
+//!
+//! - [`state`]: [`AppState`], the services every handler and page reaches.
+//! - [`router`]: every route of the server and the middleware stack.
+
+pub mod router;
+pub mod state;
+
+pub use state::AppState;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,12 +19,13 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-use crate::auth::tokens::{JwtKeys, random_token};
 use crate::config::Settings;
-use crate::http::{self, AppState};
+use crate::db::sqlite::{self, SqliteDb};
 use crate::mail::{LoggingSender, MailSender};
+use crate::platform::metrics::Metrics;
+use crate::platform::rate_limit::{Limiter, RateLimits};
+use crate::platform::tokens::{JwtKeys, random_token};
 use crate::storage::SharedStore;
-use crate::storage::sqlite::{self, SqliteStore};
 
 #[derive(Debug)]
 pub struct Application {
@@ -33,19 +43,21 @@ impl Application {
                 tracing::info!(applied, database = %settings.database.display(), "migrations applied");
             }
         }
-        let store = SqliteStore::open(&settings.database, settings.synchronous)
+        let store = SqliteDb::open(&settings.database, settings.synchronous)
             .with_context(|| format!("opening database {}", settings.database.display()))?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
-        let state = Self::state(Arc::new(store), settings).await?;
+        let state = Self::state(store, settings).await?;
         Ok(Self { listener, state })
     }
 
     /// Shared state for a store; also used by benchmarks that drive the router directly.
-    pub async fn state(store: SharedStore, settings: Settings) -> anyhow::Result<AppState> {
+    pub async fn state(db: SqliteDb, settings: Settings) -> anyhow::Result<AppState> {
+        let ping = db.clone();
+        let store: SharedStore = Arc::new(db);
         let key = store.server_key("jwt_hs256", &|| random_token(48)).await?;
-        crate::auth::password::warm_up();
+        crate::platform::password::warm_up();
         let blobs: Arc<dyn crate::attachments::BlobStore> =
             if let Some(s3) = &settings.attachments_s3 {
                 // object_store's reqwest brings no TLS crypto of its own; ours is ring.
@@ -63,16 +75,22 @@ impl Application {
                     format!("opening the attachment directory {}", dir.display())
                 })?)
             };
-        Ok(AppState {
+        let jwt = Arc::new(JwtKeys::new(key.as_bytes()));
+        Ok(AppState::new(state::Shared {
+            orgs: crate::features::orgs::OrgService::new(Arc::new(ping.clone())),
+            ping: Arc::new(ping),
             store,
             blobs,
-            jwt: Arc::new(JwtKeys::new(key.as_bytes())),
-            limiter: http::rate_limit::Limiter::new(settings.rate_limit.clone()),
-            metrics: http::metrics::Metrics::new(),
+            limits: RateLimits {
+                limiter: Limiter::new(settings.rate_limit.clone()),
+                jwt: jwt.clone(),
+            },
+            jwt,
+            metrics: Metrics::new(),
             live: crate::live::LiveFeed::default(),
             faces: Arc::new(crate::photo_enrolment::Faces::new(settings.vision.clone())),
             settings: Arc::new(settings),
-        })
+        }))
     }
 
     pub fn port(&self) -> u16 {
@@ -117,7 +135,7 @@ impl Application {
             self.state.store.clone(),
             stop_rx.clone(),
         ));
-        let limiter = self.state.limiter.clone();
+        let limiter = self.state.limits.limiter.clone();
         let stop_rx_for_watchdog = stop_rx.clone();
         let mut sweep_stop = stop_rx;
         let sweeper = tokio::spawn(async move {
@@ -148,7 +166,7 @@ impl Application {
             shutdown.await;
             live.stop();
         };
-        let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;

@@ -1,0 +1,140 @@
+//! Who is calling, and what they may do.
+//!
+//! - [`Caller`]: a signed-in user as every service takes them: role, organisation, the
+//!   departments a manager manages, the employee record the account belongs to, and what the
+//!   audit log records (session, address, request id). The API's bearer extractor and the
+//!   dashboard's cookie session both produce one.
+//! - [`permissions`]: the one permission table: every service entry point, and who may call it.
+//!   Services ask it through [`Caller::permit`] and [`Caller::permit_on`]; the tests print it.
+//!
+//! Invariants: a refusal never tells an employee that someone else's record exists (not found,
+//! not forbidden); everything else a role may not do is forbidden (403); scoping to the
+//! caller's organisation and departments is the store's job, with the [`Caller::scope`] and
+//! [`Caller::departments`] given here.
+
+pub mod permissions;
+
+use attend_protocol::ids::{DepartmentId, EmployeeId, OrgId, UserId};
+use serde::Serialize;
+
+use crate::db::{AuditActor, AuditCtx, DepartmentFilter, Scope, string_enum};
+use crate::platform::error::{AppResult, Error};
+pub use permissions::{Action, PERMISSIONS, Rule, Who};
+
+string_enum!(
+    /// What a user may do: see [`permissions::PERMISSIONS`].
+    Role {
+        SuperAdmin = "super_admin",
+        Support = "support",
+        OrgAdmin = "org_admin",
+        Manager = "manager",
+        Employee = "employee",
+    }
+);
+
+impl Role {
+    /// Roles that work across organisations.
+    pub fn is_global(self) -> bool {
+        matches!(self, Self::SuperAdmin | Self::Support)
+    }
+
+    /// The approval level of a reviewer: 1 for a manager, 2 for an administrator; `None` for
+    /// roles that never review.
+    pub fn approval_level(self) -> Option<u8> {
+        match self {
+            Self::Manager => Some(1),
+            Self::OrgAdmin | Self::SuperAdmin => Some(2),
+            Self::Support | Self::Employee => None,
+        }
+    }
+}
+
+/// The signed-in user a service acts for.
+#[derive(Clone, Debug, Serialize)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub org_id: Option<OrgId>,
+    pub role: Role,
+    /// For a manager: the departments they manage.
+    pub departments: Vec<DepartmentId>,
+    /// The employee record this account belongs to, if any.
+    pub employee_id: Option<EmployeeId>,
+    pub display_name: String,
+    pub email: String,
+    /// The login session (API) or `web:…` (dashboard), for audits and sign-out.
+    #[serde(skip)]
+    pub session_id: String,
+    #[serde(skip)]
+    pub ip: Option<String>,
+    #[serde(skip)]
+    pub request_id: Option<String>,
+}
+
+impl Caller {
+    /// Organisations visible to this caller.
+    pub fn scope(&self) -> Scope {
+        match self.org_id {
+            _ if self.role.is_global() => Scope::All,
+            Some(org) => Scope::Org(org),
+            // An org-less account that is not global can see nothing: scope it to the nil org.
+            None => Scope::Org(uuid::Uuid::nil().into()),
+        }
+    }
+
+    /// Employees visible inside the organisation: managers see only their departments.
+    pub fn departments(&self) -> DepartmentFilter {
+        if self.role == Role::Manager {
+            DepartmentFilter::Only(self.departments.clone())
+        } else {
+            DepartmentFilter::Any
+        }
+    }
+
+    /// Who to record in the audit log.
+    pub fn audit(&self) -> AuditCtx {
+        AuditCtx {
+            actor: AuditActor::User {
+                id: self.user_id,
+                org: self.org_id,
+            },
+            ip: self.ip.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    /// Whether the record of `employee` is the caller's own.
+    pub fn is(&self, employee: EmployeeId) -> bool {
+        self.employee_id == Some(employee)
+    }
+
+    /// Refuses unless the permission table lets this caller's role do `action`.
+    pub fn permit(&self, action: Action) -> AppResult<()> {
+        match action.rule().who {
+            Who::Anyone | Who::SignedIn => Ok(()),
+            Who::Roles(roles) | Who::OwnOr(roles) if roles.contains(&self.role) => Ok(()),
+            Who::OwnOr(_) if self.role == Role::Employee => Err(Error::NotFound),
+            Who::Roles(_) | Who::OwnOr(_) | Who::Device | Who::System => Err(Error::Forbidden),
+        }
+    }
+
+    /// As [`Caller::permit`], for an action on `employee`'s record: an `OwnOr` rule also lets
+    /// the employee themself act. To an employee, someone else's record does not exist.
+    pub fn permit_on(&self, action: Action, employee: EmployeeId) -> AppResult<()> {
+        match action.rule().who {
+            Who::OwnOr(_) if self.is(employee) => Ok(()),
+            _ => self.permit(action),
+        }
+    }
+
+    /// The organisation a new row goes into: the caller's own, or (for global roles) the one
+    /// named. Naming another organisation than one's own answers not found, like any foreign id.
+    pub fn target_org(&self, requested: Option<OrgId>) -> AppResult<OrgId> {
+        match (self.scope().org(), requested) {
+            (None, Some(org)) => Ok(org),
+            (None, None) => Err(Error::field("org_id", "is required for this account")),
+            (Some(own), None) => Ok(own),
+            (Some(own), Some(org)) if org == own => Ok(own),
+            (Some(_), Some(_)) => Err(Error::NotFound),
+        }
+    }
+}

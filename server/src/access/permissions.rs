@@ -1,0 +1,216 @@
+//! The permission table: every service entry point, and who may call it. Services consult it
+//! through [`super::Caller::permit`]; the tests print it and check that every public service
+//! function names its row; ARCHITECTURE.md's matrix is this table.
+//!
+//! Scoping is not in the table: a row says which roles may call, and the stores then narrow
+//! every call to the caller's organisation and (for a manager) departments.
+
+use super::Role;
+
+/// Who may call an entry point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// No account needed (the entry point checks a code, a token or a password itself).
+    Anyone,
+    /// Any signed-in user, inside their own scope.
+    SignedIn,
+    /// Users with one of these roles.
+    Roles(&'static [Role]),
+    /// Users with one of these roles, or the employee whose record it is.
+    OwnOr(&'static [Role]),
+    /// A provisioned kiosk, by its signed request.
+    Device,
+    /// The server itself (background workers).
+    System,
+}
+
+impl std::fmt::Display for Who {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let roles = |roles: &[Role]| {
+            roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Self::Anyone => f.write_str("anyone"),
+            Self::SignedIn => f.write_str("any signed-in user"),
+            Self::Roles(r) => f.write_str(&roles(r)),
+            Self::OwnOr(r) => write!(f, "{}; the employee on their own", roles(r)),
+            Self::Device => f.write_str("a provisioned kiosk"),
+            Self::System => f.write_str("the server"),
+        }
+    }
+}
+
+/// One row of the table.
+#[derive(Debug)]
+pub struct Rule {
+    pub action: Action,
+    /// `feature.entry_point`: the service function this row governs.
+    pub name: &'static str,
+    pub who: Who,
+    pub what: &'static str,
+}
+
+/// The roles that manage and review inside an organisation.
+pub const STAFF: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin, Role::Manager];
+/// The roles that administer an organisation.
+pub const ADMINS: &[Role] = &[Role::SuperAdmin, Role::OrgAdmin];
+/// Everyone with an organisation's data to see (not support).
+pub const MEMBERS: &[Role] = &[
+    Role::SuperAdmin,
+    Role::OrgAdmin,
+    Role::Manager,
+    Role::Employee,
+];
+/// The roles that administer accounts.
+pub const ACCOUNT_ADMINS: &[Role] = &[Role::SuperAdmin, Role::Support, Role::OrgAdmin];
+/// The roles that create organisations.
+pub const PROVIDERS: &[Role] = &[Role::SuperAdmin, Role::Support];
+
+macro_rules! permissions {
+    ($($variant:ident $name:literal $who:expr, $what:literal;)*) => {
+        /// An entry point of a service (see [`PERMISSIONS`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant),* }
+
+        /// The table, in the order of [`Action`]'s variants.
+        pub static PERMISSIONS: &[Rule] = &[
+            $(Rule { action: Action::$variant, name: $name, who: $who, what: $what }),*
+        ];
+    };
+}
+
+impl Action {
+    /// This action's row.
+    pub fn rule(self) -> &'static Rule {
+        &PERMISSIONS[self as usize]
+    }
+}
+
+use Who::{Anyone, Device, OwnOr, Roles, SignedIn, System};
+
+permissions! {
+    // Accounts and sign-in.
+    Login "auth.login" Anyone, "sign in with e-mail and password (API tokens or a dashboard session)";
+    Refresh "auth.refresh" Anyone, "trade a refresh token for new tokens";
+    Logout "auth.logout" SignedIn, "end one's own session";
+    Me "auth.me" SignedIn, "read one's own account";
+    ChangePassword "auth.change_password" SignedIn, "change one's own password";
+    RequestReset "auth.request_reset" Anyone, "ask for a password-reset e-mail";
+    ConfirmReset "auth.confirm_reset" Anyone, "set a new password with a reset token";
+    Register "auth.register" Anyone, "join an organisation with its join code (pending approval)";
+    AcceptInvite "auth.accept_invite" Anyone, "create an account from an invite code";
+    CreateInvite "auth.create_invite" Roles(ACCOUNT_ADMINS), "invite an admin or manager (support: admins only)";
+    // Organisations, sites and departments.
+    CreateOrg "orgs.create_org" Roles(PROVIDERS), "create an organisation";
+    ListOrgs "orgs.list_orgs" SignedIn, "list the organisations in scope";
+    GetOrg "orgs.get_org" SignedIn, "read an organisation in scope";
+    JoinCode "orgs.join_code" Roles(STAFF), "read the join code";
+    RotateJoinCode "orgs.rotate_join_code" Roles(ADMINS), "replace the join code";
+    CreateSite "orgs.create_site" Roles(ADMINS), "create a site";
+    ListSites "orgs.list_sites" Roles(STAFF), "list sites";
+    GetSite "orgs.get_site" Roles(STAFF), "read a site";
+    CreateDepartment "orgs.create_department" Roles(ADMINS), "create a department";
+    ListDepartments "orgs.list_departments" Roles(STAFF), "list departments";
+    GetDepartment "orgs.get_department" Roles(STAFF), "read a department";
+    // People and accounts.
+    CreateEmployee "people.create_employee" Roles(STAFF), "create an employee (managers: in their departments)";
+    ListEmployees "people.list_employees" Roles(STAFF), "list employees (managers: their departments)";
+    GetEmployee "people.get_employee" OwnOr(STAFF), "read an employee";
+    UpdateEmployee "people.update_employee" Roles(STAFF), "edit an employee, their PIN and biometric consent";
+    DeleteEmployee "people.delete_employee" Roles(ADMINS), "delete an employee (their face data is erased)";
+    ApproveEmployee "people.approve_employee" Roles(STAFF), "approve a self-registered employee";
+    CreateUser "people.create_user" Roles(ACCOUNT_ADMINS), "create an account (support: org admins only; org admins: inside their organisation)";
+    ListUsers "people.list_users" Roles(ACCOUNT_ADMINS), "list accounts";
+    GetUser "people.get_user" Roles(ACCOUNT_ADMINS), "read an account";
+    // Kiosks and what they sync.
+    CreateDevice "devices.create_device" Roles(ADMINS), "register a kiosk and get its provisioning code";
+    ListDevices "devices.list_devices" Roles(STAFF), "list kiosks with their health";
+    GetDevice "devices.get_device" Roles(STAFF), "read a kiosk";
+    SetDeviceStatus "devices.set_status" Roles(ADMINS), "disable or enable a kiosk";
+    Provision "devices.provision" Anyone, "redeem a provisioning code (the kiosk's first call)";
+    Ingest "devices.ingest" Device, "push a batch of events";
+    ListEvents "devices.list_events" Roles(STAFF), "read synced events (managers: their departments)";
+    PullRoster "roster.pull" Device, "pull roster changes after a cursor";
+    ListAudit "audit.list" Roles(ADMINS), "read the audit log";
+    // Attendance.
+    GetPolicy "attendance.get_policy" Roles(STAFF), "read a site's attendance policy";
+    SetPolicy "attendance.set_policy" Roles(ADMINS), "set a site's attendance policy";
+    CreateShift "attendance.create_shift" Roles(ADMINS), "create a shift";
+    ListShifts "attendance.list_shifts" Roles(STAFF), "list shifts";
+    DeleteShift "attendance.delete_shift" Roles(ADMINS), "delete a shift";
+    SetSchedule "attendance.set_schedule" Roles(STAFF), "assign shifts to an employee";
+    GetSchedule "attendance.get_schedule" OwnOr(STAFF), "read an employee's shift assignments";
+    Report "attendance.report" OwnOr(STAFF), "hours, breaks and exceptions over a date range";
+    WhoIsIn "attendance.who_is_in" Roles(STAFF), "the live who-is-in board";
+    // Timesheets.
+    ViewTimesheet "timesheets.view" OwnOr(STAFF), "read a timesheet";
+    SubmitTimesheet "timesheets.submit" OwnOr(STAFF), "submit a timesheet once its period is over";
+    DecideTimesheet "timesheets.decide" OwnOr(STAFF), "approve or send back a timesheet (never one's own)";
+    ListTimesheets "timesheets.list" Roles(STAFF), "the review queue";
+    GetPayCalendar "timesheets.pay_calendar" Roles(STAFF), "read the pay calendar";
+    SetPayCalendar "timesheets.set_pay_calendar" Roles(ADMINS), "set the pay calendar";
+    UploadAttachment "timesheets.upload_attachment" OwnOr(STAFF), "attach a file to a timesheet";
+    ListAttachments "timesheets.list_attachments" OwnOr(STAFF), "list a timesheet's attachments";
+    DownloadAttachment "timesheets.download_attachment" OwnOr(STAFF), "download an attachment";
+    // Approvals: leave and corrections.
+    CreateLeaveType "leave.create_type" Roles(ADMINS), "create a leave type with its allowance";
+    ListLeaveTypes "leave.list_types" Roles(MEMBERS), "list leave types";
+    RequestLeave "leave.request" OwnOr(STAFF), "request leave";
+    EmployeeLeave "leave.of_employee" OwnOr(STAFF), "an employee's requests and balances";
+    ListLeave "leave.list" Roles(STAFF), "the leave queue";
+    DecideLeave "leave.decide" OwnOr(STAFF), "approve, reject or escalate (reviewers) or cancel (the employee too) a request";
+    RequestCorrection "corrections.request" OwnOr(STAFF), "ask for a missing punch";
+    EmployeeCorrections "corrections.of_employee" OwnOr(STAFF), "an employee's corrections";
+    ListCorrections "corrections.list" Roles(STAFF), "the corrections queue";
+    DecideCorrection "corrections.decide" OwnOr(STAFF), "approve, reject or escalate (reviewers) or cancel (the employee too) a correction";
+    // Equipment.
+    CreateEquipment "equipment.create" Roles(ADMINS), "add a machine";
+    ListEquipment "equipment.list" Roles(STAFF), "list machines";
+    GetEquipment "equipment.get" Roles(STAFF), "read a machine";
+    UpdateEquipment "equipment.update" Roles(ADMINS), "edit a machine";
+    RotateEquipmentCode "equipment.rotate_code" Roles(ADMINS), "replace a machine's code";
+    SetEquipmentHold "equipment.set_hold" Roles(STAFF), "lock a machine out or take it out of service, and back";
+    DeleteEquipment "equipment.delete" Roles(ADMINS), "retire a machine";
+    EquipmentBoard "equipment.board" Roles(STAFF), "the board: who runs what";
+    EquipmentUsage "equipment.usage" Roles(STAFF), "a machine's sessions";
+    CreateQualification "equipment.create_qualification" Roles(ADMINS), "define a qualification";
+    ListQualifications "equipment.list_qualifications" Roles(STAFF), "list qualifications";
+    GrantQualification "equipment.grant_qualification" Roles(STAFF), "grant a qualification to an employee";
+    RevokeQualification "equipment.revoke_qualification" Roles(STAFF), "revoke a qualification";
+    EmployeeQualifications "equipment.employee_qualifications" Roles(STAFF), "an employee's qualifications";
+    // Face enrolment.
+    ListCandidates "enrolment.list" Roles(STAFF), "the enrolment review queue";
+    GetCandidate "enrolment.get" Roles(STAFF), "one candidate with its thumbnail";
+    DecideCandidate "enrolment.decide" Roles(STAFF), "approve or reject a candidate";
+    EnrolFromPhotos "enrolment.from_photos" Roles(STAFF), "enrol a face from uploaded photos";
+    // Reports.
+    Payroll "reports.payroll" Roles(STAFF), "payroll for a pay period (JSON or CSV)";
+    HoursChart "reports.hours_chart" Roles(STAFF), "hours per day by department";
+    LabourCost "reports.labour_cost" Roles(ADMINS), "labour cost per department and its forecast";
+    SetPayRate "reports.set_pay_rate" Roles(ADMINS), "set an employee's pay rate";
+    PayRates "reports.pay_rates" Roles(ADMINS), "an employee's pay rates";
+    // Notifications.
+    ListNotificationJobs "notifications.list_jobs" Roles(ADMINS), "the notification jobs and their state";
+    RunNotifications "notifications.run" System, "deliver due notifications and scan for missed clock-outs";
+    SendMail "notifications.send_mail" System, "deliver queued e-mail";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Action, PERMISSIONS};
+
+    #[test]
+    fn each_row_sits_at_its_actions_index_and_names_are_unique() {
+        let mut names = std::collections::HashSet::new();
+        for (i, rule) in PERMISSIONS.iter().enumerate() {
+            assert_eq!(rule.action as usize, i, "{} is out of order", rule.name);
+            assert!(names.insert(rule.name), "{} appears twice", rule.name);
+            assert!(rule.name.contains('.'), "{} is not feature.entry_point", rule.name);
+        }
+        assert_eq!(Action::Login.rule().name, "auth.login");
+    }
+}

@@ -1,0 +1,227 @@
+//! The whole HTTP surface: each feature's JSON routes and dashboard pages, the operations
+//! endpoints, and the middleware stack (outermost first): request id → tracing → metrics →
+//! body limit → rate limits (general on `/api` and the dashboard, heavy on expensive routes,
+//! sync on the signed device routes).
+
+use std::sync::Arc;
+
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{delete, get, post};
+
+use super::AppState;
+use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
+use crate::http::routes::{
+    attachments, attendance, auth, corrections, devices, enrolment, equipment, health, leave,
+    onboarding, password_reset, people, qualifications, records, reports, sync, timesheets,
+};
+
+async fn not_found() -> error::Error {
+    error::Error::NotFound
+}
+
+pub fn router(state: AppState) -> Router {
+    let heavy = Router::new()
+        .route("/audit", get(records::list_audit))
+        .route("/device-events", get(records::list_events))
+        .route("/notification-jobs", get(records::list_notification_jobs))
+        .route(
+            "/employees/{id}/attendance",
+            get(attendance::get_attendance),
+        )
+        .route("/reports/payroll", get(reports::payroll_json))
+        .route("/reports/payroll.csv", get(reports::payroll_download))
+        .route("/reports/labour-cost", get(reports::labour_cost))
+        .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
+
+    let sync_routes = Router::new()
+        .route("/device/events", post(sync::push_events))
+        .route("/device/roster", get(sync::pull_roster))
+        // The signed-body extractor enforces the sync limit itself.
+        .layer(DefaultBodyLimit::disable())
+        .layer(from_fn_with_state(state.limits.clone(), rate_limit::sync));
+
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", post(auth::change_password))
+        .route("/auth/password-reset", post(password_reset::request_reset))
+        .route(
+            "/auth/password-reset/confirm",
+            post(password_reset::confirm_reset),
+        )
+        .route("/auth/register", post(onboarding::register))
+        .route("/auth/accept-invite", post(onboarding::accept_invite))
+        .route("/me", get(auth::me))
+        .route("/organisations/{id}/invites", post(onboarding::create_invite))
+        .route(
+            "/employees",
+            post(people::create_employee).get(people::list_employees),
+        )
+        .route(
+            "/employees/{id}",
+            get(people::get_employee)
+                .patch(people::update_employee)
+                .delete(people::delete_employee),
+        )
+        .route("/employees/{id}/approve", post(people::approve_employee))
+        .route("/users", post(people::create_user).get(people::list_users))
+        .route("/users/{id}", get(people::get_user))
+        .route(
+            "/devices",
+            post(devices::create_device).get(devices::list_devices),
+        )
+        .route("/devices/{id}", get(devices::get_device))
+        .route("/devices/{id}/disable", post(devices::disable_device))
+        .route("/devices/{id}/enable", post(devices::enable_device))
+        .route("/device/provision", post(devices::provision))
+        .route(
+            "/sites/{id}/policy",
+            get(attendance::get_policy).put(attendance::set_policy),
+        )
+        .route(
+            "/shifts",
+            post(attendance::create_shift).get(attendance::list_shifts),
+        )
+        .route("/shifts/{id}", delete(attendance::delete_shift))
+        .route(
+            "/employees/{id}/schedule",
+            get(attendance::get_schedule).put(attendance::set_schedule),
+        )
+        .route(
+            "/employees/{id}/timesheets/{date}",
+            get(timesheets::get_timesheet),
+        )
+        .route(
+            "/employees/{id}/timesheets/{date}/submit",
+            post(timesheets::submit),
+        )
+        .route(
+            "/employees/{id}/timesheets/{date}/approve",
+            post(timesheets::approve),
+        )
+        .route(
+            "/employees/{id}/timesheets/{date}/reject",
+            post(timesheets::reject),
+        )
+        .route("/timesheets", get(timesheets::list_timesheets))
+        .route(
+            "/employees/{id}/timesheets/{date}/attachments",
+            post(attachments::upload)
+                .get(attachments::list)
+                .layer(DefaultBodyLimit::max(attachments::MAX_ATTACHMENT_BYTES)),
+        )
+        .route("/attachments/{id}", get(attachments::download))
+        .route(
+            "/organisations/{id}/pay-calendar",
+            get(timesheets::get_pay_calendar).put(timesheets::set_pay_calendar),
+        )
+        .route(
+            "/equipment",
+            post(equipment::create_equipment).get(equipment::list_equipment),
+        )
+        .route("/equipment/board", get(equipment::board))
+        .route(
+            "/equipment/{id}",
+            get(equipment::get_equipment)
+                .patch(equipment::update_equipment)
+                .delete(equipment::delete_equipment),
+        )
+        .route("/equipment/{id}/code", post(equipment::rotate_code))
+        .route(
+            "/equipment/{id}/lockout",
+            post(equipment::lock_out).delete(equipment::lift_lockout),
+        )
+        .route(
+            "/equipment/{id}/out-of-service",
+            post(equipment::out_of_service).delete(equipment::back_in_service),
+        )
+        .route("/equipment/{id}/sessions", get(equipment::usage))
+        .route(
+            "/qualifications",
+            post(qualifications::create_qualification).get(qualifications::list_qualifications),
+        )
+        .route(
+            "/employees/{id}/qualifications",
+            get(qualifications::employee_qualifications),
+        )
+        .route(
+            "/employees/{id}/qualifications/{qualification_id}",
+            axum::routing::put(qualifications::grant_qualification)
+                .delete(qualifications::revoke_qualification),
+        )
+        .route(
+            "/leave-types",
+            post(leave::create_leave_type).get(leave::list_leave_types),
+        )
+        .route(
+            "/employees/{id}/leave",
+            post(leave::request_leave).get(leave::employee_leave),
+        )
+        .route("/leave", get(leave::list_leave))
+        .route(
+            "/employees/{id}/corrections",
+            post(corrections::request_correction).get(corrections::employee_corrections),
+        )
+        .route("/corrections", get(corrections::list_corrections))
+        .route("/corrections/{id}/approve", post(corrections::approve))
+        .route("/corrections/{id}/reject", post(corrections::reject))
+        .route("/corrections/{id}/escalate", post(corrections::escalate))
+        .route("/corrections/{id}/cancel", post(corrections::cancel))
+        .route(
+            "/employees/{id}/pay-rates",
+            get(reports::pay_rates).put(reports::set_pay_rate),
+        )
+        .route("/leave/{id}/approve", post(leave::approve))
+        .route("/leave/{id}/reject", post(leave::reject))
+        .route("/leave/{id}/escalate", post(leave::escalate))
+        .route("/leave/{id}/cancel", post(leave::cancel))
+        .route("/enrolment-candidates", get(enrolment::list_candidates))
+        .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
+        .route(
+            "/enrolment-candidates/{id}/thumbnail",
+            get(enrolment::candidate_thumbnail),
+        )
+        .route(
+            "/enrolment-candidates/{id}/approve",
+            post(enrolment::approve_candidate),
+        )
+        .route(
+            "/enrolment-candidates/{id}/reject",
+            post(enrolment::reject_candidate),
+        )
+        .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
+        .merge(heavy)
+        .fallback(not_found)
+        .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
+    // The sync routes sit outside the general tier: they have their own.
+    let api = sync_routes.merge(api);
+
+    // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
+    let (features, documented) = OpenApiRouter::new()
+        .merge(crate::features::orgs::api::routes())
+        .split_for_parts();
+    let features = features
+        .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
+        .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
+    let document = Arc::new(openapi::document_with(documented));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::endpoint).with_state(state.metrics.clone()))
+        .route("/api/openapi.json", get(openapi::document).with_state(document))
+        .route("/api/docs", get(openapi::docs_page))
+        .nest("/api/v1", api)
+        .merge(features)
+        .merge(crate::dashboard::router(&state))
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })
+        .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .with_state(state)
+}

@@ -1,0 +1,53 @@
+//! What every handler and page reaches: the services (one per feature) and the few shared
+//! pieces of the HTTP layer. Built once in [`super::Application::build`]; cheap to clone.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::platform::metrics::Metrics;
+use crate::platform::rate_limit::RateLimits;
+use crate::platform::tokens::JwtKeys;
+use crate::storage::SharedStore;
+
+/// Shared state of the HTTP layer.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] holds.
+pub struct Shared {
+    pub settings: Arc<Settings>,
+    pub jwt: Arc<JwtKeys>,
+    pub limits: RateLimits,
+    pub metrics: Arc<Metrics>,
+    /// Tells open live boards that an organisation's attendance changed.
+    pub live: crate::live::LiveFeed,
+    pub ping: Arc<dyn crate::db::Ping>,
+    pub orgs: crate::features::orgs::OrgService,
+    // TRANSITIONAL: what features not yet moved reach directly.
+    pub store: SharedStore,
+    pub blobs: Arc<dyn crate::attachments::BlobStore>,
+    pub faces: Arc<crate::photo_enrolment::Faces>,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,25 @@
+//! The embedded SQLite backend's core (rusqlite, bundled SQLite, WAL): one writer connection
+//! behind a mutex and a small pool of readers; every call runs on tokio's blocking pool so the
+//! async runtime never waits on disk. Each mutation is one `IMMEDIATE` transaction that also
+//! writes its audit row and roster-change rows. Every feature's SQLite store is an `impl` on
+//! [`SqliteDb`] in its own folder, built on these helpers only:
+//!
+//! - [`codec`]: time, id, enum and JSON columns; the error mapping that names a conflicting
+//!   field; keyset pages.
+//! - [`scope`]: the tenant and department filters every scoped query applies.
+//! - [`audit`]: the audit row written inside the caller's transaction.
+//! - [`roster_log`]: the roster change log that kiosks pull by cursor.
+//!
+//! These modules import nothing from the features, so no cycle can form through them.
+
+mod audit;
+mod codec;
+mod pool;
+mod roster_log;
+mod scope;
+
+pub(crate) use audit::Audit;
+pub(crate) use codec::*;
+pub use pool::{SqliteDb, Synchronous, migrate, schema_versions};
+pub(crate) use roster_log::roster_changed;
+pub(crate) use scope::*;

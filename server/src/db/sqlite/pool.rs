@@ -1,0 +1,180 @@
+//! The connections: one writer behind a mutex, a small pool of readers, each call on tokio's
+//! blocking pool; and the schema's migrations.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+use super::codec::{backend, db};
+use super::super::{StoreError, StoreResult};
+
+/// The schema, in order. Adding a file here is how the schema moves forward.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../migrations/server/0001_core.sql"),
+    include_str!("../../../../migrations/server/0002_enrolment_decisions.sql"),
+    include_str!("../../../../migrations/server/0003_attendance.sql"),
+    include_str!("../../../../migrations/server/0004_timesheets.sql"),
+    include_str!("../../../../migrations/server/0005_equipment.sql"),
+    include_str!("../../../../migrations/server/0006_leave.sql"),
+    include_str!("../../../../migrations/server/0007_pay_rates.sql"),
+    include_str!("../../../../migrations/server/0008_notification_jobs.sql"),
+    include_str!("../../../../migrations/server/0009_corrections.sql"),
+    include_str!("../../../../migrations/server/0010_attachments.sql"),
+    include_str!("../../../../migrations/server/0011_web_sessions.sql"),
+];
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// Durability of commits. `Normal` is safe against application crashes in WAL mode and may
+/// lose the last transactions on power loss; `Full` fsyncs every commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Synchronous {
+    #[default]
+    Normal,
+    Full,
+}
+
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    synchronous: Synchronous,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn open_connection(path: &Path, synchronous: Synchronous) -> StoreResult<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(backend)?;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+    let sync = match synchronous {
+        Synchronous::Normal => "NORMAL",
+        Synchronous::Full => "FULL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;"
+    ))
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+/// Schema version of the database at `path` and the version this build expects.
+pub fn schema_versions(path: &Path) -> StoreResult<(usize, usize)> {
+    let conn = open_connection(path, Synchronous::Normal)?;
+    let found = migrations().current_version(&conn).map_err(backend)?;
+    Ok((usize::from(&found), MIGRATIONS.len()))
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn migrate(path: &Path) -> StoreResult<usize> {
+    let (found, wanted) = schema_versions(path)?;
+    if found > wanted {
+        return Err(StoreError::State(format!(
+            "database schema version {found} is newer than this build ({wanted}); upgrade attend-server"
+        )));
+    }
+    let mut conn = open_connection(path, Synchronous::Normal)?;
+    migrations().to_latest(&mut conn).map_err(backend)?;
+    Ok(wanted - found)
+}
+
+impl SqliteDb {
+    /// Opens an already-migrated database. Refuses with [`StoreError::SchemaBehind`] when
+    /// migrations are pending, so an old schema is never served.
+    pub fn open(path: &Path, synchronous: Synchronous) -> StoreResult<Self> {
+        let (found, wanted) = schema_versions(path)?;
+        if found < wanted {
+            return Err(StoreError::SchemaBehind { found, wanted });
+        }
+        let writer = open_connection(path, synchronous)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                synchronous,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` inside one IMMEDIATE transaction on the writer; commits only if it returns Ok.
+    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let value = f(&tx)?;
+            tx.commit().map_err(backend)?;
+            Ok(value)
+        })
+        .await
+        .map_err(backend)?
+    }
+
+    /// Runs `f` on a pooled reader connection (WAL readers never block the writer).
+    pub(crate) async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner
+                .readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_connection(&inner.path, inner.synchronous)?,
+            };
+            let result = f(&conn);
+            let mut pool = inner
+                .readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if pool.len() < 8 {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(backend)?
+    }
+}
+
+#[async_trait::async_trait]
+impl super::super::Ping for SqliteDb {
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
+            .await
+    }
+}

@@ -1,0 +1,136 @@
+//! The organisations JSON API: organisations and their join codes, sites, departments.
+
+use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::service::{JoinCode, NewDepartment, NewOrganisation, NewSite};
+use super::{Department, Organisation, Site};
+use crate::access::Caller;
+use crate::app::AppState;
+use crate::db::Paged;
+use crate::platform::error::AppResult;
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_org, list_orgs))
+        .routes(routes!(get_org))
+        .routes(routes!(get_join_code, rotate_join_code))
+        .routes(routes!(create_site, list_sites))
+        .routes(routes!(get_site))
+        .routes(routes!(create_department, list_departments))
+        .routes(routes!(get_department))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])), request_body = NewOrganisation,
+    responses((status = 201, body = Organisation), (status = 403, body = attend_protocol::error::ErrorBody)))]
+pub async fn create_org(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewOrganisation>,
+) -> AppResult<(StatusCode, Json<Organisation>)> {
+    let org = app.orgs.create_org(&caller, req).await?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Paged<Organisation>)))]
+pub async fn list_orgs(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<Paged<Organisation>>> {
+    Ok(Json(app.orgs.list_orgs(&caller, &q.page()?).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])),
+    responses((status = 200, body = Organisation), (status = 404, body = attend_protocol::error::ErrorBody)))]
+pub async fn get_org(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrgId>,
+) -> AppResult<Json<Organisation>> {
+    Ok(Json(app.orgs.get_org(&caller, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/join-code", tag = "organisations", security(("bearer" = [])),
+    responses((status = 200, body = JoinCode)))]
+pub async fn get_join_code(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrgId>,
+) -> AppResult<Json<JoinCode>> {
+    Ok(Json(app.orgs.join_code(&caller, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/join-code", tag = "organisations", security(("bearer" = [])),
+    responses((status = 200, body = JoinCode, description = "a new code; the old one stops working")))]
+pub async fn rotate_join_code(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrgId>,
+) -> AppResult<Json<JoinCode>> {
+    Ok(Json(app.orgs.rotate_join_code(&caller, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/sites", tag = "organisations", security(("bearer" = [])), request_body = NewSite,
+    responses((status = 201, body = Site), (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn create_site(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewSite>,
+) -> AppResult<(StatusCode, Json<Site>)> {
+    let site = app.orgs.create_site(&caller, req).await?;
+    Ok((StatusCode::CREATED, Json(site)))
+}
+
+#[utoipa::path(get, path = "/api/v1/sites", tag = "organisations", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Paged<Site>)))]
+pub async fn list_sites(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<Paged<Site>>> {
+    Ok(Json(app.orgs.list_sites(&caller, &q.page()?).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "organisations", security(("bearer" = [])), responses((status = 200, body = Site)))]
+pub async fn get_site(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<SiteId>,
+) -> AppResult<Json<Site>> {
+    Ok(Json(app.orgs.get_site(&caller, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/departments", tag = "organisations", security(("bearer" = [])), request_body = NewDepartment,
+    responses((status = 201, body = Department)))]
+pub async fn create_department(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewDepartment>,
+) -> AppResult<(StatusCode, Json<Department>)> {
+    let d = app.orgs.create_department(&caller, req).await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+#[utoipa::path(get, path = "/api/v1/departments", tag = "organisations", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Paged<Department>)))]
+pub async fn list_departments(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<Paged<Department>>> {
+    Ok(Json(app.orgs.list_departments(&caller, &q.page()?).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "organisations", security(("bearer" = [])), responses((status = 200, body = Department)))]
+pub async fn get_department(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<DepartmentId>,
+) -> AppResult<Json<Department>> {
+    Ok(Json(app.orgs.get_department(&caller, id).await?))
+}

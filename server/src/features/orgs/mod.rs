@@ -1,0 +1,47 @@
+//! Organisations (the tenants), their sites (each on its own time zone) and departments, and
+//! the join code employees register with.
+//!
+//! - [`service`]: the rules and permission checks; what the API and the pages call.
+//! - [`api`]: the JSON routes.
+//! - [`store`]: the data access the service needs; [`sqlite`] implements it.
+
+pub mod api;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+
+use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub use service::OrgService;
+pub use store::OrgStore;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Organisation {
+    pub id: OrgId,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Site {
+    pub id: SiteId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// IANA time zone, e.g. `Europe/Lisbon`.
+    pub timezone: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub org_id: OrgId,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}

@@ -1,0 +1,48 @@
+//! What the organisations service reads and writes. Every call is scoped: an organisation
+//! outside the scope is not found.
+
+use async_trait::async_trait;
+use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
+
+use super::{Department, Organisation, Site};
+use crate::db::{AuditCtx, Page, Paged, Scope, StoreResult};
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    async fn create_org(
+        &self,
+        ctx: &AuditCtx,
+        name: &str,
+        join_code: &str,
+    ) -> StoreResult<Organisation>;
+    async fn list_orgs(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Organisation>>;
+    async fn get_org(&self, scope: Scope, id: OrgId) -> StoreResult<Organisation>;
+    async fn join_code(&self, scope: Scope, id: OrgId) -> StoreResult<String>;
+    async fn set_join_code(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: OrgId,
+        code: &str,
+    ) -> StoreResult<()>;
+    async fn org_by_join_code(&self, code: &str) -> StoreResult<Organisation>;
+
+    async fn create_site(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        name: &str,
+        timezone: &str,
+    ) -> StoreResult<Site>;
+    async fn list_sites(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Site>>;
+    async fn get_site(&self, scope: Scope, id: SiteId) -> StoreResult<Site>;
+
+    async fn create_department(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        name: &str,
+    ) -> StoreResult<Department>;
+    async fn list_departments(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Department>>;
+    async fn get_department(&self, scope: Scope, id: DepartmentId) -> StoreResult<Department>;
+}

@@ -1,0 +1,70 @@
+//! Input validation that names the field: a [`Check`] collects every problem of one request so
+//! a single answer (422) lists all of them. Services validate with it before they touch a store.
+
+use attend_protocol::error::FieldError;
+
+use super::error::Error;
+
+/// Collects field problems so one answer lists all of them.
+#[derive(Debug, Default)]
+pub struct Check(Vec<FieldError>);
+
+impl Check {
+    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> &mut Self {
+        let len = value.trim().chars().count();
+        if len < min || value.chars().count() > max {
+            self.0.push(FieldError::new(
+                field,
+                format!("must be {min} to {max} characters"),
+            ));
+        }
+        self
+    }
+
+    pub fn email(&mut self, field: &str, value: &str) -> &mut Self {
+        let ok = value.len() <= 254
+            && value.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !value.contains(char::is_whitespace)
+            });
+        if !ok {
+            self.0
+                .push(FieldError::new(field, "must be an e-mail address"));
+        }
+        self
+    }
+
+    pub fn password(&mut self, field: &str, value: &str) -> &mut Self {
+        let len = value.chars().count();
+        if !(10..=256).contains(&len) {
+            self.0
+                .push(FieldError::new(field, "must be 10 to 256 characters"));
+        }
+        self
+    }
+
+    pub fn timezone(&mut self, field: &str, value: &str) -> &mut Self {
+        if jiff::tz::TimeZone::get(value).is_err() {
+            self.0.push(FieldError::new(
+                field,
+                format!("`{value}` is not an IANA time zone"),
+            ));
+        }
+        self
+    }
+
+    pub fn fail(&mut self, field: &str, message: &str) -> &mut Self {
+        self.0.push(FieldError::new(field, message));
+        self
+    }
+
+    pub fn finish(&mut self) -> Result<(), Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Unprocessable(std::mem::take(&mut self.0)))
+        }
+    }
+}
