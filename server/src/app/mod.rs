@@ -76,8 +76,18 @@ impl Application {
                 })?)
             };
         let jwt = Arc::new(JwtKeys::new(key.as_bytes()));
+        let settings = Arc::new(settings);
+        let db = ping.clone();
         Ok(AppState::new(state::Shared {
+            auth: crate::features::auth::AuthService::new(
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+                jwt.clone(),
+                settings.clone(),
+            ),
             orgs: crate::features::orgs::OrgService::new(Arc::new(ping.clone())),
+            people: crate::features::people::PeopleService::new(Arc::new(ping.clone())),
             ping: Arc::new(ping),
             store,
             blobs,
@@ -89,7 +99,7 @@ impl Application {
             metrics: Metrics::new(),
             live: crate::live::LiveFeed::default(),
             faces: Arc::new(crate::photo_enrolment::Faces::new(settings.vision.clone())),
-            settings: Arc::new(settings),
+            settings,
         }))
     }
 

@@ -14,8 +14,8 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    attachments, attendance, auth, corrections, devices, enrolment, equipment, health, leave,
-    onboarding, password_reset, people, qualifications, records, reports, sync, timesheets,
+    attachments, attendance, corrections, devices, enrolment, equipment, health, leave,
+    qualifications, records, reports, sync, timesheets,
 };
 
 async fn not_found() -> error::Error {
@@ -44,32 +44,6 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::sync));
 
     let api = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/refresh", post(auth::refresh))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/password", post(auth::change_password))
-        .route("/auth/password-reset", post(password_reset::request_reset))
-        .route(
-            "/auth/password-reset/confirm",
-            post(password_reset::confirm_reset),
-        )
-        .route("/auth/register", post(onboarding::register))
-        .route("/auth/accept-invite", post(onboarding::accept_invite))
-        .route("/me", get(auth::me))
-        .route("/organisations/{id}/invites", post(onboarding::create_invite))
-        .route(
-            "/employees",
-            post(people::create_employee).get(people::list_employees),
-        )
-        .route(
-            "/employees/{id}",
-            get(people::get_employee)
-                .patch(people::update_employee)
-                .delete(people::delete_employee),
-        )
-        .route("/employees/{id}/approve", post(people::approve_employee))
-        .route("/users", post(people::create_user).get(people::list_users))
-        .route("/users/{id}", get(people::get_user))
         .route(
             "/devices",
             post(devices::create_device).get(devices::list_devices),
@@ -203,6 +177,8 @@ pub fn router(state: AppState) -> Router {
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
     let (features, documented) = OpenApiRouter::new()
         .merge(crate::features::orgs::api::routes())
+        .merge(crate::features::people::api::routes())
+        .merge(crate::features::auth::api::routes())
         .split_for_parts();
     let features = features
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))

@@ -23,7 +23,9 @@ pub struct Shared {
     /// Tells open live boards that an organisation's attendance changed.
     pub live: crate::live::LiveFeed,
     pub ping: Arc<dyn crate::db::Ping>,
+    pub auth: crate::features::auth::AuthService,
     pub orgs: crate::features::orgs::OrgService,
+    pub people: crate::features::people::PeopleService,
     // TRANSITIONAL: what features not yet moved reach directly.
     pub store: SharedStore,
     pub blobs: Arc<dyn crate::attachments::BlobStore>,

@@ -181,13 +181,7 @@ async fn upload(
         return refused(CSRF_REFUSED);
     }
     // Only someone who may see the person and review enrolments may enrol them.
-    if let Err(e) = crate::http::routes::people::get_employee(
-        State(state.clone()),
-        viewer.auth.clone(),
-        ApiPath(id),
-    )
-    .await
-    {
+    if let Err(e) = state.people.get_employee(&viewer.caller, id).await {
         return done(&back, Err(e));
     }
     if let Err(e) = viewer.auth.require(STAFF) {

@@ -28,7 +28,6 @@ pub mod hours;
 pub mod leave;
 pub mod live;
 pub mod lookup;
-pub mod people;
 pub mod reports;
 pub mod session;
 pub mod svg;
@@ -50,9 +49,11 @@ use session::Viewer;
 
 const FLASH: &str = "attend_flash";
 
+/// The dashboard's own templates (`templates/`), then each feature's (`../features/<f>/`).
 macro_rules! templates {
-    ($($name:literal),* $(,)?) => {
-        [$(($name, include_str!(concat!("templates/", $name)))),*]
+    ($($name:literal),* $(,)?; $($feature:literal / $fname:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("templates/", $name))),)*
+         $(($fname, include_str!(concat!("../features/", $feature, "/", $fname))),)*]
     };
 }
 
@@ -73,9 +74,9 @@ fn templates() -> &'static Environment<'static> {
             "leave.html",
             "equipment.html",
             "devices.html",
-            "people.html",
-            "person.html",
-            "reports.html",
+            "reports.html";
+            "people" / "people.html",
+            "people" / "person.html",
         ) {
             env.add_template(name, source)
                 .expect("dashboard templates parse");
@@ -115,7 +116,7 @@ fn page(name: &str, ctx: Value) -> Response {
 /// A page for the signed-in user: the layout gets the user, the CSRF token, the section for
 /// the navigation and a flash message left by the previous post (consumed here).
 pub fn show(viewer: &Viewer, name: &str, section: &str, ctx: Value) -> Response {
-    let user = fmt::v(&viewer.auth.user);
+    let user = fmt::v(&viewer.caller);
     let ctx = context! { user, csrf => viewer.csrf.clone(), section, flash => fmt::v(&viewer.flash), ..ctx };
     let r = page(name, ctx);
     if viewer.flash.is_some() {
@@ -249,7 +250,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(leave::routes())
         .merge(equipment::routes())
         .merge(devices::routes())
-        .merge(people::routes())
+        .merge(crate::features::people::pages::routes())
         .merge(enrolment::routes())
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general))
 }

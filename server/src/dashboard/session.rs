@@ -12,18 +12,16 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use jiff::{SignedDuration, Timestamp};
 use minijinja::context;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{Flash, page, refused};
-use crate::platform::password;
-use crate::platform::tokens::{random_token, token_hash};
-use crate::http::AppState;
-use crate::platform::extract::ClientIp;
+use crate::app::AppState;
 use crate::http::session::AuthUser;
-use crate::storage::UserStatus;
+use crate::platform::error::Error;
+use crate::platform::extract::ClientIp;
+use crate::platform::tokens::{random_token, token_hash};
 
 pub const SESSION: &str = crate::platform::SESSION_COOKIE;
 const LOGIN_CSRF: &str = "attend_login_csrf";
@@ -53,6 +51,8 @@ pub fn same(a: &str, b: &str) -> bool {
 /// The signed-in user of a dashboard request.
 #[derive(Clone, Debug)]
 pub struct Viewer {
+    /// The signed-in user, as every service takes them.
+    pub caller: crate::access::Caller,
     pub auth: AuthUser,
     pub csrf: String,
     /// The session token's hash (what sign-out revokes).
@@ -71,19 +71,15 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(to_login());
         };
         let hash = token_hash(&token);
-        let Ok(Some((user, csrf))) = state.store.web_session(&hash, Timestamp::now()).await else {
-            return Err(to_login());
-        };
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
             .await
             .unwrap_or(ClientIp(None));
+        let Ok(Some((caller, csrf))) = state.auth.web_caller(&hash, ip).await else {
+            return Err(to_login());
+        };
         Ok(Self {
-            auth: AuthUser {
-                user,
-                // Web sessions are not API sessions; the prefix keeps the two apart in audits.
-                session_id: format!("web:{}", &hash[..12]),
-                ip,
-            },
+            auth: AuthUser::from(caller.clone()),
+            caller,
             csrf,
             hash,
             flash: Flash::read(&jar),
@@ -170,54 +166,35 @@ pub async fn login(
             "The sign-in form expired or was not sent from this site. Reload the page and try again.",
         );
     }
-    let key = form.email.trim().to_lowercase();
-    let now = Timestamp::now();
-    if let Ok(Some(until)) = state.store.throttle_locked_until("login", &key, now).await {
-        let minutes = until.duration_since(now).as_mins().max(1);
-        return login_page(
-            jar,
-            &form.email,
-            Some(&format!(
-                "Too many failed attempts: try again in {minutes} minute(s)."
-            )),
-        );
-    }
-    let creds = state.store.credentials_by_email(&key).await.ok().flatten();
-    let ok = password::verify(
-        form.password.clone(),
-        creds.as_ref().map(|c| c.password_hash.clone()),
-    )
-    .await;
-    let Some(creds) = creds.filter(|c| ok && c.user.status == UserStatus::Active) else {
-        let a = &state.settings.auth;
-        let _ = state
-            .store
-            .throttle_failure(
-                "login",
-                &key,
-                now,
-                a.max_failures,
-                SignedDuration::from_secs(a.failure_window_s),
-                SignedDuration::from_secs(a.lockout_s),
-            )
-            .await;
-        return login_page(
-            jar,
-            &form.email,
-            Some("Wrong e-mail or password, or the account is not active."),
-        );
-    };
-    let _ = state.store.throttle_clear("login", &key).await;
-    let (token, csrf) = (random_token(32), random_token(32));
-    let ttl = SignedDuration::from_hours(SESSION_HOURS);
-    if let Err(error) = state
-        .store
-        .create_web_session(creds.user.id, &token_hash(&token), &csrf, now + ttl)
+    let session = match state
+        .auth
+        .sign_in_web(&form.email, &form.password, SESSION_HOURS)
         .await
     {
-        tracing::error!(%error, "could not create a dashboard session");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    }
+        Ok(session) => session,
+        Err(Error::TooManyRequests { retry_after_s, .. }) => {
+            let minutes = (retry_after_s / 60).max(1);
+            return login_page(
+                jar,
+                &form.email,
+                Some(&format!(
+                    "Too many failed attempts: try again in {minutes} minute(s)."
+                )),
+            );
+        }
+        Err(Error::Internal(error)) => {
+            tracing::error!(error = %format!("{error:#}"), "could not create a dashboard session");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        Err(_) => {
+            return login_page(
+                jar,
+                &form.email,
+                Some("Wrong e-mail or password, or the account is not active."),
+            );
+        }
+    };
+    let token = session.token;
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF).path("/dashboard"))
         .add(cookie(SESSION, token));
@@ -232,10 +209,7 @@ pub async fn logout(
     jar: CookieJar,
     Posted(viewer, Nothing {}): Posted<Nothing>,
 ) -> Response {
-    let _ = state
-        .store
-        .revoke_web_session(&viewer.hash, Timestamp::now())
-        .await;
+    let _ = state.auth.sign_out_web(&viewer.hash).await;
     let jar = jar.remove(Cookie::build(SESSION).path("/dashboard"));
     (jar, Redirect::to("/dashboard/login")).into_response()
 }

@@ -121,14 +121,9 @@ async fn one(
         ApiPath((employee, date)),
     )
     .await;
-    let person = crate::http::routes::people::get_employee(
-        State(state.clone()),
-        viewer.auth.clone(),
-        ApiPath(employee),
-    )
-    .await;
+    let person = state.people.get_employee(&viewer.caller, employee).await;
     let (sheet, person) = match (sheet, person) {
-        (Ok(s), Ok(p)) => (s.0, p.0),
+        (Ok(s), Ok(p)) => (s.0, p),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "timesheets", e),
     };
     let (days, totals) = rows(&sheet.hours, Timestamp::now());

@@ -4,6 +4,10 @@
 //! SQLite (`sqlite.rs`). A route or a page parses, calls its service and renders; only services
 //! reach stores.
 //!
+//! - [`auth`]: sign-in, tokens, dashboard sessions, password reset, invites, lockouts.
 //! - [`orgs`]: organisations, sites, departments, join codes.
+//! - [`people`]: employees and user accounts.
 
+pub mod auth;
 pub mod orgs;
+pub mod people;

@@ -7,8 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    attachments, attendance, auth, corrections, devices, enrolment, equipment, health, leave,
-    onboarding, password_reset, people, qualifications, records, reports, sync, timesheets,
+    attachments, attendance, corrections, devices, enrolment, equipment, health, leave,
+    qualifications, records, reports, sync, timesheets,
 };
 
 #[derive(Debug, OpenApi)]
@@ -16,11 +16,6 @@ use crate::http::routes::{
     info(title = "Attend API", description = "Attendance kiosks and the server they sync to."),
     paths(
         health::healthz, health::readyz,
-        auth::login, auth::refresh, auth::logout, auth::me, auth::change_password, password_reset::request_reset,
-        password_reset::confirm_reset, onboarding::register, onboarding::accept_invite,
-        onboarding::create_invite,
-        people::create_employee, people::list_employees, people::get_employee, people::update_employee,
-        people::delete_employee, people::approve_employee, people::create_user, people::list_users, people::get_user,
         devices::create_device, devices::list_devices, devices::get_device, devices::disable_device,
         devices::enable_device, devices::provision,
         sync::push_events, sync::pull_roster,

@@ -13,7 +13,6 @@ pub mod presence;
 pub mod sqlite;
 pub mod timesheets;
 mod traits;
-pub mod web_sessions;
 
 pub use attachments::*;
 pub use attendance::*;
@@ -28,6 +27,5 @@ pub use pay_rates::*;
 pub use presence::*;
 pub use timesheets::*;
 pub use traits::*;
-pub use web_sessions::*;
 pub use crate::access::Role;
 pub use crate::db::AuditActor as Actor;

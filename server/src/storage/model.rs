@@ -12,66 +12,17 @@ use crate::db::string_enum;
 
 pub use crate::access::Role;
 pub use crate::features::orgs::{Department, Organisation, Site};
+pub use crate::features::people::{Employee, EmployeeStatus, User, UserStatus, consent_as_str, parse_consent};
 
-string_enum!(UserStatus { Active = "active", Pending = "pending", Disabled = "disabled" });
-string_enum!(EmployeeStatus { Pending = "pending", Active = "active" });
 string_enum!(DeviceStatus { Unprovisioned = "unprovisioned", Active = "active", Disabled = "disabled" });
-string_enum!(InviteRole { OrgAdmin = "org_admin", Manager = "manager" });
-
-pub fn consent_as_str(c: ConsentState) -> &'static str {
-    match c {
-        ConsentState::NotAsked => "not_asked",
-        ConsentState::Granted => "granted",
-        ConsentState::Withdrawn => "withdrawn",
-    }
-}
-
-pub fn parse_consent(text: &str) -> Option<ConsentState> {
-    match text {
-        "not_asked" => Some(ConsentState::NotAsked),
-        "granted" => Some(ConsentState::Granted),
-        "withdrawn" => Some(ConsentState::Withdrawn),
-        _ => None,
-    }
-}
+pub use crate::features::auth::InviteRole;
 
 
 
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Employee {
-    pub id: EmployeeId,
-    pub org_id: OrgId,
-    pub employee_number: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub department_id: Option<DepartmentId>,
-    pub site_id: Option<SiteId>,
-    pub status: EmployeeStatus,
-    #[schema(value_type = String)]
-    pub consent: ConsentState,
-    /// Whether a kiosk PIN is set (the hash itself only goes to kiosks).
-    pub has_pin: bool,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: Timestamp,
-}
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct User {
-    pub id: UserId,
-    pub org_id: Option<OrgId>,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    pub status: UserStatus,
-    pub employee_id: Option<EmployeeId>,
-    /// Departments a manager is scoped to (empty for other roles).
-    pub departments: Vec<DepartmentId>,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-}
+
+
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Device {

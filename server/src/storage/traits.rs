@@ -9,54 +9,12 @@ use attend_protocol::ids::{DepartmentId, DeviceId, EmployeeId, OrgId, SiteId, Us
 use attend_protocol::roster::{ConsentState, RosterDelta};
 use jiff::Timestamp;
 
+pub use crate::features::people::{Credentials, EmployeeUpdate, NewEmployee, NewUser};
 use super::model::{
     AuditEntry, Department, Device, DeviceStatus, Employee, EmployeeStatus, InviteRole, Mail,
     Organisation, Role, Site, StoredEvent, User, UserStatus,
 };
 use super::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
-
-#[derive(Debug)]
-pub struct NewEmployee {
-    pub org_id: OrgId,
-    pub employee_number: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub department_id: Option<DepartmentId>,
-    pub site_id: Option<SiteId>,
-    pub status: EmployeeStatus,
-    pub consent: ConsentState,
-    pub pin_hash: Option<String>,
-}
-
-/// A partial update: `None` leaves a field alone; `Some(None)` clears an optional field.
-#[derive(Debug, Default)]
-pub struct EmployeeUpdate {
-    pub display_name: Option<String>,
-    pub email: Option<Option<String>>,
-    pub department_id: Option<Option<DepartmentId>>,
-    pub site_id: Option<Option<SiteId>>,
-    pub consent: Option<ConsentState>,
-    pub pin_hash: Option<Option<String>>,
-}
-
-#[derive(Debug)]
-pub struct NewUser {
-    pub org_id: Option<OrgId>,
-    pub email: String,
-    pub display_name: String,
-    pub password_hash: String,
-    pub role: Role,
-    pub status: UserStatus,
-    pub employee_id: Option<EmployeeId>,
-    pub departments: Vec<DepartmentId>,
-}
-
-/// A user as needed to log in: the record and its password hash.
-#[derive(Debug)]
-pub struct Credentials {
-    pub user: User,
-    pub password_hash: String,
-}
 
 #[derive(Debug)]
 pub struct NewDevice {
@@ -78,19 +36,6 @@ pub struct DeviceAuth {
     pub timezone: String,
 }
 
-/// Outcome of presenting a refresh token.
-#[derive(Debug, PartialEq, Eq)]
-pub enum RefreshOutcome {
-    Rotated {
-        user_id: UserId,
-        session_id: String,
-    },
-    /// The token was already used once: it was stolen or replayed, so the whole session is
-    /// now revoked.
-    Reused,
-    Invalid,
-}
-
 /// A pushed event as parsed, with the exact JSON text it arrived as (stored verbatim).
 #[derive(Clone, Debug)]
 pub struct ReceivedEvent {
@@ -104,160 +49,6 @@ pub struct EventFilter {
     pub device_id: Option<DeviceId>,
     pub employee_id: Option<EmployeeId>,
     pub kind: Option<String>,
-}
-
-#[async_trait]
-pub trait EmployeeStore: Send + Sync {
-    async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee>;
-    async fn list_employees(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        page: &Page,
-    ) -> StoreResult<Paged<Employee>>;
-    async fn get_employee(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        id: EmployeeId,
-    ) -> StoreResult<Employee>;
-    async fn update_employee(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        id: EmployeeId,
-        update: EmployeeUpdate,
-    ) -> StoreResult<Employee>;
-    /// Soft delete: the row stays for history, kiosks get a tombstone, its user is disabled.
-    async fn delete_employee(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        id: EmployeeId,
-    ) -> StoreResult<()>;
-    /// Pending → active, for the employee and the user who registered it.
-    async fn approve_employee(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        id: EmployeeId,
-    ) -> StoreResult<Employee>;
-    /// Self-registration: a pending employee and its pending user, atomically.
-    async fn register_employee(
-        &self,
-        ctx: &AuditCtx,
-        employee: NewEmployee,
-        user: NewUser,
-    ) -> StoreResult<User>;
-}
-
-#[async_trait]
-pub trait UserStore: Send + Sync {
-    async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<User>;
-    async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>>;
-    async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User>;
-    async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>>;
-    async fn credentials_by_id(&self, id: UserId) -> StoreResult<Credentials>;
-    /// Sets a new password hash and revokes every session but `keep_session`.
-    async fn set_password(
-        &self,
-        ctx: &AuditCtx,
-        id: UserId,
-        hash: &str,
-        keep_session: Option<&str>,
-    ) -> StoreResult<()>;
-}
-
-#[async_trait]
-pub trait AuthStore: Send + Sync {
-    /// Starts a session with its first refresh token; returns the session id.
-    async fn create_session(
-        &self,
-        ctx: &AuditCtx,
-        user: UserId,
-        refresh_hash: &str,
-        expires: Timestamp,
-    ) -> StoreResult<String>;
-    async fn rotate_refresh(
-        &self,
-        old_hash: &str,
-        new_hash: &str,
-        expires: Timestamp,
-        now: Timestamp,
-    ) -> StoreResult<RefreshOutcome>;
-    async fn revoke_session(&self, ctx: &AuditCtx, session_id: &str) -> StoreResult<()>;
-    async fn session_for_refresh(&self, refresh_hash: &str) -> StoreResult<Option<String>>;
-    /// The user, if active and `session_id` is one of its live sessions.
-    async fn live_session_user(&self, user: UserId, session_id: &str) -> StoreResult<Option<User>>;
-
-    /// Stores a reset token and queues its e-mail in one transaction. `false` when no active
-    /// account has that e-mail (nothing is written).
-    async fn create_password_reset(
-        &self,
-        email: &str,
-        token_hash: &str,
-        expires: Timestamp,
-        subject: &str,
-        body: &str,
-    ) -> StoreResult<bool>;
-    /// Consumes a valid, unexpired reset token: sets the password, revokes all sessions.
-    async fn consume_password_reset(
-        &self,
-        token_hash: &str,
-        new_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<UserId>;
-
-    /// Returns when `(kind, key)` is locked until, if it is locked at `now`.
-    async fn throttle_locked_until(
-        &self,
-        kind: &str,
-        key: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<Timestamp>>;
-    /// Counts a failure; locks for `lock` after `max` failures within `window`.
-    async fn throttle_failure(
-        &self,
-        kind: &str,
-        key: &str,
-        now: Timestamp,
-        max: u32,
-        window: jiff::SignedDuration,
-        lock: jiff::SignedDuration,
-    ) -> StoreResult<()>;
-    async fn throttle_clear(&self, kind: &str, key: &str) -> StoreResult<()>;
-
-    #[allow(clippy::too_many_arguments)]
-    async fn create_invite(
-        &self,
-        ctx: &AuditCtx,
-        org: OrgId,
-        role: InviteRole,
-        email: Option<&str>,
-        code_hash: &str,
-        created_by: UserId,
-        expires: Timestamp,
-    ) -> StoreResult<()>;
-    /// Redeems an unused, unexpired invite by creating its user.
-    async fn accept_invite(
-        &self,
-        ctx: &AuditCtx,
-        code_hash: &str,
-        now: Timestamp,
-        email: &str,
-        display_name: &str,
-        password_hash: &str,
-    ) -> StoreResult<User>;
-
-    /// A named server secret, created by `generate` the first time it is asked for.
-    async fn server_key(
-        &self,
-        name: &str,
-        generate: &(dyn Fn() -> String + Sync),
-    ) -> StoreResult<String>;
 }
 
 #[async_trait]
@@ -344,9 +135,8 @@ pub trait MailStore: Send + Sync {
 /// Every repository together; what handlers hold.
 pub trait Store:
     crate::features::orgs::OrgStore
-    + EmployeeStore
-    + UserStore
-    + AuthStore
+    + crate::features::people::PeopleStore
+    + crate::features::auth::AuthStore
     + DeviceStore
     + super::EquipmentStore
     + super::EnrolmentStore
@@ -357,7 +147,6 @@ pub trait Store:
     + super::NotificationStore
     + super::CorrectionStore
     + super::AttachmentStore
-    + super::WebSessionStore
     + super::PresenceStore
     + SyncStore
     + AuditStore
@@ -367,10 +156,9 @@ pub trait Store:
 
 impl<T> Store for T where
     T: crate::features::orgs::OrgStore
-        + EmployeeStore
-        + UserStore
-        + AuthStore
-        + DeviceStore
+        + crate::features::people::PeopleStore
+        + crate::features::auth::AuthStore
+            + DeviceStore
         + super::EquipmentStore
         + super::EnrolmentStore
         + super::AttendanceStore
@@ -380,8 +168,7 @@ impl<T> Store for T where
         + super::NotificationStore
         + super::CorrectionStore
         + super::AttachmentStore
-        + super::WebSessionStore
-        + super::PresenceStore
+            + super::PresenceStore
         + SyncStore
         + AuditStore
         + MailStore

@@ -95,7 +95,10 @@ async fn a_forgotten_clock_out_is_found_once_and_mailed_to_the_employee_and_mana
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let now = Timestamp::now();
-    let yesterday = now
+    // The scan looks at the day before the moment it runs (`later`): take "yesterday" from
+    // that moment, so the test does not depend on the hour it runs at.
+    let later = now + SignedDuration::from_hours(1);
+    let yesterday = later
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
         .yesterday()
@@ -107,7 +110,6 @@ async fn a_forgotten_clock_out_is_found_once_and_mailed_to_the_employee_and_mana
         StatusCode::OK
     );
 
-    let later = now + SignedDuration::from_hours(1);
     assert_eq!(
         scan_missed_clock_outs(&app.store, later)
             .await

@@ -13,12 +13,14 @@
 //! These modules import nothing from the features, so no cycle can form through them.
 
 mod audit;
+mod biometrics;
 mod codec;
 mod pool;
 mod roster_log;
 mod scope;
 
 pub(crate) use audit::Audit;
+pub(crate) use biometrics::forget_biometrics;
 pub(crate) use codec::*;
 pub use pool::{SqliteDb, Synchronous, migrate, schema_versions};
 pub(crate) use roster_log::roster_changed;

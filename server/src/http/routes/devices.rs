@@ -11,7 +11,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::{ensure_not_locked, record_failure};
+
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, ClientIp, PageQuery};
@@ -139,7 +139,7 @@ pub async fn provision(
 ) -> AppResult<Json<ProvisionResponse>> {
     let key = ip.clone().unwrap_or_else(|| "unknown".into());
     let now = Timestamp::now();
-    ensure_not_locked(&state, "provision", &key, now).await?;
+    state.auth.throttle().ensure_open("provision", &key, now).await?;
     let mut bytes = [0u8; 32];
     SystemRandom::new()
         .fill(&mut bytes)
@@ -171,7 +171,7 @@ pub async fn provision(
             server_time: now,
         })),
         Err(crate::storage::StoreError::NotFound) => {
-            record_failure(&state, "provision", &key, now).await?;
+            state.auth.throttle().failed("provision", &key, now).await?;
             Err(Error::field("code", "is invalid, already used or expired"))
         }
         Err(e) => Err(e.into()),

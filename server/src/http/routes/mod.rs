@@ -3,16 +3,12 @@
 
 pub mod attachments;
 pub mod attendance;
-pub mod auth;
 pub mod corrections;
 pub mod devices;
 pub mod enrolment;
 pub mod equipment;
 pub mod health;
 pub mod leave;
-pub mod onboarding;
-pub mod password_reset;
-pub mod people;
 pub mod qualifications;
 pub mod records;
 pub mod reports;

@@ -11,7 +11,7 @@ use jiff::civil::{Date, Time};
 use jiff::{Timestamp, ToSpan as _};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::employees::load_employee;
+use crate::features::people::sqlite::load_employee;
 use super::{SqliteStore, Audit, db, get_id, new_id, opt_org, query_rows, ts};
 use crate::storage::{
     Assignment, AttendanceInputs, AttendanceStore, AuditCtx, DepartmentFilter, NewShift, Policy,

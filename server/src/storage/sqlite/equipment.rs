@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::employees::load_employee;
+use crate::db::sqlite::employee_in_scope as load_employee;
 use super::{
     SqliteStore, Audit, db, get_id, get_opt_id, new_id, opt_org, query_rows, roster_changed, ts,
 };

@@ -3,10 +3,8 @@
 mod attachments;
 mod attendance;
 mod audit;
-mod auth;
 mod corrections;
 mod devices;
-mod employees;
 mod enrolment;
 mod equipment;
 mod leave;
@@ -20,8 +18,6 @@ mod roster;
 pub mod sync;
 mod timesheets;
 mod uploads;
-mod users;
-mod web_sessions;
 
 pub(crate) use mail::queue_mail_tx;
 pub(crate) use crate::db::sqlite::{

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use attend_protocol::ids::EmployeeId;
 use rusqlite::{Connection, Row, params};
 
-use super::employees::{dept_param, load_employee};
+use crate::db::sqlite::{dept_param, employee_in_scope as load_employee};
 use super::{SqliteStore, Audit, db, get_id, opt_org, query_rows};
 use crate::storage::{AuditCtx, DepartmentFilter, PayRate, PayRateStore, Scope, StoreResult};
 

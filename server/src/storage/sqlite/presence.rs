@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::params;
 
-use super::employees::dept_param;
+use crate::db::sqlite::dept_param;
 use super::{SqliteStore, get_enum, get_id, get_ts, opt_org, query_rows, ts};
 use crate::storage::{DepartmentFilter, Presence, PresenceStore, Scope, StoreResult};
 

@@ -11,7 +11,7 @@ use attend_protocol::validate::check_event;
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
-use super::employees::dept_param;
+use crate::db::sqlite::dept_param;
 use super::roster::roster_tx;
 use super::{
     SqliteStore, db, get_id, get_opt_id, get_ts, opt_org, page_params, paged, query_rows, ts,

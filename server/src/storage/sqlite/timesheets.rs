@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::employees::{dept_param, load_employee};
+use crate::db::sqlite::{dept_param, employee_in_scope as load_employee};
 use super::{
     SqliteStore, Audit, db, get_id, get_opt_id, get_opt_ts, new_id, opt_org, page_params, paged,
     query_rows, ts,

@@ -7,7 +7,7 @@ use attend_protocol::roster::ConsentState;
 use jiff::Timestamp;
 use rusqlite::{Transaction, params};
 
-use super::employees::load_employee;
+use crate::db::sqlite::employee_in_scope as load_employee;
 use super::sync::INSERT_EVENT_SQL;
 use super::{Audit, db, new_id, ts};
 use crate::storage::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult, UPLOAD_DEVICE};

@@ -1,7 +1,6 @@
-//! Employees: the list (consent, PIN, status), one person's page with biometric consent and
-//! deletion. Withdrawing consent or deleting a person erases their face data in the same
-//! transaction, and every kiosk gets tombstones at its next roster pull. Enrolment (kiosk
-//! captures and uploaded photos) is in [`super::enrolment`].
+//! The employee pages: the list (consent, PIN, status) and one person's page with biometric
+//! consent, deletion and enrolment. Withdrawing consent or deleting a person erases their face
+//! data in the same transaction, and every kiosk gets tombstones at its next roster pull.
 
 use attend_protocol::ids::EmployeeId;
 use attend_protocol::roster::ConsentState;
@@ -12,16 +11,13 @@ use axum::routing::{get, post};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::enrolment::candidates_of;
-use super::fmt::v;
-use super::lookup::{department_names, departments, employees};
-use super::session::{Posted, Viewer};
-use super::{done, or_error_page, show};
-use crate::http::AppState;
+use super::consent_as_str;
+use super::service::PatchEmployee;
+use crate::app::AppState;
+use crate::dashboard::fmt::v;
+use crate::dashboard::session::{Posted, Viewer};
+use crate::dashboard::{done, or_error_page, show};
 use crate::platform::error::Error;
-use crate::platform::extract::{ApiJson, ApiPath};
-use crate::http::routes::people::{self as api, PatchEmployee};
-use crate::storage::consent_as_str;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -42,15 +38,17 @@ struct Row {
     pin: bool,
 }
 
-async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn list(State(app): State<AppState>, viewer: Viewer) -> Response {
+    let who = &viewer.caller;
     let (people, depts) = match (
-        employees(&state, &viewer).await,
-        departments(&state, &viewer).await,
+        app.people.all_employees(who).await,
+        app.orgs.all_departments(who).await,
     ) {
         (Ok(p), Ok(d)) => (p, d),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "people", e),
     };
-    let names = department_names(&depts);
+    let names: std::collections::HashMap<_, _> =
+        depts.into_iter().map(|d| (d.id, d.name)).collect();
     let rows: Vec<Row> = people
         .into_iter()
         .map(|e| Row {
@@ -66,22 +64,18 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
             pin: e.has_pin,
         })
         .collect();
-    show(
-        &viewer,
-        "people.html",
-        "people",
-        context! { rows => v(&rows) },
-    )
+    show(&viewer, "people.html", "people", context! { rows => v(&rows) })
 }
 
 async fn person(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     viewer: Viewer,
     Path(id): Path<EmployeeId>,
 ) -> Response {
-    let found = api::get_employee(State(state.clone()), viewer.auth.clone(), ApiPath(id)).await;
-    let (person, candidates) = match (found, candidates_of(&state, &viewer, id).await) {
-        (Ok(p), Ok(c)) => (p.0, c),
+    let found = app.people.get_employee(&viewer.caller, id).await;
+    let candidates = crate::dashboard::enrolment::candidates_of(&app, &viewer, id).await;
+    let (person, candidates) = match (found, candidates) {
+        (Ok(p), Ok(c)) => (p, c),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "people", e),
     };
     show(
@@ -94,7 +88,7 @@ async fn person(
             number => person.employee_number,
             consent => consent_as_str(person.consent),
             candidates => v(&candidates),
-            photo_enrolment => state.faces.configured(),
+            photo_enrolment => app.faces.configured(),
             min_photos => crate::photo_enrolment::MIN_ACCEPTED,
             max_photos => crate::photo_enrolment::MAX_PHOTOS,
         },
@@ -107,7 +101,7 @@ struct ConsentForm {
 }
 
 async fn consent(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Path(id): Path<EmployeeId>,
     Posted(viewer, form): Posted<ConsentForm>,
 ) -> Response {
@@ -115,13 +109,15 @@ async fn consent(
         consent: Some(form.consent),
         ..PatchEmployee::default()
     };
-    let outcome = api::update_employee(State(state), viewer.auth, ApiPath(id), ApiJson(patch))
+    let outcome = app
+        .people
+        .update_employee(&viewer.caller, id, patch)
         .await
-        .map(|e| match e.0.consent {
-            ConsentState::Granted => format!("{} granted biometric consent.", e.0.display_name),
+        .map(|e| match e.consent {
+            ConsentState::Granted => format!("{} granted biometric consent.", e.display_name),
             _ => format!(
                 "Consent withdrawn: {}'s face data is erased, and every kiosk drops it at its next roster pull.",
-                e.0.display_name
+                e.display_name
             ),
         });
     done(&format!("/dashboard/people/{id}"), outcome)
@@ -134,21 +130,18 @@ struct DeleteForm {
 }
 
 async fn delete(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Path(id): Path<EmployeeId>,
     Posted(viewer, form): Posted<DeleteForm>,
 ) -> Response {
     if form.confirm.as_deref() != Some("yes") {
         return done(
             &format!("/dashboard/people/{id}"),
-            Err(Error::field(
-                "confirm",
-                "tick the box to confirm the deletion",
-            )),
+            Err(Error::field("confirm", "tick the box to confirm the deletion")),
         );
     }
-    match api::delete_employee(State(state), viewer.auth, ApiPath(id)).await {
-        Ok(_) => done(
+    match app.people.delete_employee(&viewer.caller, id).await {
+        Ok(()) => done(
             "/dashboard/people",
             Ok("Employee deleted; their face templates are removed from every kiosk.".into()),
         ),

@@ -1,153 +1,46 @@
-//! Employees: records, soft delete, approval, self-registration.
+//! The people store on SQLite: employees in [`employees`], accounts in [`users`].
+
+mod employees;
+mod users;
 
 use async_trait::async_trait;
-use attend_protocol::ids::{EmployeeId, OrgId};
+use attend_protocol::ids::{EmployeeId, UserId};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
-use crate::db::sqlite::require_org;
-use super::users::create_user_tx;
+use super::store::PeopleStore;
 use super::{
-    SqliteStore, Audit, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, page_params,
-    paged, query_rows, roster_changed, ts,
+    Credentials, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, User,
+    consent_as_str,
 };
-use crate::storage::model::consent_as_str;
-use crate::storage::{
-    AuditCtx, DepartmentFilter, Employee, EmployeeStatus, EmployeeStore, EmployeeUpdate,
-    NewEmployee, NewUser, Page, Paged, Scope, StoreError, StoreResult, User, parse_consent,
+use crate::db::sqlite::{
+    Audit, ScopedList, SqliteDb, db, forget_biometrics, require_in_org, ts,
 };
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
+pub(crate) use employees::load_employee;
+use employees::{employee_roster_changed, employee_row, insert_employee};
+pub(crate) use users::{create_user_tx, load_user};
+use users::{USER_COLS, credentials_row, user_row};
 
-const EMPLOYEE_COLS: &str =
-    "id, org_id, employee_number, display_name, email, department_id, site_id, status,
-    consent, pin_hash IS NOT NULL, created_at, updated_at";
-
-fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
-    Ok(Employee {
-        id: get_id(r, 0)?,
-        org_id: get_id(r, 1)?,
-        employee_number: r.get(2)?,
-        display_name: r.get(3)?,
-        email: r.get(4)?,
-        department_id: get_opt_id(r, 5)?,
-        site_id: get_opt_id(r, 6)?,
-        status: get_enum(r, 7, EmployeeStatus::parse)?,
-        consent: get_enum(r, 8, parse_consent)?,
-        has_pin: r.get(9)?,
-        created_at: get_ts(r, 10)?,
-        updated_at: get_ts(r, 11)?,
-    })
-}
-
-/// `NULL` for "any department", else a JSON array for `json_each`.
-pub(crate) fn dept_param(depts: &DepartmentFilter) -> Option<String> {
-    match depts {
-        DepartmentFilter::Any => None,
-        DepartmentFilter::Only(ids) => Some(
-            serde_json::Value::from(ids.iter().map(ToString::to_string).collect::<Vec<_>>())
-                .to_string(),
-        ),
-    }
-}
-
-pub(crate) fn load_employee(
-    c: &Connection,
-    scope: Scope,
-    depts: &DepartmentFilter,
-    id: EmployeeId,
-) -> StoreResult<Employee> {
-    c.query_row(
-        &format!(
-            "SELECT {EMPLOYEE_COLS} FROM employees WHERE id = ?1 AND deleted_at IS NULL
-             AND (?2 IS NULL OR org_id = ?2)
-             AND (?3 IS NULL OR department_id IN (SELECT value FROM json_each(?3)))"
-        ),
-        params![id.to_string(), opt_org(scope.org()), dept_param(depts)],
-        employee_row,
-    )
-    .map_err(db)
-}
-
-pub(crate) fn require_in_org(
-    tx: &Connection,
-    table: &str,
-    field: &'static str,
-    id: Option<String>,
-    org: OrgId,
-) -> StoreResult<()> {
-    let Some(id) = id else { return Ok(()) };
-    let found: Option<i64> = tx
-        .query_row(
-            &format!("SELECT 1 FROM {table} WHERE id = ?1 AND org_id = ?2"),
-            params![id, org.to_string()],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(db)?;
-    found.map(|_| ()).ok_or(StoreError::BadReference { field })
-}
-
-/// Marks the employee and all its templates changed, so kiosks re-fetch or tombstone them.
-fn employee_roster_changed(tx: &Transaction<'_>, org: OrgId, id: EmployeeId) -> StoreResult<()> {
-    roster_changed(tx, org, "employee", &id.to_string())?;
-    let mut stmt = tx
-        .prepare_cached("SELECT id FROM face_templates WHERE employee_id = ?1")
-        .map_err(db)?;
-    let templates: Vec<String> = stmt
-        .query_map([id.to_string()], |r| r.get(0))
-        .map_err(db)?
-        .collect::<Result<_, _>>()
-        .map_err(db)?;
-    for t in templates {
-        roster_changed(tx, org, "template", &t)?;
-    }
-    Ok(())
-}
-
-fn insert_employee(tx: &Transaction<'_>, new: NewEmployee) -> StoreResult<EmployeeId> {
-    require_org(tx, new.org_id)?;
-    require_in_org(
-        tx,
-        "departments",
-        "department_id",
-        new.department_id.map(|d| d.to_string()),
-        new.org_id,
-    )?;
-    require_in_org(
-        tx,
-        "sites",
-        "site_id",
-        new.site_id.map(|s| s.to_string()),
-        new.org_id,
-    )?;
-    let id: EmployeeId = new_id();
-    let now = ts(Timestamp::now());
-    tx.execute(
-        "INSERT INTO employees (id, org_id, employee_number, display_name, email, department_id, site_id,
-                                status, consent, pin_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        params![
-            id.to_string(),
-            new.org_id.to_string(),
-            new.employee_number,
-            new.display_name,
-            new.email,
-            new.department_id.map(|d| d.to_string()),
-            new.site_id.map(|s| s.to_string()),
-            new.status.as_str(),
-            consent_as_str(new.consent),
-            new.pin_hash,
-            now,
-        ],
-    )
-    .map_err(db)?;
-    if new.status == EmployeeStatus::Active {
-        roster_changed(tx, new.org_id, "employee", &id.to_string())?;
-    }
-    Ok(id)
-}
+const EMPLOYEES: ScopedList<'static> = ScopedList {
+    select: employees::EMPLOYEE_COLS,
+    from: "employees",
+    live: "deleted_at IS NULL",
+    org_col: "org_id",
+    dept_col: Some("department_id"),
+    key_col: "id",
+};
+const USERS: ScopedList<'static> = ScopedList {
+    select: users::USER_COLS,
+    from: "users",
+    live: "1 = 1",
+    org_col: "org_id",
+    dept_col: None,
+    key_col: "id",
+};
 
 #[async_trait]
-impl EmployeeStore for SqliteStore {
+impl PeopleStore for SqliteDb {
     async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee> {
         let ctx = ctx.clone();
         self.write(move |tx| {
@@ -166,24 +59,8 @@ impl EmployeeStore for SqliteStore {
         depts: &DepartmentFilter,
         page: &Page,
     ) -> StoreResult<Paged<Employee>> {
-        let (after, limit) = page_params(page);
-        let (org, depts) = (opt_org(scope.org()), dept_param(depts));
-        let rows = self
-            .read(move |c| {
-                query_rows(
-                    c,
-                    &format!(
-                        "SELECT {EMPLOYEE_COLS} FROM employees WHERE deleted_at IS NULL
-                         AND (?1 IS NULL OR org_id = ?1)
-                         AND (?2 IS NULL OR department_id IN (SELECT value FROM json_each(?2)))
-                         AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4"
-                    ),
-                    params![org, depts, after, limit],
-                    employee_row,
-                )
-            })
-            .await?;
-        Ok(paged(rows, page, |e| e.id.to_string()))
+        self.scoped_page(EMPLOYEES, scope, depts, Vec::new(), page, employee_row, |e| e.id.to_string())
+            .await
     }
 
     async fn get_employee(
@@ -238,7 +115,7 @@ impl EmployeeStore for SqliteStore {
             if let Some(v) = update.consent {
                 set("consent", Some(consent_as_str(v).to_owned()))?;
                 if v != attend_protocol::roster::ConsentState::Granted {
-                    super::enrolment::forget_biometrics(tx, id, &ts(Timestamp::now()))?;
+                    forget_biometrics(tx, id, &ts(Timestamp::now()))?;
                 }
             }
             if let Some(v) = update.pin_hash {
@@ -270,7 +147,7 @@ impl EmployeeStore for SqliteStore {
             )
             .map_err(db)?;
             // Biometric data goes with the person: templates are deleted, kiosks get tombstones.
-            super::enrolment::forget_biometrics(tx, id, &now)?;
+            forget_biometrics(tx, id, &now)?;
             tx.execute(
                 "UPDATE users SET status = 'disabled' WHERE employee_id = ?1",
                 [id.to_string()],
@@ -327,6 +204,73 @@ impl EmployeeStore for SqliteStore {
             let e = load_employee(tx, Scope::All, &DepartmentFilter::Any, employee_id)?;
             Audit::new(&ctx, Some(org), "register", "employee").id(&employee_id.to_string()).after(&e).write(tx)?;
             create_user_tx(tx, &ctx, user)
+        })
+        .await
+    }
+
+    async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<User> {
+        let ctx = ctx.clone();
+        self.write(move |tx| create_user_tx(tx, &ctx, new)).await
+    }
+
+    async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>> {
+        self.scoped_page(USERS, scope, &DepartmentFilter::Any, Vec::new(), page, user_row, |u| u.id.to_string())
+            .await
+    }
+
+    async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User> {
+        self.read(move |c| load_user(c, scope, id)).await
+    }
+
+    async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>> {
+        let email = email.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE lower(email) = lower(?1)"),
+                [email],
+                credentials_row,
+            )
+            .optional()
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn credentials_by_id(&self, id: UserId) -> StoreResult<Credentials> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
+                [id.to_string()],
+                credentials_row,
+            )
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<()> {
+        let (ctx, hash, keep) = (
+            ctx.clone(),
+            hash.to_owned(),
+            keep_session.map(str::to_owned),
+        );
+        self.write(move |tx| {
+            let user = load_user(tx, Scope::All, id)?;
+            let now = ts(Timestamp::now());
+            tx.execute("UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1", params![id.to_string(), hash, now])
+                .map_err(db)?;
+            tx.execute(
+                "UPDATE auth_sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)",
+                params![id.to_string(), now, keep],
+            )
+            .map_err(db)?;
+            Audit::new(&ctx, user.org_id, "change_password", "user").id(&id.to_string()).write(tx)
         })
         .await
     }

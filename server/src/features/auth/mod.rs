@@ -1,0 +1,44 @@
+//! Signing in and staying signed in: passwords, access and refresh tokens, dashboard cookie
+//! sessions, password resets, joining an organisation (join code or invite), and the lockouts
+//! that stop guessing.
+//!
+//! - [`service`]: sign-in, tokens, sessions, password change, registration and invites.
+//! - [`reset`]: the password-reset flow (same answer whether or not the account exists).
+//! - [`throttle`]: the lockout rule (a pure function) and [`throttle::Throttle`], which sign-in,
+//!   resets, join codes and kiosk provisioning share.
+//! - [`bearer`]: the API's caller from a bearer token.
+//! - [`api`]: the JSON routes. The dashboard's sign-in page is in `dashboard::session`.
+//! - [`store`]: the data access; [`sqlite`] implements it.
+//!
+//! Invariants: a refresh token is used once (its reuse ends the session); tokens and codes are
+//! stored only as hashes; a lockout counts failures per kind and key, never per request.
+
+pub mod api;
+pub mod bearer;
+pub mod reset;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+pub mod throttle;
+
+use attend_protocol::ids::UserId;
+
+use crate::db::string_enum;
+
+pub use service::AuthService;
+pub use store::AuthStore;
+
+string_enum!(InviteRole { OrgAdmin = "org_admin", Manager = "manager" });
+
+/// Outcome of presenting a refresh token.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    Rotated {
+        user_id: UserId,
+        session_id: String,
+    },
+    /// The token was already used once: it was stolen or replayed, so the whole session is
+    /// now revoked.
+    Reused,
+    Invalid,
+}

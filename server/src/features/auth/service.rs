@@ -1,0 +1,428 @@
+//! Signing in (API tokens and dashboard sessions), refreshing, signing out, changing one's
+//! password, joining an organisation (join code or invite), and inviting.
+
+use std::sync::Arc;
+
+use attend_protocol::ids::OrgId;
+use attend_protocol::roster::ConsentState;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::store::{AuthStore, NewInvite};
+use super::throttle::Throttle;
+use super::{InviteRole, RefreshOutcome};
+use crate::access::{Action, Caller, Role};
+use crate::config::Settings;
+use crate::db::{AuditActor, AuditCtx, Scope, StoreError};
+use crate::features::orgs::OrgStore;
+use crate::features::people::{
+    EmployeeStatus, NewEmployee, NewUser, PeopleStore, User, UserStatus,
+};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::tokens::{Claims, JwtKeys, human_code, normalise_code, random_token, token_hash};
+use crate::platform::validate::Check;
+use crate::platform::{password, request_id};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds until `access_token` expires.
+    pub expires_in: i64,
+    /// Single use: each refresh returns a new one and retires this one.
+    pub refresh_token: String,
+    pub user: User,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// The organisation's join code.
+    pub join_code: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub employee_number: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInviteRequest {
+    pub code: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    /// `org_admin` or `manager`. Support may only invite `org_admin`.
+    pub role: InviteRole,
+    /// If given, only this address may accept.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InviteCode {
+    /// Shown once; hand it to the invitee.
+    pub code: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+}
+
+/// A new dashboard session: the cookie's token and the session's CSRF token.
+#[derive(Debug)]
+pub struct WebSession {
+    pub token: String,
+    pub csrf: String,
+}
+
+/// An audit context for someone not signed in.
+pub fn anonymous(ip: Option<String>) -> AuditCtx {
+    AuditCtx {
+        actor: AuditActor::Anonymous,
+        ip,
+        request_id: Some(request_id::current()),
+    }
+}
+
+/// The caller a signed-in account acts as.
+pub fn caller_of(user: User, session_id: String, ip: Option<String>) -> Caller {
+    Caller {
+        user_id: user.id,
+        org_id: user.org_id,
+        role: user.role,
+        departments: user.departments,
+        employee_id: user.employee_id,
+        display_name: user.display_name,
+        email: user.email,
+        session_id,
+        ip,
+        request_id: Some(request_id::current()),
+    }
+}
+
+pub(super) fn secs(s: i64) -> SignedDuration {
+    SignedDuration::from_secs(s)
+}
+
+#[derive(Clone)]
+pub struct AuthService {
+    pub(super) store: Arc<dyn AuthStore>,
+    people: Arc<dyn PeopleStore>,
+    orgs: Arc<dyn OrgStore>,
+    pub(super) throttle: Throttle,
+    jwt: Arc<JwtKeys>,
+    pub(super) settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for AuthService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthService")
+    }
+}
+
+impl AuthService {
+    pub fn new(
+        store: Arc<dyn AuthStore>,
+        people: Arc<dyn PeopleStore>,
+        orgs: Arc<dyn OrgStore>,
+        jwt: Arc<JwtKeys>,
+        settings: Arc<Settings>,
+    ) -> Self {
+        Self {
+            throttle: Throttle::new(store.clone(), &settings.auth),
+            store,
+            people,
+            orgs,
+            jwt,
+            settings,
+        }
+    }
+
+    /// The lockouts, for other features that count failures (kiosk provisioning).
+    pub fn throttle(&self) -> &Throttle {
+        &self.throttle
+    }
+
+    fn issue_tokens(&self, user: User, session_id: String, refresh: String) -> AppResult<TokenResponse> {
+        let now = Timestamp::now().as_second();
+        let ttl = self.settings.auth.access_token_ttl_s;
+        let claims = Claims {
+            sub: user.id,
+            sid: session_id,
+            role: user.role,
+            org: user.org_id,
+            iat: now,
+            exp: now + ttl,
+        };
+        let access_token = self.jwt.issue(&claims).map_err(|e| Error::Internal(e.into()))?;
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: ttl,
+            refresh_token: refresh,
+            user,
+        })
+    }
+
+    /// The caller behind a bearer token: its signature and expiry, then its session and user
+    /// in the store, so logout, disabling and role changes take effect at once.
+    pub async fn authenticate(&self, token: &str, ip: Option<String>) -> AppResult<Caller> {
+        let claims = self
+            .jwt
+            .verify(token)
+            .ok_or(Error::Unauthorized("invalid or expired access token"))?;
+        let user = self
+            .store
+            .live_session_user(claims.sub, &claims.sid)
+            .await?
+            .ok_or(Error::Unauthorized("session has ended"))?;
+        Ok(caller_of(user, claims.sid, ip))
+    }
+
+    /// Checks an e-mail and password against the lockout; the account if they match.
+    async fn check_password(&self, email: &str, password: &str) -> AppResult<User> {
+        let key = email.trim().to_lowercase();
+        let now = Timestamp::now();
+        self.throttle.ensure_open("login", &key, now).await?;
+        let creds = self.people.credentials_by_email(&key).await?;
+        let ok = password::verify(
+            password.to_owned(),
+            creds.as_ref().map(|c| c.password_hash.clone()),
+        )
+        .await;
+        let Some(creds) = creds.filter(|_| ok) else {
+            self.throttle.failed("login", &key, now).await?;
+            return Err(Error::Unauthorized("invalid e-mail or password"));
+        };
+        match creds.user.status {
+            UserStatus::Active => {}
+            UserStatus::Pending => {
+                return Err(Error::ForbiddenBecause(
+                    "this account is waiting for a manager's approval",
+                ));
+            }
+            UserStatus::Disabled => return Err(Error::ForbiddenBecause("this account is disabled")),
+        }
+        self.throttle.clear("login", &key).await?;
+        Ok(creds.user)
+    }
+
+    pub async fn login(&self, ip: Option<String>, req: LoginRequest) -> AppResult<TokenResponse> {
+        Check::default()
+            .text("email", &req.email, 3, 254)
+            .text("password", &req.password, 1, 256)
+            .finish()?;
+        let user = self.check_password(&req.email, &req.password).await?;
+        let refresh = random_token(32);
+        let expires = Timestamp::now() + secs(self.settings.auth.refresh_token_ttl_s);
+        let ctx = AuditCtx {
+            actor: AuditActor::User {
+                id: user.id,
+                org: user.org_id,
+            },
+            ..anonymous(ip)
+        };
+        let session = self
+            .store
+            .create_session(&ctx, user.id, &token_hash(&refresh), expires)
+            .await?;
+        self.issue_tokens(user, session, refresh)
+    }
+
+    pub async fn refresh(&self, req: RefreshRequest) -> AppResult<TokenResponse> {
+        let now = Timestamp::now();
+        let next = random_token(32);
+        let expires = now + secs(self.settings.auth.refresh_token_ttl_s);
+        let outcome = self
+            .store
+            .rotate_refresh(&token_hash(&req.refresh_token), &token_hash(&next), expires, now)
+            .await?;
+        match outcome {
+            RefreshOutcome::Rotated {
+                user_id,
+                session_id,
+            } => {
+                let creds = self.people.credentials_by_id(user_id).await?;
+                self.issue_tokens(creds.user, session_id, next)
+            }
+            RefreshOutcome::Reused => Err(Error::Unauthorized(
+                "refresh token was already used; the session has been ended",
+            )),
+            RefreshOutcome::Invalid => Err(Error::Unauthorized("invalid or expired refresh token")),
+        }
+    }
+
+    pub async fn logout(&self, caller: &Caller) -> AppResult<()> {
+        caller.permit(Action::Logout)?;
+        Ok(self
+            .store
+            .revoke_session(&caller.audit(), &caller.session_id)
+            .await?)
+    }
+
+    pub async fn me(&self, caller: &Caller) -> AppResult<User> {
+        caller.permit(Action::Me)?;
+        Ok(self.people.get_user(Scope::All, caller.user_id).await?)
+    }
+
+    /// Changes one's own password; every other session ends.
+    pub async fn change_password(&self, caller: &Caller, req: ChangePasswordRequest) -> AppResult<()> {
+        caller.permit(Action::ChangePassword)?;
+        Check::default()
+            .password("new_password", &req.new_password)
+            .finish()?;
+        let creds = self.people.credentials_by_id(caller.user_id).await?;
+        if !password::verify(req.current_password, Some(creds.password_hash)).await {
+            return Err(Error::field("current_password", "is not correct"));
+        }
+        let hash = password::hash(req.new_password).await;
+        Ok(self
+            .people
+            .set_password(&caller.audit(), caller.user_id, &hash, Some(&caller.session_id))
+            .await?)
+    }
+
+    /// Self-registration with the join code: a pending employee and account, both active once
+    /// a manager approves.
+    pub async fn register(&self, ip: Option<String>, req: RegisterRequest) -> AppResult<User> {
+        Check::default()
+            .email("email", req.email.trim())
+            .password("password", &req.password)
+            .text("display_name", &req.display_name, 1, 120)
+            .text("employee_number", &req.employee_number, 1, 32)
+            .finish()?;
+        let key = ip.clone().unwrap_or_else(|| "unknown".into());
+        let now = Timestamp::now();
+        self.throttle.ensure_open("join_code", &key, now).await?;
+        let org = match self.orgs.org_by_join_code(&normalise_code(&req.join_code)).await {
+            Ok(org) => org,
+            Err(StoreError::NotFound) => {
+                self.throttle.failed("join_code", &key, now).await?;
+                return Err(Error::field("join_code", "is not a valid join code"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let hash = password::hash(req.password).await;
+        let email = req.email.trim().to_owned();
+        let employee = NewEmployee {
+            org_id: org.id,
+            employee_number: req.employee_number.trim().to_owned(),
+            display_name: req.display_name.trim().to_owned(),
+            email: Some(email.clone()),
+            department_id: None,
+            site_id: None,
+            status: EmployeeStatus::Pending,
+            consent: ConsentState::NotAsked,
+            pin_hash: None,
+        };
+        let user = NewUser {
+            org_id: Some(org.id),
+            email,
+            display_name: req.display_name.trim().to_owned(),
+            password_hash: hash,
+            role: Role::Employee,
+            status: UserStatus::Pending,
+            employee_id: None,
+            departments: Vec::new(),
+        };
+        Ok(self
+            .people
+            .register_employee(&anonymous(ip), employee, user)
+            .await?)
+    }
+
+    pub async fn accept_invite(&self, ip: Option<String>, req: AcceptInviteRequest) -> AppResult<User> {
+        Check::default()
+            .email("email", req.email.trim())
+            .password("password", &req.password)
+            .text("display_name", &req.display_name, 1, 120)
+            .finish()?;
+        let hash = password::hash(req.password).await;
+        let code = token_hash(&normalise_code(&req.code));
+        let accepted = self
+            .store
+            .accept_invite(
+                &anonymous(ip),
+                &code,
+                Timestamp::now(),
+                req.email.trim(),
+                req.display_name.trim(),
+                &hash,
+            )
+            .await;
+        match accepted {
+            Ok(user) => Ok(user),
+            Err(StoreError::NotFound) => Err(Error::field("code", "is invalid, used or expired")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn create_invite(&self, caller: &Caller, org: OrgId, req: InviteRequest) -> AppResult<InviteCode> {
+        caller.permit(Action::CreateInvite)?;
+        if caller.role == Role::Support && req.role != InviteRole::OrgAdmin {
+            return Err(Error::field("role", "support may only invite organisation admins"));
+        }
+        if let Some(email) = &req.email {
+            Check::default().email("email", email.trim()).finish()?;
+        }
+        let org = self.orgs.get_org(caller.scope(), org).await?;
+        let code = human_code();
+        let expires_at = Timestamp::now() + secs(self.settings.auth.invite_ttl_s);
+        let invite = NewInvite {
+            org: org.id,
+            role: req.role,
+            email: req.email.as_deref().map(str::trim),
+            code_hash: &token_hash(&normalise_code(&code)),
+            created_by: caller.user_id,
+            expires: expires_at,
+        };
+        self.store.create_invite(&caller.audit(), invite).await?;
+        Ok(InviteCode { code, expires_at })
+    }
+
+    /// Signs in to the dashboard: a new cookie session with its CSRF token.
+    pub async fn sign_in_web(&self, email: &str, password: &str, hours: i64) -> AppResult<WebSession> {
+        let user = self.check_password(email, password).await?;
+        let (token, csrf) = (random_token(32), random_token(32));
+        let expires = Timestamp::now() + SignedDuration::from_hours(hours);
+        self.store
+            .create_web_session(user.id, &token_hash(&token), &csrf, expires)
+            .await?;
+        Ok(WebSession { token, csrf })
+    }
+
+    /// The caller of a live dashboard session (by its token's hash) and its CSRF token.
+    pub async fn web_caller(&self, hash: &str, ip: Option<String>) -> AppResult<Option<(Caller, String)>> {
+        let found = self.store.web_session(hash, Timestamp::now()).await?;
+        // Web sessions are not API sessions; the prefix keeps the two apart in audits.
+        Ok(found.map(|(user, csrf)| (caller_of(user, format!("web:{}", &hash[..12]), ip), csrf)))
+    }
+
+    pub async fn sign_out_web(&self, hash: &str) -> AppResult<()> {
+        Ok(self.store.revoke_web_session(hash, Timestamp::now()).await?)
+    }
+}

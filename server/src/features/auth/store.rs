@@ -1,0 +1,108 @@
+//! What the auth service reads and writes: login sessions and refresh tokens, dashboard
+//! sessions, password resets, failed attempts, invites, and the server's own keys.
+
+use async_trait::async_trait;
+use attend_protocol::ids::{OrgId, UserId};
+use jiff::Timestamp;
+
+use super::throttle::{Attempts, ThrottleRule};
+use super::{InviteRole, RefreshOutcome};
+use crate::db::{AuditCtx, StoreResult};
+use crate::features::people::User;
+
+/// An invite to store.
+#[derive(Debug)]
+pub struct NewInvite<'a> {
+    pub org: OrgId,
+    pub role: InviteRole,
+    pub email: Option<&'a str>,
+    pub code_hash: &'a str,
+    pub created_by: UserId,
+    pub expires: Timestamp,
+}
+
+#[async_trait]
+pub trait AuthStore: Send + Sync {
+    /// Starts a session with its first refresh token; returns the session id.
+    async fn create_session(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        refresh_hash: &str,
+        expires: Timestamp,
+    ) -> StoreResult<String>;
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<RefreshOutcome>;
+    async fn revoke_session(&self, ctx: &AuditCtx, session_id: &str) -> StoreResult<()>;
+    /// The user, if active and `session_id` is one of its live sessions.
+    async fn live_session_user(&self, user: UserId, session_id: &str) -> StoreResult<Option<User>>;
+
+    async fn create_web_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        csrf_token: &str,
+        expires: Timestamp,
+    ) -> StoreResult<()>;
+    /// The active user and the session's CSRF token, if the session is live at `now`.
+    async fn web_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(User, String)>>;
+    async fn revoke_web_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()>;
+
+    /// Stores a reset token and queues its e-mail in one transaction. `false` when no active
+    /// account has that e-mail (nothing is written).
+    async fn create_password_reset(
+        &self,
+        email: &str,
+        token_hash: &str,
+        expires: Timestamp,
+        subject: &str,
+        body: &str,
+    ) -> StoreResult<bool>;
+    /// Consumes a valid, unexpired reset token: sets the password, revokes all sessions.
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        new_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<UserId>;
+
+    /// The failed attempts recorded for `(kind, key)`.
+    async fn attempts(&self, kind: &str, key: &str) -> StoreResult<Option<Attempts>>;
+    /// Counts a failure: `rule` turns the stored attempts into the new ones, in one transaction.
+    async fn record_failure(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+        rule: &ThrottleRule,
+    ) -> StoreResult<()>;
+    async fn clear_attempts(&self, kind: &str, key: &str) -> StoreResult<()>;
+
+    async fn create_invite(&self, ctx: &AuditCtx, invite: NewInvite<'_>) -> StoreResult<()>;
+    /// Redeems an unused, unexpired invite by creating its user.
+    async fn accept_invite(
+        &self,
+        ctx: &AuditCtx,
+        code_hash: &str,
+        now: Timestamp,
+        email: &str,
+        display_name: &str,
+        password_hash: &str,
+    ) -> StoreResult<User>;
+
+    /// A named server secret, created by `generate` the first time it is asked for.
+    async fn server_key(
+        &self,
+        name: &str,
+        generate: &(dyn Fn() -> String + Sync),
+    ) -> StoreResult<String>;
+}

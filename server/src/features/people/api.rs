@@ -1,0 +1,116 @@
+//! The people JSON API: employees (managers see only their departments) and user accounts.
+
+use attend_protocol::ids::{EmployeeId, UserId};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::service::{CreateEmployee, CreateUser, PatchEmployee};
+use super::{Employee, User};
+use crate::access::Caller;
+use crate::app::AppState;
+use crate::db::Paged;
+use crate::platform::error::AppResult;
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_employee, list_employees))
+        .routes(routes!(get_employee, update_employee, delete_employee))
+        .routes(routes!(approve_employee))
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(get_user))
+}
+
+#[utoipa::path(post, path = "/api/v1/employees", tag = "people", security(("bearer" = [])), request_body = CreateEmployee,
+    responses((status = 201, body = Employee), (status = 422, body = attend_protocol::error::ErrorBody), (status = 409, body = attend_protocol::error::ErrorBody)))]
+pub async fn create_employee(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CreateEmployee>,
+) -> AppResult<(StatusCode, Json<Employee>)> {
+    let created = app.people.create_employee(&caller, req).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(get, path = "/api/v1/employees", tag = "people", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Paged<Employee>)))]
+pub async fn list_employees(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<Paged<Employee>>> {
+    Ok(Json(app.people.list_employees(&caller, &q.page()?).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
+    responses((status = 200, body = Employee), (status = 404, body = attend_protocol::error::ErrorBody)))]
+pub async fn get_employee(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<EmployeeId>,
+) -> AppResult<Json<Employee>> {
+    Ok(Json(app.people.get_employee(&caller, id).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])), request_body = PatchEmployee,
+    responses((status = 200, body = Employee)))]
+pub async fn update_employee(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<EmployeeId>,
+    ApiJson(req): ApiJson<PatchEmployee>,
+) -> AppResult<Json<Employee>> {
+    Ok(Json(app.people.update_employee(&caller, id, req).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
+    responses((status = 204, description = "soft-deleted; templates removed from every kiosk")))]
+pub async fn delete_employee(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<EmployeeId>,
+) -> AppResult<StatusCode> {
+    app.people.delete_employee(&caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/employees/{id}/approve", tag = "people", security(("bearer" = [])),
+    responses((status = 200, body = Employee), (status = 409, body = attend_protocol::error::ErrorBody)))]
+pub async fn approve_employee(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<EmployeeId>,
+) -> AppResult<Json<Employee>> {
+    Ok(Json(app.people.approve_employee(&caller, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "people", security(("bearer" = [])), request_body = CreateUser,
+    responses((status = 201, body = User), (status = 409, body = attend_protocol::error::ErrorBody)))]
+pub async fn create_user(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CreateUser>,
+) -> AppResult<(StatusCode, Json<User>)> {
+    let user = app.people.create_user(&caller, req).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "people", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Paged<User>)))]
+pub async fn list_users(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<Paged<User>>> {
+    Ok(Json(app.people.list_users(&caller, &q.page()?).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "people", security(("bearer" = [])), responses((status = 200, body = User)))]
+pub async fn get_user(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<UserId>,
+) -> AppResult<Json<User>> {
+    Ok(Json(app.people.get_user(&caller, id).await?))
+}

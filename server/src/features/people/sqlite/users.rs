@@ -1,0 +1,104 @@
+//! Account rows: the columns (with a manager's departments), the row mapping, and creating an
+//! account inside a caller's transaction (registration and invites create one too).
+
+use attend_protocol::ids::UserId;
+use jiff::Timestamp;
+use rusqlite::{Connection, Row, Transaction, params};
+
+use super::super::{Credentials, NewUser, User, UserStatus};
+use crate::access::Role;
+use crate::db::sqlite::{
+    Audit, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, require_in_org, require_org,
+    ts,
+};
+use crate::db::{AuditCtx, Scope, StoreResult};
+
+pub(super) const USER_COLS: &str = "id, org_id, email, display_name, role, status, employee_id, created_at,
+    (SELECT group_concat(department_id) FROM manager_departments m WHERE m.user_id = users.id),
+    password_hash";
+
+pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    let depts: Option<String> = r.get(8)?;
+    let departments = depts
+        .unwrap_or_default()
+        .split(',')
+        .filter(|d| !d.is_empty())
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    Ok(User {
+        id: get_id(r, 0)?,
+        org_id: get_opt_id(r, 1)?,
+        email: r.get(2)?,
+        display_name: r.get(3)?,
+        role: get_enum(r, 4, Role::parse)?,
+        status: get_enum(r, 5, UserStatus::parse)?,
+        employee_id: get_opt_id(r, 6)?,
+        departments,
+        created_at: get_ts(r, 7)?,
+    })
+}
+
+pub(super) fn credentials_row(r: &Row<'_>) -> rusqlite::Result<Credentials> {
+    Ok(Credentials {
+        user: user_row(r)?,
+        password_hash: r.get(9)?,
+    })
+}
+
+pub(crate) fn load_user(c: &Connection, scope: Scope, id: UserId) -> StoreResult<User> {
+    c.query_row(
+        &format!("SELECT {USER_COLS} FROM users WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)"),
+        params![id.to_string(), opt_org(scope.org())],
+        user_row,
+    )
+    .map_err(db)
+}
+
+fn insert_user(tx: &Transaction<'_>, new: NewUser) -> StoreResult<UserId> {
+    if let Some(org) = new.org_id {
+        require_org(tx, org)?;
+        for d in &new.departments {
+            require_in_org(tx, "departments", "departments", Some(d.to_string()), org)?;
+        }
+    }
+    let id: UserId = new_id();
+    let now = ts(Timestamp::now());
+    tx.execute(
+        "INSERT INTO users (id, org_id, email, display_name, password_hash, role, status, employee_id,
+                            created_at, password_changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        params![
+            id.to_string(),
+            opt_org(new.org_id),
+            new.email,
+            new.display_name,
+            new.password_hash,
+            new.role.as_str(),
+            new.status.as_str(),
+            new.employee_id.map(|e| e.to_string()),
+            now,
+        ],
+    )
+    .map_err(db)?;
+    for d in &new.departments {
+        tx.execute(
+            "INSERT INTO manager_departments (user_id, department_id) VALUES (?1, ?2)",
+            params![id.to_string(), d.to_string()],
+        )
+        .map_err(db)?;
+    }
+    Ok(id)
+}
+
+pub(crate) fn create_user_tx(
+    tx: &Transaction<'_>,
+    ctx: &AuditCtx,
+    new: NewUser,
+) -> StoreResult<User> {
+    let org = new.org_id;
+    let id = insert_user(tx, new)?;
+    let user = load_user(tx, Scope::All, id)?;
+    Audit::new(ctx, org, "create", "user").id(&id.to_string()).after(&user).write(tx)?;
+    Ok(user)
+}
+

@@ -1,0 +1,71 @@
+//! What the people service reads and writes. Reads and writes are scoped to the caller's
+//! organisation and (for employees) departments; a row outside them is not found.
+
+use async_trait::async_trait;
+use attend_protocol::ids::{EmployeeId, UserId};
+
+use super::{Credentials, Employee, EmployeeUpdate, NewEmployee, NewUser, User};
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
+
+#[async_trait]
+pub trait PeopleStore: Send + Sync {
+
+    async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee>;
+    async fn list_employees(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<Employee>>;
+    async fn get_employee(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<Employee>;
+    async fn update_employee(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+        update: EmployeeUpdate,
+    ) -> StoreResult<Employee>;
+    /// Soft delete: the row stays for history, kiosks get a tombstone, its user is disabled.
+    async fn delete_employee(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<()>;
+    /// Pending → active, for the employee and the user who registered it.
+    async fn approve_employee(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<Employee>;
+    /// Self-registration: a pending employee and its pending user, atomically.
+    async fn register_employee(
+        &self,
+        ctx: &AuditCtx,
+        employee: NewEmployee,
+        user: NewUser,
+    ) -> StoreResult<User>;
+
+    async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<User>;
+    async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>>;
+    async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User>;
+    async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>>;
+    async fn credentials_by_id(&self, id: UserId) -> StoreResult<Credentials>;
+    /// Sets a new password hash and revokes every session but `keep_session`.
+    async fn set_password(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<()>;
+}
