@@ -14,7 +14,7 @@ use attend_protocol::ids::{EmployeeId, EventId};
 use attend_protocol::provision::ProvisionResponse;
 use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
 use attend_server::platform::tokens::{human_code, normalise_code, token_hash};
-use attend_server::storage::sqlite::{migrate, sync::INSERT_EVENT_SQL};
+use attend_server::db::sqlite::{INSERT_EVENT_SQL, migrate};
 use attend_server::storage::{AuditCtx, DepartmentFilter, NewDevice, Page, Scope, SharedStore};
 use attend_server::{Application, Settings, demo};
 use jiff::{SignedDuration, Timestamp};

@@ -78,14 +78,28 @@ impl Application {
         let jwt = Arc::new(JwtKeys::new(key.as_bytes()));
         let settings = Arc::new(settings);
         let db = ping.clone();
+        let live = crate::live::LiveFeed::default();
+        let auth = crate::features::auth::AuthService::new(
+            Arc::new(db.clone()),
+            Arc::new(db.clone()),
+            Arc::new(db.clone()),
+            jwt.clone(),
+            settings.clone(),
+        );
         Ok(AppState::new(state::Shared {
-            auth: crate::features::auth::AuthService::new(
+            audit: crate::features::audit::AuditService::new(Arc::new(db.clone())),
+            devices: crate::features::devices::DeviceService::new(
                 Arc::new(db.clone()),
                 Arc::new(db.clone()),
-                Arc::new(db.clone()),
-                jwt.clone(),
+                auth.throttle().clone(),
+                live.clone(),
                 settings.clone(),
             ),
+            roster: crate::features::roster::RosterService::new(
+                Arc::new(db.clone()),
+                settings.sync.roster_page,
+            ),
+            auth,
             orgs: crate::features::orgs::OrgService::new(Arc::new(ping.clone())),
             people: crate::features::people::PeopleService::new(Arc::new(ping.clone())),
             ping: Arc::new(ping),
@@ -97,7 +111,7 @@ impl Application {
             },
             jwt,
             metrics: Metrics::new(),
-            live: crate::live::LiveFeed::default(),
+            live,
             faces: Arc::new(crate::photo_enrolment::Faces::new(settings.vision.clone())),
             settings,
         }))

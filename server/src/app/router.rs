@@ -14,8 +14,8 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    attachments, attendance, corrections, devices, enrolment, equipment, health, leave,
-    qualifications, records, reports, sync, timesheets,
+    attachments, attendance, corrections, enrolment, equipment, health, leave,
+    qualifications, records, reports, timesheets,
 };
 
 async fn not_found() -> error::Error {
@@ -24,8 +24,6 @@ async fn not_found() -> error::Error {
 
 pub fn router(state: AppState) -> Router {
     let heavy = Router::new()
-        .route("/audit", get(records::list_audit))
-        .route("/device-events", get(records::list_events))
         .route("/notification-jobs", get(records::list_notification_jobs))
         .route(
             "/employees/{id}/attendance",
@@ -36,22 +34,8 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/labour-cost", get(reports::labour_cost))
         .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
 
-    let sync_routes = Router::new()
-        .route("/device/events", post(sync::push_events))
-        .route("/device/roster", get(sync::pull_roster))
-        // The signed-body extractor enforces the sync limit itself.
-        .layer(DefaultBodyLimit::disable())
-        .layer(from_fn_with_state(state.limits.clone(), rate_limit::sync));
 
     let api = Router::new()
-        .route(
-            "/devices",
-            post(devices::create_device).get(devices::list_devices),
-        )
-        .route("/devices/{id}", get(devices::get_device))
-        .route("/devices/{id}/disable", post(devices::disable_device))
-        .route("/devices/{id}/enable", post(devices::enable_device))
-        .route("/device/provision", post(devices::provision))
         .route(
             "/sites/{id}/policy",
             get(attendance::get_policy).put(attendance::set_policy),
@@ -171,18 +155,35 @@ pub fn router(state: AppState) -> Router {
         .merge(heavy)
         .fallback(not_found)
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
-    // The sync routes sit outside the general tier: they have their own.
-    let api = sync_routes.merge(api);
 
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
-    let (features, documented) = OpenApiRouter::new()
-        .merge(crate::features::orgs::api::routes())
-        .merge(crate::features::people::api::routes())
-        .merge(crate::features::auth::api::routes())
+    use crate::features::{audit, auth, devices, orgs, people, roster};
+    let (heavy_features, heavy_doc) = OpenApiRouter::new()
+        .merge(audit::api::heavy_routes())
+        .merge(devices::api::heavy_routes())
         .split_for_parts();
-    let features = features
+    let (general, general_doc) = OpenApiRouter::new()
+        .merge(orgs::api::routes())
+        .merge(people::api::routes())
+        .merge(auth::api::routes())
+        .merge(devices::api::routes())
+        .split_for_parts();
+    let (sync, sync_doc) = OpenApiRouter::new()
+        .merge(devices::api::sync_routes())
+        .merge(roster::api::sync_routes())
+        .split_for_parts();
+    let features = general
+        .merge(heavy_features.route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy)))
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
+    // The sync routes sit outside the general tier: they have their own. The signed-body
+    // extractor enforces the sync body limit itself.
+    let sync = sync
+        .layer(DefaultBodyLimit::disable())
+        .layer(from_fn_with_state(state.limits.clone(), rate_limit::sync));
+    let mut documented = general_doc;
+    documented.merge(heavy_doc);
+    documented.merge(sync_doc);
     let document = Arc::new(openapi::document_with(documented));
 
     Router::new()
@@ -193,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", get(openapi::docs_page))
         .nest("/api/v1", api)
         .merge(features)
+        .merge(sync)
         .merge(crate::dashboard::router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })

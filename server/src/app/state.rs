@@ -23,7 +23,10 @@ pub struct Shared {
     /// Tells open live boards that an organisation's attendance changed.
     pub live: crate::live::LiveFeed,
     pub ping: Arc<dyn crate::db::Ping>,
+    pub audit: crate::features::audit::AuditService,
     pub auth: crate::features::auth::AuthService,
+    pub devices: crate::features::devices::DeviceService,
+    pub roster: crate::features::roster::RosterService,
     pub orgs: crate::features::orgs::OrgService,
     pub people: crate::features::people::PeopleService,
     // TRANSITIONAL: what features not yet moved reach directly.

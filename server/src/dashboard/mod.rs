@@ -20,7 +20,6 @@
 //! session's CSRF token and is refused without it; an internal error is logged and never shown.
 
 pub mod attendance;
-pub mod devices;
 pub mod enrolment;
 pub mod equipment;
 pub mod fmt;
@@ -73,8 +72,8 @@ fn templates() -> &'static Environment<'static> {
             "timesheet.html",
             "leave.html",
             "equipment.html",
-            "devices.html",
             "reports.html";
+            "devices" / "devices.html",
             "people" / "people.html",
             "people" / "person.html",
         ) {
@@ -249,7 +248,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(timesheets::routes())
         .merge(leave::routes())
         .merge(equipment::routes())
-        .merge(devices::routes())
+        .merge(crate::features::devices::pages::routes())
         .merge(crate::features::people::pages::routes())
         .merge(enrolment::routes())
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general))

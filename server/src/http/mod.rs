@@ -3,6 +3,5 @@
 
 pub mod routes;
 pub mod session;
-pub mod signed;
 
 pub use crate::app::AppState;

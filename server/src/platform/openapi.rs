@@ -7,8 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    attachments, attendance, corrections, devices, enrolment, equipment, health, leave,
-    qualifications, records, reports, sync, timesheets,
+    attachments, attendance, corrections, enrolment, equipment, health, leave,
+    qualifications, records, reports, timesheets,
 };
 
 #[derive(Debug, OpenApi)]
@@ -16,10 +16,7 @@ use crate::http::routes::{
     info(title = "Attend API", description = "Attendance kiosks and the server they sync to."),
     paths(
         health::healthz, health::readyz,
-        devices::create_device, devices::list_devices, devices::get_device, devices::disable_device,
-        devices::enable_device, devices::provision,
-        sync::push_events, sync::pull_roster,
-        records::list_audit, records::list_events, records::list_notification_jobs,
+        records::list_notification_jobs,
         enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
         enrolment::approve_candidate, enrolment::reject_candidate,
         attendance::get_policy, attendance::set_policy, attendance::create_shift, attendance::list_shifts,

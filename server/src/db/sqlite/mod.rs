@@ -8,6 +8,8 @@
 //!   field; keyset pages.
 //! - [`scope`]: the tenant and department filters every scoped query applies.
 //! - [`audit`]: the audit row written inside the caller's transaction.
+//! - [`events`]: the statement that stores a synced event.
+//! - [`biometrics`]: erasing a person's face data (consent withdrawn, person deleted).
 //! - [`roster_log`]: the roster change log that kiosks pull by cursor.
 //!
 //! These modules import nothing from the features, so no cycle can form through them.
@@ -15,6 +17,7 @@
 mod audit;
 mod biometrics;
 mod codec;
+mod events;
 mod pool;
 mod roster_log;
 mod scope;
@@ -22,6 +25,7 @@ mod scope;
 pub(crate) use audit::Audit;
 pub(crate) use biometrics::forget_biometrics;
 pub(crate) use codec::*;
+pub use events::INSERT_EVENT_SQL;
 pub use pool::{SqliteDb, Synchronous, migrate, schema_versions};
 pub(crate) use roster_log::roster_changed;
 pub(crate) use scope::*;

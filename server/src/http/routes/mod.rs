@@ -4,7 +4,6 @@
 pub mod attachments;
 pub mod attendance;
 pub mod corrections;
-pub mod devices;
 pub mod enrolment;
 pub mod equipment;
 pub mod health;
@@ -12,5 +11,4 @@ pub mod leave;
 pub mod qualifications;
 pub mod records;
 pub mod reports;
-pub mod sync;
 pub mod timesheets;

@@ -2,9 +2,7 @@
 
 mod attachments;
 mod attendance;
-mod audit;
 mod corrections;
-mod devices;
 mod enrolment;
 mod equipment;
 mod leave;
@@ -14,9 +12,7 @@ mod notifications;
 
 mod pay_rates;
 mod presence;
-mod roster;
-pub mod sync;
-mod timesheets;
+pub mod timesheets;
 mod uploads;
 
 pub(crate) use mail::queue_mail_tx;

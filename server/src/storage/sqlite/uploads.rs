@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use rusqlite::{Transaction, params};
 
 use crate::db::sqlite::employee_in_scope as load_employee;
-use super::sync::INSERT_EVENT_SQL;
+use crate::db::sqlite::INSERT_EVENT_SQL;
 use super::{Audit, db, new_id, ts};
 use crate::storage::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult, UPLOAD_DEVICE};
 

@@ -1,14 +1,19 @@
-//! The roster delta: the latest change per entity after a cursor, sent whole or as a
-//! tombstone, scoped to the device's organisation (and site, for equipment).
+//! The roster store on SQLite: the latest change per entity after a cursor, and what a kiosk
+//! may have of each, scoped to the device's organisation (and site, for equipment).
 
+use async_trait::async_trait;
 use attend_protocol::roster::{
-    DeviceConfig, EntityKind, HeldQualification, RosterDelta, RosterEmployee, RosterEquipment,
-    RosterQualification, RosterTemplate, Tombstone,
+    EntityKind, HeldQualification, RosterDelta, RosterEmployee, RosterEquipment,
+    RosterQualification, RosterTemplate,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{db, get_id, get_opt_id};
-use crate::storage::{DeviceAuth, DeviceStatus, StoreResult, parse_consent};
+use super::store::RosterStore;
+use super::{Change, Entry, assemble};
+use crate::db::StoreResult;
+use crate::db::sqlite::{SqliteDb, db, get_enum, get_id, get_opt_id};
+use crate::features::devices::DeviceAuth;
+use crate::features::people::parse_consent;
 
 fn employee_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterEmployee>> {
     let row = c
@@ -23,7 +28,7 @@ fn employee_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterEmployee
                 employee_number: r.get(1)?,
                 display_name: r.get(2)?,
                 pin_hash: r.get(3)?,
-                consent: super::get_enum(r, 4, parse_consent)?,
+                consent: get_enum(r, 4, parse_consent)?,
                 qualifications: Vec::new(),
             })
         })
@@ -105,74 +110,57 @@ fn qualification_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterQua
         .map_err(db)
 }
 
-pub(crate) fn roster_tx(
-    c: &Connection,
-    device: &DeviceAuth,
-    since: u64,
-    limit: u32,
-) -> StoreResult<RosterDelta> {
-    // Latest change per entity after the cursor, oldest first, one more than asked to learn `more`.
+/// The latest change per entity after `since`, oldest first, at most `limit`.
+fn changes(c: &Connection, device: &DeviceAuth, since: u64, limit: u32) -> StoreResult<Vec<Change>> {
     let mut stmt = c
         .prepare_cached(
             "SELECT entity, entity_id, MAX(seq) AS s FROM roster_changes WHERE org_id = ?1 AND seq > ?2
              GROUP BY entity, entity_id ORDER BY s LIMIT ?3",
         )
         .map_err(db)?;
-    let changes: Vec<(String, String, i64)> = stmt
+    let rows: Vec<(String, String, i64)> = stmt
         .query_map(
-            params![
-                device.org_id.to_string(),
-                since as i64,
-                i64::from(limit) + 1
-            ],
+            params![device.org_id.to_string(), since as i64, i64::from(limit)],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .map_err(db)?
         .collect::<Result<_, _>>()
         .map_err(db)?;
-    let more = changes.len() > limit as usize;
-    let mut delta = RosterDelta {
-        cursor: since,
-        more,
-        employees: Vec::new(),
-        templates: Vec::new(),
-        equipment: Vec::new(),
-        qualifications: Vec::new(),
-        tombstones: Vec::new(),
-        config: DeviceConfig {
-            timezone: device.timezone.clone(),
-            enabled: device.status == DeviceStatus::Active,
-            punch_repeat_window_s: 60,
-            pin_max_attempts: 5,
-            heartbeat_interval_s: 60,
-            max_clock_offset_s: 120,
-        },
-    };
-    let site = device.site_id.to_string();
-    for (entity, id, seq) in changes.into_iter().take(limit as usize) {
-        delta.cursor = seq as u64;
-        let tomb = |kind| Tombstone {
-            entity: kind,
+    Ok(rows
+        .into_iter()
+        .map(|(entity, id, seq)| Change {
+            kind: match entity.as_str() {
+                "employee" => EntityKind::Employee,
+                "template" => EntityKind::Template,
+                "equipment" => EntityKind::Equipment,
+                _ => EntityKind::Qualification,
+            },
             id: id.parse().unwrap_or_default(),
-        };
-        match entity.as_str() {
-            "employee" => match employee_entry(c, &id)? {
-                Some(e) => delta.employees.push(e),
-                None => delta.tombstones.push(tomb(EntityKind::Employee)),
-            },
-            "template" => match template_entry(c, &id)? {
-                Some(t) => delta.templates.push(t),
-                None => delta.tombstones.push(tomb(EntityKind::Template)),
-            },
-            "equipment" => match equipment_entry(c, &id, &site)? {
-                Some(e) => delta.equipment.push(e),
-                None => delta.tombstones.push(tomb(EntityKind::Equipment)),
-            },
-            _ => match qualification_entry(c, &id)? {
-                Some(q) => delta.qualifications.push(q),
-                None => delta.tombstones.push(tomb(EntityKind::Qualification)),
-            },
-        }
+            seq: seq as u64,
+        })
+        .collect())
+}
+
+#[async_trait]
+impl RosterStore for SqliteDb {
+    async fn roster_delta(&self, device: &DeviceAuth, since: u64, limit: u32) -> StoreResult<RosterDelta> {
+        let device = device.clone();
+        self.read(move |c| {
+            // One more than asked, to learn whether more remain.
+            let changes = changes(c, &device, since, limit + 1)?;
+            let site = device.site_id.to_string();
+            assemble(&device, since, limit, changes, |change| {
+                let id = change.id.to_string();
+                Ok(match change.kind {
+                    EntityKind::Employee => employee_entry(c, &id)?.map(Entry::Employee),
+                    EntityKind::Template => template_entry(c, &id)?.map(Entry::Template),
+                    EntityKind::Equipment => equipment_entry(c, &id, &site)?.map(Entry::Equipment),
+                    EntityKind::Qualification => {
+                        qualification_entry(c, &id)?.map(Entry::Qualification)
+                    }
+                })
+            })
+        })
+        .await
     }
-    Ok(delta)
 }

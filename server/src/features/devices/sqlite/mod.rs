@@ -1,18 +1,39 @@
-//! Devices: creation with a one-time provisioning code, provisioning, status, nonces.
+//! The devices store on SQLite: kiosks, provisioning and nonces here, ingest in [`ingest`].
+
+mod ingest;
 
 use async_trait::async_trait;
+use attend_protocol::ack::Ack;
 use attend_protocol::ids::DeviceId;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{
-    SqliteStore, Audit, db, get_enum, get_id, get_json, get_opt_ts, get_ts, new_id, opt_org,
-    page_params, paged, query_rows, ts,
+use super::store::DeviceStore;
+use super::{Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent};
+use crate::db::sqlite::{
+    Audit, ScopedList, SqliteDb, db, get_enum, get_id, get_json, get_opt_id, get_opt_ts, get_ts,
+    new_id, opt_org, ts,
 };
-use crate::storage::{
-    AuditCtx, Device, DeviceAuth, DeviceStatus, DeviceStore, NewDevice, Page, Paged, Scope,
-    StoreError, StoreResult,
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
+
+const DEVICES: ScopedList<'static> = ScopedList {
+    select: DEVICE_COLS,
+    from: "devices",
+    live: "1 = 1",
+    org_col: "org_id",
+    dept_col: None,
+    key_col: "id",
 };
+/// Events in scope; a department filter keeps only events about those departments' employees.
+const EVENTS: ScopedList<'static> = ScopedList {
+    select: "event_id, org_id, device_id, kind, employee_id, seq, captured_at, received_at, clock_suspect, payload",
+    from: "device_events",
+    live: "1 = 1",
+    org_col: "org_id",
+    dept_col: Some("(SELECT department_id FROM employees WHERE employees.id = device_events.employee_id)"),
+    key_col: "event_id",
+};
+
 
 const DEVICE_COLS: &str =
     "id, org_id, site_id, name, status, created_at, provisioned_at, last_seen_at, last_ip,
@@ -61,7 +82,7 @@ const DEVICE_AUTH_SQL: &str = "SELECT d.id, d.org_id, d.site_id, d.status, d.sec
     FROM devices d JOIN sites s ON s.id = d.site_id";
 
 #[async_trait]
-impl DeviceStore for SqliteStore {
+impl DeviceStore for SqliteDb {
     async fn create_device(&self, ctx: &AuditCtx, new: NewDevice) -> StoreResult<Device> {
         let ctx = ctx.clone();
         self.write(move |tx| {
@@ -95,22 +116,8 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn list_devices(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Device>> {
-        let (after, limit) = page_params(page);
-        let org = opt_org(scope.org());
-        let rows = self
-            .read(move |c| {
-                query_rows(
-                    c,
-                    &format!(
-                        "SELECT {DEVICE_COLS} FROM devices WHERE (?1 IS NULL OR org_id = ?1)
-                         AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
-                    ),
-                    params![org, after, limit],
-                    device_row,
-                )
-            })
-            .await?;
-        Ok(paged(rows, page, |d| d.id.to_string()))
+        self.scoped_page(DEVICES, scope, &DepartmentFilter::Any, Vec::new(), page, device_row, |d| d.id.to_string())
+            .await
     }
 
     async fn get_device(&self, scope: Scope, id: DeviceId) -> StoreResult<Device> {
@@ -226,4 +233,48 @@ impl DeviceStore for SqliteStore {
         })
         .await
     }
+
+    async fn ingest(
+        &self,
+        device: &DeviceAuth,
+        events: Vec<ReceivedEvent>,
+        received_at: Timestamp,
+    ) -> StoreResult<Vec<Ack>> {
+        let device = device.clone();
+        self.write(move |tx| ingest::ingest_tx(tx, &device, events, received_at))
+            .await
+    }
+
+    async fn list_events(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        filter: &EventFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<StoredEvent>> {
+        let filters = vec![
+            ("device_id", filter.device_id.map(|d| d.to_string())),
+            ("employee_id", filter.employee_id.map(|e| e.to_string())),
+            ("kind", filter.kind.clone()),
+        ];
+        self.scoped_page(EVENTS, scope, depts, filters, page, event_row, |e| e.event_id.to_string())
+            .await
+    }
 }
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
+    let payload: String = r.get(9)?;
+    Ok(StoredEvent {
+        event_id: get_id(r, 0)?,
+        org_id: get_id(r, 1)?,
+        device_id: get_id(r, 2)?,
+        kind: r.get(3)?,
+        employee_id: get_opt_id(r, 4)?,
+        seq: r.get::<_, i64>(5)? as u64,
+        captured_at: get_ts(r, 6)?,
+        received_at: get_ts(r, 7)?,
+        clock_suspect: r.get(8)?,
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+    })
+}
+

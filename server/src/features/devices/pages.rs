@@ -10,16 +10,11 @@ use jiff::Timestamp;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::fmt::{v, wall_clock};
-use super::lookup::site_zones;
-use super::session::{Posted, Viewer};
-use super::{done, or_error_page, show};
-use crate::http::AppState;
-use crate::platform::extract::ApiPath;
-use crate::http::routes::devices as api;
-use crate::http::session::STAFF;
-use crate::storage::DeviceStatus;
-use crate::storage::all_pages;
+use super::DeviceStatus;
+use crate::app::AppState;
+use crate::dashboard::fmt::{v, wall_clock};
+use crate::dashboard::session::{Posted, Viewer};
+use crate::dashboard::{done, or_error_page, show};
 
 /// A kiosk silent for longer than this is shown as offline (it heartbeats every minute).
 const OFFLINE_AFTER_MINUTES: i64 = 5;
@@ -47,19 +42,11 @@ struct Row {
 }
 
 async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
-    let auth = &viewer.auth;
-    let scope = auth.scope();
-    let devices = if auth.require(STAFF).is_err() {
-        Err(crate::platform::error::Error::Forbidden)
-    } else {
-        all_pages(|page| {
-            let store = state.store.clone();
-            async move { store.list_devices(scope, &page).await }
-        })
-        .await
-        .map_err(Into::into)
-    };
-    let (devices, zones) = match (devices, site_zones(&state, &viewer).await) {
+    let who = &viewer.caller;
+    let (devices, zones) = match (
+        state.devices.all_devices(who).await,
+        state.orgs.site_zones(who).await,
+    ) {
         (Ok(d), Ok(z)) => (d, z),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "devices", e),
     };
@@ -109,14 +96,16 @@ async fn set_status(
     Path((id, action)): Path<(DeviceId, String)>,
     Posted(viewer, NoFields {}): Posted<NoFields>,
 ) -> Response {
-    let (s, who, path) = (State(state), viewer.auth, ApiPath(id));
+    let (devices, who) = (&state.devices, &viewer.caller);
     let outcome = match action.as_str() {
-        "disable" => api::disable_device(s, who, path)
+        "disable" => devices
+            .set_status(who, id, DeviceStatus::Disabled)
             .await
-            .map(|d| format!("{} is disabled: its syncs are refused.", d.0.name)),
-        "enable" => api::enable_device(s, who, path)
+            .map(|d| format!("{} is disabled: its syncs are refused.", d.name)),
+        "enable" => devices
+            .set_status(who, id, DeviceStatus::Active)
             .await
-            .map(|d| format!("{} is enabled again.", d.0.name)),
+            .map(|d| format!("{} is enabled again.", d.name)),
         _ => Err(crate::platform::error::Error::NotFound),
     };
     done("/dashboard/devices", outcome)

@@ -1,0 +1,35 @@
+//! The audit log: who changed what, when, from where, with the record before and after. Rows
+//! are written by every store in the same transaction as the change (`db::sqlite::Audit`);
+//! this feature reads them back for admins.
+
+pub mod api;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+
+use attend_protocol::ids::OrgId;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub use service::AuditService;
+pub use store::AuditStore;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub org_id: Option<OrgId>,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}

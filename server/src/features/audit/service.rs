@@ -1,0 +1,31 @@
+//! Who may read the audit log.
+
+use std::sync::Arc;
+
+use super::AuditEntry;
+use super::store::AuditStore;
+use crate::access::{Action, Caller};
+use crate::db::{Page, Paged};
+use crate::platform::error::AppResult;
+
+#[derive(Clone)]
+pub struct AuditService {
+    store: Arc<dyn AuditStore>,
+}
+
+impl std::fmt::Debug for AuditService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditService")
+    }
+}
+
+impl AuditService {
+    pub fn new(store: Arc<dyn AuditStore>) -> Self {
+        Self { store }
+    }
+
+    pub async fn list(&self, caller: &Caller, page: &Page) -> AppResult<Paged<AuditEntry>> {
+        caller.permit(Action::ListAudit)?;
+        Ok(self.store.list_audit(caller.scope(), page).await?)
+    }
+}

@@ -1,0 +1,12 @@
+//! Reading the audit log.
+
+use async_trait::async_trait;
+
+use super::AuditEntry;
+use crate::db::{Page, Paged, Scope, StoreResult};
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Newest first; `after` is the last id of the previous page.
+    async fn list_audit(&self, scope: Scope, page: &Page) -> StoreResult<Paged<AuditEntry>>;
+}

@@ -1,0 +1,110 @@
+//! Kiosks: registering one with a one-time provisioning code, provisioning, disabling, their
+//! health (last seen, queue depth, version, clock skew), and what they sync: signed requests,
+//! event ingest, and the stored events.
+//!
+//! - [`service`]: the rules and permission checks, signature verification and ingest.
+//! - [`ingest`]: which pushed events are refused and why (a pure rule every backend applies).
+//! - [`signed`]: the extractor for HMAC-signed kiosk requests.
+//! - [`api`]: the JSON routes (admin and kiosk); [`pages`]: the kiosks page.
+//! - [`store`]: the data access; [`sqlite`] implements it.
+//!
+//! Invariants: a signed request's device, signature, timestamp and nonce are checked before a
+//! handler sees its body, so forged or replayed requests write nothing; an event is stored at
+//! most once per `event_id`, verbatim as the kiosk sent it.
+
+pub mod api;
+pub mod ingest;
+pub mod pages;
+pub mod service;
+pub mod signed;
+pub mod sqlite;
+pub mod store;
+
+use attend_protocol::events::{Event, Heartbeat};
+use attend_protocol::ids::{DeviceId, EmployeeId, EventId, OrgId, SiteId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::string_enum;
+
+pub use service::DeviceService;
+pub use store::DeviceStore;
+
+string_enum!(DeviceStatus { Unprovisioned = "unprovisioned", Active = "active", Disabled = "disabled" });
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Device {
+    pub id: DeviceId,
+    pub org_id: OrgId,
+    pub site_id: SiteId,
+    pub name: String,
+    pub status: DeviceStatus,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub provisioned_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_seen_at: Option<Timestamp>,
+    pub last_ip: Option<String>,
+    pub attendd_version: Option<String>,
+    pub heartbeat: Option<Heartbeat>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub heartbeat_at: Option<Timestamp>,
+    pub queue_depth: Option<u64>,
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// A synced event exactly as stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StoredEvent {
+    pub event_id: EventId,
+    pub org_id: OrgId,
+    pub device_id: DeviceId,
+    pub kind: String,
+    pub employee_id: Option<EmployeeId>,
+    pub seq: u64,
+    #[schema(value_type = String, format = DateTime)]
+    pub captured_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub received_at: Timestamp,
+    pub clock_suspect: bool,
+    /// The event as the device sent it.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug)]
+pub struct NewDevice {
+    pub org_id: OrgId,
+    pub site_id: SiteId,
+    pub name: String,
+    pub provisioning_code_hash: String,
+    pub provisioning_expires_at: Timestamp,
+}
+
+/// What the signature check needs to know about a device.
+#[derive(Clone, Debug)]
+pub struct DeviceAuth {
+    pub id: DeviceId,
+    pub org_id: OrgId,
+    pub site_id: SiteId,
+    pub status: DeviceStatus,
+    pub secret: String,
+    pub timezone: String,
+}
+
+/// A pushed event as parsed, with the exact JSON text it arrived as (stored verbatim).
+#[derive(Clone, Debug)]
+pub struct ReceivedEvent {
+    pub event: Event,
+    pub raw: String,
+}
+
+/// Filters for listing synced events.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub device_id: Option<DeviceId>,
+    pub employee_id: Option<EmployeeId>,
+    pub kind: Option<String>,
+}

@@ -1,0 +1,61 @@
+//! What the devices service reads and writes: kiosks and their credentials, nonces, and the
+//! events they push.
+
+use async_trait::async_trait;
+use attend_protocol::ack::Ack;
+use attend_protocol::ids::DeviceId;
+use jiff::Timestamp;
+
+use super::{Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent};
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
+
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    async fn create_device(&self, ctx: &AuditCtx, new: NewDevice) -> StoreResult<Device>;
+    async fn list_devices(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Device>>;
+    async fn get_device(&self, scope: Scope, id: DeviceId) -> StoreResult<Device>;
+    async fn set_device_status(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: DeviceId,
+        status: DeviceStatus,
+    ) -> StoreResult<Device>;
+    /// Redeems a provisioning code once: stores the secret, activates the device.
+    async fn provision_device(
+        &self,
+        ctx: &AuditCtx,
+        code_hash: &str,
+        secret: &str,
+        now: Timestamp,
+        version: Option<&str>,
+    ) -> StoreResult<DeviceAuth>;
+    async fn device_auth(&self, id: DeviceId) -> StoreResult<Option<DeviceAuth>>;
+    /// Records a nonce and the device's last contact; `false` if the nonce was already seen
+    /// within the window (a replay), in which case nothing is written.
+    async fn remember_nonce(
+        &self,
+        device: DeviceId,
+        nonce: &str,
+        now: Timestamp,
+        window_s: i64,
+        ip: Option<&str>,
+    ) -> StoreResult<bool>;
+
+    /// Stores each new event once, in one transaction, refusing those [`super::ingest::rejection`]
+    /// refuses; answers one ack per event in order.
+    async fn ingest(
+        &self,
+        device: &DeviceAuth,
+        events: Vec<ReceivedEvent>,
+        received_at: Timestamp,
+    ) -> StoreResult<Vec<Ack>>;
+    /// Events in scope; a department filter keeps only events about those departments' employees.
+    async fn list_events(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        filter: &EventFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<StoredEvent>>;
+}
