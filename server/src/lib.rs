@@ -23,7 +23,6 @@
 
 pub mod access;
 pub mod app;
-pub mod approval;
 pub mod attachments;
 pub mod attendance;
 pub mod config;
@@ -32,7 +31,6 @@ pub mod dashboard;
 pub mod demo;
 pub mod features;
 pub mod http;
-pub mod leave;
 pub mod live;
 pub mod mail;
 pub mod notify;

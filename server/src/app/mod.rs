@@ -95,6 +95,12 @@ impl Application {
                 live.clone(),
                 settings.clone(),
             ),
+            corrections: crate::features::corrections::CorrectionService::new(
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+            ),
+            leave: crate::features::leave::LeaveService::new(Arc::new(db.clone())),
             roster: crate::features::roster::RosterService::new(
                 Arc::new(db.clone()),
                 settings.sync.roster_page,

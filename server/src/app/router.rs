@@ -14,7 +14,7 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    attachments, attendance, corrections, enrolment, equipment, health, leave,
+    attachments, attendance, enrolment, equipment, health,
     qualifications, records, reports, timesheets,
 };
 
@@ -112,31 +112,9 @@ pub fn router(state: AppState) -> Router {
                 .delete(qualifications::revoke_qualification),
         )
         .route(
-            "/leave-types",
-            post(leave::create_leave_type).get(leave::list_leave_types),
-        )
-        .route(
-            "/employees/{id}/leave",
-            post(leave::request_leave).get(leave::employee_leave),
-        )
-        .route("/leave", get(leave::list_leave))
-        .route(
-            "/employees/{id}/corrections",
-            post(corrections::request_correction).get(corrections::employee_corrections),
-        )
-        .route("/corrections", get(corrections::list_corrections))
-        .route("/corrections/{id}/approve", post(corrections::approve))
-        .route("/corrections/{id}/reject", post(corrections::reject))
-        .route("/corrections/{id}/escalate", post(corrections::escalate))
-        .route("/corrections/{id}/cancel", post(corrections::cancel))
-        .route(
             "/employees/{id}/pay-rates",
             get(reports::pay_rates).put(reports::set_pay_rate),
         )
-        .route("/leave/{id}/approve", post(leave::approve))
-        .route("/leave/{id}/reject", post(leave::reject))
-        .route("/leave/{id}/escalate", post(leave::escalate))
-        .route("/leave/{id}/cancel", post(leave::cancel))
         .route("/enrolment-candidates", get(enrolment::list_candidates))
         .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
         .route(
@@ -157,7 +135,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
 
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
-    use crate::features::{audit, auth, devices, orgs, people, roster};
+    use crate::features::{audit, auth, corrections, devices, leave, orgs, people, roster};
     let (heavy_features, heavy_doc) = OpenApiRouter::new()
         .merge(audit::api::heavy_routes())
         .merge(devices::api::heavy_routes())
@@ -167,6 +145,8 @@ pub fn router(state: AppState) -> Router {
         .merge(people::api::routes())
         .merge(auth::api::routes())
         .merge(devices::api::routes())
+        .merge(leave::api::routes())
+        .merge(corrections::api::routes())
         .split_for_parts();
     let (sync, sync_doc) = OpenApiRouter::new()
         .merge(devices::api::sync_routes())

@@ -24,7 +24,6 @@ pub mod enrolment;
 pub mod equipment;
 pub mod fmt;
 pub mod hours;
-pub mod leave;
 pub mod live;
 pub mod lookup;
 pub mod reports;
@@ -70,10 +69,10 @@ fn templates() -> &'static Environment<'static> {
             "attendance.html",
             "timesheets.html",
             "timesheet.html",
-            "leave.html",
             "equipment.html",
             "reports.html";
             "devices" / "devices.html",
+            "leave" / "leave.html",
             "people" / "people.html",
             "people" / "person.html",
         ) {
@@ -246,7 +245,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(live::routes())
         .merge(heavy)
         .merge(timesheets::routes())
-        .merge(leave::routes())
+        .merge(crate::features::leave::pages::routes())
         .merge(equipment::routes())
         .merge(crate::features::devices::pages::routes())
         .merge(crate::features::people::pages::routes())

@@ -4,16 +4,22 @@
 //! SQLite (`sqlite.rs`). A route or a page parses, calls its service and renders; only services
 //! reach stores.
 //!
+//! - [`approvals`]: the one approval workflow of leave, corrections, timesheets, enrolment.
 //! - [`audit`]: reading the audit log.
 //! - [`auth`]: sign-in, tokens, dashboard sessions, password reset, invites, lockouts.
+//! - [`corrections`]: missing punches asked for and decided.
 //! - [`devices`]: kiosks, provisioning, signed requests, event ingest.
+//! - [`leave`]: leave types, allowances, requests and balances.
 //! - [`orgs`]: organisations, sites, departments, join codes.
 //! - [`people`]: employees and user accounts.
 //! - [`roster`]: the roster delta kiosks pull.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod corrections;
 pub mod devices;
+pub mod leave;
 pub mod orgs;
 pub mod people;
 pub mod roster;

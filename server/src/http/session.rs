@@ -87,3 +87,15 @@ pub fn target_org(
 ) -> crate::platform::error::AppResult<attend_protocol::ids::OrgId> {
     caller.caller.target_org(requested)
 }
+
+/// TRANSITIONAL: employees act on their own records only; for anyone else they do not exist.
+pub fn own_or_staff(
+    caller: &AuthUser,
+    employee: attend_protocol::ids::EmployeeId,
+) -> crate::platform::error::AppResult<()> {
+    if caller.user.employee_id == Some(employee) || STAFF.contains(&caller.user.role) {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}

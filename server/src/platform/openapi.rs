@@ -7,7 +7,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    attachments, attendance, corrections, enrolment, equipment, health, leave,
+    attachments, attendance, enrolment, equipment, health,
     qualifications, records, reports, timesheets,
 };
 
@@ -25,10 +25,6 @@ use crate::http::routes::{
         timesheets::list_timesheets, timesheets::get_pay_calendar, timesheets::set_pay_calendar,
         reports::payroll_json, reports::payroll_download, reports::labour_cost, reports::set_pay_rate,
         reports::pay_rates,
-        leave::create_leave_type, leave::list_leave_types, leave::request_leave, leave::employee_leave,
-        leave::list_leave, leave::approve, leave::reject, leave::escalate, leave::cancel,
-        corrections::request_correction, corrections::employee_corrections, corrections::list_corrections,
-        corrections::approve, corrections::reject, corrections::escalate, corrections::cancel,
         attachments::upload, attachments::list, attachments::download,
         equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,
         equipment::rotate_code, equipment::lock_out, equipment::lift_lockout, equipment::out_of_service,

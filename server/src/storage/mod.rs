@@ -2,10 +2,8 @@
 
 pub mod attachments;
 pub mod attendance;
-pub mod corrections;
 pub mod enrolment;
 pub mod equipment;
-pub mod leave;
 pub mod model;
 pub mod notifications;
 pub mod pay_rates;
@@ -16,11 +14,11 @@ mod traits;
 
 pub use attachments::*;
 pub use attendance::*;
-pub use corrections::*;
 pub use crate::db::*;
+pub use crate::features::corrections::{Correction, NewCorrection};
+pub use crate::features::leave::{Balance, LeaveDay, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
 pub use enrolment::*;
 pub use equipment::*;
-pub use leave::*;
 pub use model::*;
 pub use notifications::*;
 pub use pay_rates::*;

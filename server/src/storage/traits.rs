@@ -31,14 +31,14 @@ pub trait Store:
     + crate::features::devices::DeviceStore
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
+    + crate::features::leave::LeaveStore
+    + crate::features::corrections::CorrectionStore
     + super::EquipmentStore
     + super::EnrolmentStore
     + super::AttendanceStore
     + super::TimesheetStore
-    + super::LeaveStore
     + super::PayRateStore
     + super::NotificationStore
-    + super::CorrectionStore
     + super::AttachmentStore
     + super::PresenceStore
     + MailStore
@@ -52,6 +52,8 @@ impl<T> Store for T where
         + crate::features::devices::DeviceStore
         + crate::features::roster::RosterStore
         + crate::features::audit::AuditStore
+        + crate::features::leave::LeaveStore
+        + crate::features::corrections::CorrectionStore
     + crate::features::devices::DeviceStore
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
@@ -59,11 +61,9 @@ impl<T> Store for T where
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
-        + super::LeaveStore
-        + super::PayRateStore
+            + super::PayRateStore
         + super::NotificationStore
-        + super::CorrectionStore
-        + super::AttachmentStore
+            + super::AttachmentStore
             + super::PresenceStore
                 + MailStore
 {

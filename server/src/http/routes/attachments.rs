@@ -14,7 +14,7 @@ use ring::digest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::leave::own_or_staff;
+use crate::http::session::own_or_staff;
 use crate::http::AppState;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{ApiPath, ApiQuery};

@@ -3,11 +3,9 @@
 
 pub mod attachments;
 pub mod attendance;
-pub mod corrections;
 pub mod enrolment;
 pub mod equipment;
 pub mod health;
-pub mod leave;
 pub mod qualifications;
 pub mod records;
 pub mod reports;

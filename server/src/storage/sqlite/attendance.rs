@@ -358,7 +358,7 @@ impl AttendanceStore for SqliteStore {
             let (from, to) = (window(first, -2), window(last, 3));
             let events = events_of(c, employee, from, to)?;
             let (mut punches, machines) = engine_inputs(&events);
-            punches.extend(super::corrections::approved_punches(c, employee, from, to)?);
+            punches.extend(crate::features::corrections::sqlite::approved_punches(c, employee, from, to)?);
             Ok(AttendanceInputs {
                 schedule: schedule_of(c, employee, first, last)?,
                 employee: person,

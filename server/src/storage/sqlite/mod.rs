@@ -2,10 +2,8 @@
 
 mod attachments;
 mod attendance;
-mod corrections;
 mod enrolment;
 mod equipment;
-mod leave;
 mod mail;
 mod machine_sessions;
 mod notifications;

@@ -1,4 +1,4 @@
-//! Timesheet corrections (see `storage::corrections`).
+//! The corrections store on SQLite.
 
 use async_trait::async_trait;
 use attend_protocol::events::PunchType;
@@ -7,15 +7,22 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::db::sqlite::{dept_param, employee_in_scope as load_employee};
-use super::{
-    SqliteStore, Audit, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
-    ts,
+use super::store::CorrectionStore;
+use super::{Correction, NewCorrection};
+use crate::db::sqlite::{
+    Audit, SqliteDb, db, dept_param, employee_in_scope, get_enum, get_id, get_opt_id, get_opt_ts,
+    get_ts, new_id, opt_org, query_rows, ts,
 };
-use crate::approval::ApprovalStatus;
-use crate::storage::{
-    AuditCtx, Correction, CorrectionChange, CorrectionStore, DepartmentFilter, NewCorrection,
-    Scope, StoreError, StoreResult,
+use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
+use crate::features::approvals::sqlite::{DecisionColumns, record_decision};
+use crate::features::approvals::{ApprovalStatus, Recorded, Stage};
+
+const DECISIONS: DecisionColumns = DecisionColumns {
+    what: "correction",
+    table: "corrections",
+    key: "id",
+    level: Some("required_level"),
+    reason: "decision_reason",
 };
 
 const COLS: &str = "c.id, c.org_id, c.employee_id, c.punch_type, c.at, c.reason, c.status, c.required_level, c.decision_reason,
@@ -48,10 +55,10 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Correction> {
         id: get_id(r, 0)?,
         org_id: get_id(r, 1)?,
         employee_id: get_id(r, 2)?,
-        punch_type: super::get_enum(r, 3, parse_punch_type)?,
+        punch_type: get_enum(r, 3, parse_punch_type)?,
         at: get_ts(r, 4)?,
         reason: r.get(5)?,
-        status: super::get_enum(r, 6, ApprovalStatus::parse)?,
+        status: get_enum(r, 6, ApprovalStatus::parse)?,
         required_level: r.get(7)?,
         decision_reason: r.get(8)?,
         created_at: get_ts(r, 9)?,
@@ -105,7 +112,7 @@ pub(crate) fn approved_punches(
         params![employee.to_string(), ts(from), ts(to)],
         |r| {
             let id: String = r.get(0)?;
-            let kind = match super::get_enum(r, 1, parse_punch_type)? {
+            let kind = match get_enum(r, 1, parse_punch_type)? {
                 PunchType::In => attend_engine::PunchKind::In,
                 PunchType::Out => attend_engine::PunchKind::Out,
                 PunchType::BreakStart => attend_engine::PunchKind::BreakStart,
@@ -121,7 +128,7 @@ pub(crate) fn approved_punches(
 }
 
 #[async_trait]
-impl CorrectionStore for SqliteStore {
+impl CorrectionStore for SqliteDb {
     async fn create_correction(
         &self,
         ctx: &AuditCtx,
@@ -131,7 +138,7 @@ impl CorrectionStore for SqliteStore {
     ) -> StoreResult<Correction> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let person = load_employee(tx, scope, &depts, new.employee)?;
+            let person = employee_in_scope(tx, scope, &depts, new.employee)?;
             require_open_period(tx, new.employee, new.local_date)?;
             let id: CorrectionId = new_id();
             tx.execute(
@@ -173,32 +180,27 @@ impl CorrectionStore for SqliteStore {
         .await
     }
 
-    async fn record_correction_transition(
+    async fn record_correction_step(
         &self,
         ctx: &AuditCtx,
         scope: Scope,
         depts: &DepartmentFilter,
-        change: CorrectionChange,
+        step: Recorded<CorrectionId>,
+        local_date: Date,
     ) -> StoreResult<Correction> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let before = load(tx, scope, &depts, change.id)?;
-            if (before.status, before.required_level) != change.expected {
-                return Err(StoreError::State("the correction changed meanwhile; reload and try again".into()));
+            let before = load(tx, scope, &depts, step.id)?;
+            if step.after.stage == Stage::Approved || before.status == ApprovalStatus::Approved {
+                require_open_period(tx, before.employee_id, local_date)?;
             }
-            if change.next.status == ApprovalStatus::Approved || before.status == ApprovalStatus::Approved {
-                require_open_period(tx, before.employee_id, change.local_date)?;
-            }
-            let decided = change.next.status != ApprovalStatus::Pending;
-            tx.execute(
-                "UPDATE corrections SET status = ?2, required_level = ?3, decision_reason = COALESCE(?4, decision_reason),
-                        decided_at = CASE WHEN ?5 THEN ?6 ELSE decided_at END, decided_by = CASE WHEN ?5 THEN ?7 ELSE decided_by END
-                 WHERE id = ?1",
-                params![change.id.to_string(), change.next.status.as_str(), change.next.required_level, change.reason, decided, ts(Timestamp::now()), ctx.actor.id()],
-            )
-            .map_err(db)?;
-            let after = load(tx, scope, &depts, change.id)?;
-            Audit::new(&ctx, Some(before.org_id), change.action.as_str(), "correction").id(&change.id.to_string()).before(&before).after(&after).write(tx)?;
+            record_decision(tx, DECISIONS, &step, &ctx)?;
+            let after = load(tx, scope, &depts, step.id)?;
+            Audit::new(&ctx, Some(before.org_id), step.step.as_str(), "correction")
+                .id(step.id)
+                .before(&before)
+                .after(&after)
+                .write(tx)?;
             Ok(after)
         })
         .await

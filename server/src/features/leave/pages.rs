@@ -1,5 +1,5 @@
-//! Leave requests: the queue by status, and approve, reject (with a reason) and escalate,
-//! through the API's leave handlers (levels, escalation and "nobody decides their own").
+//! The leave queue by status, and approve, reject (with a reason) and escalate, through the
+//! leave service (levels, escalation and "nobody decides their own").
 
 use attend_protocol::ids::LeaveRequestId;
 use axum::Router;
@@ -9,13 +9,11 @@ use axum::routing::{get, post};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::lookup::{employees, names};
-use super::session::{Posted, Viewer};
-use super::{done, fmt::v, or_error_page, show};
-use crate::approval::ApprovalStatus;
-use crate::http::AppState;
-use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::routes::leave::{self as api, Decision, StatusQuery};
+use crate::app::AppState;
+use crate::dashboard::fmt::v;
+use crate::dashboard::session::{Posted, Viewer};
+use crate::dashboard::{done, or_error_page, show};
+use crate::features::approvals::{ApprovalStatus, Step};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,19 +46,16 @@ async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> Response {
     let status = q.status.unwrap_or(ApprovalStatus::Pending);
-    let listed = api::list_leave(
-        State(state.clone()),
-        viewer.auth.clone(),
-        ApiQuery(StatusQuery {
-            status: Some(status),
-        }),
-    )
-    .await;
-    let (listed, people) = match (listed, employees(&state, &viewer).await) {
-        (Ok(l), Ok(p)) => (l.0, p),
+    let who = &viewer.caller;
+    let (listed, people) = match (
+        state.leave.list(who, Some(status)).await,
+        state.people.all_employees(who).await,
+    ) {
+        (Ok(l), Ok(p)) => (l, p),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "leave", e),
     };
-    let by_id = names(&people);
+    let by_id: std::collections::HashMap<_, _> =
+        people.into_iter().map(|e| (e.id, e.display_name)).collect();
     let rows: Vec<Row> = listed
         .into_iter()
         .map(|r| Row {
@@ -95,24 +90,18 @@ async fn decide(
     Path((id, action)): Path<(LeaveRequestId, String)>,
     Posted(viewer, form): Posted<DecisionForm>,
 ) -> Response {
-    let body = ApiJson(Decision {
-        reason: Some(form.reason).filter(|r| !r.trim().is_empty()),
-    });
-    let (s, who, path) = (State(state), viewer.auth, ApiPath(id));
-    let outcome = match action.as_str() {
-        "approve" => api::approve(s, who, path, body)
-            .await
-            .map(|r| match r.0.status {
-                ApprovalStatus::Approved => "Leave approved.".to_owned(),
-                _ => "Approved at your level; it now needs a higher approver.".to_owned(),
-            }),
-        "reject" => api::reject(s, who, path, body)
-            .await
-            .map(|_| "Leave rejected with your reason.".to_owned()),
-        "escalate" => api::escalate(s, who, path, body)
-            .await
-            .map(|_| "Escalated to the next approval level.".to_owned()),
-        _ => Err(crate::platform::error::Error::NotFound),
+    let step = match action.as_str() {
+        "approve" => Step::Approve,
+        "reject" => Step::Reject,
+        "escalate" => Step::Escalate,
+        _ => return done("/dashboard/leave", Err(crate::platform::error::Error::NotFound)),
     };
+    let decided = state.leave.decide(&viewer.caller, id, step, Some(form.reason)).await;
+    let outcome = decided.map(|r| match (step, r.status) {
+        (Step::Approve, ApprovalStatus::Approved) => "Leave approved.".to_owned(),
+        (Step::Approve, _) => "Approved at your level; it now needs a higher approver.".to_owned(),
+        (Step::Reject, _) => "Leave rejected with your reason.".to_owned(),
+        _ => "Escalated to the next approval level.".to_owned(),
+    });
     done("/dashboard/leave", outcome)
 }

@@ -1,4 +1,4 @@
-//! Leave types and requests (see `storage::leave`).
+//! The leave store on SQLite: types, requests and balances.
 
 use async_trait::async_trait;
 use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId};
@@ -6,16 +6,23 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::db::sqlite::{dept_param, employee_in_scope as load_employee};
-use super::{
-    SqliteStore, Audit, db, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org, query_rows,
-    ts,
+use super::rules::{Booked, check_request, remaining, working_days};
+use super::store::LeaveStore;
+use super::{Balance, LeaveDay, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
+use crate::db::sqlite::{
+    Audit, SqliteDb, db, dept_param, employee_in_scope, get_date, get_enum, get_id, get_opt_id,
+    get_opt_ts, get_ts, new_id, opt_org, query_rows, ts,
 };
-use crate::approval::ApprovalStatus;
-use crate::leave::working_days;
-use crate::storage::{
-    AuditCtx, Balance, DepartmentFilter, LeaveChange, LeaveDay, LeaveRequest, LeaveStore,
-    LeaveType, NewLeaveRequest, NewLeaveType, Scope, StoreError, StoreResult,
+use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
+use crate::features::approvals::sqlite::{DecisionColumns, record_decision};
+use crate::features::approvals::{ApprovalStatus, Recorded};
+
+const DECISIONS: DecisionColumns = DecisionColumns {
+    what: "leave request",
+    table: "leave_requests",
+    key: "id",
+    level: Some("required_level"),
+    reason: "decision_reason",
 };
 
 const TYPE_COLS: &str = "id, org_id, name, paid, annual_days, day_minutes, approval_level";
@@ -23,13 +30,6 @@ const REQ_COLS: &str = "r.id, r.org_id, r.employee_id, r.leave_type_id, t.name, 
     r.status, r.required_level, r.note, r.decision_reason, r.created_at, r.decided_at, r.decided_by";
 const REQ_FROM: &str = "FROM leave_requests r JOIN leave_types t ON t.id = r.leave_type_id JOIN employees e ON e.id = r.employee_id
     WHERE (?1 IS NULL OR r.org_id = ?1) AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2)))";
-
-fn date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
-    let text: String = r.get(idx)?;
-    text.parse().map_err(|e: jiff::Error| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
-    })
-}
 
 fn type_row(r: &Row<'_>) -> rusqlite::Result<LeaveType> {
     Ok(LeaveType {
@@ -50,10 +50,10 @@ fn req_row(r: &Row<'_>) -> rusqlite::Result<LeaveRequest> {
         employee_id: get_id(r, 2)?,
         leave_type_id: get_id(r, 3)?,
         leave_type: r.get(4)?,
-        first_day: date_col(r, 5)?,
-        last_day: date_col(r, 6)?,
+        first_day: get_date(r, 5)?,
+        last_day: get_date(r, 6)?,
         days: r.get(7)?,
-        status: super::get_enum(r, 8, ApprovalStatus::parse)?,
+        status: get_enum(r, 8, ApprovalStatus::parse)?,
         required_level: r.get(9)?,
         note: r.get(10)?,
         decision_reason: r.get(11)?,
@@ -94,7 +94,7 @@ fn used_days(
 }
 
 #[async_trait]
-impl LeaveStore for SqliteStore {
+impl LeaveStore for SqliteDb {
     async fn create_leave_type(&self, ctx: &AuditCtx, new: NewLeaveType) -> StoreResult<LeaveType> {
         let ctx = ctx.clone();
         self.write(move |tx| {
@@ -128,7 +128,7 @@ impl LeaveStore for SqliteStore {
     ) -> StoreResult<LeaveRequest> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let person = load_employee(tx, scope, &depts, new.employee)?;
+            let person = employee_in_scope(tx, scope, &depts, new.employee)?;
             let kind = tx
                 .query_row(&format!("SELECT {TYPE_COLS} FROM leave_types WHERE id = ?1 AND org_id = ?2 AND deleted_at IS NULL"),
                     params![new.leave_type.to_string(), person.org_id.to_string()], type_row)
@@ -144,19 +144,9 @@ impl LeaveStore for SqliteStore {
                 )
                 .optional()
                 .map_err(db)?;
-            if let Some(other) = overlap {
-                return Err(StoreError::State(format!("this overlaps the leave already requested for {other}")));
-            }
-            if let Some(allowance) = kind.annual_days {
-                let (approved, pending) = used_days(tx, new.employee, kind.id, new.first_day.year())?;
-                let left = i64::from(allowance) - i64::from(approved) - i64::from(pending);
-                if i64::from(new.days) > left {
-                    return Err(StoreError::State(format!(
-                        "only {} day(s) of {} left in {} (approved or pending: {}); this request needs {}",
-                        left.max(0), kind.name, new.first_day.year(), approved + pending, new.days
-                    )));
-                }
-            }
+            let (approved_days, pending_days) = used_days(tx, new.employee, kind.id, new.first_day.year())?;
+            let booked = Booked { overlap, approved_days, pending_days };
+            check_request(&kind, &new, &booked).map_err(StoreError::State)?;
             let id: LeaveRequestId = new_id();
             tx.execute(
                 "INSERT INTO leave_requests (id, org_id, employee_id, leave_type_id, first_day, last_day, days, status, required_level, note, created_at, created_by)
@@ -206,7 +196,7 @@ impl LeaveStore for SqliteStore {
     ) -> StoreResult<Vec<Balance>> {
         let depts = depts.clone();
         self.read(move |c| {
-            let person = load_employee(c, scope, &depts, employee)?;
+            let person = employee_in_scope(c, scope, &depts, employee)?;
             let kinds = query_rows(c, &format!("SELECT {TYPE_COLS} FROM leave_types WHERE org_id = ?1 AND deleted_at IS NULL ORDER BY name"),
                 [person.org_id.to_string()], type_row)?;
             kinds
@@ -220,7 +210,7 @@ impl LeaveStore for SqliteStore {
                         allowance_days: k.annual_days,
                         approved_days: approved,
                         pending_days: pending,
-                        remaining_days: k.annual_days.map(|a| i64::from(a) - i64::from(approved) - i64::from(pending)),
+                        remaining_days: remaining(k.annual_days, approved, pending),
                     })
                 })
                 .collect()
@@ -228,41 +218,23 @@ impl LeaveStore for SqliteStore {
         .await
     }
 
-    async fn record_leave_transition(
+    async fn record_leave_step(
         &self,
         ctx: &AuditCtx,
         scope: Scope,
         depts: &DepartmentFilter,
-        change: LeaveChange,
+        step: Recorded<LeaveRequestId>,
     ) -> StoreResult<LeaveRequest> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let before = load(tx, scope, &depts, change.id)?;
-            if (before.status, before.required_level) != change.expected {
-                return Err(StoreError::State(
-                    "the leave request changed meanwhile; reload and try again".into(),
-                ));
-            }
-            let decided = change.next.status != ApprovalStatus::Pending;
-            tx.execute(
-                "UPDATE leave_requests SET status = ?2, required_level = ?3,
-                        decision_reason = COALESCE(?4, decision_reason),
-                        decided_at = CASE WHEN ?5 THEN ?6 ELSE decided_at END,
-                        decided_by = CASE WHEN ?5 THEN ?7 ELSE decided_by END
-                 WHERE id = ?1",
-                params![
-                    change.id.to_string(),
-                    change.next.status.as_str(),
-                    change.next.required_level,
-                    change.reason,
-                    decided,
-                    ts(Timestamp::now()),
-                    ctx.actor.id()
-                ],
-            )
-            .map_err(db)?;
-            let after = load(tx, scope, &depts, change.id)?;
-            Audit::new(&ctx, Some(before.org_id), change.action.as_str(), "leave").id(&change.id.to_string()).before(&before).after(&after).write(tx)?;
+            let before = load(tx, scope, &depts, step.id)?;
+            record_decision(tx, DECISIONS, &step, &ctx)?;
+            let after = load(tx, scope, &depts, step.id)?;
+            Audit::new(&ctx, Some(before.org_id), step.step.as_str(), "leave")
+                .id(step.id)
+                .before(&before)
+                .after(&after)
+                .write(tx)?;
             Ok(after)
         })
         .await
@@ -278,13 +250,13 @@ impl LeaveStore for SqliteStore {
     ) -> StoreResult<Vec<LeaveDay>> {
         let depts = depts.clone();
         self.read(move |c| {
-            load_employee(c, scope, &depts, employee)?;
+            employee_in_scope(c, scope, &depts, employee)?;
             let rows = query_rows(
                 c,
                 "SELECT r.first_day, r.last_day, t.name, t.paid, t.day_minutes FROM leave_requests r JOIN leave_types t ON t.id = r.leave_type_id
                  WHERE r.employee_id = ?1 AND r.status = 'approved' AND r.first_day <= ?3 AND r.last_day >= ?2",
                 params![employee.to_string(), first.to_string(), last.to_string()],
-                |r| Ok((date_col(r, 0)?, date_col(r, 1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?, r.get::<_, u32>(4)?)),
+                |r| Ok((get_date(r, 0)?, get_date(r, 1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?, r.get::<_, u32>(4)?)),
             )?;
             let mut days: Vec<LeaveDay> = rows
                 .into_iter()

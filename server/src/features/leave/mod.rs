@@ -1,17 +1,31 @@
-//! Leave types and leave requests. The workflow is pure (`approval`); the store creates
-//! a request only if it overlaps no other open request of the employee and fits the year's
-//! allowance (checked in the same transaction, so two requests at once cannot both squeeze in),
-//! and applies a decided transition with its audit row, refusing it on a stale state.
+//! Leave: types with yearly allowances, requests counted in working days (Monday to Friday),
+//! balances, and the approval workflow with levels and escalation ([`crate::features::approvals`]).
+//! Approved paid leave appears in timesheets and payroll as leave hours, and its days raise no
+//! "absent" exception.
+//!
+//! - [`rules`]: working days, and whether a request fits (pure).
+//! - [`service`]: the rules and permission checks; [`api`]: the JSON routes; [`pages`]: the
+//!   leave queue with its decisions.
+//! - [`store`]: the data access; [`sqlite`] implements it.
 
-use async_trait::async_trait;
+pub mod api;
+pub mod pages;
+pub mod rules;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+
 use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId, OrgId, UserId};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{AuditCtx, DepartmentFilter, Scope, StoreResult};
-use crate::approval::{ApprovalAction, ApprovalStatus, Next};
+use crate::features::approvals::ApprovalStatus;
+
+pub use rules::working_days;
+pub use service::LeaveService;
+pub use store::LeaveStore;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LeaveType {
@@ -85,16 +99,6 @@ pub struct Balance {
     pub remaining_days: Option<i64>,
 }
 
-/// A transition the workflow allowed, to record.
-#[derive(Clone, Debug)]
-pub struct LeaveChange {
-    pub id: LeaveRequestId,
-    pub expected: (ApprovalStatus, u8),
-    pub action: ApprovalAction,
-    pub next: Next,
-    pub reason: Option<String>,
-}
-
 /// One approved leave day, for timesheets and payroll.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LeaveDay {
@@ -103,54 +107,4 @@ pub struct LeaveDay {
     pub leave_type: String,
     pub paid: bool,
     pub minutes: u32,
-}
-
-#[async_trait]
-pub trait LeaveStore: Send + Sync {
-    async fn create_leave_type(&self, ctx: &AuditCtx, new: NewLeaveType) -> StoreResult<LeaveType>;
-    async fn list_leave_types(&self, scope: Scope) -> StoreResult<Vec<LeaveType>>;
-    async fn create_leave_request(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        new: NewLeaveRequest,
-    ) -> StoreResult<LeaveRequest>;
-    async fn get_leave_request(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        id: LeaveRequestId,
-    ) -> StoreResult<LeaveRequest>;
-    /// Requests in scope, newest first; optionally one employee's, one status.
-    async fn list_leave_requests(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: Option<EmployeeId>,
-        status: Option<ApprovalStatus>,
-    ) -> StoreResult<Vec<LeaveRequest>>;
-    async fn leave_balances(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: EmployeeId,
-        year: i16,
-    ) -> StoreResult<Vec<Balance>>;
-    async fn record_leave_transition(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        change: LeaveChange,
-    ) -> StoreResult<LeaveRequest>;
-    /// The employee's approved leave days (Monday to Friday) in `[first, last]`.
-    async fn leave_days(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: EmployeeId,
-        first: Date,
-        last: Date,
-    ) -> StoreResult<Vec<LeaveDay>>;
 }

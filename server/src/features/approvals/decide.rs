@@ -1,0 +1,85 @@
+//! What every service does around the workflow: who the caller is to a request, the reason
+//! given with a decision, and refusals as the API's errors. [`decision_routes!`] declares the
+//! four decision routes of a request kind (approve, reject, escalate, cancel).
+
+use attend_protocol::ids::EmployeeId;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::workflow::{Party, Refusal, Step};
+use crate::access::Caller;
+use crate::platform::error::{AppResult, Error};
+
+/// The body of a decision.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// Required to reject; optional otherwise.
+    pub reason: Option<String>,
+}
+
+/// The caller's part in a request that belongs to `owner`: its owner (whatever their role),
+/// or a reviewer of their role's level. Anyone else may not see it at all.
+pub fn party(caller: &Caller, owner: Option<EmployeeId>) -> AppResult<Party> {
+    if owner.is_some_and(|o| caller.is(o)) {
+        return Ok(Party::Owner);
+    }
+    caller
+        .role
+        .approval_level()
+        .map(|level| Party::Reviewer { level })
+        .ok_or(Error::NotFound)
+}
+
+/// The reason given with `step`: trimmed, at most 500 characters, required to reject.
+pub fn reason(step: Step, text: Option<String>) -> AppResult<Option<String>> {
+    let text = text.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    if step == Step::Reject && text.is_none() {
+        return Err(Error::field("reason", "is required to reject"));
+    }
+    if text.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(Error::field("reason", "must be at most 500 characters"));
+    }
+    Ok(text)
+}
+
+/// A refused step is a conflict with the request's state; the message says what to do.
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        Self::Conflict {
+            message: refusal.to_string(),
+            details: Vec::new(),
+        }
+    }
+}
+
+/// Declares the approve, reject, escalate and cancel routes of one kind of request: each
+/// parses the id and the [`Decision`] body, and calls `app.$service.decide(caller, id, step,
+/// reason)`.
+#[macro_export]
+macro_rules! decision_routes {
+    ($service:ident, $id:ty, $record:ty, $tag:literal,
+     $approve:literal, $reject:literal, $escalate:literal, $cancel:literal) => {
+        $crate::decision_routes!(@one approve, Approve, $service, $id, $record, $tag, $approve);
+        $crate::decision_routes!(@one reject, Reject, $service, $id, $record, $tag, $reject);
+        $crate::decision_routes!(@one escalate, Escalate, $service, $id, $record, $tag, $escalate);
+        $crate::decision_routes!(@one cancel, Cancel, $service, $id, $record, $tag, $cancel);
+    };
+    (@one $name:ident, $step:ident, $service:ident, $id:ty, $record:ty, $tag:literal, $path:literal) => {
+        #[utoipa::path(post, path = $path, tag = $tag, security(("bearer" = [])),
+            request_body = $crate::features::approvals::decide::Decision,
+            responses((status = 200, body = $record), (status = 409, body = attend_protocol::error::ErrorBody)))]
+        pub async fn $name(
+            axum::extract::State(app): axum::extract::State<$crate::app::AppState>,
+            caller: $crate::access::Caller,
+            $crate::platform::extract::ApiPath(id): $crate::platform::extract::ApiPath<$id>,
+            $crate::platform::extract::ApiJson(body): $crate::platform::extract::ApiJson<
+                $crate::features::approvals::decide::Decision,
+            >,
+        ) -> $crate::platform::error::AppResult<axum::Json<$record>> {
+            let step = $crate::features::approvals::Step::$step;
+            let decided = app.$service.decide(&caller, id, step, body.reason).await?;
+            Ok(axum::Json(decided))
+        }
+    };
+}

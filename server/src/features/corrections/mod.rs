@@ -1,0 +1,55 @@
+//! Timesheet corrections: a punch no kiosk recorded (a forgotten clock-out), asked for by the
+//! employee (or staff for them), decided through the approval workflow with levels. Once
+//! approved, the engine counts it like a synced punch (its id is `correction:<id>`).
+//!
+//! - [`service`]: the rules and permission checks; [`api`]: the JSON routes.
+//! - [`store`]: the data access; [`sqlite`] implements it.
+//!
+//! Invariant: nothing is added to, or approved into, a period whose timesheet is approved.
+
+pub mod api;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+
+use attend_protocol::events::PunchType;
+use attend_protocol::ids::{CorrectionId, EmployeeId, OrgId, UserId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::features::approvals::ApprovalStatus;
+
+pub use service::CorrectionService;
+pub use store::CorrectionStore;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Correction {
+    pub id: CorrectionId,
+    pub org_id: OrgId,
+    pub employee_id: EmployeeId,
+    #[schema(value_type = String)]
+    pub punch_type: PunchType,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub reason: String,
+    pub status: ApprovalStatus,
+    pub required_level: u8,
+    pub decision_reason: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decided_at: Option<Timestamp>,
+    pub decided_by: Option<UserId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewCorrection {
+    pub employee: EmployeeId,
+    /// The punch's date on the site's wall clock: a correction into an approved (locked)
+    /// timesheet period is refused.
+    pub local_date: jiff::civil::Date,
+    pub punch_type: PunchType,
+    pub at: Timestamp,
+    pub reason: String,
+}

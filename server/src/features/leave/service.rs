@@ -1,0 +1,184 @@
+//! Leave: types and allowances (admins), requests (the employee, or staff for them), the
+//! queue, balances, and decisions through the approval workflow.
+
+use std::sync::Arc;
+
+use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId, OrgId};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::rules::working_days;
+use super::store::LeaveStore;
+use super::{Balance, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
+use crate::access::{Action, Caller};
+use crate::features::approvals::decide::{party, reason};
+use crate::features::approvals::workflow::{REQUEST, transition};
+use crate::features::approvals::{ApprovalStatus, Recorded, State, Step};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::validate::Check;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLeaveType {
+    pub org_id: Option<OrgId>,
+    pub name: String,
+    pub paid: bool,
+    /// Days per calendar year; no limit when absent.
+    pub annual_days: Option<u32>,
+    /// Minutes one leave day counts for (default 480).
+    pub day_minutes: Option<u32>,
+    /// 1 (a manager approves, the default) or 2 (only an org admin).
+    pub approval_level: Option<u8>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestLeave {
+    pub leave_type_id: LeaveTypeId,
+    #[schema(value_type = String, format = Date)]
+    pub first_day: Date,
+    #[schema(value_type = String, format = Date)]
+    pub last_day: Date,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployeeLeave {
+    pub requests: Vec<LeaveRequest>,
+    pub balances: Vec<Balance>,
+}
+
+#[derive(Clone)]
+pub struct LeaveService {
+    store: Arc<dyn LeaveStore>,
+}
+
+impl std::fmt::Debug for LeaveService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LeaveService")
+    }
+}
+
+impl LeaveService {
+    pub fn new(store: Arc<dyn LeaveStore>) -> Self {
+        Self { store }
+    }
+
+    pub async fn create_type(&self, caller: &Caller, req: CreateLeaveType) -> AppResult<LeaveType> {
+        caller.permit(Action::CreateLeaveType)?;
+        let mut check = Check::default();
+        check.text("name", &req.name, 1, 60);
+        let day_minutes = req.day_minutes.unwrap_or(480);
+        if !(1..=1440).contains(&day_minutes) {
+            check.fail("day_minutes", "must be 1 to 1440");
+        }
+        let level = req.approval_level.unwrap_or(1);
+        if !(1..=2).contains(&level) {
+            check.fail("approval_level", "must be 1 (manager) or 2 (org admin)");
+        }
+        if req.annual_days.is_some_and(|d| d > 366) {
+            check.fail("annual_days", "must be at most 366");
+        }
+        check.finish()?;
+        let new = NewLeaveType {
+            org_id: caller.target_org(req.org_id)?,
+            name: req.name.trim().to_owned(),
+            paid: req.paid,
+            annual_days: req.annual_days,
+            day_minutes,
+            approval_level: level,
+        };
+        Ok(self.store.create_leave_type(&caller.audit(), new).await?)
+    }
+
+    pub async fn list_types(&self, caller: &Caller) -> AppResult<Vec<LeaveType>> {
+        caller.permit(Action::ListLeaveTypes)?;
+        Ok(self.store.list_leave_types(caller.scope()).await?)
+    }
+
+    /// A request for the working days of a range inside one year; it must overlap no other
+    /// open request and fit the year's allowance.
+    pub async fn request(&self, caller: &Caller, employee: EmployeeId, req: RequestLeave) -> AppResult<LeaveRequest> {
+        caller.permit_on(Action::RequestLeave, employee)?;
+        let mut check = Check::default();
+        if req.last_day < req.first_day {
+            check.fail("last_day", "must not be before `first_day`");
+        } else if req.last_day.year() != req.first_day.year() {
+            check.fail(
+                "last_day",
+                "must be in the same year as `first_day`: split the request at the new year",
+            );
+        }
+        if let Some(note) = &req.note {
+            check.text("note", note, 0, 500);
+        }
+        check.finish()?;
+        let days = working_days(req.first_day, req.last_day).count() as u32;
+        if days == 0 {
+            return Err(Error::field(
+                "last_day",
+                "the range holds no working day (Monday to Friday)",
+            ));
+        }
+        let new = NewLeaveRequest {
+            employee,
+            leave_type: req.leave_type_id,
+            first_day: req.first_day,
+            last_day: req.last_day,
+            days,
+            note: req.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        };
+        Ok(self
+            .store
+            .create_leave_request(&caller.audit(), caller.scope(), &caller.departments(), new)
+            .await?)
+    }
+
+    /// One employee's requests (newest first) and the year's balances.
+    pub async fn of_employee(&self, caller: &Caller, employee: EmployeeId, year: i16) -> AppResult<EmployeeLeave> {
+        caller.permit_on(Action::EmployeeLeave, employee)?;
+        let (scope, depts) = (caller.scope(), caller.departments());
+        Ok(EmployeeLeave {
+            requests: self
+                .store
+                .list_leave_requests(scope, &depts, Some(employee), None)
+                .await?,
+            balances: self.store.leave_balances(scope, &depts, employee, year).await?,
+        })
+    }
+
+    /// The queue: requests in the caller's scope, newest first.
+    pub async fn list(&self, caller: &Caller, status: Option<ApprovalStatus>) -> AppResult<Vec<LeaveRequest>> {
+        caller.permit(Action::ListLeave)?;
+        Ok(self
+            .store
+            .list_leave_requests(caller.scope(), &caller.departments(), None, status)
+            .await?)
+    }
+
+    /// Approves, rejects (with a reason), escalates or cancels a request.
+    pub async fn decide(
+        &self,
+        caller: &Caller,
+        id: LeaveRequestId,
+        step: Step,
+        reason_text: Option<String>,
+    ) -> AppResult<LeaveRequest> {
+        let reason = reason(step, reason_text)?;
+        let (scope, depts) = (caller.scope(), caller.departments());
+        let request = self.store.get_leave_request(scope, &depts, id).await?;
+        caller.permit_on(Action::DecideLeave, request.employee_id)?;
+        let party = party(caller, Some(request.employee_id))?;
+        let before = State {
+            stage: request.status.stage(),
+            level: request.required_level,
+        };
+        let after = transition(&REQUEST, before, step, party, Ok(()))?;
+        let recorded = Recorded { id, step, before, after, reason };
+        Ok(self
+            .store
+            .record_leave_step(&caller.audit(), scope, &depts, recorded)
+            .await?)
+    }
+}
