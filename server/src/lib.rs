@@ -24,14 +24,12 @@
 pub mod access;
 pub mod app;
 pub mod attachments;
-pub mod attendance;
 pub mod config;
 pub mod db;
 pub mod dashboard;
 pub mod demo;
 pub mod features;
 pub mod http;
-pub mod live;
 pub mod mail;
 pub mod notify;
 pub mod photo_enrolment;

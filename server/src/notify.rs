@@ -115,7 +115,7 @@ pub async fn scan_missed_clock_outs(store: &SharedStore, now: Timestamp) -> Stor
                     .iter()
                     .filter(|e| e.status == EmployeeStatus::Active)
                 {
-                    let report = crate::attendance::report(
+                    let report = crate::storage::attendance_report(
                         store,
                         Scope::Org(org.id),
                         &DepartmentFilter::Any,

@@ -78,7 +78,7 @@ impl Application {
         let jwt = Arc::new(JwtKeys::new(key.as_bytes()));
         let settings = Arc::new(settings);
         let db = ping.clone();
-        let live = crate::live::LiveFeed::default();
+        let live = crate::features::attendance::LiveFeed::default();
         let auth = crate::features::auth::AuthService::new(
             Arc::new(db.clone()),
             Arc::new(db.clone()),
@@ -87,6 +87,11 @@ impl Application {
             settings.clone(),
         );
         Ok(AppState::new(state::Shared {
+            attendance: crate::features::attendance::AttendanceService::new(
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+            ),
             audit: crate::features::audit::AuditService::new(Arc::new(db.clone())),
             devices: crate::features::devices::DeviceService::new(
                 Arc::new(db.clone()),

@@ -14,7 +14,7 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    attachments, attendance, enrolment, equipment, health,
+    attachments, enrolment, equipment, health,
     qualifications, records, reports, timesheets,
 };
 
@@ -25,10 +25,6 @@ async fn not_found() -> error::Error {
 pub fn router(state: AppState) -> Router {
     let heavy = Router::new()
         .route("/notification-jobs", get(records::list_notification_jobs))
-        .route(
-            "/employees/{id}/attendance",
-            get(attendance::get_attendance),
-        )
         .route("/reports/payroll", get(reports::payroll_json))
         .route("/reports/payroll.csv", get(reports::payroll_download))
         .route("/reports/labour-cost", get(reports::labour_cost))
@@ -36,19 +32,6 @@ pub fn router(state: AppState) -> Router {
 
 
     let api = Router::new()
-        .route(
-            "/sites/{id}/policy",
-            get(attendance::get_policy).put(attendance::set_policy),
-        )
-        .route(
-            "/shifts",
-            post(attendance::create_shift).get(attendance::list_shifts),
-        )
-        .route("/shifts/{id}", delete(attendance::delete_shift))
-        .route(
-            "/employees/{id}/schedule",
-            get(attendance::get_schedule).put(attendance::set_schedule),
-        )
         .route(
             "/employees/{id}/timesheets/{date}",
             get(timesheets::get_timesheet),
@@ -135,9 +118,10 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
 
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
-    use crate::features::{audit, auth, corrections, devices, leave, orgs, people, roster};
+    use crate::features::{attendance, audit, auth, corrections, devices, leave, orgs, people, roster};
     let (heavy_features, heavy_doc) = OpenApiRouter::new()
         .merge(audit::api::heavy_routes())
+        .merge(attendance::api::heavy_routes())
         .merge(devices::api::heavy_routes())
         .split_for_parts();
     let (general, general_doc) = OpenApiRouter::new()
@@ -146,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::api::routes())
         .merge(devices::api::routes())
         .merge(leave::api::routes())
+        .merge(attendance::api::routes())
         .merge(corrections::api::routes())
         .split_for_parts();
     let (sync, sync_doc) = OpenApiRouter::new()

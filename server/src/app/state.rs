@@ -21,8 +21,9 @@ pub struct Shared {
     pub limits: RateLimits,
     pub metrics: Arc<Metrics>,
     /// Tells open live boards that an organisation's attendance changed.
-    pub live: crate::live::LiveFeed,
+    pub live: crate::features::attendance::LiveFeed,
     pub ping: Arc<dyn crate::db::Ping>,
+    pub attendance: crate::features::attendance::AttendanceService,
     pub audit: crate::features::audit::AuditService,
     pub auth: crate::features::auth::AuthService,
     pub corrections: crate::features::corrections::CorrectionService,

@@ -19,12 +19,9 @@
 //! uses, so scopes, validation and audit are never re-implemented here; every form carries the
 //! session's CSRF token and is refused without it; an internal error is logged and never shown.
 
-pub mod attendance;
 pub mod enrolment;
 pub mod equipment;
 pub mod fmt;
-pub mod hours;
-pub mod live;
 pub mod lookup;
 pub mod reports;
 pub mod session;
@@ -64,13 +61,13 @@ fn templates() -> &'static Environment<'static> {
             "login.html",
             "home.html",
             "refused.html",
-            "live.html",
-            "live_rows.html",
-            "attendance.html",
             "timesheets.html",
             "timesheet.html",
             "equipment.html",
             "reports.html";
+            "attendance" / "attendance.html",
+            "attendance" / "live.html",
+            "attendance" / "live_rows.html",
             "devices" / "devices.html",
             "leave" / "leave.html",
             "people" / "people.html",
@@ -232,7 +229,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     use crate::platform::rate_limit;
     use axum::middleware::from_fn_with_state;
     let heavy = Router::new()
-        .merge(attendance::routes())
+        .merge(crate::features::attendance::pages::routes())
         .merge(reports::routes())
         .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
     Router::new()
@@ -242,7 +239,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(session::login_form).post(session::login),
         )
         .route("/dashboard/logout", post(session::logout))
-        .merge(live::routes())
+        .merge(crate::features::attendance::live_board::routes())
         .merge(heavy)
         .merge(timesheets::routes())
         .merge(crate::features::leave::pages::routes())

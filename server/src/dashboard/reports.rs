@@ -36,25 +36,10 @@ pub fn routes() -> Router<AppState> {
 struct ReportForm {
     date: Option<Date>,
     /// An empty choice means every department.
-    #[serde(default, deserialize_with = "empty_is_none")]
+    #[serde(default, deserialize_with = "super::fmt::empty_is_none")]
     department_id: Option<DepartmentId>,
 }
 
-/// An empty form choice ("all") as `None`; anything else must parse.
-pub(super) fn empty_is_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: std::str::FromStr<Err: std::fmt::Display>,
-{
-    let text = Option::<String>::deserialize(d)?.unwrap_or_default();
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    text.trim()
-        .parse()
-        .map(Some)
-        .map_err(serde::de::Error::custom)
-}
 
 impl ReportForm {
     fn query(&self) -> PayrollQuery {

@@ -12,7 +12,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::fmt::v;
-use super::hours::rows;
+use crate::features::attendance::hours::rows;
 use super::lookup::{employees, names};
 use super::session::{Posted, Viewer};
 use super::{done, or_error_page, show};

@@ -5,6 +5,7 @@
 //! reach stores.
 //!
 //! - [`approvals`]: the one approval workflow of leave, corrections, timesheets, enrolment.
+//! - [`attendance`]: policies, shifts, schedules, computed hours, the live board.
 //! - [`audit`]: reading the audit log.
 //! - [`auth`]: sign-in, tokens, dashboard sessions, password reset, invites, lockouts.
 //! - [`corrections`]: missing punches asked for and decided.
@@ -15,6 +16,7 @@
 //! - [`roster`]: the roster delta kiosks pull.
 
 pub mod approvals;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod corrections;

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    attachments, attendance, enrolment, equipment, health,
+    attachments, enrolment, equipment, health,
     qualifications, records, reports, timesheets,
 };
 
@@ -19,8 +19,6 @@ use crate::http::routes::{
         records::list_notification_jobs,
         enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
         enrolment::approve_candidate, enrolment::reject_candidate,
-        attendance::get_policy, attendance::set_policy, attendance::create_shift, attendance::list_shifts,
-        attendance::delete_shift, attendance::set_schedule, attendance::get_schedule, attendance::get_attendance,
         timesheets::get_timesheet, timesheets::submit, timesheets::approve, timesheets::reject,
         timesheets::list_timesheets, timesheets::get_pay_calendar, timesheets::set_pay_calendar,
         reports::payroll_json, reports::payroll_download, reports::labour_cost, reports::set_pay_rate,

@@ -1,19 +1,16 @@
 //! TRANSITIONAL: the old repository layer, while features move into `features/`.
 
 pub mod attachments;
-pub mod attendance;
 pub mod enrolment;
 pub mod equipment;
 pub mod model;
 pub mod notifications;
 pub mod pay_rates;
-pub mod presence;
 pub mod sqlite;
 pub mod timesheets;
 mod traits;
 
 pub use attachments::*;
-pub use attendance::*;
 pub use crate::db::*;
 pub use crate::features::corrections::{Correction, NewCorrection};
 pub use crate::features::leave::{Balance, LeaveDay, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
@@ -22,8 +19,26 @@ pub use equipment::*;
 pub use model::*;
 pub use notifications::*;
 pub use pay_rates::*;
-pub use presence::*;
 pub use timesheets::*;
 pub use traits::*;
 pub use crate::access::Role;
 pub use crate::db::AuditActor as Actor;
+
+pub use crate::features::attendance::{Assignment, AttendanceInputs, NewShift, Policy, Presence, Shift};
+
+/// TRANSITIONAL: the attendance report for code not yet on the attendance service.
+pub async fn attendance_report(
+    store: &SharedStore,
+    scope: Scope,
+    depts: &DepartmentFilter,
+    employee: attend_protocol::ids::EmployeeId,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> StoreResult<crate::features::attendance::AttendanceReport> {
+    use crate::features::attendance::report::{compute, first_day};
+    let first = first_day(from).ok_or_else(|| StoreError::State("`from` is too early".into()))?;
+    let inputs = store.attendance_inputs(scope, depts, employee, first, to).await?;
+    let leave = store.leave_days(scope, depts, employee, from, to).await?;
+    compute(inputs, leave, employee, from, to, now).map_err(|e| StoreError::State(e.to_string()))
+}

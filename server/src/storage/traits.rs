@@ -32,15 +32,14 @@ pub trait Store:
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
     + crate::features::leave::LeaveStore
+    + crate::features::attendance::AttendanceStore
     + crate::features::corrections::CorrectionStore
     + super::EquipmentStore
     + super::EnrolmentStore
-    + super::AttendanceStore
     + super::TimesheetStore
     + super::PayRateStore
     + super::NotificationStore
     + super::AttachmentStore
-    + super::PresenceStore
     + MailStore
 {
 }
@@ -53,19 +52,18 @@ impl<T> Store for T where
         + crate::features::roster::RosterStore
         + crate::features::audit::AuditStore
         + crate::features::leave::LeaveStore
+        + crate::features::attendance::AttendanceStore
         + crate::features::corrections::CorrectionStore
     + crate::features::devices::DeviceStore
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
                 + super::EquipmentStore
         + super::EnrolmentStore
-        + super::AttendanceStore
-        + super::TimesheetStore
+            + super::TimesheetStore
             + super::PayRateStore
         + super::NotificationStore
             + super::AttachmentStore
-            + super::PresenceStore
-                + MailStore
+                        + MailStore
 {
 }
 

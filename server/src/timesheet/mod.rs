@@ -18,7 +18,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::attendance::{AttendanceReport, report};
+use crate::features::attendance::AttendanceReport;
+use crate::storage::attendance_report as report;
 use crate::storage::{
     DepartmentFilter, Scope, SharedStore, StoreError, StoreResult, TimesheetChange, TimesheetRow,
 };

@@ -21,7 +21,7 @@ use crate::db::{Page, Paged, StoreError, all_pages};
 use crate::features::auth::service::anonymous;
 use crate::features::auth::throttle::Throttle;
 use crate::features::orgs::OrgStore;
-use crate::live::LiveFeed;
+use crate::features::attendance::LiveFeed;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
 use crate::platform::validate::Check;

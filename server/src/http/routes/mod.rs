@@ -2,7 +2,6 @@
 //! no SQL and no business state lives here.
 
 pub mod attachments;
-pub mod attendance;
 pub mod enrolment;
 pub mod equipment;
 pub mod health;

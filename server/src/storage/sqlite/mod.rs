@@ -1,7 +1,6 @@
 //! TRANSITIONAL: the old SQLite stores, while features move into `features/`.
 
 mod attachments;
-mod attendance;
 mod enrolment;
 mod equipment;
 mod mail;
@@ -9,7 +8,6 @@ mod machine_sessions;
 mod notifications;
 
 mod pay_rates;
-mod presence;
 pub mod timesheets;
 mod uploads;
 

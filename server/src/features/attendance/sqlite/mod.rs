@@ -1,167 +1,25 @@
-//! Site policies, shifts, shift assignments and the engine's inputs (see
-//! `storage::attendance` for the rules).
+//! The attendance store on SQLite: policies, shifts and schedules, the engine's inputs, and
+//! presence ([`presence`]); row mapping in [`rows`].
 
-use std::collections::{BTreeMap, BTreeSet};
+mod presence;
+mod rows;
 
 use async_trait::async_trait;
-use attend_engine::{MachineInput, PunchInput, PunchKind};
-use attend_protocol::events::{EquipmentAction, Event, EventBody, PunchType};
-use attend_protocol::ids::{EmployeeId, OrgId, ShiftId, SiteId};
-use jiff::civil::{Date, Time};
+use attend_protocol::ids::{EmployeeId, ShiftId, SiteId};
+use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan as _};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 
+use super::report::engine_inputs;
+use super::store::AttendanceStore;
+use super::{Assignment, AttendanceInputs, NewShift, Policy, Presence, Shift};
+use crate::db::sqlite::{Audit, SqliteDb, backend, db, new_id, opt_org, query_rows, ts};
+use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
 use crate::features::people::sqlite::load_employee;
-use super::{SqliteStore, Audit, db, get_id, new_id, opt_org, query_rows, ts};
-use crate::storage::{
-    Assignment, AttendanceInputs, AttendanceStore, AuditCtx, DepartmentFilter, NewShift, Policy,
-    Scope, Shift, StoreError, StoreResult,
-};
-
-const SHIFT_COLS: &str = "s.id, s.org_id, s.site_id, s.name, s.start_time, s.end_time";
-
-fn time_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Time> {
-    let text: String = r.get(idx)?;
-    text.parse().map_err(|e: jiff::Error| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
-    })
-}
-
-fn shift_row(r: &Row<'_>) -> rusqlite::Result<Shift> {
-    let (start, end) = (time_col(r, 4)?, time_col(r, 5)?);
-    Ok(Shift {
-        id: get_id(r, 0)?,
-        org_id: get_id(r, 1)?,
-        site_id: get_id(r, 2)?,
-        name: r.get(3)?,
-        start,
-        end,
-        overnight: end <= start,
-    })
-}
-
-fn hhmm(t: Time) -> String {
-    t.strftime("%H:%M").to_string()
-}
-
-/// The site's organisation and zone, if the site is in scope.
-fn site_in_scope(c: &Connection, scope: Scope, site: SiteId) -> StoreResult<(OrgId, String)> {
-    c.query_row(
-        "SELECT org_id, timezone FROM sites WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
-        params![site.to_string(), opt_org(scope.org())],
-        |r| Ok((get_id(r, 0)?, r.get(1)?)),
-    )
-    .optional()
-    .map_err(db)?
-    .ok_or(StoreError::NotFound)
-}
-
-fn policy_of(c: &Connection, site: SiteId) -> StoreResult<Policy> {
-    let text: Option<String> = c
-        .query_row(
-            "SELECT policy FROM site_policies WHERE site_id = ?1",
-            [site.to_string()],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(db)?;
-    text.map_or(Ok(Policy::default()), |t| {
-        serde_json::from_str(&t).map_err(|e| StoreError::Backend(Box::new(e)))
-    })
-}
-
-fn schedule_of(
-    c: &Connection,
-    employee: EmployeeId,
-    first: Date,
-    last: Date,
-) -> StoreResult<Vec<Assignment>> {
-    query_rows(
-        c,
-        &format!(
-            "SELECT {SHIFT_COLS}, a.work_date FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id
-             WHERE a.employee_id = ?1 AND a.work_date BETWEEN ?2 AND ?3 ORDER BY a.work_date"
-        ),
-        params![employee.to_string(), first.to_string(), last.to_string()],
-        |r| {
-            let date: String = r.get(6)?;
-            Ok(Assignment {
-                date: date.parse().map_err(|e: jiff::Error| {
-                    rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
-                })?,
-                shift: shift_row(r)?,
-            })
-        },
-    )
-}
-
-/// Punch and equipment bodies of the employee captured in `[from, to)`.
-fn events_of(
-    c: &Connection,
-    employee: EmployeeId,
-    from: Timestamp,
-    to: Timestamp,
-) -> StoreResult<Vec<Event>> {
-    let rows = query_rows(
-        c,
-        "SELECT payload FROM device_events WHERE employee_id = ?1 AND kind IN ('punch', 'equipment')
-         AND captured_at >= ?2 AND captured_at < ?3",
-        params![employee.to_string(), ts(from), ts(to)],
-        |r| r.get::<_, String>(0),
-    )?;
-    // Stored payloads were validated at ingest; one that no longer parses is skipped, not fatal.
-    Ok(rows
-        .iter()
-        .filter_map(|p| serde_json::from_str(p).ok())
-        .collect())
-}
-
-/// Splits events into engine punches and machine sessions paired by session id.
-fn engine_inputs(events: &[Event]) -> (Vec<PunchInput>, Vec<MachineInput>) {
-    let mut punches = Vec::new();
-    let mut sessions: BTreeMap<String, MachineInput> = BTreeMap::new();
-    let mut started = BTreeSet::new();
-    for event in events {
-        match &event.body {
-            EventBody::Punch(p) => punches.push(PunchInput {
-                id: event.event_id.to_string(),
-                at: event.captured_at,
-                kind: match p.punch_type {
-                    PunchType::In => PunchKind::In,
-                    PunchType::Out => PunchKind::Out,
-                    PunchType::BreakStart => PunchKind::BreakStart,
-                    PunchType::BreakEnd => PunchKind::BreakEnd,
-                },
-            }),
-            EventBody::Equipment(e) => {
-                let id = e.session_id.to_string();
-                let entry = sessions.entry(id.clone()).or_insert(MachineInput {
-                    session_id: id.clone(),
-                    equipment_id: e.equipment_id.to_string(),
-                    started_at: event.captured_at,
-                    stopped_at: None,
-                });
-                match e.action {
-                    EquipmentAction::Start => {
-                        entry.started_at = event.captured_at;
-                        started.insert(id);
-                    }
-                    EquipmentAction::Stop => entry.stopped_at = Some(event.captured_at),
-                }
-            }
-            EventBody::Heartbeat(_) | EventBody::EnrolmentCandidate(_) => {}
-        }
-    }
-    // A stop whose start lies outside the window has no known start: leave it out.
-    let machines = sessions
-        .into_values()
-        .filter(|m| started.contains(&m.session_id))
-        .collect();
-    (punches, machines)
-}
+use rows::{SHIFT_COLS, events_of, hhmm, policy_of, schedule_of, shift_row, site_in_scope};
 
 #[async_trait]
-impl AttendanceStore for SqliteStore {
+impl AttendanceStore for SqliteDb {
     async fn site_policy(&self, scope: Scope, site: SiteId) -> StoreResult<Policy> {
         self.read(move |c| {
             site_in_scope(c, scope, site)?;
@@ -369,5 +227,14 @@ impl AttendanceStore for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn presence(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        since: Timestamp,
+    ) -> StoreResult<Vec<Presence>> {
+        self.presence_since(scope, depts, since).await
     }
 }

@@ -5,8 +5,8 @@ use attend_engine::ExceptionKind;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::fmt::{hours, wall_clock};
-use crate::attendance::AttendanceReport;
+use crate::dashboard::fmt::{hours, wall_clock};
+use super::report::AttendanceReport;
 
 #[derive(Debug, Serialize)]
 pub struct DayRow {

@@ -10,21 +10,17 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use super::fmt::{v, wall_clock};
-use super::lookup::site_zones;
-use super::session::Viewer;
-use super::{or_error_page, render_html, show};
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::dashboard::fmt::{v, wall_clock};
+use crate::dashboard::session::Viewer;
+use crate::dashboard::{explain, or_error_page, render_html, show};
 use crate::platform::error::Error;
 use crate::storage::Scope;
-
-/// Punches older than this do not put anyone on the board.
-const WINDOW_HOURS: i64 = 24;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -52,12 +48,8 @@ struct Machine {
 /// The board's HTML for this viewer, as of now.
 async fn board(state: &AppState, viewer: &Viewer) -> Result<String, Error> {
     let now = Timestamp::now();
-    let since = now - SignedDuration::from_hours(WINDOW_HOURS);
     let auth = &viewer.auth;
-    let people = state
-        .store
-        .presence(auth.scope(), &auth.departments(), since)
-        .await?;
+    let people = state.attendance.who_is_in(&viewer.caller).await?;
     let rows: Vec<Row> = people
         .iter()
         .map(|p| Row {
@@ -75,7 +67,7 @@ async fn board(state: &AppState, viewer: &Viewer) -> Result<String, Error> {
         .await
         .map(|j| j.0)
         .unwrap_or_default();
-    let zones = site_zones(state, viewer).await?;
+    let zones = state.orgs.site_zones(&viewer.caller).await?;
     let machines: Vec<Machine> = machines
         .into_iter()
         .filter_map(|m| {
@@ -106,7 +98,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
 }
 
 fn visible(viewer: &Viewer, org: attend_protocol::ids::OrgId) -> bool {
-    match viewer.auth.scope() {
+    match viewer.caller.scope() {
         Scope::All => true,
         Scope::Org(own) => own == org,
     }
@@ -141,17 +133,14 @@ async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
                 ) {}
             }
             // A signed-out or expired session stops receiving.
-            let live = state
-                .store
-                .web_session(&viewer.hash, Timestamp::now())
-                .await;
+            let live = state.auth.web_caller(&viewer.hash, None).await;
             if !matches!(live, Ok(Some(_))) {
                 return None;
             }
             let html = match board(&state, &viewer).await {
                 Ok(html) => html,
                 Err(e) => {
-                    super::explain(e);
+                    explain(e);
                     return None;
                 }
             };

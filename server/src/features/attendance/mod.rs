@@ -1,22 +1,38 @@
-//! Attendance inputs: each site's pay policy, its shift patterns, who works which shift on
-//! which date, and one employee's punches and machine sessions over a period (read from the
-//! synced events). The engine (`attend-engine`) turns these into hours; nothing here computes.
+//! Attendance: each site's pay policy, shift patterns and who works which shift when; the
+//! hours, breaks and exceptions the engine computes from the synced punches; and who is in
+//! now (the live board).
 //!
-//! Rules every backend keeps:
-//! - A policy, shift or assignment is visible and changeable only inside its organisation;
-//!   assignments and the employee's inputs follow the caller's department filter.
-//! - Assigning a range of dates replaces what those dates had, in one transaction, audited.
-//! - A deleted shift keeps its past assignments (history stays explainable) but cannot be
-//!   assigned again.
+//! - [`report`]: the engine's inputs and output for one employee over a range (pure glue
+//!   around `attend_engine::compute`).
+//! - [`service`]: the rules and permission checks; [`api`]: the JSON routes.
+//! - [`live`]: the notices that keep open live boards current; [`live_board`]: the board page
+//!   and its event stream; [`pages`]: attendance with filters; [`hours`]: a report as table rows.
+//! - [`store`]: the data access; [`sqlite`] implements it.
 
-use async_trait::async_trait;
+pub mod api;
+pub mod hours;
+pub mod live;
+pub mod live_board;
+pub mod pages;
+pub mod report;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+
 use attend_engine::{BreakRule, MachineInput, Overtime, PunchInput, Rounding};
-use attend_protocol::ids::{EmployeeId, OrgId, ShiftId, SiteId};
+use attend_protocol::events::{PunchMethod, PunchType};
+use attend_protocol::ids::{DeviceId, EmployeeId, OrgId, ShiftId, SiteId};
+use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{AuditCtx, DepartmentFilter, Employee, Scope, StoreResult};
+use crate::features::people::Employee;
+
+pub use live::LiveFeed;
+pub use report::AttendanceReport;
+pub use service::AttendanceService;
+pub use store::AttendanceStore;
 
 /// A site's pay rules: the engine's `Rules` without the zone (the site's own).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -124,51 +140,29 @@ pub struct AttendanceInputs {
     pub schedule: Vec<Assignment>,
 }
 
-#[async_trait]
-pub trait AttendanceStore: Send + Sync {
-    /// The site's policy; the defaults when none was set.
-    async fn site_policy(&self, scope: Scope, site: SiteId) -> StoreResult<Policy>;
-    async fn set_site_policy(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        site: SiteId,
-        policy: Policy,
-    ) -> StoreResult<Policy>;
 
-    async fn create_shift(&self, ctx: &AuditCtx, new: NewShift) -> StoreResult<Shift>;
-    /// Live shifts in scope, by site then name.
-    async fn list_shifts(&self, scope: Scope) -> StoreResult<Vec<Shift>>;
-    async fn delete_shift(&self, ctx: &AuditCtx, scope: Scope, id: ShiftId) -> StoreResult<()>;
+/// An employee's latest punch.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Presence {
+    pub employee_id: EmployeeId,
+    pub display_name: String,
+    pub department: Option<String>,
+    pub last: PunchType,
+    pub method: PunchMethod,
+    pub at: Timestamp,
+    pub device_id: DeviceId,
+    pub device: Option<String>,
+    /// The kiosk's site time zone (IANA), for showing `at` as the wall clock there.
+    pub time_zone: Option<String>,
+}
 
-    /// Sets (`Some`) or clears (`None`) the shift of each date for the employee.
-    async fn assign_shift(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: EmployeeId,
-        dates: Vec<Date>,
-        shift: Option<ShiftId>,
-    ) -> StoreResult<()>;
-    async fn schedule(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: EmployeeId,
-        from: Date,
-        to: Date,
-    ) -> StoreResult<Vec<Assignment>>;
-
-    /// Everything the engine needs for the work dates `[first, last]`: the schedule of those
-    /// dates, and the punches and machine sessions captured from two days before `first` to
-    /// two days after `last` (UTC), which covers any zone offset and overnight session.
-    async fn attendance_inputs(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: EmployeeId,
-        first: Date,
-        last: Date,
-    ) -> StoreResult<AttendanceInputs>;
+impl Presence {
+    /// `in`, `break` or `out`: what the board shows.
+    pub fn state(&self) -> &'static str {
+        match self.last {
+            PunchType::In | PunchType::BreakEnd => "in",
+            PunchType::BreakStart => "break",
+            PunchType::Out => "out",
+        }
+    }
 }

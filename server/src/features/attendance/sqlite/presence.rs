@@ -1,16 +1,14 @@
-//! Presence (see `storage::presence`): one query over the punches since a moment.
+//! Presence: one query over the punches since a moment (each employee's latest).
 
-use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::params;
 
-use crate::db::sqlite::dept_param;
-use super::{SqliteStore, get_enum, get_id, get_ts, opt_org, query_rows, ts};
-use crate::storage::{DepartmentFilter, Presence, PresenceStore, Scope, StoreResult};
+use super::super::Presence;
+use crate::db::sqlite::{SqliteDb, dept_param, get_enum, get_id, get_ts, opt_org, query_rows, ts};
+use crate::db::{DepartmentFilter, Scope, StoreResult};
 
-#[async_trait]
-impl PresenceStore for SqliteStore {
-    async fn presence(
+impl SqliteDb {
+    pub(super) async fn presence_since(
         &self,
         scope: Scope,
         depts: &DepartmentFilter,

@@ -1,6 +1,6 @@
 //! Attendance with filters: a date range, a department, one employee, and "only people with
-//! exceptions". Each employee's hours come from the engine through the API's attendance
-//! handler (which checks the range and the viewer's scope).
+//! exceptions". Each employee's hours come from the engine through the attendance service
+//! (which checks the range and the viewer's scope).
 
 use attend_protocol::ids::{DepartmentId, EmployeeId};
 use axum::Router;
@@ -12,14 +12,11 @@ use jiff::{Timestamp, ToSpan};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::fmt::v;
 use super::hours::{DayRow, TotalsRow, rows};
-use super::lookup::{department_names, departments, employees};
-use super::session::Viewer;
-use super::{or_error_page, show};
-use crate::http::AppState;
-use crate::platform::extract::{ApiPath, ApiQuery};
-use crate::http::routes::attendance::{DateRange, get_attendance};
+use crate::app::AppState;
+use crate::dashboard::fmt::v;
+use crate::dashboard::session::Viewer;
+use crate::dashboard::{or_error_page, show};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/dashboard/attendance", get(page))
@@ -29,9 +26,9 @@ pub fn routes() -> Router<AppState> {
 struct Filters {
     from: Option<Date>,
     to: Option<Date>,
-    #[serde(default, deserialize_with = "super::reports::empty_is_none")]
+    #[serde(default, deserialize_with = "crate::dashboard::fmt::empty_is_none")]
     department_id: Option<DepartmentId>,
-    #[serde(default, deserialize_with = "super::reports::empty_is_none")]
+    #[serde(default, deserialize_with = "crate::dashboard::fmt::empty_is_none")]
     employee_id: Option<EmployeeId>,
     #[serde(default)]
     exceptions_only: Option<String>,
@@ -52,14 +49,16 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Query(f): Query<Fil
         .checked_sub(i64::from(today.weekday().to_monday_zero_offset()).days())
         .unwrap_or(today);
     let (from, to) = (f.from.unwrap_or(monday), f.to.unwrap_or(today));
+    let who = &viewer.caller;
     let (people, depts) = match (
-        employees(&state, &viewer).await,
-        departments(&state, &viewer).await,
+        state.people.all_employees(who).await,
+        state.orgs.all_departments(who).await,
     ) {
         (Ok(p), Ok(d)) => (p, d),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "attendance", e),
     };
-    let dept_names = department_names(&depts);
+    let dept_names: std::collections::HashMap<_, _> =
+        depts.iter().map(|d| (d.id, d.name.clone())).collect();
     let exceptions_only = f.exceptions_only.is_some();
     let now = Timestamp::now();
     let mut shown = Vec::new();
@@ -67,15 +66,8 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Query(f): Query<Fil
         f.employee_id.is_none_or(|id| id == p.id)
             && f.department_id.is_none_or(|d| p.department_id == Some(d))
     }) {
-        let report = get_attendance(
-            State(state.clone()),
-            viewer.auth.clone(),
-            ApiPath(person.id),
-            ApiQuery(DateRange { from, to }),
-        )
-        .await;
-        let report = match report {
-            Ok(r) => r.0,
+        let report = match state.attendance.report(who, person.id, from, to).await {
+            Ok(r) => r,
             Err(e) => return or_error_page(&viewer, "attendance", e),
         };
         if exceptions_only && report.exceptions.is_empty() {
