@@ -23,7 +23,6 @@
 
 pub mod access;
 pub mod app;
-pub mod attachments;
 pub mod config;
 pub mod db;
 pub mod dashboard;
@@ -34,9 +33,7 @@ pub mod mail;
 pub mod notify;
 pub mod photo_enrolment;
 pub mod platform;
-pub mod reports;
 pub mod storage;
-pub mod timesheet;
 
 pub use app::Application;
 pub use config::Settings;

@@ -58,20 +58,20 @@ impl Application {
         let store: SharedStore = Arc::new(db);
         let key = store.server_key("jwt_hs256", &|| random_token(48)).await?;
         crate::platform::password::warm_up();
-        let blobs: Arc<dyn crate::attachments::BlobStore> =
+        let blobs: Arc<dyn crate::features::timesheets::blobs::BlobStore> =
             if let Some(s3) = &settings.attachments_s3 {
                 // object_store's reqwest brings no TLS crypto of its own; ours is ring.
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 Arc::new(
-                    crate::attachments::S3Blobs::new(s3)
+                    crate::features::timesheets::blobs::S3Blobs::new(s3)
                         .context("configuring S3 attachment storage")?,
                 )
             } else {
                 let dir = settings
                     .attachments_dir
                     .clone()
-                    .unwrap_or_else(|| crate::attachments::default_dir(&settings.database));
-                Arc::new(crate::attachments::LocalBlobs::new(&dir).with_context(|| {
+                    .unwrap_or_else(|| crate::features::timesheets::blobs::default_dir(&settings.database));
+                Arc::new(crate::features::timesheets::blobs::LocalBlobs::new(&dir).with_context(|| {
                     format!("opening the attachment directory {}", dir.display())
                 })?)
             };
@@ -86,12 +86,28 @@ impl Application {
             jwt.clone(),
             settings.clone(),
         );
+        let attendance = crate::features::attendance::AttendanceService::new(
+            Arc::new(db.clone()),
+            Arc::new(db.clone()),
+            Arc::new(db.clone()),
+        );
+        let orgs = crate::features::orgs::OrgService::new(Arc::new(db.clone()));
+        let people = crate::features::people::PeopleService::new(Arc::new(db.clone()));
+        let timesheets = crate::features::timesheets::TimesheetService::new(
+            Arc::new(db.clone()),
+            Arc::new(db.clone()),
+            attendance.clone(),
+            blobs,
+        );
         Ok(AppState::new(state::Shared {
-            attendance: crate::features::attendance::AttendanceService::new(
+            reports: crate::features::reports::ReportService::new(
                 Arc::new(db.clone()),
-                Arc::new(db.clone()),
-                Arc::new(db.clone()),
+                timesheets.clone(),
+                people.clone(),
+                orgs.clone(),
             ),
+            timesheets,
+            attendance,
             audit: crate::features::audit::AuditService::new(Arc::new(db.clone())),
             devices: crate::features::devices::DeviceService::new(
                 Arc::new(db.clone()),
@@ -111,11 +127,10 @@ impl Application {
                 settings.sync.roster_page,
             ),
             auth,
-            orgs: crate::features::orgs::OrgService::new(Arc::new(ping.clone())),
-            people: crate::features::people::PeopleService::new(Arc::new(ping.clone())),
+            orgs,
+            people,
             ping: Arc::new(ping),
             store,
-            blobs,
             limits: RateLimits {
                 limiter: Limiter::new(settings.rate_limit.clone()),
                 jwt: jwt.clone(),

@@ -14,8 +14,8 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    attachments, enrolment, equipment, health,
-    qualifications, records, reports, timesheets,
+    enrolment, equipment, health,
+    qualifications, records,
 };
 
 async fn not_found() -> error::Error {
@@ -25,41 +25,10 @@ async fn not_found() -> error::Error {
 pub fn router(state: AppState) -> Router {
     let heavy = Router::new()
         .route("/notification-jobs", get(records::list_notification_jobs))
-        .route("/reports/payroll", get(reports::payroll_json))
-        .route("/reports/payroll.csv", get(reports::payroll_download))
-        .route("/reports/labour-cost", get(reports::labour_cost))
         .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
 
 
     let api = Router::new()
-        .route(
-            "/employees/{id}/timesheets/{date}",
-            get(timesheets::get_timesheet),
-        )
-        .route(
-            "/employees/{id}/timesheets/{date}/submit",
-            post(timesheets::submit),
-        )
-        .route(
-            "/employees/{id}/timesheets/{date}/approve",
-            post(timesheets::approve),
-        )
-        .route(
-            "/employees/{id}/timesheets/{date}/reject",
-            post(timesheets::reject),
-        )
-        .route("/timesheets", get(timesheets::list_timesheets))
-        .route(
-            "/employees/{id}/timesheets/{date}/attachments",
-            post(attachments::upload)
-                .get(attachments::list)
-                .layer(DefaultBodyLimit::max(attachments::MAX_ATTACHMENT_BYTES)),
-        )
-        .route("/attachments/{id}", get(attachments::download))
-        .route(
-            "/organisations/{id}/pay-calendar",
-            get(timesheets::get_pay_calendar).put(timesheets::set_pay_calendar),
-        )
         .route(
             "/equipment",
             post(equipment::create_equipment).get(equipment::list_equipment),
@@ -94,10 +63,6 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(qualifications::grant_qualification)
                 .delete(qualifications::revoke_qualification),
         )
-        .route(
-            "/employees/{id}/pay-rates",
-            get(reports::pay_rates).put(reports::set_pay_rate),
-        )
         .route("/enrolment-candidates", get(enrolment::list_candidates))
         .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
         .route(
@@ -118,10 +83,14 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
 
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
-    use crate::features::{attendance, audit, auth, corrections, devices, leave, orgs, people, roster};
+    use crate::features::{
+        attendance, audit, auth, corrections, devices, leave, orgs, people, reports, roster,
+        timesheets,
+    };
     let (heavy_features, heavy_doc) = OpenApiRouter::new()
         .merge(audit::api::heavy_routes())
         .merge(attendance::api::heavy_routes())
+        .merge(reports::api::heavy_routes())
         .merge(devices::api::heavy_routes())
         .split_for_parts();
     let (general, general_doc) = OpenApiRouter::new()
@@ -131,6 +100,9 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::api::routes())
         .merge(leave::api::routes())
         .merge(attendance::api::routes())
+        .merge(timesheets::api::routes())
+        .merge(timesheets::attachments_api::routes())
+        .merge(reports::api::routes())
         .merge(corrections::api::routes())
         .split_for_parts();
     let (sync, sync_doc) = OpenApiRouter::new()

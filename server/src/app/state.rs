@@ -29,12 +29,13 @@ pub struct Shared {
     pub corrections: crate::features::corrections::CorrectionService,
     pub devices: crate::features::devices::DeviceService,
     pub leave: crate::features::leave::LeaveService,
+    pub reports: crate::features::reports::ReportService,
     pub roster: crate::features::roster::RosterService,
+    pub timesheets: crate::features::timesheets::TimesheetService,
     pub orgs: crate::features::orgs::OrgService,
     pub people: crate::features::people::PeopleService,
     // TRANSITIONAL: what features not yet moved reach directly.
     pub store: SharedStore,
-    pub blobs: Arc<dyn crate::attachments::BlobStore>,
     pub faces: Arc<crate::photo_enrolment::Faces>,
 }
 

@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 use minijinja::Value;
 use serde::Serialize;
 
-pub use crate::reports::hours;
+pub use crate::features::reports::payroll::hours;
 
 /// `at` on the wall clock of `zone` (UTC if unknown): `14:05` today, else `Mon 3 Mar 14:05`.
 pub fn wall_clock(at: Timestamp, zone: Option<&str>, now: Timestamp) -> String {

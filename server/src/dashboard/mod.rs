@@ -23,10 +23,7 @@ pub mod enrolment;
 pub mod equipment;
 pub mod fmt;
 pub mod lookup;
-pub mod reports;
 pub mod session;
-pub mod svg;
-pub mod timesheets;
 
 use std::sync::OnceLock;
 
@@ -61,10 +58,7 @@ fn templates() -> &'static Environment<'static> {
             "login.html",
             "home.html",
             "refused.html",
-            "timesheets.html",
-            "timesheet.html",
-            "equipment.html",
-            "reports.html";
+            "equipment.html";
             "attendance" / "attendance.html",
             "attendance" / "live.html",
             "attendance" / "live_rows.html",
@@ -72,6 +66,9 @@ fn templates() -> &'static Environment<'static> {
             "leave" / "leave.html",
             "people" / "people.html",
             "people" / "person.html",
+            "reports" / "reports.html",
+            "timesheets" / "timesheets.html",
+            "timesheets" / "timesheet.html",
         ) {
             env.add_template(name, source)
                 .expect("dashboard templates parse");
@@ -230,7 +227,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     use axum::middleware::from_fn_with_state;
     let heavy = Router::new()
         .merge(crate::features::attendance::pages::routes())
-        .merge(reports::routes())
+        .merge(crate::features::reports::pages::routes())
         .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
     Router::new()
         .route("/dashboard", get(home))
@@ -241,7 +238,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/dashboard/logout", post(session::logout))
         .merge(crate::features::attendance::live_board::routes())
         .merge(heavy)
-        .merge(timesheets::routes())
+        .merge(crate::features::timesheets::pages::routes())
         .merge(crate::features::leave::pages::routes())
         .merge(equipment::routes())
         .merge(crate::features::devices::pages::routes())

@@ -13,7 +13,9 @@
 //! - [`leave`]: leave types, allowances, requests and balances.
 //! - [`orgs`]: organisations, sites, departments, join codes.
 //! - [`people`]: employees and user accounts.
+//! - [`reports`]: payroll, the CSV, labour cost and its forecast, pay rates.
 //! - [`roster`]: the roster delta kiosks pull.
+//! - [`timesheets`]: pay periods, timesheets through the workflow, attachments.
 
 pub mod approvals;
 pub mod attendance;
@@ -24,4 +26,6 @@ pub mod devices;
 pub mod leave;
 pub mod orgs;
 pub mod people;
+pub mod reports;
 pub mod roster;
+pub mod timesheets;

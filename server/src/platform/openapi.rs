@@ -7,8 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    attachments, enrolment, equipment, health,
-    qualifications, records, reports, timesheets,
+    enrolment, equipment, health,
+    qualifications, records,
 };
 
 #[derive(Debug, OpenApi)]
@@ -19,11 +19,6 @@ use crate::http::routes::{
         records::list_notification_jobs,
         enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
         enrolment::approve_candidate, enrolment::reject_candidate,
-        timesheets::get_timesheet, timesheets::submit, timesheets::approve, timesheets::reject,
-        timesheets::list_timesheets, timesheets::get_pay_calendar, timesheets::set_pay_calendar,
-        reports::payroll_json, reports::payroll_download, reports::labour_cost, reports::set_pay_rate,
-        reports::pay_rates,
-        attachments::upload, attachments::list, attachments::download,
         equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,
         equipment::rotate_code, equipment::lock_out, equipment::lift_lockout, equipment::out_of_service,
         equipment::back_in_service, equipment::delete_equipment, equipment::board, equipment::usage,

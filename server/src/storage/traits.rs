@@ -33,13 +33,12 @@ pub trait Store:
     + crate::features::audit::AuditStore
     + crate::features::leave::LeaveStore
     + crate::features::attendance::AttendanceStore
+    + crate::features::timesheets::TimesheetStore
+    + crate::features::reports::PayRateStore
     + crate::features::corrections::CorrectionStore
     + super::EquipmentStore
     + super::EnrolmentStore
-    + super::TimesheetStore
-    + super::PayRateStore
     + super::NotificationStore
-    + super::AttachmentStore
     + MailStore
 {
 }
@@ -53,17 +52,16 @@ impl<T> Store for T where
         + crate::features::audit::AuditStore
         + crate::features::leave::LeaveStore
         + crate::features::attendance::AttendanceStore
+        + crate::features::timesheets::TimesheetStore
+        + crate::features::reports::PayRateStore
         + crate::features::corrections::CorrectionStore
     + crate::features::devices::DeviceStore
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
                 + super::EquipmentStore
         + super::EnrolmentStore
-            + super::TimesheetStore
-            + super::PayRateStore
-        + super::NotificationStore
-            + super::AttachmentStore
-                        + MailStore
+                        + super::NotificationStore
+                                + MailStore
 {
 }
 

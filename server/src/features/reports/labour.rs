@@ -3,16 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
-use jiff::civil::Date;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::forecast::{Holdout, forecast_next, holdout};
-use super::{PayrollRow, payroll};
-use crate::storage::{PayRate, SharedStore, StoreResult};
-use crate::timesheet::Caller;
-use crate::timesheet::period::Period;
+use super::PayRate;
+use super::payroll::PayrollRow;
+use crate::features::timesheets::period::Period;
 
 /// One period's hours and cost.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -55,7 +52,7 @@ pub fn row_cost(row: &PayrollRow, rate: &PayRate) -> u64 {
     (base + overtime + 30) / 60
 }
 
-fn period_cost(period: Period, rows: &[PayrollRow], rates: &[PayRate]) -> PeriodCost {
+pub fn period_cost(period: Period, rows: &[PayrollRow], rates: &[PayRate]) -> PeriodCost {
     let mut out = PeriodCost {
         period,
         departments: BTreeMap::new(),
@@ -92,39 +89,15 @@ fn period_cost(period: Period, rows: &[PayrollRow], rates: &[PayRate]) -> Period
     out
 }
 
-/// Cost of the `history` periods up to the one containing `date`, and the forecast.
-pub async fn labour_cost(
-    store: &SharedStore,
-    caller: &Caller,
-    org: attend_protocol::ids::OrgId,
-    date: Date,
-    history: usize,
-    now: Timestamp,
-) -> StoreResult<LabourCost> {
-    let calendar = store.pay_calendar(caller.scope, org).await?;
-    let rates = store.all_pay_rates(caller.scope, &caller.depts).await?;
-    let mut starts = vec![calendar.period_containing(date)];
-    while starts.len() < history.max(1) {
-        let Some(before) = starts.last().and_then(|p| p.start.yesterday().ok()) else {
-            break;
-        };
-        starts.push(calendar.period_containing(before));
-    }
-    starts.reverse();
-    let mut periods = Vec::with_capacity(starts.len());
-    for period in starts {
-        let rows = payroll(store, caller, period.start, None, now).await?;
-        periods.push(period_cost(period, &rows, &rates));
-    }
+/// Cost per period (oldest first) and the next period's forecast, fitted on the costs.
+pub fn labour_cost(periods: Vec<PeriodCost>, next_period: Period) -> LabourCost {
     let series: Vec<f64> = periods.iter().map(|p| p.cost_cents as f64).collect();
-    let last_end = periods.last().map_or(date, |p| p.period.end);
-    let next_period = calendar.period_containing(last_end.tomorrow().unwrap_or(last_end));
-    Ok(LabourCost {
+    LabourCost {
         next_period,
         forecast_cost_cents: forecast_next(&series).round() as u64,
         holdout: holdout(&series),
         periods,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -142,7 +115,7 @@ mod tests {
                 start: jiff::civil::date(2026, 2, 1),
                 end: jiff::civil::date(2026, 2, 28),
             },
-            status: crate::timesheet::workflow::Status::Draft,
+            status: crate::features::timesheets::Status::Draft,
             regular_minutes: 2_640,
             overtime_minutes: 300,
             leave_minutes: 0,

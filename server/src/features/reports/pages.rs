@@ -14,17 +14,15 @@ use jiff::civil::Date;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::fmt::{hours, v};
-use super::lookup::departments;
-use super::session::Viewer;
+use super::api::csv_response;
+use super::payroll::PayrollRow;
 use super::svg::{Bar, stacked_bars};
-use super::{or_error_page, show};
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::dashboard::fmt::{hours, v};
+use crate::dashboard::session::Viewer;
+use crate::dashboard::{or_error_page, show};
+use crate::features::timesheets::TimesheetView;
 use crate::platform::error::Error;
-use crate::platform::extract::ApiQuery;
-use crate::http::routes::reports::{self as api, PayrollQuery};
-use crate::reports::PayrollRow;
-use crate::timesheet::TimesheetView;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,19 +34,16 @@ pub fn routes() -> Router<AppState> {
 struct ReportForm {
     date: Option<Date>,
     /// An empty choice means every department.
-    #[serde(default, deserialize_with = "super::fmt::empty_is_none")]
+    #[serde(default, deserialize_with = "crate::dashboard::fmt::empty_is_none")]
     department_id: Option<DepartmentId>,
 }
 
 
 impl ReportForm {
-    fn query(&self) -> PayrollQuery {
-        PayrollQuery {
-            date: self
-                .date
-                .unwrap_or_else(|| Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()),
-            department_id: self.department_id,
-        }
+    /// The day asked for, today when none.
+    fn date(&self) -> Date {
+        self.date
+            .unwrap_or_else(|| Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date())
     }
 }
 
@@ -97,13 +92,13 @@ async fn page(
     viewer: Viewer,
     Query(form): Query<ReportForm>,
 ) -> Response {
-    let q = form.query();
-    let sheets = match api::payroll_sheets(&state, &viewer.auth, &q).await {
+    let (date, department) = (form.date(), form.department_id);
+    let sheets = match state.reports.hours_chart(&viewer.caller, date, department).await {
         Ok(sheets) => sheets,
         Err(e) => return or_error_page(&viewer, "reports", e),
     };
     let rows: Vec<&PayrollRow> = sheets.iter().map(|(row, _)| row).collect();
-    let (days, depts) = match (per_day(&sheets), departments(&state, &viewer).await) {
+    let (days, depts) = match (per_day(&sheets), state.orgs.all_departments(&viewer.caller).await) {
         (Ok(d), Ok(p)) => (d, p),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "reports", e),
     };
@@ -157,8 +152,8 @@ async fn page(
         .collect();
     let csv = format!(
         "/dashboard/reports/payroll.csv?date={}{}",
-        q.date,
-        q.department_id
+        date,
+        department
             .map(|d| format!("&department_id={d}"))
             .unwrap_or_default()
     );
@@ -171,8 +166,8 @@ async fn page(
         "reports.html",
         "reports",
         context! {
-            date => q.date.to_string(),
-            department_id => q.department_id.map(|d| d.to_string()),
+            date => date.to_string(),
+            department_id => department.map(|d| d.to_string()),
             depts, period, chart, series, table, lines => v(&lines), csv,
         },
     )
@@ -183,7 +178,9 @@ async fn download(
     viewer: Viewer,
     Query(form): Query<ReportForm>,
 ) -> Response {
-    match api::payroll_download(State(state), viewer.auth.clone(), ApiQuery(form.query())).await {
+    let date = form.date();
+    let rows = state.reports.payroll(&viewer.caller, date, form.department_id).await;
+    match rows.and_then(|rows| csv_response(&rows, date)) {
         Ok(r) => r,
         Err(e) => or_error_page(&viewer, "reports", e),
     }

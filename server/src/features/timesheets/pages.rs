@@ -1,5 +1,5 @@
 //! Timesheet review: the queue (filtered by status), one timesheet with its days, and the
-//! approve and reject actions, all through the API's timesheet handlers.
+//! approve and reject actions, all through the timesheets service.
 
 use attend_protocol::ids::EmployeeId;
 use axum::Router;
@@ -11,15 +11,14 @@ use jiff::civil::Date;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::fmt::v;
+use super::Status;
+use crate::app::AppState;
+use crate::dashboard::fmt::v;
+use crate::dashboard::session::{Posted, Viewer};
+use crate::dashboard::{done, or_error_page, show};
+use crate::db::Page;
+use crate::features::approvals::Step;
 use crate::features::attendance::hours::rows;
-use super::lookup::{employees, names};
-use super::session::{Posted, Viewer};
-use super::{done, or_error_page, show};
-use crate::http::AppState;
-use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::routes::timesheets as api;
-use crate::timesheet::workflow::Status;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,22 +57,20 @@ async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> Response {
     let status = q.status.unwrap_or(Status::Submitted);
-    let listed = api::list_timesheets(
-        State(state.clone()),
-        viewer.auth.clone(),
-        ApiQuery(api::TimesheetQuery {
-            status: Some(status),
-            limit: Some(100),
-            after: None,
-        }),
-    )
-    .await;
-    let people = employees(&state, &viewer).await;
-    let (listed, people) = match (listed, people) {
-        (Ok(l), Ok(p)) => (l.0, p),
+    let who = &viewer.caller;
+    let page = Page {
+        limit: 100,
+        after: None,
+    };
+    let (listed, people) = match (
+        state.timesheets.list(who, Some(status), &page).await,
+        state.people.all_employees(who).await,
+    ) {
+        (Ok(l), Ok(p)) => (l, p),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "timesheets", e),
     };
-    let by_id = names(&people);
+    let by_id: std::collections::HashMap<_, _> =
+        people.iter().map(|e| (e.id, e.display_name.clone())).collect();
     let items: Vec<QueueRow> = listed
         .items
         .into_iter()
@@ -115,19 +112,14 @@ async fn one(
     viewer: Viewer,
     Path((employee, date)): Path<(EmployeeId, Date)>,
 ) -> Response {
-    let sheet = api::get_timesheet(
-        State(state.clone()),
-        viewer.auth.clone(),
-        ApiPath((employee, date)),
-    )
-    .await;
+    let sheet = state.timesheets.view(&viewer.caller, employee, date).await;
     let person = state.people.get_employee(&viewer.caller, employee).await;
     let (sheet, person) = match (sheet, person) {
-        (Ok(s), Ok(p)) => (s.0, p),
+        (Ok(s), Ok(p)) => (s, p),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "timesheets", e),
     };
     let (days, totals) = rows(&sheet.hours, Timestamp::now());
-    let own = viewer.auth.user.employee_id == Some(employee);
+    let own = viewer.caller.is(employee);
     let base = format!("/dashboard/timesheets/{employee}/{}", sheet.period.start);
     show(
         &viewer,
@@ -155,7 +147,9 @@ async fn approve(
     Posted(viewer, NoFields {}): Posted<NoFields>,
 ) -> Response {
     let back = format!("/dashboard/timesheets/{employee}/{date}");
-    let outcome = api::approve(State(state), viewer.auth, ApiPath((employee, date)))
+    let outcome = state
+        .timesheets
+        .decide(&viewer.caller, employee, date, Step::Approve, None)
         .await
         .map(|_| "Timesheet approved; its hours are now locked.".to_owned());
     done(&back, outcome)
@@ -173,15 +167,10 @@ async fn reject(
     Posted(viewer, form): Posted<RejectForm>,
 ) -> Response {
     let back = format!("/dashboard/timesheets/{employee}/{date}");
-    let outcome = api::reject(
-        State(state),
-        viewer.auth,
-        ApiPath((employee, date)),
-        ApiJson(api::RejectTimesheet {
-            reason: form.reason,
-        }),
-    )
-    .await
+    let outcome = state
+        .timesheets
+        .decide(&viewer.caller, employee, date, Step::Reject, Some(form.reason))
+        .await
     .map(|_| "Timesheet sent back to the employee with your reason.".to_owned());
     done(&back, outcome)
 }

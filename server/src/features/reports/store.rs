@@ -2,32 +2,9 @@
 
 use async_trait::async_trait;
 use attend_protocol::ids::EmployeeId;
-use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use super::{AuditCtx, DepartmentFilter, Scope, StoreResult};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PayRate {
-    pub employee_id: EmployeeId,
-    #[schema(value_type = String, format = Date)]
-    pub effective_from: Date,
-    /// Per hour, in cents of the organisation's currency.
-    pub hourly_cents: u32,
-    /// Overtime pay as a percentage of the hourly rate, e.g. 150.
-    pub overtime_rate_percent: u32,
-}
-
-impl PayRate {
-    /// The rate in force on `date` among `rates` (any order), if any.
-    pub fn on(rates: &[PayRate], date: Date) -> Option<&PayRate> {
-        rates
-            .iter()
-            .filter(|r| r.effective_from <= date)
-            .max_by_key(|r| r.effective_from)
-    }
-}
+use super::PayRate;
+use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreResult};
 
 #[async_trait]
 pub trait PayRateStore: Send + Sync {

@@ -1,33 +1,36 @@
-//! Pay calendars and timesheets (see `storage::timesheets`).
+//! The timesheets store on SQLite: pay calendars and timesheets here, attachments in
+//! [`attachments`].
+
+mod attachments;
 
 use async_trait::async_trait;
-use attend_protocol::ids::{EmployeeId, OrgId, TimesheetId};
+use attend_protocol::ids::{AttachmentId, EmployeeId, OrgId, TimesheetId};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::db::sqlite::{dept_param, employee_in_scope as load_employee};
-use super::{
-    SqliteStore, Audit, db, get_id, get_opt_id, get_opt_ts, new_id, opt_org, page_params, paged,
-    query_rows, ts,
+use super::period::{PayCalendar, PayCalendarKind, Period};
+use super::store::{TimesheetKey, TimesheetStore};
+use super::{Attachment, NewAttachment, Status, TimesheetRow};
+use crate::db::sqlite::{
+    Audit, ScopedList, SqliteDb, db, employee_in_scope, get_date, get_enum, get_id, get_opt_id,
+    get_opt_ts, new_id, org_in_scope, ts,
 };
-use crate::storage::{
-    AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult, TimesheetChange,
-    TimesheetRow, TimesheetStore,
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
+use crate::features::approvals::{Recorded, Step};
+
+const TIMESHEETS: ScopedList<'static> = ScopedList {
+    select: COLS,
+    from: "timesheets t JOIN employees e ON e.id = t.employee_id",
+    live: "1 = 1",
+    org_col: "t.org_id",
+    dept_col: Some("e.department_id"),
+    key_col: "t.id",
 };
-use crate::timesheet::period::{PayCalendar, PayCalendarKind, Period};
-use crate::timesheet::workflow::Status;
 
 const COLS: &str =
     "t.id, t.org_id, t.employee_id, t.period_start, t.period_end, t.status, t.rejection_reason,
     t.submitted_at, t.submitted_by, t.decided_at, t.decided_by, t.snapshot";
-
-fn date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
-    let text: String = r.get(idx)?;
-    text.parse().map_err(|e: jiff::Error| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, e.into())
-    })
-}
 
 fn row(r: &Row<'_>) -> rusqlite::Result<TimesheetRow> {
     Ok(TimesheetRow {
@@ -35,10 +38,10 @@ fn row(r: &Row<'_>) -> rusqlite::Result<TimesheetRow> {
         org_id: get_id(r, 1)?,
         employee_id: get_id(r, 2)?,
         period: Period {
-            start: date_col(r, 3)?,
-            end: date_col(r, 4)?,
+            start: get_date(r, 3)?,
+            end: get_date(r, 4)?,
         },
-        status: super::get_enum(r, 5, Status::parse)?,
+        status: get_enum(r, 5, Status::parse)?,
         rejection_reason: r.get(6)?,
         submitted_at: get_opt_ts(r, 7)?,
         submitted_by: get_opt_id(r, 8)?,
@@ -78,16 +81,8 @@ fn calendar_of(c: &Connection, org: OrgId) -> StoreResult<PayCalendar> {
     })
 }
 
-fn org_in_scope(scope: Scope, org: OrgId) -> StoreResult<()> {
-    if scope.allows(org) {
-        Ok(())
-    } else {
-        Err(StoreError::NotFound)
-    }
-}
-
 #[async_trait]
-impl TimesheetStore for SqliteStore {
+impl TimesheetStore for SqliteDb {
     async fn pay_calendar(&self, scope: Scope, org: OrgId) -> StoreResult<PayCalendar> {
         org_in_scope(scope, org)?;
         self.read(move |c| calendar_of(c, org)).await
@@ -125,7 +120,7 @@ impl TimesheetStore for SqliteStore {
     ) -> StoreResult<Option<TimesheetRow>> {
         let depts = depts.clone();
         self.read(move |c| {
-            load_employee(c, scope, &depts, employee)?;
+            employee_in_scope(c, scope, &depts, employee)?;
             load(c, employee, start)
         })
         .await
@@ -138,46 +133,28 @@ impl TimesheetStore for SqliteStore {
         status: Option<Status>,
         page: &Page,
     ) -> StoreResult<Paged<TimesheetRow>> {
-        let (after, limit) = page_params(page);
-        let depts = dept_param(depts);
-        let rows = self
-            .read(move |c| {
-                query_rows(
-                    c,
-                    &format!(
-                        "SELECT {COLS} FROM timesheets t JOIN employees e ON e.id = t.employee_id
-                         WHERE (?1 IS NULL OR t.org_id = ?1)
-                           AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2)))
-                           AND (?3 IS NULL OR t.status = ?3) AND (?4 IS NULL OR t.id > ?4)
-                         ORDER BY t.id LIMIT ?5"
-                    ),
-                    params![
-                        opt_org(scope.org()),
-                        depts,
-                        status.map(Status::as_str),
-                        after,
-                        limit
-                    ],
-                    row,
-                )
-            })
-            .await?;
-        Ok(paged(rows, page, |t| t.id.to_string()))
+        let filters = vec![("t.status", status.map(|s| s.as_str().to_owned()))];
+        self.scoped_page(TIMESHEETS, scope, depts, filters, page, row, |t| t.id.to_string())
+            .await
     }
 
-    async fn record_transition(
+    async fn record_step(
         &self,
         ctx: &AuditCtx,
         scope: Scope,
         depts: &DepartmentFilter,
-        change: TimesheetChange,
+        step: Recorded<TimesheetKey>,
+        snapshot: Option<String>,
     ) -> StoreResult<TimesheetRow> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let person = load_employee(tx, scope, &depts, change.employee)?;
-            let existing = load(tx, change.employee, change.period.start)?;
+            let TimesheetKey { employee, period } = step.id;
+            let next = Status::of(step.after.stage);
+            let reason = step.reason.filter(|_| step.step == Step::Reject);
+            let person = employee_in_scope(tx, scope, &depts, employee)?;
+            let existing = load(tx, employee, period.start)?;
             let stored = existing.as_ref().map_or(Status::Draft, |t| t.status);
-            if stored != change.expected {
+            if stored != Status::of(step.before.stage) {
                 return Err(StoreError::State(format!(
                     "the timesheet changed meanwhile: it is now {}; reload and try again",
                     stored.as_str()
@@ -189,12 +166,12 @@ impl TimesheetStore for SqliteStore {
                 tx.execute(
                     "INSERT INTO timesheets (id, org_id, employee_id, period_start, period_end, status)
                      VALUES (?1, ?2, ?3, ?4, ?5, 'draft')",
-                    params![id.to_string(), person.org_id.to_string(), change.employee.to_string(),
-                            change.period.start.to_string(), change.period.end.to_string()],
+                    params![id.to_string(), person.org_id.to_string(), employee.to_string(),
+                            period.start.to_string(), period.end.to_string()],
                 )
                 .map_err(db)?;
             }
-            let submitted = change.next == Status::Submitted;
+            let submitted = next == Status::Submitted;
             tx.execute(
                 "UPDATE timesheets SET status = ?2, rejection_reason = ?3, snapshot = ?4,
                         submitted_at = CASE WHEN ?5 THEN ?6 ELSE submitted_at END,
@@ -202,26 +179,61 @@ impl TimesheetStore for SqliteStore {
                         decided_at = CASE WHEN ?5 THEN NULL ELSE ?6 END,
                         decided_by = CASE WHEN ?5 THEN NULL ELSE ?7 END
                  WHERE id = ?1",
-                params![id.to_string(), change.next.as_str(), change.reason, change.snapshot, submitted, now, actor],
+                params![id.to_string(), next.as_str(), reason, snapshot, submitted, now, actor],
             )
             .map_err(db)?;
-            if change.next == Status::Submitted {
+            if next == Status::Submitted {
                 // Each submission (a resubmission after a rejection too) is its own cause.
                 let notice = crate::storage::Notice::TimesheetSubmitted {
-                    employee_id: change.employee,
-                    period_start: change.period.start,
+                    employee_id: employee,
+                    period_start: period.start,
                     submitted_at: Timestamp::now(),
                 };
-                super::notifications::queue_notice_tx(tx, person.org_id, &notice, Timestamp::now())?;
+                crate::storage::sqlite::queue_notice_tx(tx, person.org_id, &notice, Timestamp::now())?;
             }
             let before = serde_json::json!({ "status": stored });
             let after = serde_json::json!({
-                "status": change.next, "period_start": change.period.start.to_string(),
-                "employee_id": change.employee, "reason": change.reason,
+                "status": next, "period_start": period.start.to_string(),
+                "employee_id": employee, "reason": reason,
             });
-            Audit::new(&ctx, Some(person.org_id), change.action.as_str(), "timesheet").id(&id.to_string()).before(&before).after(&after).write(tx)?;
-            load(tx, change.employee, change.period.start)?.ok_or(StoreError::NotFound)
+            Audit::new(&ctx, Some(person.org_id), step.step.as_str(), "timesheet").id(&id.to_string()).before(&before).after(&after).write(tx)?;
+            load(tx, employee, period.start)?.ok_or(StoreError::NotFound)
         })
         .await
+    }
+
+    async fn add_attachment(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        new: NewAttachment,
+    ) -> StoreResult<Attachment> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| attachments::add(tx, &ctx, scope, &depts, new))
+            .await
+    }
+
+    async fn list_attachments(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+        period_start: Date,
+    ) -> StoreResult<Vec<Attachment>> {
+        let depts = depts.clone();
+        self.read(move |c| attachments::list(c, scope, &depts, employee, period_start))
+            .await
+    }
+
+    async fn get_attachment(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: AttachmentId,
+    ) -> StoreResult<Attachment> {
+        let depts = depts.clone();
+        self.read(move |c| attachments::get(c, scope, &depts, id))
+            .await
     }
 }

@@ -1,20 +1,20 @@
-//! Pay rates (see `storage::pay_rates`).
+//! Pay rates on SQLite.
 
 use async_trait::async_trait;
 use attend_protocol::ids::EmployeeId;
 use rusqlite::{Connection, Row, params};
 
-use crate::db::sqlite::{dept_param, employee_in_scope as load_employee};
-use super::{SqliteStore, Audit, db, get_id, opt_org, query_rows};
-use crate::storage::{AuditCtx, DepartmentFilter, PayRate, PayRateStore, Scope, StoreResult};
+use super::PayRate;
+use super::store::PayRateStore;
+use crate::db::sqlite::{
+    Audit, SqliteDb, db, dept_param, employee_in_scope, get_date, get_id, opt_org, query_rows,
+};
+use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreResult};
 
 fn row(r: &Row<'_>) -> rusqlite::Result<PayRate> {
-    let date: String = r.get(1)?;
     Ok(PayRate {
         employee_id: get_id(r, 0)?,
-        effective_from: date.parse().map_err(|e: jiff::Error| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
-        })?,
+        effective_from: get_date(r, 1)?,
         hourly_cents: r.get(2)?,
         overtime_rate_percent: r.get(3)?,
     })
@@ -31,7 +31,7 @@ fn rates_of(c: &Connection, employee: EmployeeId) -> StoreResult<Vec<PayRate>> {
 }
 
 #[async_trait]
-impl PayRateStore for SqliteStore {
+impl PayRateStore for SqliteDb {
     async fn set_pay_rate(
         &self,
         ctx: &AuditCtx,
@@ -41,7 +41,7 @@ impl PayRateStore for SqliteStore {
     ) -> StoreResult<Vec<PayRate>> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let person = load_employee(tx, scope, &depts, rate.employee_id)?;
+            let person = employee_in_scope(tx, scope, &depts, rate.employee_id)?;
             tx.execute(
                 "INSERT INTO pay_rates (employee_id, effective_from, hourly_cents, overtime_rate_percent, org_id) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (employee_id, effective_from) DO UPDATE SET hourly_cents = ?3, overtime_rate_percent = ?4",
@@ -62,7 +62,7 @@ impl PayRateStore for SqliteStore {
     ) -> StoreResult<Vec<PayRate>> {
         let depts = depts.clone();
         self.read(move |c| {
-            load_employee(c, scope, &depts, employee)?;
+            employee_in_scope(c, scope, &depts, employee)?;
             rates_of(c, employee)
         })
         .await
