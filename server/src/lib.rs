@@ -29,8 +29,6 @@ pub mod dashboard;
 pub mod demo;
 pub mod features;
 pub mod http;
-pub mod mail;
-pub mod notify;
 pub mod photo_enrolment;
 pub mod platform;
 pub mod storage;

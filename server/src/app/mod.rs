@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::db::sqlite::{self, SqliteDb};
-use crate::mail::{LoggingSender, MailSender};
+use crate::features::notifications::mail::{LoggingSender, MailSender};
 use crate::platform::metrics::Metrics;
 use crate::platform::rate_limit::{Limiter, RateLimits};
 use crate::platform::tokens::{JwtKeys, random_token};
@@ -107,7 +107,7 @@ impl Application {
                 orgs.clone(),
             ),
             timesheets,
-            attendance,
+            attendance: attendance.clone(),
             audit: crate::features::audit::AuditService::new(Arc::new(db.clone())),
             devices: crate::features::devices::DeviceService::new(
                 Arc::new(db.clone()),
@@ -122,6 +122,13 @@ impl Application {
                 Arc::new(db.clone()),
             ),
             leave: crate::features::leave::LeaveService::new(Arc::new(db.clone())),
+            notifications: crate::features::notifications::NotificationService::new(
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+                attendance.clone(),
+            ),
+            outbox: Arc::new(db.clone()),
             roster: crate::features::roster::RosterService::new(
                 Arc::new(db.clone()),
                 settings.sync.roster_page,
@@ -153,6 +160,11 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
+    /// The services (what tests and benchmarks drive directly).
+    pub fn app_state(&self) -> AppState {
+        self.state.clone()
+    }
+
     pub fn store(&self) -> SharedStore {
         self.state.store.clone()
     }
@@ -176,15 +188,12 @@ impl Application {
         mailer: Arc<dyn MailSender>,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let mail = tokio::spawn(crate::mail::run_worker(
-            self.state.store.clone(),
+        let mail = tokio::spawn(crate::features::notifications::mail::run_worker(
+            self.state.outbox.clone(),
             mailer,
             stop_rx.clone(),
         ));
-        let notify = tokio::spawn(crate::notify::run_worker(
-            self.state.store.clone(),
-            stop_rx.clone(),
-        ));
+        let notify = tokio::spawn(self.state.notifications.clone().run_worker(stop_rx.clone()));
         let limiter = self.state.limits.limiter.clone();
         let stop_rx_for_watchdog = stop_rx.clone();
         let mut sweep_stop = stop_rx;

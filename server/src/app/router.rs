@@ -15,7 +15,7 @@ use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
     enrolment, equipment, health,
-    qualifications, records,
+    qualifications,
 };
 
 async fn not_found() -> error::Error {
@@ -23,10 +23,6 @@ async fn not_found() -> error::Error {
 }
 
 pub fn router(state: AppState) -> Router {
-    let heavy = Router::new()
-        .route("/notification-jobs", get(records::list_notification_jobs))
-        .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
-
 
     let api = Router::new()
         .route(
@@ -78,19 +74,19 @@ pub fn router(state: AppState) -> Router {
             post(enrolment::reject_candidate),
         )
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
-        .merge(heavy)
         .fallback(not_found)
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
 
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
     use crate::features::{
-        attendance, audit, auth, corrections, devices, leave, orgs, people, reports, roster,
-        timesheets,
+        attendance, audit, auth, corrections, devices, leave, notifications, orgs, people, reports,
+        roster, timesheets,
     };
     let (heavy_features, heavy_doc) = OpenApiRouter::new()
         .merge(audit::api::heavy_routes())
         .merge(attendance::api::heavy_routes())
         .merge(reports::api::heavy_routes())
+        .merge(notifications::api::heavy_routes())
         .merge(devices::api::heavy_routes())
         .split_for_parts();
     let (general, general_doc) = OpenApiRouter::new()

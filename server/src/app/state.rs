@@ -30,6 +30,9 @@ pub struct Shared {
     pub devices: crate::features::devices::DeviceService,
     pub leave: crate::features::leave::LeaveService,
     pub reports: crate::features::reports::ReportService,
+    pub notifications: crate::features::notifications::NotificationService,
+    /// Where queued mail waits for the mail worker.
+    pub outbox: Arc<dyn crate::features::notifications::NotificationStore>,
     pub roster: crate::features::roster::RosterService,
     pub timesheets: crate::features::timesheets::TimesheetService,
     pub orgs: crate::features::orgs::OrgService,

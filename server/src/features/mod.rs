@@ -11,6 +11,7 @@
 //! - [`corrections`]: missing punches asked for and decided.
 //! - [`devices`]: kiosks, provisioning, signed requests, event ingest.
 //! - [`leave`]: leave types, allowances, requests and balances.
+//! - [`notifications`]: notification jobs, the clock-out scan, the mail outbox.
 //! - [`orgs`]: organisations, sites, departments, join codes.
 //! - [`people`]: employees and user accounts.
 //! - [`reports`]: payroll, the CSV, labour cost and its forecast, pay rates.
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod corrections;
 pub mod devices;
 pub mod leave;
+pub mod notifications;
 pub mod orgs;
 pub mod people;
 pub mod reports;

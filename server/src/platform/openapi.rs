@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
     enrolment, equipment, health,
-    qualifications, records,
+    qualifications,
 };
 
 #[derive(Debug, OpenApi)]
@@ -16,7 +16,6 @@ use crate::http::routes::{
     info(title = "Attend API", description = "Attendance kiosks and the server they sync to."),
     paths(
         health::healthz, health::readyz,
-        records::list_notification_jobs,
         enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
         enrolment::approve_candidate, enrolment::reject_candidate,
         equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,

@@ -3,11 +3,11 @@
 pub mod enrolment;
 pub mod equipment;
 pub mod model;
-pub mod notifications;
 pub mod sqlite;
 mod traits;
 
 pub use crate::db::*;
+pub use crate::features::notifications::{Mail, Notice, NotificationJob, Recipients};
 pub use crate::features::reports::PayRate;
 pub use crate::features::timesheets::{Attachment, NewAttachment, TimesheetRow};
 pub use crate::features::corrections::{Correction, NewCorrection};
@@ -15,7 +15,6 @@ pub use crate::features::leave::{Balance, LeaveDay, LeaveRequest, LeaveType, New
 pub use enrolment::*;
 pub use equipment::*;
 pub use model::*;
-pub use notifications::*;
 pub use traits::*;
 pub use crate::access::Role;
 pub use crate::db::AuditActor as Actor;

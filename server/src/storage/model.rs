@@ -18,12 +18,3 @@ pub use crate::features::auth::InviteRole;
 pub use crate::features::audit::AuditEntry;
 pub use crate::features::devices::{Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent};
 
-/// A queued outgoing e-mail.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mail {
-    pub id: i64,
-    pub recipient: String,
-    pub subject: String,
-    pub body: String,
-    pub attempts: u32,
-}

@@ -2,26 +2,7 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use attend_protocol::ack::Ack;
-use attend_protocol::events::Event;
-use attend_protocol::ids::{DepartmentId, DeviceId, EmployeeId, OrgId, SiteId, UserId};
-use attend_protocol::roster::{ConsentState, RosterDelta};
-use jiff::Timestamp;
-
 pub use crate::features::people::{Credentials, EmployeeUpdate, NewEmployee, NewUser};
-use super::model::{
-    AuditEntry, Department, Device, DeviceStatus, Employee, EmployeeStatus, InviteRole, Mail,
-    Organisation, Role, Site, StoredEvent, User, UserStatus,
-};
-use super::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
-
-#[async_trait]
-pub trait MailStore: Send + Sync {
-    async fn queue_mail(&self, recipient: &str, subject: &str, body: &str) -> StoreResult<()>;
-    async fn unsent_mail(&self, limit: u32) -> StoreResult<Vec<Mail>>;
-    async fn mark_mail(&self, id: i64, error: Option<&str>, now: Timestamp) -> StoreResult<()>;
-}
 
 /// Every repository together; what handlers hold.
 pub trait Store:
@@ -35,11 +16,10 @@ pub trait Store:
     + crate::features::attendance::AttendanceStore
     + crate::features::timesheets::TimesheetStore
     + crate::features::reports::PayRateStore
+    + crate::features::notifications::NotificationStore
     + crate::features::corrections::CorrectionStore
     + super::EquipmentStore
     + super::EnrolmentStore
-    + super::NotificationStore
-    + MailStore
 {
 }
 
@@ -54,15 +34,14 @@ impl<T> Store for T where
         + crate::features::attendance::AttendanceStore
         + crate::features::timesheets::TimesheetStore
         + crate::features::reports::PayRateStore
+        + crate::features::notifications::NotificationStore
         + crate::features::corrections::CorrectionStore
     + crate::features::devices::DeviceStore
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
                 + super::EquipmentStore
         + super::EnrolmentStore
-                        + super::NotificationStore
-                                + MailStore
-{
+                                                {
 }
 
 pub type SharedStore = Arc<dyn Store>;

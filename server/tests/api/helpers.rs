@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
-use attend_server::mail::MailSender;
+use attend_server::app::AppState;
+use attend_server::features::notifications::mail::MailSender;
 use attend_server::storage::{AuditCtx, Mail, NewUser, Role, SharedStore, UserStatus};
 use attend_server::{Application, Settings};
 use reqwest::{Method, StatusCode};
@@ -28,6 +29,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: SharedStore,
+    /// The server's services, for what a test drives directly (the background workers).
+    pub state: AppState,
     pub mail: Arc<CapturedMail>,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -61,6 +64,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("server builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.store();
+    let state = app.app_state();
     let mail = Arc::new(CapturedMail::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let sender: Arc<dyn MailSender> = mail.clone();
@@ -74,6 +78,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         base,
         client: http_client(),
         store,
+        state,
         mail,
         _dir: dir,
         _stop: stop,

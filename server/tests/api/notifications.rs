@@ -1,7 +1,6 @@
 //! Notifications as background jobs: queued with their cause, delivered as mail once, retried
 //! with backoff when they cannot be, and every outcome recorded.
 
-use attend_server::notify::{run_due, scan_missed_clock_outs};
 use attend_server::storage::Notice;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
@@ -49,8 +48,8 @@ async fn a_submitted_timesheet_notifies_its_reviewers_once() {
             .status,
         StatusCode::OK
     );
-    run_due(&app.store, Timestamp::now()).await.expect("run");
-    run_due(&app.store, Timestamp::now())
+    app.state.notifications.run_due(Timestamp::now()).await.expect("run");
+    app.state.notifications.run_due(Timestamp::now())
         .await
         .expect("run again: nothing left");
     let all = jobs(&app, &w.a.admin).await;
@@ -111,19 +110,19 @@ async fn a_forgotten_clock_out_is_found_once_and_mailed_to_the_employee_and_mana
     );
 
     assert_eq!(
-        scan_missed_clock_outs(&app.store, later)
+        app.state.notifications.scan_missed_clock_outs(later)
             .await
             .expect("scan"),
         1
     );
     assert_eq!(
-        scan_missed_clock_outs(&app.store, later)
+        app.state.notifications.scan_missed_clock_outs(later)
             .await
             .expect("scan"),
         0,
         "found once"
     );
-    run_due(&app.store, later).await.expect("run");
+    app.state.notifications.run_due(later).await.expect("run");
     let job = jobs(&app, &w.a.admin)
         .await
         .into_iter()
@@ -168,9 +167,9 @@ async fn an_undeliverable_notice_is_retried_with_backoff_then_failed_and_recorde
     let mut now = start;
     let mut waits = Vec::new();
     for _ in 0..5 {
-        assert_eq!(run_due(&app.store, now).await.expect("run"), 1);
+        assert_eq!(app.state.notifications.run_due(now).await.expect("run"), 1);
         assert_eq!(
-            run_due(&app.store, now).await.expect("run"),
+            app.state.notifications.run_due(now).await.expect("run"),
             0,
             "not due again before its backoff"
         );
@@ -187,7 +186,7 @@ async fn an_undeliverable_notice_is_retried_with_backoff_then_failed_and_recorde
     );
     assert_eq!(job["outcome"], "the employee no longer exists");
     assert_eq!(
-        run_due(&app.store, now + SignedDuration::from_hours(24))
+        app.state.notifications.run_due(now + SignedDuration::from_hours(24))
             .await
             .expect("run"),
         0,

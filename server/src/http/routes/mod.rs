@@ -5,4 +5,3 @@ pub mod enrolment;
 pub mod equipment;
 pub mod health;
 pub mod qualifications;
-pub mod records;

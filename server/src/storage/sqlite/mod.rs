@@ -2,14 +2,10 @@
 
 mod enrolment;
 mod equipment;
-mod mail;
 mod machine_sessions;
-mod notifications;
 
 pub mod uploads;
 
-pub(crate) use mail::queue_mail_tx;
-pub(crate) use notifications::queue_notice_tx;
 pub(crate) use crate::db::sqlite::{
     Audit, SqliteDb as SqliteStore, db, get_enum, get_id, get_json, get_opt_id, get_opt_ts, get_ts,
     new_id, opt_org, page_params, paged, query_rows, roster_changed, ts,

@@ -13,7 +13,7 @@ use super::parse_ts;
 use crate::access::Role;
 use crate::db::sqlite::{Audit, backend, db, require_org, ts};
 use crate::db::{AuditCtx, Scope, StoreError, StoreResult};
-use crate::storage::sqlite::queue_mail_tx;
+use crate::features::notifications::sqlite::queue_mail_tx;
 use crate::features::people::sqlite::{create_user_tx, load_user};
 use crate::features::people::{NewUser, User, UserStatus};
 

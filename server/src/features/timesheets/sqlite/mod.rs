@@ -184,12 +184,12 @@ impl TimesheetStore for SqliteDb {
             .map_err(db)?;
             if next == Status::Submitted {
                 // Each submission (a resubmission after a rejection too) is its own cause.
-                let notice = crate::storage::Notice::TimesheetSubmitted {
+                let notice = crate::features::notifications::Notice::TimesheetSubmitted {
                     employee_id: employee,
                     period_start: period.start,
                     submitted_at: Timestamp::now(),
                 };
-                crate::storage::sqlite::queue_notice_tx(tx, person.org_id, &notice, Timestamp::now())?;
+                crate::features::notifications::sqlite::queue_notice_tx(tx, person.org_id, &notice, Timestamp::now())?;
             }
             let before = serde_json::json!({ "status": stored });
             let after = serde_json::json!({

@@ -1,14 +1,30 @@
-//! Notification jobs: durable, deduplicated, retried with backoff, every outcome recorded.
-//! Causes queue them inside their own transaction (a submitted timesheet), or the daily scan
-//! does (a forgotten clock-out); `crate::notify` runs them.
+//! Notifications and e-mail: durable notification jobs (deduplicated, retried with backoff,
+//! every outcome recorded), the hourly scan for forgotten clock-outs, and the mail outbox and
+//! its sender.
+//!
+//! - [`compose`]: who gets which mail for a notice, and the retry backoff (pure).
+//! - [`service`]: running due jobs, the scan, the worker, and the jobs list for admins.
+//! - [`mail`]: the outbox worker and the [`mail::MailSender`] trait.
+//! - [`api`]: the jobs route; [`store`]: the data access; [`sqlite`] implements it.
+//!
+//! Invariants: causes queue their notice (and features their mail) inside their own
+//! transaction, so nothing is lost to a crash; a job is delivered at most once (it is claimed
+//! by its attempt count); a notice is queued once per cause.
 
-use async_trait::async_trait;
+pub mod api;
+pub mod compose;
+pub mod mail;
+pub mod service;
+pub mod sqlite;
+pub mod store;
+
 use attend_protocol::ids::{EmployeeId, OrgId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Scope, StoreResult};
+pub use service::NotificationService;
+pub use store::NotificationStore;
 
 /// What to tell whom; the payload of a job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -79,35 +95,12 @@ pub struct Recipients {
     pub reviewers: Vec<String>,
 }
 
-#[async_trait]
-pub trait NotificationStore: Send + Sync {
-    /// Queues a notice unless the same cause was queued before; `true` if queued now.
-    async fn queue_notice(
-        &self,
-        org: OrgId,
-        notice: Notice,
-        run_at: Timestamp,
-    ) -> StoreResult<bool>;
-    /// Queued jobs due at `now`, oldest first.
-    async fn due_jobs(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<NotificationJob>>;
-    async fn recipients(&self, employee: EmployeeId) -> StoreResult<Recipients>;
-    /// Records a success: the mails queued (in the same transaction) and the outcome. Only if
-    /// the job is still queued with `attempts` tries, so two workers never both deliver it;
-    /// `false` when another worker got there first (nothing written).
-    async fn finish_job(
-        &self,
-        job: &NotificationJob,
-        mails: Vec<(String, String, String)>,
-        outcome: &str,
-        now: Timestamp,
-    ) -> StoreResult<bool>;
-    /// Records a failed attempt: retried at `retry_at`, or failed for good after the last one.
-    async fn fail_job(
-        &self,
-        job: &NotificationJob,
-        error: &str,
-        retry_at: Timestamp,
-        now: Timestamp,
-    ) -> StoreResult<bool>;
-    async fn list_jobs(&self, scope: Scope, limit: u32) -> StoreResult<Vec<NotificationJob>>;
+/// A queued outgoing e-mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: u32,
 }

@@ -1,6 +1,6 @@
-//! Outgoing e-mail. Mutations queue mail in the `mail_outbox` table inside their own
-//! transaction; this worker hands queued mail to a [`MailSender`] and records the outcome, so a
-//! crash or an SMTP outage never loses a message.
+//! Outgoing e-mail. Features queue mail in the outbox inside their own transaction; this
+//! worker hands queued mail to a [`MailSender`] and records the outcome, so a crash or an SMTP
+//! outage never loses a message.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +8,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use crate::storage::{Mail, SharedStore};
+use super::Mail;
+use super::store::NotificationStore;
+use crate::db::StoreError;
 
 #[async_trait]
 pub trait MailSender: Send + Sync {
@@ -29,7 +31,7 @@ impl MailSender for LoggingSender {
 
 /// Delivers queued mail until `shutdown` resolves.
 pub async fn run_worker(
-    store: SharedStore,
+    store: Arc<dyn NotificationStore>,
     sender: Arc<dyn MailSender>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -51,9 +53,9 @@ pub async fn run_worker(
 
 /// Sends up to 50 queued messages; returns how many were attempted.
 pub async fn deliver_batch(
-    store: &SharedStore,
+    store: &Arc<dyn NotificationStore>,
     sender: &dyn MailSender,
-) -> Result<usize, crate::storage::StoreError> {
+) -> Result<usize, StoreError> {
     let batch = store.unsent_mail(50).await?;
     for mail in &batch {
         let outcome = sender.send(mail).await;
