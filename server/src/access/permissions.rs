@@ -96,6 +96,7 @@ permissions! {
     // Accounts and sign-in.
     Login "auth.login" Anyone, "sign in with e-mail and password (API tokens or a dashboard session)";
     Refresh "auth.refresh" Anyone, "trade a refresh token for new tokens";
+    Authenticate "auth.authenticate" Anyone, "who a bearer token belongs to (its session must be live)";
     Logout "auth.logout" SignedIn, "end one's own session";
     Me "auth.me" SignedIn, "read one's own account";
     ChangePassword "auth.change_password" SignedIn, "change one's own password";
@@ -104,6 +105,9 @@ permissions! {
     Register "auth.register" Anyone, "join an organisation with its join code (pending approval)";
     AcceptInvite "auth.accept_invite" Anyone, "create an account from an invite code";
     CreateInvite "auth.create_invite" Roles(ACCOUNT_ADMINS), "invite an admin or manager (support: admins only)";
+    SignInWeb "auth.sign_in_web" Anyone, "sign in to the dashboard: a cookie session with its CSRF token";
+    WebCaller "auth.web_caller" Anyone, "who a dashboard session belongs to (it must be live)";
+    SignOutWeb "auth.sign_out_web" SignedIn, "end one's own dashboard session";
     // Organisations, sites and departments.
     CreateOrg "orgs.create_org" Roles(PROVIDERS), "create an organisation";
     ListOrgs "orgs.list_orgs" SignedIn, "list the organisations in scope";
@@ -113,12 +117,15 @@ permissions! {
     CreateSite "orgs.create_site" Roles(ADMINS), "create a site";
     ListSites "orgs.list_sites" Roles(STAFF), "list sites";
     GetSite "orgs.get_site" Roles(STAFF), "read a site";
+    SiteZones "orgs.site_zones" Roles(STAFF), "each site's time zone, for wall-clock times on pages";
     CreateDepartment "orgs.create_department" Roles(ADMINS), "create a department";
     ListDepartments "orgs.list_departments" Roles(STAFF), "list departments";
+    AllDepartments "orgs.all_departments" Roles(STAFF), "every department in scope, for choices on pages";
     GetDepartment "orgs.get_department" Roles(STAFF), "read a department";
     // People and accounts.
     CreateEmployee "people.create_employee" Roles(STAFF), "create an employee (managers: in their departments)";
     ListEmployees "people.list_employees" Roles(STAFF), "list employees (managers: their departments)";
+    AllEmployees "people.all_employees" Roles(STAFF), "every employee in scope, for lists and names on pages";
     GetEmployee "people.get_employee" OwnOr(STAFF), "read an employee";
     UpdateEmployee "people.update_employee" Roles(STAFF), "edit an employee, their PIN and biometric consent";
     DeleteEmployee "people.delete_employee" Roles(ADMINS), "delete an employee (their face data is erased)";
@@ -129,9 +136,12 @@ permissions! {
     // Kiosks and what they sync.
     CreateDevice "devices.create_device" Roles(ADMINS), "register a kiosk and get its provisioning code";
     ListDevices "devices.list_devices" Roles(STAFF), "list kiosks with their health";
+    AllDevices "devices.all_devices" Roles(STAFF), "every kiosk in scope, for the kiosks page";
     GetDevice "devices.get_device" Roles(STAFF), "read a kiosk";
     SetDeviceStatus "devices.set_status" Roles(ADMINS), "disable or enable a kiosk";
     Provision "devices.provision" Anyone, "redeem a provisioning code (the kiosk's first call)";
+    Signer "devices.signer" Device, "the kiosk a signed request claims to be, if it is active";
+    Verify "devices.verify" Device, "check a signed request's signature, timestamp and nonce";
     Ingest "devices.ingest" Device, "push a batch of events";
     ListEvents "devices.list_events" Roles(STAFF), "read synced events (managers: their departments)";
     PullRoster "roster.pull" Device, "pull roster changes after a cursor";
@@ -195,8 +205,18 @@ permissions! {
     PayRates "reports.pay_rates" Roles(ADMINS), "an employee's pay rates";
     // Notifications.
     ListNotificationJobs "notifications.list_jobs" Roles(ADMINS), "the notification jobs and their state";
-    RunNotifications "notifications.run" System, "deliver due notifications and scan for missed clock-outs";
-    SendMail "notifications.send_mail" System, "deliver queued e-mail";
+    RunDue "notifications.run_due" System, "deliver the notifications that are due";
+    ScanMissedClockOuts "notifications.scan_missed_clock_outs" System, "queue a notice for each forgotten clock-out";
+    RunWorker "notifications.run_worker" System, "run due notifications often and the scan hourly";
+}
+
+/// The table as Markdown (ARCHITECTURE.md holds it verbatim; a test keeps the two equal).
+pub fn markdown() -> String {
+    let mut out = String::from("| entry point | who may call it | what it does |\n|---|---|---|\n");
+    for rule in PERMISSIONS {
+        out.push_str(&format!("| `{}` | {} | {} |\n", rule.name, rule.who, rule.what));
+    }
+    out
 }
 
 #[cfg(test)]

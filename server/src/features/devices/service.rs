@@ -122,7 +122,7 @@ impl DeviceService {
 
     /// Every kiosk in scope (for the kiosks page).
     pub async fn all_devices(&self, caller: &Caller) -> AppResult<Vec<Device>> {
-        caller.permit(Action::ListDevices)?;
+        caller.permit(Action::AllDevices)?;
         let scope = caller.scope();
         Ok(all_pages(|page| {
             let store = self.store.clone();

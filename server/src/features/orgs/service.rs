@@ -134,7 +134,7 @@ impl OrgService {
 
     /// Each visible site's time zone, for showing times on that site's wall clock.
     pub async fn site_zones(&self, caller: &Caller) -> AppResult<HashMap<SiteId, String>> {
-        caller.permit(Action::ListSites)?;
+        caller.permit(Action::SiteZones)?;
         let scope = caller.scope();
         let sites = all_pages(|page| {
             let store = self.store.clone();
@@ -169,7 +169,7 @@ impl OrgService {
 
     /// Every department in scope, by name (for choices and labels on pages).
     pub async fn all_departments(&self, caller: &Caller) -> AppResult<Vec<Department>> {
-        caller.permit(Action::ListDepartments)?;
+        caller.permit(Action::AllDepartments)?;
         let scope = caller.scope();
         let mut all = all_pages(|page| {
             let store = self.store.clone();

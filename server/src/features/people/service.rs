@@ -170,7 +170,7 @@ impl PeopleService {
 
     /// Every employee the caller may see, by name (for the pages' lists and labels).
     pub async fn all_employees(&self, caller: &Caller) -> AppResult<Vec<Employee>> {
-        caller.permit(Action::ListEmployees)?;
+        caller.permit(Action::AllEmployees)?;
         let (scope, depts) = (caller.scope(), caller.departments());
         let mut people = all_pages(|page| {
             let (store, depts) = (self.store.clone(), depts.clone());
