@@ -100,6 +100,10 @@ impl Application {
                 Arc::new(db.clone()),
                 Arc::new(db.clone()),
             ),
+            equipment: crate::features::equipment::EquipmentService::new(
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+            ),
             leave: crate::features::leave::LeaveService::new(Arc::new(db.clone())),
             roster: crate::features::roster::RosterService::new(
                 Arc::new(db.clone()),

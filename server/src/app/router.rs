@@ -14,8 +14,8 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    attachments, attendance, enrolment, equipment, health,
-    qualifications, records, reports, timesheets,
+    attachments, attendance, enrolment, health,
+    records, reports, timesheets,
 };
 
 async fn not_found() -> error::Error {
@@ -78,40 +78,6 @@ pub fn router(state: AppState) -> Router {
             get(timesheets::get_pay_calendar).put(timesheets::set_pay_calendar),
         )
         .route(
-            "/equipment",
-            post(equipment::create_equipment).get(equipment::list_equipment),
-        )
-        .route("/equipment/board", get(equipment::board))
-        .route(
-            "/equipment/{id}",
-            get(equipment::get_equipment)
-                .patch(equipment::update_equipment)
-                .delete(equipment::delete_equipment),
-        )
-        .route("/equipment/{id}/code", post(equipment::rotate_code))
-        .route(
-            "/equipment/{id}/lockout",
-            post(equipment::lock_out).delete(equipment::lift_lockout),
-        )
-        .route(
-            "/equipment/{id}/out-of-service",
-            post(equipment::out_of_service).delete(equipment::back_in_service),
-        )
-        .route("/equipment/{id}/sessions", get(equipment::usage))
-        .route(
-            "/qualifications",
-            post(qualifications::create_qualification).get(qualifications::list_qualifications),
-        )
-        .route(
-            "/employees/{id}/qualifications",
-            get(qualifications::employee_qualifications),
-        )
-        .route(
-            "/employees/{id}/qualifications/{qualification_id}",
-            axum::routing::put(qualifications::grant_qualification)
-                .delete(qualifications::revoke_qualification),
-        )
-        .route(
             "/employees/{id}/pay-rates",
             get(reports::pay_rates).put(reports::set_pay_rate),
         )
@@ -135,7 +101,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
 
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
-    use crate::features::{audit, auth, corrections, devices, leave, orgs, people, roster};
+    use crate::features::{audit, auth, corrections, devices, equipment, leave, orgs, people, roster};
     let (heavy_features, heavy_doc) = OpenApiRouter::new()
         .merge(audit::api::heavy_routes())
         .merge(devices::api::heavy_routes())
@@ -147,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::api::routes())
         .merge(leave::api::routes())
         .merge(corrections::api::routes())
+        .merge(equipment::api::routes())
         .split_for_parts();
     let (sync, sync_doc) = OpenApiRouter::new()
         .merge(devices::api::sync_routes())

@@ -27,6 +27,7 @@ pub struct Shared {
     pub auth: crate::features::auth::AuthService,
     pub corrections: crate::features::corrections::CorrectionService,
     pub devices: crate::features::devices::DeviceService,
+    pub equipment: crate::features::equipment::EquipmentService,
     pub leave: crate::features::leave::LeaveService,
     pub roster: crate::features::roster::RosterService,
     pub orgs: crate::features::orgs::OrgService,

@@ -9,7 +9,6 @@
 //! - [`attendance`]: punches, hours and exceptions with filters.
 //! - [`timesheets`]: the review queue, one timesheet, approve and reject.
 //! - [`leave`]: pending requests, approve, reject, escalate.
-//! - [`equipment`]: the equipment board, lockout and out-of-service.
 //! - [`devices`]: kiosks: last seen, queue depth, version, clock skew.
 //! - [`people`]: employees, biometric consent and deletion.
 //! - [`enrolment`]: enrolment review (kiosk captures and uploaded photos, with thumbnails).
@@ -21,7 +20,6 @@
 
 pub mod attendance;
 pub mod enrolment;
-pub mod equipment;
 pub mod fmt;
 pub mod hours;
 pub mod live;
@@ -69,9 +67,9 @@ fn templates() -> &'static Environment<'static> {
             "attendance.html",
             "timesheets.html",
             "timesheet.html",
-            "equipment.html",
             "reports.html";
             "devices" / "devices.html",
+            "equipment" / "equipment.html",
             "leave" / "leave.html",
             "people" / "people.html",
             "people" / "person.html",
@@ -246,7 +244,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(heavy)
         .merge(timesheets::routes())
         .merge(crate::features::leave::pages::routes())
-        .merge(equipment::routes())
+        .merge(crate::features::equipment::pages::routes())
         .merge(crate::features::devices::pages::routes())
         .merge(crate::features::people::pages::routes())
         .merge(enrolment::routes())

@@ -7,8 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    attachments, attendance, enrolment, equipment, health,
-    qualifications, records, reports, timesheets,
+    attachments, attendance, enrolment, health,
+    records, reports, timesheets,
 };
 
 #[derive(Debug, OpenApi)]
@@ -26,11 +26,6 @@ use crate::http::routes::{
         reports::payroll_json, reports::payroll_download, reports::labour_cost, reports::set_pay_rate,
         reports::pay_rates,
         attachments::upload, attachments::list, attachments::download,
-        equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,
-        equipment::rotate_code, equipment::lock_out, equipment::lift_lockout, equipment::out_of_service,
-        equipment::back_in_service, equipment::delete_equipment, equipment::board, equipment::usage,
-        qualifications::create_qualification, qualifications::list_qualifications, qualifications::grant_qualification,
-        qualifications::revoke_qualification, qualifications::employee_qualifications,
     ),
     modifiers(&BearerAuth),
 )]

@@ -3,7 +3,6 @@
 pub mod attachments;
 pub mod attendance;
 pub mod enrolment;
-pub mod equipment;
 pub mod model;
 pub mod notifications;
 pub mod pay_rates;
@@ -16,9 +15,11 @@ pub use attachments::*;
 pub use attendance::*;
 pub use crate::db::*;
 pub use crate::features::corrections::{Correction, NewCorrection};
+pub use crate::features::equipment::{
+    Equipment, EquipmentUpdate, HeldQualification, Hold, MachineSession, NewEquipment, Qualification,
+};
 pub use crate::features::leave::{Balance, LeaveDay, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
 pub use enrolment::*;
-pub use equipment::*;
 pub use model::*;
 pub use notifications::*;
 pub use pay_rates::*;

@@ -33,7 +33,7 @@ pub trait Store:
     + crate::features::audit::AuditStore
     + crate::features::leave::LeaveStore
     + crate::features::corrections::CorrectionStore
-    + super::EquipmentStore
+    + crate::features::equipment::EquipmentStore
     + super::EnrolmentStore
     + super::AttendanceStore
     + super::TimesheetStore
@@ -57,7 +57,7 @@ impl<T> Store for T where
     + crate::features::devices::DeviceStore
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
-                + super::EquipmentStore
+        + crate::features::equipment::EquipmentStore
         + super::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore

@@ -4,9 +4,7 @@
 pub mod attachments;
 pub mod attendance;
 pub mod enrolment;
-pub mod equipment;
 pub mod health;
-pub mod qualifications;
 pub mod records;
 pub mod reports;
 pub mod timesheets;

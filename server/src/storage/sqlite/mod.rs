@@ -3,9 +3,7 @@
 mod attachments;
 mod attendance;
 mod enrolment;
-mod equipment;
 mod mail;
-mod machine_sessions;
 mod notifications;
 
 mod pay_rates;
