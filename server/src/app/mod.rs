@@ -121,6 +121,10 @@ impl Application {
                 Arc::new(db.clone()),
                 Arc::new(db.clone()),
             ),
+            equipment: crate::features::equipment::EquipmentService::new(
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+            ),
             leave: crate::features::leave::LeaveService::new(Arc::new(db.clone())),
             notifications: crate::features::notifications::NotificationService::new(
                 Arc::new(db.clone()),

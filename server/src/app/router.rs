@@ -14,8 +14,7 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    enrolment, equipment, health,
-    qualifications,
+    enrolment, health,
 };
 
 async fn not_found() -> error::Error {
@@ -25,40 +24,6 @@ async fn not_found() -> error::Error {
 pub fn router(state: AppState) -> Router {
 
     let api = Router::new()
-        .route(
-            "/equipment",
-            post(equipment::create_equipment).get(equipment::list_equipment),
-        )
-        .route("/equipment/board", get(equipment::board))
-        .route(
-            "/equipment/{id}",
-            get(equipment::get_equipment)
-                .patch(equipment::update_equipment)
-                .delete(equipment::delete_equipment),
-        )
-        .route("/equipment/{id}/code", post(equipment::rotate_code))
-        .route(
-            "/equipment/{id}/lockout",
-            post(equipment::lock_out).delete(equipment::lift_lockout),
-        )
-        .route(
-            "/equipment/{id}/out-of-service",
-            post(equipment::out_of_service).delete(equipment::back_in_service),
-        )
-        .route("/equipment/{id}/sessions", get(equipment::usage))
-        .route(
-            "/qualifications",
-            post(qualifications::create_qualification).get(qualifications::list_qualifications),
-        )
-        .route(
-            "/employees/{id}/qualifications",
-            get(qualifications::employee_qualifications),
-        )
-        .route(
-            "/employees/{id}/qualifications/{qualification_id}",
-            axum::routing::put(qualifications::grant_qualification)
-                .delete(qualifications::revoke_qualification),
-        )
         .route("/enrolment-candidates", get(enrolment::list_candidates))
         .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
         .route(
@@ -79,8 +44,8 @@ pub fn router(state: AppState) -> Router {
 
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
     use crate::features::{
-        attendance, audit, auth, corrections, devices, leave, notifications, orgs, people, reports,
-        roster, timesheets,
+        attendance, audit, auth, corrections, devices, equipment, leave, notifications, orgs,
+        people, reports, roster, timesheets,
     };
     let (heavy_features, heavy_doc) = OpenApiRouter::new()
         .merge(audit::api::heavy_routes())
@@ -100,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(timesheets::attachments_api::routes())
         .merge(reports::api::routes())
         .merge(corrections::api::routes())
+        .merge(equipment::api::routes())
         .split_for_parts();
     let (sync, sync_doc) = OpenApiRouter::new()
         .merge(devices::api::sync_routes())

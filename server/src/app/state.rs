@@ -28,6 +28,7 @@ pub struct Shared {
     pub auth: crate::features::auth::AuthService,
     pub corrections: crate::features::corrections::CorrectionService,
     pub devices: crate::features::devices::DeviceService,
+    pub equipment: crate::features::equipment::EquipmentService,
     pub leave: crate::features::leave::LeaveService,
     pub reports: crate::features::reports::ReportService,
     pub notifications: crate::features::notifications::NotificationService,

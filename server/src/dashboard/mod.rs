@@ -9,7 +9,6 @@
 //! - [`attendance`]: punches, hours and exceptions with filters.
 //! - [`timesheets`]: the review queue, one timesheet, approve and reject.
 //! - [`leave`]: pending requests, approve, reject, escalate.
-//! - [`equipment`]: the equipment board, lockout and out-of-service.
 //! - [`devices`]: kiosks: last seen, queue depth, version, clock skew.
 //! - [`people`]: employees, biometric consent and deletion.
 //! - [`enrolment`]: enrolment review (kiosk captures and uploaded photos, with thumbnails).
@@ -20,7 +19,6 @@
 //! session's CSRF token and is refused without it; an internal error is logged and never shown.
 
 pub mod enrolment;
-pub mod equipment;
 pub mod fmt;
 pub mod lookup;
 pub mod session;
@@ -57,12 +55,12 @@ fn templates() -> &'static Environment<'static> {
             "layout.html",
             "login.html",
             "home.html",
-            "refused.html",
-            "equipment.html";
+            "refused.html";
             "attendance" / "attendance.html",
             "attendance" / "live.html",
             "attendance" / "live_rows.html",
             "devices" / "devices.html",
+            "equipment" / "equipment.html",
             "leave" / "leave.html",
             "people" / "people.html",
             "people" / "person.html",
@@ -240,7 +238,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(heavy)
         .merge(crate::features::timesheets::pages::routes())
         .merge(crate::features::leave::pages::routes())
-        .merge(equipment::routes())
+        .merge(crate::features::equipment::pages::routes())
         .merge(crate::features::devices::pages::routes())
         .merge(crate::features::people::pages::routes())
         .merge(enrolment::routes())

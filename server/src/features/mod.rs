@@ -10,6 +10,7 @@
 //! - [`auth`]: sign-in, tokens, dashboard sessions, password reset, invites, lockouts.
 //! - [`corrections`]: missing punches asked for and decided.
 //! - [`devices`]: kiosks, provisioning, signed requests, event ingest.
+//! - [`equipment`]: machines, their codes and holds, qualifications, machine sessions.
 //! - [`leave`]: leave types, allowances, requests and balances.
 //! - [`notifications`]: notification jobs, the clock-out scan, the mail outbox.
 //! - [`orgs`]: organisations, sites, departments, join codes.
@@ -24,6 +25,7 @@ pub mod audit;
 pub mod auth;
 pub mod corrections;
 pub mod devices;
+pub mod equipment;
 pub mod leave;
 pub mod notifications;
 pub mod orgs;

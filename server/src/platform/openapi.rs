@@ -7,8 +7,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    enrolment, equipment, health,
-    qualifications,
+    enrolment, health,
 };
 
 #[derive(Debug, OpenApi)]
@@ -18,11 +17,6 @@ use crate::http::routes::{
         health::healthz, health::readyz,
         enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
         enrolment::approve_candidate, enrolment::reject_candidate,
-        equipment::create_equipment, equipment::list_equipment, equipment::get_equipment, equipment::update_equipment,
-        equipment::rotate_code, equipment::lock_out, equipment::lift_lockout, equipment::out_of_service,
-        equipment::back_in_service, equipment::delete_equipment, equipment::board, equipment::usage,
-        qualifications::create_qualification, qualifications::list_qualifications, qualifications::grant_qualification,
-        qualifications::revoke_qualification, qualifications::employee_qualifications,
     ),
     modifiers(&BearerAuth),
 )]

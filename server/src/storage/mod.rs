@@ -1,7 +1,6 @@
 //! TRANSITIONAL: the old repository layer, while features move into `features/`.
 
 pub mod enrolment;
-pub mod equipment;
 pub mod model;
 pub mod sqlite;
 mod traits;
@@ -11,9 +10,11 @@ pub use crate::features::notifications::{Mail, Notice, NotificationJob, Recipien
 pub use crate::features::reports::PayRate;
 pub use crate::features::timesheets::{Attachment, NewAttachment, TimesheetRow};
 pub use crate::features::corrections::{Correction, NewCorrection};
+pub use crate::features::equipment::{
+    Equipment, EquipmentUpdate, HeldQualification, Hold, MachineSession, NewEquipment, Qualification,
+};
 pub use crate::features::leave::{Balance, LeaveDay, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
 pub use enrolment::*;
-pub use equipment::*;
 pub use model::*;
 pub use traits::*;
 pub use crate::access::Role;

@@ -18,7 +18,7 @@ pub trait Store:
     + crate::features::reports::PayRateStore
     + crate::features::notifications::NotificationStore
     + crate::features::corrections::CorrectionStore
-    + super::EquipmentStore
+    + crate::features::equipment::EquipmentStore
     + super::EnrolmentStore
 {
 }
@@ -39,7 +39,7 @@ impl<T> Store for T where
     + crate::features::devices::DeviceStore
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
-                + super::EquipmentStore
+        + crate::features::equipment::EquipmentStore
         + super::EnrolmentStore
                                                 {
 }

@@ -63,9 +63,10 @@ async fn board(state: &AppState, viewer: &Viewer) -> Result<String, Error> {
         .collect();
     let count = |s: &str| rows.iter().filter(|r| r.state == s).count();
     let (inside, on_break, left) = (count("in"), count("break"), count("out"));
-    let machines = crate::http::routes::equipment::board(State(state.clone()), auth.clone())
+    let machines = state
+        .equipment
+        .board(&viewer.caller)
         .await
-        .map(|j| j.0)
         .unwrap_or_default();
     let zones = state.orgs.site_zones(&viewer.caller).await?;
     let machines: Vec<Machine> = machines

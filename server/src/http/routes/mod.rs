@@ -2,6 +2,4 @@
 //! no SQL and no business state lives here.
 
 pub mod enrolment;
-pub mod equipment;
 pub mod health;
-pub mod qualifications;

@@ -1,8 +1,6 @@
 //! TRANSITIONAL: the old SQLite stores, while features move into `features/`.
 
 mod enrolment;
-mod equipment;
-mod machine_sessions;
 
 pub mod uploads;
 

@@ -11,14 +11,12 @@ use jiff::Timestamp;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::fmt::{v, wall_clock};
-use super::lookup::site_zones;
-use super::session::{Posted, Viewer};
-use super::{done, or_error_page, show};
-use crate::http::AppState;
+use super::Hold;
+use crate::app::AppState;
+use crate::dashboard::fmt::{v, wall_clock};
+use crate::dashboard::session::{Posted, Viewer};
+use crate::dashboard::{done, or_error_page, show};
 use crate::platform::error::Error;
-use crate::platform::extract::{ApiJson, ApiPath};
-use crate::http::routes::equipment::{self as api, HoldReason};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -39,9 +37,12 @@ struct Row {
 }
 
 async fn board(State(state): State<AppState>, viewer: Viewer) -> Response {
-    let machines = api::board(State(state.clone()), viewer.auth.clone()).await;
-    let (machines, zones) = match (machines, site_zones(&state, &viewer).await) {
-        (Ok(m), Ok(z)) => (m.0, z),
+    let who = &viewer.caller;
+    let (machines, zones) = match (
+        state.equipment.board(who).await,
+        state.orgs.site_zones(who).await,
+    ) {
+        (Ok(m), Ok(z)) => (m, z),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "equipment", e),
     };
     let now = Timestamp::now();
@@ -87,26 +88,29 @@ async fn hold(
     Path((id, action)): Path<(EquipmentId, String)>,
     Posted(viewer, form): Posted<HoldForm>,
 ) -> Response {
-    let (s, who, path) = (State(state), viewer.auth, ApiPath(id));
-    let reason = ApiJson(HoldReason {
-        reason: form.reason,
-    });
+    let (equipment, who) = (&state.equipment, &viewer.caller);
     let outcome = match action.as_str() {
-        "lockout" => api::lock_out(s, who, path, reason).await.map(|e| {
-            format!(
-                "{} is locked out; kiosks stop it at their next roster pull.",
-                e.0.name
-            )
-        }),
-        "lift-lockout" => api::lift_lockout(s, who, path)
+        "lockout" => equipment
+            .set_hold(who, id, Hold::Lockout(Some(form.reason)))
             .await
-            .map(|e| format!("The lockout of {} is lifted.", e.0.name)),
-        "out-of-service" => api::out_of_service(s, who, path, reason)
+            .map(|e| {
+                format!(
+                    "{} is locked out; kiosks stop it at their next roster pull.",
+                    e.name
+                )
+            }),
+        "lift-lockout" => equipment
+            .set_hold(who, id, Hold::Lockout(None))
             .await
-            .map(|e| format!("{} is out of service.", e.0.name)),
-        "back-in-service" => api::back_in_service(s, who, path)
+            .map(|e| format!("The lockout of {} is lifted.", e.name)),
+        "out-of-service" => equipment
+            .set_hold(who, id, Hold::OutOfService(Some(form.reason)))
             .await
-            .map(|e| format!("{} is back in service.", e.0.name)),
+            .map(|e| format!("{} is out of service.", e.name)),
+        "back-in-service" => equipment
+            .set_hold(who, id, Hold::OutOfService(None))
+            .await
+            .map(|e| format!("{} is back in service.", e.name)),
         _ => Err(Error::NotFound),
     };
     done("/dashboard/equipment", outcome)

@@ -1,19 +1,27 @@
-//! Equipment, qualifications and machine sessions (see `storage::equipment` for the rules).
+//! The equipment store on SQLite: machines and holds here, qualifications and grants in
+//! [`qualifications`], machine sessions in [`sessions`]. Each change writes its roster-change
+//! row (kiosks pull it) and its audit row in the change's own transaction.
+
+mod qualifications;
+mod sessions;
 
 use async_trait::async_trait;
 use attend_protocol::ids::{EmployeeId, EquipmentId, OrgId, QualificationId, SiteId};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, Row, Transaction, params};
 
-use crate::db::sqlite::employee_in_scope as load_employee;
+use super::store::EquipmentStore;
 use super::{
-    SqliteStore, Audit, db, get_id, get_opt_id, new_id, opt_org, query_rows, roster_changed, ts,
+    Equipment, EquipmentUpdate, HeldQualification, Hold, MachineSession, NewEquipment,
+    Qualification,
 };
-use crate::storage::{
-    AuditCtx, DepartmentFilter, Equipment, EquipmentStore, EquipmentUpdate, HeldQualification,
-    Hold, MachineSession, NewEquipment, Qualification, Scope, StoreError, StoreResult,
+use crate::db::sqlite::{
+    Audit, SqliteDb, db, get_id, get_opt_id, new_id, opt_org, query_rows, require_in_org,
+    roster_changed, ts,
 };
+use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreResult};
+use qualifications::require_qualification;
 
 const COLS: &str =
     "id, org_id, site_id, name, relay_channel, required_qualification_id, locked_out,
@@ -43,26 +51,6 @@ fn load(c: &Connection, scope: Scope, id: EquipmentId) -> StoreResult<Equipment>
     .map_err(db)
 }
 
-/// The qualification must be a live one of the organisation.
-fn require_qualification(
-    c: &Connection,
-    org: OrgId,
-    q: Option<QualificationId>,
-) -> StoreResult<()> {
-    let Some(q) = q else { return Ok(()) };
-    c.query_row(
-        "SELECT 1 FROM qualifications WHERE id = ?1 AND org_id = ?2 AND deleted_at IS NULL",
-        params![q.to_string(), org.to_string()],
-        |r| r.get::<_, i64>(0),
-    )
-    .optional()
-    .map_err(db)?
-    .map(|_| ())
-    .ok_or(StoreError::BadReference {
-        field: "required_qualification_id",
-    })
-}
-
 /// Audits the change and tells kiosks, in the caller's transaction.
 fn changed(
     tx: &Transaction<'_>,
@@ -72,28 +60,15 @@ fn changed(
     after: &Equipment,
 ) -> StoreResult<()> {
     roster_changed(tx, after.org_id, "equipment", &after.id.to_string())?;
-    Audit::new(ctx, Some(after.org_id), action, "equipment").id(&after.id.to_string()).maybe_before(before).after(after).write(tx)
-}
-
-fn held(c: &Connection, employee: EmployeeId) -> StoreResult<Vec<HeldQualification>> {
-    query_rows(
-        c,
-        "SELECT q.id, q.name, h.expires_on FROM employee_qualifications h JOIN qualifications q ON q.id = h.qualification_id
-         WHERE h.employee_id = ?1 AND q.deleted_at IS NULL ORDER BY q.name",
-        [employee.to_string()],
-        |r| {
-            let expires: Option<String> = r.get(2)?;
-            Ok(HeldQualification {
-                qualification_id: get_id(r, 0)?,
-                name: r.get(1)?,
-                expires_on: expires.and_then(|d| d.parse().ok()),
-            })
-        },
-    )
+    Audit::new(ctx, Some(after.org_id), action, "equipment")
+        .id(after.id)
+        .maybe_before(before)
+        .after(after)
+        .write(tx)
 }
 
 #[async_trait]
-impl EquipmentStore for SqliteStore {
+impl EquipmentStore for SqliteDb {
     async fn create_equipment(
         &self,
         ctx: &AuditCtx,
@@ -101,13 +76,8 @@ impl EquipmentStore for SqliteStore {
     ) -> StoreResult<EquipmentId> {
         let ctx = ctx.clone();
         self.write(move |tx| {
-            let site: Option<i64> = tx
-                .query_row("SELECT 1 FROM sites WHERE id = ?1 AND org_id = ?2", params![new.site_id.to_string(), new.org_id.to_string()], |r| r.get(0))
-                .optional()
-                .map_err(db)?;
-            if site.is_none() {
-                return Err(StoreError::BadReference { field: "site_id" });
-            }
+            let site = Some(new.site_id.to_string());
+            require_in_org(tx, "sites", "site_id", site, new.org_id)?;
             require_qualification(tx, new.org_id, new.required_qualification)?;
             let id: EquipmentId = new_id();
             tx.execute(
@@ -255,7 +225,10 @@ impl EquipmentStore for SqliteStore {
             )
             .map_err(db)?;
             roster_changed(tx, before.org_id, "equipment", &id.to_string())?;
-            Audit::new(&ctx, Some(before.org_id), "delete", "equipment").id(&id.to_string()).before(&before).write(tx)
+            Audit::new(&ctx, Some(before.org_id), "delete", "equipment")
+                .id(id)
+                .before(&before)
+                .write(tx)
         })
         .await
     }
@@ -267,31 +240,12 @@ impl EquipmentStore for SqliteStore {
         name: &str,
     ) -> StoreResult<Qualification> {
         let (ctx, name) = (ctx.clone(), name.to_owned());
-        self.write(move |tx| {
-            let id: QualificationId = new_id();
-            tx.execute(
-                "INSERT INTO qualifications (id, org_id, name) VALUES (?1, ?2, ?3)",
-                params![id.to_string(), org.to_string(), name],
-            )
-            .map_err(db)?;
-            let q = Qualification {
-                id,
-                org_id: org,
-                name,
-            };
-            roster_changed(tx, org, "qualification", &id.to_string())?;
-            Audit::new(&ctx, Some(org), "create", "qualification").id(&id.to_string()).after(&q).write(tx)?;
-            Ok(q)
-        })
-        .await
+        self.write(move |tx| qualifications::create(tx, &ctx, org, name))
+            .await
     }
 
     async fn list_qualifications(&self, scope: Scope) -> StoreResult<Vec<Qualification>> {
-        self.read(move |c| {
-            query_rows(c, "SELECT id, org_id, name FROM qualifications WHERE deleted_at IS NULL AND (?1 IS NULL OR org_id = ?1) ORDER BY name",
-                params![opt_org(scope.org())], |r| Ok(Qualification { id: get_id(r, 0)?, org_id: get_id(r, 1)?, name: r.get(2)? }))
-        })
-        .await
+        self.read(move |c| qualifications::list(c, scope)).await
     }
 
     async fn set_employee_qualification(
@@ -305,26 +259,15 @@ impl EquipmentStore for SqliteStore {
     ) -> StoreResult<Vec<HeldQualification>> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let person = load_employee(tx, scope, &depts, employee)?;
-            require_qualification(tx, person.org_id, Some(qualification))
-                .map_err(|_| StoreError::BadReference { field: "qualification_id" })?;
-            match grant {
-                Some(expires) => tx.execute(
-                    "INSERT INTO employee_qualifications (employee_id, qualification_id, expires_on) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (employee_id, qualification_id) DO UPDATE SET expires_on = ?3",
-                    params![employee.to_string(), qualification.to_string(), expires.map(|d| d.to_string())],
-                ),
-                None => tx.execute(
-                    "DELETE FROM employee_qualifications WHERE employee_id = ?1 AND qualification_id = ?2",
-                    params![employee.to_string(), qualification.to_string()],
-                ),
-            }
-            .map_err(db)?;
-            // Kiosks check qualifications offline from the employee's roster entry.
-            roster_changed(tx, person.org_id, "employee", &employee.to_string())?;
-            let after = serde_json::json!({ "qualification_id": qualification, "granted": grant.is_some(), "expires_on": grant.flatten().map(|d| d.to_string()) });
-            Audit::new(&ctx, Some(person.org_id), if grant.is_some() { "grant" } else { "revoke" }, "qualification").id(&employee.to_string()).after(&after).write(tx)?;
-            held(tx, employee)
+            qualifications::set_for_employee(
+                tx,
+                &ctx,
+                scope,
+                &depts,
+                employee,
+                qualification,
+                grant,
+            )
         })
         .await
     }
@@ -336,11 +279,8 @@ impl EquipmentStore for SqliteStore {
         employee: EmployeeId,
     ) -> StoreResult<Vec<HeldQualification>> {
         let depts = depts.clone();
-        self.read(move |c| {
-            load_employee(c, scope, &depts, employee)?;
-            held(c, employee)
-        })
-        .await
+        self.read(move |c| qualifications::of_employee(c, scope, &depts, employee))
+            .await
     }
 
     async fn machine_sessions(
@@ -350,7 +290,7 @@ impl EquipmentStore for SqliteStore {
         from: Timestamp,
         to: Timestamp,
     ) -> StoreResult<Vec<MachineSession>> {
-        self.read(move |c| super::machine_sessions::sessions(c, scope, equipment, from, to))
+        self.read(move |c| sessions::sessions(c, scope, equipment, from, to))
             .await
     }
 }

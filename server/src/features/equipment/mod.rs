@@ -1,21 +1,36 @@
-//! Equipment and qualifications: machines a kiosk relay powers, their hashed activation codes,
-//! lockout and out-of-service holds, who holds which qualification until when, and the
-//! sessions kiosks report (the live board and the usage history).
+//! Equipment: machines a kiosk relay powers (with their activation codes, lockout and
+//! out-of-service holds), the qualifications a machine may require and who holds which until
+//! when, and the sessions kiosks report (the live board and the usage history). Kiosks check
+//! codes, holds and qualifications offline, from what they pull with the roster.
 //!
-//! Rules every backend keeps:
-//! - Every change that kiosks must see (a machine, its code, a hold, a qualification) writes
-//!   its roster-change row in the same transaction, with its audit row.
-//! - Activation codes are stored only as argon2id hashes; a rotation replaces the hash.
+//! - [`service`]: the rules and permission checks; [`api`]: the JSON routes; [`pages`]: the
+//!   equipment board with its holds.
+//! - [`sessions`]: pairing kiosk start and stop events into sessions, the board's running
+//!   session, machine minutes (pure).
+//! - [`store`]: the data access; [`sqlite`] implements it.
+//!
+//! Invariants every backend keeps:
+//! - Every change kiosks must see (a machine, its code, a hold, a qualification, a grant)
+//!   writes its roster-change row in the same transaction as the change, with its audit row.
+//! - Activation codes are stored only as argon2id hashes and never leave the server; a rotation
+//!   replaces the hash, and no two live machines of a site answer to the same code.
 //! - A site has at most one live machine per relay channel and per name.
 
-use async_trait::async_trait;
+pub mod api;
+pub mod pages;
+pub mod service;
+pub mod sessions;
+pub mod sqlite;
+pub mod store;
+
 use attend_protocol::ids::{EmployeeId, EquipmentId, OrgId, QualificationId, SessionId, SiteId};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{AuditCtx, DepartmentFilter, Scope, StoreResult};
+pub use service::EquipmentService;
+pub use store::EquipmentStore;
 
 /// A machine a relay powers. Its activation code is stored hashed (argon2id, PHC string).
 #[derive(Debug)]
@@ -93,70 +108,17 @@ pub struct MachineSession {
     pub stop_reason: Option<String>,
 }
 
-#[async_trait]
-pub trait EquipmentStore: Send + Sync {
-    async fn create_equipment(&self, ctx: &AuditCtx, new: NewEquipment)
-    -> StoreResult<EquipmentId>;
-    async fn list_equipment(&self, scope: Scope) -> StoreResult<Vec<Equipment>>;
-    async fn get_equipment(&self, scope: Scope, id: EquipmentId) -> StoreResult<Equipment>;
-    /// Activation-code hashes of the site's live machines other than `except` (to refuse a code
-    /// that another machine of the site already answers to).
-    async fn site_code_hashes(
-        &self,
-        site: SiteId,
-        except: Option<EquipmentId>,
-    ) -> StoreResult<Vec<String>>;
-    async fn update_equipment(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        id: EquipmentId,
-        update: EquipmentUpdate,
-    ) -> StoreResult<Equipment>;
-    async fn set_hold(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        id: EquipmentId,
-        hold: Hold,
-    ) -> StoreResult<Equipment>;
-    async fn delete_equipment(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        id: EquipmentId,
-    ) -> StoreResult<()>;
+/// A machine on the board: its holds and who runs it now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardEntry {
+    pub equipment: Equipment,
+    pub running: Option<MachineSession>,
+}
 
-    async fn create_qualification(
-        &self,
-        ctx: &AuditCtx,
-        org: OrgId,
-        name: &str,
-    ) -> StoreResult<Qualification>;
-    async fn list_qualifications(&self, scope: Scope) -> StoreResult<Vec<Qualification>>;
-    /// Grants (or renews) a qualification to an employee, or revokes it (`grant = None`).
-    async fn set_employee_qualification(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: EmployeeId,
-        qualification: QualificationId,
-        grant: Option<Option<Date>>,
-    ) -> StoreResult<Vec<HeldQualification>>;
-    async fn employee_qualifications(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: EmployeeId,
-    ) -> StoreResult<Vec<HeldQualification>>;
-
-    /// Sessions that started in `[from, to)` in scope (one machine, or all), oldest first.
-    async fn machine_sessions(
-        &self,
-        scope: Scope,
-        equipment: Option<EquipmentId>,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> StoreResult<Vec<MachineSession>>;
+/// A machine's sessions over some days.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Usage {
+    pub sessions: Vec<MachineSession>,
+    /// Minutes of the stopped sessions (running ones count once stopped).
+    pub machine_minutes: i64,
 }
