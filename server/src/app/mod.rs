@@ -5,7 +5,9 @@
 //!
 //! - [`state`]: [`AppState`], the services every handler and page reaches.
 //! - [`router`]: every route of the server and the middleware stack.
+//! - [`ops`]: the liveness and readiness probes.
 
+pub mod ops;
 pub mod router;
 pub mod state;
 

@@ -14,7 +14,7 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    enrolment, health,
+    enrolment,
 };
 
 async fn not_found() -> error::Error {
@@ -80,18 +80,19 @@ pub fn router(state: AppState) -> Router {
     let sync = sync
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::sync));
+    let (ops, ops_doc) = super::ops::routes().split_for_parts();
     let mut documented = general_doc;
+    documented.merge(ops_doc);
     documented.merge(heavy_doc);
     documented.merge(sync_doc);
     let document = Arc::new(openapi::document_with(documented));
 
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint).with_state(state.metrics.clone()))
         .route("/api/openapi.json", get(openapi::document).with_state(document))
         .route("/api/docs", get(openapi::docs_page))
         .nest("/api/v1", api)
+        .merge(ops)
         .merge(features)
         .merge(sync)
         .merge(crate::dashboard::router(&state))

@@ -7,14 +7,13 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    enrolment, health,
+    enrolment,
 };
 
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Attend API", description = "Attendance kiosks and the server they sync to."),
     paths(
-        health::healthz, health::readyz,
         enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
         enrolment::approve_candidate, enrolment::reject_candidate,
     ),

@@ -163,7 +163,7 @@ impl AuthService {
     }
 
     /// The lockouts, for other features that count failures (kiosk provisioning).
-    pub fn throttle(&self) -> &Throttle {
+    pub(crate) fn throttle(&self) -> &Throttle {
         &self.throttle
     }
 

@@ -2,4 +2,3 @@
 //! no SQL and no business state lives here.
 
 pub mod enrolment;
-pub mod health;

@@ -1,11 +1,21 @@
-//! Liveness and readiness probes.
+//! Operations: the liveness and readiness probes (documented with the API); the metrics
+//! endpoint and the OpenAPI document are served by [`super::router`].
 
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::http::AppState;
+use super::AppState;
 use crate::platform::error::{AppResult, Error};
+
+/// The probes, outside every rate-limit tier (a load balancer polls them).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
