@@ -14,7 +14,7 @@ use axum::routing::{delete, get, post};
 use super::AppState;
 use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 use crate::http::routes::{
-    attachments, attendance, enrolment, equipment, health,
+    attachments, attendance, equipment, health,
     qualifications, records, reports, timesheets,
 };
 
@@ -115,27 +115,13 @@ pub fn router(state: AppState) -> Router {
             "/employees/{id}/pay-rates",
             get(reports::pay_rates).put(reports::set_pay_rate),
         )
-        .route("/enrolment-candidates", get(enrolment::list_candidates))
-        .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
-        .route(
-            "/enrolment-candidates/{id}/thumbnail",
-            get(enrolment::candidate_thumbnail),
-        )
-        .route(
-            "/enrolment-candidates/{id}/approve",
-            post(enrolment::approve_candidate),
-        )
-        .route(
-            "/enrolment-candidates/{id}/reject",
-            post(enrolment::reject_candidate),
-        )
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
         .merge(heavy)
         .fallback(not_found)
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
 
     // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
-    use crate::features::{audit, auth, corrections, devices, leave, orgs, people, roster};
+    use crate::features::{audit, auth, corrections, devices, enrolment, leave, orgs, people, roster};
     let (heavy_features, heavy_doc) = OpenApiRouter::new()
         .merge(audit::api::heavy_routes())
         .merge(devices::api::heavy_routes())
@@ -147,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::api::routes())
         .merge(leave::api::routes())
         .merge(corrections::api::routes())
+        .merge(enrolment::api::routes())
         .split_for_parts();
     let (sync, sync_doc) = OpenApiRouter::new()
         .merge(devices::api::sync_routes())

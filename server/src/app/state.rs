@@ -27,6 +27,7 @@ pub struct Shared {
     pub auth: crate::features::auth::AuthService,
     pub corrections: crate::features::corrections::CorrectionService,
     pub devices: crate::features::devices::DeviceService,
+    pub enrolment: crate::features::enrolment::EnrolmentService,
     pub leave: crate::features::leave::LeaveService,
     pub roster: crate::features::roster::RosterService,
     pub orgs: crate::features::orgs::OrgService,
@@ -34,7 +35,6 @@ pub struct Shared {
     // TRANSITIONAL: what features not yet moved reach directly.
     pub store: SharedStore,
     pub blobs: Arc<dyn crate::attachments::BlobStore>,
-    pub faces: Arc<crate::photo_enrolment::Faces>,
 }
 
 impl AppState {

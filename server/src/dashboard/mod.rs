@@ -12,7 +12,6 @@
 //! - [`equipment`]: the equipment board, lockout and out-of-service.
 //! - [`devices`]: kiosks: last seen, queue depth, version, clock skew.
 //! - [`people`]: employees, biometric consent and deletion.
-//! - [`enrolment`]: enrolment review (kiosk captures and uploaded photos, with thumbnails).
 //! - [`reports`]: hours per day as SVG charts, and the payroll CSV download.
 //!
 //! Invariants: every page acts as the signed-in user through the same handlers the JSON API
@@ -20,7 +19,6 @@
 //! session's CSRF token and is refused without it; an internal error is logged and never shown.
 
 pub mod attendance;
-pub mod enrolment;
 pub mod equipment;
 pub mod fmt;
 pub mod hours;
@@ -124,7 +122,8 @@ pub fn show(viewer: &Viewer, name: &str, section: &str, ctx: Value) -> Response 
     r
 }
 
-fn refused(message: &str) -> Response {
+/// A refusal page without the layout (a post refused before its session could be trusted).
+pub(crate) fn refused(message: &str) -> Response {
     refused_with(StatusCode::FORBIDDEN, message)
 }
 
@@ -249,7 +248,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(equipment::routes())
         .merge(crate::features::devices::pages::routes())
         .merge(crate::features::people::pages::routes())
-        .merge(enrolment::routes())
+        .merge(crate::features::enrolment::pages::routes())
         .layer(from_fn_with_state(state.limits.clone(), rate_limit::general))
 }
 

@@ -9,6 +9,7 @@
 //! - [`auth`]: sign-in, tokens, dashboard sessions, password reset, invites, lockouts.
 //! - [`corrections`]: missing punches asked for and decided.
 //! - [`devices`]: kiosks, provisioning, signed requests, event ingest.
+//! - [`enrolment`]: face enrolment candidates (kiosk captures, uploaded photos) and their review.
 //! - [`leave`]: leave types, allowances, requests and balances.
 //! - [`orgs`]: organisations, sites, departments, join codes.
 //! - [`people`]: employees and user accounts.
@@ -19,6 +20,7 @@ pub mod audit;
 pub mod auth;
 pub mod corrections;
 pub mod devices;
+pub mod enrolment;
 pub mod leave;
 pub mod orgs;
 pub mod people;

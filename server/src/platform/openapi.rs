@@ -7,7 +7,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    attachments, attendance, enrolment, equipment, health,
+    attachments, attendance, equipment, health,
     qualifications, records, reports, timesheets,
 };
 
@@ -17,8 +17,6 @@ use crate::http::routes::{
     paths(
         health::healthz, health::readyz,
         records::list_notification_jobs,
-        enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
-        enrolment::approve_candidate, enrolment::reject_candidate,
         attendance::get_policy, attendance::set_policy, attendance::create_shift, attendance::list_shifts,
         attendance::delete_shift, attendance::set_schedule, attendance::get_schedule, attendance::get_attendance,
         timesheets::get_timesheet, timesheets::submit, timesheets::approve, timesheets::reject,

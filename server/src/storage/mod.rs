@@ -2,7 +2,6 @@
 
 pub mod attachments;
 pub mod attendance;
-pub mod enrolment;
 pub mod equipment;
 pub mod model;
 pub mod notifications;
@@ -17,7 +16,6 @@ pub use attendance::*;
 pub use crate::db::*;
 pub use crate::features::corrections::{Correction, NewCorrection};
 pub use crate::features::leave::{Balance, LeaveDay, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
-pub use enrolment::*;
 pub use equipment::*;
 pub use model::*;
 pub use notifications::*;

@@ -34,7 +34,7 @@ pub trait Store:
     + crate::features::leave::LeaveStore
     + crate::features::corrections::CorrectionStore
     + super::EquipmentStore
-    + super::EnrolmentStore
+    + crate::features::enrolment::EnrolmentStore
     + super::AttendanceStore
     + super::TimesheetStore
     + super::PayRateStore
@@ -58,7 +58,7 @@ impl<T> Store for T where
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
                 + super::EquipmentStore
-        + super::EnrolmentStore
+        + crate::features::enrolment::EnrolmentStore
         + super::AttendanceStore
         + super::TimesheetStore
             + super::PayRateStore

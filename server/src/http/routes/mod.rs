@@ -3,7 +3,6 @@
 
 pub mod attachments;
 pub mod attendance;
-pub mod enrolment;
 pub mod equipment;
 pub mod health;
 pub mod qualifications;

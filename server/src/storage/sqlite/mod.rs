@@ -2,7 +2,6 @@
 
 mod attachments;
 mod attendance;
-mod enrolment;
 mod equipment;
 mod mail;
 mod machine_sessions;
@@ -11,7 +10,6 @@ mod notifications;
 mod pay_rates;
 mod presence;
 pub mod timesheets;
-mod uploads;
 
 pub(crate) use mail::queue_mail_tx;
 pub(crate) use crate::db::sqlite::{
