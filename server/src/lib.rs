@@ -15,7 +15,6 @@
 //! - [`leave`]: working days for leave requests.
 //! - [`live`]: notices from sync ingest to open live boards.
 //! - [`mail`]: the mail outbox worker and the sender trait.
-//! - [`photo_enrolment`]: face templates from photos uploaded on the dashboard (attend-vision).
 //! - [`dashboard`]: the server-rendered manager pages (cookie sessions with CSRF).
 //! - [`demo`]: the demo seed used by the README's demo command.
 //! - [`telemetry`]: structured JSON logs.
@@ -29,7 +28,6 @@ pub mod dashboard;
 pub mod demo;
 pub mod features;
 pub mod http;
-pub mod photo_enrolment;
 pub mod platform;
 pub mod storage;
 

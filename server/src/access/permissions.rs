@@ -194,6 +194,7 @@ permissions! {
     EmployeeQualifications "equipment.employee_qualifications" Roles(STAFF), "an employee's qualifications";
     // Face enrolment.
     ListCandidates "enrolment.list" Roles(STAFF), "the enrolment review queue";
+    EmployeeCandidates "enrolment.of_employee" Roles(STAFF), "an employee's candidates (their person page)";
     GetCandidate "enrolment.get" Roles(STAFF), "one candidate with its thumbnail";
     DecideCandidate "enrolment.decide" Roles(STAFF), "approve or reject a candidate";
     EnrolFromPhotos "enrolment.from_photos" Roles(STAFF), "enrol a face from uploaded photos";

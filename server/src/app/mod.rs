@@ -127,6 +127,13 @@ impl Application {
                 Arc::new(db.clone()),
                 Arc::new(db.clone()),
             ),
+            enrolment: crate::features::enrolment::EnrolmentService::new(
+                Arc::new(db.clone()),
+                Arc::new(db.clone()),
+                Arc::new(crate::features::enrolment::photos::Faces::new(
+                    settings.vision.clone(),
+                )),
+            ),
             leave: crate::features::leave::LeaveService::new(Arc::new(db.clone())),
             notifications: crate::features::notifications::NotificationService::new(
                 Arc::new(db.clone()),
@@ -151,7 +158,6 @@ impl Application {
             jwt,
             metrics: Metrics::new(),
             live,
-            faces: Arc::new(crate::photo_enrolment::Faces::new(settings.vision.clone())),
             settings,
         }))
     }

@@ -1,101 +1,114 @@
 //! The whole HTTP surface: each feature's JSON routes and dashboard pages, the operations
 //! endpoints, and the middleware stack (outermost first): request id → tracing → metrics →
-//! body limit → rate limits (general on `/api` and the dashboard, heavy on expensive routes,
-//! sync on the signed device routes).
+//! body limit → rate limits (general on the API and the dashboard, heavy on expensive routes,
+//! sync instead of general on the signed kiosk routes).
+//!
+//! A JSON route is declared once, by its handler's `#[utoipa::path]` attribute, and collected
+//! with `routes!` in its feature's `api.rs`; the OpenAPI document is what those routers hold.
 
 use std::sync::Arc;
 
 use axum::Router;
-use utoipa_axum::router::OpenApiRouter;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, post};
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
-use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
-use crate::http::routes::{
-    enrolment,
+use crate::features::{
+    attendance, audit, auth, corrections, devices, enrolment, equipment, leave, notifications,
+    orgs, people, reports, roster, timesheets,
 };
+use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
 
 async fn not_found() -> error::Error {
     error::Error::NotFound
 }
 
-pub fn router(state: AppState) -> Router {
-
-    let api = Router::new()
-        .route("/enrolment-candidates", get(enrolment::list_candidates))
-        .route("/enrolment-candidates/{id}", get(enrolment::get_candidate))
-        .route(
-            "/enrolment-candidates/{id}/thumbnail",
-            get(enrolment::candidate_thumbnail),
-        )
-        .route(
-            "/enrolment-candidates/{id}/approve",
-            post(enrolment::approve_candidate),
-        )
-        .route(
-            "/enrolment-candidates/{id}/reject",
-            post(enrolment::reject_candidate),
-        )
-        .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
-        .fallback(not_found)
-        .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
-
-    // Features declare their routes once (path, method, handler, OpenAPI) in `api::routes()`.
-    use crate::features::{
-        attendance, audit, auth, corrections, devices, equipment, leave, notifications, orgs,
-        people, reports, roster, timesheets,
-    };
-    let (heavy_features, heavy_doc) = OpenApiRouter::new()
-        .merge(audit::api::heavy_routes())
-        .merge(attendance::api::heavy_routes())
-        .merge(reports::api::heavy_routes())
-        .merge(notifications::api::heavy_routes())
-        .merge(devices::api::heavy_routes())
-        .split_for_parts();
-    let (general, general_doc) = OpenApiRouter::new()
+/// The JSON routes in the general tier.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(auth::api::routes())
         .merge(orgs::api::routes())
         .merge(people::api::routes())
-        .merge(auth::api::routes())
         .merge(devices::api::routes())
-        .merge(leave::api::routes())
         .merge(attendance::api::routes())
         .merge(timesheets::api::routes())
         .merge(timesheets::attachments_api::routes())
-        .merge(reports::api::routes())
+        .merge(leave::api::routes())
         .merge(corrections::api::routes())
         .merge(equipment::api::routes())
-        .split_for_parts();
-    let (sync, sync_doc) = OpenApiRouter::new()
+        .merge(enrolment::api::routes())
+        .merge(reports::api::routes())
+}
+
+/// The JSON routes that are expensive to answer (reports, exports, logs): the heavy tier too.
+fn heavy_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(audit::api::heavy_routes())
+        .merge(devices::api::heavy_routes())
+        .merge(attendance::api::heavy_routes())
+        .merge(reports::api::heavy_routes())
+        .merge(notifications::api::heavy_routes())
+}
+
+/// The signed kiosk routes: their own tier and body limit instead of the general ones.
+fn sync_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(devices::api::sync_routes())
         .merge(roster::api::sync_routes())
-        .split_for_parts();
-    let features = general
-        .merge(heavy_features.route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy)))
+}
+
+/// The dashboard: the shell's own pages and each feature's.
+fn dashboard(state: &AppState) -> Router<AppState> {
+    use crate::dashboard::{home, session};
+    let heavy = Router::new()
+        .merge(attendance::pages::routes())
+        .merge(reports::pages::routes())
+        .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
+    Router::new()
+        .route("/dashboard", get(home))
+        .route("/dashboard/login", get(session::login_form).post(session::login))
+        .route("/dashboard/logout", axum::routing::post(session::logout))
+        .merge(attendance::live_board::routes())
+        .merge(heavy)
+        .merge(timesheets::pages::routes())
+        .merge(leave::pages::routes())
+        .merge(equipment::pages::routes())
+        .merge(devices::pages::routes())
+        .merge(people::pages::routes())
+        .merge(enrolment::pages::routes())
+        // Every page is in the general tier (per session cookie, else per address).
+        .layer(from_fn_with_state(state.limits.clone(), rate_limit::general))
+}
+
+pub fn router(state: AppState) -> Router {
+    let limits = state.limits.clone();
+    let (general, mut documented) = api().split_for_parts();
+    let (heavy, heavy_doc) = heavy_api().split_for_parts();
+    let (sync, sync_doc) = sync_api().split_for_parts();
+    let (ops, ops_doc) = super::ops::routes().split_for_parts();
+    for doc in [heavy_doc, sync_doc, ops_doc] {
+        documented.merge(doc);
+    }
+    let document = Arc::new(openapi::document_with(documented));
+    let api = general
+        .merge(heavy.route_layer(from_fn_with_state(limits.clone(), rate_limit::heavy)))
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
-        .layer(from_fn_with_state(state.limits.clone(), rate_limit::general));
-    // The sync routes sit outside the general tier: they have their own. The signed-body
-    // extractor enforces the sync body limit itself.
+        .layer(from_fn_with_state(limits.clone(), rate_limit::general));
+    // The signed-body extractor enforces the sync body limit itself.
     let sync = sync
         .layer(DefaultBodyLimit::disable())
-        .layer(from_fn_with_state(state.limits.clone(), rate_limit::sync));
-    let (ops, ops_doc) = super::ops::routes().split_for_parts();
-    let mut documented = general_doc;
-    documented.merge(ops_doc);
-    documented.merge(heavy_doc);
-    documented.merge(sync_doc);
-    let document = Arc::new(openapi::document_with(documented));
+        .layer(from_fn_with_state(limits, rate_limit::sync));
 
     Router::new()
         .route("/metrics", get(metrics::endpoint).with_state(state.metrics.clone()))
         .route("/api/openapi.json", get(openapi::document).with_state(document))
         .route("/api/docs", get(openapi::docs_page))
-        .nest("/api/v1", api)
         .merge(ops)
-        .merge(features)
+        .merge(api)
         .merge(sync)
-        .merge(crate::dashboard::router(&state))
+        .merge(dashboard(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })
         .layer(from_fn_with_state(state.metrics.clone(), metrics::track))

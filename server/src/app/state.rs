@@ -29,6 +29,7 @@ pub struct Shared {
     pub corrections: crate::features::corrections::CorrectionService,
     pub devices: crate::features::devices::DeviceService,
     pub equipment: crate::features::equipment::EquipmentService,
+    pub enrolment: crate::features::enrolment::EnrolmentService,
     pub leave: crate::features::leave::LeaveService,
     pub reports: crate::features::reports::ReportService,
     pub notifications: crate::features::notifications::NotificationService,
@@ -40,7 +41,6 @@ pub struct Shared {
     pub people: crate::features::people::PeopleService,
     // TRANSITIONAL: what features not yet moved reach directly.
     pub store: SharedStore,
-    pub faces: Arc<crate::photo_enrolment::Faces>,
 }
 
 impl AppState {

@@ -11,14 +11,12 @@
 //! - [`leave`]: pending requests, approve, reject, escalate.
 //! - [`devices`]: kiosks: last seen, queue depth, version, clock skew.
 //! - [`people`]: employees, biometric consent and deletion.
-//! - [`enrolment`]: enrolment review (kiosk captures and uploaded photos, with thumbnails).
 //! - [`reports`]: hours per day as SVG charts, and the payroll CSV download.
 //!
 //! Invariants: every page acts as the signed-in user through the same handlers the JSON API
 //! uses, so scopes, validation and audit are never re-implemented here; every form carries the
 //! session's CSRF token and is refused without it; an internal error is logged and never shown.
 
-pub mod enrolment;
 pub mod fmt;
 pub mod lookup;
 pub mod session;
@@ -116,7 +114,8 @@ pub fn show(viewer: &Viewer, name: &str, section: &str, ctx: Value) -> Response 
     r
 }
 
-fn refused(message: &str) -> Response {
+/// A refusal page without the layout (a post refused before its session could be trusted).
+pub(crate) fn refused(message: &str) -> Response {
     refused_with(StatusCode::FORBIDDEN, message)
 }
 
@@ -218,33 +217,7 @@ pub fn or_error_page(viewer: &Viewer, section: &str, e: Error) -> Response {
     r
 }
 
-/// Every page is in the API's general rate-limit tier (per session cookie, else per address);
-/// the pages that run the engine over many people (attendance, reports) in its heavy tier.
-pub fn router(state: &AppState) -> Router<AppState> {
-    use crate::platform::rate_limit;
-    use axum::middleware::from_fn_with_state;
-    let heavy = Router::new()
-        .merge(crate::features::attendance::pages::routes())
-        .merge(crate::features::reports::pages::routes())
-        .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
-    Router::new()
-        .route("/dashboard", get(home))
-        .route(
-            "/dashboard/login",
-            get(session::login_form).post(session::login),
-        )
-        .route("/dashboard/logout", post(session::logout))
-        .merge(crate::features::attendance::live_board::routes())
-        .merge(heavy)
-        .merge(crate::features::timesheets::pages::routes())
-        .merge(crate::features::leave::pages::routes())
-        .merge(crate::features::equipment::pages::routes())
-        .merge(crate::features::devices::pages::routes())
-        .merge(crate::features::people::pages::routes())
-        .merge(enrolment::routes())
-        .layer(from_fn_with_state(state.limits.clone(), rate_limit::general))
-}
-
-async fn home(viewer: Viewer) -> Response {
+/// The home page.
+pub async fn home(viewer: Viewer) -> Response {
     show(&viewer, "home.html", "home", context! {})
 }

@@ -10,6 +10,7 @@
 //! - [`auth`]: sign-in, tokens, dashboard sessions, password reset, invites, lockouts.
 //! - [`corrections`]: missing punches asked for and decided.
 //! - [`devices`]: kiosks, provisioning, signed requests, event ingest.
+//! - [`enrolment`]: face enrolment candidates (kiosk captures, uploaded photos) and their review.
 //! - [`equipment`]: machines, their codes and holds, qualifications, machine sessions.
 //! - [`leave`]: leave types, allowances, requests and balances.
 //! - [`notifications`]: notification jobs, the clock-out scan, the mail outbox.
@@ -25,6 +26,7 @@ pub mod audit;
 pub mod auth;
 pub mod corrections;
 pub mod devices;
+pub mod enrolment;
 pub mod equipment;
 pub mod leave;
 pub mod notifications;

@@ -7,15 +7,12 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::routes::{
-    enrolment,
 };
 
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Attend API", description = "Attendance kiosks and the server they sync to."),
     paths(
-        enrolment::list_candidates, enrolment::get_candidate, enrolment::candidate_thumbnail,
-        enrolment::approve_candidate, enrolment::reject_candidate,
     ),
     modifiers(&BearerAuth),
 )]

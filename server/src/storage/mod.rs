@@ -1,6 +1,5 @@
 //! TRANSITIONAL: the old repository layer, while features move into `features/`.
 
-pub mod enrolment;
 pub mod model;
 pub mod sqlite;
 mod traits;
@@ -14,7 +13,6 @@ pub use crate::features::equipment::{
     Equipment, EquipmentUpdate, HeldQualification, Hold, MachineSession, NewEquipment, Qualification,
 };
 pub use crate::features::leave::{Balance, LeaveDay, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
-pub use enrolment::*;
 pub use model::*;
 pub use traits::*;
 pub use crate::access::Role;

@@ -19,7 +19,7 @@ pub trait Store:
     + crate::features::notifications::NotificationStore
     + crate::features::corrections::CorrectionStore
     + crate::features::equipment::EquipmentStore
-    + super::EnrolmentStore
+    + crate::features::enrolment::EnrolmentStore
 {
 }
 
@@ -40,8 +40,8 @@ impl<T> Store for T where
     + crate::features::roster::RosterStore
     + crate::features::audit::AuditStore
         + crate::features::equipment::EquipmentStore
-        + super::EnrolmentStore
-                                                {
+        + crate::features::enrolment::EnrolmentStore
+{
 }
 
 pub type SharedStore = Arc<dyn Store>;

@@ -394,3 +394,60 @@ async fn withdrawing_consent_erases_face_data_and_removes_it_from_every_kiosk() 
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn nobody_approves_a_candidate_of_their_own_face() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    // A manager of Ana's department whose account is Ana's own employee record.
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&w.root),
+            json!({"org_id": w.a.id, "email": "ana.manager@a.example", "display_name": "Ana",
+                   "password": crate::helpers::PASSWORD, "role": "manager",
+                   "departments": [w.a.dept], "employee_id": w.a.employee}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let ana = app.token("ana.manager@a.example").await;
+    let id = push_candidate(&app, &device, &w.a.employee, 1, 0.1).await;
+
+    let r = app
+        .post(
+            &format!("/api/v1/enrolment-candidates/{id}/approve"),
+            Some(&ana),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["message"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("only a reviewer may approve a candidate, and never their own")
+        ),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/enrolment-candidates/{id}"), &w.a.admin)
+            .await
+            .body["status"],
+        "pending"
+    );
+    // Another reviewer of the department approves it.
+    let r = app
+        .post(
+            &format!("/api/v1/enrolment-candidates/{id}/approve"),
+            Some(&w.a.manager),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::OK, Some("approved")),
+        "{}",
+        r.body
+    );
+}

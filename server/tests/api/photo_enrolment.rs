@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use attend_server::config::VisionSettings;
-use attend_server::photo_enrolment::{Faces, PhotoError};
+use attend_server::features::enrolment::photos::{Faces, PhotoError};
 
 fn shared_photo(name: &str) -> (String, Vec<u8>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::dashboard::fmt::v;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
+use crate::features::enrolment;
 use crate::platform::error::Error;
 
 pub fn routes() -> Router<AppState> {
@@ -73,7 +74,11 @@ async fn person(
     Path(id): Path<EmployeeId>,
 ) -> Response {
     let found = app.people.get_employee(&viewer.caller, id).await;
-    let candidates = crate::dashboard::enrolment::candidates_of(&app, &viewer, id).await;
+    // Only reviewers see a person's enrolments; for anyone else the list is empty.
+    let candidates = match app.enrolment.of_employee(&viewer.caller, id).await {
+        Err(Error::Forbidden) => Ok(Vec::new()),
+        listed => listed.map(enrolment::pages::rows),
+    };
     let (person, candidates) = match (found, candidates) {
         (Ok(p), Ok(c)) => (p, c),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "people", e),
@@ -88,9 +93,9 @@ async fn person(
             number => person.employee_number,
             consent => consent_as_str(person.consent),
             candidates => v(&candidates),
-            photo_enrolment => app.faces.configured(),
-            min_photos => crate::photo_enrolment::MIN_ACCEPTED,
-            max_photos => crate::photo_enrolment::MAX_PHOTOS,
+            photo_enrolment => app.enrolment.photos_configured(),
+            min_photos => enrolment::photos::MIN_ACCEPTED,
+            max_photos => enrolment::photos::MAX_PHOTOS,
         },
     )
 }

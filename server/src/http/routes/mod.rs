@@ -1,4 +1,3 @@
 //! Handlers, one module per area. They parse, authorise, call the store, and shape answers;
 //! no SQL and no business state lives here.
 
-pub mod enrolment;

@@ -1,8 +1,5 @@
 //! TRANSITIONAL: the old SQLite stores, while features move into `features/`.
 
-mod enrolment;
-
-pub mod uploads;
 
 pub(crate) use crate::db::sqlite::{
     Audit, SqliteDb as SqliteStore, db, get_enum, get_id, get_json, get_opt_id, get_opt_ts, get_ts,

@@ -1,32 +1,50 @@
-//! Enrolment candidates: listing for review, the thumbnail, and the approve / reject decision
-//! (see `storage::enrolment` for the rules).
+//! The enrolment store on SQLite: listing candidates for review, the thumbnail, and recording
+//! the approve / reject decision (with the template replacement an approval brings) here;
+//! candidates from uploaded photos in [`uploads`].
+
+mod uploads;
 
 use async_trait::async_trait;
 use attend_protocol::events::{EnrolmentCandidate, Event, EventBody};
 use attend_protocol::ids::{EmployeeId, EventId, OrgId};
-use base64::Engine as _;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::db::sqlite::dept_param;
-use super::{
-    SqliteStore, Audit, db, get_enum, get_id, get_opt_id, get_opt_ts, get_ts, new_id, opt_org,
-    page_params, paged, query_rows, roster_changed, ts,
+use super::rules::{Enrollee, approval_blocker};
+use super::store::EnrolmentStore;
+use super::{Candidate, CandidateStatus};
+use crate::db::sqlite::{
+    Audit, ScopedList, SqliteDb, db, dept_param, get_enum, get_id, get_opt_id, get_opt_ts, get_ts,
+    new_id, opt_org, query_rows, roster_changed, ts,
 };
-use crate::storage::{
-    AuditCtx, Candidate, CandidateStatus, Decision, DepartmentFilter, EnrolmentStore, Page, Paged,
-    Scope, StoreError, StoreResult,
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
+use crate::features::approvals::sqlite::{DecisionColumns, record_decision};
+use crate::features::approvals::{Recorded, Stage};
+
+const DECISIONS: DecisionColumns = DecisionColumns {
+    what: "enrolment candidate",
+    table: "enrolment_candidates",
+    key: "event_id",
+    level: None,
+    reason: "reason",
 };
 
 /// Candidate columns, then the event payload (the templates live only there).
-const SELECT: &str =
-    "SELECT c.event_id, c.employee_id, c.device_id, c.status, c.created_at, c.decided_at,
-        c.decided_by, c.reason, d.payload, c.org_id
-    FROM enrolment_candidates c
+const COLS: &str = "c.event_id, c.employee_id, c.device_id, c.status, c.created_at, c.decided_at,
+    c.decided_by, c.reason, d.payload, c.org_id";
+const FROM: &str = "enrolment_candidates c
     JOIN device_events d ON d.event_id = c.event_id
-    JOIN employees e ON e.id = c.employee_id
-    WHERE (?1 IS NULL OR c.org_id = ?1)
-      AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2)))";
+    JOIN employees e ON e.id = c.employee_id";
+
+/// Candidates in scope; a department filter keeps those of the departments' employees.
+const CANDIDATES: ScopedList<'static> = ScopedList {
+    select: COLS,
+    from: FROM,
+    live: "1 = 1",
+    org_col: "c.org_id",
+    dept_col: Some("e.department_id"),
+    key_col: "c.event_id",
+};
 
 /// A candidate row with the templates it carries.
 struct Loaded {
@@ -72,41 +90,50 @@ fn loaded_row(r: &Row<'_>) -> rusqlite::Result<Loaded> {
     })
 }
 
+fn candidate_row(r: &Row<'_>) -> rusqlite::Result<Candidate> {
+    loaded_row(r).map(|l| l.view)
+}
+
 fn load(
     c: &Connection,
     scope: Scope,
     depts: &DepartmentFilter,
     id: EventId,
 ) -> StoreResult<Loaded> {
-    c.prepare_cached(&format!("{SELECT} AND c.event_id = ?3"))
-        .map_err(db)?
-        .query_row(
-            params![opt_org(scope.org()), dept_param(depts), id.to_string()],
-            loaded_row,
-        )
-        .optional()
-        .map_err(db)?
-        .ok_or(StoreError::NotFound)
+    c.prepare_cached(&format!(
+        "SELECT {COLS} FROM {FROM}
+         WHERE (?1 IS NULL OR c.org_id = ?1)
+           AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2)))
+           AND c.event_id = ?3"
+    ))
+    .map_err(db)?
+    .query_row(
+        params![opt_org(scope.org()), dept_param(depts), id.to_string()],
+        loaded_row,
+    )
+    .optional()
+    .map_err(db)?
+    .ok_or(StoreError::NotFound)
 }
 
-/// Why the employee cannot receive templates now, if anything stands in the way.
+/// Why the employee cannot receive templates now ([`approval_blocker`]), if anything stands
+/// in the way.
 fn employee_blocker(c: &Connection, employee: EmployeeId) -> StoreResult<Option<&'static str>> {
-    let row: Option<(String, String, Option<String>)> = c
+    let found = c
         .query_row(
-            "SELECT status, consent, deleted_at FROM employees WHERE id = ?1",
+            "SELECT status = 'active', consent = 'granted' FROM employees
+             WHERE id = ?1 AND deleted_at IS NULL",
             [employee.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| {
+                Ok(Enrollee {
+                    active: r.get(0)?,
+                    consented: r.get(1)?,
+                })
+            },
         )
         .optional()
         .map_err(db)?;
-    Ok(match row {
-        None | Some((_, _, Some(_))) => Some("the employee has been deleted"),
-        Some((status, _, _)) if status != "active" => Some("the employee is not approved yet"),
-        Some((_, consent, _)) if consent != "granted" => Some(
-            "the employee has not granted biometric consent: record their consent before approving face templates",
-        ),
-        _ => None,
-    })
+    Ok(approval_blocker(found))
 }
 
 /// Soft-deletes the employee's templates of `model`, then stores the candidate's; kiosks see
@@ -153,7 +180,7 @@ fn replace_templates(tx: &Transaction<'_>, loaded: &Loaded, now: &str) -> StoreR
 }
 
 #[async_trait]
-impl EnrolmentStore for SqliteStore {
+impl EnrolmentStore for SqliteDb {
     async fn list_candidates(
         &self,
         scope: Scope,
@@ -162,30 +189,20 @@ impl EnrolmentStore for SqliteStore {
         employee: Option<EmployeeId>,
         page: &Page,
     ) -> StoreResult<Paged<Candidate>> {
-        let (after, limit) = page_params(page);
-        let depts = dept_param(depts);
-        let rows = self
-            .read(move |c| {
-                query_rows(
-                    c,
-                    &format!(
-                        "{SELECT} AND (?3 IS NULL OR c.status = ?3) AND (?4 IS NULL OR c.event_id > ?4)
-                         AND (?6 IS NULL OR c.employee_id = ?6)
-                         ORDER BY c.event_id LIMIT ?5"
-                    ),
-                    params![
-                        opt_org(scope.org()),
-                        depts,
-                        status.map(CandidateStatus::as_str),
-                        after,
-                        limit,
-                        employee.map(|e| e.to_string())
-                    ],
-                    |r| loaded_row(r).map(|l| l.view),
-                )
-            })
-            .await?;
-        Ok(paged(rows, page, |c| c.id.to_string()))
+        let filters = vec![
+            ("c.status", status.map(|s| s.as_str().to_owned())),
+            ("c.employee_id", employee.map(|e| e.to_string())),
+        ];
+        self.scoped_page(
+            CANDIDATES,
+            scope,
+            depts,
+            filters,
+            page,
+            candidate_row,
+            |c| c.id.to_string(),
+        )
+        .await
     }
 
     async fn get_candidate(
@@ -204,15 +221,10 @@ impl EnrolmentStore for SqliteStore {
         scope: Scope,
         depts: &DepartmentFilter,
         id: EventId,
-    ) -> StoreResult<Option<Vec<u8>>> {
+    ) -> StoreResult<Option<String>> {
         let depts = depts.clone();
         let loaded = self.read(move |c| load(c, scope, &depts, id)).await?;
-        // Only well-formed JPEG is ever served as `image/jpeg`; anything else counts as absent.
-        Ok(loaded
-            .body
-            .thumbnail_jpeg_base64
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-            .filter(|jpeg| jpeg.starts_with(&[0xFF, 0xD8, 0xFF])))
+        Ok(loaded.body.thumbnail_jpeg_base64)
     }
 
     async fn add_uploaded_candidate(
@@ -224,56 +236,47 @@ impl EnrolmentStore for SqliteStore {
     ) -> StoreResult<Candidate> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let id = super::uploads::insert_candidate(tx, &ctx, scope, &depts, candidate)?;
+            let id = uploads::insert_candidate(tx, &ctx, scope, &depts, candidate)?;
             Ok(load(tx, scope, &depts, id)?.view)
         })
         .await
     }
 
-    async fn decide_candidate(
+    async fn record_candidate_step(
         &self,
         ctx: &AuditCtx,
         scope: Scope,
         depts: &DepartmentFilter,
-        id: EventId,
-        decision: Decision,
+        step: Recorded<EventId>,
     ) -> StoreResult<Candidate> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let loaded = load(tx, scope, &depts, id)?;
-            if loaded.view.status != CandidateStatus::Pending {
-                return Err(StoreError::State(format!(
-                    "this enrolment candidate was already {}",
-                    loaded.view.status.as_str()
-                )));
-            }
-            let now = ts(Timestamp::now());
-            let decider = ctx.actor.id();
-            let (status, reason, replaced) = match &decision {
-                Decision::Approve => {
-                    if let Some(blocker) = employee_blocker(tx, loaded.view.employee_id)? {
-                        return Err(StoreError::State(format!("cannot approve: {blocker}")));
-                    }
-                    (CandidateStatus::Approved, None, replace_templates(tx, &loaded, &now)?)
+            let loaded = load(tx, scope, &depts, step.id)?;
+            record_decision(tx, DECISIONS, &step, &ctx)?;
+            let replaced = if step.after.stage == Stage::Approved {
+                if let Some(blocker) = employee_blocker(tx, loaded.view.employee_id)? {
+                    return Err(StoreError::State(format!("cannot approve: {blocker}")));
                 }
-                Decision::Reject { reason } => (CandidateStatus::Rejected, Some(reason.clone()), 0),
+                replace_templates(tx, &loaded, &ts(Timestamp::now()))?
+            } else {
+                0
             };
-            tx.execute(
-                "UPDATE enrolment_candidates SET status = ?2, decided_at = ?3, decided_by = ?4, reason = ?5
-                 WHERE event_id = ?1",
-                params![id.to_string(), status.as_str(), now, decider, reason],
-            )
-            .map_err(db)?;
             let after = serde_json::json!({
-                "status": status, "employee_id": loaded.view.employee_id,
+                "status": step.after.stage, "employee_id": loaded.view.employee_id,
                 "model_id": loaded.body.model_id, "templates": loaded.body.templates.len(),
-                "replaced_templates": replaced, "reason": reason,
+                "replaced_templates": replaced, "reason": step.reason,
             });
-            let action = if status == CandidateStatus::Approved { "approve" } else { "reject" };
-            Audit::new(&ctx, Some(loaded.org), action, "enrolment_candidate").id(&id.to_string()).after(&after).write(tx)?;
-            load(tx, scope, &DepartmentFilter::Any, id).map(|l| l.view)
+            Audit::new(
+                &ctx,
+                Some(loaded.org),
+                step.step.as_str(),
+                "enrolment_candidate",
+            )
+            .id(step.id)
+            .after(&after)
+            .write(tx)?;
+            load(tx, scope, &DepartmentFilter::Any, step.id).map(|l| l.view)
         })
         .await
     }
 }
-

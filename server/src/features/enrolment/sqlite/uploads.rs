@@ -1,16 +1,16 @@
 //! Candidates from photos uploaded on the dashboard, stored as kiosk captures are (see
-//! `storage::enrolment`): one enrolment event under [`UPLOAD_DEVICE`] and its candidate row.
+//! [`crate::features::enrolment`]): one enrolment event under [`UPLOAD_DEVICE`] and its
+//! candidate row.
 
 use attend_protocol::events::{EnrolmentCandidate, Event, EventBody};
 use attend_protocol::ids::EventId;
-use attend_protocol::roster::ConsentState;
 use jiff::Timestamp;
 use rusqlite::{Transaction, params};
 
-use crate::db::sqlite::employee_in_scope as load_employee;
-use crate::db::sqlite::INSERT_EVENT_SQL;
-use super::{Audit, db, new_id, ts};
-use crate::storage::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult, UPLOAD_DEVICE};
+use super::super::UPLOAD_DEVICE;
+use super::super::rules::upload_refusal;
+use crate::db::sqlite::{Audit, INSERT_EVENT_SQL, db, employee_in_scope, new_id, ts};
+use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
 
 pub(super) fn insert_candidate(
     tx: &Transaction<'_>,
@@ -19,14 +19,12 @@ pub(super) fn insert_candidate(
     depts: &DepartmentFilter,
     candidate: EnrolmentCandidate,
 ) -> StoreResult<EventId> {
-    let person = load_employee(tx, scope, depts, candidate.employee_id)?;
-    // Nothing biometric is kept for someone who has not agreed to it, not even for review.
-    if person.consent != ConsentState::Granted {
-        return Err(StoreError::State(
-            "the employee has not granted biometric consent: record their consent before enrolling their face".into(),
-        ));
+    let person = employee_in_scope(tx, scope, depts, candidate.employee_id)?;
+    if let Some(refusal) = upload_refusal(person.consent) {
+        return Err(StoreError::State(refusal.into()));
     }
     let now = Timestamp::now();
+    let templates = candidate.templates.len();
     let event = Event {
         event_id: new_id(),
         seq: 0,
@@ -64,12 +62,11 @@ pub(super) fn insert_candidate(
         ],
     )
     .map_err(db)?;
-    let templates = match &event.body {
-        EventBody::EnrolmentCandidate(c) => c.templates.len(),
-        _ => 0,
-    };
     let after =
         serde_json::json!({"employee_id": employee, "templates": templates, "source": "upload"});
-    Audit::new(ctx, Some(person.org_id), "upload", "enrolment_candidate").id(&id).after(&after).write(tx)?;
+    Audit::new(ctx, Some(person.org_id), "upload", "enrolment_candidate")
+        .id(&id)
+        .after(&after)
+        .write(tx)?;
     Ok(event.event_id)
 }

@@ -1,11 +1,12 @@
 //! Enrolment from photos a manager uploads on the dashboard. The server runs the kiosks' own
 //! face pipeline (attend-vision: detect, quality gates, align, embed) over each photo and
-//! stores the templates of the photos that pass as a pending candidate; the same review then
-//! approves them, and the next roster pull takes them to every kiosk.
+//! builds a candidate from the templates of the photos that pass; the service stores it as a
+//! pending candidate, the same review then approves it, and the next roster pull takes it to
+//! every kiosk.
 //!
 //! Invariants: a photo counts only when every quality gate passes (one face, big enough,
 //! sharp, frontal), and each refused photo is reported with its reasons; fewer than
-//! [`MIN_ACCEPTED`] good photos store nothing; the models load once, on first use, and run
+//! [`MIN_ACCEPTED`] good photos build nothing; the models load once, on first use, and run
 //! off the async runtime, one upload at a time.
 
 use std::sync::{Arc, Mutex};
@@ -114,6 +115,21 @@ impl Faces {
     }
 }
 
+/// One line for the person who uploaded: each photo's name and whether it passed, or why not.
+pub fn report(verdicts: &[PhotoVerdict]) -> String {
+    verdicts
+        .iter()
+        .map(|v| {
+            if v.accepted {
+                format!("{}: passed", v.name)
+            } else {
+                format!("{}: {}", v.name, v.problems.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn format_of(bytes: &[u8]) -> Option<FrameFormat> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some(FrameFormat::Jpeg)
@@ -170,4 +186,26 @@ fn judge(
         enrolled.thumbnail_jpeg.as_deref(),
     );
     (verdicts, Ok(candidate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PhotoVerdict, report};
+
+    #[test]
+    fn the_report_names_each_photo_and_why_it_was_refused() {
+        let verdicts = [
+            PhotoVerdict {
+                name: "a.jpg".into(),
+                accepted: true,
+                problems: Vec::new(),
+            },
+            PhotoVerdict {
+                name: "b.png".into(),
+                accepted: false,
+                problems: vec!["no face".into(), "too dark".into()],
+            },
+        ];
+        assert_eq!(report(&verdicts), "a.jpg: passed; b.png: no face, too dark");
+    }
 }
