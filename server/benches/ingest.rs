@@ -15,7 +15,9 @@ use attend_protocol::provision::ProvisionResponse;
 use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
 use attend_server::platform::tokens::{human_code, normalise_code, token_hash};
 use attend_server::db::sqlite::{INSERT_EVENT_SQL, migrate};
-use attend_server::storage::{AuditCtx, DepartmentFilter, NewDevice, Page, Scope, SharedStore};
+use attend_server::app::Stores;
+use attend_server::db::{AuditCtx, DepartmentFilter, Page, Scope};
+use attend_server::features::devices::NewDevice;
 use attend_server::{Application, Settings, demo};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::types::Value;
@@ -191,8 +193,8 @@ fn insert_raw(db: &mut Connection, batches: &[Vec<Vec<Value>>]) -> anyhow::Resul
 }
 
 /// A second device for the concurrent run; `demo::seed` creates only one.
-async fn second_device_code(store: &SharedStore) -> anyhow::Result<String> {
-    let sites = store.list_sites(Scope::All, &Page::default()).await?;
+async fn second_device_code(stores: &Stores) -> anyhow::Result<String> {
+    let sites = stores.orgs.list_sites(Scope::All, &Page::default()).await?;
     let site = sites.items.first().context("no site")?;
     let code = human_code();
     let new = NewDevice {
@@ -202,7 +204,7 @@ async fn second_device_code(store: &SharedStore) -> anyhow::Result<String> {
         provisioning_code_hash: token_hash(&normalise_code(&code)),
         provisioning_expires_at: Timestamp::now() + SignedDuration::from_hours(1),
     };
-    store.create_device(&AuditCtx::system(), new).await?;
+    stores.devices.create_device(&AuditCtx::system(), new).await?;
     Ok(code)
 }
 
@@ -227,11 +229,11 @@ async fn run(batches: usize, rounds: usize) -> anyhow::Result<()> {
     println!("setup: rate_limit.per_minute raised to 1000000 (the default 100 would throttle)");
     let app = Application::build(settings, true).await?;
     let base = format!("http://{}", app.local_addr());
-    let store = app.store();
-    let seed = demo::seed(&store).await?.context("database not empty")?;
-    let code2 = second_device_code(&store).await?;
+    let stores = app.stores();
+    let seed = demo::seed(&stores).await?.context("database not empty")?;
+    let code2 = second_device_code(&stores).await?;
     let (any, page) = (DepartmentFilter::Any, Page::default());
-    let people = store.list_employees(Scope::All, &any, &page).await?.items;
+    let people = stores.people.list_employees(Scope::All, &any, &page).await?.items;
     let employees: Vec<EmployeeId> = people.iter().map(|e| e.id).collect();
     ensure!(!employees.is_empty(), "the demo seed created no employees");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

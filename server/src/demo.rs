@@ -5,12 +5,15 @@
 use attend_protocol::roster::ConsentState;
 use jiff::{SignedDuration, Timestamp};
 
+use crate::access::Role;
+use crate::app::Stores;
+use crate::db::{AuditCtx, Page, Scope};
+use crate::features::devices::NewDevice;
+use crate::features::equipment::NewEquipment;
+use crate::features::orgs::service::format_code;
+use crate::features::people::{EmployeeStatus, NewEmployee, NewUser, UserStatus};
 use crate::platform::password;
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
-use crate::storage::{
-    AuditCtx, EmployeeStatus, NewDevice, NewEmployee, NewUser, Page, Role, Scope, SharedStore,
-    UserStatus,
-};
 
 pub const ADMIN_EMAIL: &str = "admin@acme.example";
 pub const MANAGER_EMAIL: &str = "manager@acme.example";
@@ -26,8 +29,9 @@ pub struct DemoSeed {
 }
 
 /// Seeds the demo data if there is no organisation yet; `None` if the database was not empty.
-pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
-    if !store
+pub async fn seed(stores: &Stores) -> anyhow::Result<Option<DemoSeed>> {
+    if !stores
+        .orgs
         .list_orgs(
             Scope::All,
             &Page {
@@ -43,14 +47,16 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
     }
     let ctx = AuditCtx::system();
     let join_code = normalise_code(&human_code());
-    let org = store
+    let org = stores
+        .orgs
         .create_org(&ctx, "Acme Manufacturing", &join_code)
         .await?;
-    let site = store
+    let site = stores
+        .orgs
         .create_site(&ctx, org.id, "Lisbon plant", "Europe/Lisbon")
         .await?;
-    let assembly = store.create_department(&ctx, org.id, "Assembly").await?;
-    let warehouse = store.create_department(&ctx, org.id, "Warehouse").await?;
+    let assembly = stores.orgs.create_department(&ctx, org.id, "Assembly").await?;
+    let warehouse = stores.orgs.create_department(&ctx, org.id, "Warehouse").await?;
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await;
     for (email, name, role, departments) in [
         (ADMIN_EMAIL, "Olivia Admin", Role::OrgAdmin, vec![]),
@@ -61,7 +67,8 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
             vec![assembly.id],
         ),
     ] {
-        store
+        stores
+            .people
             .create_user(
                 &ctx,
                 NewUser {
@@ -84,7 +91,8 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
         ("1004", "David Rocha", warehouse.id, "4567"),
     ];
     for (number, name, department, pin) in people {
-        store
+        stores
+            .people
             .create_employee(
                 &ctx,
                 NewEmployee {
@@ -102,10 +110,11 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
             .await?;
     }
     // A machine for the equipment demo: code 4711 powers relay 0 at the Lisbon plant.
-    store
+    stores
+        .equipment
         .create_equipment(
             &ctx,
-            crate::storage::NewEquipment {
+            NewEquipment {
                 org_id: org.id,
                 site_id: site.id,
                 name: "Lathe".into(),
@@ -116,7 +125,8 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
         )
         .await?;
     let code = human_code();
-    store
+    stores
+        .devices
         .create_device(
             &ctx,
             NewDevice {
@@ -130,6 +140,6 @@ pub async fn seed(store: &SharedStore) -> anyhow::Result<Option<DemoSeed>> {
         .await?;
     Ok(Some(DemoSeed {
         provisioning_code: code,
-        join_code: crate::features::orgs::service::format_code(&join_code),
+        join_code: format_code(&join_code),
     }))
 }

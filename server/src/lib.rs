@@ -1,35 +1,36 @@
 //! attend-server: the central server that kiosks sync to and managers work in.
 //!
-//! Module map:
-//! - [`attendance`]: runs the pure attendance engine over stored punches, shifts and policies.
-//! - [`app`]: `Application::build → port() → run_until_stopped()`; takes a shutdown future.
+//! Module map, in three groups:
+//!
+//! Platform (cross-cutting, depends on no feature):
+//! - [`platform`]: the one error type, extractors, validation, rate limits, metrics, request
+//!   ids, logs, the OpenAPI document, passwords and tokens.
+//! - [`db`]: what every store shares (scopes, pages, the audit context, the store error) and
+//!   the SQLite backend's core (`db::sqlite`).
+//! - [`access`]: the [`access::Caller`] every service takes, and the permission table.
 //! - [`config`]: typed settings from defaults, a TOML file and `ATTEND_*` variables.
-//! - [`http`]: the axum API: routes, the one error type, extractors, auth, signing, rate limits,
-//!   metrics, OpenAPI.
-//! - [`storage`]: the repository traits (no SQL outside) and their SQLite backend + migrations.
-//! - [`auth`]: password hashing, JWTs and opaque tokens.
-//! - [`notify`]: the notification worker (durable jobs, retries, a daily missed clock-out scan).
-//! - [`reports`]: hours per employee and department, and the payroll CSV.
-//! - [`attachments`]: the blob store for timesheet attachments (local files by default).
-//! - [`approval`]: the pure approval workflow with levels (leave requests and corrections).
-//! - [`leave`]: working days for leave requests.
-//! - [`live`]: notices from sync ingest to open live boards.
-//! - [`mail`]: the mail outbox worker and the sender trait.
-//! - [`dashboard`]: the server-rendered manager pages (cookie sessions with CSRF).
+//!
+//! Features (one folder each: service, JSON routes, pages, store trait, SQLite store):
+//! - [`features`]: auth, organisations, people, devices, roster, attendance, timesheets,
+//!   approvals, leave, corrections, equipment, enrolment, reports, notifications, audit.
+//!
+//! Application:
+//! - [`dashboard`]: the dashboard's shell: templates, flash messages, the cookie session and
+//!   its CSRF check (each feature brings its own pages).
+//! - [`app`]: [`Application`]: builds every service on its store, composes the routes, serves
+//!   until a shutdown future resolves, and runs the background workers.
 //! - [`demo`]: the demo seed used by the README's demo command.
-//! - [`telemetry`]: structured JSON logs.
-//! - [`timesheet`]: pay periods, the pure timesheet workflow, and the service that applies it.
+//! - [`cli`]: the `attend-server` commands (`main.rs` only parses and dispatches).
 
 pub mod access;
 pub mod app;
+pub mod cli;
 pub mod config;
-pub mod db;
 pub mod dashboard;
+pub mod db;
 pub mod demo;
 pub mod features;
-pub mod http;
 pub mod platform;
-pub mod storage;
 
 pub use app::Application;
 pub use config::Settings;

@@ -3,15 +3,18 @@
 //! [`Application::port`] tells the real one), and `run(shutdown)` serves until the shutdown
 //! future resolves, then drains background work.
 //!
-//! - [`state`]: [`AppState`], the services every handler and page reaches.
+//! - [`stores`]: [`Stores`], every feature's store on one backend.
+//! - [`state`]: [`AppState`], the services every handler and page reaches, built on them.
 //! - [`router`]: every route of the server and the middleware stack.
 //! - [`ops`]: the liveness and readiness probes.
 
 pub mod ops;
 pub mod router;
 pub mod state;
+pub mod stores;
 
 pub use state::AppState;
+pub use stores::Stores;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -24,15 +27,12 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 use crate::db::sqlite::{self, SqliteDb};
 use crate::features::notifications::mail::{LoggingSender, MailSender};
-use crate::platform::metrics::Metrics;
-use crate::platform::rate_limit::{Limiter, RateLimits};
-use crate::platform::tokens::{JwtKeys, random_token};
-use crate::storage::SharedStore;
 
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    stores: Stores,
 }
 
 impl Application {
@@ -45,121 +45,18 @@ impl Application {
                 tracing::info!(applied, database = %settings.database.display(), "migrations applied");
             }
         }
-        let store = SqliteDb::open(&settings.database, settings.synchronous)
+        let db = SqliteDb::open(&settings.database, settings.synchronous)
             .with_context(|| format!("opening database {}", settings.database.display()))?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
-        let state = Self::state(store, settings).await?;
-        Ok(Self { listener, state })
-    }
-
-    /// Shared state for a store; also used by benchmarks that drive the router directly.
-    pub async fn state(db: SqliteDb, settings: Settings) -> anyhow::Result<AppState> {
-        let ping = db.clone();
-        let store: SharedStore = Arc::new(db);
-        let key = store.server_key("jwt_hs256", &|| random_token(48)).await?;
-        crate::platform::password::warm_up();
-        let blobs: Arc<dyn crate::features::timesheets::blobs::BlobStore> =
-            if let Some(s3) = &settings.attachments_s3 {
-                // object_store's reqwest brings no TLS crypto of its own; ours is ring.
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                Arc::new(
-                    crate::features::timesheets::blobs::S3Blobs::new(s3)
-                        .context("configuring S3 attachment storage")?,
-                )
-            } else {
-                let dir = settings
-                    .attachments_dir
-                    .clone()
-                    .unwrap_or_else(|| crate::features::timesheets::blobs::default_dir(&settings.database));
-                Arc::new(crate::features::timesheets::blobs::LocalBlobs::new(&dir).with_context(|| {
-                    format!("opening the attachment directory {}", dir.display())
-                })?)
-            };
-        let jwt = Arc::new(JwtKeys::new(key.as_bytes()));
-        let settings = Arc::new(settings);
-        let db = ping.clone();
-        let live = crate::features::attendance::LiveFeed::default();
-        let auth = crate::features::auth::AuthService::new(
-            Arc::new(db.clone()),
-            Arc::new(db.clone()),
-            Arc::new(db.clone()),
-            jwt.clone(),
-            settings.clone(),
-        );
-        let attendance = crate::features::attendance::AttendanceService::new(
-            Arc::new(db.clone()),
-            Arc::new(db.clone()),
-            Arc::new(db.clone()),
-        );
-        let orgs = crate::features::orgs::OrgService::new(Arc::new(db.clone()));
-        let people = crate::features::people::PeopleService::new(Arc::new(db.clone()));
-        let timesheets = crate::features::timesheets::TimesheetService::new(
-            Arc::new(db.clone()),
-            Arc::new(db.clone()),
-            attendance.clone(),
-            blobs,
-        );
-        Ok(AppState::new(state::Shared {
-            reports: crate::features::reports::ReportService::new(
-                Arc::new(db.clone()),
-                timesheets.clone(),
-                people.clone(),
-                orgs.clone(),
-            ),
-            timesheets,
-            attendance: attendance.clone(),
-            audit: crate::features::audit::AuditService::new(Arc::new(db.clone())),
-            devices: crate::features::devices::DeviceService::new(
-                Arc::new(db.clone()),
-                Arc::new(db.clone()),
-                auth.throttle().clone(),
-                live.clone(),
-                settings.clone(),
-            ),
-            corrections: crate::features::corrections::CorrectionService::new(
-                Arc::new(db.clone()),
-                Arc::new(db.clone()),
-                Arc::new(db.clone()),
-            ),
-            equipment: crate::features::equipment::EquipmentService::new(
-                Arc::new(db.clone()),
-                Arc::new(db.clone()),
-            ),
-            enrolment: crate::features::enrolment::EnrolmentService::new(
-                Arc::new(db.clone()),
-                Arc::new(db.clone()),
-                Arc::new(crate::features::enrolment::photos::Faces::new(
-                    settings.vision.clone(),
-                )),
-            ),
-            leave: crate::features::leave::LeaveService::new(Arc::new(db.clone())),
-            notifications: crate::features::notifications::NotificationService::new(
-                Arc::new(db.clone()),
-                Arc::new(db.clone()),
-                Arc::new(db.clone()),
-                attendance.clone(),
-            ),
-            outbox: Arc::new(db.clone()),
-            roster: crate::features::roster::RosterService::new(
-                Arc::new(db.clone()),
-                settings.sync.roster_page,
-            ),
-            auth,
-            orgs,
-            people,
-            ping: Arc::new(ping),
-            store,
-            limits: RateLimits {
-                limiter: Limiter::new(settings.rate_limit.clone()),
-                jwt: jwt.clone(),
-            },
-            jwt,
-            metrics: Metrics::new(),
-            live,
-            settings,
-        }))
+        let stores = Stores::sqlite(&db);
+        let state = AppState::build(&stores, settings).await?;
+        Ok(Self {
+            listener,
+            state,
+            stores,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -177,8 +74,9 @@ impl Application {
         self.state.clone()
     }
 
-    pub fn store(&self) -> SharedStore {
-        self.state.store.clone()
+    /// Every feature's store (for set-up no service offers: tests, the demo seed).
+    pub fn stores(&self) -> Stores {
+        self.stores.clone()
     }
 
     /// Serves until Ctrl-C / SIGTERM.

@@ -1,14 +1,32 @@
-//! What every handler and page reaches: the services (one per feature) and the few shared
-//! pieces of the HTTP layer. Built once in [`super::Application::build`]; cheap to clone.
+//! What every handler and page reaches: one service per feature, and the few shared pieces of
+//! the HTTP layer. Built once by [`AppState::build`] on a backend's [`Stores`]; cheap to clone.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
+use anyhow::Context as _;
+
+use super::Stores;
 use crate::config::Settings;
+use crate::features::attendance::{AttendanceService, LiveFeed};
+use crate::features::audit::AuditService;
+use crate::features::auth::AuthService;
+use crate::features::corrections::CorrectionService;
+use crate::features::devices::DeviceService;
+use crate::features::enrolment::EnrolmentService;
+use crate::features::enrolment::photos::Faces;
+use crate::features::equipment::EquipmentService;
+use crate::features::leave::LeaveService;
+use crate::features::notifications::{NotificationService, NotificationStore};
+use crate::features::orgs::OrgService;
+use crate::features::people::PeopleService;
+use crate::features::reports::ReportService;
+use crate::features::roster::RosterService;
+use crate::features::timesheets::TimesheetService;
+use crate::features::timesheets::blobs::{self, BlobStore};
 use crate::platform::metrics::Metrics;
-use crate::platform::rate_limit::RateLimits;
-use crate::platform::tokens::JwtKeys;
-use crate::storage::SharedStore;
+use crate::platform::rate_limit::{Limiter, RateLimits};
+use crate::platform::tokens::{JwtKeys, random_token};
 
 /// Shared state of the HTTP layer.
 #[derive(Clone)]
@@ -17,35 +35,117 @@ pub struct AppState(Arc<Shared>);
 /// What [`AppState`] holds.
 pub struct Shared {
     pub settings: Arc<Settings>,
-    pub jwt: Arc<JwtKeys>,
     pub limits: RateLimits,
     pub metrics: Arc<Metrics>,
     /// Tells open live boards that an organisation's attendance changed.
-    pub live: crate::features::attendance::LiveFeed,
+    pub live: LiveFeed,
     pub ping: Arc<dyn crate::db::Ping>,
-    pub attendance: crate::features::attendance::AttendanceService,
-    pub audit: crate::features::audit::AuditService,
-    pub auth: crate::features::auth::AuthService,
-    pub corrections: crate::features::corrections::CorrectionService,
-    pub devices: crate::features::devices::DeviceService,
-    pub equipment: crate::features::equipment::EquipmentService,
-    pub enrolment: crate::features::enrolment::EnrolmentService,
-    pub leave: crate::features::leave::LeaveService,
-    pub reports: crate::features::reports::ReportService,
-    pub notifications: crate::features::notifications::NotificationService,
     /// Where queued mail waits for the mail worker.
-    pub outbox: Arc<dyn crate::features::notifications::NotificationStore>,
-    pub roster: crate::features::roster::RosterService,
-    pub timesheets: crate::features::timesheets::TimesheetService,
-    pub orgs: crate::features::orgs::OrgService,
-    pub people: crate::features::people::PeopleService,
-    // TRANSITIONAL: what features not yet moved reach directly.
-    pub store: SharedStore,
+    pub outbox: Arc<dyn NotificationStore>,
+    pub attendance: AttendanceService,
+    pub audit: AuditService,
+    pub auth: AuthService,
+    pub corrections: CorrectionService,
+    pub devices: DeviceService,
+    pub enrolment: EnrolmentService,
+    pub equipment: EquipmentService,
+    pub leave: LeaveService,
+    pub notifications: NotificationService,
+    pub orgs: OrgService,
+    pub people: PeopleService,
+    pub reports: ReportService,
+    pub roster: RosterService,
+    pub timesheets: TimesheetService,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where attachment bytes live: S3 when configured, else a local directory.
+fn blob_store(settings: &Settings) -> anyhow::Result<Arc<dyn BlobStore>> {
+    if let Some(s3) = &settings.attachments_s3 {
+        // object_store's reqwest brings no TLS crypto of its own; ours is ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let store = blobs::S3Blobs::new(s3).context("configuring S3 attachment storage")?;
+        return Ok(Arc::new(store));
+    }
+    let dir = settings
+        .attachments_dir
+        .clone()
+        .unwrap_or_else(|| blobs::default_dir(&settings.database));
+    let store = blobs::LocalBlobs::new(&dir)
+        .with_context(|| format!("opening the attachment directory {}", dir.display()))?;
+    Ok(Arc::new(store))
 }
 
 impl AppState {
-    pub fn new(shared: Shared) -> Self {
-        Self(Arc::new(shared))
+    /// Every service on `stores`, with the server's signing key (made on first start).
+    pub async fn build(stores: &Stores, settings: Settings) -> anyhow::Result<Self> {
+        let key = stores.auth.server_key("jwt_hs256", &|| random_token(48)).await?;
+        crate::platform::password::warm_up();
+        let blobs = blob_store(&settings)?;
+        let jwt = Arc::new(JwtKeys::new(key.as_bytes()));
+        let settings = Arc::new(settings);
+        let s = stores.clone();
+        let live = LiveFeed::default();
+        let orgs = OrgService::new(s.orgs.clone());
+        let people = PeopleService::new(s.people.clone());
+        let auth = AuthService::new(
+            s.auth.clone(),
+            s.people.clone(),
+            s.orgs.clone(),
+            jwt.clone(),
+            settings.clone(),
+        );
+        let attendance = AttendanceService::new(s.attendance.clone(), s.leave.clone(), s.orgs.clone());
+        let timesheets = TimesheetService::new(
+            s.timesheets.clone(),
+            s.people.clone(),
+            attendance.clone(),
+            blobs,
+        );
+        let faces = Arc::new(Faces::new(settings.vision.clone()));
+        Ok(Self(Arc::new(Shared {
+            limits: RateLimits {
+                limiter: Limiter::new(settings.rate_limit.clone()),
+                jwt,
+            },
+            metrics: Metrics::new(),
+            ping: s.ping.clone(),
+            outbox: s.notifications.clone(),
+            audit: AuditService::new(s.audit.clone()),
+            corrections: CorrectionService::new(s.corrections.clone(), s.people.clone(), s.orgs.clone()),
+            devices: DeviceService::new(
+                s.devices.clone(),
+                s.orgs.clone(),
+                auth.throttle().clone(),
+                live.clone(),
+                settings.clone(),
+            ),
+            enrolment: EnrolmentService::new(s.enrolment.clone(), s.people.clone(), faces),
+            equipment: EquipmentService::new(s.equipment.clone(), s.orgs.clone()),
+            leave: LeaveService::new(s.leave.clone()),
+            notifications: NotificationService::new(
+                s.notifications.clone(),
+                s.orgs.clone(),
+                s.people.clone(),
+                attendance.clone(),
+            ),
+            reports: ReportService::new(s.pay_rates.clone(), timesheets.clone(), people.clone(), orgs.clone()),
+            roster: RosterService::new(s.roster.clone(), settings.sync.roster_page),
+            attendance,
+            auth,
+            live,
+            orgs,
+            people,
+            timesheets,
+            settings,
+        })))
     }
 }
 
@@ -59,8 +159,6 @@ impl Deref for AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
+        self.0.fmt(f)
     }
 }

@@ -1,37 +1,31 @@
-//! The manager dashboard: server-rendered pages (minijinja, auto-escaped) under `/dashboard`.
+//! The dashboard's shell: server-rendered pages (minijinja, auto-escaped) under `/dashboard`.
 //! No build step and no script framework: forms post back, and the live board's few lines of
-//! inline script only swap in HTML the server rendered.
+//! inline script only swap in HTML the server rendered. Each feature brings its own pages
+//! (`features/<feature>/pages.rs` and its templates); this module holds what they share.
 //!
 //! Module map:
 //! - [`session`]: sign-in and sign-out, the [`session::Viewer`] and [`session::Posted`]
 //!   extractors (cookie session, CSRF check).
-//! - [`live`]: the who-is-in board, kept current over server-sent events.
-//! - [`attendance`]: punches, hours and exceptions with filters.
-//! - [`timesheets`]: the review queue, one timesheet, approve and reject.
-//! - [`leave`]: pending requests, approve, reject, escalate.
-//! - [`devices`]: kiosks: last seen, queue depth, version, clock skew.
-//! - [`people`]: employees, biometric consent and deletion.
-//! - [`reports`]: hours per day as SVG charts, and the payroll CSV download.
+//! - [`fmt`]: values for templates: wall-clock times, hours, form choices.
+//! - here: the template set, [`show`] (a page with its layout), [`done`] (post/redirect/get
+//!   with a flash message), and [`explain`] (an error as a sentence for a person).
 //!
-//! Invariants: every page acts as the signed-in user through the same handlers the JSON API
-//! uses, so scopes, validation and audit are never re-implemented here; every form carries the
-//! session's CSRF token and is refused without it; an internal error is logged and never shown.
+//! Invariants: every page acts as the signed-in user through the same services the JSON API
+//! calls, so permissions, scopes, validation and audit are never re-implemented here; every
+//! form carries the session's CSRF token and is refused without it; an internal error is
+//! logged and never shown.
 
 pub mod fmt;
-pub mod lookup;
 pub mod session;
 
 use std::sync::OnceLock;
 
-use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
-use crate::http::AppState;
 use crate::platform::error::Error;
 use session::Viewer;
 

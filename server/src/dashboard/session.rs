@@ -1,8 +1,8 @@
 //! Dashboard sessions: signing in and out, and the extractors every page uses.
 //!
-//! - [`Viewer`]: the signed-in user of a GET, as the API's [`AuthUser`] (so pages call the
-//!   same handlers, with the same scopes, checks and audit) plus the session's CSRF token and
-//!   any flash message. Without a live session the browser is sent to sign-in.
+//! - [`Viewer`]: the signed-in user of a GET, as the services' [`Caller`] (so pages call the
+//!   same services as the API, with the same scopes, checks and audit) plus the session's CSRF
+//!   token and any flash message. Without a live session the browser is sent to sign-in.
 //! - [`Posted`]: a form post. The `_csrf` field must equal the session's token, checked in
 //!   constant time before anything else is read; the remaining fields are parsed into `T`.
 
@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use super::{Flash, page, refused};
 use crate::app::AppState;
-use crate::http::session::AuthUser;
+use crate::access::Caller;
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
 use crate::platform::tokens::{random_token, token_hash};
@@ -52,8 +52,7 @@ pub fn same(a: &str, b: &str) -> bool {
 #[derive(Clone, Debug)]
 pub struct Viewer {
     /// The signed-in user, as every service takes them.
-    pub caller: crate::access::Caller,
-    pub auth: AuthUser,
+    pub caller: Caller,
     pub csrf: String,
     /// The session token's hash (what sign-out revokes).
     pub hash: String,
@@ -78,7 +77,6 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(to_login());
         };
         Ok(Self {
-            auth: AuthUser::from(caller.clone()),
             caller,
             csrf,
             hash,

@@ -115,26 +115,23 @@ fn the_permission_table_covers_every_service_entry_point_and_each_checks_its_own
 /// The names in `text` that reach data: a store type (`…Store`), a store field (`.store`), the
 /// SQLite backend.
 fn store_names(text: &str) -> BTreeSet<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
     let mut out = BTreeSet::new();
-    let mut previous = ' ';
-    let mut word = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_word(chars[i]) {
+            i += 1;
             continue;
         }
-        if !word.is_empty() {
-            let field = previous == '.' && (word == "store" || word == "stores");
-            if field || word.ends_with("Store") || word == "SqliteDb" || word == "rusqlite" {
-                out.insert(word.clone());
-            }
-            previous = text.chars().next().unwrap_or(' ');
+        let start = i;
+        while i < chars.len() && is_word(chars[i]) {
+            i += 1;
         }
-        if word.is_empty() {
-            previous = c;
-        } else {
-            word.clear();
-            previous = c;
+        let word: String = chars[start..i].iter().collect();
+        let field = start > 0 && chars[start - 1] == '.' && (word == "store" || word == "stores");
+        if field || word.ends_with("Store") || word == "SqliteDb" || word == "rusqlite" {
+            out.insert(word);
         }
     }
     out

@@ -7,7 +7,11 @@ use async_trait::async_trait;
 use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
 use attend_server::app::AppState;
 use attend_server::features::notifications::mail::MailSender;
-use attend_server::storage::{AuditCtx, Mail, NewUser, Role, SharedStore, UserStatus};
+use attend_server::access::Role;
+use attend_server::app::Stores;
+use attend_server::db::AuditCtx;
+use attend_server::features::notifications::Mail;
+use attend_server::features::people::{NewUser, UserStatus};
 use attend_server::{Application, Settings};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -28,7 +32,7 @@ impl MailSender for CapturedMail {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    pub store: SharedStore,
+    pub stores: Stores,
     /// The server's services, for what a test drives directly (the background workers).
     pub state: AppState,
     pub mail: Arc<CapturedMail>,
@@ -63,7 +67,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("server builds");
     let base = format!("http://{}", app.local_addr());
-    let store = app.store();
+    let stores = app.stores();
     let state = app.app_state();
     let mail = Arc::new(CapturedMail::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -77,7 +81,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         base,
         client: http_client(),
-        store,
+        stores,
         state,
         mail,
         _dir: dir,
@@ -172,7 +176,8 @@ impl TestApp {
     /// Creates a super admin straight in the store (the CLI's job in production).
     pub async fn super_admin(&self) -> String {
         let hash = attend_server::platform::password::hash(PASSWORD.into()).await;
-        self.store
+        self.stores
+            .people
             .create_user(
                 &AuditCtx::system(),
                 NewUser {

@@ -1,7 +1,7 @@
 //! Notifications as background jobs: queued with their cause, delivered as mail once, retried
 //! with backoff when they cannot be, and every outcome recorded.
 
-use attend_server::storage::Notice;
+use attend_server::features::notifications::Notice;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -153,13 +153,15 @@ async fn an_undeliverable_notice_is_retried_with_backoff_then_failed_and_recorde
         date: jiff::civil::date(2026, 3, 2),
     };
     assert!(
-        app.store
+        app.stores
+            .notifications
             .queue_notice(org, notice.clone(), start)
             .await
             .expect("queued")
     );
     assert!(
-        !app.store
+        !app.stores
+            .notifications
             .queue_notice(org, notice, start)
             .await
             .expect("deduplicated")

@@ -1,6 +1,6 @@
 //! Health, readiness, metrics, OpenAPI, and the schema-version guard.
 
-use attend_server::storage::StoreError;
+use attend_server::db::StoreError;
 use attend_server::{Application, Settings};
 use reqwest::StatusCode;
 

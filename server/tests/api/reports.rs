@@ -50,10 +50,11 @@ pub async fn seed_february(app: &TestApp, w: &World) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let lathe = app
-        .store
+        .stores
+        .equipment
         .create_equipment(
-            &attend_server::storage::AuditCtx::system(),
-            attend_server::storage::NewEquipment {
+            &attend_server::db::AuditCtx::system(),
+            attend_server::features::equipment::NewEquipment {
                 org_id: w.a.id.parse().expect("org"),
                 site_id: w.a.site.parse().expect("site"),
                 name: "Lathe".into(),

@@ -50,12 +50,6 @@ impl<'a> Audit<'a> {
         self
     }
 
-    /// The entity's id when there is one (an action on no single row has none).
-    pub(crate) fn maybe_id(mut self, id: Option<impl std::fmt::Display>) -> Self {
-        self.entity_id = id.map(|i| i.to_string());
-        self
-    }
-
     pub(crate) fn before(mut self, record: &impl Serialize) -> Self {
         self.before = Some(serde_json::to_string(record));
         self

@@ -2,12 +2,12 @@
 //! manager, their departments ([`DepartmentFilter`]); and the reference checks a write makes
 //! before it links rows (the organisation exists, a site or department is the same tenant's).
 
-use attend_protocol::ids::{DepartmentId, EmployeeId, OrgId, SiteId};
+use attend_protocol::ids::{EmployeeId, OrgId};
 use attend_protocol::roster::ConsentState;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::super::{DepartmentFilter, Scope, StoreError, StoreResult};
-use super::codec::{db, get_enum, get_id, get_opt_id, opt_org};
+use super::codec::{db, get_enum, get_id, opt_org};
 
 /// `NULL` for "any department", else a JSON array for `json_each`.
 pub(crate) fn dept_param(depts: &DepartmentFilter) -> Option<String> {
@@ -25,8 +25,6 @@ pub(crate) fn dept_param(depts: &DepartmentFilter) -> Option<String> {
 pub(crate) struct EmployeeInScope {
     pub(crate) id: EmployeeId,
     pub(crate) org_id: OrgId,
-    pub(crate) department_id: Option<DepartmentId>,
-    pub(crate) site_id: Option<SiteId>,
     pub(crate) consent: ConsentState,
 }
 
@@ -48,7 +46,7 @@ pub(crate) fn employee_in_scope(
     id: EmployeeId,
 ) -> StoreResult<EmployeeInScope> {
     c.query_row(
-        "SELECT id, org_id, department_id, site_id, consent FROM employees
+        "SELECT id, org_id, consent FROM employees
          WHERE id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR org_id = ?2)
            AND (?3 IS NULL OR department_id IN (SELECT value FROM json_each(?3)))",
         params![id.to_string(), opt_org(scope.org()), dept_param(depts)],
@@ -56,9 +54,7 @@ pub(crate) fn employee_in_scope(
             Ok(EmployeeInScope {
                 id: get_id(r, 0)?,
                 org_id: get_id(r, 1)?,
-                department_id: get_opt_id(r, 2)?,
-                site_id: get_opt_id(r, 3)?,
-                consent: get_enum(r, 4, parse_consent)?,
+                consent: get_enum(r, 2, parse_consent)?,
             })
         },
     )

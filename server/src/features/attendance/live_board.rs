@@ -20,7 +20,7 @@ use crate::dashboard::fmt::{v, wall_clock};
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{explain, or_error_page, render_html, show};
 use crate::platform::error::Error;
-use crate::storage::Scope;
+use crate::db::Scope;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,7 +48,6 @@ struct Machine {
 /// The board's HTML for this viewer, as of now.
 async fn board(state: &AppState, viewer: &Viewer) -> Result<String, Error> {
     let now = Timestamp::now();
-    let auth = &viewer.auth;
     let people = state.attendance.who_is_in(&viewer.caller).await?;
     let rows: Vec<Row> = people
         .iter()

@@ -5,7 +5,7 @@ use rusqlite::{Row, params};
 
 use super::AuditEntry;
 use super::store::AuditStore;
-use crate::db::sqlite::{SqliteDb, get_id, get_json, get_opt_id, get_ts, opt_org, paged, query_rows};
+use crate::db::sqlite::{SqliteDb, get_json, get_opt_id, get_ts, opt_org, paged, query_rows};
 use crate::db::{Page, Paged, Scope, StoreError, StoreResult};
 
 fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {

@@ -8,7 +8,7 @@ use jiff::civil::{Date, Time};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::super::{Assignment, Policy, Shift};
-use crate::db::sqlite::{backend, db, get_date, get_id, opt_org, query_rows, ts};
+use crate::db::sqlite::{db, get_id, opt_org, query_rows, ts};
 use crate::db::{Scope, StoreError, StoreResult};
 
 pub(super) const SHIFT_COLS: &str = "s.id, s.org_id, s.site_id, s.name, s.start_time, s.end_time";
