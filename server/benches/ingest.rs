@@ -13,11 +13,11 @@ use attend_protocol::events::{Event, EventBody, Punch, PunchMethod, PunchType, S
 use attend_protocol::ids::{EmployeeId, EventId};
 use attend_protocol::provision::ProvisionResponse;
 use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
-use attend_server::platform::tokens::{human_code, normalise_code, token_hash};
-use attend_server::db::sqlite::{INSERT_EVENT_SQL, migrate};
 use attend_server::app::Stores;
+use attend_server::db::sqlite::{INSERT_EVENT_SQL, migrate};
 use attend_server::db::{AuditCtx, DepartmentFilter, Page, Scope};
 use attend_server::features::devices::NewDevice;
+use attend_server::platform::tokens::{human_code, normalise_code, token_hash};
 use attend_server::{Application, Settings, demo};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::types::Value;
@@ -204,7 +204,10 @@ async fn second_device_code(stores: &Stores) -> anyhow::Result<String> {
         provisioning_code_hash: token_hash(&normalise_code(&code)),
         provisioning_expires_at: Timestamp::now() + SignedDuration::from_hours(1),
     };
-    stores.devices.create_device(&AuditCtx::system(), new).await?;
+    stores
+        .devices
+        .create_device(&AuditCtx::system(), new)
+        .await?;
     Ok(code)
 }
 
@@ -233,7 +236,11 @@ async fn run(batches: usize, rounds: usize) -> anyhow::Result<()> {
     let seed = demo::seed(&stores).await?.context("database not empty")?;
     let code2 = second_device_code(&stores).await?;
     let (any, page) = (DepartmentFilter::Any, Page::default());
-    let people = stores.people.list_employees(Scope::All, &any, &page).await?.items;
+    let people = stores
+        .people
+        .list_employees(Scope::All, &any, &page)
+        .await?
+        .items;
     let employees: Vec<EmployeeId> = people.iter().map(|e| e.id).collect();
     ensure!(!employees.is_empty(), "the demo seed created no employees");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -95,12 +95,8 @@ async fn serve(settings: Settings, migrate: bool, seed_demo: bool) -> anyhow::Re
     let app = match Application::build(settings.clone(), migrate).await {
         Ok(app) => app,
         Err(e)
-            if e.chain().any(|c| {
-                matches!(
-                    c.downcast_ref(),
-                    Some(StoreError::SchemaBehind { .. })
-                )
-            }) =>
+            if e.chain()
+                .any(|c| matches!(c.downcast_ref(), Some(StoreError::SchemaBehind { .. }))) =>
         {
             bail!(
                 "{e:#}\nThe database schema is behind this build. Run `attend-server migrate` or start with `serve --migrate`."

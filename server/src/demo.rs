@@ -55,8 +55,14 @@ pub async fn seed(stores: &Stores) -> anyhow::Result<Option<DemoSeed>> {
         .orgs
         .create_site(&ctx, org.id, "Lisbon plant", "Europe/Lisbon")
         .await?;
-    let assembly = stores.orgs.create_department(&ctx, org.id, "Assembly").await?;
-    let warehouse = stores.orgs.create_department(&ctx, org.id, "Warehouse").await?;
+    let assembly = stores
+        .orgs
+        .create_department(&ctx, org.id, "Assembly")
+        .await?;
+    let warehouse = stores
+        .orgs
+        .create_department(&ctx, org.id, "Warehouse")
+        .await?;
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await;
     for (email, name, role, departments) in [
         (ADMIN_EMAIL, "Olivia Admin", Role::OrgAdmin, vec![]),

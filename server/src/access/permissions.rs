@@ -213,9 +213,10 @@ permissions! {
 
 /// The table as Markdown (ARCHITECTURE.md holds it verbatim; a test keeps the two equal).
 pub fn markdown() -> String {
+    use std::fmt::Write as _;
     let mut out = String::from("| entry point | who may call it | what it does |\n|---|---|---|\n");
     for rule in PERMISSIONS {
-        out.push_str(&format!("| `{}` | {} | {} |\n", rule.name, rule.who, rule.what));
+        let _ = writeln!(out, "| `{}` | {} | {} |", rule.name, rule.who, rule.what);
     }
     out
 }
@@ -230,7 +231,11 @@ mod tests {
         for (i, rule) in PERMISSIONS.iter().enumerate() {
             assert_eq!(rule.action as usize, i, "{} is out of order", rule.name);
             assert!(names.insert(rule.name), "{} appears twice", rule.name);
-            assert!(rule.name.contains('.'), "{} is not feature.entry_point", rule.name);
+            assert!(
+                rule.name.contains('.'),
+                "{} is not feature.entry_point",
+                rule.name
+            );
         }
         assert_eq!(Action::Login.rule().name, "auth.login");
     }

@@ -68,7 +68,10 @@ fn dashboard(state: &AppState) -> Router<AppState> {
         .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
     Router::new()
         .route("/dashboard", get(home))
-        .route("/dashboard/login", get(session::login_form).post(session::login))
+        .route(
+            "/dashboard/login",
+            get(session::login_form).post(session::login),
+        )
         .route("/dashboard/logout", axum::routing::post(session::logout))
         .merge(attendance::live_board::routes())
         .merge(heavy)
@@ -79,7 +82,10 @@ fn dashboard(state: &AppState) -> Router<AppState> {
         .merge(people::pages::routes())
         .merge(enrolment::pages::routes())
         // Every page is in the general tier (per session cookie, else per address).
-        .layer(from_fn_with_state(state.limits.clone(), rate_limit::general))
+        .layer(from_fn_with_state(
+            state.limits.clone(),
+            rate_limit::general,
+        ))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -102,8 +108,14 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(limits, rate_limit::sync));
 
     Router::new()
-        .route("/metrics", get(metrics::endpoint).with_state(state.metrics.clone()))
-        .route("/api/openapi.json", get(openapi::document).with_state(document))
+        .route(
+            "/metrics",
+            get(metrics::endpoint).with_state(state.metrics.clone()),
+        )
+        .route(
+            "/api/openapi.json",
+            get(openapi::document).with_state(document),
+        )
         .route("/api/docs", get(openapi::docs_page))
         .merge(ops)
         .merge(api)

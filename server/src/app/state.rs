@@ -86,7 +86,10 @@ fn blob_store(settings: &Settings) -> anyhow::Result<Arc<dyn BlobStore>> {
 impl AppState {
     /// Every service on `stores`, with the server's signing key (made on first start).
     pub async fn build(stores: &Stores, settings: Settings) -> anyhow::Result<Self> {
-        let key = stores.auth.server_key("jwt_hs256", &|| random_token(48)).await?;
+        let key = stores
+            .auth
+            .server_key("jwt_hs256", &|| random_token(48))
+            .await?;
         crate::platform::password::warm_up();
         let blobs = blob_store(&settings)?;
         let jwt = Arc::new(JwtKeys::new(key.as_bytes()));
@@ -102,7 +105,8 @@ impl AppState {
             jwt.clone(),
             settings.clone(),
         );
-        let attendance = AttendanceService::new(s.attendance.clone(), s.leave.clone(), s.orgs.clone());
+        let attendance =
+            AttendanceService::new(s.attendance.clone(), s.leave.clone(), s.orgs.clone());
         let timesheets = TimesheetService::new(
             s.timesheets.clone(),
             s.people.clone(),
@@ -119,7 +123,11 @@ impl AppState {
             ping: s.ping.clone(),
             outbox: s.notifications.clone(),
             audit: AuditService::new(s.audit.clone()),
-            corrections: CorrectionService::new(s.corrections.clone(), s.people.clone(), s.orgs.clone()),
+            corrections: CorrectionService::new(
+                s.corrections.clone(),
+                s.people.clone(),
+                s.orgs.clone(),
+            ),
             devices: DeviceService::new(
                 s.devices.clone(),
                 s.orgs.clone(),
@@ -136,7 +144,12 @@ impl AppState {
                 s.people.clone(),
                 attendance.clone(),
             ),
-            reports: ReportService::new(s.pay_rates.clone(), timesheets.clone(), people.clone(), orgs.clone()),
+            reports: ReportService::new(
+                s.pay_rates.clone(),
+                timesheets.clone(),
+                people.clone(),
+                orgs.clone(),
+            ),
             roster: RosterService::new(s.roster.clone(), settings.sync.roster_page),
             attendance,
             auth,

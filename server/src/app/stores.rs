@@ -7,11 +7,10 @@ use std::sync::Arc;
 use crate::db::Ping;
 use crate::db::sqlite::SqliteDb;
 use crate::features::{
-    attendance::AttendanceStore, audit::AuditStore, auth::AuthStore,
-    corrections::CorrectionStore, devices::DeviceStore, enrolment::EnrolmentStore,
-    equipment::EquipmentStore, leave::LeaveStore, notifications::NotificationStore,
-    orgs::OrgStore, people::PeopleStore, reports::PayRateStore, roster::RosterStore,
-    timesheets::TimesheetStore,
+    attendance::AttendanceStore, audit::AuditStore, auth::AuthStore, corrections::CorrectionStore,
+    devices::DeviceStore, enrolment::EnrolmentStore, equipment::EquipmentStore, leave::LeaveStore,
+    notifications::NotificationStore, orgs::OrgStore, people::PeopleStore, reports::PayRateStore,
+    roster::RosterStore, timesheets::TimesheetStore,
 };
 
 /// One store per feature.

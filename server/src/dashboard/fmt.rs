@@ -26,6 +26,22 @@ pub fn v<T: Serialize>(value: &T) -> Value {
     Value::from(minijinja::value::Serde(value))
 }
 
+/// An empty form choice ("all") as `None`; anything else must parse.
+pub fn empty_is_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr<Err: std::fmt::Display>,
+{
+    let text = <Option<String> as serde::Deserialize>::deserialize(d)?.unwrap_or_default();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim()
+        .parse()
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,20 +58,4 @@ mod tests {
             "Fri 27 Feb 22:15"
         );
     }
-}
-
-/// An empty form choice ("all") as `None`; anything else must parse.
-pub fn empty_is_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: std::str::FromStr<Err: std::fmt::Display>,
-{
-    let text = <Option<String> as serde::Deserialize>::deserialize(d)?.unwrap_or_default();
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    text.trim()
-        .parse()
-        .map(Some)
-        .map_err(serde::de::Error::custom)
 }

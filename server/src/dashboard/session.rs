@@ -17,8 +17,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{Flash, page, refused};
-use crate::app::AppState;
 use crate::access::Caller;
+use crate::app::AppState;
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
 use crate::platform::tokens::{random_token, token_hash};

@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::tokens::JwtKeys;
 use super::error::Error;
+use super::tokens::JwtKeys;
 use crate::config::RateLimitSettings;
 
 /// What the rate-limit middleware needs: the limiter, and the JWT keys that tell a signed-in
@@ -156,8 +156,8 @@ fn client_key(state: &RateLimits, request: &Request) -> String {
         return format!("user:{}", claims.sub);
     }
     // A dashboard browser: its session cookie (hashed; the token itself is a secret).
-    if let Some(session) = axum_extra::extract::cookie::CookieJar::from_headers(headers)
-        .get(super::SESSION_COOKIE)
+    if let Some(session) =
+        axum_extra::extract::cookie::CookieJar::from_headers(headers).get(super::SESSION_COOKIE)
     {
         let hash = super::tokens::token_hash(session.value());
         return format!("web:{}", &hash[..hash.len().min(16)]);

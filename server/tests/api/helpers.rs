@@ -5,12 +5,12 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
-use attend_server::app::AppState;
-use attend_server::features::notifications::mail::MailSender;
 use attend_server::access::Role;
+use attend_server::app::AppState;
 use attend_server::app::Stores;
 use attend_server::db::AuditCtx;
 use attend_server::features::notifications::Mail;
+use attend_server::features::notifications::mail::MailSender;
 use attend_server::features::people::{NewUser, UserStatus};
 use attend_server::{Application, Settings};
 use reqwest::{Method, StatusCode};

@@ -48,8 +48,14 @@ async fn a_submitted_timesheet_notifies_its_reviewers_once() {
             .status,
         StatusCode::OK
     );
-    app.state.notifications.run_due(Timestamp::now()).await.expect("run");
-    app.state.notifications.run_due(Timestamp::now())
+    app.state
+        .notifications
+        .run_due(Timestamp::now())
+        .await
+        .expect("run");
+    app.state
+        .notifications
+        .run_due(Timestamp::now())
         .await
         .expect("run again: nothing left");
     let all = jobs(&app, &w.a.admin).await;
@@ -110,13 +116,17 @@ async fn a_forgotten_clock_out_is_found_once_and_mailed_to_the_employee_and_mana
     );
 
     assert_eq!(
-        app.state.notifications.scan_missed_clock_outs(later)
+        app.state
+            .notifications
+            .scan_missed_clock_outs(later)
             .await
             .expect("scan"),
         1
     );
     assert_eq!(
-        app.state.notifications.scan_missed_clock_outs(later)
+        app.state
+            .notifications
+            .scan_missed_clock_outs(later)
             .await
             .expect("scan"),
         0,
@@ -188,7 +198,9 @@ async fn an_undeliverable_notice_is_retried_with_backoff_then_failed_and_recorde
     );
     assert_eq!(job["outcome"], "the employee no longer exists");
     assert_eq!(
-        app.state.notifications.run_due(now + SignedDuration::from_hours(24))
+        app.state
+            .notifications
+            .run_due(now + SignedDuration::from_hours(24))
             .await
             .expect("run"),
         0,

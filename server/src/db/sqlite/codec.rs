@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use attend_protocol::ids::OrgId;
 use jiff::Timestamp;
-use rusqlite::types::Type;
 use rusqlite::Row;
+use rusqlite::types::Type;
 use uuid::Uuid;
 
 use super::super::{Page, Paged, StoreError, StoreResult};

@@ -4,12 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
-use super::codec::{backend, db};
 use super::super::{StoreError, StoreResult};
+use super::codec::{backend, db};
 
 /// The schema, in order. Adding a file here is how the schema moves forward.
 const MIGRATIONS: &[&str] = &[

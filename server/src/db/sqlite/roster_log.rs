@@ -4,8 +4,8 @@
 use attend_protocol::ids::OrgId;
 use rusqlite::Transaction;
 
-use super::codec::db;
 use super::super::StoreResult;
+use super::codec::db;
 
 /// Appends to the roster change log, which is what kiosks pull by cursor.
 pub(crate) fn roster_changed(

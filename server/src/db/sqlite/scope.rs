@@ -122,6 +122,7 @@ pub(crate) struct ScopedList<'a> {
 
 impl ScopedList<'_> {
     /// One page; `filters` pairs a column with an optional value (absent: no filter).
+    #[allow(clippy::too_many_arguments)] // the scope, the filters, the page and the row codec
     pub(crate) fn page<T>(
         &self,
         c: &Connection,

@@ -6,8 +6,9 @@ use attend_protocol::ids::EmployeeId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::workflow::{Party, Refusal, Step};
-use crate::access::Caller;
+use super::workflow::{Flow, Party, Refusal, Step, transition};
+use super::{ApprovalStatus, Recorded, Review};
+use crate::access::{Action, Caller};
 use crate::platform::error::{AppResult, Error};
 
 /// The body of a decision.
@@ -43,6 +44,41 @@ pub fn reason(step: Step, text: Option<String>) -> AppResult<Option<String>> {
     Ok(text)
 }
 
+/// The queue's filter.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatusQuery {
+    #[param(value_type = Option<String>)]
+    pub status: Option<ApprovalStatus>,
+}
+
+/// `step` on a request of `owner` at `review`, as the workflow allows it for the caller: the
+/// permission `action` on the owner's record, the caller's part, the reason, the next state.
+#[allow(clippy::too_many_arguments)]
+pub fn plan<Id>(
+    caller: &Caller,
+    action: Action,
+    flow: &Flow,
+    owner: EmployeeId,
+    review: &Review,
+    id: Id,
+    step: Step,
+    reason_text: Option<String>,
+) -> AppResult<Recorded<Id>> {
+    caller.permit_on(action, owner)?;
+    let party = party(caller, Some(owner))?;
+    let reason = reason(step, reason_text)?;
+    let before = review.state();
+    let after = transition(flow, before, step, party, Ok(()))?;
+    Ok(Recorded {
+        id,
+        step,
+        before,
+        after,
+        reason,
+    })
+}
+
 /// A refused step is a conflict with the request's state; the message says what to do.
 impl From<Refusal> for Error {
     fn from(refusal: Refusal) -> Self {
@@ -53,13 +89,26 @@ impl From<Refusal> for Error {
     }
 }
 
-/// Declares the approve, reject, escalate and cancel routes of one kind of request: each
-/// parses the id and the [`Decision`] body, and calls `app.$service.decide(caller, id, step,
-/// reason)`.
+/// Declares the routes of one kind of request: its queue (`list`, filtered by status) and its
+/// approve, reject, escalate and cancel routes, each of which parses the id and the
+/// [`Decision`] body and calls `app.$service.decide(caller, id, step, reason)`.
 #[macro_export]
 macro_rules! decision_routes {
-    ($service:ident, $id:ty, $record:ty, $tag:literal,
+    ($service:ident, $id:ty, $record:ty, $tag:literal, $list:literal,
      $approve:literal, $reject:literal, $escalate:literal, $cancel:literal) => {
+        #[utoipa::path(get, path = $list, tag = $tag, security(("bearer" = [])),
+            params($crate::features::approvals::decide::StatusQuery),
+            responses((status = 200, body = Vec<$record>, description = "in the caller's scope, newest first")))]
+        pub async fn list(
+            axum::extract::State(app): axum::extract::State<$crate::app::AppState>,
+            caller: $crate::access::Caller,
+            $crate::platform::extract::ApiQuery(q): $crate::platform::extract::ApiQuery<
+                $crate::features::approvals::decide::StatusQuery,
+            >,
+        ) -> $crate::platform::error::AppResult<axum::Json<Vec<$record>>> {
+            Ok(axum::Json(app.$service.list(&caller, q.status).await?))
+        }
+
         $crate::decision_routes!(@one approve, Approve, $service, $id, $record, $tag, $approve);
         $crate::decision_routes!(@one reject, Reject, $service, $id, $record, $tag, $reject);
         $crate::decision_routes!(@one escalate, Escalate, $service, $id, $record, $tag, $escalate);

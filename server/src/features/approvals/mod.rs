@@ -17,10 +17,36 @@ pub mod workflow;
 #[cfg(test)]
 mod tests;
 
+use attend_protocol::ids::UserId;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use workflow::{Flow, Party, Stage, State, Step};
+
+/// Where a request (leave, a correction) stands in review: part of each such record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Review {
+    pub status: ApprovalStatus,
+    /// The reviewer level it needs: 1 a manager, 2 an org admin.
+    pub required_level: u8,
+    pub decision_reason: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decided_at: Option<Timestamp>,
+    pub decided_by: Option<UserId>,
+}
+
+impl Review {
+    /// The workflow's view of it.
+    pub fn state(&self) -> State {
+        State {
+            stage: self.status.stage(),
+            level: self.required_level,
+        }
+    }
+}
 
 /// A step the workflow allowed, for a store to record: from `before` to `after`, with the
 /// reason given. The store refuses it if the request is no longer at `before`.
@@ -56,9 +82,14 @@ impl ApprovalStatus {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Approved, Self::Rejected, Self::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Self::Pending,
+            Self::Approved,
+            Self::Rejected,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 
     pub fn stage(self) -> Stage {

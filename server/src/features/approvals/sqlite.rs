@@ -1,11 +1,15 @@
-//! Recording a decision on SQLite: one guarded update, so a decision taken on a state that
-//! changed meanwhile (two reviewers at once) writes nothing.
+//! Requests on SQLite: recording a decision is one guarded update, so a decision taken on a
+//! state that changed meanwhile (two reviewers at once) writes nothing; [`RequestTable`] holds
+//! the queries every kind of request shares (one, the queue, a recorded step with its audit).
 
-use rusqlite::{Transaction, params};
+use attend_protocol::ids::EmployeeId;
+use rusqlite::{Connection, Row, Transaction, params};
 
-use super::Recorded;
-use crate::db::sqlite::{db, ts};
-use crate::db::{AuditCtx, StoreError, StoreResult};
+use super::{ApprovalStatus, Recorded, Review};
+use crate::db::sqlite::{
+    Audit, db, dept_param, get_enum, get_opt_id, get_opt_ts, get_ts, opt_org, query_rows, ts,
+};
+use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
 
 /// Where a kind of request keeps its decision.
 #[derive(Clone, Copy, Debug)]
@@ -28,7 +32,13 @@ pub(crate) fn record_decision<Id: std::fmt::Display>(
     step: &Recorded<Id>,
     ctx: &AuditCtx,
 ) -> StoreResult<()> {
-    let DecisionColumns { what, table, key, level, reason } = columns;
+    let DecisionColumns {
+        what,
+        table,
+        key,
+        level,
+        reason,
+    } = columns;
     let (set_level, same_level) = match level {
         Some(col) => (format!(", {col} = ?4"), format!(" AND {col} = ?8")),
         // ?4 and ?8 go unused; SQLite numbers parameters by their largest index.
@@ -61,4 +71,131 @@ pub(crate) fn record_decision<Id: std::fmt::Display>(
         )));
     }
     Ok(())
+}
+
+/// A kind of request's table, as the shared queries read it: its columns with the review's
+/// last (see [`review_row`]), its `FROM` joined to `employees e` (the department filter reads
+/// `e.department_id`), the column that orders it newest first, where its decision is kept, and
+/// what the audit log calls it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestTable {
+    pub(crate) select: &'static str,
+    pub(crate) from: &'static str,
+    /// The request table's alias in `select` and `from`.
+    pub(crate) alias: &'static str,
+    pub(crate) newest_first_by: &'static str,
+    pub(crate) decisions: DecisionColumns,
+    pub(crate) audit_entity: &'static str,
+}
+
+/// The review's columns as [`review_row`] reads them, after the `alias.` of their table.
+pub(crate) const REVIEW_COLS: [&str; 6] = [
+    "status",
+    "required_level",
+    "decision_reason",
+    "created_at",
+    "decided_at",
+    "decided_by",
+];
+
+/// The review, from [`REVIEW_COLS`] starting at column `first`.
+pub(crate) fn review_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Review> {
+    Ok(Review {
+        status: get_enum(r, first, ApprovalStatus::parse)?,
+        required_level: r.get(first + 1)?,
+        decision_reason: r.get(first + 2)?,
+        created_at: get_ts(r, first + 3)?,
+        decided_at: get_opt_ts(r, first + 4)?,
+        decided_by: get_opt_id(r, first + 5)?,
+    })
+}
+
+impl RequestTable {
+    fn query(&self, filters: &str, tail: &str) -> String {
+        let a = self.alias;
+        let review: Vec<String> = REVIEW_COLS.iter().map(|c| format!("{a}.{c}")).collect();
+        format!(
+            "SELECT {}, {} FROM {} WHERE (?1 IS NULL OR {a}.org_id = ?1)
+               AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2))) {filters} {tail}",
+            self.select,
+            review.join(", "),
+            self.from
+        )
+    }
+
+    /// One request in scope.
+    pub(crate) fn get<T>(
+        &self,
+        c: &Connection,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: &str,
+        row: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<T> {
+        let sql = self.query(&format!("AND {}.id = ?3", self.alias), "");
+        c.query_row(
+            &sql,
+            params![opt_org(scope.org()), dept_param(depts), id],
+            row,
+        )
+        .map_err(db)
+    }
+
+    /// Requests in scope, newest first (at most 500); optionally one employee's, one status.
+    pub(crate) fn list<T>(
+        &self,
+        c: &Connection,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: Option<EmployeeId>,
+        status: Option<ApprovalStatus>,
+        row: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Vec<T>> {
+        let a = self.alias;
+        let filters =
+            format!("AND (?3 IS NULL OR {a}.employee_id = ?3) AND (?4 IS NULL OR {a}.status = ?4)");
+        let sql = self.query(
+            &filters,
+            &format!("ORDER BY {} DESC LIMIT 500", self.newest_first_by),
+        );
+        let params = params![
+            opt_org(scope.org()),
+            dept_param(depts),
+            employee.map(|e| e.to_string()),
+            status.map(ApprovalStatus::as_str)
+        ];
+        query_rows(c, &sql, params, row)
+    }
+
+    /// Records `step` on its request with its audit row, after `check` accepts the request
+    /// as it was; the request as it is afterwards.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record<T: serde::Serialize, Id: std::fmt::Display>(
+        &self,
+        tx: &Transaction<'_>,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        step: &Recorded<Id>,
+        row: fn(&Row<'_>) -> rusqlite::Result<T>,
+        org_of: fn(&T) -> attend_protocol::ids::OrgId,
+        check: impl FnOnce(&T) -> StoreResult<()>,
+    ) -> StoreResult<T> {
+        let id = step.id.to_string();
+        let before = self.get(tx, scope, depts, &id, row)?;
+        check(&before)?;
+        record_decision(tx, self.decisions, step, ctx)?;
+        let after = self.get(tx, scope, depts, &id, row)?;
+        Audit::new(
+            ctx,
+            Some(org_of(&before)),
+            step.step.as_str(),
+            self.audit_entity,
+        )
+        .id(&id)
+        .before(&before)
+        .after(&after)
+        .write(tx)?;
+        Ok(after)
+    }
 }

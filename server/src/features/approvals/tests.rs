@@ -1,6 +1,8 @@
 //! Every flow's transitions, enumerated: what is allowed is exactly these rows.
 
-use super::workflow::{CANDIDATE, Flow, Party, REQUEST, Refusal, Stage, State, Step, TIMESHEET, transition};
+use super::workflow::{
+    CANDIDATE, Flow, Party, REQUEST, Refusal, Stage, State, Step, TIMESHEET, transition,
+};
 
 const MANAGER: Party = Party::Reviewer { level: 1 };
 const ADMIN: Party = Party::Reviewer { level: 2 };
@@ -27,7 +29,11 @@ fn allowed(flow: &Flow, stages: &[Stage]) -> Vec<Row> {
     for &stage in stages {
         for level in 1..=flow.top_level {
             for step in STEPS {
-                for (who, party) in [("owner", Party::Owner), ("manager", MANAGER), ("admin", ADMIN)] {
+                for (who, party) in [
+                    ("owner", Party::Owner),
+                    ("manager", MANAGER),
+                    ("admin", ADMIN),
+                ] {
                     let now = State { stage, level };
                     if let Ok(next) = transition(flow, now, step, party, Ok(())) {
                         rows.push((stage, level, step, who, next.stage, next.level));
@@ -97,7 +103,16 @@ fn enrolment_candidates_are_decided_once_by_a_reviewer() {
             (S::Pending, 1, A::Reject, "admin", S::Rejected, 1),
         ]
     );
-    let own = transition(&CANDIDATE, State { stage: S::Pending, level: 1 }, A::Approve, Party::Owner, Ok(()));
+    let own = transition(
+        &CANDIDATE,
+        State {
+            stage: S::Pending,
+            level: 1,
+        },
+        A::Approve,
+        Party::Owner,
+        Ok(()),
+    );
     assert_eq!(
         own.expect_err("refused").to_string(),
         "only a reviewer may approve a candidate, and never their own"
@@ -107,7 +122,11 @@ fn enrolment_candidates_are_decided_once_by_a_reviewer() {
 #[test]
 fn refusals_say_what_to_do() {
     let at = |stage, level| State { stage, level };
-    let refuse = |flow, now, step, party| transition(flow, now, step, party, Ok(())).expect_err("refused").to_string();
+    let refuse = |flow, now, step, party| {
+        transition(flow, now, step, party, Ok(()))
+            .expect_err("refused")
+            .to_string()
+    };
     assert_eq!(
         refuse(&REQUEST, at(Stage::Pending, 2), Step::Approve, MANAGER),
         "this request needs an approver of level 2; yours is 1: escalate it instead"
@@ -129,11 +148,21 @@ fn refusals_say_what_to_do() {
         "approved timesheets are locked"
     );
     assert_eq!(
-        refuse(&TIMESHEET, at(Stage::Approved, 1), Step::Submit, Party::Owner),
+        refuse(
+            &TIMESHEET,
+            at(Stage::Approved, 1),
+            Step::Submit,
+            Party::Owner
+        ),
         "approved timesheets are locked"
     );
     assert_eq!(
-        refuse(&TIMESHEET, at(Stage::Pending, 1), Step::Submit, Party::Owner),
+        refuse(
+            &TIMESHEET,
+            at(Stage::Pending, 1),
+            Step::Submit,
+            Party::Owner
+        ),
         "the timesheet is already submitted"
     );
     assert_eq!(
@@ -141,11 +170,22 @@ fn refusals_say_what_to_do() {
         "only a submitted timesheet can be approved: submit it first"
     );
     assert_eq!(
-        refuse(&TIMESHEET, at(Stage::Pending, 1), Step::Approve, Party::Owner),
+        refuse(
+            &TIMESHEET,
+            at(Stage::Pending, 1),
+            Step::Approve,
+            Party::Owner
+        ),
         "only a reviewer may approve a timesheet, and never their own"
     );
     assert_eq!(
-        transition(&TIMESHEET, at(Stage::Draft, 1), Step::Submit, Party::Owner, Err("the timesheet period has not ended yet")),
+        transition(
+            &TIMESHEET,
+            at(Stage::Draft, 1),
+            Step::Submit,
+            Party::Owner,
+            Err("the timesheet period has not ended yet")
+        ),
         Err(Refusal::NotReady("the timesheet period has not ended yet"))
     );
 }

@@ -81,13 +81,18 @@ pub enum Party {
     Reviewer { level: u8 },
 }
 
-/// What sets one kind of request apart.
+/// What sets one kind of request apart. The flags are independent properties of a flow, so
+/// they stay flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct Flow {
     /// What refusals call it: "request", "timesheet", "enrolment candidate".
     pub noun: &'static str,
     /// The highest approval level; 1 means it cannot be escalated.
     pub top_level: u8,
+    /// It starts as a draft that its owner (or a reviewer for them) submits; otherwise it is
+    /// pending from the start.
+    pub drafts: bool,
     /// A rejection sends it back to draft, to be submitted again (instead of closing it).
     pub reject_reopens: bool,
     /// The owner may cancel it while pending, and a reviewer even once approved.
@@ -103,6 +108,7 @@ pub const TOP_LEVEL: u8 = 2;
 pub const REQUEST: Flow = Flow {
     noun: "request",
     top_level: TOP_LEVEL,
+    drafts: false,
     reject_reopens: false,
     cancellable: true,
     locks: false,
@@ -113,6 +119,7 @@ pub const REQUEST: Flow = Flow {
 pub const TIMESHEET: Flow = Flow {
     noun: "timesheet",
     top_level: 1,
+    drafts: true,
     reject_reopens: true,
     cancellable: false,
     locks: true,
@@ -123,6 +130,7 @@ pub const TIMESHEET: Flow = Flow {
 pub const CANDIDATE: Flow = Flow {
     noun: "candidate",
     top_level: 1,
+    drafts: false,
     reject_reopens: false,
     cancellable: false,
     locks: false,
@@ -139,23 +147,41 @@ pub struct State {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("this {noun} is already {stage}")]
-    Closed { noun: &'static str, stage: &'static str },
+    Closed {
+        noun: &'static str,
+        stage: &'static str,
+    },
     #[error("approved {noun}s are locked")]
     Locked { noun: &'static str },
     #[error("the {noun} is already submitted")]
     AlreadySubmitted { noun: &'static str },
     #[error("only a submitted {noun} can be {past}: submit it first")]
-    NotSubmitted { noun: &'static str, past: &'static str },
+    NotSubmitted {
+        noun: &'static str,
+        past: &'static str,
+    },
     #[error("only a reviewer may {step} a {noun}, and never their own")]
-    NotReviewer { noun: &'static str, step: &'static str },
-    #[error("this {noun} needs an approver of level {needed}; yours is {yours}: escalate it instead")]
-    LevelTooLow { noun: &'static str, needed: u8, yours: u8 },
+    NotReviewer {
+        noun: &'static str,
+        step: &'static str,
+    },
+    #[error(
+        "this {noun} needs an approver of level {needed}; yours is {yours}: escalate it instead"
+    )]
+    LevelTooLow {
+        noun: &'static str,
+        needed: u8,
+        yours: u8,
+    },
     #[error("the {noun} is already at the highest approval level")]
     TopLevel { noun: &'static str },
     #[error("only a reviewer may cancel an approved {noun}")]
     ApprovedCancel { noun: &'static str },
     #[error("a {noun} cannot be {past}")]
-    NotInFlow { noun: &'static str, past: &'static str },
+    NotInFlow {
+        noun: &'static str,
+        past: &'static str,
+    },
     /// The flow's own precondition for submitting (a timesheet's period must be over).
     #[error("{0}")]
     NotReady(&'static str),
@@ -171,7 +197,10 @@ pub fn transition(
     ready: Result<(), &'static str>,
 ) -> Result<State, Refusal> {
     let noun = flow.noun;
-    let go = |stage| State { stage, level: now.level };
+    let go = |stage| State {
+        stage,
+        level: now.level,
+    };
     if flow.locks && now.stage == Stage::Approved {
         return Err(Refusal::Locked { noun });
     }
@@ -180,15 +209,33 @@ pub fn transition(
             noun,
             stage: now.stage.as_str(),
         }),
-        (_, Step::Cancel, _) if !flow.cancellable => Err(Refusal::NotInFlow { noun, past: step.past() }),
+        (_, Step::Cancel, _) if !flow.cancellable => Err(Refusal::NotInFlow {
+            noun,
+            past: step.past(),
+        }),
         (Stage::Approved, Step::Cancel, Party::Reviewer { .. }) => Ok(go(Stage::Cancelled)),
         (Stage::Approved, Step::Cancel, Party::Owner) => Err(Refusal::ApprovedCancel { noun }),
-        (Stage::Approved, _, _) => Err(Refusal::Closed { noun, stage: "approved" }),
+        (Stage::Approved, _, _) => Err(Refusal::Closed {
+            noun,
+            stage: "approved",
+        }),
         (Stage::Pending, Step::Submit, _) => Err(Refusal::AlreadySubmitted { noun }),
-        (Stage::Draft, Step::Submit, _) => ready.map(|()| go(Stage::Pending)).map_err(Refusal::NotReady),
+        (_, Step::Submit, _) if !flow.drafts => Err(Refusal::NotInFlow {
+            noun,
+            past: step.past(),
+        }),
+        (Stage::Draft, Step::Submit, _) => ready
+            .map(|()| go(Stage::Pending))
+            .map_err(Refusal::NotReady),
         (_, Step::Cancel, _) => Ok(go(Stage::Cancelled)),
-        (_, _, Party::Owner) => Err(Refusal::NotReviewer { noun, step: step.as_str() }),
-        (Stage::Draft, _, _) => Err(Refusal::NotSubmitted { noun, past: step.past() }),
+        (_, _, Party::Owner) => Err(Refusal::NotReviewer {
+            noun,
+            step: step.as_str(),
+        }),
+        (Stage::Draft, _, _) => Err(Refusal::NotSubmitted {
+            noun,
+            past: step.past(),
+        }),
         (Stage::Pending, Step::Escalate, Party::Reviewer { .. }) => {
             if now.level >= flow.top_level {
                 Err(Refusal::TopLevel { noun })

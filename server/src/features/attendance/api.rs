@@ -71,11 +71,17 @@ pub async fn create_shift(
     caller: Caller,
     ApiJson(req): ApiJson<CreateShift>,
 ) -> AppResult<(StatusCode, Json<Shift>)> {
-    Ok((StatusCode::CREATED, Json(app.attendance.create_shift(&caller, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.attendance.create_shift(&caller, req).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/shifts", tag = "attendance", security(("bearer" = [])), responses((status = 200, body = Vec<Shift>)))]
-pub async fn list_shifts(State(app): State<AppState>, caller: Caller) -> AppResult<Json<Vec<Shift>>> {
+pub async fn list_shifts(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<Shift>>> {
     Ok(Json(app.attendance.list_shifts(&caller).await?))
 }
 
@@ -109,7 +115,11 @@ pub async fn get_schedule(
     ApiPath(id): ApiPath<EmployeeId>,
     ApiQuery(q): ApiQuery<DateRange>,
 ) -> AppResult<Json<Vec<Assignment>>> {
-    Ok(Json(app.attendance.get_schedule(&caller, id, q.from, q.to).await?))
+    Ok(Json(
+        app.attendance
+            .get_schedule(&caller, id, q.from, q.to)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/employees/{id}/attendance", tag = "attendance", security(("bearer" = [])), params(DateRange),
@@ -120,5 +130,7 @@ pub async fn get_attendance(
     ApiPath(id): ApiPath<EmployeeId>,
     ApiQuery(q): ApiQuery<DateRange>,
 ) -> AppResult<Json<AttendanceReport>> {
-    Ok(Json(app.attendance.report(&caller, id, q.from, q.to).await?))
+    Ok(Json(
+        app.attendance.report(&caller, id, q.from, q.to).await?,
+    ))
 }

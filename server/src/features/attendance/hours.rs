@@ -5,8 +5,8 @@ use attend_engine::ExceptionKind;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::dashboard::fmt::{hours, wall_clock};
 use super::report::AttendanceReport;
+use crate::dashboard::fmt::{hours, wall_clock};
 
 #[derive(Debug, Serialize)]
 pub struct DayRow {

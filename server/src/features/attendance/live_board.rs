@@ -19,8 +19,8 @@ use crate::app::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{explain, or_error_page, render_html, show};
-use crate::platform::error::Error;
 use crate::db::Scope;
+use crate::platform::error::Error;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

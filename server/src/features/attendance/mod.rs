@@ -140,7 +140,6 @@ pub struct AttendanceInputs {
     pub schedule: Vec<Assignment>,
 }
 
-
 /// An employee's latest punch.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Presence {

@@ -152,4 +152,3 @@ pub fn engine_inputs(events: &[Event]) -> (Vec<PunchInput>, Vec<MachineInput>) {
         .collect();
     (punches, machines)
 }
-

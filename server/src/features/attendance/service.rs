@@ -75,8 +75,14 @@ pub fn check_range(from: Date, to: Date, max_days: i32) -> AppResult<()> {
     if to < from {
         return Err(Error::field("to", "must not be before `from`"));
     }
-    if from.checked_add(max_days.days()).is_ok_and(|limit| to >= limit) {
-        return Err(Error::field("to", format!("at most {max_days} days after `from`")));
+    if from
+        .checked_add(max_days.days())
+        .is_ok_and(|limit| to >= limit)
+    {
+        return Err(Error::field(
+            "to",
+            format!("at most {max_days} days after `from`"),
+        ));
     }
     Ok(())
 }
@@ -95,7 +101,11 @@ impl std::fmt::Debug for AttendanceService {
 }
 
 impl AttendanceService {
-    pub fn new(store: Arc<dyn AttendanceStore>, leave: Arc<dyn LeaveStore>, orgs: Arc<dyn OrgStore>) -> Self {
+    pub fn new(
+        store: Arc<dyn AttendanceStore>,
+        leave: Arc<dyn LeaveStore>,
+        orgs: Arc<dyn OrgStore>,
+    ) -> Self {
         Self { store, leave, orgs }
     }
 
@@ -104,7 +114,12 @@ impl AttendanceService {
         Ok(self.store.site_policy(caller.scope(), site).await?)
     }
 
-    pub async fn set_policy(&self, caller: &Caller, site: SiteId, policy: Policy) -> AppResult<Policy> {
+    pub async fn set_policy(
+        &self,
+        caller: &Caller,
+        site: SiteId,
+        policy: Policy,
+    ) -> AppResult<Policy> {
         caller.permit(Action::SetPolicy)?;
         if let Err(e) = policy.rules(jiff::tz::TimeZone::UTC).validate() {
             let field = match e {
@@ -156,12 +171,20 @@ impl AttendanceService {
     /// No longer assignable; past assignments stay.
     pub async fn delete_shift(&self, caller: &Caller, id: ShiftId) -> AppResult<()> {
         caller.permit(Action::DeleteShift)?;
-        Ok(self.store.delete_shift(&caller.audit(), caller.scope(), id).await?)
+        Ok(self
+            .store
+            .delete_shift(&caller.audit(), caller.scope(), id)
+            .await?)
     }
 
     /// Assigns (or clears) a shift on the chosen weekdays of a range; the schedule of the range
     /// afterwards.
-    pub async fn set_schedule(&self, caller: &Caller, employee: EmployeeId, req: SetSchedule) -> AppResult<Vec<Assignment>> {
+    pub async fn set_schedule(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        req: SetSchedule,
+    ) -> AppResult<Vec<Assignment>> {
         caller.permit(Action::SetSchedule)?;
         check_range(req.from, req.to, MAX_SCHEDULE_DAYS)?;
         let weekdays = match &req.weekdays {
@@ -187,12 +210,28 @@ impl AttendanceService {
             .collect();
         let (scope, depts) = (caller.scope(), caller.departments());
         self.store
-            .assign_shift(&caller.audit(), scope, &depts, employee, dates, req.shift_id)
+            .assign_shift(
+                &caller.audit(),
+                scope,
+                &depts,
+                employee,
+                dates,
+                req.shift_id,
+            )
             .await?;
-        Ok(self.store.schedule(scope, &depts, employee, req.from, req.to).await?)
+        Ok(self
+            .store
+            .schedule(scope, &depts, employee, req.from, req.to)
+            .await?)
     }
 
-    pub async fn get_schedule(&self, caller: &Caller, employee: EmployeeId, from: Date, to: Date) -> AppResult<Vec<Assignment>> {
+    pub async fn get_schedule(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        from: Date,
+        to: Date,
+    ) -> AppResult<Vec<Assignment>> {
         caller.permit_on(Action::GetSchedule, employee)?;
         check_range(from, to, MAX_SCHEDULE_DAYS)?;
         Ok(self
@@ -202,11 +241,24 @@ impl AttendanceService {
     }
 
     /// Hours per work date from the synced punches, shifts and the site's policy.
-    pub async fn report(&self, caller: &Caller, employee: EmployeeId, from: Date, to: Date) -> AppResult<AttendanceReport> {
+    pub async fn report(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        from: Date,
+        to: Date,
+    ) -> AppResult<AttendanceReport> {
         caller.permit_on(Action::Report, employee)?;
         check_range(from, to, MAX_RANGE_DAYS)?;
-        self.compute(caller.scope(), &caller.departments(), employee, from, to, Timestamp::now())
-            .await
+        self.compute(
+            caller.scope(),
+            &caller.departments(),
+            employee,
+            from,
+            to,
+            Timestamp::now(),
+        )
+        .await
     }
 
     /// Runs the engine for `[from, to]` as of `now`, inside `scope`. For other services, which
@@ -220,9 +272,16 @@ impl AttendanceService {
         to: Date,
         now: Timestamp,
     ) -> AppResult<AttendanceReport> {
-        let first = first_day(from).ok_or_else(|| StoreError::State("`from` is too early".into()))?;
-        let inputs = self.store.attendance_inputs(scope, depts, employee, first, to).await?;
-        let leave = self.leave.leave_days(scope, depts, employee, from, to).await?;
+        let first =
+            first_day(from).ok_or_else(|| StoreError::State("`from` is too early".into()))?;
+        let inputs = self
+            .store
+            .attendance_inputs(scope, depts, employee, first, to)
+            .await?;
+        let leave = self
+            .leave
+            .leave_days(scope, depts, employee, from, to)
+            .await?;
         compute(inputs, leave, employee, from, to, now)
             .map_err(|e| Error::from(StoreError::State(e.to_string())))
     }
@@ -231,6 +290,9 @@ impl AttendanceService {
     pub async fn who_is_in(&self, caller: &Caller) -> AppResult<Vec<Presence>> {
         caller.permit(Action::WhoIsIn)?;
         let since = Timestamp::now() - SignedDuration::from_hours(BOARD_WINDOW_HOURS);
-        Ok(self.store.presence(caller.scope(), &caller.departments(), since).await?)
+        Ok(self
+            .store
+            .presence(caller.scope(), &caller.departments(), since)
+            .await?)
     }
 }

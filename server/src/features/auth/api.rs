@@ -115,7 +115,10 @@ pub async fn accept_invite(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<AcceptInviteRequest>,
 ) -> AppResult<(StatusCode, Json<User>)> {
-    Ok((StatusCode::CREATED, Json(app.auth.accept_invite(ip, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.auth.accept_invite(ip, req).await?),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/invites", tag = "organisations", security(("bearer" = [])), request_body = InviteRequest,

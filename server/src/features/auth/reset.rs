@@ -52,7 +52,12 @@ impl AuthService {
         let now = Timestamp::now();
         let auth = &self.settings.auth;
         // Per-address cap on reset mails, so the endpoint cannot be used to flood an inbox.
-        if self.throttle.locked_until("reset_request", email, now).await?.is_some() {
+        if self
+            .throttle
+            .locked_until("reset_request", email, now)
+            .await?
+            .is_some()
+        {
             return Ok(());
         }
         let cap = ThrottleRule {
@@ -60,7 +65,9 @@ impl AuthService {
             window: secs(3600),
             lock: secs(3600),
         };
-        self.throttle.failed_with("reset_request", email, now, cap).await?;
+        self.throttle
+            .failed_with("reset_request", email, now, cap)
+            .await?;
         let token = random_token(32);
         let link = format!(
             "{}/reset-password?token={token}",
@@ -88,7 +95,9 @@ impl AuthService {
             .finish()?;
         let key = ip.unwrap_or_else(|| "unknown".into());
         let now = Timestamp::now();
-        self.throttle.ensure_open("reset_confirm", &key, now).await?;
+        self.throttle
+            .ensure_open("reset_confirm", &key, now)
+            .await?;
         let hash = password::hash(req.new_password).await;
         match self
             .store

@@ -20,7 +20,9 @@ use crate::features::people::{
     EmployeeStatus, NewEmployee, NewUser, PeopleStore, User, UserStatus,
 };
 use crate::platform::error::{AppResult, Error};
-use crate::platform::tokens::{Claims, JwtKeys, human_code, normalise_code, random_token, token_hash};
+use crate::platform::tokens::{
+    Claims, JwtKeys, human_code, normalise_code, random_token, token_hash,
+};
 use crate::platform::validate::Check;
 use crate::platform::{password, request_id};
 
@@ -167,7 +169,12 @@ impl AuthService {
         &self.throttle
     }
 
-    fn issue_tokens(&self, user: User, session_id: String, refresh: String) -> AppResult<TokenResponse> {
+    fn issue_tokens(
+        &self,
+        user: User,
+        session_id: String,
+        refresh: String,
+    ) -> AppResult<TokenResponse> {
         let now = Timestamp::now().as_second();
         let ttl = self.settings.auth.access_token_ttl_s;
         let claims = Claims {
@@ -178,7 +185,10 @@ impl AuthService {
             iat: now,
             exp: now + ttl,
         };
-        let access_token = self.jwt.issue(&claims).map_err(|e| Error::Internal(e.into()))?;
+        let access_token = self
+            .jwt
+            .issue(&claims)
+            .map_err(|e| Error::Internal(e.into()))?;
         Ok(TokenResponse {
             access_token,
             token_type: "Bearer".into(),
@@ -225,7 +235,9 @@ impl AuthService {
                     "this account is waiting for a manager's approval",
                 ));
             }
-            UserStatus::Disabled => return Err(Error::ForbiddenBecause("this account is disabled")),
+            UserStatus::Disabled => {
+                return Err(Error::ForbiddenBecause("this account is disabled"));
+            }
         }
         self.throttle.clear("login", &key).await?;
         Ok(creds.user)
@@ -259,7 +271,12 @@ impl AuthService {
         let expires = now + secs(self.settings.auth.refresh_token_ttl_s);
         let outcome = self
             .store
-            .rotate_refresh(&token_hash(&req.refresh_token), &token_hash(&next), expires, now)
+            .rotate_refresh(
+                &token_hash(&req.refresh_token),
+                &token_hash(&next),
+                expires,
+                now,
+            )
             .await?;
         match outcome {
             RefreshOutcome::Rotated {
@@ -290,7 +307,11 @@ impl AuthService {
     }
 
     /// Changes one's own password; every other session ends.
-    pub async fn change_password(&self, caller: &Caller, req: ChangePasswordRequest) -> AppResult<()> {
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        req: ChangePasswordRequest,
+    ) -> AppResult<()> {
         caller.permit(Action::ChangePassword)?;
         Check::default()
             .password("new_password", &req.new_password)
@@ -302,7 +323,12 @@ impl AuthService {
         let hash = password::hash(req.new_password).await;
         Ok(self
             .people
-            .set_password(&caller.audit(), caller.user_id, &hash, Some(&caller.session_id))
+            .set_password(
+                &caller.audit(),
+                caller.user_id,
+                &hash,
+                Some(&caller.session_id),
+            )
             .await?)
     }
 
@@ -318,7 +344,11 @@ impl AuthService {
         let key = ip.clone().unwrap_or_else(|| "unknown".into());
         let now = Timestamp::now();
         self.throttle.ensure_open("join_code", &key, now).await?;
-        let org = match self.orgs.org_by_join_code(&normalise_code(&req.join_code)).await {
+        let org = match self
+            .orgs
+            .org_by_join_code(&normalise_code(&req.join_code))
+            .await
+        {
             Ok(org) => org,
             Err(StoreError::NotFound) => {
                 self.throttle.failed("join_code", &key, now).await?;
@@ -355,7 +385,11 @@ impl AuthService {
             .await?)
     }
 
-    pub async fn accept_invite(&self, ip: Option<String>, req: AcceptInviteRequest) -> AppResult<User> {
+    pub async fn accept_invite(
+        &self,
+        ip: Option<String>,
+        req: AcceptInviteRequest,
+    ) -> AppResult<User> {
         Check::default()
             .email("email", req.email.trim())
             .password("password", &req.password)
@@ -381,10 +415,18 @@ impl AuthService {
         }
     }
 
-    pub async fn create_invite(&self, caller: &Caller, org: OrgId, req: InviteRequest) -> AppResult<InviteCode> {
+    pub async fn create_invite(
+        &self,
+        caller: &Caller,
+        org: OrgId,
+        req: InviteRequest,
+    ) -> AppResult<InviteCode> {
         caller.permit(Action::CreateInvite)?;
         if caller.role == Role::Support && req.role != InviteRole::OrgAdmin {
-            return Err(Error::field("role", "support may only invite organisation admins"));
+            return Err(Error::field(
+                "role",
+                "support may only invite organisation admins",
+            ));
         }
         if let Some(email) = &req.email {
             Check::default().email("email", email.trim()).finish()?;
@@ -405,7 +447,12 @@ impl AuthService {
     }
 
     /// Signs in to the dashboard: a new cookie session with its CSRF token.
-    pub async fn sign_in_web(&self, email: &str, password: &str, hours: i64) -> AppResult<WebSession> {
+    pub async fn sign_in_web(
+        &self,
+        email: &str,
+        password: &str,
+        hours: i64,
+    ) -> AppResult<WebSession> {
         let user = self.check_password(email, password).await?;
         let (token, csrf) = (random_token(32), random_token(32));
         let expires = Timestamp::now() + SignedDuration::from_hours(hours);
@@ -416,13 +463,20 @@ impl AuthService {
     }
 
     /// The caller of a live dashboard session (by its token's hash) and its CSRF token.
-    pub async fn web_caller(&self, hash: &str, ip: Option<String>) -> AppResult<Option<(Caller, String)>> {
+    pub async fn web_caller(
+        &self,
+        hash: &str,
+        ip: Option<String>,
+    ) -> AppResult<Option<(Caller, String)>> {
         let found = self.store.web_session(hash, Timestamp::now()).await?;
         // Web sessions are not API sessions; the prefix keeps the two apart in audits.
         Ok(found.map(|(user, csrf)| (caller_of(user, format!("web:{}", &hash[..12]), ip), csrf)))
     }
 
     pub async fn sign_out_web(&self, hash: &str) -> AppResult<()> {
-        Ok(self.store.revoke_web_session(hash, Timestamp::now()).await?)
+        Ok(self
+            .store
+            .revoke_web_session(hash, Timestamp::now())
+            .await?)
     }
 }

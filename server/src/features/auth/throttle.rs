@@ -67,7 +67,9 @@ pub struct Throttle {
 
 impl std::fmt::Debug for Throttle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Throttle").field("rule", &self.rule).finish()
+        f.debug_struct("Throttle")
+            .field("rule", &self.rule)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,7 +86,12 @@ impl Throttle {
     }
 
     /// Until when `(kind, key)` is locked, if it is.
-    pub async fn locked_until(&self, kind: &str, key: &str, now: Timestamp) -> AppResult<Option<Timestamp>> {
+    pub async fn locked_until(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+    ) -> AppResult<Option<Timestamp>> {
         let current = self.store.attempts(kind, key).await?;
         Ok(locked_until(current.as_ref(), now))
     }
@@ -144,9 +151,19 @@ mod tests {
         assert_eq!(three.failures, 3);
         let until = three.locked_until.expect("locked");
         assert_eq!(until, t0 + SignedDuration::from_mins(17));
-        assert_eq!(locked_until(Some(&three), until - SignedDuration::from_secs(1)), Some(until));
-        assert_eq!(locked_until(Some(&three), until), None, "the lock ends on time");
+        assert_eq!(
+            locked_until(Some(&three), until - SignedDuration::from_secs(1)),
+            Some(until)
+        );
+        assert_eq!(
+            locked_until(Some(&three), until),
+            None,
+            "the lock ends on time"
+        );
         let late = RULE.after_failure(Some(&two), t0 + SignedDuration::from_mins(11));
-        assert_eq!((late.failures, late.window_start), (1, t0 + SignedDuration::from_mins(11)));
+        assert_eq!(
+            (late.failures, late.window_start),
+            (1, t0 + SignedDuration::from_mins(11))
+        );
     }
 }

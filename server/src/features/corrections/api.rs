@@ -5,8 +5,6 @@ use attend_protocol::ids::{CorrectionId, EmployeeId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,25 +12,17 @@ use super::Correction;
 use super::service::RequestCorrection;
 use crate::access::Caller;
 use crate::app::AppState;
-use crate::features::approvals::ApprovalStatus;
 use crate::platform::error::AppResult;
-use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::extract::{ApiJson, ApiPath};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(request_correction, employee_corrections))
-        .routes(routes!(list_corrections))
+        .routes(routes!(list))
         .routes(routes!(approve))
         .routes(routes!(reject))
         .routes(routes!(escalate))
         .routes(routes!(cancel))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct CorrectionQuery {
-    #[param(value_type = Option<String>)]
-    pub status: Option<ApprovalStatus>,
 }
 
 #[utoipa::path(post, path = "/api/v1/employees/{id}/corrections", tag = "timesheets", security(("bearer" = [])), request_body = RequestCorrection,
@@ -56,20 +46,12 @@ pub async fn employee_corrections(
     Ok(Json(app.corrections.of_employee(&caller, id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/corrections", tag = "timesheets", security(("bearer" = [])), params(CorrectionQuery), responses((status = 200, body = Vec<Correction>)))]
-pub async fn list_corrections(
-    State(app): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<CorrectionQuery>,
-) -> AppResult<Json<Vec<Correction>>> {
-    Ok(Json(app.corrections.list(&caller, q.status).await?))
-}
-
 crate::decision_routes!(
     corrections,
     CorrectionId,
     Correction,
     "timesheets",
+    "/api/v1/corrections",
     "/api/v1/corrections/{id}/approve",
     "/api/v1/corrections/{id}/reject",
     "/api/v1/corrections/{id}/escalate",

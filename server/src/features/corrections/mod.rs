@@ -13,12 +13,12 @@ pub mod sqlite;
 pub mod store;
 
 use attend_protocol::events::PunchType;
-use attend_protocol::ids::{CorrectionId, EmployeeId, OrgId, UserId};
+use attend_protocol::ids::{CorrectionId, EmployeeId, OrgId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::features::approvals::ApprovalStatus;
+use crate::features::approvals::Review;
 
 pub use service::CorrectionService;
 pub use store::CorrectionStore;
@@ -33,14 +33,9 @@ pub struct Correction {
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub reason: String,
-    pub status: ApprovalStatus,
-    pub required_level: u8,
-    pub decision_reason: Option<String>,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub decided_at: Option<Timestamp>,
-    pub decided_by: Option<UserId>,
+    /// Its status, the level it needs, and its decision.
+    #[serde(flatten)]
+    pub review: Review,
 }
 
 #[derive(Clone, Debug)]

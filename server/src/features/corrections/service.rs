@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 use super::store::CorrectionStore;
 use super::{Correction, NewCorrection};
 use crate::access::{Action, Caller};
-use crate::features::approvals::decide::{party, reason};
-use crate::features::approvals::workflow::{REQUEST, transition};
-use crate::features::approvals::{ApprovalStatus, Recorded, State, Step};
+use crate::features::approvals::decide::plan;
+use crate::features::approvals::workflow::REQUEST;
+use crate::features::approvals::{ApprovalStatus, Step};
 use crate::features::orgs::OrgStore;
 use crate::features::people::PeopleStore;
 use crate::platform::error::AppResult;
@@ -52,13 +52,25 @@ impl CorrectionService {
         people: Arc<dyn PeopleStore>,
         orgs: Arc<dyn OrgStore>,
     ) -> Self {
-        Self { store, people, orgs }
+        Self {
+            store,
+            people,
+            orgs,
+        }
     }
 
     /// The punch's date on the employee's site clock (UTC without a site).
-    async fn local_date(&self, caller: &Caller, employee: EmployeeId, at: Timestamp) -> AppResult<jiff::civil::Date> {
+    async fn local_date(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        at: Timestamp,
+    ) -> AppResult<jiff::civil::Date> {
         let scope = caller.scope();
-        let person = self.people.get_employee(scope, &caller.departments(), employee).await?;
+        let person = self
+            .people
+            .get_employee(scope, &caller.departments(), employee)
+            .await?;
         let zone = match person.site_id {
             Some(site) => self
                 .orgs
@@ -71,7 +83,12 @@ impl CorrectionService {
         Ok(at.to_zoned(zone.unwrap_or(jiff::tz::TimeZone::UTC)).date())
     }
 
-    pub async fn request(&self, caller: &Caller, employee: EmployeeId, req: RequestCorrection) -> AppResult<Correction> {
+    pub async fn request(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        req: RequestCorrection,
+    ) -> AppResult<Correction> {
         caller.permit_on(Action::RequestCorrection, employee)?;
         let mut check = Check::default();
         check.text("reason", &req.reason, 1, 300);
@@ -92,7 +109,11 @@ impl CorrectionService {
             .await?)
     }
 
-    pub async fn of_employee(&self, caller: &Caller, employee: EmployeeId) -> AppResult<Vec<Correction>> {
+    pub async fn of_employee(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+    ) -> AppResult<Vec<Correction>> {
         caller.permit_on(Action::EmployeeCorrections, employee)?;
         Ok(self
             .store
@@ -100,7 +121,11 @@ impl CorrectionService {
             .await?)
     }
 
-    pub async fn list(&self, caller: &Caller, status: Option<ApprovalStatus>) -> AppResult<Vec<Correction>> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        status: Option<ApprovalStatus>,
+    ) -> AppResult<Vec<Correction>> {
         caller.permit(Action::ListCorrections)?;
         Ok(self
             .store
@@ -116,18 +141,22 @@ impl CorrectionService {
         step: Step,
         reason_text: Option<String>,
     ) -> AppResult<Correction> {
-        let reason = reason(step, reason_text)?;
         let (scope, depts) = (caller.scope(), caller.departments());
         let current = self.store.get_correction(scope, &depts, id).await?;
-        caller.permit_on(Action::DecideCorrection, current.employee_id)?;
-        let party = party(caller, Some(current.employee_id))?;
-        let before = State {
-            stage: current.status.stage(),
-            level: current.required_level,
-        };
-        let after = transition(&REQUEST, before, step, party, Ok(()))?;
-        let local_date = self.local_date(caller, current.employee_id, current.at).await?;
-        let recorded = Recorded { id, step, before, after, reason };
+        let owner = current.employee_id;
+        let recorded = plan(
+            caller,
+            Action::DecideCorrection,
+            &REQUEST,
+            owner,
+            &current.review,
+            id,
+            step,
+            reason_text,
+        )?;
+        let local_date = self
+            .local_date(caller, current.employee_id, current.at)
+            .await?;
         Ok(self
             .store
             .record_correction_step(&caller.audit(), scope, &depts, recorded, local_date)

@@ -10,25 +10,26 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::store::CorrectionStore;
 use super::{Correction, NewCorrection};
 use crate::db::sqlite::{
-    Audit, SqliteDb, db, dept_param, employee_in_scope, get_enum, get_id, get_opt_id, get_opt_ts,
-    get_ts, new_id, opt_org, query_rows, ts,
+    Audit, SqliteDb, db, employee_in_scope, get_enum, get_id, get_ts, new_id, query_rows, ts,
 };
 use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
-use crate::features::approvals::sqlite::{DecisionColumns, record_decision};
+use crate::features::approvals::sqlite::{DecisionColumns, RequestTable, review_row};
 use crate::features::approvals::{ApprovalStatus, Recorded, Stage};
 
-const DECISIONS: DecisionColumns = DecisionColumns {
-    what: "correction",
-    table: "corrections",
-    key: "id",
-    level: Some("required_level"),
-    reason: "decision_reason",
+const REQUESTS: RequestTable = RequestTable {
+    select: "c.id, c.org_id, c.employee_id, c.punch_type, c.at, c.reason",
+    from: "corrections c JOIN employees e ON e.id = c.employee_id",
+    alias: "c",
+    newest_first_by: "c.at",
+    decisions: DecisionColumns {
+        what: "correction",
+        table: "corrections",
+        key: "id",
+        level: Some("required_level"),
+        reason: "decision_reason",
+    },
+    audit_entity: "correction",
 };
-
-const COLS: &str = "c.id, c.org_id, c.employee_id, c.punch_type, c.at, c.reason, c.status, c.required_level, c.decision_reason,
-    c.created_at, c.decided_at, c.decided_by";
-const FROM: &str = "FROM corrections c JOIN employees e ON e.id = c.employee_id
-    WHERE (?1 IS NULL OR c.org_id = ?1) AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2)))";
 
 pub(crate) fn punch_type_str(p: PunchType) -> &'static str {
     match p {
@@ -58,12 +59,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Correction> {
         punch_type: get_enum(r, 3, parse_punch_type)?,
         at: get_ts(r, 4)?,
         reason: r.get(5)?,
-        status: get_enum(r, 6, ApprovalStatus::parse)?,
-        required_level: r.get(7)?,
-        decision_reason: r.get(8)?,
-        created_at: get_ts(r, 9)?,
-        decided_at: get_opt_ts(r, 10)?,
-        decided_by: get_opt_id(r, 11)?,
+        review: review_row(r, 6)?,
     })
 }
 
@@ -73,12 +69,7 @@ fn load(
     depts: &DepartmentFilter,
     id: CorrectionId,
 ) -> StoreResult<Correction> {
-    c.query_row(
-        &format!("SELECT {COLS} {FROM} AND c.id = ?3"),
-        params![opt_org(scope.org()), dept_param(depts), id.to_string()],
-        row,
-    )
-    .map_err(db)
+    REQUESTS.get(c, scope, depts, &id.to_string(), row)
 }
 
 /// Refuses a change inside a period whose timesheet is approved.
@@ -149,7 +140,7 @@ impl CorrectionStore for SqliteDb {
             )
             .map_err(db)?;
             let created = load(tx, scope, &depts, id)?;
-            Audit::new(&ctx, Some(person.org_id), "request", "correction").id(&id.to_string()).after(&created).write(tx)?;
+            Audit::new(&ctx, Some(person.org_id), "request", "correction").id(id.to_string()).after(&created).write(tx)?;
             Ok(created)
         })
         .await
@@ -172,12 +163,9 @@ impl CorrectionStore for SqliteDb {
         employee: Option<EmployeeId>,
         status: Option<ApprovalStatus>,
     ) -> StoreResult<Vec<Correction>> {
-        let depts = dept_param(depts);
-        self.read(move |c| {
-            query_rows(c, &format!("SELECT {COLS} {FROM} AND (?3 IS NULL OR c.employee_id = ?3) AND (?4 IS NULL OR c.status = ?4) ORDER BY c.at DESC LIMIT 500"),
-                params![opt_org(scope.org()), depts, employee.map(|e| e.to_string()), status.map(ApprovalStatus::as_str)], row)
-        })
-        .await
+        let depts = depts.clone();
+        self.read(move |c| REQUESTS.list(c, scope, &depts, employee, status, row))
+            .await
     }
 
     async fn record_correction_step(
@@ -190,18 +178,16 @@ impl CorrectionStore for SqliteDb {
     ) -> StoreResult<Correction> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let before = load(tx, scope, &depts, step.id)?;
-            if step.after.stage == Stage::Approved || before.status == ApprovalStatus::Approved {
-                require_open_period(tx, before.employee_id, local_date)?;
-            }
-            record_decision(tx, DECISIONS, &step, &ctx)?;
-            let after = load(tx, scope, &depts, step.id)?;
-            Audit::new(&ctx, Some(before.org_id), step.step.as_str(), "correction")
-                .id(step.id)
-                .before(&before)
-                .after(&after)
-                .write(tx)?;
-            Ok(after)
+            let approving = step.after.stage == Stage::Approved;
+            // Approving into, or cancelling out of, a locked period would change approved hours.
+            let check = |before: &Correction| {
+                if approving || before.review.status == ApprovalStatus::Approved {
+                    require_open_period(tx, before.employee_id, local_date)
+                } else {
+                    Ok(())
+                }
+            };
+            REQUESTS.record(tx, &ctx, scope, &depts, &step, row, |c| c.org_id, check)
         })
         .await
     }

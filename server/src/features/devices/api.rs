@@ -82,7 +82,10 @@ pub async fn disable_device(
     caller: Caller,
     ApiPath(id): ApiPath<DeviceId>,
 ) -> AppResult<Json<Device>> {
-    let device = app.devices.set_status(&caller, id, DeviceStatus::Disabled).await?;
+    let device = app
+        .devices
+        .set_status(&caller, id, DeviceStatus::Disabled)
+        .await?;
     Ok(Json(device))
 }
 
@@ -92,7 +95,10 @@ pub async fn enable_device(
     caller: Caller,
     ApiPath(id): ApiPath<DeviceId>,
 ) -> AppResult<Json<Device>> {
-    let device = app.devices.set_status(&caller, id, DeviceStatus::Active).await?;
+    let device = app
+        .devices
+        .set_status(&caller, id, DeviceStatus::Active)
+        .await?;
     Ok(Json(device))
 }
 
@@ -124,7 +130,10 @@ pub async fn push_events(
             AckStatus::Duplicate => "duplicate",
             AckStatus::Rejected => "rejected",
         };
-        app.metrics.sync_events.get_or_create(&AckLabels { status }).inc();
+        app.metrics
+            .sync_events
+            .get_or_create(&AckLabels { status })
+            .inc();
     }
     Ok(Json(SyncPushResponse {
         acks,
@@ -192,5 +201,7 @@ pub async fn list_events(
         employee_id: q.employee_id,
         kind: q.kind,
     };
-    Ok(Json(app.devices.list_events(&caller, &filter, &page).await?))
+    Ok(Json(
+        app.devices.list_events(&caller, &filter, &page).await?,
+    ))
 }

@@ -18,10 +18,10 @@ use super::{Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEv
 use crate::access::{Action, Caller};
 use crate::config::Settings;
 use crate::db::{Page, Paged, StoreError, all_pages};
+use crate::features::attendance::LiveFeed;
 use crate::features::auth::service::anonymous;
 use crate::features::auth::throttle::Throttle;
 use crate::features::orgs::OrgStore;
-use crate::features::attendance::LiveFeed;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
 use crate::platform::validate::Check;
@@ -88,7 +88,11 @@ impl DeviceService {
         }
     }
 
-    pub async fn create_device(&self, caller: &Caller, req: CreateDevice) -> AppResult<CreatedDevice> {
+    pub async fn create_device(
+        &self,
+        caller: &Caller,
+        req: CreateDevice,
+    ) -> AppResult<CreatedDevice> {
         caller.permit(Action::CreateDevice)?;
         Check::default().text("name", &req.name, 1, 120).finish()?;
         // The site decides the organisation; a site outside the caller's scope is a bad reference.
@@ -137,7 +141,12 @@ impl DeviceService {
     }
 
     /// Disables (its signed requests are refused from now on) or re-enables a kiosk.
-    pub async fn set_status(&self, caller: &Caller, id: DeviceId, status: DeviceStatus) -> AppResult<Device> {
+    pub async fn set_status(
+        &self,
+        caller: &Caller,
+        id: DeviceId,
+        status: DeviceStatus,
+    ) -> AppResult<Device> {
         caller.permit(Action::SetDeviceStatus)?;
         Ok(self
             .store
@@ -147,7 +156,11 @@ impl DeviceService {
 
     /// Exchanges a one-time code for the device's id and signing secret; wrong codes count
     /// towards a lockout of the client.
-    pub async fn provision(&self, ip: Option<String>, req: ProvisionRequest) -> AppResult<ProvisionResponse> {
+    pub async fn provision(
+        &self,
+        ip: Option<String>,
+        req: ProvisionRequest,
+    ) -> AppResult<ProvisionResponse> {
         let key = ip.clone().unwrap_or_else(|| "unknown".into());
         let now = Timestamp::now();
         self.throttle.ensure_open("provision", &key, now).await?;
@@ -235,7 +248,11 @@ impl DeviceService {
 
     /// Stores a pushed batch (each event once; refused ones acknowledged with the reason) and
     /// tells open live boards when a punch or machine event arrived.
-    pub async fn ingest(&self, device: &DeviceAuth, events: Vec<ReceivedEvent>) -> AppResult<Vec<Ack>> {
+    pub async fn ingest(
+        &self,
+        device: &DeviceAuth,
+        events: Vec<ReceivedEvent>,
+    ) -> AppResult<Vec<Ack>> {
         // Punches and machine events change the live boards; heartbeats do not.
         let live = events
             .iter()

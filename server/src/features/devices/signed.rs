@@ -7,11 +7,11 @@ use attend_protocol::signing::{HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HE
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 
+use super::DeviceAuth;
+use super::service::SignedParts;
 use crate::app::AppState;
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
-use super::DeviceAuth;
-use super::service::SignedParts;
 
 /// A verified device and the exact body it signed.
 #[derive(Debug)]

@@ -14,7 +14,6 @@ use super::service::{CreateLeaveType, EmployeeLeave, RequestLeave};
 use super::{LeaveRequest, LeaveType};
 use crate::access::Caller;
 use crate::app::AppState;
-use crate::features::approvals::ApprovalStatus;
 use crate::platform::error::AppResult;
 use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
 
@@ -22,7 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_leave_type, list_leave_types))
         .routes(routes!(request_leave, employee_leave))
-        .routes(routes!(list_leave))
+        .routes(routes!(list))
         .routes(routes!(approve))
         .routes(routes!(reject))
         .routes(routes!(escalate))
@@ -35,13 +34,6 @@ pub struct YearQuery {
     pub year: Option<i16>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct StatusQuery {
-    #[param(value_type = Option<String>)]
-    pub status: Option<ApprovalStatus>,
-}
-
 #[utoipa::path(post, path = "/api/v1/leave-types", tag = "leave", security(("bearer" = [])), request_body = CreateLeaveType,
     responses((status = 201, body = LeaveType), (status = 409, body = attend_protocol::error::ErrorBody)))]
 pub async fn create_leave_type(
@@ -49,7 +41,10 @@ pub async fn create_leave_type(
     caller: Caller,
     ApiJson(req): ApiJson<CreateLeaveType>,
 ) -> AppResult<(StatusCode, Json<LeaveType>)> {
-    Ok((StatusCode::CREATED, Json(app.leave.create_type(&caller, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.leave.create_type(&caller, req).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/leave-types", tag = "leave", security(("bearer" = [])), responses((status = 200, body = Vec<LeaveType>)))]
@@ -68,7 +63,10 @@ pub async fn request_leave(
     ApiPath(id): ApiPath<EmployeeId>,
     ApiJson(req): ApiJson<RequestLeave>,
 ) -> AppResult<(StatusCode, Json<LeaveRequest>)> {
-    Ok((StatusCode::CREATED, Json(app.leave.request(&caller, id, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.leave.request(&caller, id, req).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/employees/{id}/leave", tag = "leave", security(("bearer" = [])), params(YearQuery),
@@ -83,21 +81,12 @@ pub async fn employee_leave(
     Ok(Json(app.leave.of_employee(&caller, id, year).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/leave", tag = "leave", security(("bearer" = [])), params(StatusQuery),
-    responses((status = 200, body = Vec<LeaveRequest>, description = "requests in the caller's scope, newest first")))]
-pub async fn list_leave(
-    State(app): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<StatusQuery>,
-) -> AppResult<Json<Vec<LeaveRequest>>> {
-    Ok(Json(app.leave.list(&caller, q.status).await?))
-}
-
 crate::decision_routes!(
     leave,
     LeaveRequestId,
     LeaveRequest,
     "leave",
+    "/api/v1/leave",
     "/api/v1/leave/{id}/approve",
     "/api/v1/leave/{id}/reject",
     "/api/v1/leave/{id}/escalate",

@@ -15,13 +15,12 @@ pub mod service;
 pub mod sqlite;
 pub mod store;
 
-use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId, OrgId, UserId};
-use jiff::Timestamp;
+use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId, OrgId};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::features::approvals::ApprovalStatus;
+use crate::features::approvals::Review;
 
 pub use rules::working_days;
 pub use service::LeaveService;
@@ -65,15 +64,10 @@ pub struct LeaveRequest {
     pub last_day: Date,
     /// Working days (Monday to Friday) in the range.
     pub days: u32,
-    pub status: ApprovalStatus,
-    pub required_level: u8,
     pub note: Option<String>,
-    pub decision_reason: Option<String>,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub decided_at: Option<Timestamp>,
-    pub decided_by: Option<UserId>,
+    /// Its status, the level it needs, and its decision.
+    #[serde(flatten)]
+    pub review: Review,
 }
 
 #[derive(Clone, Debug)]

@@ -65,10 +65,10 @@ async fn queue(
             first: r.first_day.to_string(),
             last: r.last_day.to_string(),
             days: r.days,
-            level: r.required_level,
+            level: r.review.required_level,
             note: r.note.unwrap_or_default(),
-            status: r.status.as_str(),
-            reason: r.decision_reason.unwrap_or_default(),
+            status: r.review.status.as_str(),
+            reason: r.review.decision_reason.unwrap_or_default(),
         })
         .collect();
     show(
@@ -94,10 +94,18 @@ async fn decide(
         "approve" => Step::Approve,
         "reject" => Step::Reject,
         "escalate" => Step::Escalate,
-        _ => return done("/dashboard/leave", Err(crate::platform::error::Error::NotFound)),
+        _ => {
+            return done(
+                "/dashboard/leave",
+                Err(crate::platform::error::Error::NotFound),
+            );
+        }
     };
-    let decided = state.leave.decide(&viewer.caller, id, step, Some(form.reason)).await;
-    let outcome = decided.map(|r| match (step, r.status) {
+    let decided = state
+        .leave
+        .decide(&viewer.caller, id, step, Some(form.reason))
+        .await;
+    let outcome = decided.map(|r| match (step, r.review.status) {
         (Step::Approve, ApprovalStatus::Approved) => "Leave approved.".to_owned(),
         (Step::Approve, _) => "Approved at your level; it now needs a higher approver.".to_owned(),
         (Step::Reject, _) => "Leave rejected with your reason.".to_owned(),

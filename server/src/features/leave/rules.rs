@@ -31,9 +31,15 @@ pub fn remaining(allowance: Option<u32>, approved: u32, pending: u32) -> Option<
 }
 
 /// Why `new` cannot be requested, or `Ok`.
-pub fn check_request(kind: &LeaveType, new: &NewLeaveRequest, booked: &Booked) -> Result<(), String> {
+pub fn check_request(
+    kind: &LeaveType,
+    new: &NewLeaveRequest,
+    booked: &Booked,
+) -> Result<(), String> {
     if let Some(other) = &booked.overlap {
-        return Err(format!("this overlaps the leave already requested for {other}"));
+        return Err(format!(
+            "this overlaps the leave already requested for {other}"
+        ));
     }
     if let Some(left) = remaining(kind.annual_days, booked.approved_days, booked.pending_days)
         && i64::from(new.days) > left
@@ -59,8 +65,14 @@ mod tests {
     #[test]
     fn working_days_skip_weekends() {
         // Friday 2026-03-27 to Tuesday 2026-03-31: Fri, Mon, Tue.
-        assert_eq!(working_days(date(2026, 3, 27), date(2026, 3, 31)).count(), 3);
-        assert_eq!(working_days(date(2026, 3, 28), date(2026, 3, 29)).count(), 0);
+        assert_eq!(
+            working_days(date(2026, 3, 27), date(2026, 3, 31)).count(),
+            3
+        );
+        assert_eq!(
+            working_days(date(2026, 3, 28), date(2026, 3, 29)).count(),
+            0
+        );
     }
 
     #[test]
@@ -82,18 +94,28 @@ mod tests {
             days,
             note: None,
         };
-        let booked = Booked { overlap: None, approved_days: 4, pending_days: 2 };
+        let booked = Booked {
+            overlap: None,
+            approved_days: 4,
+            pending_days: 2,
+        };
         assert_eq!(check_request(&kind, &new(4), &booked), Ok(()));
         assert_eq!(
             check_request(&kind, &new(5), &booked),
             Err("only 4 day(s) of Holiday left in 2026 (approved or pending: 6); this request needs 5".into())
         );
-        let overlapping = Booked { overlap: Some("2026-03-03 to 2026-03-04".into()), ..Booked::default() };
+        let overlapping = Booked {
+            overlap: Some("2026-03-03 to 2026-03-04".into()),
+            ..Booked::default()
+        };
         assert_eq!(
             check_request(&kind, &new(1), &overlapping),
             Err("this overlaps the leave already requested for 2026-03-03 to 2026-03-04".into())
         );
-        let unlimited = LeaveType { annual_days: None, ..kind.clone() };
+        let unlimited = LeaveType {
+            annual_days: None,
+            ..kind.clone()
+        };
         assert_eq!(check_request(&unlimited, &new(200), &booked), Ok(()));
     }
 }

@@ -12,9 +12,9 @@ use super::rules::working_days;
 use super::store::LeaveStore;
 use super::{Balance, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
 use crate::access::{Action, Caller};
-use crate::features::approvals::decide::{party, reason};
-use crate::features::approvals::workflow::{REQUEST, transition};
-use crate::features::approvals::{ApprovalStatus, Recorded, State, Step};
+use crate::features::approvals::decide::plan;
+use crate::features::approvals::workflow::REQUEST;
+use crate::features::approvals::{ApprovalStatus, Step};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::validate::Check;
 
@@ -99,7 +99,12 @@ impl LeaveService {
 
     /// A request for the working days of a range inside one year; it must overlap no other
     /// open request and fit the year's allowance.
-    pub async fn request(&self, caller: &Caller, employee: EmployeeId, req: RequestLeave) -> AppResult<LeaveRequest> {
+    pub async fn request(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        req: RequestLeave,
+    ) -> AppResult<LeaveRequest> {
         caller.permit_on(Action::RequestLeave, employee)?;
         let mut check = Check::default();
         if req.last_day < req.first_day {
@@ -127,7 +132,10 @@ impl LeaveService {
             first_day: req.first_day,
             last_day: req.last_day,
             days,
-            note: req.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+            note: req
+                .note
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty()),
         };
         Ok(self
             .store
@@ -136,7 +144,12 @@ impl LeaveService {
     }
 
     /// One employee's requests (newest first) and the year's balances.
-    pub async fn of_employee(&self, caller: &Caller, employee: EmployeeId, year: i16) -> AppResult<EmployeeLeave> {
+    pub async fn of_employee(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        year: i16,
+    ) -> AppResult<EmployeeLeave> {
         caller.permit_on(Action::EmployeeLeave, employee)?;
         let (scope, depts) = (caller.scope(), caller.departments());
         Ok(EmployeeLeave {
@@ -144,12 +157,19 @@ impl LeaveService {
                 .store
                 .list_leave_requests(scope, &depts, Some(employee), None)
                 .await?,
-            balances: self.store.leave_balances(scope, &depts, employee, year).await?,
+            balances: self
+                .store
+                .leave_balances(scope, &depts, employee, year)
+                .await?,
         })
     }
 
     /// The queue: requests in the caller's scope, newest first.
-    pub async fn list(&self, caller: &Caller, status: Option<ApprovalStatus>) -> AppResult<Vec<LeaveRequest>> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        status: Option<ApprovalStatus>,
+    ) -> AppResult<Vec<LeaveRequest>> {
         caller.permit(Action::ListLeave)?;
         Ok(self
             .store
@@ -165,17 +185,19 @@ impl LeaveService {
         step: Step,
         reason_text: Option<String>,
     ) -> AppResult<LeaveRequest> {
-        let reason = reason(step, reason_text)?;
         let (scope, depts) = (caller.scope(), caller.departments());
         let request = self.store.get_leave_request(scope, &depts, id).await?;
-        caller.permit_on(Action::DecideLeave, request.employee_id)?;
-        let party = party(caller, Some(request.employee_id))?;
-        let before = State {
-            stage: request.status.stage(),
-            level: request.required_level,
-        };
-        let after = transition(&REQUEST, before, step, party, Ok(()))?;
-        let recorded = Recorded { id, step, before, after, reason };
+        let owner = request.employee_id;
+        let recorded = plan(
+            caller,
+            Action::DecideLeave,
+            &REQUEST,
+            owner,
+            &request.review,
+            id,
+            step,
+            reason_text,
+        )?;
         Ok(self
             .store
             .record_leave_step(&caller.audit(), scope, &depts, recorded)

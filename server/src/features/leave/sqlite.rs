@@ -10,26 +10,27 @@ use super::rules::{Booked, check_request, remaining, working_days};
 use super::store::LeaveStore;
 use super::{Balance, LeaveDay, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
 use crate::db::sqlite::{
-    Audit, SqliteDb, db, dept_param, employee_in_scope, get_date, get_enum, get_id, get_opt_id,
-    get_opt_ts, get_ts, new_id, opt_org, query_rows, ts,
+    Audit, SqliteDb, db, employee_in_scope, get_date, get_id, new_id, opt_org, query_rows, ts,
 };
 use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
-use crate::features::approvals::sqlite::{DecisionColumns, record_decision};
+use crate::features::approvals::sqlite::{DecisionColumns, RequestTable, review_row};
 use crate::features::approvals::{ApprovalStatus, Recorded};
 
-const DECISIONS: DecisionColumns = DecisionColumns {
-    what: "leave request",
-    table: "leave_requests",
-    key: "id",
-    level: Some("required_level"),
-    reason: "decision_reason",
-};
-
 const TYPE_COLS: &str = "id, org_id, name, paid, annual_days, day_minutes, approval_level";
-const REQ_COLS: &str = "r.id, r.org_id, r.employee_id, r.leave_type_id, t.name, r.first_day, r.last_day, r.days,
-    r.status, r.required_level, r.note, r.decision_reason, r.created_at, r.decided_at, r.decided_by";
-const REQ_FROM: &str = "FROM leave_requests r JOIN leave_types t ON t.id = r.leave_type_id JOIN employees e ON e.id = r.employee_id
-    WHERE (?1 IS NULL OR r.org_id = ?1) AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2)))";
+const REQUESTS: RequestTable = RequestTable {
+    select: "r.id, r.org_id, r.employee_id, r.leave_type_id, t.name, r.first_day, r.last_day, r.days, r.note",
+    from: "leave_requests r JOIN leave_types t ON t.id = r.leave_type_id JOIN employees e ON e.id = r.employee_id",
+    alias: "r",
+    newest_first_by: "r.first_day",
+    decisions: DecisionColumns {
+        what: "leave request",
+        table: "leave_requests",
+        key: "id",
+        level: Some("required_level"),
+        reason: "decision_reason",
+    },
+    audit_entity: "leave",
+};
 
 fn type_row(r: &Row<'_>) -> rusqlite::Result<LeaveType> {
     Ok(LeaveType {
@@ -53,13 +54,8 @@ fn req_row(r: &Row<'_>) -> rusqlite::Result<LeaveRequest> {
         first_day: get_date(r, 5)?,
         last_day: get_date(r, 6)?,
         days: r.get(7)?,
-        status: get_enum(r, 8, ApprovalStatus::parse)?,
-        required_level: r.get(9)?,
-        note: r.get(10)?,
-        decision_reason: r.get(11)?,
-        created_at: get_ts(r, 12)?,
-        decided_at: get_opt_ts(r, 13)?,
-        decided_by: get_opt_id(r, 14)?,
+        note: r.get(8)?,
+        review: review_row(r, 9)?,
     })
 }
 
@@ -69,12 +65,7 @@ fn load(
     depts: &DepartmentFilter,
     id: LeaveRequestId,
 ) -> StoreResult<LeaveRequest> {
-    c.query_row(
-        &format!("SELECT {REQ_COLS} {REQ_FROM} AND r.id = ?3"),
-        params![opt_org(scope.org()), dept_param(depts), id.to_string()],
-        req_row,
-    )
-    .map_err(db)
+    REQUESTS.get(c, scope, depts, &id.to_string(), req_row)
 }
 
 /// Approved and pending working days of one type in one year for the employee.
@@ -105,7 +96,7 @@ impl LeaveStore for SqliteDb {
             )
             .map_err(db)?;
             let t = tx.query_row(&format!("SELECT {TYPE_COLS} FROM leave_types WHERE id = ?1"), [id.to_string()], type_row).map_err(db)?;
-            Audit::new(&ctx, Some(new.org_id), "create", "leave_type").id(&id.to_string()).after(&t).write(tx)?;
+            Audit::new(&ctx, Some(new.org_id), "create", "leave_type").id(id.to_string()).after(&t).write(tx)?;
             Ok(t)
         })
         .await
@@ -156,7 +147,7 @@ impl LeaveStore for SqliteDb {
             )
             .map_err(db)?;
             let created = load(tx, scope, &depts, id)?;
-            Audit::new(&ctx, Some(person.org_id), "request", "leave").id(&id.to_string()).after(&created).write(tx)?;
+            Audit::new(&ctx, Some(person.org_id), "request", "leave").id(id.to_string()).after(&created).write(tx)?;
             Ok(created)
         })
         .await
@@ -179,12 +170,9 @@ impl LeaveStore for SqliteDb {
         employee: Option<EmployeeId>,
         status: Option<ApprovalStatus>,
     ) -> StoreResult<Vec<LeaveRequest>> {
-        let depts = dept_param(depts);
-        self.read(move |c| {
-            query_rows(c, &format!("SELECT {REQ_COLS} {REQ_FROM} AND (?3 IS NULL OR r.employee_id = ?3) AND (?4 IS NULL OR r.status = ?4) ORDER BY r.first_day DESC LIMIT 500"),
-                params![opt_org(scope.org()), depts, employee.map(|e| e.to_string()), status.map(ApprovalStatus::as_str)], req_row)
-        })
-        .await
+        let depts = depts.clone();
+        self.read(move |c| REQUESTS.list(c, scope, &depts, employee, status, req_row))
+            .await
     }
 
     async fn leave_balances(
@@ -227,15 +215,16 @@ impl LeaveStore for SqliteDb {
     ) -> StoreResult<LeaveRequest> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let before = load(tx, scope, &depts, step.id)?;
-            record_decision(tx, DECISIONS, &step, &ctx)?;
-            let after = load(tx, scope, &depts, step.id)?;
-            Audit::new(&ctx, Some(before.org_id), step.step.as_str(), "leave")
-                .id(step.id)
-                .before(&before)
-                .after(&after)
-                .write(tx)?;
-            Ok(after)
+            REQUESTS.record(
+                tx,
+                &ctx,
+                scope,
+                &depts,
+                &step,
+                req_row,
+                |r| r.org_id,
+                |_| Ok(()),
+            )
         })
         .await
     }

@@ -8,7 +8,8 @@ use super::{Notice, NotificationJob, Recipients};
 /// The employee a notice is about.
 pub fn subject_of(notice: &Notice) -> attend_protocol::ids::EmployeeId {
     match notice {
-        Notice::TimesheetSubmitted { employee_id, .. } | Notice::MissedClockOut { employee_id, .. } => *employee_id,
+        Notice::TimesheetSubmitted { employee_id, .. }
+        | Notice::MissedClockOut { employee_id, .. } => *employee_id,
     }
 }
 

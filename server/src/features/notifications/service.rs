@@ -98,13 +98,24 @@ impl NotificationService {
             let scope = Scope::Org(org.id);
             let people = all_pages(|page| {
                 let store = self.people.clone();
-                async move { store.list_employees(scope, &DepartmentFilter::Any, &page).await }
+                async move {
+                    store
+                        .list_employees(scope, &DepartmentFilter::Any, &page)
+                        .await
+                }
             })
             .await?;
             for e in people.iter().filter(|e| e.status == EmployeeStatus::Active) {
                 let report = self
                     .attendance
-                    .compute(scope, &DepartmentFilter::Any, e.id, yesterday, yesterday, now)
+                    .compute(
+                        scope,
+                        &DepartmentFilter::Any,
+                        e.id,
+                        yesterday,
+                        yesterday,
+                        now,
+                    )
                     .await?;
                 for x in &report.exceptions {
                     if !matches!(x.kind, ExceptionKind::AutoClosed { .. }) {

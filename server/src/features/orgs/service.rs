@@ -69,7 +69,11 @@ impl OrgService {
         Self { store }
     }
 
-    pub async fn create_org(&self, caller: &Caller, new: NewOrganisation) -> AppResult<Organisation> {
+    pub async fn create_org(
+        &self,
+        caller: &Caller,
+        new: NewOrganisation,
+    ) -> AppResult<Organisation> {
         caller.permit(Action::CreateOrg)?;
         Check::default().text("name", &new.name, 1, 120).finish()?;
         let code = normalise_code(&human_code());

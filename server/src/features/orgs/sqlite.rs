@@ -8,8 +8,7 @@ use rusqlite::{Row, params};
 use super::store::OrgStore;
 use super::{Department, Organisation, Site};
 use crate::db::sqlite::{
-    Audit, ScopedList, SqliteDb, db, get_id, get_ts, new_id, opt_org,
-    org_in_scope, require_org, ts,
+    Audit, ScopedList, SqliteDb, db, get_id, get_ts, new_id, opt_org, org_in_scope, require_org, ts,
 };
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
 
@@ -81,15 +80,23 @@ impl OrgStore for SqliteDb {
                 params![org.id.to_string(), org.name, code, ts(org.created_at)],
             )
             .map_err(db)?;
-            Audit::new(&ctx, Some(org.id), "create", "organisation").id(&org.id.to_string()).after(&org).write(tx)?;
+            Audit::new(&ctx, Some(org.id), "create", "organisation").id(org.id.to_string()).after(&org).write(tx)?;
             Ok(org)
         })
         .await
     }
 
     async fn list_orgs(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Organisation>> {
-        self.scoped_page(ORGS, scope, &DepartmentFilter::Any, Vec::new(), page, org_row, |r| r.id.to_string())
-            .await
+        self.scoped_page(
+            ORGS,
+            scope,
+            &DepartmentFilter::Any,
+            Vec::new(),
+            page,
+            org_row,
+            |r| r.id.to_string(),
+        )
+        .await
     }
 
     async fn get_org(&self, scope: Scope, id: OrgId) -> StoreResult<Organisation> {
@@ -137,7 +144,9 @@ impl OrgStore for SqliteDb {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            Audit::new(&ctx, Some(id), "rotate_join_code", "organisation").id(&id.to_string()).write(tx)
+            Audit::new(&ctx, Some(id), "rotate_join_code", "organisation")
+                .id(id.to_string())
+                .write(tx)
         })
         .await
     }
@@ -171,15 +180,23 @@ impl OrgStore for SqliteDb {
                 params![site.id.to_string(), org.to_string(), site.name, site.timezone, ts(site.created_at)],
             )
             .map_err(db)?;
-            Audit::new(&ctx, Some(org), "create", "site").id(&site.id.to_string()).after(&site).write(tx)?;
+            Audit::new(&ctx, Some(org), "create", "site").id(site.id.to_string()).after(&site).write(tx)?;
             Ok(site)
         })
         .await
     }
 
     async fn list_sites(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Site>> {
-        self.scoped_page(SITES, scope, &DepartmentFilter::Any, Vec::new(), page, site_row, |r| r.id.to_string())
-            .await
+        self.scoped_page(
+            SITES,
+            scope,
+            &DepartmentFilter::Any,
+            Vec::new(),
+            page,
+            site_row,
+            |r| r.id.to_string(),
+        )
+        .await
     }
 
     async fn get_site(&self, scope: Scope, id: SiteId) -> StoreResult<Site> {
@@ -215,15 +232,26 @@ impl OrgStore for SqliteDb {
                 params![d.id.to_string(), org.to_string(), d.name, ts(d.created_at)],
             )
             .map_err(db)?;
-            Audit::new(&ctx, Some(org), "create", "department").id(&d.id.to_string()).after(&d).write(tx)?;
+            Audit::new(&ctx, Some(org), "create", "department")
+                .id(d.id.to_string())
+                .after(&d)
+                .write(tx)?;
             Ok(d)
         })
         .await
     }
 
     async fn list_departments(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Department>> {
-        self.scoped_page(DEPARTMENTS, scope, &DepartmentFilter::Any, Vec::new(), page, department_row, |r| r.id.to_string())
-            .await
+        self.scoped_page(
+            DEPARTMENTS,
+            scope,
+            &DepartmentFilter::Any,
+            Vec::new(),
+            page,
+            department_row,
+            |r| r.id.to_string(),
+        )
+        .await
     }
 
     async fn get_department(&self, scope: Scope, id: DepartmentId) -> StoreResult<Department> {

@@ -65,7 +65,12 @@ async fn list(State(app): State<AppState>, viewer: Viewer) -> Response {
             pin: e.has_pin,
         })
         .collect();
-    show(&viewer, "people.html", "people", context! { rows => v(&rows) })
+    show(
+        &viewer,
+        "people.html",
+        "people",
+        context! { rows => v(&rows) },
+    )
 }
 
 async fn person(
@@ -142,7 +147,10 @@ async fn delete(
     if form.confirm.as_deref() != Some("yes") {
         return done(
             &format!("/dashboard/people/{id}"),
-            Err(Error::field("confirm", "tick the box to confirm the deletion")),
+            Err(Error::field(
+                "confirm",
+                "tick the box to confirm the deletion",
+            )),
         );
     }
     match app.people.delete_employee(&viewer.caller, id).await {

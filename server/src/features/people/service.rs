@@ -127,7 +127,11 @@ impl PeopleService {
         Self { store }
     }
 
-    pub async fn create_employee(&self, caller: &Caller, req: CreateEmployee) -> AppResult<Employee> {
+    pub async fn create_employee(
+        &self,
+        caller: &Caller,
+        req: CreateEmployee,
+    ) -> AppResult<Employee> {
         caller.permit(Action::CreateEmployee)?;
         let mut check = Check::default();
         check
@@ -227,7 +231,13 @@ impl PeopleService {
         };
         Ok(self
             .store
-            .update_employee(&caller.audit(), caller.scope(), &caller.departments(), id, update)
+            .update_employee(
+                &caller.audit(),
+                caller.scope(),
+                &caller.departments(),
+                id,
+                update,
+            )
             .await?)
     }
 
@@ -267,7 +277,10 @@ impl PeopleService {
         check.finish()?;
         let org = if req.role.is_global() {
             if req.org_id.is_some() {
-                return Err(Error::field("org_id", "global roles belong to no organisation"));
+                return Err(Error::field(
+                    "org_id",
+                    "global roles belong to no organisation",
+                ));
             }
             None
         } else {

@@ -9,7 +9,6 @@ use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
 #[async_trait]
 pub trait PeopleStore: Send + Sync {
-
     async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee>;
     async fn list_employees(
         &self,

@@ -51,7 +51,11 @@ pub async fn payroll_json(
     caller: Caller,
     ApiQuery(q): ApiQuery<PayrollQuery>,
 ) -> AppResult<Json<Vec<PayrollRow>>> {
-    Ok(Json(app.reports.payroll(&caller, q.date, q.department_id).await?))
+    Ok(Json(
+        app.reports
+            .payroll(&caller, q.date, q.department_id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/payroll.csv", tag = "reports", security(("bearer" = [])), params(PayrollQuery),
@@ -61,7 +65,10 @@ pub async fn payroll_download(
     caller: Caller,
     ApiQuery(q): ApiQuery<PayrollQuery>,
 ) -> AppResult<Response> {
-    let rows = app.reports.payroll(&caller, q.date, q.department_id).await?;
+    let rows = app
+        .reports
+        .payroll(&caller, q.date, q.department_id)
+        .await?;
     csv_response(&rows, q.date)
 }
 
@@ -106,7 +113,10 @@ pub async fn labour_cost(
     ApiQuery(q): ApiQuery<LabourQuery>,
 ) -> AppResult<Json<LabourCost>> {
     let history = q.history.unwrap_or(8);
-    let report = app.reports.labour_cost(&caller, q.org_id, q.date, history).await?;
+    let report = app
+        .reports
+        .labour_cost(&caller, q.org_id, q.date, history)
+        .await?;
     Ok(Json(report))
 }
 

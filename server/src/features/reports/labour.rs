@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::forecast::{Holdout, forecast_next, holdout};
 use super::PayRate;
+use super::forecast::{Holdout, forecast_next, holdout};
 use super::payroll::PayrollRow;
 use crate::features::timesheets::period::Period;
 

@@ -38,7 +38,6 @@ struct ReportForm {
     department_id: Option<DepartmentId>,
 }
 
-
 impl ReportForm {
     /// The day asked for, today when none.
     fn date(&self) -> Date {
@@ -93,12 +92,19 @@ async fn page(
     Query(form): Query<ReportForm>,
 ) -> Response {
     let (date, department) = (form.date(), form.department_id);
-    let sheets = match state.reports.hours_chart(&viewer.caller, date, department).await {
+    let sheets = match state
+        .reports
+        .hours_chart(&viewer.caller, date, department)
+        .await
+    {
         Ok(sheets) => sheets,
         Err(e) => return or_error_page(&viewer, "reports", e),
     };
     let rows: Vec<&PayrollRow> = sheets.iter().map(|(row, _)| row).collect();
-    let (days, depts) = match (per_day(&sheets), state.orgs.all_departments(&viewer.caller).await) {
+    let (days, depts) = match (
+        per_day(&sheets),
+        state.orgs.all_departments(&viewer.caller).await,
+    ) {
         (Ok(d), Ok(p)) => (d, p),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "reports", e),
     };
@@ -179,7 +185,10 @@ async fn download(
     Query(form): Query<ReportForm>,
 ) -> Response {
     let date = form.date();
-    let rows = state.reports.payroll(&viewer.caller, date, form.department_id).await;
+    let rows = state
+        .reports
+        .payroll(&viewer.caller, date, form.department_id)
+        .await;
     match rows.and_then(|rows| csv_response(&rows, date)) {
         Ok(r) => r,
         Err(e) => or_error_page(&viewer, "reports", e),

@@ -60,7 +60,12 @@ impl ReportService {
 
     /// The payroll rows of every active employee in scope (optionally one department) for the
     /// pay period containing `date`, by employee number.
-    pub async fn payroll(&self, caller: &Caller, date: Date, department: Option<DepartmentId>) -> AppResult<Vec<PayrollRow>> {
+    pub async fn payroll(
+        &self,
+        caller: &Caller,
+        date: Date,
+        department: Option<DepartmentId>,
+    ) -> AppResult<Vec<PayrollRow>> {
         caller.permit(Action::Payroll)?;
         let sheets = self.sheets(caller, date, department).await?;
         Ok(sheets.into_iter().map(|(row, _)| row).collect())
@@ -93,26 +98,40 @@ impl ReportService {
             .collect();
         let mut rows = Vec::new();
         for e in self.people.all_employees(caller).await? {
-            if e.status != EmployeeStatus::Active || department.is_some_and(|d| e.department_id != Some(d)) {
+            if e.status != EmployeeStatus::Active
+                || department.is_some_and(|d| e.department_id != Some(d))
+            {
                 continue;
             }
             let sheet = self.timesheets.view(caller, e.id, date).await?;
             let department = e.department_id.and_then(|d| names.get(&d).cloned());
-            rows.push((row_of(e.employee_number, e.display_name, department, &sheet), sheet));
+            rows.push((
+                row_of(e.employee_number, e.display_name, department, &sheet),
+                sheet,
+            ));
         }
         rows.sort_by(|a, b| a.0.employee_number.cmp(&b.0.employee_number));
         Ok(rows)
     }
 
     /// Cost of the `history` periods up to the one containing `date`, and the forecast.
-    pub async fn labour_cost(&self, caller: &Caller, org: Option<OrgId>, date: Date, history: usize) -> AppResult<LabourCost> {
+    pub async fn labour_cost(
+        &self,
+        caller: &Caller,
+        org: Option<OrgId>,
+        date: Date,
+        history: usize,
+    ) -> AppResult<LabourCost> {
         caller.permit(Action::LabourCost)?;
         if !(2..=26).contains(&history) {
             return Err(Error::field("history", "must be 2 to 26 periods"));
         }
         let org = caller.target_org(org)?;
         let calendar = self.timesheets.pay_calendar(caller, org).await?;
-        let rates = self.rates.all_pay_rates(caller.scope(), &caller.departments()).await?;
+        let rates = self
+            .rates
+            .all_pay_rates(caller.scope(), &caller.departments())
+            .await?;
         let mut starts = vec![calendar.period_containing(date)];
         while starts.len() < history.max(1) {
             let Some(before) = starts.last().and_then(|p| p.start.yesterday().ok()) else {
@@ -137,7 +156,12 @@ impl ReportService {
     }
 
     /// Sets a rate from a date on; all of the employee's rates, oldest first.
-    pub async fn set_pay_rate(&self, caller: &Caller, employee: EmployeeId, req: SetPayRate) -> AppResult<Vec<PayRate>> {
+    pub async fn set_pay_rate(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        req: SetPayRate,
+    ) -> AppResult<Vec<PayRate>> {
         caller.permit(Action::SetPayRate)?;
         let percent = req.overtime_rate_percent.unwrap_or(150);
         if !(100..=400).contains(&percent) {
@@ -158,7 +182,11 @@ impl ReportService {
             .await?)
     }
 
-    pub async fn pay_rates(&self, caller: &Caller, employee: EmployeeId) -> AppResult<Vec<PayRate>> {
+    pub async fn pay_rates(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+    ) -> AppResult<Vec<PayRate>> {
         caller.permit(Action::PayRates)?;
         Ok(self
             .rates

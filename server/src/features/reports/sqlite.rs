@@ -48,7 +48,7 @@ impl PayRateStore for SqliteDb {
                 params![rate.employee_id.to_string(), rate.effective_from.to_string(), rate.hourly_cents, rate.overtime_rate_percent, person.org_id.to_string()],
             )
             .map_err(db)?;
-            Audit::new(&ctx, Some(person.org_id), "set", "pay_rate").id(&rate.employee_id.to_string()).after(&rate).write(tx)?;
+            Audit::new(&ctx, Some(person.org_id), "set", "pay_rate").id(rate.employee_id.to_string()).after(&rate).write(tx)?;
             rates_of(tx, rate.employee_id)
         })
         .await

@@ -31,5 +31,9 @@ pub async fn pull_roster(
     ApiQuery(q): ApiQuery<RosterQuery>,
     signed: SignedBody,
 ) -> AppResult<Json<RosterDelta>> {
-    Ok(Json(app.roster.pull(&signed.device, q.since.unwrap_or(0)).await?))
+    Ok(Json(
+        app.roster
+            .pull(&signed.device, q.since.unwrap_or(0))
+            .await?,
+    ))
 }

@@ -17,7 +17,9 @@ pub struct RosterService {
 
 impl std::fmt::Debug for RosterService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RosterService").field("page", &self.page).finish()
+        f.debug_struct("RosterService")
+            .field("page", &self.page)
+            .finish_non_exhaustive()
     }
 }
 

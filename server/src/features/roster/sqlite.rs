@@ -111,7 +111,12 @@ fn qualification_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterQua
 }
 
 /// The latest change per entity after `since`, oldest first, at most `limit`.
-fn changes(c: &Connection, device: &DeviceAuth, since: u64, limit: u32) -> StoreResult<Vec<Change>> {
+fn changes(
+    c: &Connection,
+    device: &DeviceAuth,
+    since: u64,
+    limit: u32,
+) -> StoreResult<Vec<Change>> {
     let mut stmt = c
         .prepare_cached(
             "SELECT entity, entity_id, MAX(seq) AS s FROM roster_changes WHERE org_id = ?1 AND seq > ?2
@@ -143,7 +148,12 @@ fn changes(c: &Connection, device: &DeviceAuth, since: u64, limit: u32) -> Store
 
 #[async_trait]
 impl RosterStore for SqliteDb {
-    async fn roster_delta(&self, device: &DeviceAuth, since: u64, limit: u32) -> StoreResult<RosterDelta> {
+    async fn roster_delta(
+        &self,
+        device: &DeviceAuth,
+        since: u64,
+        limit: u32,
+    ) -> StoreResult<RosterDelta> {
         let device = device.clone();
         self.read(move |c| {
             // One more than asked, to learn whether more remain.

@@ -10,5 +10,10 @@ use crate::features::devices::DeviceAuth;
 pub trait RosterStore: Send + Sync {
     /// Changes for the device's organisation and site after `since`, at most `limit` entities,
     /// assembled by [`super::assemble`].
-    async fn roster_delta(&self, device: &DeviceAuth, since: u64, limit: u32) -> StoreResult<RosterDelta>;
+    async fn roster_delta(
+        &self,
+        device: &DeviceAuth,
+        since: u64,
+        limit: u32,
+    ) -> StoreResult<RosterDelta>;
 }

@@ -67,7 +67,10 @@ pub async fn approve(
     caller: Caller,
     ApiPath((id, date)): ApiPath<(EmployeeId, Date)>,
 ) -> AppResult<Json<TimesheetView>> {
-    let view = app.timesheets.decide(&caller, id, date, Step::Approve, None).await?;
+    let view = app
+        .timesheets
+        .decide(&caller, id, date, Step::Approve, None)
+        .await?;
     Ok(Json(view))
 }
 
@@ -119,5 +122,9 @@ pub async fn set_pay_calendar(
     ApiPath(id): ApiPath<OrgId>,
     ApiJson(calendar): ApiJson<PayCalendar>,
 ) -> AppResult<Json<PayCalendar>> {
-    Ok(Json(app.timesheets.set_pay_calendar(&caller, id, calendar).await?))
+    Ok(Json(
+        app.timesheets
+            .set_pay_calendar(&caller, id, calendar)
+            .await?,
+    ))
 }

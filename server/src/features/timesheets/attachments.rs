@@ -68,7 +68,10 @@ impl TimesheetService {
             return Err(Error::field("body", "the file is empty"));
         }
         if sniff(&upload.bytes) != Some(declared.as_str()) {
-            return Err(Error::field("body", format!("the file's content is not {declared}")));
+            return Err(Error::field(
+                "body",
+                format!("the file's content is not {declared}"),
+            ));
         }
         let period = self.period_of(caller, employee, date).await?;
         if period.start != date {
@@ -97,7 +100,11 @@ impl TimesheetService {
         // The bytes are stored first; if the row cannot be written they are removed again (and a
         // crash in between leaves only an unreferenced file, never a row without its file).
         let (scope, depts) = (caller.scope(), caller.departments());
-        match self.store.add_attachment(&caller.audit(), scope, &depts, new).await {
+        match self
+            .store
+            .add_attachment(&caller.audit(), scope, &depts, new)
+            .await
+        {
             Ok(created) => Ok(created),
             Err(e) => {
                 let _ = self.blobs.delete(&key).await;
@@ -106,7 +113,12 @@ impl TimesheetService {
         }
     }
 
-    pub async fn list_attachments(&self, caller: &Caller, employee: EmployeeId, date: Date) -> AppResult<Vec<Attachment>> {
+    pub async fn list_attachments(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        date: Date,
+    ) -> AppResult<Vec<Attachment>> {
         caller.permit_on(Action::ListAttachments, employee)?;
         Ok(self
             .store
@@ -114,7 +126,11 @@ impl TimesheetService {
             .await?)
     }
 
-    pub async fn download_attachment(&self, caller: &Caller, id: AttachmentId) -> AppResult<Download> {
+    pub async fn download_attachment(
+        &self,
+        caller: &Caller,
+        id: AttachmentId,
+    ) -> AppResult<Download> {
         let found = self
             .store
             .get_attachment(caller.scope(), &caller.departments(), id)

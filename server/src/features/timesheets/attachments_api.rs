@@ -4,8 +4,8 @@
 use attend_protocol::ids::{AttachmentId, EmployeeId};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
@@ -32,7 +32,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
     let (schemas, paths, method) = routes!(upload, list);
     // Files are larger than JSON bodies: this route has its own limit.
     OpenApiRouter::new()
-        .routes((schemas, paths, method.layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES))))
+        .routes((
+            schemas,
+            paths,
+            method.layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES)),
+        ))
         .routes(routes!(download))
 }
 
@@ -59,14 +63,23 @@ pub async fn upload(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     let upload = Upload {
         filename: q.filename,
         content_type,
         bytes: body.to_vec(),
     };
-    let created = app.timesheets.upload_attachment(&caller, id, date, upload).await?;
+    let created = app
+        .timesheets
+        .upload_attachment(&caller, id, date, upload)
+        .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -77,7 +90,9 @@ pub async fn list(
     caller: Caller,
     ApiPath((id, date)): ApiPath<(EmployeeId, Date)>,
 ) -> AppResult<Json<Vec<Attachment>>> {
-    Ok(Json(app.timesheets.list_attachments(&caller, id, date).await?))
+    Ok(Json(
+        app.timesheets.list_attachments(&caller, id, date).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "timesheets", security(("bearer" = [])),

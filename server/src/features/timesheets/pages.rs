@@ -69,8 +69,10 @@ async fn queue(
         (Ok(l), Ok(p)) => (l, p),
         (Err(e), _) | (_, Err(e)) => return or_error_page(&viewer, "timesheets", e),
     };
-    let by_id: std::collections::HashMap<_, _> =
-        people.iter().map(|e| (e.id, e.display_name.clone())).collect();
+    let by_id: std::collections::HashMap<_, _> = people
+        .iter()
+        .map(|e| (e.id, e.display_name.clone()))
+        .collect();
     let items: Vec<QueueRow> = listed
         .items
         .into_iter()
@@ -169,8 +171,14 @@ async fn reject(
     let back = format!("/dashboard/timesheets/{employee}/{date}");
     let outcome = state
         .timesheets
-        .decide(&viewer.caller, employee, date, Step::Reject, Some(form.reason))
+        .decide(
+            &viewer.caller,
+            employee,
+            date,
+            Step::Reject,
+            Some(form.reason),
+        )
         .await
-    .map(|_| "Timesheet sent back to the employee with your reason.".to_owned());
+        .map(|_| "Timesheet sent back to the employee with your reason.".to_owned());
     done(&back, outcome)
 }

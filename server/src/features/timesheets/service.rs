@@ -67,13 +67,18 @@ impl TimesheetService {
     ) -> AppResult<(Period, Option<TimesheetRow>, AttendanceReport)> {
         let (scope, depts) = (caller.scope(), caller.departments());
         let period = self.period_of(caller, employee, date).await?;
-        let row = self.store.timesheet(scope, &depts, employee, period.start).await?;
+        let row = self
+            .store
+            .timesheet(scope, &depts, employee, period.start)
+            .await?;
         let frozen = row
             .as_ref()
             .filter(|r| r.status == Status::Approved)
             .and_then(|r| r.snapshot.as_deref());
         let hours = match frozen {
-            Some(json) => serde_json::from_str(json).map_err(|e| StoreError::Backend(Box::new(e)))?,
+            Some(json) => {
+                serde_json::from_str(json).map_err(|e| StoreError::Backend(Box::new(e)))?
+            }
             None => {
                 self.attendance
                     .compute(scope, &depts, employee, period.start, period.end, now)
@@ -84,14 +89,31 @@ impl TimesheetService {
     }
 
     /// The pay period of the employee's organisation that contains `date`.
-    pub(super) async fn period_of(&self, caller: &Caller, employee: EmployeeId, date: Date) -> AppResult<Period> {
+    pub(super) async fn period_of(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        date: Date,
+    ) -> AppResult<Period> {
         let scope = caller.scope();
-        let person = self.people.get_employee(scope, &caller.departments(), employee).await?;
-        Ok(self.store.pay_calendar(scope, person.org_id).await?.period_containing(date))
+        let person = self
+            .people
+            .get_employee(scope, &caller.departments(), employee)
+            .await?;
+        Ok(self
+            .store
+            .pay_calendar(scope, person.org_id)
+            .await?
+            .period_containing(date))
     }
 
     /// The timesheet of the period containing `date`.
-    pub async fn view(&self, caller: &Caller, employee: EmployeeId, date: Date) -> AppResult<TimesheetView> {
+    pub async fn view(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        date: Date,
+    ) -> AppResult<TimesheetView> {
         caller.permit_on(Action::ViewTimesheet, employee)?;
         let (period, record, hours) = self.load(caller, employee, date, Timestamp::now()).await?;
         let status = record.as_ref().map_or(Status::Draft, |r| r.status);
@@ -106,7 +128,12 @@ impl TimesheetService {
     }
 
     /// Submits the timesheet whose period starts on `start` (once the period is over).
-    pub async fn submit(&self, caller: &Caller, employee: EmployeeId, start: Date) -> AppResult<TimesheetView> {
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+        start: Date,
+    ) -> AppResult<TimesheetView> {
         caller.permit_on(Action::SubmitTimesheet, employee)?;
         self.step(caller, employee, start, Step::Submit, None).await
     }
@@ -147,7 +174,10 @@ impl TimesheetService {
         }
         let party = party(caller, Some(employee))?;
         let today = jiff::tz::TimeZone::get(&hours.time_zone)
-            .map_or_else(|_| now.to_zoned(jiff::tz::TimeZone::UTC), |tz| now.to_zoned(tz))
+            .map_or_else(
+                |_| now.to_zoned(jiff::tz::TimeZone::UTC),
+                |tz| now.to_zoned(tz),
+            )
             .date();
         // Submitting waits for the period's end: later punches would change what was submitted.
         let ready = if today > period.end {
@@ -174,7 +204,13 @@ impl TimesheetService {
         };
         let record = self
             .store
-            .record_step(&caller.audit(), caller.scope(), &caller.departments(), recorded, snapshot)
+            .record_step(
+                &caller.audit(),
+                caller.scope(),
+                &caller.departments(),
+                recorded,
+                snapshot,
+            )
             .await?;
         Ok(TimesheetView {
             employee_id: employee,
@@ -187,7 +223,12 @@ impl TimesheetService {
     }
 
     /// The review queue: stored timesheets in scope, oldest period first.
-    pub async fn list(&self, caller: &Caller, status: Option<Status>, page: &Page) -> AppResult<Paged<TimesheetRow>> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        status: Option<Status>,
+        page: &Page,
+    ) -> AppResult<Paged<TimesheetRow>> {
         caller.permit(Action::ListTimesheets)?;
         Ok(self
             .store
@@ -201,7 +242,12 @@ impl TimesheetService {
         Ok(self.store.pay_calendar(caller.scope(), org).await?)
     }
 
-    pub async fn set_pay_calendar(&self, caller: &Caller, org: OrgId, calendar: PayCalendar) -> AppResult<PayCalendar> {
+    pub async fn set_pay_calendar(
+        &self,
+        caller: &Caller,
+        org: OrgId,
+        calendar: PayCalendar,
+    ) -> AppResult<PayCalendar> {
         caller.permit(Action::SetPayCalendar)?;
         let org = caller.target_org(Some(org))?;
         Ok(self

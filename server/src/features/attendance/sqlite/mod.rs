@@ -46,7 +46,7 @@ impl AttendanceStore for SqliteDb {
                 params![site.to_string(), org.to_string(), json, ts(Timestamp::now())],
             )
             .map_err(db)?;
-            Audit::new(&ctx, Some(org), "update", "site_policy").id(&site.to_string()).before(&before).after(&policy).write(tx)?;
+            Audit::new(&ctx, Some(org), "update", "site_policy").id(site.to_string()).before(&before).after(&policy).write(tx)?;
             Ok(policy)
         })
         .await
@@ -81,7 +81,10 @@ impl AttendanceStore for SqliteDb {
                 end: new.end,
                 overnight: new.end <= new.start,
             };
-            Audit::new(&ctx, Some(new.org_id), "create", "shift").id(&id.to_string()).after(&shift).write(tx)?;
+            Audit::new(&ctx, Some(new.org_id), "create", "shift")
+                .id(id.to_string())
+                .after(&shift)
+                .write(tx)?;
             Ok(shift)
         })
         .await
@@ -111,7 +114,7 @@ impl AttendanceStore for SqliteDb {
                 .map_err(db)?;
             tx.execute("UPDATE shifts SET deleted_at = ?2 WHERE id = ?1", params![id.to_string(), ts(Timestamp::now())])
                 .map_err(db)?;
-            Audit::new(&ctx, Some(shift.org_id), "delete", "shift").id(&id.to_string()).before(&shift).write(tx)
+            Audit::new(&ctx, Some(shift.org_id), "delete", "shift").id(id.to_string()).before(&shift).write(tx)
         })
         .await
     }
@@ -162,7 +165,7 @@ impl AttendanceStore for SqliteDb {
                 "shift_id": shift, "dates": dates.len(),
                 "first": dates.iter().min(), "last": dates.iter().max(),
             });
-            Audit::new(&ctx, Some(person.org_id), "assign", "schedule").id(&employee.to_string()).after(&after).write(tx)
+            Audit::new(&ctx, Some(person.org_id), "assign", "schedule").id(employee.to_string()).after(&after).write(tx)
         })
         .await
     }

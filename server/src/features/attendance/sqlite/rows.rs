@@ -38,7 +38,11 @@ pub(super) fn hhmm(t: Time) -> String {
 }
 
 /// The site's organisation and zone, if the site is in scope.
-pub(super) fn site_in_scope(c: &Connection, scope: Scope, site: SiteId) -> StoreResult<(OrgId, String)> {
+pub(super) fn site_in_scope(
+    c: &Connection,
+    scope: Scope,
+    site: SiteId,
+) -> StoreResult<(OrgId, String)> {
     c.query_row(
         "SELECT org_id, timezone FROM sites WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
         params![site.to_string(), opt_org(scope.org())],
@@ -108,4 +112,3 @@ pub(super) fn events_of(
         .filter_map(|p| serde_json::from_str(p).ok())
         .collect())
 }
-

@@ -31,9 +31,14 @@ pub(super) fn create_reset(
     )
     .map_err(db)?;
     queue_mail_tx(tx, &user.email, subject, body, Timestamp::now())?;
-    Audit::new(&AuditCtx::system(), user.org_id, "request_password_reset", "user")
-        .id(user.id)
-        .write(tx)
+    Audit::new(
+        &AuditCtx::system(),
+        user.org_id,
+        "request_password_reset",
+        "user",
+    )
+    .id(user.id)
+    .write(tx)
 }
 
 pub(super) fn consume_reset(
@@ -104,6 +109,9 @@ pub(super) fn create_invite(
         .write(tx)
 }
 
+/// An invite as stored: organisation, role, the e-mail it is for, expiry, when it was used.
+type InviteRow = (String, String, Option<String>, String, Option<String>);
+
 /// Who accepts an invite: their e-mail, name and password hash.
 pub(super) struct Invitee {
     pub(super) email: String,
@@ -118,7 +126,7 @@ pub(super) fn accept_invite(
     now: Timestamp,
     invitee: Invitee,
 ) -> StoreResult<User> {
-    let row: Option<(String, String, Option<String>, String, Option<String>)> = tx
+    let row: Option<InviteRow> = tx
         .query_row(
             "SELECT org_id, role, email, expires_at, used_at FROM invites WHERE code_hash = ?1",
             [hash],

@@ -36,6 +36,17 @@ pub(super) fn create(
     Ok(session)
 }
 
+/// A refresh token as stored: its session, expiry, when it was used, when its session was
+/// revoked, the session's user and that user's status.
+type RefreshRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
 pub(super) fn rotate_refresh(
     tx: &Transaction<'_>,
     old: &str,
@@ -43,13 +54,22 @@ pub(super) fn rotate_refresh(
     expires: Timestamp,
     now: Timestamp,
 ) -> StoreResult<RefreshOutcome> {
-    let row: Option<(String, String, Option<String>, Option<String>, String, String)> = tx
+    let row: Option<RefreshRow> = tx
         .query_row(
             "SELECT r.session_id, r.expires_at, r.used_at, s.revoked_at, s.user_id, u.status
              FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id
              JOIN users u ON u.id = s.user_id WHERE r.token_hash = ?1",
             [old],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )
         .optional()
         .map_err(db)?;
@@ -140,7 +160,11 @@ pub(super) fn create_web(
 }
 
 /// The active user of a live dashboard session, with the session's CSRF token.
-pub(super) fn web(c: &Connection, hash: &str, now: Timestamp) -> StoreResult<Option<(User, String)>> {
+pub(super) fn web(
+    c: &Connection,
+    hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<(User, String)>> {
     let found: Option<(String, String)> = c
         .query_row(
             "SELECT user_id, csrf_token FROM web_sessions

@@ -136,4 +136,3 @@ pub(super) fn ingest_tx(
     }
     Ok(acks)
 }
-

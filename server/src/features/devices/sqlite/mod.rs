@@ -30,10 +30,11 @@ const EVENTS: ScopedList<'static> = ScopedList {
     from: "device_events",
     live: "1 = 1",
     org_col: "org_id",
-    dept_col: Some("(SELECT department_id FROM employees WHERE employees.id = device_events.employee_id)"),
+    dept_col: Some(
+        "(SELECT department_id FROM employees WHERE employees.id = device_events.employee_id)",
+    ),
     key_col: "event_id",
 };
-
 
 const DEVICE_COLS: &str =
     "id, org_id, site_id, name, status, created_at, provisioned_at, last_seen_at, last_ip,
@@ -109,15 +110,23 @@ impl DeviceStore for SqliteDb {
             )
             .map_err(db)?;
             let device = load_device(tx, Scope::All, id)?;
-            Audit::new(&ctx, Some(new.org_id), "create", "device").id(&id.to_string()).after(&device).write(tx)?;
+            Audit::new(&ctx, Some(new.org_id), "create", "device").id(id.to_string()).after(&device).write(tx)?;
             Ok(device)
         })
         .await
     }
 
     async fn list_devices(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Device>> {
-        self.scoped_page(DEVICES, scope, &DepartmentFilter::Any, Vec::new(), page, device_row, |d| d.id.to_string())
-            .await
+        self.scoped_page(
+            DEVICES,
+            scope,
+            &DepartmentFilter::Any,
+            Vec::new(),
+            page,
+            device_row,
+            |d| d.id.to_string(),
+        )
+        .await
     }
 
     async fn get_device(&self, scope: Scope, id: DeviceId) -> StoreResult<Device> {
@@ -145,7 +154,11 @@ impl DeviceStore for SqliteDb {
             )
             .map_err(db)?;
             let after = load_device(tx, Scope::All, id)?;
-            Audit::new(&ctx, Some(before.org_id), "set_status", "device").id(&id.to_string()).before(&before).after(&after).write(tx)?;
+            Audit::new(&ctx, Some(before.org_id), "set_status", "device")
+                .id(id.to_string())
+                .before(&before)
+                .after(&after)
+                .write(tx)?;
             Ok(after)
         })
         .await
@@ -257,8 +270,10 @@ impl DeviceStore for SqliteDb {
             ("employee_id", filter.employee_id.map(|e| e.to_string())),
             ("kind", filter.kind.clone()),
         ];
-        self.scoped_page(EVENTS, scope, depts, filters, page, event_row, |e| e.event_id.to_string())
-            .await
+        self.scoped_page(EVENTS, scope, depts, filters, page, event_row, |e| {
+            e.event_id.to_string()
+        })
+        .await
     }
 }
 
@@ -277,4 +292,3 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
     })
 }
-

@@ -33,7 +33,6 @@ pub(super) fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
     })
 }
 
-
 pub(crate) fn load_employee(
     c: &Connection,
     scope: Scope,
@@ -53,7 +52,11 @@ pub(crate) fn load_employee(
 }
 
 /// Marks the employee and all its templates changed, so kiosks re-fetch or tombstone them.
-pub(super) fn employee_roster_changed(tx: &Transaction<'_>, org: OrgId, id: EmployeeId) -> StoreResult<()> {
+pub(super) fn employee_roster_changed(
+    tx: &Transaction<'_>,
+    org: OrgId,
+    id: EmployeeId,
+) -> StoreResult<()> {
     roster_changed(tx, org, "employee", &id.to_string())?;
     let mut stmt = tx
         .prepare_cached("SELECT id FROM face_templates WHERE employee_id = ?1")
@@ -111,4 +114,3 @@ pub(super) fn insert_employee(tx: &Transaction<'_>, new: NewEmployee) -> StoreRe
     }
     Ok(id)
 }
-

@@ -13,14 +13,12 @@ use super::{
     Credentials, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, User,
     consent_as_str,
 };
-use crate::db::sqlite::{
-    Audit, ScopedList, SqliteDb, db, forget_biometrics, require_in_org, ts,
-};
+use crate::db::sqlite::{Audit, ScopedList, SqliteDb, db, forget_biometrics, require_in_org, ts};
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
 pub(crate) use employees::load_employee;
 use employees::{employee_roster_changed, employee_row, insert_employee};
-pub(crate) use users::{create_user_tx, load_user};
 use users::{USER_COLS, credentials_row, user_row};
+pub(crate) use users::{create_user_tx, load_user};
 
 const EMPLOYEES: ScopedList<'static> = ScopedList {
     select: employees::EMPLOYEE_COLS,
@@ -47,7 +45,10 @@ impl PeopleStore for SqliteDb {
             let org = new.org_id;
             let id = insert_employee(tx, new)?;
             let e = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
-            Audit::new(&ctx, Some(org), "create", "employee").id(&id.to_string()).after(&e).write(tx)?;
+            Audit::new(&ctx, Some(org), "create", "employee")
+                .id(id.to_string())
+                .after(&e)
+                .write(tx)?;
             Ok(e)
         })
         .await
@@ -59,8 +60,16 @@ impl PeopleStore for SqliteDb {
         depts: &DepartmentFilter,
         page: &Page,
     ) -> StoreResult<Paged<Employee>> {
-        self.scoped_page(EMPLOYEES, scope, depts, Vec::new(), page, employee_row, |e| e.id.to_string())
-            .await
+        self.scoped_page(
+            EMPLOYEES,
+            scope,
+            depts,
+            Vec::new(),
+            page,
+            employee_row,
+            |e| e.id.to_string(),
+        )
+        .await
     }
 
     async fn get_employee(
@@ -124,7 +133,11 @@ impl PeopleStore for SqliteDb {
             set("updated_at", Some(ts(Timestamp::now())))?;
             let after = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
             employee_roster_changed(tx, org, id)?;
-            Audit::new(&ctx, Some(org), "update", "employee").id(&id.to_string()).before(&before).after(&after).write(tx)?;
+            Audit::new(&ctx, Some(org), "update", "employee")
+                .id(id.to_string())
+                .before(&before)
+                .after(&after)
+                .write(tx)?;
             Ok(after)
         })
         .await
@@ -154,7 +167,10 @@ impl PeopleStore for SqliteDb {
             )
             .map_err(db)?;
             employee_roster_changed(tx, before.org_id, id)?;
-            Audit::new(&ctx, Some(before.org_id), "delete", "employee").id(&id.to_string()).before(&before).write(tx)
+            Audit::new(&ctx, Some(before.org_id), "delete", "employee")
+                .id(id.to_string())
+                .before(&before)
+                .write(tx)
         })
         .await
     }
@@ -184,7 +200,11 @@ impl PeopleStore for SqliteDb {
             .map_err(db)?;
             let after = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
             employee_roster_changed(tx, before.org_id, id)?;
-            Audit::new(&ctx, Some(before.org_id), "approve", "employee").id(&id.to_string()).before(&before).after(&after).write(tx)?;
+            Audit::new(&ctx, Some(before.org_id), "approve", "employee")
+                .id(id.to_string())
+                .before(&before)
+                .after(&after)
+                .write(tx)?;
             Ok(after)
         })
         .await
@@ -202,7 +222,10 @@ impl PeopleStore for SqliteDb {
             let employee_id = insert_employee(tx, employee)?;
             user.employee_id = Some(employee_id);
             let e = load_employee(tx, Scope::All, &DepartmentFilter::Any, employee_id)?;
-            Audit::new(&ctx, Some(org), "register", "employee").id(&employee_id.to_string()).after(&e).write(tx)?;
+            Audit::new(&ctx, Some(org), "register", "employee")
+                .id(employee_id.to_string())
+                .after(&e)
+                .write(tx)?;
             create_user_tx(tx, &ctx, user)
         })
         .await
@@ -214,8 +237,16 @@ impl PeopleStore for SqliteDb {
     }
 
     async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>> {
-        self.scoped_page(USERS, scope, &DepartmentFilter::Any, Vec::new(), page, user_row, |u| u.id.to_string())
-            .await
+        self.scoped_page(
+            USERS,
+            scope,
+            &DepartmentFilter::Any,
+            Vec::new(),
+            page,
+            user_row,
+            |u| u.id.to_string(),
+        )
+        .await
     }
 
     async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User> {
@@ -270,7 +301,7 @@ impl PeopleStore for SqliteDb {
                 params![id.to_string(), now, keep],
             )
             .map_err(db)?;
-            Audit::new(&ctx, user.org_id, "change_password", "user").id(&id.to_string()).write(tx)
+            Audit::new(&ctx, user.org_id, "change_password", "user").id(id.to_string()).write(tx)
         })
         .await
     }

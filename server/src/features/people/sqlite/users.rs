@@ -13,7 +13,8 @@ use crate::db::sqlite::{
 };
 use crate::db::{AuditCtx, Scope, StoreResult};
 
-pub(super) const USER_COLS: &str = "id, org_id, email, display_name, role, status, employee_id, created_at,
+pub(super) const USER_COLS: &str =
+    "id, org_id, email, display_name, role, status, employee_id, created_at,
     (SELECT group_concat(department_id) FROM manager_departments m WHERE m.user_id = users.id),
     password_hash";
 
@@ -98,7 +99,9 @@ pub(crate) fn create_user_tx(
     let org = new.org_id;
     let id = insert_user(tx, new)?;
     let user = load_user(tx, Scope::All, id)?;
-    Audit::new(ctx, org, "create", "user").id(&id.to_string()).after(&user).write(tx)?;
+    Audit::new(ctx, org, "create", "user")
+        .id(id.to_string())
+        .after(&user)
+        .write(tx)?;
     Ok(user)
 }
-

@@ -79,8 +79,15 @@ pub(super) fn list(
     employee_in_scope(c, scope, depts, employee)?;
     query_rows(
         c,
-        &format!("SELECT {COLS} {FROM} AND a.employee_id = ?3 AND a.period_start = ?4 ORDER BY a.created_at"),
-        params![opt_org(scope.org()), dept_param(depts), employee.to_string(), period_start.to_string()],
+        &format!(
+            "SELECT {COLS} {FROM} AND a.employee_id = ?3 AND a.period_start = ?4 ORDER BY a.created_at"
+        ),
+        params![
+            opt_org(scope.org()),
+            dept_param(depts),
+            employee.to_string(),
+            period_start.to_string()
+        ],
         row,
     )
 }

@@ -105,7 +105,7 @@ impl TimesheetStore for SqliteDb {
                 params![org.to_string(), calendar.kind.as_str(), calendar.anchor.to_string(), ts(Timestamp::now())],
             )
             .map_err(db)?;
-            Audit::new(&ctx, Some(org), "update", "pay_calendar").id(&org.to_string()).before(&before).after(&calendar).write(tx)?;
+            Audit::new(&ctx, Some(org), "update", "pay_calendar").id(org.to_string()).before(&before).after(&calendar).write(tx)?;
             Ok(calendar)
         })
         .await
@@ -134,8 +134,10 @@ impl TimesheetStore for SqliteDb {
         page: &Page,
     ) -> StoreResult<Paged<TimesheetRow>> {
         let filters = vec![("t.status", status.map(|s| s.as_str().to_owned()))];
-        self.scoped_page(TIMESHEETS, scope, depts, filters, page, row, |t| t.id.to_string())
-            .await
+        self.scoped_page(TIMESHEETS, scope, depts, filters, page, row, |t| {
+            t.id.to_string()
+        })
+        .await
     }
 
     async fn record_step(
@@ -196,7 +198,7 @@ impl TimesheetStore for SqliteDb {
                 "status": next, "period_start": period.start.to_string(),
                 "employee_id": employee, "reason": reason,
             });
-            Audit::new(&ctx, Some(person.org_id), step.step.as_str(), "timesheet").id(&id.to_string()).before(&before).after(&after).write(tx)?;
+            Audit::new(&ctx, Some(person.org_id), step.step.as_str(), "timesheet").id(id.to_string()).before(&before).after(&after).write(tx)?;
             load(tx, employee, period.start)?.ok_or(StoreError::NotFound)
         })
         .await
