@@ -156,7 +156,7 @@ async fn a_model_is_downloaded_from_its_url_and_checked() {
 }
 
 #[test]
-fn the_library_comes_out_of_a_wheel_and_the_pins_match_the_setup_script() {
+fn the_library_comes_out_of_a_wheel_and_the_pins_match_the_setup_scripts() {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
@@ -172,8 +172,9 @@ fn the_library_comes_out_of_a_wheel_and_the_pins_match_the_setup_script() {
         b"\x7fELF library bytes"
     );
 
+    let lib = std::fs::read_to_string(repo().join("scripts/lib.sh")).expect("scripts/lib.sh");
+    assert!(lib.contains(&format!("\nORT_VERSION={ORT_VERSION}\n")));
     let script = std::fs::read_to_string(repo().join("scripts/setup-ort.sh")).expect("script");
-    assert!(script.contains(&format!("ORT_VERSION={ORT_VERSION}")));
     for (arch, wheel, lib) in ORT_PINS {
         assert!(
             script.contains(&format!("[{arch}]={wheel}")),
