@@ -154,3 +154,34 @@ fn every_detector_in_the_manifest_finds_the_same_two_people() {
         );
     }
 }
+
+/// Each detector in the manifest loaded once and run once. Cheap on purpose: it is the aarch64
+/// stage's proof (scripts/cross.sh runs it under qemu) that every detector's graph loads and runs
+/// on that build of ONNX Runtime; what the detectors find is checked natively above.
+#[test]
+fn every_detector_in_the_manifest_loads_and_sees_nobody_in_a_blank_frame() {
+    use attend_vision::detect::Detector;
+    use attend_vision::manifest::{Manifest, Role, bundled_manifest_path};
+    let manifest = Manifest::load(&bundled_manifest_path()).expect("manifest");
+    let blank = image::RgbImage::new(160, 120, vec![128; 160 * 120 * 3]).expect("valid");
+    let ids: Vec<&str> = manifest
+        .models
+        .iter()
+        .filter(|m| m.role == Role::Detector)
+        .map(|m| m.id.as_str())
+        .collect();
+    assert!(ids.len() >= 3, "the manifest lists {ids:?}");
+    for id in ids {
+        let (model, spec) = manifest.detector(id).expect("described");
+        let detector =
+            Detector::load(&models_dir(), &model, &spec, 1).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(detector.model_id(), id);
+        let found = detector
+            .detect(&blank)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert!(
+            found.is_empty(),
+            "{id} sees faces in a blank frame: {found:?}"
+        );
+    }
+}
