@@ -35,8 +35,8 @@ esac
 
 # The integration tests run under qemu: "TEST-BINARY EXACT-TEST-NAME" (see the header).
 QEMU_TESTS=(
-    "recognition an_enrolled_person_is_recognised_once_after_three_agreeing_frames"
-    "enroll clear_portraits_become_a_candidate_with_quality_scores"
+    "kiosk recognition::an_enrolled_person_is_recognised_once_after_three_agreeing_frames"
+    "kiosk enroll::clear_portraits_become_a_candidate_with_quality_scores"
     "real pipeline::every_detector_in_the_manifest_loads_and_sees_nobody_in_a_blank_frame"
 )
 

@@ -1,6 +1,6 @@
 //! The offline outbox and the sync state that drains it.
 //!
-//! Invariants (the model-based test in `tests/outbox_model.rs` checks them under random
+//! Invariants (the model-based test in `tests/kiosk/outbox_model.rs` checks them under random
 //! enqueue / send / ack / failure / crash-and-reopen sequences):
 //! - **Committed before shown.** [`Outbox::enqueue`] returns only after the event is durably in
 //!   SQLite (WAL, `synchronous = FULL`); the kiosk shows success after that, never before.
