@@ -10,9 +10,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use attend_device::outbox::{EventDraft, Outbox, SyncConfig};
+use attend_device::outbox::{EventDraft, Outbox};
 use attend_device::roster::{RosterCache, TemplateKey};
-use attend_device::sync::{SyncClient, SyncStatus, SyncWorker, client};
+use attend_device::sync::{SyncClient, SyncConfig, SyncStatus, SyncWorker, client};
 use attend_e2e::demo_server;
 use attend_protocol::events::{Event, EventBody, Punch, PunchMethod, PunchType, Versions};
 use attend_protocol::ids::{EmployeeId, EventId};

@@ -4,9 +4,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use attend_device::outbox::{Outbox, SyncConfig};
+use attend_device::outbox::Outbox;
 use attend_device::roster::{RosterCache, TemplateKey};
-use attend_device::sync::{SyncClient, SyncStatus, SyncWorker, client};
+use attend_device::sync::{SyncClient, SyncConfig, SyncStatus, SyncWorker, client};
 use attend_protocol::events::Versions;
 use tokio::sync::{Notify, oneshot, watch};
 
