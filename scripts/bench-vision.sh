@@ -4,14 +4,13 @@
 # matching vs FAISS. Prints a table of ratios. Release build; references in .cache/venv.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bash scripts/setup-ort.sh >/dev/null
 bash scripts/setup-models.sh
 # face_recognition is a thin wrapper over dlib: take dlib from dlib-bin (already installed by
-# setup-models.sh) instead of building dlib from source.
-.cache/venv/bin/pip install --quiet -r vision/bench/requirements.txt
-.cache/venv/bin/pip install --quiet --no-deps face_recognition==1.3.0
+# setup-models.sh) instead of building dlib from source. Installed only when not yet there.
+venv_with_requirements .cache/venv vision/bench/requirements.txt --no-deps face_recognition==1.3.0
 
 cargo build --release --locked -p attend-vision
 ./target/release/attend-vision bench "$@"

@@ -14,20 +14,17 @@
 # Data lives in ./data/demo (delete it to start over). Ctrl-C stops both processes.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root="$PWD"
 
 bash scripts/setup.sh
-cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$cargo_home/bin/cargo" ]]; then
-    export PATH="$cargo_home/bin:$PATH"
-fi
+ensure_cargo_on_path
 
 data="$root/data/demo"
 mkdir -p "$data"
 listen="${ATTEND_LISTEN:-127.0.0.1:8080}"
 screen="${ATTENDD_SCREEN:-127.0.0.1:8081}"
-photos="$root/../shared/faces/face_recognition/examples/knn_examples/train/obama"
+photos="$root/$DEMO_PHOTOS"
 
 recognition=false
 if [[ -d "$photos" ]]; then
@@ -35,7 +32,7 @@ if [[ -d "$photos" ]]; then
     bash scripts/setup-models.sh
     recognition=true
 else
-    printf 'demo: %s not found: the kiosk runs PIN-only\n' "$photos"
+    log "$photos not found: the kiosk runs PIN-only"
 fi
 
 cargo build --locked -p attend-server -p attend-device
@@ -54,19 +51,13 @@ vision=()
 if [[ "$recognition" == true ]]; then
     vision=(ATTEND_VISION__MODELS_DIR="$root/.cache/models")
 fi
-env "${vision[@]}" ATTEND_DATABASE="$data/server.db" ATTEND_LISTEN="$listen" ATTEND_LOG_FORMAT=pretty \
-    "$server" serve --demo >"$data/server.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-    curl -fsS "http://$listen/healthz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
-curl -fsS "http://$listen/healthz" >/dev/null || { cat "$data/server.log"; exit 1; }
+start_demo_server "$server" "$data/server.db" "$listen" "$data/server.log" "${vision[@]}" ATTEND_LOG_FORMAT=pretty
+pids+=("$demo_server_pid")
 
 kiosk="$data/kiosk"
 mkdir -p "$kiosk"
 if [[ ! -f "$kiosk/credentials.json" ]]; then
-    code=$(grep -m1 'kiosk provisioning code' "$data/server.log" | awk '{print $NF}')
+    code="$(demo_provisioning_code "$data/server.log")"
     ATTENDD_STATE_DIR="$kiosk" "$attendd" provision --server "http://$listen" --code "$code"
 fi
 

@@ -5,7 +5,7 @@
 #
 #   bash scripts/measure-attendd.sh [seconds per phase, default 30]
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root="$PWD"
 secs="${1:-30}"
 
@@ -14,8 +14,8 @@ bash scripts/setup-models.sh >/dev/null
 cargo build --release --locked -p attend-server -p attend-device
 server="$root/target/release/attend-server"
 attendd="$root/target/release/attendd"
-photos="$root/../shared/faces/face_recognition/examples/knn_examples/train/obama"
-[[ -d "$photos" ]] || { echo "missing $photos (../shared beside the repository)" >&2; exit 1; }
+photos="$root/$DEMO_PHOTOS"
+[[ -d "$photos" ]] || die "missing $photos (../shared beside the repository)"
 
 work=$(mktemp -d)
 pids=()
@@ -27,10 +27,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 listen="127.0.0.1:18080"
-ATTEND_DATABASE="$work/server.db" ATTEND_LISTEN="$listen" "$server" serve --demo >"$work/server.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do curl -fsS "http://$listen/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-code=$(grep -m1 'kiosk provisioning code' "$work/server.log" | awk '{print $NF}')
+start_demo_server "$server" "$work/server.db" "$listen" "$work/server.log"
+pids+=("$demo_server_pid")
+code="$(demo_provisioning_code "$work/server.log")"
 ATTENDD_STATE_DIR="$work/kiosk" "$attendd" provision --server "http://$listen" --code "$code" >/dev/null
 
 ticks=$(getconf CLK_TCK)

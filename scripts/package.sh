@@ -6,23 +6,14 @@
 #   bash scripts/package.sh
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_cargo_on_path
 root="$PWD"
-version="$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
+version="$(workspace_version)"
 out="$root/target/debian"
 mkdir -p "$out"
-step() { printf '\n==> package: %s\n' "$*"; }
-die() {
-    printf 'package: error: %s\n' "$*" >&2
-    exit 1
-}
 
-cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$cargo_home/bin/cargo" ]]; then
-    export PATH="$cargo_home/bin:$PATH"
-fi
-
-step "release binaries"
+step "package: release binaries"
 bash scripts/cross.sh build
 cargo build --release --locked -p attend-server --bin attend-server
 cross_bin="target/cross/aarch64-unknown-linux-gnu/release"
@@ -80,7 +71,7 @@ CONTROL
     printf 'package: %-44s %6s KiB\n' "$(basename "$deb")" "$(($(stat -c %s "$deb") / 1024))"
 }
 
-step "attendd (arm64)"
+step "package: attendd (arm64)"
 build_deb attendd arm64 "Attend kiosk daemon: face and PIN attendance, equipment relays
  Runs on a Raspberry Pi with a camera, a keypad and relays; works offline and syncs to
  attend-server. ONNX Runtime and the face models are installed by \`attendd setup\`." -- \
@@ -92,7 +83,7 @@ build_deb attendd arm64 "Attend kiosk daemon: face and PIN attendance, equipment
 for arch in amd64 arm64; do
     bin="target/release/attend-server"
     [[ "$arch" == arm64 ]] && bin="$cross_bin/attend-server"
-    step "attend-server ($arch)"
+    step "package: attend-server ($arch)"
     build_deb attend-server "$arch" "Attend central server: attendance records, timesheets, dashboard
  Kiosks sync to it; managers use its JSON API and dashboard." -- \
         "$bin:/usr/bin/attend-server:0755" \

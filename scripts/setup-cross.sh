@@ -12,22 +12,7 @@
 # With libc6:arm64 installed, qemu finds the arm64 loader itself: QEMU_LD_PREFIX stays unset.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-log() { printf 'setup-cross: %s\n' "$*" >&2; }
-die() {
-    printf 'setup-cross: error: %s\n' "$*" >&2
-    exit 1
-}
-as_root() {
-    if [[ "$(id -u)" -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root for: $*"
-    fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 command -v apt-get >/dev/null 2>&1 || die "this route needs Debian 12 (apt); see the README for cross with Docker"
 
@@ -35,16 +20,15 @@ BACKPORTS=/etc/apt/sources.list.d/attend-bookworm-backports.sources
 PACKAGES=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev:arm64
     linux-libc-dev:arm64 libclang-dev)
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 qemu_ok() {
     command -v qemu-aarch64 >/dev/null 2>&1 &&
         [[ "$(qemu-aarch64 --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p')" -ge 8 ]]
 }
 
 mkdir -p .cache
-aptlog="$PWD/.cache/setup-cross.log"
-missing=()
-for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+# apt's output goes to a log: this script's stdout is the cargo path its callers read.
+APT_LOG="$PWD/.cache/setup-cross.log"
+mapfile -t missing < <(apt_missing "${PACKAGES[@]}")
 if ((${#missing[@]})) || ! qemu_ok; then
     if ! dpkg --print-foreign-architectures | grep -qx arm64; then
         log "adding arm64 as a foreign architecture"
@@ -55,18 +39,8 @@ if ((${#missing[@]})) || ! qemu_ok; then
         printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
             as_root tee "$BACKPORTS" >/dev/null
     fi
-    log "apt-get update"
-    as_root apt-get update -q >>"$aptlog" 2>&1 || die "apt-get update failed: see $aptlog"
-    if ((${#missing[@]})); then
-        log "installing ${missing[*]}"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$aptlog" 2>&1 ||
-            die "apt-get install failed: see $aptlog"
-    fi
-    if ! qemu_ok; then
-        log "installing qemu-user from bookworm-backports"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-            -t bookworm-backports qemu-user >>"$aptlog" 2>&1 || die "installing qemu-user failed: see $aptlog"
-    fi
+    if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+    if ! qemu_ok; then apt_install -t bookworm-backports qemu-user; fi
 fi
 qemu_ok || die "qemu-aarch64 8 or newer is needed (bookworm-backports qemu-user)"
 

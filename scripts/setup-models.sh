@@ -12,33 +12,12 @@
 # Idempotent: when the venv and models are already there it only re-checks their sha256.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-log() { printf 'setup-models: %s\n' "$*" >&2; }
-die() {
-    printf 'setup-models: error: %s\n' "$*" >&2
-    exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 venv=.cache/venv
 shared_models="${ATTEND_SHARED_MODELS:-../shared/models}"
 
-if [[ ! -x "$venv/bin/python" ]]; then
-    command -v python3 >/dev/null 2>&1 || die "python3 not found: run scripts/setup.sh (or apt-get install python3 python3-venv)"
-    log "creating $venv"
-    python3 -m venv "$venv" || die "python3 -m venv failed: on Debian install python3-venv (scripts/setup.sh does)"
-fi
-
-# The stamp records which requirements.txt (and Python) the venv was built for.
-stamp="$venv/.attend-requirements"
-want="$(sha256sum models/requirements.txt | cut -d' ' -f1) $("$venv/bin/python" -V 2>&1)"
-if [[ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]]; then
-    log "installing models/requirements.txt into $venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r models/requirements.txt
-    printf '%s\n' "$want" >"$stamp"
-else
-    log "tooling venv up to date ($venv)"
-fi
+venv_with_requirements "$venv" models/requirements.txt
 
 from_args=()
 if [[ -d "$shared_models" ]]; then

@@ -16,9 +16,9 @@
 # manylinux_2_28). The wheel's CPU library needs nothing but glibc and libstdc++.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ORT_VERSION=1.31.1
+# ORT_VERSION comes from lib.sh.
 PY_VERSION=3.11 # which wheel to take; the sha256 pins below are those of the cp311 wheels
 
 # sha256 of the wheels on PyPI and of the library inside each (downloaded once to learn them).
@@ -30,12 +30,6 @@ declare -A LIB_SHA256=(
     [x86_64]=fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3
     [aarch64]=8aa3b76b28c778a2b1dd660d34161adb1d508c9ccd04ff9dc80e26eca5df8467
 )
-
-log() { printf 'setup-ort: %s\n' "$*" >&2; }
-die() {
-    printf 'setup-ort: error: %s\n' "$*" >&2
-    exit 1
-}
 
 arch="${1:-${ATTEND_ORT_ARCH:-$(uname -m)}}"
 case "$arch" in

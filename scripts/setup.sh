@@ -14,19 +14,8 @@
 # already present it touches neither apt nor the network, so CI re-runs are quick.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-log() { printf 'setup: %s\n' "$*"; }
-die() {
-    printf 'setup: error: %s\n' "$*" >&2
-    exit 1
-}
-
-# A rustup toolchain is often installed without being on PATH in non-login shells (CI, sudo).
-cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$cargo_home/bin/cargo" ]]; then
-    export PATH="$cargo_home/bin:$PATH"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_cargo_on_path
 
 APT_PACKAGES=(build-essential pkg-config curl ca-certificates git python3 python3-venv libclang-dev systemd chromium chromium-driver)
 
@@ -36,35 +25,6 @@ required_rust="${required_rust:-1.95}"
 
 have_apt=false
 command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1 && have_apt=true
-
-as_root() {
-    if [[ "$(id -u)" -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root for: $*  (run this script as root, or install sudo)"
-    fi
-}
-
-apt_updated=false
-apt_update_once() {
-    if ! "$apt_updated"; then
-        log "apt-get update"
-        as_root apt-get update -q
-        apt_updated=true
-    fi
-}
-
-apt_install() {
-    apt_update_once
-    log "apt-get install $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
-}
-
-pkg_installed() {
-    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
-}
 
 # The version apt would install, or nothing when the package is unknown.
 pkg_candidate() {
@@ -85,16 +45,8 @@ rustc_version() {
 
 # --- 1. apt packages -------------------------------------------------------------------------
 if "$have_apt"; then
-    missing=()
-    for pkg in "${APT_PACKAGES[@]}"; do
-        pkg_installed "$pkg" || missing+=("$pkg")
-    done
-    if ((${#missing[@]})); then
-        log "missing apt packages: ${missing[*]}"
-        apt_install "${missing[@]}"
-    else
-        log "apt packages present: ${APT_PACKAGES[*]}"
-    fi
+    apt_ensure "${APT_PACKAGES[@]}"
+    log "apt packages present: ${APT_PACKAGES[*]}"
 else
     log "warning: apt-get not found (not Debian?); make sure these are installed: ${APT_PACKAGES[*]}"
 fi
@@ -126,7 +78,7 @@ fi
 
 have_rust="$(rustc_version)"
 if ! version_at_least "$have_rust" "$required_rust"; then
-    if "$have_apt" && pkg_installed cargo-web; then
+    if "$have_apt" && apt_installed cargo-web; then
         log "Debian's Rust $have_rust is older than $required_rust: upgrading"
         install_debian_rust
         have_rust="$(rustc_version)"

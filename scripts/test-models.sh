@@ -4,9 +4,9 @@
 # (first run only) and ../shared; fails with a clear message when ../shared/faces is missing.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bash scripts/setup-models.sh
 
-printf '\n==> %s\n' "models/tests/test_conversion_parity.py"
+step "models/tests/test_conversion_parity.py"
 .cache/venv/bin/python models/tests/test_conversion_parity.py

@@ -7,14 +7,10 @@
 #   bash scripts/test-packages.sh
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-root="$PWD"
-version="$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
-debs="$root/target/debian"
-[[ "$(id -u)" -eq 0 ]] || {
-    echo "test-packages: run as root (it installs packages)" >&2
-    exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+version="$(workspace_version)"
+debs="$PWD/target/debian"
+[[ "$(id -u)" -eq 0 ]] || die "run as root (it installs packages)"
 
 failures=0
 check() {
@@ -68,11 +64,11 @@ check "/var/lib/attendd is attendd's, 0700" owner_mode /var/lib/attendd "attendd
 check "config is root:attendd 0640" owner_mode /etc/attend/attendd.toml "root:attendd 640"
 carry="$(mktemp -d)"
 cp .cache/models/face_detection_yunet_2023mar.onnx .cache/models/dlib_face_recognition_resnet_model_v1.onnx "$carry/"
-cp .cache/onnxruntime/aarch64/libonnxruntime.so.1.31.1 "$carry/"
+cp ".cache/onnxruntime/aarch64/libonnxruntime.so.$ORT_VERSION" "$carry/"
 check "attendd setup --from installs the runtime and models (sha256-checked)" \
     qemu-aarch64 /usr/bin/attendd --config /etc/attend/attendd.toml setup --from "$carry"
 check "the models are in place" test -s /var/lib/attendd/models/dlib_face_recognition_resnet_model_v1.onnx
-check "ONNX Runtime is in place" test -s /var/lib/attendd/onnxruntime/libonnxruntime.so.1.31.1
+check "ONNX Runtime is in place" test -s "/var/lib/attendd/onnxruntime/libonnxruntime.so.$ORT_VERSION"
 rm -rf "$carry"
 dpkg --remove attendd
 check "removed: binary gone" absent /usr/bin/attendd

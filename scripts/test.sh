@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
 # THE test command: every check CI runs, in order — formatting, clippy (warnings are errors) and
 # every test in the workspace. Does its own set-up first (scripts/setup.sh), so it works on a
-# fresh Debian 12 machine.
+# fresh Debian 12 machine. Ends with a table of how long each stage took (also when one fails).
+#
+#   bash scripts/test.sh                  everything but the Raspberry Pi stage
+#   ATTEND_CROSS=1 bash scripts/test.sh   and the Pi stage (what CI runs: .ci/run sets it)
+#
+# The Pi stage is opt-in because it changes the machine: scripts/setup-cross.sh adds arm64 as a
+# foreign dpkg architecture and the bookworm-backports apt source, and scripts/test-packages.sh
+# installs and purges the Debian packages with dpkg.
 #
 # Builds stay in the repository's own target/. Clippy and the tests both use the dev profile, so
-# the dependencies built for one are reused by the other. The Pi stage at the end builds in
-# release mode: aarch64 in target/cross (Debian's compiler), the amd64 server in target/release.
+# the dependencies built for one are reused by the other. The Pi stage builds in release mode:
+# aarch64 in target/cross (Debian's compiler), the amd64 server in target/release.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-bash scripts/setup.sh
-
-# setup.sh may have found a rustup toolchain that is not on this shell's PATH.
-cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$cargo_home/bin/cargo" ]]; then
-    export PATH="$cargo_home/bin:$PATH"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ "${CI:-}" == "true" ]]; then
     export CARGO_TERM_COLOR=never
@@ -24,44 +23,65 @@ if [[ "${CI:-}" == "true" ]]; then
     export CARGO_INCREMENTAL=0
 fi
 
-step() { printf '\n==> %s\n' "$*"; }
+stage_rows=()
+current=""
+current_started=0
+
+# stage NAME COMMAND...: runs one stage under a heading and records how long it took.
+stage() {
+    current="$1"
+    shift
+    step "$current"
+    current_started=$SECONDS
+    "$@"
+    stage_rows+=("$(printf '%-58s %6d s' "$current" $((SECONDS - current_started)))")
+    current=""
+}
+
+# On every exit, so a failed run still says where its time went.
+report() {
+    if [[ -n "$current" ]]; then
+        stage_rows+=("$(printf '%-58s %6d s  FAILED' "$current" $((SECONDS - current_started)))")
+    fi
+    printf '\nstage durations:\n'
+    printf '  %s\n' "${stage_rows[@]}"
+    printf '  %-58s %6d s\n' "total" "$SECONDS"
+}
+trap report EXIT
+
+stage "scripts/setup.sh" bash scripts/setup.sh
+# setup.sh may have found a rustup toolchain that is not on this shell's PATH.
+ensure_cargo_on_path
 
 # ONNX Runtime from the pinned PyPI wheel, then the models (fetched, converted, sha256-checked)
 # and the conversion parity test against dlib itself. The Rust vision tests need both.
-step "scripts/setup-ort.sh"
-bash scripts/setup-ort.sh
-step "scripts/test-models.sh"
-bash scripts/test-models.sh
+stage "scripts/setup-ort.sh" bash scripts/setup-ort.sh
+stage "scripts/test-models.sh" bash scripts/test-models.sh
 
 # A local S3-compatible server (moto) for the S3 attachment storage test.
-step "scripts/setup-s3-test.sh"
-bash scripts/setup-s3-test.sh
+stage "scripts/setup-s3-test.sh" bash scripts/setup-s3-test.sh
 
-step "cargo fmt --all -- --check"
-cargo fmt --all -- --check
+stage "cargo fmt --all -- --check" cargo fmt --all -- --check
+stage "cargo clippy --workspace --all-targets --locked -- -D warnings" \
+    cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "cargo clippy --workspace --all-targets --locked -- -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+# Plain `cargo test` so each test binary's closing `test result:` line is printed. Every
+# model-heavy suite runs here, natively; the Pi stage runs only a chosen few under qemu.
+stage "cargo test --workspace --locked" cargo test --workspace --locked
 
-# Plain `cargo test` so each test binary's closing `test result:` line is printed.
-step "cargo test --workspace --locked"
-cargo test --workspace --locked
-
-# The Raspberry Pi stage: the aarch64 release build, the device and vision tests under qemu,
-# the Debian packages and their install test. ATTEND_SKIP_CROSS=1 skips it on a workstation.
-if [[ "${ATTEND_SKIP_CROSS:-}" != 1 ]]; then
-    cross_started=$SECONDS
-    step "scripts/cross.sh (aarch64 build; device and vision tests under qemu)"
-    bash scripts/cross.sh
-    step "scripts/package.sh"
-    bash scripts/package.sh
-    step "scripts/test-packages.sh"
+# The Raspberry Pi stage: the aarch64 release build, a selection of the device and vision tests
+# under qemu (see scripts/cross.sh), the Debian packages and their install test.
+if [[ "${ATTEND_CROSS:-}" == 1 ]]; then
+    stage "scripts/cross.sh build (aarch64 release)" bash scripts/cross.sh build
+    stage "scripts/cross.sh test (under qemu)" bash scripts/cross.sh test
+    stage "scripts/package.sh" bash scripts/package.sh
     if [[ "$(id -u)" -eq 0 ]]; then
-        bash scripts/test-packages.sh
+        stage "scripts/test-packages.sh" bash scripts/test-packages.sh
     else
-        sudo bash scripts/test-packages.sh
+        stage "scripts/test-packages.sh" sudo bash scripts/test-packages.sh
     fi
-    printf '\ncross stage: %d s\n' "$((SECONDS - cross_started))"
+else
+    step "Raspberry Pi stage skipped: it adds apt sources and installs packages; ATTEND_CROSS=1 runs it"
 fi
 
 step "all checks passed"

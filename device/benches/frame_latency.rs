@@ -6,7 +6,6 @@
 //!
 //! `cargo bench -p attend-device --bench frame_latency` (needs the setup scripts and ../shared).
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,14 +21,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let faces = repo.join("../shared/faces/face_recognition");
+    let faces = attend_testkit::face_set("face_recognition");
     let list = std::fs::read_to_string(faces.join("identities.csv")).expect(
         "../shared/faces/face_recognition/identities.csv (../shared beside the repository)",
     );
     let pipeline = Arc::new(
-        FacePipeline::load(&PipelineConfig::new(repo.join(".cache/models")))
-            .expect("models: run bash scripts/setup-models.sh"),
+        FacePipeline::load(&PipelineConfig::new(attend_testkit::models_dir()))
+            .expect("the models load"),
     );
     let rows: Vec<(String, String)> = list
         .lines()

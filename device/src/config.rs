@@ -9,7 +9,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::hw::{CameraConfig, HwConfig, KeypadConfig, OutputsConfig};
-use crate::outbox::SyncConfig;
+use crate::sync::SyncConfig;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,14 +9,15 @@
 //!   (nokhwa V4L2, rppal GPIO, evdev) and fakes for the demo and tests.
 //! - [`kiosk`]: the kiosk's decisions as pure state machines: face decisions, punches,
 //!   equipment sessions.
-//! - [`outbox`]: the SQLite outbox every event is committed to first, and the pure sync state
-//!   machine that drains it (invariants in its module docs).
+//! - [`outbox`]: the SQLite outbox every event is committed to first (invariants in its module
+//!   docs).
 //! - [`recognize`]: frames → vision pipeline → matcher → decider, on its own thread.
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
 //! - [`screen`]: the local kiosk page (SSE state, MJPEG preview, `/status`).
 //! - [`setup`]: `attendd setup`: ONNX Runtime and the models, fetched or copied, sha256-checked.
 //! - [`station`]: keys and faces → committed events and relay switches (the safe ordering).
-//! - [`sync`]: credentials, the signed HTTP client, and the worker that drives the outbox.
+//! - [`sync`]: the pure sync state machine, credentials, the signed HTTP client, and the worker
+//!   that drives the outbox with them.
 
 pub mod config;
 pub mod daemon;

@@ -16,7 +16,7 @@ use attend_vision::manifest::{Manifest, Role};
 
 use crate::config::Config;
 
-/// ONNX Runtime, as `scripts/setup-ort.sh` pins it (a test keeps the two in step).
+/// ONNX Runtime, as `scripts/lib.sh` and `scripts/setup-ort.sh` pin it (a test keeps them in step).
 pub const ORT_VERSION: &str = "1.31.1";
 /// (architecture, sha256 of the cp311 wheel on PyPI, sha256 of the library inside it)
 pub const ORT_PINS: [(&str, &str, &str); 2] = [

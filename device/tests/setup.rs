@@ -1,23 +1,22 @@
 //! `attendd setup`: ONNX Runtime and the models installed from a directory or downloaded, each
 //! only with its pinned sha256 (a tampered file installs nothing), and the result loads.
+//! A binary of its own (not a module of `kiosk/`): ONNX Runtime loads once per process, and the
+//! load checked here must be of the library this test installed.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use attend_device::config::Config;
 use attend_device::setup::{
     Needed, ORT_PINS, ORT_VERSION, Origin, library_from_wheel, plan, run, sha256_hex,
 };
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use attend_testkit::{models_dir, repo_root};
 
 /// A directory as an operator would carry to a kiosk: the models and this machine's ONNX
 /// Runtime, from the workstation caches (`scripts/setup-models.sh`, `scripts/setup-ort.sh`).
 fn carried(into: &Path, needed: &[Needed]) {
-    let models = repo().join(".cache/models");
-    let ort = repo()
+    let models = models_dir();
+    let ort = repo_root()
         .join(".cache/onnxruntime")
         .join(std::env::consts::ARCH);
     for n in needed {
@@ -156,7 +155,7 @@ async fn a_model_is_downloaded_from_its_url_and_checked() {
 }
 
 #[test]
-fn the_library_comes_out_of_a_wheel_and_the_pins_match_the_setup_script() {
+fn the_library_comes_out_of_a_wheel_and_the_pins_match_the_setup_scripts() {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
@@ -172,8 +171,9 @@ fn the_library_comes_out_of_a_wheel_and_the_pins_match_the_setup_script() {
         b"\x7fELF library bytes"
     );
 
-    let script = std::fs::read_to_string(repo().join("scripts/setup-ort.sh")).expect("script");
-    assert!(script.contains(&format!("ORT_VERSION={ORT_VERSION}")));
+    let lib = std::fs::read_to_string(repo_root().join("scripts/lib.sh")).expect("scripts/lib.sh");
+    assert!(lib.contains(&format!("\nORT_VERSION={ORT_VERSION}\n")));
+    let script = std::fs::read_to_string(repo_root().join("scripts/setup-ort.sh")).expect("script");
     for (arch, wheel, lib) in ORT_PINS {
         assert!(
             script.contains(&format!("[{arch}]={wheel}")),

@@ -25,6 +25,23 @@ pub struct RosterDelta {
     pub config: DeviceConfig,
 }
 
+impl RosterDelta {
+    /// A delta that changes nothing up to `cursor`, with the default settings: the start of one
+    /// being built up.
+    pub fn empty(cursor: u64) -> Self {
+        Self {
+            cursor,
+            more: false,
+            employees: Vec::new(),
+            templates: Vec::new(),
+            equipment: Vec::new(),
+            qualifications: Vec::new(),
+            tombstones: Vec::new(),
+            config: DeviceConfig::default(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RosterEmployee {
@@ -122,4 +139,18 @@ pub struct DeviceConfig {
     pub heartbeat_interval_s: u32,
     /// Largest |device − server| clock offset tolerated before events are flagged.
     pub max_clock_offset_s: u32,
+}
+
+/// The server's standard settings, in UTC (a real delta carries the site's zone).
+impl Default for DeviceConfig {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".into(),
+            enabled: true,
+            punch_repeat_window_s: 60,
+            pin_max_attempts: 5,
+            heartbeat_interval_s: 60,
+            max_clock_offset_s: 120,
+        }
+    }
 }

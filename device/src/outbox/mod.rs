@@ -1,6 +1,6 @@
-//! The offline outbox and the sync state that drains it.
+//! The offline outbox. The pure state machine that drains it is [`crate::sync::state`].
 //!
-//! Invariants (the model-based test in `tests/outbox_model.rs` checks them under random
+//! Invariants (the model-based test in `tests/kiosk/outbox_model.rs` checks them under random
 //! enqueue / send / ack / failure / crash-and-reopen sequences):
 //! - **Committed before shown.** [`Outbox::enqueue`] returns only after the event is durably in
 //!   SQLite (WAL, `synchronous = FULL`); the kiosk shows success after that, never before.
@@ -19,10 +19,7 @@
 //! `migrations/device/`.
 //!
 //! - [`store`]: the SQLite outbox ([`Outbox`]).
-//! - [`state`]: the pure sync state machine ([`SyncState`]): what to do next, no I/O.
 
-pub mod state;
 pub mod store;
 
-pub use state::{Action, Input, SyncConfig, SyncState};
 pub use store::{AckSummary, EventDraft, Outbox, OutboxError};

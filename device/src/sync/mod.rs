@@ -2,11 +2,13 @@
 //! SQLite outbox and roster cache (on the blocking pool) and signed HTTP ([`client`]). It also
 //! enqueues periodic heartbeats and publishes a [`SyncStatus`] for the kiosk screen.
 //!
+//! - [`state`]: the pure sync state machine ([`SyncState`]): what to do next, no I/O.
 //! - [`credentials`]: the provisioned identity (0600 JSON file).
 //! - [`client`]: provisioning, signed push and roster pull, clock-offset measurement.
 
 pub mod client;
 pub mod credentials;
+pub mod state;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,9 +23,10 @@ use tokio::sync::{Notify, watch};
 
 pub use client::{ClientError, SyncClient};
 pub use credentials::Credentials;
+pub use state::{Action, Input, SyncConfig, SyncState};
 
 use crate::lock;
-use crate::outbox::{Action, EventDraft, Input, Outbox, SyncConfig, SyncState};
+use crate::outbox::{EventDraft, Outbox};
 use crate::roster::RosterCache;
 
 /// What the kiosk screen shows about sync.

@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
+use attend_testkit::face_set;
 use attend_vision::image;
 
-use crate::support::{faces_dir, pairs, pipeline};
+use crate::support::{pairs, pipeline};
 
 /// Scores for every pair of a set: `(score, same)`.
 fn scores(set: &str) -> Vec<(f32, bool)> {
-    let dir = faces_dir(set);
+    let dir = face_set(set);
     let mut cache: HashMap<String, Vec<f32>> = HashMap::new();
     let mut embed = |name: &str| -> Vec<f32> {
         cache

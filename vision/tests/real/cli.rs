@@ -1,30 +1,16 @@
 use std::process::Command;
 
-use crate::support::{faces_dir, models_dir, repo_root};
-
-/// The built binary as a command. In the aarch64 stage the tests run under qemu-user without
-/// binfmt_misc, where a guest cannot exec an aarch64 binary but can exec the host's qemu:
-/// `ATTEND_TEST_RUNNER` (set by scripts/cross.sh) names it.
-fn binary(path: &str) -> Command {
-    match std::env::var_os("ATTEND_TEST_RUNNER") {
-        Some(runner) => {
-            let mut c = Command::new(runner);
-            c.arg(path);
-            c
-        }
-        None => Command::new(path),
-    }
-}
+use attend_testkit::{command, face_set, models_dir, repo_root};
 
 fn cli() -> Command {
-    let mut c = binary(env!("CARGO_BIN_EXE_attend-vision"));
+    let mut c = command(env!("CARGO_BIN_EXE_attend-vision"));
     c.current_dir(repo_root()).arg("--help");
     c
 }
 
 fn run(args: &[&str]) -> (bool, String, String) {
     let models = models_dir();
-    let mut c = binary(env!("CARGO_BIN_EXE_attend-vision"));
+    let mut c = command(env!("CARGO_BIN_EXE_attend-vision"));
     c.current_dir(repo_root())
         .args(args)
         .arg("--models")
@@ -39,7 +25,7 @@ fn run(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn compare_prints_score_decision_and_threshold() {
-    let dir = faces_dir("face_recognition");
+    let dir = face_set("face_recognition");
     let a = dir.join("examples/knn_examples/train/obama/obama.jpg");
     let b = dir.join("examples/knn_examples/train/obama/obama2.jpg");
     let (ok, stdout, stderr) = run(&[
@@ -88,7 +74,7 @@ fn unreadable_images_and_faceless_images_fail_with_a_message_not_a_panic() {
 
 #[test]
 fn verify_pairs_prints_one_line_per_pair_and_rejects_a_bad_header() {
-    let dir = faces_dir("face_recognition");
+    let dir = face_set("face_recognition");
     let (ok, stdout, stderr) = run(&[
         "verify-pairs",
         "--images",
@@ -124,12 +110,12 @@ fn help_lists_every_command() {
 fn a_broken_onnx_runtime_library_is_one_clear_error() {
     let fake = std::env::temp_dir().join(format!("attend-fake-ort-{}.so", std::process::id()));
     std::fs::write(&fake, b"not a shared library").expect("written");
-    let out = binary(env!("CARGO_BIN_EXE_attend-vision"))
+    let out = command(env!("CARGO_BIN_EXE_attend-vision"))
         .current_dir(repo_root())
         .env("ORT_DYLIB_PATH", &fake)
         .args(["embed", "--models"])
         .arg(models_dir())
-        .arg(faces_dir("face_recognition").join("examples/knn_examples/train/obama/obama.jpg"))
+        .arg(face_set("face_recognition").join("examples/knn_examples/train/obama/obama.jpg"))
         .output()
         .expect("runs");
     std::fs::remove_file(&fake).ok();
@@ -145,7 +131,7 @@ fn a_broken_onnx_runtime_library_is_one_clear_error() {
 
 #[test]
 fn an_explicit_ort_library_comes_before_the_environment_and_the_cache() {
-    let out = binary(env!("CARGO_BIN_EXE_attend-vision"))
+    let out = command(env!("CARGO_BIN_EXE_attend-vision"))
         .current_dir(repo_root())
         .args([
             "embed",
@@ -154,7 +140,7 @@ fn an_explicit_ort_library_comes_before_the_environment_and_the_cache() {
             "--models",
         ])
         .arg(models_dir())
-        .arg(faces_dir("face_recognition").join("examples/knn_examples/train/obama/obama.jpg"))
+        .arg(face_set("face_recognition").join("examples/knn_examples/train/obama/obama.jpg"))
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -1,11 +1,12 @@
+use attend_testkit::{face_set, models_dir};
 use attend_vision::image;
 
-use crate::support::{faces_dir, models_dir, pipeline};
+use crate::support::pipeline;
 
 #[test]
 fn group_photos_yield_one_face_per_person_with_landmarks_inside_the_box() {
     // obama_and_biden.jpg also shows a child at the bottom right: three faces.
-    let dir = faces_dir("face_recognition");
+    let dir = face_set("face_recognition");
     for (file, expected) in [
         ("examples/two_people.jpg", 2),
         ("examples/knn_examples/test/obama_and_biden.jpg", 3),
@@ -31,7 +32,7 @@ fn group_photos_yield_one_face_per_person_with_landmarks_inside_the_box() {
 
 #[test]
 fn the_same_photo_embeds_identically_and_a_mirror_stays_close() {
-    let dir = faces_dir("face_recognition");
+    let dir = face_set("face_recognition");
     let path = dir.join("examples/knn_examples/train/obama/obama.jpg");
     let img = image::load(&path).expect("decodes");
     let a = pipeline().embed_largest(&img, &path).expect("embeds");
@@ -91,7 +92,7 @@ fn a_model_file_with_the_wrong_hash_is_refused_by_name() {
 #[test]
 fn enrolment_gates_pass_a_clear_portrait_and_name_what_is_wrong_otherwise() {
     use attend_vision::quality::QualityLimits;
-    let dir = faces_dir("face_recognition");
+    let dir = face_set("face_recognition");
     let limits = QualityLimits::default();
     let portrait =
         image::load(&dir.join("examples/knn_examples/train/obama/obama.jpg")).expect("decodes");
@@ -131,7 +132,7 @@ fn every_detector_in_the_manifest_finds_the_same_two_people() {
     use attend_vision::detect::Detector;
     use attend_vision::manifest::{Manifest, bundled_manifest_path};
     let manifest = Manifest::load(&bundled_manifest_path()).expect("manifest");
-    let img = image::load(&faces_dir("face_recognition").join("examples/two_people.jpg"))
+    let img = image::load(&face_set("face_recognition").join("examples/two_people.jpg"))
         .expect("decodes");
     let reference = pipeline().detector().detect(&img).expect("yunet runs");
     assert_eq!(reference.len(), 2);
@@ -151,6 +152,37 @@ fn every_detector_in_the_manifest_finds_the_same_two_people() {
             found.iter().all(|f| f.landmarks.is_some()),
             spec.landmarks == 5,
             "{id}: landmarks as the manifest says"
+        );
+    }
+}
+
+/// Each detector in the manifest loaded once and run once. Cheap on purpose: it is the aarch64
+/// stage's proof (scripts/cross.sh runs it under qemu) that every detector's graph loads and runs
+/// on that build of ONNX Runtime; what the detectors find is checked natively above.
+#[test]
+fn every_detector_in_the_manifest_loads_and_sees_nobody_in_a_blank_frame() {
+    use attend_vision::detect::Detector;
+    use attend_vision::manifest::{Manifest, Role, bundled_manifest_path};
+    let manifest = Manifest::load(&bundled_manifest_path()).expect("manifest");
+    let blank = image::RgbImage::new(160, 120, vec![128; 160 * 120 * 3]).expect("valid");
+    let ids: Vec<&str> = manifest
+        .models
+        .iter()
+        .filter(|m| m.role == Role::Detector)
+        .map(|m| m.id.as_str())
+        .collect();
+    assert!(ids.len() >= 3, "the manifest lists {ids:?}");
+    for id in ids {
+        let (model, spec) = manifest.detector(id).expect("described");
+        let detector =
+            Detector::load(&models_dir(), &model, &spec, 1).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(detector.model_id(), id);
+        let found = detector
+            .detect(&blank)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert!(
+            found.is_empty(),
+            "{id} sees faces in a blank frame: {found:?}"
         );
     }
 }

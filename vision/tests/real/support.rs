@@ -1,32 +1,10 @@
-use std::path::PathBuf;
+//! The pipeline and the labelled pairs the real-model tests share. Paths to the models and the
+//! photos come from attend-testkit.
+
 use std::sync::OnceLock;
 
+use attend_testkit::{face_set, models_dir};
 use attend_vision::{FacePipeline, PipelineConfig};
-
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-pub fn models_dir() -> PathBuf {
-    let dir = repo_root().join(".cache/models");
-    assert!(
-        dir.join("dlib_face_recognition_resnet_model_v1.onnx")
-            .is_file(),
-        "models missing in {}: run `bash scripts/setup-models.sh` (it reads ../shared/models and PyPI)",
-        dir.display()
-    );
-    dir
-}
-
-pub fn faces_dir(set: &str) -> PathBuf {
-    let dir = repo_root().join("../shared/faces").join(set);
-    assert!(
-        dir.join("pairs.csv").is_file(),
-        "labelled photos missing: expected {} (../shared/faces beside the repository)",
-        dir.display()
-    );
-    dir
-}
 
 /// One pipeline per test binary: loading models is the slow part.
 pub fn pipeline() -> &'static FacePipeline {
@@ -38,10 +16,11 @@ pub fn pipeline() -> &'static FacePipeline {
     })
 }
 
-/// `(img_a, img_b, same)` rows of a pairs CSV.
+/// `(img_a, img_b, same)` rows of a set's pairs CSV.
 pub fn pairs(set: &str) -> Vec<(String, String, bool)> {
-    let text =
-        std::fs::read_to_string(faces_dir(set).join("pairs.csv")).expect("pairs.csv readable");
+    let path = face_set(set).join("pairs.csv");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("labelled pairs {}: {e}", path.display()));
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())

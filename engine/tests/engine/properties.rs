@@ -1,7 +1,5 @@
 //! Property tests: invariants that must hold for any punches, rules, schedule and `now`.
 
-#![allow(clippy::unwrap_used)]
-
 use attend_engine::{
     AutoDeduct, BreakRule, EngineOutput, MachineInput, Overtime, PunchInput, PunchKind, Rounding,
     RoundingMode, Rules, ScheduledShift, compute,

@@ -4,9 +4,6 @@
 //! the demo lathe starts and stops from the keypad with both events synced, and the screen's
 //! `/status` shows the result, the boxes and the sync state.
 
-mod common;
-
-use std::path::Path;
 use std::time::Duration;
 
 use attend_device::config::Config;
@@ -16,26 +13,13 @@ use attend_device::hw::{
 };
 use attend_device::roster::{RosterCache, TemplateKey};
 use attend_device::sync::client;
-use common::{demo_server, eventually, http_get, punches};
-
-fn repo() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use attend_e2e::{demo_server, events, http_get, punches};
+use attend_testkit::{demo_photos, eventually, models_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
-    let photos = repo().join("../shared/faces/face_recognition/examples/knn_examples/train/obama");
-    assert!(
-        photos.is_dir(),
-        "labelled photos missing: {} (../shared beside the repository)",
-        photos.display()
-    );
-    let models = repo().join(".cache/models");
-    assert!(
-        models.is_dir(),
-        "models missing in {}: run `bash scripts/setup-models.sh`",
-        models.display()
-    );
+    let photos = demo_photos();
+    let models = models_dir();
 
     let (_server_dir, server, seed) = demo_server().await;
 
@@ -166,21 +150,8 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
 
 /// Equipment event bodies stored by the server, oldest first.
 async fn equipment_events(store: &attend_server::storage::SharedStore) -> Vec<serde_json::Value> {
-    use attend_server::storage::{DepartmentFilter, EventFilter, Page, Scope};
-    let filter = EventFilter {
-        kind: Some("equipment".into()),
-        ..EventFilter::default()
-    };
-    let page = store
-        .list_events(
-            Scope::All,
-            &DepartmentFilter::Any,
-            &filter,
-            &Page::default(),
-        )
+    events(store, "equipment")
         .await
-        .expect("events");
-    page.items
         .into_iter()
         .map(|e| e.payload["body"].clone())
         .collect()

@@ -1,6 +1,4 @@
-//! Builders shared by the integration tests: local wall-clock times in a named zone.
-
-#![allow(dead_code, clippy::unwrap_used)]
+//! Builders shared by the scenario tests: local wall-clock times in a named zone.
 
 use attend_engine::{MachineInput, PunchInput, PunchKind, Rules, ScheduledShift};
 use jiff::Timestamp;

@@ -2,13 +2,12 @@
 //! provisioning, punches reaching the server, the roster reaching the kiosk, and events queued
 //! while the server is down arriving exactly once after it comes back.
 
-mod common;
-
 use attend_device::outbox::EventDraft;
+use attend_e2e::{Kiosk, demo_server, events, punches, start_server};
 use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
 use attend_protocol::ids::EmployeeId;
 use attend_server::storage::{DepartmentFilter, Page, Scope};
-use common::{Kiosk, demo_server, eventually, punches, start_server};
+use attend_testkit::eventually;
 
 fn punch(employee: EmployeeId) -> EventDraft {
     EventDraft::new(
@@ -139,22 +138,8 @@ async fn an_enrolment_candidate_reaches_the_server_for_approval() {
         .enqueue(&EventDraft::new(jiff::Timestamp::now(), body))
         .expect("enqueue");
     kiosk.wake.notify_one();
-    let filter = attend_server::storage::EventFilter {
-        kind: Some("enrolment_candidate".into()),
-        ..Default::default()
-    };
     eventually("the candidate reaches the server", async || {
-        server
-            .store
-            .list_events(
-                Scope::All,
-                &DepartmentFilter::Any,
-                &filter,
-                &Page::default(),
-            )
-            .await
-            .map_or(0, |p| p.items.len())
-            == 1
+        events(&server.store, "enrolment_candidate").await.len() == 1
     })
     .await;
     kiosk.stop().await;

@@ -1,61 +1,23 @@
 //! `attendd enroll` on the real models: clear portraits become an enrolment candidate with
 //! quality scores; a group photo never does, and the error says why.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
 use attend_device::enroll::{EnrollError, capture};
-use attend_device::hw::{DirCamera, DirSpec, ManualClock};
 use attend_protocol::events::EventBody;
 use attend_protocol::ids::EmployeeId;
 use attend_vision::quality::QualityLimits;
-use attend_vision::{FacePipeline, PipelineConfig};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn faces() -> PathBuf {
-    let dir = repo().join("../shared/faces/face_recognition");
-    assert!(
-        dir.is_dir(),
-        "labelled photos missing: {} (../shared beside the repository)",
-        dir.display()
-    );
-    dir
-}
-
-fn pipeline() -> FacePipeline {
-    let models = repo().join(".cache/models");
-    assert!(
-        models.is_dir(),
-        "models missing in {}: run `bash scripts/setup-models.sh`",
-        models.display()
-    );
-    FacePipeline::load(&PipelineConfig::new(models)).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn camera(photos: &[&str]) -> (tempfile::TempDir, DirCamera) {
-    let dir = tempfile::tempdir().expect("dir");
-    for (i, p) in photos.iter().enumerate() {
-        std::fs::copy(faces().join(p), dir.path().join(format!("f{i:02}.jpg"))).expect("copy");
-    }
-    let spec = DirSpec {
-        path: dir.path().to_owned(),
-        fps: 1_000.0,
-        looping: true,
-    };
-    let cam = DirCamera::open(&spec, Arc::new(ManualClock::default())).expect("camera");
-    (dir, cam)
-}
+use crate::support::{pipeline, replay};
 
 #[test]
 fn clear_portraits_become_a_candidate_with_quality_scores() {
     let p = pipeline();
-    let (_d, mut cam) = camera(&[
-        "examples/knn_examples/train/obama/obama.jpg",
-        "examples/knn_examples/train/obama/obama2.jpg",
-    ]);
+    let (_d, mut cam) = replay(
+        &[
+            "examples/knn_examples/train/obama/obama.jpg",
+            "examples/knn_examples/train/obama/obama2.jpg",
+        ],
+        true,
+    );
     let who = EmployeeId(uuid::Uuid::from_u128(5));
     let body =
         capture(&mut cam, &p, who, &QualityLimits::default(), 3, 20, |_| {}).expect("enrols");
@@ -75,7 +37,7 @@ fn clear_portraits_become_a_candidate_with_quality_scores() {
 #[test]
 fn a_group_photo_never_enrols_and_the_error_says_why() {
     let p = pipeline();
-    let (_d, mut cam) = camera(&["examples/two_people.jpg"]);
+    let (_d, mut cam) = replay(&["examples/two_people.jpg"], true);
     let err = capture(
         &mut cam,
         &p,

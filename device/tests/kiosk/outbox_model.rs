@@ -7,7 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use attend_device::outbox::{Action, EventDraft, Input, Outbox, SyncConfig, SyncState};
+use attend_device::outbox::{EventDraft, Outbox};
+use attend_device::sync::{Action, Input, SyncConfig, SyncState};
 use attend_protocol::ack::Ack;
 use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
 use attend_protocol::ids::{EmployeeId, EventId};

@@ -4,8 +4,6 @@
 //! photos of Ana followed by a stranger's (an empty frame as each walks off), clocks Ana in by face (once: the repeat window
 //! holds) while the stranger is answered "unknown" and punches nobody in.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -13,31 +11,20 @@ use attend_device::config::Config;
 use attend_device::daemon::Daemon;
 use attend_device::hw::{CameraConfig, CameraSpec, DirSpec, KeypadConfig, OutputsConfig};
 use attend_device::sync::client;
-use attend_server::storage::{
-    AuditCtx, CandidateStatus, Decision, DepartmentFilter, EventFilter, Page, Scope,
-};
-use common::{demo_server, eventually, http_get};
+use attend_e2e::{demo_server, events, http_get};
+use attend_server::storage::{AuditCtx, CandidateStatus, Decision, DepartmentFilter, Page, Scope};
+use attend_testkit::{eventually, face_set, models_dir};
 
 /// deepface-dev photos of one person (`person_00` in its identities.csv) and of another.
 const ENROL: &[&str] = &["img1.jpg", "img2.jpg", "img4.jpg"];
 const PROBE: &[&str] = &["img5.jpg", "img6.jpg", "img7.jpg", "img10.jpg", "img11.jpg"];
 const STRANGER: &[&str] = &["img3.jpg", "img12.jpg", "img53.jpg", "img54.jpg"];
 
-fn shared_photos() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/faces/deepface-dev");
-    assert!(
-        dir.join("identities.csv").is_file(),
-        "labelled photos missing: {} (../shared beside the repository)",
-        dir.display()
-    );
-    dir
-}
-
 /// A folder the `dir:` camera replays in name order: `prefix_NN_<photo>` for each photo, and
 /// after each group an empty grey frame, as when one person walks away before the next comes.
 fn stage(into: &Path, groups: &[(&str, &[&str])]) {
     std::fs::create_dir_all(into).expect("dir");
-    let src = shared_photos();
+    let src = face_set("deepface-dev");
     let grey = attend_vision::image::RgbImage::new(160, 120, vec![128; 160 * 120 * 3])
         .expect("image")
         .to_jpeg(80)
@@ -66,12 +53,7 @@ fn camera(path: PathBuf) -> CameraConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/models");
-    assert!(
-        models.is_dir(),
-        "models missing in {}: run `bash scripts/setup-models.sh`",
-        models.display()
-    );
+    let models = models_dir();
     let (_server_dir, server, seed) = demo_server().await;
     let everyone = server
         .store
@@ -234,20 +216,8 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
 
 /// Face punch bodies stored by the server, oldest first.
 async fn face_punches(store: &attend_server::storage::SharedStore) -> Vec<serde_json::Value> {
-    let filter = EventFilter {
-        kind: Some("punch".into()),
-        ..EventFilter::default()
-    };
-    store
-        .list_events(
-            Scope::All,
-            &DepartmentFilter::Any,
-            &filter,
-            &Page::default(),
-        )
+    events(store, "punch")
         .await
-        .expect("events")
-        .items
         .into_iter()
         .map(|e| e.payload["body"].clone())
         .filter(|b| b["method"] == "face")

@@ -1,14 +1,12 @@
 //! A PIN punch typed at a real attendd reaches a real server; a wrong PIN, a bad keypad
 //! sequence and an unknown machine code each get a clear message and write nothing.
 
-mod common;
-
 use std::sync::Arc;
 
 use attend_device::hw::{FakeOutputs, Key, ManualClock};
 use attend_device::station::{MessageKind, Station, StationSettings};
-use attend_server::storage::{EventFilter, Page, Scope};
-use common::{Kiosk, demo_server, eventually, punches};
+use attend_e2e::{Kiosk, demo_server, events, punches};
+use attend_testkit::eventually;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pin_punch_reaches_the_server_and_bad_input_writes_nothing() {
@@ -74,23 +72,10 @@ async fn a_pin_punch_reaches_the_server_and_bad_input_writes_nothing() {
         (MessageKind::Refused, "Unknown machine code")
     );
     assert_eq!(depth(), 0, "an unknown machine code wrote something");
-    let filter = EventFilter {
-        kind: Some("punch".into()),
-        ..EventFilter::default()
-    };
-    let stored = server
-        .store
-        .list_events(
-            Scope::All,
-            &attend_server::storage::DepartmentFilter::Any,
-            &filter,
-            &Page::default(),
-        )
-        .await
-        .expect("events");
-    assert_eq!(stored.items.len(), 1, "only the good punch was stored");
-    assert_eq!(stored.items[0].payload["body"]["method"], "pin");
-    assert_eq!(stored.items[0].payload["body"]["punch_type"], "in");
+    let stored = events(&server.store, "punch").await;
+    assert_eq!(stored.len(), 1, "only the good punch was stored");
+    assert_eq!(stored[0].payload["body"]["method"], "pin");
+    assert_eq!(stored[0].payload["body"]["punch_type"], "in");
     kiosk.stop().await;
     server.stop().await;
 }

@@ -31,21 +31,11 @@ fn template(n: u128, employee: u128, value: f32) -> RosterTemplate {
 
 fn delta(cursor: u64) -> RosterDelta {
     RosterDelta {
-        cursor,
-        more: false,
-        employees: vec![],
-        templates: vec![],
-        equipment: vec![],
-        qualifications: vec![],
-        tombstones: vec![],
         config: DeviceConfig {
             timezone: "Europe/Lisbon".into(),
-            enabled: true,
-            punch_repeat_window_s: 60,
-            pin_max_attempts: 5,
-            heartbeat_interval_s: 60,
-            max_clock_offset_s: 120,
+            ..DeviceConfig::default()
         },
+        ..RosterDelta::empty(cursor)
     }
 }
 

@@ -54,13 +54,10 @@ fn rig() -> Rig {
     };
     roster
         .apply(&RosterDelta {
-            cursor: 1,
-            more: false,
             employees: vec![
                 person(ANA, "1001", "Ana", ConsentState::Granted),
                 person(BRUNO, "1002", "Bruno", ConsentState::Withdrawn),
             ],
-            templates: vec![],
             equipment: vec![RosterEquipment {
                 id: LATHE,
                 name: "Lathe".into(),
@@ -69,16 +66,11 @@ fn rig() -> Rig {
                 relay_channel: 1,
                 locked_out: false,
             }],
-            qualifications: vec![],
-            tombstones: vec![],
             config: DeviceConfig {
                 timezone: "Europe/Lisbon".into(),
-                enabled: true,
-                punch_repeat_window_s: 60,
-                pin_max_attempts: 5,
-                heartbeat_interval_s: 60,
-                max_clock_offset_s: 120,
+                ..DeviceConfig::default()
             },
+            ..RosterDelta::empty(1)
         })
         .expect("roster applied");
     let outputs = FakeOutputs::new(

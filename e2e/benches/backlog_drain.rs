@@ -4,19 +4,19 @@
 //! the same run, is the server's store ingesting the same number of events directly (no HTTP,
 //! no kiosk): the ratio says how much of the server's ceiling the kiosk's sync path reaches.
 //!
-//! `cargo bench -p attend-device --bench backlog_drain`; `ATTEND_BENCH_EVENTS=n` sets the
+//! `cargo bench -p attend-e2e --bench backlog_drain`; `ATTEND_BENCH_EVENTS=n` sets the
 //! backlog. Prints numbers and never fails on them.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use attend_device::outbox::{EventDraft, Outbox, SyncConfig};
+use attend_device::outbox::{EventDraft, Outbox};
 use attend_device::roster::{RosterCache, TemplateKey};
-use attend_device::sync::{SyncClient, SyncStatus, SyncWorker, client};
+use attend_device::sync::{SyncClient, SyncConfig, SyncStatus, SyncWorker, client};
+use attend_e2e::demo_server;
 use attend_protocol::events::{Event, EventBody, Punch, PunchMethod, PunchType, Versions};
 use attend_protocol::ids::{EmployeeId, EventId};
 use attend_server::storage::{DepartmentFilter, Page, ReceivedEvent, Scope, SharedStore};
-use attend_server::{Application, Settings};
 use tokio::sync::{Notify, oneshot, watch};
 
 const BATCH: usize = 500;
@@ -34,40 +34,6 @@ fn punch(employee: EmployeeId) -> EventBody {
     })
 }
 
-struct Server {
-    store: SharedStore,
-    base: String,
-    seed: attend_server::demo::DemoSeed,
-    stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
-}
-
-async fn server() -> Server {
-    let dir = tempfile::tempdir().expect("dir");
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database: dir.path().join("attend.db"),
-        ..Settings::default()
-    };
-    let app = Application::build(settings, true).await.expect("server");
-    let (base, store) = (format!("http://{}", app.local_addr()), app.store());
-    let seed = attend_server::demo::seed(&store)
-        .await
-        .expect("seed")
-        .expect("empty");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_with_shutdown(async move {
-        let _ = stopped.await;
-    }));
-    Server {
-        store,
-        base,
-        seed,
-        stop,
-        _dir: dir,
-    }
-}
-
 async fn employees(store: &SharedStore) -> Vec<EmployeeId> {
     let page = store
         .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
@@ -81,12 +47,16 @@ async fn employees(store: &SharedStore) -> Vec<EmployeeId> {
 
 /// Times the kiosk's path: outbox → signed HTTP batches → acks applied, until the queue is empty.
 async fn drain(n: usize) -> (Duration, Duration) {
-    let server = server().await;
+    let (_dir, server, seed) = demo_server().await;
     let people = employees(&server.store).await;
     let kiosk = tempfile::tempdir().expect("dir");
-    let creds = client::provision(&server.base, &server.seed.provisioning_code, "bench")
-        .await
-        .expect("provisioned");
+    let creds = client::provision(
+        &format!("http://{}", server.addr),
+        &seed.provisioning_code,
+        "bench",
+    )
+    .await
+    .expect("provisioned");
     let state = kiosk.path().join("state.db");
     let mut outbox = Outbox::open(&state).expect("outbox");
     let start = Instant::now();
@@ -126,17 +96,21 @@ async fn drain(n: usize) -> (Duration, Duration) {
     let drained = start.elapsed();
     let _ = stop.send(());
     let _ = task.await;
-    let _ = server.stop.send(());
+    server.stop().await;
     (enqueue, drained)
 }
 
 /// The reference: the same number of events straight into the server's store.
 async fn direct_ingest(n: usize) -> Duration {
-    let server = server().await;
+    let (_dir, server, seed) = demo_server().await;
     let people = employees(&server.store).await;
-    let creds = client::provision(&server.base, &server.seed.provisioning_code, "bench")
-        .await
-        .expect("provisioned");
+    let creds = client::provision(
+        &format!("http://{}", server.addr),
+        &seed.provisioning_code,
+        "bench",
+    )
+    .await
+    .expect("provisioned");
     let device = server
         .store
         .device_auth(creds.device_id)
@@ -166,7 +140,7 @@ async fn direct_ingest(n: usize) -> Duration {
         assert_eq!(acks.len(), batch.len());
     }
     let took = start.elapsed();
-    let _ = server.stop.send(());
+    server.stop().await;
     took
 }
 

@@ -1,7 +1,7 @@
 //! The sync state machine: decides when to send a batch, what to mark delivered, and how long
 //! to back off. Pure: it reads no clock (inputs carry `now_ms`), does no I/O, and draws its
 //! jitter from its own seeded generator, so tests can drive millions of steps deterministically.
-//! The event loop in `sync.rs` feeds it inputs and performs the actions it returns.
+//! The sync worker ([`super::SyncWorker`]) feeds it inputs and performs the actions it returns.
 
 use attend_protocol::ack::Ack;
 use attend_protocol::ids::EventId;

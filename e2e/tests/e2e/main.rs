@@ -1,0 +1,14 @@
+//! End-to-end tests, one binary: a real attend-server and a real attendd together. The harness
+//! (servers, kiosks, stored events) is the attend-e2e library; paths and waits are attend-testkit.
+//!
+//! - [`daemon`]: the whole attendd (camera, keypad, screen, relays) against a server.
+//! - [`face`]: enrolment, approval and then a face punch on the real models.
+//! - [`pin`]: a PIN punch, and bad keypad input that writes nothing.
+//! - [`sigkill`]: the real `attendd` binary killed mid-sync loses and duplicates nothing.
+//! - [`sync`]: offline queueing, exactly-once delivery, an enrolment candidate.
+
+mod daemon;
+mod face;
+mod pin;
+mod sigkill;
+mod sync;
