@@ -16,7 +16,9 @@ use attend_device::sync::{SyncClient, SyncConfig, SyncStatus, SyncWorker, client
 use attend_e2e::demo_server;
 use attend_protocol::events::{Event, EventBody, Punch, PunchMethod, PunchType, Versions};
 use attend_protocol::ids::{EmployeeId, EventId};
-use attend_server::storage::{DepartmentFilter, Page, ReceivedEvent, Scope, SharedStore};
+use attend_server::app::Stores;
+use attend_server::db::{DepartmentFilter, Page, Scope};
+use attend_server::features::devices::ReceivedEvent;
 use tokio::sync::{Notify, oneshot, watch};
 
 const BATCH: usize = 500;
@@ -34,8 +36,9 @@ fn punch(employee: EmployeeId) -> EventBody {
     })
 }
 
-async fn employees(store: &SharedStore) -> Vec<EmployeeId> {
-    let page = store
+async fn employees(stores: &Stores) -> Vec<EmployeeId> {
+    let page = stores
+        .people
         .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
         .await;
     page.expect("employees")
@@ -48,7 +51,7 @@ async fn employees(store: &SharedStore) -> Vec<EmployeeId> {
 /// Times the kiosk's path: outbox → signed HTTP batches → acks applied, until the queue is empty.
 async fn drain(n: usize) -> (Duration, Duration) {
     let (_dir, server, seed) = demo_server().await;
-    let people = employees(&server.store).await;
+    let people = employees(&server.stores).await;
     let kiosk = tempfile::tempdir().expect("dir");
     let creds = client::provision(
         &format!("http://{}", server.addr),
@@ -103,7 +106,7 @@ async fn drain(n: usize) -> (Duration, Duration) {
 /// The reference: the same number of events straight into the server's store.
 async fn direct_ingest(n: usize) -> Duration {
     let (_dir, server, seed) = demo_server().await;
-    let people = employees(&server.store).await;
+    let people = employees(&server.stores).await;
     let creds = client::provision(
         &format!("http://{}", server.addr),
         &seed.provisioning_code,
@@ -112,7 +115,8 @@ async fn direct_ingest(n: usize) -> Duration {
     .await
     .expect("provisioned");
     let device = server
-        .store
+        .stores
+        .devices
         .device_auth(creds.device_id)
         .await
         .expect("auth")
@@ -133,7 +137,8 @@ async fn direct_ingest(n: usize) -> Duration {
     let start = Instant::now();
     for batch in events.chunks(BATCH) {
         let acks = server
-            .store
+            .stores
+            .devices
             .ingest(&device, batch.to_vec(), jiff::Timestamp::now())
             .await
             .expect("ingest");

@@ -4,15 +4,17 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use attend_server::app::Stores;
+use attend_server::db::{DepartmentFilter, Scope, all_pages};
 use attend_server::demo::DemoSeed;
-use attend_server::storage::{DepartmentFilter, EventFilter, Scope, SharedStore, StoredEvent};
+use attend_server::features::devices::{EventFilter, StoredEvent};
 use attend_server::{Application, Settings};
 use tokio::sync::oneshot;
 
-/// A running server: its address and store, stopped by [`Server::stop`].
+/// A running server: its address and stores, stopped by [`Server::stop`].
 pub struct Server {
     pub addr: SocketAddr,
-    pub store: SharedStore,
+    pub stores: Stores,
     stop: oneshot::Sender<()>,
     done: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -45,14 +47,14 @@ pub async fn start_server_with(
     let app = Application::build(settings, true)
         .await
         .expect("server builds");
-    let (addr, store) = (app.local_addr(), app.store());
+    let (addr, stores) = (app.local_addr(), app.stores());
     let (stop, stopped) = oneshot::channel::<()>();
     let done = tokio::spawn(app.run_with_shutdown(async move {
         let _ = stopped.await;
     }));
     Server {
         addr,
-        store,
+        stores,
         stop,
         done,
     }
@@ -81,7 +83,7 @@ pub async fn demo_server_with(
         tweak,
     )
     .await;
-    let seed = attend_server::demo::seed(&server.store)
+    let seed = attend_server::demo::seed(&server.stores)
         .await
         .expect("seed")
         .expect("empty database");
@@ -89,13 +91,14 @@ pub async fn demo_server_with(
 }
 
 /// Every stored event of `kind` (e.g. `punch`), oldest first, over all pages.
-pub async fn events(store: &SharedStore, kind: &str) -> Vec<StoredEvent> {
+pub async fn events(stores: &Stores, kind: &str) -> Vec<StoredEvent> {
     let filter = EventFilter {
         kind: Some(kind.into()),
         ..EventFilter::default()
     };
-    attend_server::storage::all_pages(async |page| {
-        store
+    all_pages(async |page| {
+        stores
+            .devices
             .list_events(Scope::All, &DepartmentFilter::Any, &filter, &page)
             .await
     })
@@ -104,8 +107,8 @@ pub async fn events(store: &SharedStore, kind: &str) -> Vec<StoredEvent> {
 }
 
 /// Punch events stored by the server, and whether any event id is stored twice.
-pub async fn punches(store: &SharedStore) -> (usize, bool) {
-    let all = events(store, "punch").await;
+pub async fn punches(stores: &Stores) -> (usize, bool) {
+    let all = events(stores, "punch").await;
     let distinct: HashSet<_> = all.iter().map(|e| e.event_id).collect();
     (all.len(), distinct.len() != all.len())
 }

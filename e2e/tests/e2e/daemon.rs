@@ -91,7 +91,7 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
     // The PIN typed on the keypad becomes a punch on the server.
     SocketKeypad::send(&socket, "1001# 1234#").expect("keys sent");
     eventually("the PIN punch reaches the server", async || {
-        punches(&server.store).await.0 == 1
+        punches(&server.stores).await.0 == 1
     })
     .await;
     // The demo lathe (code 4711) starts for the identified worker, then the stop key stops it.
@@ -120,10 +120,10 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
         "the other relay never switched on"
     );
     eventually("both equipment events reach the server", async || {
-        equipment_events(&server.store).await.len() == 2
+        equipment_events(&server.stores).await.len() == 2
     })
     .await;
-    let events = equipment_events(&server.store).await;
+    let events = equipment_events(&server.stores).await;
     assert_eq!(events[0]["action"], "start");
     assert_eq!(
         (
@@ -149,8 +149,8 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
 }
 
 /// Equipment event bodies stored by the server, oldest first.
-async fn equipment_events(store: &attend_server::storage::SharedStore) -> Vec<serde_json::Value> {
-    events(store, "equipment")
+async fn equipment_events(stores: &attend_server::app::Stores) -> Vec<serde_json::Value> {
+    events(stores, "equipment")
         .await
         .into_iter()
         .map(|e| e.payload["body"].clone())

@@ -12,8 +12,11 @@ use attend_device::daemon::Daemon;
 use attend_device::hw::{CameraConfig, CameraSpec, DirSpec, KeypadConfig, OutputsConfig};
 use attend_device::sync::client;
 use attend_e2e::{demo_server, events, http_get};
-use attend_server::storage::{AuditCtx, CandidateStatus, Decision, DepartmentFilter, Page, Scope};
+use attend_server::db::{AuditCtx, DepartmentFilter, Page, Scope};
+use attend_server::features::approvals::{Recorded, Stage, State, Step};
+use attend_server::features::enrolment::CandidateStatus;
 use attend_testkit::{eventually, face_set, models_dir};
+use base64::Engine as _;
 
 /// deepface-dev photos of one person (`person_00` in its identities.csv) and of another.
 const ENROL: &[&str] = &["img1.jpg", "img2.jpg", "img4.jpg"];
@@ -56,7 +59,8 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
     let models = models_dir();
     let (_server_dir, server, seed) = demo_server().await;
     let everyone = server
-        .store
+        .stores
+        .people
         .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
         .await
         .expect("employees")
@@ -124,9 +128,9 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
     }));
 
     // The candidate syncs; a manager looks at it and approves it.
-    let store = server.store.clone();
+    let enrolment = server.stores.enrolment.clone();
     let pending = async || {
-        store
+        enrolment
             .list_candidates(
                 Scope::All,
                 &DepartmentFilter::Any,
@@ -148,34 +152,49 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
         candidate.has_thumbnail,
         "the candidate carries the best capture's face"
     );
-    let thumbnail = store
+    let thumbnail = enrolment
         .candidate_thumbnail(Scope::All, &DepartmentFilter::Any, candidate.id)
         .await
         .expect("thumbnail")
         .expect("present");
+    let thumbnail = base64::engine::general_purpose::STANDARD
+        .decode(thumbnail)
+        .expect("base64");
     assert!(
         thumbnail.starts_with(&[0xFF, 0xD8, 0xFF]),
         "thumbnail is a JPEG"
     );
     assert_eq!(
-        face_punches(&server.store).await.len(),
+        face_punches(&server.stores).await.len(),
         0,
         "nobody is clocked in by face before approval"
     );
-    store
-        .decide_candidate(
+    let approve = Recorded {
+        id: candidate.id,
+        step: Step::Approve,
+        before: State {
+            stage: Stage::Pending,
+            level: 1,
+        },
+        after: State {
+            stage: Stage::Approved,
+            level: 1,
+        },
+        reason: None,
+    };
+    enrolment
+        .record_candidate_step(
             &AuditCtx::system(),
             Scope::All,
             &DepartmentFilter::Any,
-            candidate.id,
-            Decision::Approve,
+            approve,
         )
         .await
         .expect("approved");
 
     // The templates reach the kiosk with the next roster pull; Ana's face clocks her in.
     eventually("Ana is clocked in by face", async || {
-        !face_punches(&server.store).await.is_empty()
+        !face_punches(&server.stores).await.is_empty()
     })
     .await;
     // The loop goes on to the stranger, who is refused, and back to Ana, whose repeat
@@ -188,7 +207,7 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
         message().await.starts_with("Ana Silva: already punched")
     })
     .await;
-    let punches = face_punches(&server.store).await;
+    let punches = face_punches(&server.stores).await;
     assert_eq!(punches.len(), 1, "{punches:?}");
     let punch = &punches[0];
     assert_eq!(punch["employee_id"], serde_json::json!(ana));
@@ -215,8 +234,8 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
 }
 
 /// Face punch bodies stored by the server, oldest first.
-async fn face_punches(store: &attend_server::storage::SharedStore) -> Vec<serde_json::Value> {
-    events(store, "punch")
+async fn face_punches(stores: &attend_server::app::Stores) -> Vec<serde_json::Value> {
+    events(stores, "punch")
         .await
         .into_iter()
         .map(|e| e.payload["body"].clone())

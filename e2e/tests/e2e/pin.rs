@@ -61,7 +61,7 @@ async fn a_pin_punch_reaches_the_server_and_bad_input_writes_nothing() {
     );
 
     eventually("the punch reaches the server", async || {
-        punches(&server.store).await.0 == 1
+        punches(&server.stores).await.0 == 1
     })
     .await;
     eventually("the kiosk applies the ack", async || depth() == 0).await;
@@ -72,7 +72,7 @@ async fn a_pin_punch_reaches_the_server_and_bad_input_writes_nothing() {
         (MessageKind::Refused, "Unknown machine code")
     );
     assert_eq!(depth(), 0, "an unknown machine code wrote something");
-    let stored = events(&server.store, "punch").await;
+    let stored = events(&server.stores, "punch").await;
     assert_eq!(stored.len(), 1, "only the good punch was stored");
     assert_eq!(stored[0].payload["body"]["method"], "pin");
     assert_eq!(stored[0].payload["body"]["punch_type"], "in");

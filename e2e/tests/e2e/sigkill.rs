@@ -12,7 +12,7 @@ use attend_device::outbox::{EventDraft, Outbox};
 use attend_device::sync::client;
 use attend_e2e::{demo_server_with, punches};
 use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
-use attend_server::storage::{DepartmentFilter, Page, Scope};
+use attend_server::db::{DepartmentFilter, Page, Scope};
 use attend_testkit::poll_until;
 
 const BACKLOG: usize = 3_000;
@@ -29,8 +29,9 @@ fn spawn_attendd(config_file: &std::path::Path) -> Child {
 async fn attendd_killed_mid_sync_restarts_with_nothing_lost_or_duplicated() {
     // Many small batches make "in the middle of a sync" a wide window.
     let (dir, server, seed) = demo_server_with(|s| s.rate_limit.per_minute = 1_000_000).await;
-    let (addr, store) = (server.addr, server.store.clone());
-    let ana = store
+    let (addr, stores) = (server.addr, server.stores.clone());
+    let ana = stores
+        .people
         .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
         .await
         .expect("employees")
@@ -90,7 +91,7 @@ async fn attendd_killed_mid_sync_restarts_with_nothing_lost_or_duplicated() {
         Duration::from_millis(5),
         Duration::from_mins(1),
         async || {
-            at_kill = punches(&store).await.0;
+            at_kill = punches(&stores).await.0;
             if at_kill == 0
                 && let Ok(Some(status)) = child.try_wait()
             {
@@ -114,12 +115,12 @@ async fn attendd_killed_mid_sync_restarts_with_nothing_lost_or_duplicated() {
         "every queued punch reaches the server and the outbox drains",
         Duration::from_millis(50),
         Duration::from_mins(5),
-        async || punches(&store).await.0 >= BACKLOG && outbox.depth().unwrap_or(1) == 0,
+        async || punches(&stores).await.0 >= BACKLOG && outbox.depth().unwrap_or(1) == 0,
     )
     .await;
     let _ = child.kill();
     let _ = child.wait();
-    let (total, duplicated) = punches(&store).await;
+    let (total, duplicated) = punches(&stores).await;
     assert_eq!(
         total, BACKLOG,
         "every queued punch arrived (killed at {at_kill})"

@@ -6,7 +6,7 @@ use attend_device::outbox::EventDraft;
 use attend_e2e::{Kiosk, demo_server, events, punches, start_server};
 use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
 use attend_protocol::ids::EmployeeId;
-use attend_server::storage::{DepartmentFilter, Page, Scope};
+use attend_server::db::{DepartmentFilter, Page, Scope};
 use attend_testkit::eventually;
 
 fn punch(employee: EmployeeId) -> EventDraft {
@@ -28,12 +28,13 @@ async fn events_queued_while_the_server_is_down_arrive_exactly_once() {
     let server_dir = tempfile::tempdir().expect("dir");
     let server_db = server_dir.path().join("attend.db");
     let server = start_server(&server_db, "127.0.0.1:0".parse().expect("addr")).await;
-    let seed = attend_server::demo::seed(&server.store)
+    let seed = attend_server::demo::seed(&server.stores)
         .await
         .expect("seed")
         .expect("empty database");
     let employees = server
-        .store
+        .stores
+        .people
         .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
         .await
         .expect("employees");
@@ -54,7 +55,7 @@ async fn events_queued_while_the_server_is_down_arrive_exactly_once() {
         enqueue(&kiosk);
     }
     eventually("3 punches reach the server", async || {
-        punches(&server.store).await.0 == 3
+        punches(&server.stores).await.0 == 3
     })
     .await;
     eventually("the roster reaches the kiosk", async || {
@@ -92,14 +93,14 @@ async fn events_queued_while_the_server_is_down_arrive_exactly_once() {
     // Back online on the same database and address: everything arrives, exactly once.
     let server = start_server(&server_db, addr).await;
     eventually("all 8 punches reach the server", async || {
-        punches(&server.store).await.0 == 8
+        punches(&server.stores).await.0 == 8
     })
     .await;
     eventually("the outbox drains", async || {
         kiosk.outbox.lock().expect("lock").depth().unwrap_or(1) == 0
     })
     .await;
-    let (total, duplicated) = punches(&server.store).await;
+    let (total, duplicated) = punches(&server.stores).await;
     assert_eq!(total, 8);
     assert!(!duplicated, "an event was stored twice");
     assert_eq!(kiosk.status.borrow().online, Some(true));
@@ -112,7 +113,8 @@ async fn an_enrolment_candidate_reaches_the_server_for_approval() {
     use attend_protocol::events::{CandidateTemplate, EnrolmentCandidate};
     let (_server_dir, server, seed) = demo_server().await;
     let ana = server
-        .store
+        .stores
+        .people
         .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
         .await
         .expect("employees")
@@ -139,7 +141,7 @@ async fn an_enrolment_candidate_reaches_the_server_for_approval() {
         .expect("enqueue");
     kiosk.wake.notify_one();
     eventually("the candidate reaches the server", async || {
-        events(&server.store, "enrolment_candidate").await.len() == 1
+        events(&server.stores, "enrolment_candidate").await.len() == 1
     })
     .await;
     kiosk.stop().await;
