@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Face-pipeline benchmarks against their references, in one run: end-to-end vs Python
-# face_recognition (dlib), YuNet vs OpenCV's FaceDetectorYN, and (once the matcher lands) 1:N
-# matching vs FAISS. Prints a table of ratios. Release build; references in .cache/venv.
+# face_recognition (dlib), YuNet vs OpenCV's FaceDetectorYN, and 1:N matching vs FAISS. Prints
+# a table of ratios. Release build; references in .cache/venv.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

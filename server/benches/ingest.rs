@@ -163,7 +163,7 @@ fn raw_rows(kiosk: &Kiosk, events: &[Event]) -> anyhow::Result<Vec<Vec<Vec<Value
 }
 
 /// Opens a fresh database the way the server does: migrations, then the same flags and
-/// pragmas as `open_connection` in storage/sqlite/mod.rs (WAL, synchronous = NORMAL).
+/// pragmas as `open_connection` in db/sqlite/pool.rs (WAL, synchronous = NORMAL).
 fn open_raw(path: &Path) -> anyhow::Result<Connection> {
     migrate(path).context("migrating the raw database")?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;

@@ -195,9 +195,11 @@ permissions! {
     // Face enrolment.
     ListCandidates "enrolment.list" Roles(STAFF), "the enrolment review queue";
     EmployeeCandidates "enrolment.of_employee" Roles(STAFF), "an employee's candidates (their person page)";
-    GetCandidate "enrolment.get" Roles(STAFF), "one candidate with its thumbnail";
+    GetCandidate "enrolment.get" Roles(STAFF), "one candidate";
+    CandidateThumbnail "enrolment.thumbnail" Roles(STAFF), "a candidate's aligned-face thumbnail";
     DecideCandidate "enrolment.decide" Roles(STAFF), "approve or reject a candidate";
     EnrolFromPhotos "enrolment.from_photos" Roles(STAFF), "enrol a face from uploaded photos";
+    PhotosConfigured "enrolment.photos_configured" Anyone, "whether this server has the face models for enrolment from photos";
     // Reports.
     Payroll "reports.payroll" Roles(STAFF), "payroll for a pay period (JSON or CSV)";
     HoursChart "reports.hours_chart" Roles(STAFF), "hours per day by department";

@@ -1,7 +1,8 @@
 //! Building and running the server: `Application::build(settings)` opens the database, wires
 //! every feature's service to its store, binds the listener (port 0 works;
-//! [`Application::port`] tells the real one), and `run(shutdown)` serves until the shutdown
-//! future resolves, then drains background work.
+//! [`Application::port`] tells the real one), and [`Application::run_with_shutdown`] serves until
+//! a shutdown future resolves, then drains background work ([`Application::run_until_stopped`]
+//! uses Ctrl-C / SIGTERM as that future; [`Application::run_with`] also takes the mail sender).
 //!
 //! - [`stores`]: [`Stores`], every feature's store on one backend.
 //! - [`state`]: [`AppState`], the services every handler and page reaches, built on them.
@@ -92,6 +93,8 @@ impl Application {
         self.run_with(shutdown, Arc::new(LoggingSender)).await
     }
 
+    /// Serves until `shutdown` resolves, delivering mail through `mailer` (tests pass a sender
+    /// that records what it sends).
     pub async fn run_with(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,

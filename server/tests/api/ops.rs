@@ -102,6 +102,29 @@ fn binary() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_attend-server"))
 }
 
+#[test]
+fn the_config_file_can_be_named_by_attend_config() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("from-config.db");
+    let config = dir.path().join("attend.toml");
+    std::fs::write(
+        &config,
+        format!("database = {:?}\n", db.display().to_string()),
+    )
+    .expect("config written");
+    let out = binary()
+        .arg("migrate")
+        .env("ATTEND_CONFIG", &config)
+        .output()
+        .expect("migrate runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.exists(), "the database named in the file was created");
+}
+
 #[tokio::test]
 async fn the_cli_migrates_creates_an_admin_from_stdin_and_serves() {
     use std::io::{BufRead as _, Write as _};

@@ -113,7 +113,7 @@ impl EnrolmentService {
     /// The best capture's aligned face as JPEG (part of reading a candidate); not found when
     /// the candidate has none.
     pub async fn thumbnail(&self, caller: &Caller, id: EventId) -> AppResult<Vec<u8>> {
-        caller.permit(Action::GetCandidate)?;
+        caller.permit(Action::CandidateThumbnail)?;
         let stored = self
             .store
             .candidate_thumbnail(caller.scope(), &caller.departments(), id)
