@@ -8,6 +8,10 @@
 //! - [`state`]: [`AppState`], the services every handler and page reaches, built on them.
 //! - [`router`]: every route of the server and the middleware stack.
 //! - [`ops`]: the liveness and readiness probes.
+//!
+//! Features and the dashboard shell name [`state::AppState`] by its own path, never this module,
+//! so the composition root (this module and [`router`]) sits above every feature and no import
+//! runs in a circle (a test in `tests/api/architecture.rs` holds that).
 
 pub mod ops;
 pub mod router;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
+use super::state::AppState;
 use crate::platform::error::{AppResult, Error};
 
 /// The probes, outside every rate-limit tier (a load balancer polls them).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use super::Stores;
+use super::stores::Stores;
 use crate::config::Settings;
 use crate::features::attendance::{AttendanceService, LiveFeed};
 use crate::features::audit::AuditService;
@@ -123,11 +123,7 @@ impl AppState {
             ping: s.ping.clone(),
             outbox: s.notifications.clone(),
             audit: AuditService::new(s.audit.clone()),
-            corrections: CorrectionService::new(
-                s.corrections.clone(),
-                s.people.clone(),
-                s.orgs.clone(),
-            ),
+            corrections: CorrectionService::new(s.corrections.clone()),
             devices: DeviceService::new(
                 s.devices.clone(),
                 s.orgs.clone(),

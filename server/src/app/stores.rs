@@ -19,7 +19,7 @@ pub struct Stores {
     pub attendance: Arc<dyn AttendanceStore>,
     pub audit: Arc<dyn AuditStore>,
     pub auth: Arc<dyn AuthStore>,
-    pub corrections: Arc<dyn CorrectionStore>,
+    pub corrections: Arc<CorrectionStore>,
     pub devices: Arc<dyn DeviceStore>,
     pub enrolment: Arc<dyn EnrolmentStore>,
     pub equipment: Arc<dyn EquipmentStore>,

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use super::{Flash, page, refused};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
 use crate::platform::tokens::{random_token, token_hash};

@@ -166,7 +166,7 @@ where
 
 /// A cheap round trip to the database, for the readiness probe.
 #[async_trait::async_trait]
-pub trait Ping: Send + Sync {
+pub trait Ping: Send + Sync + std::fmt::Debug {
     async fn ping(&self) -> StoreResult<()>;
 }
 

@@ -48,7 +48,11 @@ fn service_entry_points(text: &str) -> Vec<(String, String, String)> {
         let end = rest.find("\n}\n").unwrap_or(rest.len());
         let block = &rest[..end];
         rest = &rest[end..];
-        if !header.trim_end().ends_with("Service") || header.contains(" for ") {
+        // A kind of request's service is the desk, `impl Requests<Record>`, with its own
+        // entry points; the generic desk (`impl<R: Request> Requests<R>`) is checked apart.
+        let service =
+            header.trim_end().ends_with("Service") || header.starts_with("impl Requests<");
+        if !service || header.contains(" for ") {
             continue;
         }
         // Entry points are the public functions, async or not (constructors excepted).
@@ -117,6 +121,49 @@ fn the_permission_table_covers_every_service_entry_point_and_each_checks_its_own
             }
         }
     }
+    // The approval workflow's request desk files, queues and decides every kind declared with
+    // `request_kind!(Record, …, request: Action, list: Action, decide: Action)`, checking the
+    // row each slot names.
+    let desk = std::fs::read_to_string(server_dir().join("src/features/approvals/requests.rs"))
+        .expect("the request desk");
+    for (slot, check) in [
+        ("request", "permit_on(R::ACTIONS.request, employee)"),
+        ("list", "permit(R::ACTIONS.list)"),
+        ("decide", "let action = R::ACTIONS.decide;"),
+    ] {
+        assert!(
+            desk.contains(check),
+            "the desk's {slot} no longer checks its row"
+        );
+    }
+    for (path, text) in sources(&server_dir().join("src/features")) {
+        let Some(at) = text.find("crate::request_kind!(") else {
+            continue;
+        };
+        let feature = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let call = &text[at..at + text[at..].find(");").expect("macro call ends")];
+        for slot in ["request", "list", "decide"] {
+            let variant: String = call
+                .split(&format!("{slot}: "))
+                .nth(1)
+                .map(|rest| rest.chars().take_while(|c| c.is_alphanumeric()).collect())
+                .unwrap_or_default();
+            let key = format!("{feature}.{slot}");
+            match by_name.get(key.as_str()) {
+                Some(rule) if format!("{:?}", rule.action) == variant => {
+                    seen.insert(key);
+                }
+                _ => problems.push(format!(
+                    "{} gives the desk's {slot} Action::{variant}, not the row {key}",
+                    path.display()
+                )),
+            }
+        }
+    }
     for rule in PERMISSIONS {
         if !seen.contains(rule.name) {
             problems.push(format!(
@@ -179,6 +226,39 @@ fn routes_and_pages_reach_data_only_through_services() {
         "a route or page reaches a store:\n{}",
         problems.join("\n")
     );
+}
+
+#[test]
+fn imports_run_one_way_from_the_composition_root_to_features_to_the_platform() {
+    let src = server_dir().join("src");
+    let mut problems = Vec::new();
+    for (path, text) in sources(&src) {
+        let rel = path.strip_prefix(&src).expect("under src");
+        let top = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // The platform, the store core and the caller import no feature, no page, no app.
+        if ["platform", "db", "access"].contains(&top.as_str()) {
+            for upward in ["crate::features", "crate::dashboard", "crate::app"] {
+                if text.contains(upward) {
+                    problems.push(format!("{} names {upward}", rel.display()));
+                }
+            }
+        }
+        // Features and the shell reach the services' state by its own path, never through
+        // `app` itself, which imports every feature's routes.
+        if top == "features" || top == "dashboard" {
+            let through_root = text
+                .match_indices("crate::app::")
+                .any(|(at, m)| !text[at + m.len()..].starts_with("state::"));
+            if through_root {
+                problems.push(format!("{} imports through crate::app", rel.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// (method, path) of every route declared in the code: each `#[utoipa::path(...)]` attribute,

@@ -91,7 +91,8 @@ impl From<Refusal> for Error {
 
 /// Declares the routes of one kind of request: its queue (`list`, filtered by status) and its
 /// approve, reject, escalate and cancel routes, each of which parses the id and the
-/// [`Decision`] body and calls `app.$service.decide(caller, id, step, reason)`.
+/// [`Decision`] body and calls the kind's request desk:
+/// `app.$service.decide(caller, id, step, reason)`.
 #[macro_export]
 macro_rules! decision_routes {
     ($service:ident, $id:ty, $record:ty, $tag:literal, $list:literal,
@@ -100,7 +101,7 @@ macro_rules! decision_routes {
             params($crate::features::approvals::decide::StatusQuery),
             responses((status = 200, body = Vec<$record>, description = "in the caller's scope, newest first")))]
         pub async fn list(
-            axum::extract::State(app): axum::extract::State<$crate::app::AppState>,
+            axum::extract::State(app): axum::extract::State<$crate::app::state::AppState>,
             caller: $crate::access::Caller,
             $crate::platform::extract::ApiQuery(q): $crate::platform::extract::ApiQuery<
                 $crate::features::approvals::decide::StatusQuery,
@@ -119,7 +120,7 @@ macro_rules! decision_routes {
             request_body = $crate::features::approvals::decide::Decision,
             responses((status = 200, body = $record), (status = 409, body = attend_protocol::error::ErrorBody)))]
         pub async fn $name(
-            axum::extract::State(app): axum::extract::State<$crate::app::AppState>,
+            axum::extract::State(app): axum::extract::State<$crate::app::state::AppState>,
             caller: $crate::access::Caller,
             $crate::platform::extract::ApiPath(id): $crate::platform::extract::ApiPath<$id>,
             $crate::platform::extract::ApiJson(body): $crate::platform::extract::ApiJson<

@@ -5,12 +5,16 @@
 //! - [`workflow`]: the pure state machine and each kind's [`workflow::Flow`].
 //! - [`decide`]: what every service does around it: who the caller is to a request (owner or
 //!   reviewer), the decision reason, refusals as errors, and the decision routes.
-//! - [`sqlite`]: recording a decision with a guard on the state it was taken on.
+//! - [`requests`]: the desk for kinds of request that wait on a reviewer (leave, corrections):
+//!   the queue, one employee's, and decisions, written once for all of them.
+//! - [`sqlite`]: recording a decision with a guard on the state it was taken on; the desk's
+//!   store for every kind on SQLite.
 //!
 //! Invariants: nobody decides their own request; a decision taken on a state that changed
 //! meanwhile is refused, never applied; every decision is audited with the change.
 
 pub mod decide;
+pub mod requests;
 pub mod sqlite;
 pub mod workflow;
 

@@ -1,13 +1,17 @@
 //! Requests on SQLite: recording a decision is one guarded update, so a decision taken on a
 //! state that changed meanwhile (two reviewers at once) writes nothing; [`RequestTable`] holds
-//! the queries every kind of request shares (one, the queue, a recorded step with its audit).
+//! the queries every kind of request shares (one, the queue, a recorded step with its audit),
+//! and [`SqliteRequest`] turns them into the desk's [`RequestStore`] for each kind.
 
+use async_trait::async_trait;
 use attend_protocol::ids::EmployeeId;
 use rusqlite::{Connection, Row, Transaction, params};
 
+use super::requests::{Asked, Request, RequestStore};
 use super::{ApprovalStatus, Recorded, Review};
 use crate::db::sqlite::{
-    Audit, db, dept_param, get_enum, get_opt_id, get_opt_ts, get_ts, opt_org, query_rows, ts,
+    Audit, EmployeeInScope, SqliteDb, db, dept_param, employee_in_scope, get_enum, get_opt_id,
+    get_opt_ts, get_ts, opt_org, query_rows, ts,
 };
 use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
 
@@ -197,5 +201,90 @@ impl RequestTable {
         .after(&after)
         .write(tx)?;
         Ok(after)
+    }
+}
+
+/// A kind of request as SQLite keeps it: its table, its row, and what must hold before a step
+/// is recorded (checked in the step's transaction).
+/// Where a new request is filed: its transaction, who files it, and for whom (in scope).
+pub(crate) struct Filing<'a> {
+    pub(crate) tx: &'a Transaction<'a>,
+    pub(crate) ctx: &'a AuditCtx,
+    pub(crate) person: EmployeeInScope,
+}
+
+pub(crate) trait SqliteRequest: Request + Sized {
+    const TABLE: RequestTable;
+    const ROW: fn(&Row<'_>) -> rusqlite::Result<Self>;
+    /// Inserts a new pending request once the kind's rules let it; its id.
+    fn insert(at: &Filing<'_>, new: <Self::Asked as Asked>::New) -> StoreResult<String>;
+    fn check_step(_tx: &Connection, _before: &Self, _step: &Recorded<Self::Id>) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<R: SqliteRequest> RequestStore<R> for SqliteDb {
+    async fn file(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+        new: <R::Asked as Asked>::New,
+    ) -> StoreResult<R> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| {
+            let person = employee_in_scope(tx, scope, &depts, employee)?;
+            let org = person.org_id;
+            let id = R::insert(
+                &Filing {
+                    tx,
+                    ctx: &ctx,
+                    person,
+                },
+                new,
+            )?;
+            let created = R::TABLE.get(tx, scope, &depts, &id, R::ROW)?;
+            Audit::new(&ctx, Some(org), "request", R::TABLE.audit_entity)
+                .id(&id)
+                .after(&created)
+                .write(tx)?;
+            Ok(created)
+        })
+        .await
+    }
+
+    async fn requests(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: Option<EmployeeId>,
+        status: Option<ApprovalStatus>,
+    ) -> StoreResult<Vec<R>> {
+        let depts = depts.clone();
+        self.read(move |c| R::TABLE.list(c, scope, &depts, employee, status, R::ROW))
+            .await
+    }
+
+    async fn one(&self, scope: Scope, depts: &DepartmentFilter, id: R::Id) -> StoreResult<R> {
+        let depts = depts.clone();
+        self.read(move |c| R::TABLE.get(c, scope, &depts, &id.to_string(), R::ROW))
+            .await
+    }
+
+    async fn record_step(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        step: Recorded<R::Id>,
+    ) -> StoreResult<R> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| {
+            let check = |before: &R| R::check_step(tx, before, &step);
+            R::TABLE.record(tx, &ctx, scope, &depts, &step, R::ROW, R::org, check)
+        })
+        .await
     }
 }

@@ -15,7 +15,7 @@ use super::report::AttendanceReport;
 use super::service::{CreateShift, SetSchedule};
 use super::{Assignment, Policy, Shift};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::AppResult;
 use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
 

@@ -15,7 +15,7 @@ use minijinja::context;
 use serde::Serialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{explain, or_error_page, render_html, show};

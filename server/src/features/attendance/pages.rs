@@ -13,7 +13,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::hours::{DayRow, TotalsRow, rows};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{or_error_page, show};

@@ -87,17 +87,11 @@ pub fn check_range(from: Date, to: Date, max_days: i32) -> AppResult<()> {
     Ok(())
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AttendanceService {
     store: Arc<dyn AttendanceStore>,
     leave: Arc<dyn LeaveStore>,
     orgs: Arc<dyn OrgStore>,
-}
-
-impl std::fmt::Debug for AttendanceService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AttendanceService")
-    }
 }
 
 impl AttendanceService {

@@ -15,7 +15,7 @@ use super::{Assignment, AttendanceInputs, NewShift, Policy, Presence, Shift};
 use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreResult};
 
 #[async_trait]
-pub trait AttendanceStore: Send + Sync {
+pub trait AttendanceStore: Send + Sync + std::fmt::Debug {
     /// The site's policy; the defaults when none was set.
     async fn site_policy(&self, scope: Scope, site: SiteId) -> StoreResult<Policy>;
     async fn set_site_policy(

@@ -7,7 +7,7 @@ use utoipa_axum::routes;
 
 use super::AuditEntry;
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::db::Paged;
 use crate::platform::error::AppResult;
 use crate::platform::extract::{ApiQuery, PageQuery};

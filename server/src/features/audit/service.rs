@@ -8,15 +8,9 @@ use crate::access::{Action, Caller};
 use crate::db::{Page, Paged};
 use crate::platform::error::AppResult;
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AuditService {
     store: Arc<dyn AuditStore>,
-}
-
-impl std::fmt::Debug for AuditService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AuditService")
-    }
 }
 
 impl AuditService {

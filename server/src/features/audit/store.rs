@@ -6,7 +6,7 @@ use super::AuditEntry;
 use crate::db::{Page, Paged, Scope, StoreResult};
 
 #[async_trait]
-pub trait AuditStore: Send + Sync {
+pub trait AuditStore: Send + Sync + std::fmt::Debug {
     /// Newest first; `after` is the last id of the previous page.
     async fn list_audit(&self, scope: Scope, page: &Page) -> StoreResult<Paged<AuditEntry>>;
 }

@@ -8,13 +8,11 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::joining::{AcceptInviteRequest, InviteCode, InviteRequest, RegisterRequest};
 use super::reset::{Accepted, ResetConfirm, ResetRequest};
-use super::service::{
-    AcceptInviteRequest, ChangePasswordRequest, InviteCode, InviteRequest, LoginRequest,
-    RefreshRequest, RegisterRequest, TokenResponse,
-};
+use super::service::{ChangePasswordRequest, LoginRequest, RefreshRequest, TokenResponse};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::features::people::User;
 use crate::platform::error::AppResult;
 use crate::platform::extract::{ApiJson, ApiPath, ClientIp};

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
 

@@ -2,10 +2,12 @@
 //! sessions, password resets, joining an organisation (join code or invite), and the lockouts
 //! that stop guessing.
 //!
-//! - [`service`]: sign-in, tokens, sessions, password change, registration and invites.
+//! - [`service`]: sign-in, tokens, API and dashboard sessions, password change.
+//! - [`joining`]: registration with a join code, and invites.
 //! - [`reset`]: the password-reset flow (same answer whether or not the account exists).
-//! - [`throttle`]: the lockout rule (a pure function) and [`throttle::Throttle`], which sign-in,
-//!   resets, join codes and kiosk provisioning share.
+//! - [`throttle`]: the lockout rule, a pure function; [`lockouts`]: [`lockouts::Throttle`], the
+//!   rule applied through the store, which sign-in, resets, join codes and kiosk provisioning
+//!   share.
 //! - [`bearer`]: the API's caller from a bearer token.
 //! - [`api`]: the JSON routes. The dashboard's sign-in page is in `dashboard::session`.
 //! - [`store`]: the data access; [`sqlite`] implements it.
@@ -15,6 +17,8 @@
 
 pub mod api;
 pub mod bearer;
+pub mod joining;
+pub mod lockouts;
 pub mod reset;
 pub mod service;
 pub mod sqlite;

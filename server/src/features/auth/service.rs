@@ -1,28 +1,23 @@
-//! Signing in (API tokens and dashboard sessions), refreshing, signing out, changing one's
-//! password, joining an organisation (join code or invite), and inviting.
+//! Signing in (API tokens and dashboard sessions), refreshing, signing out, and changing one's
+//! password. Joining an organisation is in [`super::joining`], password resets in
+//! [`super::reset`].
 
 use std::sync::Arc;
 
-use attend_protocol::ids::OrgId;
-use attend_protocol::roster::ConsentState;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::store::{AuthStore, NewInvite};
-use super::throttle::Throttle;
-use super::{InviteRole, RefreshOutcome};
-use crate::access::{Action, Caller, Role};
+use super::RefreshOutcome;
+use super::lockouts::Throttle;
+use super::store::AuthStore;
+use crate::access::{Action, Caller};
 use crate::config::Settings;
-use crate::db::{AuditActor, AuditCtx, Scope, StoreError};
+use crate::db::{AuditActor, AuditCtx, Scope};
 use crate::features::orgs::OrgStore;
-use crate::features::people::{
-    EmployeeStatus, NewEmployee, NewUser, PeopleStore, User, UserStatus,
-};
+use crate::features::people::{PeopleStore, User, UserStatus};
 use crate::platform::error::{AppResult, Error};
-use crate::platform::tokens::{
-    Claims, JwtKeys, human_code, normalise_code, random_token, token_hash,
-};
+use crate::platform::tokens::{Claims, JwtKeys, random_token, token_hash};
 use crate::platform::validate::Check;
 use crate::platform::{password, request_id};
 
@@ -55,43 +50,6 @@ pub struct RefreshRequest {
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    /// The organisation's join code.
-    pub join_code: String,
-    pub email: String,
-    pub password: String,
-    pub display_name: String,
-    pub employee_number: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AcceptInviteRequest {
-    pub code: String,
-    pub email: String,
-    pub password: String,
-    pub display_name: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InviteRequest {
-    /// `org_admin` or `manager`. Support may only invite `org_admin`.
-    pub role: InviteRole,
-    /// If given, only this address may accept.
-    pub email: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct InviteCode {
-    /// Shown once; hand it to the invitee.
-    pub code: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub expires_at: Timestamp,
 }
 
 /// A new dashboard session: the cookie's token and the session's CSRF token.
@@ -130,20 +88,14 @@ pub(super) fn secs(s: i64) -> SignedDuration {
     SignedDuration::from_secs(s)
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AuthService {
     pub(super) store: Arc<dyn AuthStore>,
-    people: Arc<dyn PeopleStore>,
-    orgs: Arc<dyn OrgStore>,
+    pub(super) people: Arc<dyn PeopleStore>,
+    pub(super) orgs: Arc<dyn OrgStore>,
     pub(super) throttle: Throttle,
     jwt: Arc<JwtKeys>,
     pub(super) settings: Arc<Settings>,
-}
-
-impl std::fmt::Debug for AuthService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AuthService")
-    }
 }
 
 impl AuthService {
@@ -330,120 +282,6 @@ impl AuthService {
                 Some(&caller.session_id),
             )
             .await?)
-    }
-
-    /// Self-registration with the join code: a pending employee and account, both active once
-    /// a manager approves.
-    pub async fn register(&self, ip: Option<String>, req: RegisterRequest) -> AppResult<User> {
-        Check::default()
-            .email("email", req.email.trim())
-            .password("password", &req.password)
-            .text("display_name", &req.display_name, 1, 120)
-            .text("employee_number", &req.employee_number, 1, 32)
-            .finish()?;
-        let key = ip.clone().unwrap_or_else(|| "unknown".into());
-        let now = Timestamp::now();
-        self.throttle.ensure_open("join_code", &key, now).await?;
-        let org = match self
-            .orgs
-            .org_by_join_code(&normalise_code(&req.join_code))
-            .await
-        {
-            Ok(org) => org,
-            Err(StoreError::NotFound) => {
-                self.throttle.failed("join_code", &key, now).await?;
-                return Err(Error::field("join_code", "is not a valid join code"));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let hash = password::hash(req.password).await;
-        let email = req.email.trim().to_owned();
-        let employee = NewEmployee {
-            org_id: org.id,
-            employee_number: req.employee_number.trim().to_owned(),
-            display_name: req.display_name.trim().to_owned(),
-            email: Some(email.clone()),
-            department_id: None,
-            site_id: None,
-            status: EmployeeStatus::Pending,
-            consent: ConsentState::NotAsked,
-            pin_hash: None,
-        };
-        let user = NewUser {
-            org_id: Some(org.id),
-            email,
-            display_name: req.display_name.trim().to_owned(),
-            password_hash: hash,
-            role: Role::Employee,
-            status: UserStatus::Pending,
-            employee_id: None,
-            departments: Vec::new(),
-        };
-        Ok(self
-            .people
-            .register_employee(&anonymous(ip), employee, user)
-            .await?)
-    }
-
-    pub async fn accept_invite(
-        &self,
-        ip: Option<String>,
-        req: AcceptInviteRequest,
-    ) -> AppResult<User> {
-        Check::default()
-            .email("email", req.email.trim())
-            .password("password", &req.password)
-            .text("display_name", &req.display_name, 1, 120)
-            .finish()?;
-        let hash = password::hash(req.password).await;
-        let code = token_hash(&normalise_code(&req.code));
-        let accepted = self
-            .store
-            .accept_invite(
-                &anonymous(ip),
-                &code,
-                Timestamp::now(),
-                req.email.trim(),
-                req.display_name.trim(),
-                &hash,
-            )
-            .await;
-        match accepted {
-            Ok(user) => Ok(user),
-            Err(StoreError::NotFound) => Err(Error::field("code", "is invalid, used or expired")),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    pub async fn create_invite(
-        &self,
-        caller: &Caller,
-        org: OrgId,
-        req: InviteRequest,
-    ) -> AppResult<InviteCode> {
-        caller.permit(Action::CreateInvite)?;
-        if caller.role == Role::Support && req.role != InviteRole::OrgAdmin {
-            return Err(Error::field(
-                "role",
-                "support may only invite organisation admins",
-            ));
-        }
-        if let Some(email) = &req.email {
-            Check::default().email("email", email.trim()).finish()?;
-        }
-        let org = self.orgs.get_org(caller.scope(), org).await?;
-        let code = human_code();
-        let expires_at = Timestamp::now() + secs(self.settings.auth.invite_ttl_s);
-        let invite = NewInvite {
-            org: org.id,
-            role: req.role,
-            email: req.email.as_deref().map(str::trim),
-            code_hash: &token_hash(&normalise_code(&code)),
-            created_by: caller.user_id,
-            expires: expires_at,
-        };
-        self.store.create_invite(&caller.audit(), invite).await?;
-        Ok(InviteCode { code, expires_at })
     }
 
     /// Signs in to the dashboard: a new cookie session with its CSRF token.

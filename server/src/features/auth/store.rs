@@ -22,7 +22,7 @@ pub struct NewInvite<'a> {
 }
 
 #[async_trait]
-pub trait AuthStore: Send + Sync {
+pub trait AuthStore: Send + Sync + std::fmt::Debug {
     /// Starts a session with its first refresh token; returns the session id.
     async fn create_session(
         &self,

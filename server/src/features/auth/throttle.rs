@@ -2,15 +2,11 @@
 //! `provisioning`, `reset_request`) and key (an e-mail or a client address).
 //!
 //! The rule is a pure function ([`ThrottleRule::after_failure`]); a store applies it inside
-//! its own transaction, so two failures at once are both counted.
-
-use std::sync::Arc;
+//! its own transaction, so two failures at once are both counted ([`super::lockouts`]).
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::store::AuthStore;
-use crate::config::AuthSettings;
-use crate::platform::error::{AppResult, Error};
+use crate::platform::error::Error;
 
 /// One key's failed attempts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,78 +51,6 @@ pub fn lockout_error(until: Timestamp) -> Error {
         code: "locked_out",
         message: "too many failed attempts: try again later",
         retry_after_s: until.duration_since(Timestamp::now()).as_secs().max(1) as u64,
-    }
-}
-
-/// Lockouts with the configured policy.
-#[derive(Clone)]
-pub struct Throttle {
-    store: Arc<dyn AuthStore>,
-    rule: ThrottleRule,
-}
-
-impl std::fmt::Debug for Throttle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Throttle")
-            .field("rule", &self.rule)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Throttle {
-    pub fn new(store: Arc<dyn AuthStore>, settings: &AuthSettings) -> Self {
-        Self {
-            store,
-            rule: ThrottleRule {
-                max: settings.max_failures,
-                window: SignedDuration::from_secs(settings.failure_window_s),
-                lock: SignedDuration::from_secs(settings.lockout_s),
-            },
-        }
-    }
-
-    /// Until when `(kind, key)` is locked, if it is.
-    pub async fn locked_until(
-        &self,
-        kind: &str,
-        key: &str,
-        now: Timestamp,
-    ) -> AppResult<Option<Timestamp>> {
-        let current = self.store.attempts(kind, key).await?;
-        Ok(locked_until(current.as_ref(), now))
-    }
-
-    /// Refuses with 429 while `(kind, key)` is locked out.
-    pub async fn ensure_open(&self, kind: &str, key: &str, now: Timestamp) -> AppResult<()> {
-        match self.locked_until(kind, key, now).await? {
-            Some(until) => Err(lockout_error(until)),
-            None => Ok(()),
-        }
-    }
-
-    /// Counts one failure with the configured policy.
-    pub async fn failed(&self, kind: &str, key: &str, now: Timestamp) -> AppResult<()> {
-        self.failed_with(kind, key, now, self.rule).await
-    }
-
-    /// Counts one failure with another policy (the reset-request cap has its own window).
-    pub async fn failed_with(
-        &self,
-        kind: &str,
-        key: &str,
-        now: Timestamp,
-        rule: ThrottleRule,
-    ) -> AppResult<()> {
-        Ok(self.store.record_failure(kind, key, now, &rule).await?)
-    }
-
-    pub async fn clear(&self, kind: &str, key: &str) -> AppResult<()> {
-        Ok(self.store.clear_attempts(kind, key).await?)
-    }
-
-    /// The configured policy.
-    pub fn rule(&self) -> ThrottleRule {
-        self.rule
     }
 }
 

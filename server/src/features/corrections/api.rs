@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::Correction;
 use super::service::RequestCorrection;
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::AppResult;
 use crate::platform::extract::{ApiJson, ApiPath};
 

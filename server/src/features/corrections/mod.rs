@@ -2,10 +2,12 @@
 //! employee (or staff for them), decided through the approval workflow with levels. Once
 //! approved, the engine counts it like a synced punch (its id is `correction:<id>`).
 //!
-//! - [`service`]: the rules and permission checks; [`api`]: the JSON routes.
+//! - [`service`]: asking for a correction; the queue and decisions are the approval workflow's
+//!   request desk. [`api`]: the JSON routes.
 //! - [`store`]: the data access; [`sqlite`] implements it.
 //!
-//! Invariant: nothing is added to, or approved into, a period whose timesheet is approved.
+//! Invariant: nothing is added to, or approved into, a period whose timesheet is approved (the
+//! punch's date on its site's wall clock decides the period).
 
 pub mod api;
 pub mod service;
@@ -38,12 +40,11 @@ pub struct Correction {
     pub review: Review,
 }
 
+crate::request_kind!(Correction, id: CorrectionId, store: CorrectionStore, asked: service::RequestCorrection,
+    request: RequestCorrection, list: ListCorrections, decide: DecideCorrection);
+
 #[derive(Clone, Debug)]
 pub struct NewCorrection {
-    pub employee: EmployeeId,
-    /// The punch's date on the site's wall clock: a correction into an approved (locked)
-    /// timesheet period is refused.
-    pub local_date: jiff::civil::Date,
     pub punch_type: PunchType,
     pub at: Timestamp,
     pub reason: String,

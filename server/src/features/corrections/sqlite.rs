@@ -1,19 +1,17 @@
 //! The corrections store on SQLite.
 
-use async_trait::async_trait;
 use attend_protocol::events::PunchType;
 use attend_protocol::ids::{CorrectionId, EmployeeId};
 use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::store::CorrectionStore;
 use super::{Correction, NewCorrection};
-use crate::db::sqlite::{
-    Audit, SqliteDb, db, employee_in_scope, get_enum, get_id, get_ts, new_id, query_rows, ts,
+use crate::db::sqlite::{db, get_enum, get_id, get_ts, new_id, query_rows, ts};
+use crate::db::{StoreError, StoreResult};
+use crate::features::approvals::sqlite::{
+    DecisionColumns, Filing, RequestTable, SqliteRequest, review_row,
 };
-use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
-use crate::features::approvals::sqlite::{DecisionColumns, RequestTable, review_row};
 use crate::features::approvals::{ApprovalStatus, Recorded, Stage};
 
 const REQUESTS: RequestTable = RequestTable {
@@ -63,17 +61,22 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Correction> {
     })
 }
 
-fn load(
-    c: &Connection,
-    scope: Scope,
-    depts: &DepartmentFilter,
-    id: CorrectionId,
-) -> StoreResult<Correction> {
-    REQUESTS.get(c, scope, depts, &id.to_string(), row)
-}
-
-/// Refuses a change inside a period whose timesheet is approved.
-fn require_open_period(c: &Connection, employee: EmployeeId, date: Date) -> StoreResult<()> {
+/// Refuses a change inside a period whose timesheet is approved. The period is the one holding
+/// the punch's date on its employee's site wall clock (UTC without a site).
+fn require_open_period(c: &Connection, employee: EmployeeId, at: Timestamp) -> StoreResult<()> {
+    let zone: Option<String> = c
+        .query_row(
+            "SELECT s.timezone FROM employees e LEFT JOIN sites s ON s.id = e.site_id WHERE e.id = ?1",
+            [employee.to_string()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?
+        .flatten();
+    let zone = zone
+        .and_then(|z| TimeZone::get(&z).ok())
+        .unwrap_or(TimeZone::UTC);
+    let date = at.to_zoned(zone).date();
     let locked: Option<String> = c
         .query_row(
             "SELECT period_start FROM timesheets WHERE employee_id = ?1 AND status = 'approved' AND period_start <= ?2 AND period_end >= ?2",
@@ -87,6 +90,39 @@ fn require_open_period(c: &Connection, employee: EmployeeId, date: Date) -> Stor
             "the timesheet of the period starting {start} is approved and locked"
         ))),
         None => Ok(()),
+    }
+}
+
+impl SqliteRequest for Correction {
+    const TABLE: RequestTable = REQUESTS;
+    const ROW: fn(&Row<'_>) -> rusqlite::Result<Self> = row;
+
+    fn insert(at: &Filing<'_>, new: NewCorrection) -> StoreResult<String> {
+        let Filing { tx, ctx, person } = at;
+        require_open_period(tx, person.id, new.at)?;
+        let id: CorrectionId = new_id();
+        tx.execute(
+            "INSERT INTO corrections (id, org_id, employee_id, punch_type, at, reason, status, required_level, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1, ?7, ?8)",
+            params![id.to_string(), person.org_id.to_string(), person.id.to_string(), punch_type_str(new.punch_type), ts(new.at), new.reason,
+                    ts(Timestamp::now()), ctx.actor.id()],
+        )
+        .map_err(db)?;
+        Ok(id.to_string())
+    }
+
+    /// Approving into, or cancelling out of, a locked period would change approved hours.
+    fn check_step(
+        tx: &Connection,
+        before: &Self,
+        step: &Recorded<CorrectionId>,
+    ) -> StoreResult<()> {
+        let approving = step.after.stage == Stage::Approved;
+        if approving || before.review.status == ApprovalStatus::Approved {
+            require_open_period(tx, before.employee_id, before.at)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -116,79 +152,4 @@ pub(crate) fn approved_punches(
             })
         },
     )
-}
-
-#[async_trait]
-impl CorrectionStore for SqliteDb {
-    async fn create_correction(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        new: NewCorrection,
-    ) -> StoreResult<Correction> {
-        let (ctx, depts) = (ctx.clone(), depts.clone());
-        self.write(move |tx| {
-            let person = employee_in_scope(tx, scope, &depts, new.employee)?;
-            require_open_period(tx, new.employee, new.local_date)?;
-            let id: CorrectionId = new_id();
-            tx.execute(
-                "INSERT INTO corrections (id, org_id, employee_id, punch_type, at, reason, status, required_level, created_at, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1, ?7, ?8)",
-                params![id.to_string(), person.org_id.to_string(), new.employee.to_string(), punch_type_str(new.punch_type), ts(new.at), new.reason,
-                        ts(Timestamp::now()), ctx.actor.id()],
-            )
-            .map_err(db)?;
-            let created = load(tx, scope, &depts, id)?;
-            Audit::new(&ctx, Some(person.org_id), "request", "correction").id(id.to_string()).after(&created).write(tx)?;
-            Ok(created)
-        })
-        .await
-    }
-
-    async fn get_correction(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        id: CorrectionId,
-    ) -> StoreResult<Correction> {
-        let depts = depts.clone();
-        self.read(move |c| load(c, scope, &depts, id)).await
-    }
-
-    async fn list_corrections(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: Option<EmployeeId>,
-        status: Option<ApprovalStatus>,
-    ) -> StoreResult<Vec<Correction>> {
-        let depts = depts.clone();
-        self.read(move |c| REQUESTS.list(c, scope, &depts, employee, status, row))
-            .await
-    }
-
-    async fn record_correction_step(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        step: Recorded<CorrectionId>,
-        local_date: Date,
-    ) -> StoreResult<Correction> {
-        let (ctx, depts) = (ctx.clone(), depts.clone());
-        self.write(move |tx| {
-            let approving = step.after.stage == Stage::Approved;
-            // Approving into, or cancelling out of, a locked period would change approved hours.
-            let check = |before: &Correction| {
-                if approving || before.review.status == ApprovalStatus::Approved {
-                    require_open_period(tx, before.employee_id, local_date)
-                } else {
-                    Ok(())
-                }
-            };
-            REQUESTS.record(tx, &ctx, scope, &depts, &step, row, |c| c.org_id, check)
-        })
-        .await
-    }
 }

@@ -19,7 +19,7 @@ use super::service::{CreateDevice, CreatedDevice};
 use super::signed::SignedBody;
 use super::{Device, DeviceStatus, EventFilter, ReceivedEvent, StoredEvent};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::db::Paged;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{

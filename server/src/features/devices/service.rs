@@ -19,8 +19,8 @@ use crate::access::{Action, Caller};
 use crate::config::Settings;
 use crate::db::{Page, Paged, StoreError, all_pages};
 use crate::features::attendance::LiveFeed;
+use crate::features::auth::lockouts::Throttle;
 use crate::features::auth::service::anonymous;
-use crate::features::auth::throttle::Throttle;
 use crate::features::orgs::OrgStore;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
@@ -56,19 +56,13 @@ pub struct SignedParts<'a> {
     pub ip: Option<&'a str>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct DeviceService {
     store: Arc<dyn DeviceStore>,
     orgs: Arc<dyn OrgStore>,
     throttle: Throttle,
     live: LiveFeed,
     settings: Arc<Settings>,
-}
-
-impl std::fmt::Debug for DeviceService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeviceService")
-    }
 }
 
 impl DeviceService {

@@ -9,7 +9,7 @@ use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 
 use super::DeviceAuth;
 use super::service::SignedParts;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
 

@@ -10,7 +10,7 @@ use super::{Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEv
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
 #[async_trait]
-pub trait DeviceStore: Send + Sync {
+pub trait DeviceStore: Send + Sync + std::fmt::Debug {
     async fn create_device(&self, ctx: &AuditCtx, new: NewDevice) -> StoreResult<Device>;
     async fn list_devices(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Device>>;
     async fn get_device(&self, scope: Scope, id: DeviceId) -> StoreResult<Device>;

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::service::RejectCandidate;
 use super::{Candidate, CandidateStatus};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::db::Paged;
 use crate::features::approvals::Step;
 use crate::platform::error::AppResult;

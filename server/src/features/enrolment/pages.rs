@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::api::private_jpeg;
 use super::photos::{MAX_PHOTO_BYTES, MAX_PHOTOS, report};
 use super::{Candidate, CandidateStatus, UPLOAD_DEVICE};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::dashboard::fmt::wall_clock;
 use crate::dashboard::session::{CSRF_REFUSED, Posted, Viewer, same};
 use crate::dashboard::{done, refused};

@@ -36,17 +36,11 @@ pub struct PhotoEnrolment {
     pub candidate: Candidate,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct EnrolmentService {
     store: Arc<dyn EnrolmentStore>,
     people: Arc<dyn PeopleStore>,
     faces: Arc<Faces>,
-}
-
-impl std::fmt::Debug for EnrolmentService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EnrolmentService")
-    }
 }
 
 impl EnrolmentService {

@@ -10,7 +10,7 @@ use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 use crate::features::approvals::Recorded;
 
 #[async_trait]
-pub trait EnrolmentStore: Send + Sync {
+pub trait EnrolmentStore: Send + Sync + std::fmt::Debug {
     /// Candidates in scope, oldest first; `status` and `employee` filter.
     async fn list_candidates(
         &self,

@@ -17,7 +17,7 @@ use super::service::{
 };
 use super::{BoardEntry, Equipment, HeldQualification, Hold, Qualification, Usage};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::AppResult;
 use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
 

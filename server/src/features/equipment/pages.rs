@@ -12,7 +12,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::Hold;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};

@@ -96,16 +96,10 @@ fn hold_reason(reason: Option<String>) -> AppResult<Option<String>> {
     Ok(reason.map(|r| r.trim().to_owned()))
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct EquipmentService {
     store: Arc<dyn EquipmentStore>,
     orgs: Arc<dyn OrgStore>,
-}
-
-impl std::fmt::Debug for EquipmentService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EquipmentService")
-    }
 }
 
 impl EquipmentService {

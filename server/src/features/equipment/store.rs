@@ -14,7 +14,7 @@ use super::{
 use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreResult};
 
 #[async_trait]
-pub trait EquipmentStore: Send + Sync {
+pub trait EquipmentStore: Send + Sync + std::fmt::Debug {
     async fn create_equipment(&self, ctx: &AuditCtx, new: NewEquipment)
     -> StoreResult<EquipmentId>;
     async fn list_equipment(&self, scope: Scope) -> StoreResult<Vec<Equipment>>;

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::service::{CreateLeaveType, EmployeeLeave, RequestLeave};
 use super::{LeaveRequest, LeaveType};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::AppResult;
 use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
 

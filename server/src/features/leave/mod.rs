@@ -70,9 +70,11 @@ pub struct LeaveRequest {
     pub review: Review,
 }
 
+crate::request_kind!(LeaveRequest, id: LeaveRequestId, store: dyn LeaveStore, asked: service::RequestLeave,
+    request: RequestLeave, list: ListLeave, decide: DecideLeave);
+
 #[derive(Clone, Debug)]
 pub struct NewLeaveRequest {
-    pub employee: EmployeeId,
     pub leave_type: LeaveTypeId,
     pub first_day: Date,
     pub last_day: Date,

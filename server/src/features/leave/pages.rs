@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};

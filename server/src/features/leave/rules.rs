@@ -87,7 +87,6 @@ mod tests {
             approval_level: 1,
         };
         let new = |days| NewLeaveRequest {
-            employee: uuid::Uuid::nil().into(),
             leave_type: kind.id,
             first_day: date(2026, 3, 2),
             last_day: date(2026, 3, 6),

@@ -1,20 +1,15 @@
-//! Leave: types and allowances (admins), requests (the employee, or staff for them), the
-//! queue, balances, and decisions through the approval workflow.
+//! Leave: types and allowances (admins), requests (the employee, or staff for them) and
+//! balances; the queue and decisions are the request desk's ([`Requests`]).
 
-use std::sync::Arc;
-
-use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId, OrgId};
+use attend_protocol::ids::{EmployeeId, LeaveTypeId, OrgId};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::rules::working_days;
-use super::store::LeaveStore;
 use super::{Balance, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
 use crate::access::{Action, Caller};
-use crate::features::approvals::decide::plan;
-use crate::features::approvals::workflow::REQUEST;
-use crate::features::approvals::{ApprovalStatus, Step};
+use crate::features::approvals::requests::{Asked, Requests};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::validate::Check;
 
@@ -49,22 +44,48 @@ pub struct EmployeeLeave {
     pub balances: Vec<Balance>,
 }
 
-#[derive(Clone)]
-pub struct LeaveService {
-    store: Arc<dyn LeaveStore>,
-}
-
-impl std::fmt::Debug for LeaveService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LeaveService")
+/// A request for the working days of a range inside one year (it must then overlap no other
+/// open request and fit the year's allowance: the store checks those with [`super::rules`]).
+impl Asked for RequestLeave {
+    type New = NewLeaveRequest;
+    fn checked(self) -> AppResult<NewLeaveRequest> {
+        let mut check = Check::default();
+        if self.last_day < self.first_day {
+            check.fail("last_day", "must not be before `first_day`");
+        } else if self.last_day.year() != self.first_day.year() {
+            check.fail(
+                "last_day",
+                "must be in the same year as `first_day`: split the request at the new year",
+            );
+        }
+        if let Some(note) = &self.note {
+            check.text("note", note, 0, 500);
+        }
+        check.finish()?;
+        let days = working_days(self.first_day, self.last_day).count() as u32;
+        if days == 0 {
+            return Err(Error::field(
+                "last_day",
+                "the range holds no working day (Monday to Friday)",
+            ));
+        }
+        Ok(NewLeaveRequest {
+            leave_type: self.leave_type_id,
+            first_day: self.first_day,
+            last_day: self.last_day,
+            days,
+            note: self
+                .note
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty()),
+        })
     }
 }
 
-impl LeaveService {
-    pub fn new(store: Arc<dyn LeaveStore>) -> Self {
-        Self { store }
-    }
+/// Leave's service: the request desk for leave requests, with what only leave does.
+pub type LeaveService = Requests<LeaveRequest>;
 
+impl Requests<LeaveRequest> {
     pub async fn create_type(&self, caller: &Caller, req: CreateLeaveType) -> AppResult<LeaveType> {
         caller.permit(Action::CreateLeaveType)?;
         let mut check = Check::default();
@@ -97,52 +118,6 @@ impl LeaveService {
         Ok(self.store.list_leave_types(caller.scope()).await?)
     }
 
-    /// A request for the working days of a range inside one year; it must overlap no other
-    /// open request and fit the year's allowance.
-    pub async fn request(
-        &self,
-        caller: &Caller,
-        employee: EmployeeId,
-        req: RequestLeave,
-    ) -> AppResult<LeaveRequest> {
-        caller.permit_on(Action::RequestLeave, employee)?;
-        let mut check = Check::default();
-        if req.last_day < req.first_day {
-            check.fail("last_day", "must not be before `first_day`");
-        } else if req.last_day.year() != req.first_day.year() {
-            check.fail(
-                "last_day",
-                "must be in the same year as `first_day`: split the request at the new year",
-            );
-        }
-        if let Some(note) = &req.note {
-            check.text("note", note, 0, 500);
-        }
-        check.finish()?;
-        let days = working_days(req.first_day, req.last_day).count() as u32;
-        if days == 0 {
-            return Err(Error::field(
-                "last_day",
-                "the range holds no working day (Monday to Friday)",
-            ));
-        }
-        let new = NewLeaveRequest {
-            employee,
-            leave_type: req.leave_type_id,
-            first_day: req.first_day,
-            last_day: req.last_day,
-            days,
-            note: req
-                .note
-                .map(|n| n.trim().to_owned())
-                .filter(|n| !n.is_empty()),
-        };
-        Ok(self
-            .store
-            .create_leave_request(&caller.audit(), caller.scope(), &caller.departments(), new)
-            .await?)
-    }
-
     /// One employee's requests (newest first) and the year's balances.
     pub async fn of_employee(
         &self,
@@ -155,52 +130,12 @@ impl LeaveService {
         Ok(EmployeeLeave {
             requests: self
                 .store
-                .list_leave_requests(scope, &depts, Some(employee), None)
+                .requests(scope, &depts, Some(employee), None)
                 .await?,
             balances: self
                 .store
                 .leave_balances(scope, &depts, employee, year)
                 .await?,
         })
-    }
-
-    /// The queue: requests in the caller's scope, newest first.
-    pub async fn list(
-        &self,
-        caller: &Caller,
-        status: Option<ApprovalStatus>,
-    ) -> AppResult<Vec<LeaveRequest>> {
-        caller.permit(Action::ListLeave)?;
-        Ok(self
-            .store
-            .list_leave_requests(caller.scope(), &caller.departments(), None, status)
-            .await?)
-    }
-
-    /// Approves, rejects (with a reason), escalates or cancels a request.
-    pub async fn decide(
-        &self,
-        caller: &Caller,
-        id: LeaveRequestId,
-        step: Step,
-        reason_text: Option<String>,
-    ) -> AppResult<LeaveRequest> {
-        let (scope, depts) = (caller.scope(), caller.departments());
-        let request = self.store.get_leave_request(scope, &depts, id).await?;
-        let owner = request.employee_id;
-        let recorded = plan(
-            caller,
-            Action::DecideLeave,
-            &REQUEST,
-            owner,
-            &request.review,
-            id,
-            step,
-            reason_text,
-        )?;
-        Ok(self
-            .store
-            .record_leave_step(&caller.audit(), scope, &depts, recorded)
-            .await?)
     }
 }

@@ -13,8 +13,9 @@ use crate::db::sqlite::{
     Audit, SqliteDb, db, employee_in_scope, get_date, get_id, new_id, opt_org, query_rows, ts,
 };
 use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
-use crate::features::approvals::sqlite::{DecisionColumns, RequestTable, review_row};
-use crate::features::approvals::{ApprovalStatus, Recorded};
+use crate::features::approvals::sqlite::{
+    DecisionColumns, Filing, RequestTable, SqliteRequest, review_row,
+};
 
 const TYPE_COLS: &str = "id, org_id, name, paid, annual_days, day_minutes, approval_level";
 const REQUESTS: RequestTable = RequestTable {
@@ -59,13 +60,47 @@ fn req_row(r: &Row<'_>) -> rusqlite::Result<LeaveRequest> {
     })
 }
 
-fn load(
-    c: &Connection,
-    scope: Scope,
-    depts: &DepartmentFilter,
-    id: LeaveRequestId,
-) -> StoreResult<LeaveRequest> {
-    REQUESTS.get(c, scope, depts, &id.to_string(), req_row)
+impl SqliteRequest for LeaveRequest {
+    const TABLE: RequestTable = REQUESTS;
+    const ROW: fn(&Row<'_>) -> rusqlite::Result<Self> = req_row;
+
+    /// Refused for a type of another organisation, an overlap with the employee's open
+    /// requests, or more days than the year's allowance has left ([`check_request`]).
+    fn insert(at: &Filing<'_>, new: NewLeaveRequest) -> StoreResult<String> {
+        let Filing { tx, ctx, person } = at;
+        let kind = tx
+            .query_row(&format!("SELECT {TYPE_COLS} FROM leave_types WHERE id = ?1 AND org_id = ?2 AND deleted_at IS NULL"),
+                params![new.leave_type.to_string(), person.org_id.to_string()], type_row)
+            .optional()
+            .map_err(db)?
+            .ok_or(StoreError::BadReference { field: "leave_type_id" })?;
+        let overlap: Option<String> = tx
+            .query_row(
+                "SELECT first_day || ' to ' || last_day FROM leave_requests WHERE employee_id = ?1 AND status IN ('pending', 'approved')
+                 AND first_day <= ?3 AND last_day >= ?2 LIMIT 1",
+                params![person.id.to_string(), new.first_day.to_string(), new.last_day.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        let (approved_days, pending_days) =
+            used_days(tx, person.id, kind.id, new.first_day.year())?;
+        let booked = Booked {
+            overlap,
+            approved_days,
+            pending_days,
+        };
+        check_request(&kind, &new, &booked).map_err(StoreError::State)?;
+        let id: LeaveRequestId = new_id();
+        tx.execute(
+            "INSERT INTO leave_requests (id, org_id, employee_id, leave_type_id, first_day, last_day, days, status, required_level, note, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?10, ?11)",
+            params![id.to_string(), person.org_id.to_string(), person.id.to_string(), kind.id.to_string(), new.first_day.to_string(),
+                    new.last_day.to_string(), new.days, kind.approval_level, new.note, ts(Timestamp::now()), ctx.actor.id()],
+        )
+        .map_err(db)?;
+        Ok(id.to_string())
+    }
 }
 
 /// Approved and pending working days of one type in one year for the employee.
@@ -110,71 +145,6 @@ impl LeaveStore for SqliteDb {
         .await
     }
 
-    async fn create_leave_request(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        new: NewLeaveRequest,
-    ) -> StoreResult<LeaveRequest> {
-        let (ctx, depts) = (ctx.clone(), depts.clone());
-        self.write(move |tx| {
-            let person = employee_in_scope(tx, scope, &depts, new.employee)?;
-            let kind = tx
-                .query_row(&format!("SELECT {TYPE_COLS} FROM leave_types WHERE id = ?1 AND org_id = ?2 AND deleted_at IS NULL"),
-                    params![new.leave_type.to_string(), person.org_id.to_string()], type_row)
-                .optional()
-                .map_err(db)?
-                .ok_or(StoreError::BadReference { field: "leave_type_id" })?;
-            let overlap: Option<String> = tx
-                .query_row(
-                    "SELECT first_day || ' to ' || last_day FROM leave_requests WHERE employee_id = ?1 AND status IN ('pending', 'approved')
-                     AND first_day <= ?3 AND last_day >= ?2 LIMIT 1",
-                    params![new.employee.to_string(), new.first_day.to_string(), new.last_day.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db)?;
-            let (approved_days, pending_days) = used_days(tx, new.employee, kind.id, new.first_day.year())?;
-            let booked = Booked { overlap, approved_days, pending_days };
-            check_request(&kind, &new, &booked).map_err(StoreError::State)?;
-            let id: LeaveRequestId = new_id();
-            tx.execute(
-                "INSERT INTO leave_requests (id, org_id, employee_id, leave_type_id, first_day, last_day, days, status, required_level, note, created_at, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?10, ?11)",
-                params![id.to_string(), person.org_id.to_string(), new.employee.to_string(), kind.id.to_string(), new.first_day.to_string(),
-                        new.last_day.to_string(), new.days, kind.approval_level, new.note, ts(Timestamp::now()), ctx.actor.id()],
-            )
-            .map_err(db)?;
-            let created = load(tx, scope, &depts, id)?;
-            Audit::new(&ctx, Some(person.org_id), "request", "leave").id(id.to_string()).after(&created).write(tx)?;
-            Ok(created)
-        })
-        .await
-    }
-
-    async fn get_leave_request(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        id: LeaveRequestId,
-    ) -> StoreResult<LeaveRequest> {
-        let depts = depts.clone();
-        self.read(move |c| load(c, scope, &depts, id)).await
-    }
-
-    async fn list_leave_requests(
-        &self,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        employee: Option<EmployeeId>,
-        status: Option<ApprovalStatus>,
-    ) -> StoreResult<Vec<LeaveRequest>> {
-        let depts = depts.clone();
-        self.read(move |c| REQUESTS.list(c, scope, &depts, employee, status, req_row))
-            .await
-    }
-
     async fn leave_balances(
         &self,
         scope: Scope,
@@ -202,29 +172,6 @@ impl LeaveStore for SqliteDb {
                     })
                 })
                 .collect()
-        })
-        .await
-    }
-
-    async fn record_leave_step(
-        &self,
-        ctx: &AuditCtx,
-        scope: Scope,
-        depts: &DepartmentFilter,
-        step: Recorded<LeaveRequestId>,
-    ) -> StoreResult<LeaveRequest> {
-        let (ctx, depts) = (ctx.clone(), depts.clone());
-        self.write(move |tx| {
-            REQUESTS.record(
-                tx,
-                &ctx,
-                scope,
-                &depts,
-                &step,
-                req_row,
-                |r| r.org_id,
-                |_| Ok(()),
-            )
         })
         .await
     }

@@ -7,7 +7,7 @@ use utoipa_axum::routes;
 
 use super::NotificationJob;
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::AppResult;
 
 /// Routes in the heavy rate-limit tier.

@@ -19,18 +19,12 @@ use crate::features::orgs::OrgStore;
 use crate::features::people::{EmployeeStatus, PeopleStore};
 use crate::platform::error::{AppResult, Error};
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct NotificationService {
     store: Arc<dyn NotificationStore>,
     orgs: Arc<dyn OrgStore>,
     people: Arc<dyn PeopleStore>,
     attendance: AttendanceService,
-}
-
-impl std::fmt::Debug for NotificationService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NotificationService")
-    }
 }
 
 impl NotificationService {

@@ -8,7 +8,7 @@ use super::{Mail, Notice, NotificationJob, Recipients};
 use crate::db::{Scope, StoreResult};
 
 #[async_trait]
-pub trait NotificationStore: Send + Sync {
+pub trait NotificationStore: Send + Sync + std::fmt::Debug {
     /// Queues a notice unless the same cause was queued before; `true` if queued now.
     async fn queue_notice(
         &self,

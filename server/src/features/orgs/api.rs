@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::service::{JoinCode, NewDepartment, NewOrganisation, NewSite};
 use super::{Department, Organisation, Site};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::db::Paged;
 use crate::platform::error::AppResult;
 use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};

@@ -53,15 +53,9 @@ pub fn format_code(code: &str) -> String {
         .join("-")
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct OrgService {
     store: Arc<dyn OrgStore>,
-}
-
-impl std::fmt::Debug for OrgService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OrgService")
-    }
 }
 
 impl OrgService {

@@ -8,7 +8,7 @@ use super::{Department, Organisation, Site};
 use crate::db::{AuditCtx, Page, Paged, Scope, StoreResult};
 
 #[async_trait]
-pub trait OrgStore: Send + Sync {
+pub trait OrgStore: Send + Sync + std::fmt::Debug {
     async fn create_org(
         &self,
         ctx: &AuditCtx,

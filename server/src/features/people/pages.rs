@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::consent_as_str;
 use super::service::PatchEmployee;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};

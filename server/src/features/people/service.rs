@@ -111,15 +111,9 @@ pub fn creatable_roles(role: Role) -> &'static [Role] {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct PeopleService {
     store: Arc<dyn PeopleStore>,
-}
-
-impl std::fmt::Debug for PeopleService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PeopleService")
-    }
 }
 
 impl PeopleService {

@@ -8,7 +8,7 @@ use super::{Credentials, Employee, EmployeeUpdate, NewEmployee, NewUser, User};
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
 #[async_trait]
-pub trait PeopleStore: Send + Sync {
+pub trait PeopleStore: Send + Sync + std::fmt::Debug {
     async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee>;
     async fn list_employees(
         &self,

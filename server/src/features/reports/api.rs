@@ -18,7 +18,7 @@ use super::labour::LabourCost;
 use super::payroll::{PayrollRow, payroll_csv};
 use super::service::SetPayRate;
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::api::csv_response;
 use super::payroll::PayrollRow;
 use super::svg::{Bar, stacked_bars};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::dashboard::fmt::{hours, v};
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{or_error_page, show};

@@ -29,18 +29,12 @@ pub struct SetPayRate {
     pub overtime_rate_percent: Option<u32>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ReportService {
     rates: Arc<dyn PayRateStore>,
     timesheets: TimesheetService,
     people: PeopleService,
     orgs: OrgService,
-}
-
-impl std::fmt::Debug for ReportService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ReportService")
-    }
 }
 
 impl ReportService {

@@ -7,7 +7,7 @@ use super::PayRate;
 use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreResult};
 
 #[async_trait]
-pub trait PayRateStore: Send + Sync {
+pub trait PayRateStore: Send + Sync + std::fmt::Debug {
     /// Sets the rate from a date on (replacing one set for that same date).
     async fn set_pay_rate(
         &self,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::features::devices::signed::SignedBody;
 use crate::platform::error::AppResult;
 use crate::platform::extract::ApiQuery;

@@ -8,19 +8,11 @@ use super::store::RosterStore;
 use crate::features::devices::DeviceAuth;
 use crate::platform::error::AppResult;
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RosterService {
     store: Arc<dyn RosterStore>,
     /// Most entities in one page.
     page: u32,
-}
-
-impl std::fmt::Debug for RosterService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RosterService")
-            .field("page", &self.page)
-            .finish_non_exhaustive()
-    }
 }
 
 impl RosterService {

@@ -7,7 +7,7 @@ use crate::db::StoreResult;
 use crate::features::devices::DeviceAuth;
 
 #[async_trait]
-pub trait RosterStore: Send + Sync {
+pub trait RosterStore: Send + Sync + std::fmt::Debug {
     /// Changes for the device's organisation and site after `since`, at most `limit` entities,
     /// assembled by [`super::assemble`].
     async fn roster_delta(

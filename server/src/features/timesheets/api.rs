@@ -14,7 +14,7 @@ use super::period::PayCalendar;
 use super::service::RejectTimesheet;
 use super::{Status, TimesheetRow, TimesheetView};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::db::Paged;
 use crate::features::approvals::Step;
 use crate::platform::error::AppResult;

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use super::Attachment;
 use super::attachments::{MAX_ATTACHMENT_BYTES, Upload};
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{ApiPath, ApiQuery};
 

@@ -28,18 +28,12 @@ pub struct RejectTimesheet {
     pub reason: String,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TimesheetService {
     pub(super) store: Arc<dyn TimesheetStore>,
     pub(super) people: Arc<dyn PeopleStore>,
     attendance: AttendanceService,
     pub(super) blobs: Arc<dyn super::blobs::BlobStore>,
-}
-
-impl std::fmt::Debug for TimesheetService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TimesheetService")
-    }
 }
 
 impl TimesheetService {

@@ -18,7 +18,7 @@ pub struct TimesheetKey {
 }
 
 #[async_trait]
-pub trait TimesheetStore: Send + Sync {
+pub trait TimesheetStore: Send + Sync + std::fmt::Debug {
     /// The organisation's calendar; calendar months when none was set.
     async fn pay_calendar(&self, scope: Scope, org: OrgId) -> StoreResult<PayCalendar>;
     async fn set_pay_calendar(

@@ -1,0 +1,173 @@
+//! Joining an organisation: self-registration with the organisation's join code (a pending
+//! employee and account, active once a manager approves; bad codes lock the client address
+//! out), and invites (a one-time code for an admin or manager account).
+
+use attend_protocol::ids::OrgId;
+use attend_protocol::roster::ConsentState;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::InviteRole;
+use super::service::{AuthService, anonymous, secs};
+use super::store::NewInvite;
+use crate::access::{Action, Caller, Role};
+use crate::db::StoreError;
+use crate::features::people::{EmployeeStatus, NewEmployee, NewUser, User, UserStatus};
+use crate::platform::error::{AppResult, Error};
+use crate::platform::password;
+use crate::platform::tokens::{human_code, normalise_code, token_hash};
+use crate::platform::validate::Check;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// The organisation's join code.
+    pub join_code: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub employee_number: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInviteRequest {
+    pub code: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    /// `org_admin` or `manager`. Support may only invite `org_admin`.
+    pub role: InviteRole,
+    /// If given, only this address may accept.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InviteCode {
+    /// Shown once; hand it to the invitee.
+    pub code: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+}
+
+impl AuthService {
+    /// Self-registration with the join code: a pending employee and account, both active once
+    /// a manager approves.
+    pub async fn register(&self, ip: Option<String>, req: RegisterRequest) -> AppResult<User> {
+        Check::default()
+            .email("email", req.email.trim())
+            .password("password", &req.password)
+            .text("display_name", &req.display_name, 1, 120)
+            .text("employee_number", &req.employee_number, 1, 32)
+            .finish()?;
+        let key = ip.clone().unwrap_or_else(|| "unknown".into());
+        let now = Timestamp::now();
+        self.throttle.ensure_open("join_code", &key, now).await?;
+        let org = match self
+            .orgs
+            .org_by_join_code(&normalise_code(&req.join_code))
+            .await
+        {
+            Ok(org) => org,
+            Err(StoreError::NotFound) => {
+                self.throttle.failed("join_code", &key, now).await?;
+                return Err(Error::field("join_code", "is not a valid join code"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let hash = password::hash(req.password).await;
+        let email = req.email.trim().to_owned();
+        let employee = NewEmployee {
+            org_id: org.id,
+            employee_number: req.employee_number.trim().to_owned(),
+            display_name: req.display_name.trim().to_owned(),
+            email: Some(email.clone()),
+            department_id: None,
+            site_id: None,
+            status: EmployeeStatus::Pending,
+            consent: ConsentState::NotAsked,
+            pin_hash: None,
+        };
+        let user = NewUser {
+            org_id: Some(org.id),
+            email,
+            display_name: req.display_name.trim().to_owned(),
+            password_hash: hash,
+            role: Role::Employee,
+            status: UserStatus::Pending,
+            employee_id: None,
+            departments: Vec::new(),
+        };
+        Ok(self
+            .people
+            .register_employee(&anonymous(ip), employee, user)
+            .await?)
+    }
+
+    pub async fn accept_invite(
+        &self,
+        ip: Option<String>,
+        req: AcceptInviteRequest,
+    ) -> AppResult<User> {
+        Check::default()
+            .email("email", req.email.trim())
+            .password("password", &req.password)
+            .text("display_name", &req.display_name, 1, 120)
+            .finish()?;
+        let hash = password::hash(req.password).await;
+        let code = token_hash(&normalise_code(&req.code));
+        let accepted = self
+            .store
+            .accept_invite(
+                &anonymous(ip),
+                &code,
+                Timestamp::now(),
+                req.email.trim(),
+                req.display_name.trim(),
+                &hash,
+            )
+            .await;
+        match accepted {
+            Ok(user) => Ok(user),
+            Err(StoreError::NotFound) => Err(Error::field("code", "is invalid, used or expired")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn create_invite(
+        &self,
+        caller: &Caller,
+        org: OrgId,
+        req: InviteRequest,
+    ) -> AppResult<InviteCode> {
+        caller.permit(Action::CreateInvite)?;
+        if caller.role == Role::Support && req.role != InviteRole::OrgAdmin {
+            return Err(Error::field(
+                "role",
+                "support may only invite organisation admins",
+            ));
+        }
+        if let Some(email) = &req.email {
+            Check::default().email("email", email.trim()).finish()?;
+        }
+        let org = self.orgs.get_org(caller.scope(), org).await?;
+        let code = human_code();
+        let expires_at = Timestamp::now() + secs(self.settings.auth.invite_ttl_s);
+        let invite = NewInvite {
+            org: org.id,
+            role: req.role,
+            email: req.email.as_deref().map(str::trim),
+            code_hash: &token_hash(&normalise_code(&code)),
+            created_by: caller.user_id,
+            expires: expires_at,
+        };
+        self.store.create_invite(&caller.audit(), invite).await?;
+        Ok(InviteCode { code, expires_at })
+    }
+}
