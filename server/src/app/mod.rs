@@ -1,4 +1,4 @@
-//! Building and running the server: `Application::build(settings)` opens the database, wires
+//! Building and running the server: `Application::build(settings, migrate)` opens the database, wires
 //! every feature's service to its store, binds the listener (port 0 works;
 //! [`Application::port`] tells the real one), and [`Application::run_with_shutdown`] serves until
 //! a shutdown future resolves, then drains background work ([`Application::run_until_stopped`]

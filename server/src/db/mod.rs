@@ -7,8 +7,9 @@
 //! - Every read and write that a caller scopes with [`Scope::Org`] touches only that
 //!   organisation's rows; an id from another organisation behaves exactly like a missing id
 //!   ([`StoreError::NotFound`]), so nothing leaks across tenants.
-//! - Every mutation writes its audit row ([`AuditCtx`]) and, when it changes what kiosks see,
-//!   its roster-change row in the *same transaction* as the change itself.
+//! - Every change a person makes writes its audit row ([`AuditCtx`]) and, when it changes what
+//!   kiosks see, its roster-change row in the *same transaction* as the change itself (machine
+//!   bookkeeping such as synced events, nonces and lockout counters writes no audit row).
 //! - A synced event is stored at most once per `event_id`.
 //! - Stores hold no business rules: they read and write what a service decided, and refuse a
 //!   write whose precondition (an expected status, an overlap the service checked) changed
