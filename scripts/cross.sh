@@ -61,8 +61,8 @@ export BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_gnu="--target=aarch64-linu
 export ORT_DYLIB_PATH="$ort"
 # Emulate the Raspberry Pi 4's core, the oldest kiosk we support. qemu's default `max` CPU offers
 # SVE and SME, which ONNX Runtime then uses and qemu emulates about ten times slower than NEON
-# (one recognition test: 434 s on `max`, 45 s on cortex-a72).
-export QEMU_CPU="${ATTEND_QEMU_CPU:-cortex-a72}"
+# (one recognition test: 434 s on `max`, 45 s on cortex-a72). QEMU_CPU=cortex-a76 is the Pi 5's.
+export QEMU_CPU="${QEMU_CPU:-cortex-a72}"
 unset QEMU_LD_PREFIX
 common=(--release --locked --target "$target" --target-dir target/cross)
 
