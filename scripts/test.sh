@@ -39,18 +39,18 @@ stage() {
     step "$current"
     current_started=$SECONDS
     "$@"
-    stage_rows+=("$(printf '%-58s %6d s' "$current" $((SECONDS - current_started)))")
+    stage_rows+=("$(printf '%-64s %6d s' "$current" $((SECONDS - current_started)))")
     current=""
 }
 
 # On every exit, so a failed run still says where its time went.
 report() {
     if [[ -n "$current" ]]; then
-        stage_rows+=("$(printf '%-58s %6d s  FAILED' "$current" $((SECONDS - current_started)))")
+        stage_rows+=("$(printf '%-64s %6d s  FAILED' "$current" $((SECONDS - current_started)))")
     fi
     printf '\nstage durations:\n'
     printf '  %s\n' "${stage_rows[@]}"
-    printf '  %-58s %6d s\n' "total" "$SECONDS"
+    printf '  %-64s %6d s\n' "total" "$SECONDS"
 }
 trap report EXIT
 

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use attend_device::outbox::{EventDraft, Outbox};
 use attend_device::roster::{RosterCache, TemplateKey};
 use attend_device::sync::{SyncClient, SyncConfig, SyncStatus, SyncWorker, client};
-use attend_e2e::demo_server;
-use attend_protocol::events::{Event, EventBody, Punch, PunchMethod, PunchType, Versions};
+use attend_e2e::{demo_server, pin_punch};
+use attend_protocol::events::{Event, Versions};
 use attend_protocol::ids::{EmployeeId, EventId};
 use attend_server::app::Stores;
 use attend_server::db::{DepartmentFilter, Page, Scope};
@@ -24,17 +24,6 @@ use tokio::sync::{Notify, oneshot, watch};
 const BATCH: usize = 500;
 /// The target for the ratio is informal; this is the level we hold ourselves to.
 const TARGET_RATIO: f64 = 0.25;
-
-fn punch(employee: EmployeeId) -> EventBody {
-    EventBody::Punch(Punch {
-        employee_id: employee,
-        punch_type: PunchType::In,
-        method: PunchMethod::Pin,
-        score: None,
-        threshold: None,
-        model_id: None,
-    })
-}
 
 async fn employees(stores: &Stores) -> Vec<EmployeeId> {
     let page = stores
@@ -64,7 +53,7 @@ async fn drain(n: usize) -> (Duration, Duration) {
     let mut outbox = Outbox::open(&state).expect("outbox");
     let start = Instant::now();
     for i in 0..n {
-        let draft = EventDraft::new(jiff::Timestamp::now(), punch(people[i % people.len()]));
+        let draft = EventDraft::new(jiff::Timestamp::now(), pin_punch(people[i % people.len()]));
         outbox.enqueue(&draft).expect("enqueue");
     }
     let enqueue = start.elapsed();
@@ -128,7 +117,7 @@ async fn direct_ingest(n: usize) -> Duration {
                 seq: i as u64 + 1,
                 captured_at: jiff::Timestamp::now(),
                 clock_suspect: false,
-                body: punch(people[i % people.len()]),
+                body: pin_punch(people[i % people.len()]),
             };
             let raw = serde_json::to_string(&event).expect("json");
             ReceivedEvent { event, raw }

@@ -1,13 +1,15 @@
-//! A provisioned attendd without hardware: its outbox, roster cache and running sync worker,
-//! talking to a [`Server`](crate::Server).
+//! attendd beside a [`Server`](crate::Server): a provisioned sync worker without hardware, or the
+//! whole daemon running in the background; and the punch the tests queue.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use attend_device::daemon::Daemon;
 use attend_device::outbox::Outbox;
 use attend_device::roster::{RosterCache, TemplateKey};
 use attend_device::sync::{SyncClient, SyncConfig, SyncStatus, SyncWorker, client};
-use attend_protocol::events::Versions;
+use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType, Versions};
+use attend_protocol::ids::EmployeeId;
 use tokio::sync::{Notify, oneshot, watch};
 
 use crate::Server;
@@ -73,10 +75,58 @@ impl Kiosk {
         }
     }
 
+    /// Employees in the kiosk's roster cache (0 until the first pull lands).
+    pub fn employee_count(&self) -> usize {
+        self.roster
+            .lock()
+            .expect("lock")
+            .employee_count()
+            .unwrap_or(0)
+    }
+
     pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
+}
+
+/// A whole attendd ([`Daemon`]) running in the background until [`RunningDaemon::stop`].
+#[derive(Debug)]
+pub struct RunningDaemon {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningDaemon {
+    pub fn start(daemon: Daemon) -> RunningDaemon {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(daemon.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        RunningDaemon { stop, task }
+    }
+
+    /// Asks the daemon to stop and checks that it stops cleanly, within a bound.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("daemon stops")
+            .expect("joins")
+            .expect("clean stop");
+    }
+}
+
+/// A PIN clock-in by `employee`, the event the sync tests queue.
+pub fn pin_punch(employee: EmployeeId) -> EventBody {
+    EventBody::Punch(Punch {
+        employee_id: employee,
+        punch_type: PunchType::In,
+        method: PunchMethod::Pin,
+        score: None,
+        threshold: None,
+        model_id: None,
+    })
 }
 
 /// A tiny GET over a raw TCP connection (keeps this crate free of an HTTP client).

@@ -4,12 +4,13 @@
 //! `../shared`, bounded waits) are in attend-testkit.
 //!
 //! - [`server`]: start and stop a server, the demo seed, the events it stored.
-//! - [`kiosk`]: a provisioned attendd sync worker, and a tiny HTTP GET for the kiosk screen.
+//! - [`kiosk`]: a provisioned attendd sync worker, the whole daemon in the background, the punch
+//!   the tests queue, and a tiny HTTP GET for the kiosk screen.
 
 pub mod kiosk;
 pub mod server;
 
-pub use kiosk::{Kiosk, http_get};
+pub use kiosk::{Kiosk, RunningDaemon, http_get, pin_punch};
 pub use server::{
     Server, demo_server, demo_server_with, events, punches, start_server, start_server_with,
 };

@@ -4,8 +4,6 @@
 //! the demo lathe starts and stops from the keypad with both events synced, and the screen's
 //! `/status` shows the result, the boxes and the sync state.
 
-use std::time::Duration;
-
 use attend_device::config::Config;
 use attend_device::daemon::Daemon;
 use attend_device::hw::{
@@ -13,7 +11,7 @@ use attend_device::hw::{
 };
 use attend_device::roster::{RosterCache, TemplateKey};
 use attend_device::sync::client;
-use attend_e2e::{demo_server, events, http_get, punches};
+use attend_e2e::{RunningDaemon, demo_server, events, http_get, punches};
 use attend_testkit::{demo_photos, eventually, models_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,10 +57,7 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
     let daemon = Daemon::build(config.clone()).await.expect("daemon builds");
     let relays = daemon.output_log().expect("fake outputs keep a record");
     let screen = format!("http://{}", daemon.screen_addr());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(daemon.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    let running = RunningDaemon::start(daemon);
     let status = || async {
         let body = http_get(&format!("{screen}/status")).await;
         serde_json::from_str::<serde_json::Value>(&body).expect("status is JSON")
@@ -139,12 +134,7 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
     })
     .await;
 
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(30), task)
-        .await
-        .expect("daemon stops")
-        .expect("joins")
-        .expect("clean stop");
+    running.stop().await;
     server.stop().await;
 }
 

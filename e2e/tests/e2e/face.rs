@@ -5,13 +5,12 @@
 //! holds) while the stranger is answered "unknown" and punches nobody in.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use attend_device::config::Config;
 use attend_device::daemon::Daemon;
 use attend_device::hw::{CameraConfig, CameraSpec, DirSpec, KeypadConfig, OutputsConfig};
 use attend_device::sync::client;
-use attend_e2e::{demo_server, events, http_get};
+use attend_e2e::{RunningDaemon, demo_server, events, http_get};
 use attend_server::db::{AuditCtx, DepartmentFilter, Page, Scope};
 use attend_server::features::approvals::{Recorded, Stage, State, Step};
 use attend_server::features::enrolment::CandidateStatus;
@@ -122,10 +121,7 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
             .unwrap_or_default()
             .to_owned()
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(daemon.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    let running = RunningDaemon::start(daemon);
 
     // The candidate syncs; a manager looks at it and approves it.
     let enrolment = server.stores.enrolment.clone();
@@ -224,12 +220,7 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
         "{punch}"
     );
 
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(30), task)
-        .await
-        .expect("daemon stops")
-        .expect("joins")
-        .expect("clean stop");
+    running.stop().await;
     server.stop().await;
 }
 

@@ -13,13 +13,7 @@ async fn a_pin_punch_reaches_the_server_and_bad_input_writes_nothing() {
     let (_server_dir, server, seed) = demo_server().await;
     let kiosk = Kiosk::provision(&server, &seed.provisioning_code).await;
     eventually("the roster reaches the kiosk", async || {
-        kiosk
-            .roster
-            .lock()
-            .expect("lock")
-            .employee_count()
-            .unwrap_or(0)
-            == 4
+        kiosk.employee_count() == 4
     })
     .await;
 

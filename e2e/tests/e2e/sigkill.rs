@@ -10,8 +10,7 @@ use attend_device::config::Config;
 use attend_device::hw::{CameraConfig, CameraSpec, KeypadConfig, OutputsConfig};
 use attend_device::outbox::{EventDraft, Outbox};
 use attend_device::sync::client;
-use attend_e2e::{demo_server_with, punches};
-use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
+use attend_e2e::{demo_server_with, pin_punch, punches};
 use attend_server::db::{DepartmentFilter, Page, Scope};
 use attend_testkit::poll_until;
 
@@ -52,16 +51,8 @@ async fn attendd_killed_mid_sync_restarts_with_nothing_lost_or_duplicated() {
     {
         let mut outbox = Outbox::open(&config.state_db()).expect("outbox");
         for _ in 0..BACKLOG {
-            let body = EventBody::Punch(Punch {
-                employee_id: ana,
-                punch_type: PunchType::In,
-                method: PunchMethod::Pin,
-                score: None,
-                threshold: None,
-                model_id: None,
-            });
             outbox
-                .enqueue(&EventDraft::new(jiff::Timestamp::now(), body))
+                .enqueue(&EventDraft::new(jiff::Timestamp::now(), pin_punch(ana)))
                 .expect("enqueue");
         }
     }

@@ -3,25 +3,10 @@
 //! while the server is down arriving exactly once after it comes back.
 
 use attend_device::outbox::EventDraft;
-use attend_e2e::{Kiosk, demo_server, events, punches, start_server};
-use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
-use attend_protocol::ids::EmployeeId;
+use attend_e2e::{Kiosk, demo_server, events, pin_punch, punches, start_server};
+use attend_protocol::events::EventBody;
 use attend_server::db::{DepartmentFilter, Page, Scope};
 use attend_testkit::eventually;
-
-fn punch(employee: EmployeeId) -> EventDraft {
-    EventDraft::new(
-        jiff::Timestamp::now(),
-        EventBody::Punch(Punch {
-            employee_id: employee,
-            punch_type: PunchType::In,
-            method: PunchMethod::Pin,
-            score: None,
-            threshold: None,
-            model_id: None,
-        }),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_queued_while_the_server_is_down_arrive_exactly_once() {
@@ -45,7 +30,7 @@ async fn events_queued_while_the_server_is_down_arrive_exactly_once() {
             .outbox
             .lock()
             .expect("lock")
-            .enqueue(&punch(ana))
+            .enqueue(&EventDraft::new(jiff::Timestamp::now(), pin_punch(ana)))
             .expect("enqueue");
         kiosk.wake.notify_one();
     };
@@ -59,13 +44,7 @@ async fn events_queued_while_the_server_is_down_arrive_exactly_once() {
     })
     .await;
     eventually("the roster reaches the kiosk", async || {
-        kiosk
-            .roster
-            .lock()
-            .expect("lock")
-            .employee_count()
-            .unwrap_or(0)
-            == 4
+        kiosk.employee_count() == 4
     })
     .await;
     assert!(
