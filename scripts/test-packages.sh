@@ -4,7 +4,7 @@
 # working binary (the arm64 one under qemu), `attendd setup` from a local directory, then that
 # `dpkg --remove` keeps configuration and data and `dpkg --purge` leaves nothing behind.
 #
-#   bash scripts/test-packages.sh
+#   bash scripts/test-packages.sh    after scripts/package.sh (all packages, or the arm64 ones)
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,27 +29,43 @@ absent() { [[ ! -e "$1" ]]; }
 no_user() { ! getent passwd "$1"; }
 removed() { ! dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'installed'; }
 
-printf '\n==> attend-server (amd64)\n'
-dpkg -i "$debs/attend-server_${version}_amd64.deb"
-check "binary runs" /usr/bin/attend-server --version
-check "unit installed" test -f /lib/systemd/system/attend-server.service
-check "user attend exists" getent passwd attend
-check "/var/lib/attend is attend's, 0750" owner_mode /var/lib/attend "attend:attend 750"
-check "config is root:attend 0640" owner_mode /etc/attend/server.toml "root:attend 640"
-check "the service user migrates the database with the packaged config" \
-    runuser -u attend -- env ATTEND_DATABASE=/var/lib/attend/attend.db \
-    /usr/bin/attend-server migrate --config /etc/attend/server.toml
-check "database created" test -s /var/lib/attend/attend.db
-dpkg --remove attend-server
-check "removed: binary gone" absent /usr/bin/attend-server
-check "removed: config kept" test -f /etc/attend/server.toml
-check "removed: database kept" test -f /var/lib/attend/attend.db
-dpkg --purge attend-server
-check "purged: config gone" absent /etc/attend/server.toml
-check "purged: data gone" absent /var/lib/attend
-check "purged: user gone" no_user attend
-check "purged: unit no longer enabled" absent /etc/systemd/system/multi-user.target.wants/attend-server.service
-check "purged: not installed" removed attend-server
+# test_server ARCH: the attend-server package of that architecture, its binary run natively or,
+# for arm64, under qemu.
+test_server() {
+    local arch="$1" run=()
+    [[ "$arch" == arm64 ]] && run=(qemu-aarch64)
+    printf '\n==> attend-server (%s)\n' "$arch"
+    dpkg -i "$debs/attend-server_${version}_${arch}.deb"
+    check "binary runs" "${run[@]}" /usr/bin/attend-server --version
+    check "unit installed" test -f /lib/systemd/system/attend-server.service
+    check "user attend exists" getent passwd attend
+    check "/var/lib/attend is attend's, 0750" owner_mode /var/lib/attend "attend:attend 750"
+    check "config is root:attend 0640" owner_mode /etc/attend/server.toml "root:attend 640"
+    check "the service user migrates the database with the packaged config" \
+        runuser -u attend -- env ATTEND_DATABASE=/var/lib/attend/attend.db \
+        "${run[@]}" /usr/bin/attend-server migrate --config /etc/attend/server.toml
+    check "database created" test -s /var/lib/attend/attend.db
+    dpkg --remove attend-server
+    check "removed: binary gone" absent /usr/bin/attend-server
+    check "removed: config kept" test -f /etc/attend/server.toml
+    check "removed: database kept" test -f /var/lib/attend/attend.db
+    dpkg --purge attend-server
+    check "purged: config gone" absent /etc/attend/server.toml
+    check "purged: data gone" absent /var/lib/attend
+    check "purged: user gone" no_user attend
+    check "purged: unit no longer enabled" absent /etc/systemd/system/multi-user.target.wants/attend-server.service
+    check "purged: not installed" removed attend-server
+}
+
+# Every attend-server package that scripts/package.sh built (CI builds the arm64 one only).
+server_debs=0
+for arch in amd64 arm64; do
+    if [[ -f "$debs/attend-server_${version}_${arch}.deb" ]]; then
+        test_server "$arch"
+        server_debs=$((server_debs + 1))
+    fi
+done
+((server_debs > 0)) || die "no attend-server package in $debs: run scripts/package.sh first"
 
 printf '\n==> attendd (arm64, with arm64 as a foreign architecture)\n'
 dpkg -i "$debs/attendd_${version}_arm64.deb"
@@ -79,13 +95,6 @@ check "purged: state gone" absent /var/lib/attendd
 check "purged: user gone" no_user attendd
 check "purged: unit no longer enabled" absent /etc/systemd/system/multi-user.target.wants/attendd.service
 check "purged: not installed" removed attendd
-
-printf '\n==> attend-server (arm64)\n'
-dpkg -i "$debs/attend-server_${version}_arm64.deb"
-check "binary runs (qemu)" qemu-aarch64 /usr/bin/attend-server --version
-dpkg --purge attend-server
-check "purged: nothing left" absent /var/lib/attend
-check "purged: /etc/attend gone" absent /etc/attend
 
 if ((failures)); then
     printf '\ntest-packages: %d check(s) failed\n' "$failures"
