@@ -308,15 +308,10 @@ fn declared_api_routes() -> BTreeSet<(String, String)> {
 #[tokio::test]
 async fn every_api_route_is_in_the_openapi_document() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .client
-        .get(format!("{}/api/openapi.json", app.base))
-        .send()
+    let doc = app
+        .call(reqwest::Method::GET, "/api/openapi.json", None, None)
         .await
-        .expect("document")
-        .json()
-        .await
-        .expect("json");
+        .body;
     let paths = doc["paths"].as_object().expect("paths");
     let declared = declared_api_routes();
     assert!(
