@@ -286,6 +286,15 @@ async fn pages_keep_to_the_viewers_scope_and_role() {
     let (status, html) = worker.get("/dashboard/timesheets").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("You may not do this"), "{html}");
+    // Nor does the staff list or the live board show it anybody else.
+    for page in ["/dashboard/people", "/dashboard/live"] {
+        let (status, html) = worker.get(page).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+        assert!(
+            !html.contains("Bruno") && !html.contains("Ana<"),
+            "{page}: {html}"
+        );
+    }
     // Signed out: every page sends the browser to sign-in.
     let r = manager
         .client
