@@ -24,6 +24,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub sync: SyncSettings,
     pub rate_limit: RateLimitSettings,
+    pub http: HttpSettings,
     /// `json` (default) or `pretty` log lines.
     pub log_format: LogFormat,
     /// Where timesheet attachments are stored; `attachments/` beside the database by default.
@@ -112,7 +113,23 @@ pub struct RateLimitSettings {
     pub sync_per_minute: u32,
     /// Rejections within one minute after which a client is blocked for `cooldown_s`.
     pub block_after_rejections: u32,
+    /// The first block's length; each further block within a day doubles it.
     pub cooldown_s: u64,
+    /// The longest a repeat offender is blocked.
+    pub max_block_s: u64,
+}
+
+/// How the server meets the network (`[http]`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Reverse proxies (addresses or CIDRs) whose `Forwarded` / `X-Forwarded-For` is believed;
+    /// empty: the peer address is the client. Parsed at start; a bad entry is refused by name.
+    pub trusted_proxies: Vec<String>,
+    /// A client has this long to send a request's headers (slow-header attacks).
+    pub header_read_timeout_s: u64,
+    /// A request (its body included) must be answered within this long, or it gets a 408.
+    pub request_timeout_s: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +170,12 @@ impl Default for Settings {
                 sync_per_minute: 1_200,
                 block_after_rejections: 50,
                 cooldown_s: 300,
+                max_block_s: 24 * 3600,
+            },
+            http: HttpSettings {
+                trusted_proxies: Vec::new(),
+                header_read_timeout_s: 10,
+                request_timeout_s: 60,
             },
             log_format: LogFormat::Json,
             attachments_dir: None,

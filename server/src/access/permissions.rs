@@ -67,6 +67,8 @@ pub const MEMBERS: &[Role] = &[
 ];
 /// The roles that administer accounts.
 pub const ACCOUNT_ADMINS: &[Role] = &[Role::SuperAdmin, Role::Support, Role::OrgAdmin];
+/// The operator of the whole service (every tenant at once).
+pub const PLATFORM: &[Role] = &[Role::SuperAdmin];
 /// The roles that create organisations.
 pub const PROVIDERS: &[Role] = &[Role::SuperAdmin, Role::Support];
 
@@ -146,6 +148,8 @@ permissions! {
     ListEvents "devices.list_events" Roles(STAFF), "read synced events (managers: their departments)";
     PullRoster "roster.pull" Device, "pull roster changes after a cursor";
     ListAudit "audit.list" Roles(ADMINS), "read the audit log";
+    ListBlocks "blocks.list" Roles(PLATFORM), "list the clients the rate limiter has blocked";
+    LiftBlock "blocks.lift" Roles(PLATFORM), "lift a block";
     // Attendance.
     GetPolicy "attendance.get_policy" Roles(STAFF), "read a site's attendance policy";
     SetPolicy "attendance.set_policy" Roles(ADMINS), "set a site's attendance policy";

@@ -117,7 +117,7 @@ impl Application {
         let sweeper = tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    () = tokio::time::sleep(Duration::from_mins(1)) => limiter.forget_idle(),
+                    () = tokio::time::sleep(Duration::from_mins(1)) => limiter.refresh().await,
                     _ = sweep_stop.changed() => return,
                 }
             }

@@ -1,7 +1,8 @@
 //! The whole HTTP surface: each feature's JSON routes and dashboard pages, the operations
-//! endpoints, and the middleware stack (outermost first): request id → tracing → metrics →
-//! body limit → rate limits (general on the API and the dashboard, heavy on expensive routes,
-//! sync instead of general on the signed kiosk routes).
+//! endpoints, and the middleware stack (outermost first): request id → client address → tracing
+//! → metrics → body limit → rate limits (general on the API and the dashboard, heavy on
+//! expensive routes; the signed kiosk routes are refused here only for an address blocked for
+//! bad signatures, and counted per device once their signature verifies).
 //!
 //! A JSON route is declared once, by its handler's `#[utoipa::path]` attribute, and collected
 //! with `routes!` in its feature's `api.rs`; the OpenAPI document is what those routers hold.
@@ -16,10 +17,10 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use crate::features::{
-    attendance, audit, auth, corrections, devices, enrolment, equipment, leave, notifications,
-    orgs, people, reports, roster, timesheets,
+    attendance, audit, auth, blocks, corrections, devices, enrolment, equipment, leave,
+    notifications, orgs, people, reports, roster, timesheets,
 };
-use crate::platform::{error, extract, metrics, openapi, rate_limit, request_id};
+use crate::platform::{client, error, extract, metrics, openapi, rate_limit, request_id};
 
 async fn not_found() -> error::Error {
     error::Error::NotFound
@@ -29,6 +30,7 @@ async fn not_found() -> error::Error {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::api::routes())
+        .merge(blocks::api::routes())
         .merge(orgs::api::routes())
         .merge(people::api::routes())
         .merge(devices::api::routes())
@@ -102,10 +104,11 @@ pub fn router(state: AppState) -> Router {
         .merge(heavy.route_layer(from_fn_with_state(limits.clone(), rate_limit::heavy)))
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
         .layer(from_fn_with_state(limits.clone(), rate_limit::general));
-    // The signed-body extractor enforces the sync body limit itself.
+    // The signed-body extractor enforces the sync body limit itself, and counts a request
+    // against its device's budget once the signature verifies.
     let sync = sync
         .layer(DefaultBodyLimit::disable())
-        .layer(from_fn_with_state(limits, rate_limit::sync));
+        .layer(from_fn_with_state(limits, rate_limit::sync_address));
 
     Router::new()
         .route(
@@ -125,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })
         .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(from_fn_with_state(state.proxies.clone(), client::resolve))
         .layer(axum::middleware::from_fn(request_id::middleware))
         .with_state(state)
 }

@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::features::attendance::{AttendanceService, LiveFeed};
 use crate::features::audit::AuditService;
 use crate::features::auth::AuthService;
+use crate::features::blocks::BlockService;
 use crate::features::corrections::CorrectionService;
 use crate::features::devices::DeviceService;
 use crate::features::enrolment::EnrolmentService;
@@ -24,6 +25,7 @@ use crate::features::reports::ReportService;
 use crate::features::roster::RosterService;
 use crate::features::timesheets::TimesheetService;
 use crate::features::timesheets::blobs::{self, BlobStore};
+use crate::platform::client::TrustedProxies;
 use crate::platform::metrics::Metrics;
 use crate::platform::rate_limit::{Limiter, RateLimits};
 use crate::platform::tokens::{JwtKeys, random_token};
@@ -44,6 +46,9 @@ pub struct Shared {
     pub outbox: Arc<dyn NotificationStore>,
     pub attendance: AttendanceService,
     pub audit: AuditService,
+    pub blocks: BlockService,
+    /// Whose forwarding headers are believed (`http.trusted_proxies`).
+    pub proxies: Arc<TrustedProxies>,
     pub auth: AuthService,
     pub corrections: CorrectionService,
     pub devices: DeviceService,
@@ -114,11 +119,18 @@ impl AppState {
             blobs,
         );
         let faces = Arc::new(Faces::new(settings.vision.clone()));
+        let proxies =
+            TrustedProxies::parse(&settings.http.trusted_proxies).map_err(anyhow::Error::msg)?;
+        let limiter = Limiter::new(settings.rate_limit.clone(), s.blocks.clone());
+        // Blocks set before a restart hold from the first request.
+        limiter.refresh().await;
         Ok(Self(Arc::new(Shared {
             limits: RateLimits {
-                limiter: Limiter::new(settings.rate_limit.clone()),
+                limiter: limiter.clone(),
                 jwt,
             },
+            blocks: BlockService::new(limiter),
+            proxies: Arc::new(proxies),
             metrics: Metrics::new(),
             ping: s.ping.clone(),
             outbox: s.notifications.clone(),

@@ -12,6 +12,7 @@ use crate::features::{
     notifications::NotificationStore, orgs::OrgStore, people::PeopleStore, reports::PayRateStore,
     roster::RosterStore, timesheets::TimesheetStore,
 };
+use crate::platform::rate_limit::blocks::BlockLedger;
 
 /// One store per feature.
 #[derive(Clone)]
@@ -19,6 +20,7 @@ pub struct Stores {
     pub attendance: Arc<dyn AttendanceStore>,
     pub audit: Arc<dyn AuditStore>,
     pub auth: Arc<dyn AuthStore>,
+    pub blocks: Arc<dyn BlockLedger>,
     pub corrections: Arc<CorrectionStore>,
     pub devices: Arc<dyn DeviceStore>,
     pub enrolment: Arc<dyn EnrolmentStore>,
@@ -47,6 +49,7 @@ impl Stores {
             attendance: Arc::new(db.clone()),
             audit: Arc::new(db.clone()),
             auth: Arc::new(db.clone()),
+            blocks: Arc::new(db.clone()),
             corrections: Arc::new(db.clone()),
             devices: Arc::new(db.clone()),
             enrolment: Arc::new(db.clone()),

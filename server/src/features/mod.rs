@@ -8,6 +8,7 @@
 //! - [`attendance`]: policies, shifts, schedules, computed hours, the live board.
 //! - [`audit`]: reading the audit log.
 //! - [`auth`]: sign-in, tokens, dashboard sessions, password reset, invites, lockouts.
+//! - [`blocks`]: the clients the rate limiter blocked, listed and lifted.
 //! - [`corrections`]: missing punches asked for and decided.
 //! - [`devices`]: kiosks, provisioning, signed requests, event ingest.
 //! - [`enrolment`]: face enrolment candidates (kiosk captures, uploaded photos) and their review.
@@ -24,6 +25,7 @@ pub mod approvals;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod blocks;
 pub mod corrections;
 pub mod devices;
 pub mod enrolment;

@@ -148,7 +148,8 @@ impl PageQuery {
     }
 }
 
-/// The peer address as text (no proxy headers are trusted).
+/// The client's address as text: the peer, or behind a trusted proxy the address it forwarded
+/// (see [`super::client`]).
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub Option<String>);
 
@@ -156,12 +157,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        ))
+        let resolved = parts
+            .extensions
+            .get::<super::client::ClientAddr>()
+            .map(|c| c.0)
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip())
+            });
+        Ok(Self(resolved.map(|ip| ip.to_string())))
     }
 }
 

@@ -5,11 +5,13 @@
 //! - [`extract`]: strict JSON, query and path extractors that name the failing field; the
 //!   client address.
 //! - [`validate`]: [`validate::Check`], which collects every field problem of one request.
-//! - [`rate_limit`]: the general, heavy and sync tiers, with strikes and blocks.
+//! - [`client`]: who the client is by address (`http.trusted_proxies`).
+//! - [`rate_limit`]: the general, heavy and sync tiers, with strikes and persisted blocks.
 //! - [`metrics`], [`request_id`], [`telemetry`]: Prometheus metrics, request ids, JSON logs.
 //! - [`openapi`]: the OpenAPI document and the self-contained docs page.
 //! - [`password`], [`tokens`]: argon2id hashes, JWTs and opaque random tokens (stored hashed).
 
+pub mod client;
 pub mod error;
 pub mod extract;
 pub mod metrics;

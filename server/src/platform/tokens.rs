@@ -25,6 +25,8 @@ pub struct Claims {
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Seals dashboard session tokens (derived from the same secret, for another purpose).
+    sessions: ring::hmac::Key,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -35,10 +37,31 @@ impl std::fmt::Debug for JwtKeys {
 
 impl JwtKeys {
     pub fn new(secret: &[u8]) -> Self {
+        let purpose = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+        let derived = ring::hmac::sign(&purpose, b"attend dashboard session seal");
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            sessions: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()),
         }
+    }
+
+    /// A new dashboard session token: random bytes and the server's MAC over them, so the rate
+    /// limiter can tell a cookie this server issued from a made-up one without a database trip.
+    pub fn new_session_token(&self) -> String {
+        let token = random_token(32);
+        let mac = ring::hmac::sign(&self.sessions, token.as_bytes());
+        format!("{token}.{}", URL_SAFE_NO_PAD.encode(mac.as_ref()))
+    }
+
+    /// The rate-limit key of a dashboard cookie the server issued (live or not), or `None` for
+    /// a value it never issued.
+    pub fn session_key(&self, cookie: &str) -> Option<String> {
+        let (token, mac) = cookie.split_once('.')?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        ring::hmac::verify(&self.sessions, token.as_bytes(), &mac).ok()?;
+        let hash = token_hash(cookie);
+        Some(hash[..16].to_owned())
     }
 
     pub fn issue(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
@@ -101,6 +124,18 @@ pub fn token_hash(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_session_token_the_server_sealed_has_a_key() {
+        let keys = JwtKeys::new(b"a secret of the server, long enough");
+        let token = keys.new_session_token();
+        assert!(keys.session_key(&token).is_some());
+        let (random, _) = token.split_once('.').expect("sealed");
+        assert_eq!(keys.session_key(random), None);
+        assert_eq!(keys.session_key(&format!("{random}.AAAA")), None);
+        let other = JwtKeys::new(b"another server's secret");
+        assert_eq!(other.session_key(&token), None);
+    }
 
     #[test]
     fn human_codes_normalise_to_twelve_unambiguous_characters() {

@@ -292,7 +292,7 @@ impl AuthService {
         hours: i64,
     ) -> AppResult<WebSession> {
         let user = self.check_password(email, password).await?;
-        let (token, csrf) = (random_token(32), random_token(32));
+        let (token, csrf) = (self.jwt.new_session_token(), random_token(32));
         let expires = Timestamp::now() + SignedDuration::from_hours(hours);
         self.store
             .create_web_session(user.id, &token_hash(&token), &csrf, expires)

@@ -191,8 +191,9 @@ impl DeviceService {
         }
     }
 
-    /// The first check of a signed request, before its body is read: the device exists and is
-    /// active.
+    /// The first check of a signed request, before its body is read: the device exists. A
+    /// disabled one is refused only once its signature verifies ([`Self::verify`]), so nobody
+    /// learns a device's state from a request they could not sign.
     pub async fn signer(&self, id: DeviceId) -> AppResult<DeviceAuth> {
         let device = self
             .store
@@ -200,8 +201,7 @@ impl DeviceService {
             .await?
             .ok_or(Error::Unauthorized("unknown device"))?;
         match device.status {
-            DeviceStatus::Active => Ok(device),
-            DeviceStatus::Disabled => Err(Error::ForbiddenBecause("this device has been disabled")),
+            DeviceStatus::Active | DeviceStatus::Disabled => Ok(device),
             DeviceStatus::Unprovisioned => Err(Error::Unauthorized("unknown device")),
         }
     }
@@ -230,6 +230,9 @@ impl DeviceService {
                 _ => Error::Unauthorized("bad request signature"),
             }
         })?;
+        if device.status == DeviceStatus::Disabled {
+            return Err(Error::ForbiddenBecause("this device has been disabled"));
+        }
         let fresh = self
             .store
             .remember_nonce(device.id, req.nonce, now, window, req.ip)

@@ -1,17 +1,28 @@
-//! Signed kiosk requests. The extractor checks, in order: the device exists and is active,
-//! the body fits, the HMAC signature and timestamp verify, and the nonce is fresh (the checks
-//! are the devices service's). Only then does a handler see the body, so forged or replayed
+//! Signed kiosk requests. The extractor checks, cheapest first: the headers are all there, the
+//! timestamp is inside the skew window, the declared body fits, the device exists; then it
+//! reads the body, and the HMAC signature, the device's state and the nonce must verify (the
+//! devices service's checks). Only then does a handler see the body, so forged or replayed
 //! requests write nothing.
+//!
+//! Rate limits: a request that fails a check counts against its address in the sync tier (an
+//! address that keeps failing is blocked); one that verifies counts against its device. No
+//! device's budget is spent, or blocked, by requests that merely name it.
 
 use attend_protocol::signing::{HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
+use axum::http::header::CONTENT_LENGTH;
 
 use super::DeviceAuth;
 use super::service::SignedParts;
 use crate::app::state::AppState;
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
+use crate::platform::rate_limit::keys::AddressBlocked;
+use crate::platform::rate_limit::{self, Tier};
+
+/// The largest body read from an address blocked for bad signatures.
+const BLOCKED_BODY_LIMIT: usize = 64 * 1024;
 
 /// A verified device and the exact body it signed.
 #[derive(Debug)]
@@ -31,46 +42,101 @@ impl FromRequest<AppState> for SignedBody {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Error> {
-        let device_id = header(&req, HEADER_DEVICE)?
-            .parse()
-            .map_err(|_| Error::Unauthorized("unknown device"))?;
-        let timestamp: i64 = header(&req, HEADER_TIMESTAMP)?
-            .parse()
-            .map_err(|_| Error::Unauthorized("bad request timestamp"))?;
-        let nonce = header(&req, HEADER_NONCE)?.to_owned();
-        let signature = header(&req, HEADER_SIGNATURE)?.to_owned();
-        // The signature covers the full path; nested routers strip their prefix from `uri()`.
-        let uri = req
-            .extensions()
-            .get::<OriginalUri>()
-            .map_or_else(|| req.uri().clone(), |o| o.0.clone());
-        let (method, path, query) = (
-            req.method().to_string(),
-            uri.path().to_owned(),
-            uri.query().unwrap_or_default().to_owned(),
-        );
-
-        let device = state.devices.signer(device_id).await?;
-        let (mut parts, body) = req.into_parts();
-        let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, state)
-            .await
-            .unwrap_or(ClientIp(None));
-        let limit = state.settings.sync.max_body_bytes;
-        let body = axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|_| Error::PayloadTooLarge { limit })?;
-
-        let parts = SignedParts {
-            timestamp,
-            nonce: &nonce,
-            signature: &signature,
-            method: &method,
-            path: &path,
-            query: &query,
-            body: &body,
-            ip: ip.as_deref(),
-        };
-        state.devices.verify(&device, parts).await?;
-        Ok(Self { device, body })
+        let address = rate_limit::keys::address_key(&req);
+        let verified = check(req, state, &address).await;
+        let limiter = &state.limits.limiter;
+        match verified {
+            Ok(signed) => {
+                limiter
+                    .admit(Tier::Sync, &format!("device:{}", signed.device.id))
+                    .await?;
+                Ok(signed)
+            }
+            Err(e) => {
+                if matches!(e, Error::Unauthorized(_)) {
+                    limiter.strike(Tier::Sync, &address).await;
+                }
+                Err(e)
+            }
+        }
     }
+}
+
+async fn check(req: Request, state: &AppState, address: &str) -> Result<SignedBody, Error> {
+    let device_id = header(&req, HEADER_DEVICE)?
+        .parse()
+        .map_err(|_| Error::Unauthorized("unknown device"))?;
+    let timestamp: i64 = header(&req, HEADER_TIMESTAMP)?
+        .parse()
+        .map_err(|_| Error::Unauthorized("bad request timestamp"))?;
+    let nonce = header(&req, HEADER_NONCE)?.to_owned();
+    let signature = header(&req, HEADER_SIGNATURE)?.to_owned();
+    // Cheap refusals before any database trip or body read (the signature check repeats the
+    // skew check on the signed value).
+    let skew = (jiff::Timestamp::now().as_second() - timestamp).abs();
+    if skew > state.settings.sync.skew_window_s {
+        return Err(Error::Unauthorized(
+            "request timestamp is outside the allowed clock skew",
+        ));
+    }
+    // From an address blocked for bad signatures, only a small body is read: a kiosk behind
+    // that address still pulls and sends heartbeats, a bigger batch waits for the block to end.
+    let throttled = req.extensions().get::<AddressBlocked>().is_some();
+    let limit = if throttled {
+        BLOCKED_BODY_LIMIT.min(state.settings.sync.max_body_bytes)
+    } else {
+        state.settings.sync.max_body_bytes
+    };
+    let too_large = || {
+        if throttled {
+            state
+                .limits
+                .limiter
+                .blocked(Tier::Sync, address)
+                .err()
+                .unwrap_or(Error::PayloadTooLarge { limit })
+        } else {
+            Error::PayloadTooLarge { limit }
+        }
+    };
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    // The signature covers the full path; nested routers strip their prefix from `uri()`.
+    let uri = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().clone(), |o| o.0.clone());
+    let (method, path, query) = (
+        req.method().to_string(),
+        uri.path().to_owned(),
+        uri.query().unwrap_or_default().to_owned(),
+    );
+
+    let device = state.devices.signer(device_id).await?;
+    let (mut parts, body) = req.into_parts();
+    let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, state)
+        .await
+        .unwrap_or(ClientIp(None));
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
+
+    let parts = SignedParts {
+        timestamp,
+        nonce: &nonce,
+        signature: &signature,
+        method: &method,
+        path: &path,
+        query: &query,
+        body: &body,
+        ip: ip.as_deref(),
+    };
+    state.devices.verify(&device, parts).await?;
+    Ok(SignedBody { device, body })
 }
