@@ -12,7 +12,8 @@ use crate::app::Stores;
 use crate::db::sqlite::{self, SqliteDb};
 use crate::db::{AuditCtx, StoreError};
 use crate::features::people::{NewUser, UserStatus};
-use crate::platform::{password, telemetry};
+use crate::platform::password::Hasher;
+use crate::platform::telemetry;
 use crate::{Application, Settings, demo};
 
 #[derive(Parser, Debug)]
@@ -157,7 +158,7 @@ async fn create_admin(
                 org_id: org,
                 email: email.trim().to_owned(),
                 display_name: name,
-                password_hash: password::hash(password).await,
+                password_hash: Hasher::default().hash(password).await?,
                 role,
                 status: UserStatus::Active,
                 employee_id: None,

@@ -12,7 +12,7 @@ use crate::features::devices::NewDevice;
 use crate::features::equipment::NewEquipment;
 use crate::features::orgs::service::format_code;
 use crate::features::people::{EmployeeStatus, NewEmployee, NewUser, UserStatus};
-use crate::platform::password;
+use crate::platform::password::Hasher;
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
 
 pub const ADMIN_EMAIL: &str = "admin@acme.example";
@@ -63,7 +63,8 @@ pub async fn seed(stores: &Stores) -> anyhow::Result<Option<DemoSeed>> {
         .orgs
         .create_department(&ctx, org.id, "Warehouse")
         .await?;
-    let hash = password::hash(DEMO_PASSWORD.to_owned()).await;
+    let hasher = Hasher::default();
+    let hash = hasher.hash(DEMO_PASSWORD.to_owned()).await?;
     for (email, name, role, departments) in [
         (ADMIN_EMAIL, "Olivia Admin", Role::OrgAdmin, vec![]),
         (
@@ -110,7 +111,7 @@ pub async fn seed(stores: &Stores) -> anyhow::Result<Option<DemoSeed>> {
                     site_id: Some(site.id),
                     status: EmployeeStatus::Active,
                     consent: ConsentState::Granted,
-                    pin_hash: Some(password::hash(pin.into()).await),
+                    pin_hash: Some(hasher.hash(pin.into()).await?),
                 },
             )
             .await?;
@@ -125,7 +126,7 @@ pub async fn seed(stores: &Stores) -> anyhow::Result<Option<DemoSeed>> {
                 site_id: site.id,
                 name: "Lathe".into(),
                 relay_channel: 0,
-                activation_code_hash: password::hash(DEMO_EQUIPMENT_CODE.into()).await,
+                activation_code_hash: hasher.hash(DEMO_EQUIPMENT_CODE.into()).await?,
                 required_qualification: None,
             },
         )

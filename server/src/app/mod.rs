@@ -7,6 +7,7 @@
 //! - [`stores`]: [`Stores`], every feature's store on one backend.
 //! - [`state`]: [`AppState`], the services every handler and page reaches, built on them.
 //! - [`router`]: every route of the server and the middleware stack.
+//! - [`serve`]: the accept loop, with hyper's header-read timeout.
 //! - [`ops`]: the liveness and readiness probes.
 //!
 //! Features and the dashboard shell name [`state::AppState`] by its own path, never this module,
@@ -15,6 +16,7 @@
 
 pub mod ops;
 pub mod router;
+pub mod serve;
 pub mod state;
 pub mod stores;
 
@@ -142,17 +144,21 @@ impl Application {
             shutdown.await;
             live.stop();
         };
-        let app = router::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let header_timeout = Duration::from_secs(self.state.settings.http.header_read_timeout_s);
+        serve::serve(
+            self.listener,
+            router::router(self.state),
+            header_timeout,
+            shutdown,
+        )
+        .await;
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
         let _ = stop_tx.send(true);
         let _ = tokio::join!(mail, sweeper, notify);
         if let Some(w) = watchdog {
             let _ = w.await;
         }
-        served.context("serving HTTP")
+        Ok(())
     }
 }
 

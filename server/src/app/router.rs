@@ -1,6 +1,6 @@
 //! The whole HTTP surface: each feature's JSON routes and dashboard pages, the operations
 //! endpoints, and the middleware stack (outermost first): request id → client address → tracing
-//! → metrics → body limit → rate limits (general on the API and the dashboard, heavy on
+//! → metrics → deadline → body limit → rate limits (general on the API and the dashboard, heavy on
 //! expensive routes; the signed kiosk routes are refused here only for an address blocked for
 //! bad signatures, and counted per device once their signature verifies).
 //!
@@ -20,7 +20,7 @@ use crate::features::{
     attendance, audit, auth, blocks, corrections, devices, enrolment, equipment, leave,
     notifications, orgs, people, reports, roster, timesheets,
 };
-use crate::platform::{client, error, extract, metrics, openapi, rate_limit, request_id};
+use crate::platform::{client, deadline, error, extract, metrics, openapi, rate_limit, request_id};
 
 async fn not_found() -> error::Error {
     error::Error::NotFound
@@ -126,6 +126,10 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })
+        .layer(from_fn_with_state(
+            std::time::Duration::from_secs(state.settings.http.request_timeout_s),
+            deadline::middleware,
+        ))
         .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(from_fn_with_state(state.proxies.clone(), client::resolve))

@@ -27,6 +27,7 @@ use crate::features::timesheets::TimesheetService;
 use crate::features::timesheets::blobs::{self, BlobStore};
 use crate::platform::client::TrustedProxies;
 use crate::platform::metrics::Metrics;
+use crate::platform::password::Hasher;
 use crate::platform::rate_limit::{Limiter, RateLimits};
 use crate::platform::tokens::{JwtKeys, random_token};
 
@@ -50,6 +51,8 @@ pub struct Shared {
     /// Whose forwarding headers are believed (`http.trusted_proxies`).
     pub proxies: Arc<TrustedProxies>,
     pub auth: AuthService,
+    /// Argon2 runs, bounded (and counted: the tests read [`Hasher::runs`]).
+    pub hasher: Hasher,
     pub corrections: CorrectionService,
     pub devices: DeviceService,
     pub enrolment: EnrolmentService,
@@ -102,13 +105,15 @@ impl AppState {
         let s = stores.clone();
         let live = LiveFeed::default();
         let orgs = OrgService::new(s.orgs.clone());
-        let people = PeopleService::new(s.people.clone());
+        let hasher = Hasher::default();
+        let people = PeopleService::new(s.people.clone(), hasher.clone());
         let auth = AuthService::new(
             s.auth.clone(),
             s.people.clone(),
             s.orgs.clone(),
             jwt.clone(),
             settings.clone(),
+            hasher.clone(),
         );
         let attendance =
             AttendanceService::new(s.attendance.clone(), s.leave.clone(), s.orgs.clone());
@@ -144,7 +149,7 @@ impl AppState {
                 settings.clone(),
             ),
             enrolment: EnrolmentService::new(s.enrolment.clone(), s.people.clone(), faces),
-            equipment: EquipmentService::new(s.equipment.clone(), s.orgs.clone()),
+            equipment: EquipmentService::new(s.equipment.clone(), s.orgs.clone(), hasher.clone()),
             leave: LeaveService::new(s.leave.clone()),
             notifications: NotificationService::new(
                 s.notifications.clone(),
@@ -161,6 +166,7 @@ impl AppState {
             roster: RosterService::new(s.roster.clone(), settings.sync.roster_page),
             attendance,
             auth,
+            hasher,
             live,
             orgs,
             people,

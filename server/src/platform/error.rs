@@ -40,6 +40,11 @@ pub enum Error {
         message: &'static str,
         retry_after_s: u64,
     },
+    #[error("the request took too long (its body may have arrived too slowly)")]
+    RequestTimeout,
+    /// Bounded work (password hashing) has no free slot: come back shortly.
+    #[error("the server is busy: try again in a moment")]
+    Busy { retry_after_s: u64 },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -64,6 +69,8 @@ impl Error {
             Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::TooManyRequests { code, .. } => (StatusCode::TOO_MANY_REQUESTS, code),
+            Self::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Self::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -108,7 +115,7 @@ impl IntoResponse for Error {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Self::TooManyRequests { retry_after_s, .. } = self {
+        if let Self::TooManyRequests { retry_after_s, .. } | Self::Busy { retry_after_s } = self {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s.max(1)));

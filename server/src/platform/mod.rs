@@ -6,12 +6,14 @@
 //!   client address.
 //! - [`validate`]: [`validate::Check`], which collects every field problem of one request.
 //! - [`client`]: who the client is by address (`http.trusted_proxies`).
+//! - [`deadline`]: every request answered within `http.request_timeout_s`.
 //! - [`rate_limit`]: the general, heavy and sync tiers, with strikes and persisted blocks.
 //! - [`metrics`], [`request_id`], [`telemetry`]: Prometheus metrics, request ids, JSON logs.
 //! - [`openapi`]: the OpenAPI document and the self-contained docs page.
 //! - [`password`], [`tokens`]: argon2id hashes, JWTs and opaque random tokens (stored hashed).
 
 pub mod client;
+pub mod deadline;
 pub mod error;
 pub mod extract;
 pub mod metrics;

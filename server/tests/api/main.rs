@@ -6,6 +6,7 @@ mod architecture;
 mod attachments;
 mod attendance;
 mod auth;
+mod bounded_work;
 mod browser;
 mod corrections;
 mod dash_client;

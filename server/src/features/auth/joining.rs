@@ -10,12 +10,12 @@ use utoipa::ToSchema;
 
 use super::InviteRole;
 use super::service::{AuthService, anonymous, secs};
-use super::store::NewInvite;
+use super::store::{Grant, NewInvite};
 use crate::access::{Action, Caller, Role};
 use crate::db::StoreError;
 use crate::features::people::{EmployeeStatus, NewEmployee, NewUser, User, UserStatus};
 use crate::platform::error::{AppResult, Error};
-use crate::platform::password;
+
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
 use crate::platform::validate::Check;
 
@@ -81,7 +81,7 @@ impl AuthService {
             }
             Err(e) => return Err(e.into()),
         };
-        let hash = password::hash(req.password).await;
+        let hash = self.hasher.hash(req.password).await?;
         let email = req.email.trim().to_owned();
         let employee = NewEmployee {
             org_id: org.id,
@@ -120,14 +120,24 @@ impl AuthService {
             .password("password", &req.password)
             .text("display_name", &req.display_name, 1, 120)
             .finish()?;
-        let hash = password::hash(req.password).await;
+        // Like the join code: failures lock the address out, and a made-up code is refused
+        // before any hashing.
+        let key = ip.clone().unwrap_or_else(|| "unknown".into());
+        let now = Timestamp::now();
+        self.throttle.ensure_open("invite", &key, now).await?;
         let code = token_hash(&normalise_code(&req.code));
+        let refused = || Error::field("code", "is invalid, used or expired");
+        if !self.store.grant_live(Grant::Invite, &code, now).await? {
+            self.throttle.failed("invite", &key, now).await?;
+            return Err(refused());
+        }
+        let hash = self.hasher.hash(req.password).await?;
         let accepted = self
             .store
             .accept_invite(
                 &anonymous(ip),
                 &code,
-                Timestamp::now(),
+                now,
                 req.email.trim(),
                 req.display_name.trim(),
                 &hash,
@@ -135,7 +145,10 @@ impl AuthService {
             .await;
         match accepted {
             Ok(user) => Ok(user),
-            Err(StoreError::NotFound) => Err(Error::field("code", "is invalid, used or expired")),
+            Err(StoreError::NotFound) => {
+                self.throttle.failed("invite", &key, now).await?;
+                Err(refused())
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::service::{AuthService, secs};
+use super::store::Grant;
 use super::throttle::ThrottleRule;
 use crate::db::StoreError;
 use crate::platform::error::{AppResult, Error};
-use crate::platform::password;
+
 use crate::platform::tokens::{random_token, token_hash};
 use crate::platform::validate::Check;
 
@@ -98,16 +99,23 @@ impl AuthService {
         self.throttle
             .ensure_open("reset_confirm", &key, now)
             .await?;
-        let hash = password::hash(req.new_password).await;
-        match self
+        let token = token_hash(req.token.trim());
+        let refused = || Error::field("token", "is invalid, used or expired");
+        // A made-up token is refused before any hashing (and counts against the address).
+        if !self
             .store
-            .consume_password_reset(&token_hash(req.token.trim()), &hash, now)
-            .await
+            .grant_live(Grant::PasswordReset, &token, now)
+            .await?
         {
+            self.throttle.failed("reset_confirm", &key, now).await?;
+            return Err(refused());
+        }
+        let hash = self.hasher.hash(req.new_password).await?;
+        match self.store.consume_password_reset(&token, &hash, now).await {
             Ok(_) => Ok(()),
             Err(StoreError::NotFound) => {
                 self.throttle.failed("reset_confirm", &key, now).await?;
-                Err(Error::field("token", "is invalid, used or expired"))
+                Err(refused())
             }
             Err(e) => Err(e.into()),
         }

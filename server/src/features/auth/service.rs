@@ -17,9 +17,10 @@ use crate::db::{AuditActor, AuditCtx, Scope};
 use crate::features::orgs::OrgStore;
 use crate::features::people::{PeopleStore, User, UserStatus};
 use crate::platform::error::{AppResult, Error};
+use crate::platform::password::Hasher;
+use crate::platform::request_id;
 use crate::platform::tokens::{Claims, JwtKeys, random_token, token_hash};
 use crate::platform::validate::Check;
-use crate::platform::{password, request_id};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +97,7 @@ pub struct AuthService {
     pub(super) throttle: Throttle,
     jwt: Arc<JwtKeys>,
     pub(super) settings: Arc<Settings>,
+    pub(super) hasher: Hasher,
 }
 
 impl AuthService {
@@ -105,6 +107,7 @@ impl AuthService {
         orgs: Arc<dyn OrgStore>,
         jwt: Arc<JwtKeys>,
         settings: Arc<Settings>,
+        hasher: Hasher,
     ) -> Self {
         Self {
             throttle: Throttle::new(store.clone(), &settings.auth),
@@ -113,6 +116,7 @@ impl AuthService {
             orgs,
             jwt,
             settings,
+            hasher,
         }
     }
 
@@ -171,11 +175,13 @@ impl AuthService {
         let now = Timestamp::now();
         self.throttle.ensure_open("login", &key, now).await?;
         let creds = self.people.credentials_by_email(&key).await?;
-        let ok = password::verify(
-            password.to_owned(),
-            creds.as_ref().map(|c| c.password_hash.clone()),
-        )
-        .await;
+        let ok = self
+            .hasher
+            .verify(
+                password.to_owned(),
+                creds.as_ref().map(|c| c.password_hash.clone()),
+            )
+            .await?;
         let Some(creds) = creds.filter(|_| ok) else {
             self.throttle.failed("login", &key, now).await?;
             return Err(Error::Unauthorized("invalid e-mail or password"));
@@ -269,10 +275,14 @@ impl AuthService {
             .password("new_password", &req.new_password)
             .finish()?;
         let creds = self.people.credentials_by_id(caller.user_id).await?;
-        if !password::verify(req.current_password, Some(creds.password_hash)).await {
+        if !self
+            .hasher
+            .verify(req.current_password, Some(creds.password_hash))
+            .await?
+        {
             return Err(Error::field("current_password", "is not correct"));
         }
-        let hash = password::hash(req.new_password).await;
+        let hash = self.hasher.hash(req.new_password).await?;
         Ok(self
             .people
             .set_password(

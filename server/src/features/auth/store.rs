@@ -10,6 +10,13 @@ use super::{InviteRole, RefreshOutcome};
 use crate::db::{AuditCtx, StoreResult};
 use crate::features::people::User;
 
+/// A one-time grant, redeemed by setting a password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    PasswordReset,
+    Invite,
+}
+
 /// An invite to store.
 #[derive(Debug)]
 pub struct NewInvite<'a> {
@@ -67,6 +74,9 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
         subject: &str,
         body: &str,
     ) -> StoreResult<bool>;
+    /// Whether a one-time grant (its hash) could still be redeemed at `now`: checked before the
+    /// new password is hashed, so a made-up token costs no argon2 run. Redeeming checks again.
+    async fn grant_live(&self, grant: Grant, hash: &str, now: Timestamp) -> StoreResult<bool>;
     /// Consumes a valid, unexpired reset token: sets the password, revokes all sessions.
     async fn consume_password_reset(
         &self,

@@ -19,7 +19,8 @@ use super::{
 use crate::access::{Action, Caller};
 use crate::features::orgs::OrgStore;
 use crate::platform::error::{AppResult, Error};
-use crate::platform::password;
+use crate::platform::password::Hasher;
+
 use crate::platform::validate::Check;
 
 /// Relay channels a kiosk drives (GPIO expanders top out well below this).
@@ -100,11 +101,16 @@ fn hold_reason(reason: Option<String>) -> AppResult<Option<String>> {
 pub struct EquipmentService {
     store: Arc<dyn EquipmentStore>,
     orgs: Arc<dyn OrgStore>,
+    hasher: Hasher,
 }
 
 impl EquipmentService {
-    pub fn new(store: Arc<dyn EquipmentStore>, orgs: Arc<dyn OrgStore>) -> Self {
-        Self { store, orgs }
+    pub fn new(store: Arc<dyn EquipmentStore>, orgs: Arc<dyn OrgStore>, hasher: Hasher) -> Self {
+        Self {
+            store,
+            orgs,
+            hasher,
+        }
     }
 
     /// A kiosk finds a machine by its code, so two machines of a site must not share one;
@@ -116,14 +122,14 @@ impl EquipmentService {
         code: &str,
     ) -> AppResult<String> {
         for hash in self.store.site_code_hashes(site, except).await? {
-            if password::verify(code.to_owned(), Some(hash)).await {
+            if self.hasher.verify(code.to_owned(), Some(hash)).await? {
                 return Err(Error::field(
                     "activation_code",
                     "another machine of this site already uses this code",
                 ));
             }
         }
-        Ok(password::hash(code.to_owned()).await)
+        self.hasher.hash(code.to_owned()).await
     }
 
     pub async fn create(&self, caller: &Caller, req: CreateEquipment) -> AppResult<Equipment> {

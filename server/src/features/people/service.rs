@@ -13,7 +13,8 @@ use super::{Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, User
 use crate::access::{Action, Caller, Role};
 use crate::db::{DepartmentFilter, Page, Paged, Scope, all_pages};
 use crate::platform::error::{AppResult, Error};
-use crate::platform::password;
+use crate::platform::password::Hasher;
+
 use crate::platform::validate::Check;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,11 +115,12 @@ pub fn creatable_roles(role: Role) -> &'static [Role] {
 #[derive(Clone, Debug)]
 pub struct PeopleService {
     store: Arc<dyn PeopleStore>,
+    hasher: Hasher,
 }
 
 impl PeopleService {
-    pub fn new(store: Arc<dyn PeopleStore>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn PeopleStore>, hasher: Hasher) -> Self {
+        Self { store, hasher }
     }
 
     pub async fn create_employee(
@@ -141,7 +143,7 @@ impl PeopleService {
         let org = caller.target_org(req.org_id)?;
         check_manager_department(caller, req.department_id)?;
         let pin_hash = match req.pin {
-            Some(pin) => Some(password::hash(pin).await),
+            Some(pin) => Some(self.hasher.hash(pin).await?),
             None => None,
         };
         let new = NewEmployee {
@@ -211,7 +213,7 @@ impl PeopleService {
             check_manager_department(caller, department)?;
         }
         let pin_hash = match req.pin {
-            Some(Some(pin)) => Some(Some(password::hash(pin).await)),
+            Some(Some(pin)) => Some(Some(self.hasher.hash(pin).await?)),
             Some(None) => Some(None),
             None => None,
         };
@@ -286,7 +288,7 @@ impl PeopleService {
                 .await
                 .map_err(|_| Error::field("employee_id", "does not exist"))?;
         }
-        let hash = password::hash(req.password).await;
+        let hash = self.hasher.hash(req.password).await?;
         let new = NewUser {
             org_id: org,
             email: req.email.trim().to_owned(),

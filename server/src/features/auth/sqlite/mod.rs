@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::RefreshOutcome;
-use super::store::{AuthStore, NewInvite};
+use super::store::{AuthStore, Grant, NewInvite};
 use super::throttle::{Attempts, ThrottleRule};
 use crate::db::sqlite::{SqliteDb, backend, db, ts};
 use crate::db::{AuditCtx, StoreResult};
@@ -125,6 +125,25 @@ impl AuthStore for SqliteDb {
         self.write(move |tx| grants::create_reset(tx, &user, &hash, expires, &subject, &body))
             .await?;
         Ok(true)
+    }
+
+    async fn grant_live(&self, grant: Grant, hash: &str, now: Timestamp) -> StoreResult<bool> {
+        let sql = match grant {
+            Grant::PasswordReset => {
+                "SELECT 1 FROM password_resets WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2"
+            }
+            Grant::Invite => {
+                "SELECT 1 FROM invites WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2"
+            }
+        };
+        let (hash, now) = (hash.to_owned(), ts(now));
+        self.read(move |c| {
+            c.query_row(sql, params![hash, now], |_| Ok(()))
+                .optional()
+                .map(|found| found.is_some())
+                .map_err(db)
+        })
+        .await
     }
 
     async fn consume_password_reset(
