@@ -78,6 +78,8 @@ pub struct S3Settings {
 pub struct AuthSettings {
     pub access_token_ttl_s: i64,
     pub refresh_token_ttl_s: i64,
+    /// No refresh token of a login session outlives this, however often it is rotated.
+    pub session_max_age_s: i64,
     pub reset_token_ttl_s: i64,
     pub invite_ttl_s: i64,
     pub provisioning_code_ttl_s: i64,
@@ -149,6 +151,7 @@ impl Default for Settings {
             auth: AuthSettings {
                 access_token_ttl_s: 15 * 60,
                 refresh_token_ttl_s: 30 * 24 * 3600,
+                session_max_age_s: 90 * 24 * 3600,
                 reset_token_ttl_s: 3600,
                 invite_ttl_s: 7 * 24 * 3600,
                 provisioning_code_ttl_s: 7 * 24 * 3600,

@@ -175,7 +175,12 @@ impl TestApp {
 
     /// Creates a super admin straight in the store (the CLI's job in production).
     pub async fn super_admin(&self) -> String {
-        let hash = self.state.hasher.hash(PASSWORD.into()).await.expect("hashed");
+        let hash = self
+            .state
+            .hasher
+            .hash(PASSWORD.into())
+            .await
+            .expect("hashed");
         self.stores
             .people
             .create_user(

@@ -24,6 +24,7 @@ mod ops;
 mod photo_enrolment;
 mod rate_limits;
 mod reports;
+mod sessions;
 mod sync;
 mod tenancy;
 mod timesheets;

@@ -34,6 +34,27 @@ pub use store::AuthStore;
 
 string_enum!(InviteRole { OrgAdmin = "org_admin", Manager = "manager" });
 
+/// How long refresh tokens live: each lasts `idle` from its issue, and no token of a login
+/// session outlives `max_age` from the login (so a stolen, rotated chain ends too).
+#[derive(Clone, Copy, Debug)]
+pub struct RefreshLifetime {
+    pub idle: jiff::SignedDuration,
+    pub max_age: jiff::SignedDuration,
+}
+
+impl RefreshLifetime {
+    /// The expiry of a token issued `now` in a session that began `created`; `None` once the
+    /// session is past its age.
+    pub fn next_expiry(
+        &self,
+        created: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Option<jiff::Timestamp> {
+        let end = created + self.max_age;
+        (end > now).then(|| (now + self.idle).min(end))
+    }
+}
+
 /// Outcome of presenting a refresh token.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RefreshOutcome {
@@ -45,4 +66,27 @@ pub enum RefreshOutcome {
     /// now revoked.
     Reused,
     Invalid,
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::{SignedDuration, Timestamp};
+
+    use super::RefreshLifetime;
+
+    #[test]
+    fn a_refresh_token_lasts_its_idle_time_but_never_past_the_sessions_age() {
+        let life = RefreshLifetime {
+            idle: SignedDuration::from_hours(24 * 30),
+            max_age: SignedDuration::from_hours(24 * 90),
+        };
+        let login = Timestamp::from_second(1_800_000_000).expect("time");
+        let day = SignedDuration::from_hours(24);
+        assert_eq!(life.next_expiry(login, login + day), Some(login + day * 31));
+        assert_eq!(
+            life.next_expiry(login, login + day * 80),
+            Some(login + day * 90)
+        );
+        assert_eq!(life.next_expiry(login, login + day * 90), None);
+    }
 }

@@ -8,9 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::RefreshOutcome;
 use super::lockouts::Throttle;
 use super::store::AuthStore;
+use super::{RefreshLifetime, RefreshOutcome};
 use crate::access::{Action, Caller};
 use crate::config::Settings;
 use crate::db::{AuditActor, AuditCtx, Scope};
@@ -226,13 +226,16 @@ impl AuthService {
     pub async fn refresh(&self, req: RefreshRequest) -> AppResult<TokenResponse> {
         let now = Timestamp::now();
         let next = random_token(32);
-        let expires = now + secs(self.settings.auth.refresh_token_ttl_s);
+        let lifetime = RefreshLifetime {
+            idle: secs(self.settings.auth.refresh_token_ttl_s),
+            max_age: secs(self.settings.auth.session_max_age_s),
+        };
         let outcome = self
             .store
             .rotate_refresh(
                 &token_hash(&req.refresh_token),
                 &token_hash(&next),
-                expires,
+                lifetime,
                 now,
             )
             .await?;

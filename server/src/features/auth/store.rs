@@ -6,7 +6,7 @@ use attend_protocol::ids::{OrgId, UserId};
 use jiff::Timestamp;
 
 use super::throttle::{Attempts, ThrottleRule};
-use super::{InviteRole, RefreshOutcome};
+use super::{InviteRole, RefreshLifetime, RefreshOutcome};
 use crate::db::{AuditCtx, StoreResult};
 use crate::features::people::User;
 
@@ -42,7 +42,7 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
         &self,
         old_hash: &str,
         new_hash: &str,
-        expires: Timestamp,
+        lifetime: RefreshLifetime,
         now: Timestamp,
     ) -> StoreResult<RefreshOutcome>;
     async fn revoke_session(&self, ctx: &AuditCtx, session_id: &str) -> StoreResult<()>;

@@ -14,7 +14,7 @@ use crate::access::Role;
 use crate::db::sqlite::{Audit, backend, db, require_org, ts};
 use crate::db::{AuditCtx, Scope, StoreError, StoreResult};
 use crate::features::notifications::sqlite::queue_mail_tx;
-use crate::features::people::sqlite::{create_user_tx, load_user};
+use crate::features::people::sqlite::{create_user_tx, end_sessions_tx, load_user};
 use crate::features::people::{NewUser, User, UserStatus};
 
 pub(super) fn create_reset(
@@ -72,12 +72,8 @@ pub(super) fn consume_reset(
         params![user, hash, now_s],
     )
     .map_err(db)?;
-    tx.execute(
-        "UPDATE auth_sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
-        params![user, now_s],
-    )
-    .map_err(db)?;
     let id = UserId::from_str(&user).map_err(backend)?;
+    end_sessions_tx(tx, id, now, None)?;
     let org = load_user(tx, Scope::All, id)?.org_id;
     Audit::new(&AuditCtx::system(), org, "reset_password", "user")
         .id(&user)

@@ -11,9 +11,9 @@ use attend_protocol::ids::UserId;
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::RefreshOutcome;
 use super::store::{AuthStore, Grant, NewInvite};
 use super::throttle::{Attempts, ThrottleRule};
+use super::{RefreshLifetime, RefreshOutcome};
 use crate::db::sqlite::{SqliteDb, backend, db, ts};
 use crate::db::{AuditCtx, StoreResult};
 use crate::features::people::{PeopleStore as _, User, UserStatus};
@@ -59,11 +59,11 @@ impl AuthStore for SqliteDb {
         &self,
         old_hash: &str,
         new_hash: &str,
-        expires: Timestamp,
+        lifetime: RefreshLifetime,
         now: Timestamp,
     ) -> StoreResult<RefreshOutcome> {
         let (old, new) = (old_hash.to_owned(), new_hash.to_owned());
-        self.write(move |tx| sessions::rotate_refresh(tx, &old, &new, expires, now))
+        self.write(move |tx| sessions::rotate_refresh(tx, &old, &new, lifetime, now))
             .await
     }
 

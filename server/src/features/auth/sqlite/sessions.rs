@@ -6,7 +6,7 @@ use attend_protocol::ids::UserId;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::super::RefreshOutcome;
+use super::super::{RefreshLifetime, RefreshOutcome};
 use super::parse_ts;
 use crate::db::sqlite::{Audit, backend, db, new_id, ts};
 use crate::db::{AuditCtx, Scope, StoreResult};
@@ -37,12 +37,13 @@ pub(super) fn create(
 }
 
 /// A refresh token as stored: its session, expiry, when it was used, when its session was
-/// revoked, the session's user and that user's status.
+/// revoked, the session's user, that user's status, and when the session began.
 type RefreshRow = (
     String,
     String,
     Option<String>,
     Option<String>,
+    String,
     String,
     String,
 );
@@ -51,12 +52,13 @@ pub(super) fn rotate_refresh(
     tx: &Transaction<'_>,
     old: &str,
     new: &str,
-    expires: Timestamp,
+    lifetime: RefreshLifetime,
     now: Timestamp,
 ) -> StoreResult<RefreshOutcome> {
     let row: Option<RefreshRow> = tx
         .query_row(
-            "SELECT r.session_id, r.expires_at, r.used_at, s.revoked_at, s.user_id, u.status
+            "SELECT r.session_id, r.expires_at, r.used_at, s.revoked_at, s.user_id, u.status,
+                    s.created_at
              FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id
              JOIN users u ON u.id = s.user_id WHERE r.token_hash = ?1",
             [old],
@@ -68,17 +70,21 @@ pub(super) fn rotate_refresh(
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
                 ))
             },
         )
         .optional()
         .map_err(db)?;
-    let Some((session, expires_at, used_at, revoked_at, user_id, status)) = row else {
+    let Some((session, expires_at, used_at, revoked_at, user_id, status, created)) = row else {
         return Ok(RefreshOutcome::Invalid);
     };
     if revoked_at.is_some() || status != "active" || parse_ts(&expires_at)? <= now {
         return Ok(RefreshOutcome::Invalid);
     }
+    let Some(expires) = lifetime.next_expiry(parse_ts(&created)?, now) else {
+        return Ok(RefreshOutcome::Invalid);
+    };
     if used_at.is_some() {
         // Reuse of a rotated token means it leaked: end the whole session.
         tx.execute(

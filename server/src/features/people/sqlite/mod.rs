@@ -18,7 +18,7 @@ use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, Stor
 pub(crate) use employees::load_employee;
 use employees::{employee_roster_changed, employee_row, insert_employee};
 use users::{USER_COLS, credentials_row, user_row};
-pub(crate) use users::{create_user_tx, load_user};
+pub(crate) use users::{create_user_tx, end_sessions_tx, load_user};
 
 const EMPLOYEES: ScopedList<'static> = ScopedList {
     select: employees::EMPLOYEE_COLS,
@@ -294,14 +294,15 @@ impl PeopleStore for SqliteDb {
         self.write(move |tx| {
             let user = load_user(tx, Scope::All, id)?;
             let now = ts(Timestamp::now());
-            tx.execute("UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1", params![id.to_string(), hash, now])
-                .map_err(db)?;
             tx.execute(
-                "UPDATE auth_sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)",
-                params![id.to_string(), now, keep],
+                "UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1",
+                params![id.to_string(), hash, now],
             )
             .map_err(db)?;
-            Audit::new(&ctx, user.org_id, "change_password", "user").id(id.to_string()).write(tx)
+            end_sessions_tx(tx, id, Timestamp::now(), keep.as_deref())?;
+            Audit::new(&ctx, user.org_id, "change_password", "user")
+                .id(id.to_string())
+                .write(tx)
         })
         .await
     }

@@ -105,3 +105,32 @@ pub(crate) fn create_user_tx(
         .write(tx)?;
     Ok(user)
 }
+
+/// Ends every way in to an account but `keep_api_session` (the caller's own, on a password
+/// change): API sessions (and so their refresh tokens), dashboard sessions, and reset tokens
+/// not yet used. Runs in the transaction that changes the password, so no session outlives it.
+pub(crate) fn end_sessions_tx(
+    tx: &Transaction<'_>,
+    user: UserId,
+    now: Timestamp,
+    keep_api_session: Option<&str>,
+) -> StoreResult<()> {
+    let (user, now) = (user.to_string(), ts(now));
+    tx.execute(
+        "UPDATE auth_sessions SET revoked_at = ?2
+         WHERE user_id = ?1 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)",
+        params![user, now, keep_api_session],
+    )
+    .map_err(db)?;
+    tx.execute(
+        "UPDATE web_sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user, now],
+    )
+    .map_err(db)?;
+    tx.execute(
+        "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
+        params![user, now],
+    )
+    .map_err(db)?;
+    Ok(())
+}
