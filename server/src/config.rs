@@ -85,6 +85,9 @@ pub struct AuthSettings {
     pub provisioning_code_ttl_s: i64,
     /// Failed logins (per e-mail) or reset confirmations (per client) before a lockout.
     pub max_failures: u32,
+    /// Failed sign-ins from one address (to any accounts) within the window before that address
+    /// is locked out of signing in: the limit on password spraying.
+    pub max_failures_per_address: u32,
     pub failure_window_s: i64,
     pub lockout_s: i64,
 }
@@ -156,6 +159,7 @@ impl Default for Settings {
                 invite_ttl_s: 7 * 24 * 3600,
                 provisioning_code_ttl_s: 7 * 24 * 3600,
                 max_failures: 5,
+                max_failures_per_address: 20,
                 failure_window_s: 15 * 60,
                 lockout_s: 15 * 60,
             },

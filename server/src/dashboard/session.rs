@@ -152,6 +152,7 @@ pub struct LoginForm {
 /// and the field must match, which a form posted from another site cannot arrange.
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -164,9 +165,15 @@ pub async fn login(
             "The sign-in form expired or was not sent from this site. Reload the page and try again.",
         );
     }
+    // An over-long e-mail is refused by the service; it is not echoed back either.
+    let shown = if form.email.len() <= 254 {
+        form.email.as_str()
+    } else {
+        ""
+    };
     let session = match state
         .auth
-        .sign_in_web(&form.email, &form.password, SESSION_HOURS)
+        .sign_in_web(shown, &form.password, SESSION_HOURS, ip.as_deref())
         .await
     {
         Ok(session) => session,
@@ -174,10 +181,17 @@ pub async fn login(
             let minutes = (retry_after_s / 60).max(1);
             return login_page(
                 jar,
-                &form.email,
+                shown,
                 Some(&format!(
                     "Too many failed attempts: try again in {minutes} minute(s)."
                 )),
+            );
+        }
+        Err(Error::Busy { .. }) => {
+            return login_page(
+                jar,
+                shown,
+                Some("The server is busy: try again in a moment."),
             );
         }
         Err(Error::Internal(error)) => {
@@ -187,7 +201,7 @@ pub async fn login(
         Err(_) => {
             return login_page(
                 jar,
-                &form.email,
+                shown,
                 Some("Wrong e-mail or password, or the account is not active."),
             );
         }

@@ -19,6 +19,7 @@ mod equipment;
 mod errors;
 mod helpers;
 mod leave;
+mod logins;
 mod notifications;
 mod ops;
 mod photo_enrolment;

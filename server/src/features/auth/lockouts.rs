@@ -72,6 +72,30 @@ impl Throttle {
         Ok(self.store.record_failure(kind, key, now, &rule).await?)
     }
 
+    /// Counts an attempt before it is checked (see [`AuthStore::claim_attempt`]); 429 while
+    /// `(kind, key)` is locked.
+    pub async fn claim(&self, kind: &str, key: &str, now: Timestamp) -> AppResult<()> {
+        self.claim_with(kind, key, now, self.rule).await
+    }
+
+    pub async fn claim_with(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+        rule: ThrottleRule,
+    ) -> AppResult<()> {
+        match self.store.claim_attempt(kind, key, now, &rule).await? {
+            Ok(()) => Ok(()),
+            Err(until) => Err(lockout_error(until)),
+        }
+    }
+
+    /// Takes back a claimed attempt that succeeded.
+    pub async fn forgive(&self, kind: &str, key: &str, now: Timestamp) -> AppResult<()> {
+        Ok(self.store.forgive_attempt(kind, key, now).await?)
+    }
+
     pub async fn clear(&self, kind: &str, key: &str) -> AppResult<()> {
         Ok(self.store.clear_attempts(kind, key).await?)
     }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::lockouts::Throttle;
 use super::store::AuthStore;
+use super::throttle::ThrottleRule;
 use super::{RefreshLifetime, RefreshOutcome};
 use crate::access::{Action, Caller};
 use crate::config::Settings;
@@ -169,12 +170,34 @@ impl AuthService {
         Ok(caller_of(user, claims.sid, ip))
     }
 
-    /// Checks an e-mail and password against the lockout; the account if they match.
-    async fn check_password(&self, email: &str, password: &str) -> AppResult<User> {
-        let key = email.trim().to_lowercase();
+    /// Checks an e-mail and password against the lockouts; the account if they match.
+    ///
+    /// Each attempt is counted before the password is checked (so parallel guesses cannot all
+    /// pass a lock check first), per e-mail and address together (a guesser elsewhere cannot
+    /// lock the owner out) and per address (password spraying); a success takes its count back.
+    async fn check_password(
+        &self,
+        email: &str,
+        password: &str,
+        ip: Option<&str>,
+    ) -> AppResult<User> {
+        Check::default()
+            .text("email", email, 3, 254)
+            .text("password", password, 1, 256)
+            .finish()?;
+        let email = email.trim().to_lowercase();
+        let address = ip.unwrap_or("unknown");
+        let pair = format!("{email} {address}");
         let now = Timestamp::now();
-        self.throttle.ensure_open("login", &key, now).await?;
-        let creds = self.people.credentials_by_email(&key).await?;
+        let spray = ThrottleRule {
+            max: self.settings.auth.max_failures_per_address,
+            ..self.throttle.rule()
+        };
+        self.throttle
+            .claim_with("login_address", address, now, spray)
+            .await?;
+        self.throttle.claim("login", &pair, now).await?;
+        let creds = self.people.credentials_by_email(&email).await?;
         let ok = self
             .hasher
             .verify(
@@ -183,9 +206,10 @@ impl AuthService {
             )
             .await?;
         let Some(creds) = creds.filter(|_| ok) else {
-            self.throttle.failed("login", &key, now).await?;
             return Err(Error::Unauthorized("invalid e-mail or password"));
         };
+        self.throttle.clear("login", &pair).await?;
+        self.throttle.forgive("login_address", address, now).await?;
         match creds.user.status {
             UserStatus::Active => {}
             UserStatus::Pending => {
@@ -197,16 +221,13 @@ impl AuthService {
                 return Err(Error::ForbiddenBecause("this account is disabled"));
             }
         }
-        self.throttle.clear("login", &key).await?;
         Ok(creds.user)
     }
 
     pub async fn login(&self, ip: Option<String>, req: LoginRequest) -> AppResult<TokenResponse> {
-        Check::default()
-            .text("email", &req.email, 3, 254)
-            .text("password", &req.password, 1, 256)
-            .finish()?;
-        let user = self.check_password(&req.email, &req.password).await?;
+        let user = self
+            .check_password(&req.email, &req.password, ip.as_deref())
+            .await?;
         let refresh = random_token(32);
         let expires = Timestamp::now() + secs(self.settings.auth.refresh_token_ttl_s);
         let ctx = AuditCtx {
@@ -277,6 +298,10 @@ impl AuthService {
         Check::default()
             .password("new_password", &req.new_password)
             .finish()?;
+        // Someone at an unlocked screen may not guess the current password at leisure.
+        let key = caller.user_id.to_string();
+        let now = Timestamp::now();
+        self.throttle.claim("password_change", &key, now).await?;
         let creds = self.people.credentials_by_id(caller.user_id).await?;
         if !self
             .hasher
@@ -285,6 +310,7 @@ impl AuthService {
         {
             return Err(Error::field("current_password", "is not correct"));
         }
+        self.throttle.clear("password_change", &key).await?;
         let hash = self.hasher.hash(req.new_password).await?;
         Ok(self
             .people
@@ -303,8 +329,9 @@ impl AuthService {
         email: &str,
         password: &str,
         hours: i64,
+        ip: Option<&str>,
     ) -> AppResult<WebSession> {
-        let user = self.check_password(email, password).await?;
+        let user = self.check_password(email, password, ip).await?;
         let (token, csrf) = (self.jwt.new_session_token(), random_token(32));
         let expires = Timestamp::now() + SignedDuration::from_hours(hours);
         self.store

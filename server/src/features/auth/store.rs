@@ -85,6 +85,18 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
         now: Timestamp,
     ) -> StoreResult<UserId>;
 
+    /// Counts one attempt at `(kind, key)` before it is checked, in one transaction, and answers
+    /// `Err(until)` (counting nothing) while the key is locked. Counting first is what keeps
+    /// parallel guesses from all passing the lock check before the first failure is stored.
+    async fn claim_attempt(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+        rule: &ThrottleRule,
+    ) -> StoreResult<Result<(), Timestamp>>;
+    /// Takes back one counted attempt that succeeded (unless the key is locked by then).
+    async fn forgive_attempt(&self, kind: &str, key: &str, now: Timestamp) -> StoreResult<()>;
     /// The failed attempts recorded for `(kind, key)`.
     async fn attempts(&self, kind: &str, key: &str) -> StoreResult<Option<Attempts>>;
     /// Counts a failure: `rule` turns the stored attempts into the new ones, in one transaction.

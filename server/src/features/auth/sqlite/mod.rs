@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::store::{AuthStore, Grant, NewInvite};
-use super::throttle::{Attempts, ThrottleRule};
+use super::throttle::{Attempts, ThrottleRule, locked_until};
 use super::{RefreshLifetime, RefreshOutcome};
 use crate::db::sqlite::{SqliteDb, backend, db, ts};
 use crate::db::{AuditCtx, StoreResult};
@@ -176,6 +176,50 @@ impl AuthStore for SqliteDb {
                 "INSERT INTO auth_throttle (kind, key, failures, window_start, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (kind, key) DO UPDATE SET failures = ?3, window_start = ?4, locked_until = ?5",
                 params![kind, key, next.failures, ts(next.window_start), next.locked_until.map(ts)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn claim_attempt(
+        &self,
+        kind: &str,
+        key: &str,
+        now: Timestamp,
+        rule: &ThrottleRule,
+    ) -> StoreResult<Result<(), Timestamp>> {
+        let (kind, key, rule) = (kind.to_owned(), key.to_owned(), *rule);
+        self.write(move |tx| {
+            let current = attempts_of(tx, &kind, &key)?;
+            if let Some(until) = locked_until(current.as_ref(), now) {
+                return Ok(Err(until));
+            }
+            let next = rule.after_failure(current.as_ref(), now);
+            tx.execute(
+                "INSERT INTO auth_throttle (kind, key, failures, window_start, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (kind, key) DO UPDATE SET failures = ?3, window_start = ?4, locked_until = ?5",
+                params![kind, key, next.failures, ts(next.window_start), next.locked_until.map(ts)],
+            )
+            .map_err(db)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn forgive_attempt(&self, kind: &str, key: &str, now: Timestamp) -> StoreResult<()> {
+        let (kind, key) = (kind.to_owned(), key.to_owned());
+        self.write(move |tx| {
+            let Some(current) = attempts_of(tx, &kind, &key)? else {
+                return Ok(());
+            };
+            if locked_until(Some(&current), now).is_some() {
+                return Ok(());
+            }
+            tx.execute(
+                "UPDATE auth_throttle SET failures = ?3, locked_until = NULL WHERE kind = ?1 AND key = ?2",
+                params![kind, key, current.failures.saturating_sub(1)],
             )
             .map_err(db)?;
             Ok(())
