@@ -135,6 +135,9 @@ pub struct HttpSettings {
     pub header_read_timeout_s: u64,
     /// A request (its body included) must be answered within this long, or it gets a 408.
     pub request_timeout_s: u64,
+    /// Web origins (like `https://hr.example.com`) whose pages may call the JSON API from a
+    /// browser; empty (the default): none, CORS is off.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +186,7 @@ impl Default for Settings {
                 trusted_proxies: Vec::new(),
                 header_read_timeout_s: 10,
                 request_timeout_s: 60,
+                cors_origins: Vec::new(),
             },
             log_format: LogFormat::Json,
             attachments_dir: None,

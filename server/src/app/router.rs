@@ -20,7 +20,9 @@ use crate::features::{
     attendance, audit, auth, blocks, corrections, devices, enrolment, equipment, leave,
     notifications, orgs, people, reports, roster, timesheets,
 };
-use crate::platform::{client, deadline, error, extract, metrics, openapi, rate_limit, request_id};
+use crate::platform::{
+    client, deadline, error, extract, headers, metrics, openapi, rate_limit, request_id,
+};
 
 async fn not_found() -> error::Error {
     error::Error::NotFound
@@ -63,13 +65,14 @@ fn sync_api() -> OpenApiRouter<AppState> {
 
 /// The dashboard: the shell's own pages and each feature's.
 fn dashboard(state: &AppState) -> Router<AppState> {
-    use crate::dashboard::{home, session};
+    use crate::dashboard::{home, session, stylesheet};
     let heavy = Router::new()
         .merge(attendance::pages::routes())
         .merge(reports::pages::routes())
         .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
     Router::new()
         .route("/dashboard", get(home))
+        .route("/dashboard/assets/dashboard.css", get(stylesheet))
         .route(
             "/dashboard/login",
             get(session::login_form).post(session::login),
@@ -88,6 +91,24 @@ fn dashboard(state: &AppState) -> Router<AppState> {
             state.limits.clone(),
             rate_limit::general,
         ))
+}
+
+/// CORS: off (no headers, so browsers refuse cross-origin calls) unless
+/// `http.cors_origins` names origins; the values were checked when the state was built.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderValue, Method, header};
+    let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(allowed)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -120,18 +141,26 @@ pub fn router(state: AppState) -> Router {
             get(openapi::document).with_state(document),
         )
         .route("/api/docs", get(openapi::docs_page))
+        .route("/api/docs.js", get(openapi::docs_script))
+        .route("/api/docs.css", get(openapi::docs_style))
         .merge(ops)
         .merge(api)
         .merge(sync)
         .merge(dashboard(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })
+        // Outside the routes, so a preflight (OPTIONS) is answered before method routing.
+        .layer(cors(&state.settings.http.cors_origins))
         .layer(from_fn_with_state(
             std::time::Duration::from_secs(state.settings.http.request_timeout_s),
             deadline::middleware,
         ))
         .layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(from_fn_with_state(
+            headers::Hsts(state.settings.public_url.starts_with("https://")),
+            headers::middleware,
+        ))
         .layer(from_fn_with_state(state.proxies.clone(), client::resolve))
         .layer(axum::middleware::from_fn(request_id::middleware))
         .with_state(state)

@@ -126,6 +126,15 @@ impl AppState {
         let faces = Arc::new(Faces::new(settings.vision.clone()));
         let proxies =
             TrustedProxies::parse(&settings.http.trusted_proxies).map_err(anyhow::Error::msg)?;
+        for origin in &settings.http.cors_origins {
+            let valid = origin.parse::<axum::http::HeaderValue>().is_ok()
+                && (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.ends_with('/');
+            anyhow::ensure!(
+                valid,
+                "http.cors_origins: {origin:?} is not an origin (like https://hr.example.com, no path)"
+            );
+        }
         let limiter = Limiter::new(settings.rate_limit.clone(), s.blocks.clone());
         // Blocks set before a restart hold from the first request.
         limiter.refresh().await;

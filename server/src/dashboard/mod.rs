@@ -215,3 +215,8 @@ pub fn or_error_page(viewer: &Viewer, section: &str, e: Error) -> Response {
 pub async fn home(viewer: Viewer) -> Response {
     show(&viewer, "home.html", "home", context! {})
 }
+
+/// Every page's stylesheet (pages carry no inline style: see `platform::headers`).
+pub async fn stylesheet() -> Response {
+    crate::platform::assets::css(include_str!("assets/dashboard.css"))
+}

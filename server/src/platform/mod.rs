@@ -5,6 +5,7 @@
 //! - [`extract`]: strict JSON, query and path extractors that name the failing field; the
 //!   client address.
 //! - [`validate`]: [`validate::Check`], which collects every field problem of one request.
+//! - [`headers`], [`assets`]: security headers (CSP, HSTS…) and the static scripts and styles.
 //! - [`client`]: who the client is by address (`http.trusted_proxies`).
 //! - [`deadline`]: every request answered within `http.request_timeout_s`.
 //! - [`rate_limit`]: the general, heavy and sync tiers, with strikes and persisted blocks.
@@ -12,10 +13,12 @@
 //! - [`openapi`]: the OpenAPI document and the self-contained docs page.
 //! - [`password`], [`tokens`]: argon2id hashes, JWTs and opaque random tokens (stored hashed).
 
+pub mod assets;
 pub mod client;
 pub mod deadline;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod metrics;
 pub mod openapi;
 pub mod password;

@@ -48,3 +48,11 @@ pub async fn document(
 pub async fn docs_page() -> Html<&'static str> {
     Html(include_str!("docs.html"))
 }
+
+pub async fn docs_script() -> axum::response::Response {
+    super::assets::js(include_str!("docs.js"))
+}
+
+pub async fn docs_style() -> axum::response::Response {
+    super::assets::css(include_str!("docs.css"))
+}

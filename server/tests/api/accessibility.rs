@@ -115,7 +115,9 @@ async fn every_dashboard_page_has_labels_alternatives_captions_focus_order_and_c
     // The audit itself catches each kind of problem it claims to.
     c.execute(
         "const m = document.querySelector('main');
-         m.insertAdjacentHTML('beforeend', '<input name=\"bare\"><p style=\"color:#bbb\">faint</p><img src=\"x.png\"><table><tr><td>1</td></tr></table><a href=\"#\" tabindex=\"3\">jump</a>');",
+         m.insertAdjacentHTML('beforeend', '<input name=\"bare\"><p id=\"faint\">faint</p><img src=\"x.png\"><table><tr><td>1</td></tr></table><a href=\"#\" tabindex=\"3\">jump</a>');
+         // Set through the CSSOM: the pages' CSP forbids inline style attributes.
+         document.getElementById('faint').style.color = '#bbb';",
         vec![],
     )
     .await

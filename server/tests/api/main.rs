@@ -17,6 +17,7 @@ mod devices;
 mod enrolment;
 mod equipment;
 mod errors;
+mod headers;
 mod helpers;
 mod leave;
 mod logins;

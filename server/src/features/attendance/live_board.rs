@@ -20,12 +20,17 @@ use crate::dashboard::fmt::{v, wall_clock};
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{explain, or_error_page, render_html, show};
 use crate::db::Scope;
+use crate::platform::assets;
 use crate::platform::error::Error;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/dashboard/live", get(page))
         .route("/dashboard/live/events", get(events))
+        .route(
+            "/dashboard/live/board.js",
+            get(|| async { assets::js(include_str!("live.js")) }),
+        )
 }
 
 #[derive(Serialize)]
