@@ -108,7 +108,7 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
             Method::DELETE,
         ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .max_age(std::time::Duration::from_secs(600))
+        .max_age(std::time::Duration::from_mins(10))
 }
 
 pub fn router(state: AppState) -> Router {
