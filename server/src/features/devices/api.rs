@@ -141,9 +141,10 @@ pub async fn push_events(
     }))
 }
 
-/// The push body with each event left as raw JSON, borrowed from the request.
+/// The push body with each event left as raw JSON, borrowed from the request. Like the
+/// protocol's sync types it ignores fields it does not know (a kiosk one version ahead), and
+/// each event is stored verbatim, so such a field is kept, not lost.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawPush<'a> {
     #[serde(borrow)]
     events: Vec<&'a RawValue>,
