@@ -10,7 +10,8 @@
 //! (verbatim, so nothing is lost) instead of refusing the whole batch, and a field a kiosk adds
 //! is optional for the server that reads it. A new field is added with `#[serde(default)]` and,
 //! when an older reader must not see it at all, skipped while it holds its default. An event an
-//! older server cannot store (a new `kind`) still fails its batch.
+//! older server cannot store (a new `kind`) is refused alone; the kiosk sets it aside and tries
+//! it again when the server's version changes ([`crate::HEADER_SERVER_VERSION`]).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -156,6 +157,22 @@ pub struct Heartbeat {
     pub clock_offset_ms: i64,
     #[serde(default)]
     pub uptime_s: u64,
+    /// Events the server refused whole (413, 422) that the kiosk holds aside for the next
+    /// server version. Sent only when non-zero, so a kiosk with nothing aside sends what a
+    /// server from before this field expects.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub set_aside: u64,
+    /// The newest set-aside event's refusal, `"{status}: {reason}"`; absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_aside_reason: Option<String>,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
