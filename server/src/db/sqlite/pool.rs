@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0009_corrections.sql"),
     include_str!("../../../../migrations/server/0010_attachments.sql"),
     include_str!("../../../../migrations/server/0011_web_sessions.sql"),
+    include_str!("../../../../migrations/server/0012_device_set_aside.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

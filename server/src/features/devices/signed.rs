@@ -2,16 +2,32 @@
 //! the body fits, the HMAC signature and timestamp verify, and the nonce is fresh (the checks
 //! are the devices service's). Only then does a handler see the body, so forged or replayed
 //! requests write nothing.
+//!
+//! Every answer on the signed routes, refusals included, names this server's version in
+//! `x-attend-server` ([`stamp_server_version`]): a kiosk tries the events this server refused
+//! again when that changes.
 
+use attend_protocol::HEADER_SERVER_VERSION;
 use attend_protocol::signing::{HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::Response;
 
 use super::DeviceAuth;
 use super::service::SignedParts;
 use crate::app::state::AppState;
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
+
+/// Adds `x-attend-server: <version>` to an answer; a layer on each feature's signed routes.
+pub async fn stamp_server_version(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        HeaderName::from_static(HEADER_SERVER_VERSION),
+        HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
+    );
+    response
+}
 
 /// A verified device and the exact body it signed.
 #[derive(Debug)]
