@@ -22,11 +22,14 @@
 //!
 //! On disk: one SQLite file with tables `outbox(seq, event_id, captured_at, clock_suspect, body,
 //! attempts)`, `rejected(…, reason, rejected_at)`, `set_aside(…, status, reason,
-//! server_version, set_aside_at)` and `kv(key, value)`; schema in `migrations/device/`.
+//! server_version, set_aside_at)`, `pin_failures(scope, failures, last_failure_ms)` and
+//! `kv(key, value)`; schema in `migrations/device/`.
 //!
 //! - [`store`]: the SQLite outbox ([`Outbox`]): enqueue, batches, acks.
 //! - [`set_aside`]: events refused alone, kept aside until another server version answers.
+//! - [`pin_failures`]: failed PIN tries, kept so the keypad's slowdown survives a reboot.
 
+pub mod pin_failures;
 pub mod set_aside;
 pub mod store;
 

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0002_roster.sql"),
     include_str!("../../../migrations/device/0003_local_state.sql"),
     include_str!("../../../migrations/device/0004_set_aside.sql"),
+    include_str!("../../../migrations/device/0005_pin_failures.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

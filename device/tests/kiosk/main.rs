@@ -13,6 +13,7 @@
 //!   batches and server upgrades included.
 //! - [`outbox_store`]: the SQLite outbox alone: durability, byte-capped batches, set-aside
 //!   events across reopening.
+//! - [`pin_slowdown`]: the keypad's PIN slowdown across a reboot, with counted verifications.
 //! - [`recognition`]: replayed photos recognised on the real models, strangers unknown.
 //! - [`roster_cache`]: roster deltas, tombstones, templates sealed at rest.
 //! - [`station`]: keys and faces → committed events and relays.
@@ -23,6 +24,7 @@ mod enroll;
 mod equipment_sessions;
 mod outbox_model;
 mod outbox_store;
+mod pin_slowdown;
 mod recognition;
 mod roster_cache;
 mod station;
