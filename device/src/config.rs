@@ -55,6 +55,9 @@ pub struct ScreenSettings {
 #[serde(deny_unknown_fields)]
 pub struct SyncSettings {
     pub batch_size: usize,
+    /// Largest push body in bytes. Keep it well under the server's `sync.max_body_bytes`
+    /// (8 MiB by default): a batch over the server's limit is refused and has to be split.
+    pub max_batch_bytes: usize,
     pub base_backoff_ms: u64,
     pub max_backoff_ms: u64,
     pub idle_poll_ms: u64,
@@ -83,6 +86,7 @@ impl Default for Config {
             },
             sync: SyncSettings {
                 batch_size: 500,
+                max_batch_bytes: 1 << 20,
                 base_backoff_ms: 1_000,
                 max_backoff_ms: 300_000,
                 idle_poll_ms: 5_000,
@@ -127,6 +131,8 @@ impl Config {
         let s = &self.sync;
         SyncConfig {
             batch_size: s.batch_size.clamp(1, attend_protocol::MAX_BATCH_EVENTS),
+            // Below a few KiB every event would go alone; that is slow, not wrong.
+            max_batch_bytes: s.max_batch_bytes.max(4_096),
             base_backoff_ms: s.base_backoff_ms,
             max_backoff_ms: s.max_backoff_ms,
             idle_poll_ms: s.idle_poll_ms,

@@ -1,5 +1,6 @@
 //! Per-event acknowledgements. A kiosk deletes an event from its outbox only once it holds an
 //! `accepted` or `duplicate` ack for it; `rejected` events are kept aside with the reason.
+//! Like every type a kiosk reads, these ignore fields a newer server adds.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,6 @@ use crate::ids::EventId;
 
 /// Answer to a sync push: one ack per event, in the order sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SyncPushResponse {
     pub acks: Vec<Ack>,
     /// Server clock at the time of the answer, for the kiosk's skew estimate.
@@ -17,7 +17,6 @@ pub struct SyncPushResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Ack {
     pub event_id: EventId,
     pub status: AckStatus,

@@ -1,16 +1,15 @@
 //! The uniform error body. Every non-2xx API answer is
-//! `{"error":{"code","message","details","request_id"}}` so clients parse one shape.
+//! `{"error":{"code","message","details","request_id"}}` so clients parse one shape, and
+//! ignore any field a newer server adds to it.
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `rate_limited`.
     pub code: String,
@@ -25,7 +24,6 @@ pub struct ErrorDetail {
 
 /// One field's problem. `field` is a path such as `events[3].body.score`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

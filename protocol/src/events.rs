@@ -4,6 +4,14 @@
 //! stores an event once however often it is sent, and answers `duplicate` for repeats. `seq` is
 //! the device's monotonic outbox sequence, so gaps can be spotted. `captured_at` is the device's
 //! UTC clock when the thing happened; the server adds its own receive time.
+//!
+//! **Compatible both ways between neighbouring versions.** None of these types refuses a field
+//! it does not know: a server older than its kiosk stores an event carrying a field added later
+//! (verbatim, so nothing is lost) instead of refusing the whole batch, and a field a kiosk adds
+//! is optional for the server that reads it. A new field is added with `#[serde(default)]` and,
+//! when an older reader must not see it at all, skipped while it holds its default. An event an
+//! older server cannot store (a new `kind`) is refused alone; the kiosk sets it aside and tries
+//! it again when the server's version changes ([`crate::HEADER_SERVER_VERSION`]).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -12,7 +20,6 @@ use crate::ids::{EmployeeId, EquipmentId, EventId, SessionId};
 
 /// `POST /api/v1/device/events` body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SyncPush {
     /// At most [`crate::MAX_BATCH_EVENTS`] events, in outbox order.
     pub events: Vec<Event>,
@@ -20,7 +27,6 @@ pub struct SyncPush {
 
 /// One event as the kiosk recorded it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Event {
     pub event_id: EventId,
     /// Device-monotonic outbox sequence number (starts at 1, never reused).
@@ -69,7 +75,6 @@ impl EventBody {
 
 /// A clock punch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Punch {
     pub employee_id: EmployeeId,
     pub punch_type: PunchType,
@@ -103,7 +108,6 @@ pub enum PunchMethod {
 
 /// One end of an equipment session. Start and stop share `session_id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct EquipmentEvent {
     pub session_id: SessionId,
     pub equipment_id: EquipmentId,
@@ -145,7 +149,6 @@ pub enum StopReason {
 
 /// Periodic kiosk health report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Heartbeat {
     pub versions: Versions,
     /// Events committed locally but not yet acknowledged by the server.
@@ -154,10 +157,25 @@ pub struct Heartbeat {
     pub clock_offset_ms: i64,
     #[serde(default)]
     pub uptime_s: u64,
+    /// Events the server refused whole (413, 422) that the kiosk holds aside for the next
+    /// server version. Sent only when non-zero, so a kiosk with nothing aside sends what a
+    /// server from before this field expects.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub set_aside: u64,
+    /// The newest set-aside event's refusal, `"{status}: {reason}"`; absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_aside_reason: Option<String>,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Versions {
     pub attendd: String,
     #[serde(default)]
@@ -171,7 +189,6 @@ pub struct Versions {
 
 /// Face templates captured at a kiosk for a manager to approve before they are used.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct EnrolmentCandidate {
     pub employee_id: EmployeeId,
     pub model_id: String,
@@ -205,7 +222,6 @@ impl EnrolmentCandidate {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct CandidateTemplate {
     pub vector: Vec<f32>,
     /// Capture quality in 0..=1 (sharpness, pose, size combined by the kiosk).

@@ -24,5 +24,10 @@ pub mod validate;
 /// Largest number of events one `POST /api/v1/device/events` batch may carry.
 pub const MAX_BATCH_EVENTS: usize = 1_000;
 
+/// Response header on the signed kiosk routes naming the server's version. A kiosk holds events
+/// a server refused whole until this changes; an older server that does not send it is
+/// treated as "version unknown", which any named version differs from.
+pub const HEADER_SERVER_VERSION: &str = "x-attend-server";
+
 /// Path prefix of every versioned API route.
 pub const API_PREFIX: &str = "/api/v1";

@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{DeviceId, OrgId, SiteId};
 
 /// `POST /api/v1/device/provision` body.
+///
+/// Stays strict (unknown fields refused), unlike the sync types: it is the one kiosk request
+/// that is not signed, answered to anyone who holds a code, and it is a one-off step an
+/// installer watches. A field the server does not understand there would silently be a
+/// credential request the kiosk believes carries something it did not, so it fails loudly.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionRequest {
@@ -18,8 +23,8 @@ pub struct ProvisionRequest {
 }
 
 /// The credentials a kiosk stores after provisioning. `device_secret` is shown exactly once.
+/// A kiosk ignores fields a newer server adds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ProvisionResponse {
     pub device_id: DeviceId,
     /// Base64url (no padding) of 32 random bytes: the HMAC key for request signing.

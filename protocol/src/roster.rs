@@ -3,6 +3,9 @@
 //!
 //! Entities are sent whole (upserts); deletions arrive as tombstones. A kiosk applies a delta in
 //! one transaction and only then stores `cursor`, so a crash mid-apply repeats the pull.
+//!
+//! A kiosk ignores fields it does not know, at every level, so a server one version ahead can
+//! add to the roster without stopping older kiosks from pulling it.
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -10,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{EmployeeId, EquipmentId, QualificationId, TemplateId};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RosterDelta {
     /// Ask with this next time.
     pub cursor: u64,
@@ -43,7 +45,6 @@ impl RosterDelta {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RosterEmployee {
     pub id: EmployeeId,
     /// The number typed at the keypad before a PIN.
@@ -68,7 +69,6 @@ pub enum ConsentState {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct HeldQualification {
     pub qualification_id: QualificationId,
     /// Last day the qualification is valid (site-local date); `None` never expires.
@@ -78,7 +78,6 @@ pub struct HeldQualification {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RosterTemplate {
     pub id: TemplateId,
     pub employee_id: EmployeeId,
@@ -87,7 +86,6 @@ pub struct RosterTemplate {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RosterEquipment {
     pub id: EquipmentId,
     pub name: String,
@@ -101,7 +99,6 @@ pub struct RosterEquipment {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RosterQualification {
     pub id: QualificationId,
     pub name: String,
@@ -109,7 +106,6 @@ pub struct RosterQualification {
 
 /// A deletion. `id` is the deleted entity's UUID.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Tombstone {
     pub entity: EntityKind,
     #[schema(value_type = String, format = Uuid)]
@@ -127,7 +123,6 @@ pub enum EntityKind {
 
 /// Settings the server pushes to a kiosk.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct DeviceConfig {
     /// IANA time zone of the device's site.
     pub timezone: String,

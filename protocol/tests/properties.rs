@@ -102,21 +102,26 @@ fn body() -> impl Strategy<Value = EventBody> {
             prop::option::of(text()),
             prop::collection::vec(text(), 0..3),
             any::<u64>(),
-            any::<i64>()
+            any::<i64>(),
+            (0u64..3, prop::option::of(text()))
         )
-            .prop_map(|(a, v, models, queue_depth, clock_offset_ms)| {
-                EventBody::Heartbeat(Heartbeat {
-                    versions: Versions {
-                        attendd: a,
-                        vision: v,
-                        models,
-                        os: None,
-                    },
-                    queue_depth,
-                    clock_offset_ms,
-                    uptime_s: 0,
-                })
-            }),
+            .prop_map(
+                |(a, v, models, queue_depth, clock_offset_ms, (set_aside, set_aside_reason))| {
+                    EventBody::Heartbeat(Heartbeat {
+                        versions: Versions {
+                            attendd: a,
+                            vision: v,
+                            models,
+                            os: None,
+                        },
+                        queue_depth,
+                        clock_offset_ms,
+                        uptime_s: 0,
+                        set_aside,
+                        set_aside_reason,
+                    })
+                }
+            ),
         (
             uuid(),
             text(),
@@ -364,18 +369,83 @@ proptest! {
 }
 
 #[test]
-fn unknown_fields_are_refused() {
+fn a_batch_with_fields_this_version_does_not_know_still_parses() {
     let json = r#"{"events":[],"extra":1}"#;
-    let err = serde_json::from_str::<SyncPush>(json).expect_err("unknown field");
-    assert!(err.to_string().contains("unknown field `extra`"), "{err}");
+    let push: SyncPush = serde_json::from_str(json).expect("an unknown batch field is ignored");
+    assert!(push.events.is_empty());
 }
 
 #[test]
-fn unknown_fields_inside_a_tagged_event_body_are_refused() {
+fn an_event_with_unknown_fields_at_every_level_still_parses() {
     let json = r#"{"event_id":"0190f5a0-0000-7000-8000-000000000000","seq":1,
-        "captured_at":"2026-01-01T08:00:00Z",
+        "captured_at":"2026-01-01T08:00:00Z","priority":"high",
         "body":{"kind":"punch","employee_id":"0190f5a0-0000-7000-8000-000000000001",
                 "punch_type":"in","method":"pin","colour":"red"}}"#;
-    let err = serde_json::from_str::<Event>(json).expect_err("unknown field");
-    assert!(err.to_string().contains("colour"), "{err}");
+    let event: Event = serde_json::from_str(json).expect("unknown fields are ignored");
+    assert!(matches!(event.body, EventBody::Punch(p) if p.punch_type == PunchType::In));
+}
+
+#[test]
+fn an_unknown_event_kind_is_still_refused() {
+    // A kind this version cannot store must not be read as another: the event is refused, and
+    // the kiosk sets it aside until the server is upgraded.
+    let json = r#"{"event_id":"0190f5a0-0000-7000-8000-000000000000","seq":1,
+        "captured_at":"2026-01-01T08:00:00Z","body":{"kind":"door_opened"}}"#;
+    let err = serde_json::from_str::<Event>(json).expect_err("unknown kind");
+    assert!(err.to_string().contains("door_opened"), "{err}");
+}
+
+#[test]
+fn a_heartbeat_with_nothing_set_aside_is_what_an_older_server_expects() {
+    let beat = Heartbeat {
+        versions: Versions {
+            attendd: "1".into(),
+            vision: None,
+            models: vec![],
+            os: None,
+        },
+        queue_depth: 3,
+        clock_offset_ms: 0,
+        uptime_s: 9,
+        set_aside: 0,
+        set_aside_reason: None,
+    };
+    let json = serde_json::to_value(&beat).expect("json");
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["clock_offset_ms", "queue_depth", "uptime_s", "versions"]
+    );
+    let older: Heartbeat =
+        serde_json::from_str(r#"{"versions":{"attendd":"1"},"queue_depth":3,"clock_offset_ms":0}"#)
+            .expect("a heartbeat from an older kiosk parses");
+    assert_eq!((older.set_aside, older.set_aside_reason), (0, None));
+}
+
+#[test]
+fn a_roster_with_fields_this_kiosk_does_not_know_still_parses() {
+    let json = r#"{"cursor":4,"more":false,"shards":[1],
+        "employees":[{"id":"0190f5a0-0000-7000-8000-000000000001","employee_number":"1001",
+            "display_name":"Ana","consent":"granted","badge":"blue",
+            "qualifications":[{"qualification_id":"0190f5a0-0000-7000-8000-000000000002","level":3}]}],
+        "templates":[],"equipment":[],"qualifications":[],
+        "tombstones":[{"entity":"employee","id":"0190f5a0-0000-7000-8000-000000000003","why":"x"}],
+        "config":{"timezone":"UTC","enabled":true,"punch_repeat_window_s":60,"pin_max_attempts":5,
+            "heartbeat_interval_s":60,"max_clock_offset_s":120,"theme":"dark"}}"#;
+    let delta: RosterDelta = serde_json::from_str(json).expect("unknown fields are ignored");
+    assert_eq!(delta.employees[0].employee_number, "1001");
+    assert_eq!(delta.tombstones.len(), 1);
+}
+
+#[test]
+fn the_provisioning_request_still_refuses_unknown_fields() {
+    let err =
+        serde_json::from_str::<ProvisionRequest>(r#"{"code":"X","extra":1}"#).expect_err("strict");
+    assert!(err.to_string().contains("unknown field `extra`"), "{err}");
 }

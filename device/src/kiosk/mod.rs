@@ -3,7 +3,7 @@
 //! - [`punch`]: which punch a person makes (in/out, break keys), repeat suppression, consent.
 //! - [`equipment`]: activation checks and session timers with their stop reasons.
 //! - [`keys`]: the keypad grammar (PIN punches, function keys, machine codes, cancel).
-//! - [`pin`]: PIN checks against the roster hashes, with a lockout.
+//! - [`pin`]: PIN checks against the roster hashes, slowed down per number and per kiosk.
 //!
 //! The daemon's loops feed them camera results, keys and ticks, and carry out what they return
 //! (commit an event, switch a relay, update the screen).

@@ -16,6 +16,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_outbox.sql"),
     include_str!("../../../migrations/device/0002_roster.sql"),
     include_str!("../../../migrations/device/0003_local_state.sql"),
+    include_str!("../../../migrations/device/0004_set_aside.sql"),
+    include_str!("../../../migrations/device/0005_pin_failures.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +71,7 @@ pub struct AckSummary {
 
 #[derive(Debug)]
 pub struct Outbox {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 /// Opens the kiosk's state database: WAL, `synchronous = FULL` (a power cut right after a
@@ -88,7 +90,10 @@ pub fn open_state_db(path: &Path) -> Result<Connection, OutboxError> {
     Ok(conn)
 }
 
-fn ts(t: Timestamp) -> String {
+/// `{"events":[` and `]}` around the events of a push body.
+const BATCH_ENVELOPE_BYTES: usize = 13;
+
+pub(super) fn ts(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
@@ -165,29 +170,42 @@ impl Outbox {
 
     /// The oldest `limit` events, ready to send.
     pub fn peek(&self, limit: usize) -> Result<Vec<Event>, OutboxError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT seq, event_id, captured_at, clock_suspect, body FROM outbox ORDER BY seq LIMIT ?1")?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
+        self.peek_batch(limit, usize::MAX)
+    }
+
+    /// The oldest events that fit one push: at most `limit`, and no more than `max_bytes` of
+    /// request body as the client serialises it. The first event is always included, even
+    /// over the cap, so an oversized event still goes (alone) and gets an answer.
+    pub fn peek_batch(&self, limit: usize, max_bytes: usize) -> Result<Vec<Event>, OutboxError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, event_id, captured_at, clock_suspect, body FROM outbox ORDER BY seq LIMIT ?1",
+        )?;
+        let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
         let mut events = Vec::new();
-        for row in rows {
-            let (seq, id, captured, suspect, body) = row?;
+        let mut bytes = BATCH_ENVELOPE_BYTES;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
             let corrupt = |reason: String| OutboxError::Corrupt { seq, reason };
-            events.push(Event {
-                event_id: EventId::from_str(&id).map_err(|e| corrupt(e.to_string()))?,
+            let event = Event {
+                event_id: EventId::from_str(&r.get::<_, String>(1)?)
+                    .map_err(|e| corrupt(e.to_string()))?,
                 seq: seq as u64,
-                captured_at: Timestamp::from_str(&captured).map_err(|e| corrupt(e.to_string()))?,
-                clock_suspect: suspect,
-                body: serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?,
-            });
+                captured_at: Timestamp::from_str(&r.get::<_, String>(2)?)
+                    .map_err(|e| corrupt(e.to_string()))?,
+                clock_suspect: r.get(3)?,
+                body: serde_json::from_str(&r.get::<_, String>(4)?)
+                    .map_err(|e| corrupt(e.to_string()))?,
+            };
+            // The exact size of this event in the push body, plus its separating comma.
+            let size = serde_json::to_vec(&event)
+                .map_err(|e| corrupt(e.to_string()))?
+                .len()
+                + 1;
+            if !events.is_empty() && bytes.saturating_add(size) > max_bytes {
+                break;
+            }
+            bytes = bytes.saturating_add(size);
+            events.push(event);
         }
         Ok(events)
     }

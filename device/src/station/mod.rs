@@ -5,8 +5,10 @@
 //! on without a record, nor a record of a stop that did not happen.
 //!
 //! - [`machines`]: machine codes, session timers, shutdown and the relay/record ordering.
+//! - [`pins`]: PIN punches through the slowdown, its counts kept in `state.db`.
 
 mod machines;
+mod pins;
 
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +22,7 @@ use tokio::sync::Notify;
 use crate::hw::{BeepPattern, Key, Outputs};
 use crate::kiosk::equipment::{Limits, Sessions, recover};
 use crate::kiosk::keys::{Choice, KeyEntry, Outcome};
-use crate::kiosk::pin::{PinCheck, PinGuard};
+use crate::kiosk::pin::{Argon2Verifier, PinRules, PinVerifier};
 use crate::kiosk::punch::{Presence, PunchBook, PunchKey};
 use crate::lock;
 use crate::outbox::{EventDraft, Outbox};
@@ -54,8 +56,8 @@ fn msg(kind: MessageKind, text: impl Into<String>) -> Message {
 #[derive(Clone, Debug)]
 pub struct StationSettings {
     pub repeat_window_ms: u64,
-    pub pin_max_attempts: u32,
-    pub pin_lockout_ms: u64,
+    /// How PIN failures slow the keypad down, per number and per kiosk.
+    pub pin: PinRules,
     pub equipment: Limits,
     /// How long after identifying digits mean a machine code.
     pub code_window_ms: u64,
@@ -66,8 +68,7 @@ impl Default for StationSettings {
     fn default() -> Self {
         Self {
             repeat_window_ms: 60_000,
-            pin_max_attempts: 5,
-            pin_lockout_ms: 300_000,
+            pin: PinRules::default(),
             equipment: Limits {
                 idle_ms: 15 * 60_000,
                 max_ms: 8 * 3_600_000,
@@ -81,7 +82,11 @@ impl Default for StationSettings {
 
 pub struct Station {
     entry: KeyEntry,
-    pins: PinGuard,
+    pin_rules: PinRules,
+    pin_verifier: Box<dyn PinVerifier>,
+    /// Wall-clock Unix ms: PIN failures are kept across reboots, so they need a clock that
+    /// survives one. Replaced in tests.
+    wall_clock: Box<dyn Fn() -> i64 + Send + Sync>,
     punches: PunchBook,
     sessions: Sessions,
     outbox: Arc<Mutex<Outbox>>,
@@ -113,7 +118,9 @@ impl Station {
         }
         let mut station = Self {
             entry: KeyEntry::new(settings.code_window_ms, settings.key_timeout_ms),
-            pins: PinGuard::new(settings.pin_max_attempts, settings.pin_lockout_ms),
+            pin_rules: settings.pin,
+            pin_verifier: Box::new(Argon2Verifier),
+            wall_clock: Box::new(|| Timestamp::now().as_millisecond()),
             punches: PunchBook::new(settings.repeat_window_ms),
             sessions: Sessions::new(settings.equipment),
             outbox,
@@ -124,6 +131,16 @@ impl Station {
         };
         station.restore();
         station
+    }
+
+    /// Checks PINs with `verifier` instead of argon2 (tests count its calls).
+    pub fn set_pin_verifier(&mut self, verifier: Box<dyn PinVerifier>) {
+        self.pin_verifier = verifier;
+    }
+
+    /// Reads wall-clock Unix ms from `clock` (tests move it by hand).
+    pub fn set_wall_clock(&mut self, clock: Box<dyn Fn() -> i64 + Send + Sync>) {
+        self.wall_clock = clock;
     }
 
     pub fn outputs(&self) -> &dyn Outputs {
@@ -229,35 +246,7 @@ impl Station {
                 number,
                 pin,
                 choice,
-            } => {
-                let employee = lock(&self.roster)
-                    .employee_by_number(&number)
-                    .ok()
-                    .flatten();
-                match self.pins.check(&number, employee.as_ref(), &pin, now_ms) {
-                    PinCheck::Accepted => match employee {
-                        Some(e) => self.punch(&e, PunchMethod::Pin, None, choice, now_ms),
-                        None => msg(MessageKind::Refused, "Wrong number or PIN"),
-                    },
-                    PinCheck::Wrong { attempts_left } => {
-                        self.beep(BeepPattern::Long);
-                        msg(
-                            MessageKind::Refused,
-                            format!("Wrong number or PIN ({attempts_left} tries left)"),
-                        )
-                    }
-                    PinCheck::LockedOut { seconds } => {
-                        self.beep(BeepPattern::Long);
-                        msg(
-                            MessageKind::Refused,
-                            format!(
-                                "Too many wrong PINs: try again in {} min",
-                                seconds.div_ceil(60)
-                            ),
-                        )
-                    }
-                }
-            }
+            } => self.pin_entry(&number, &pin, choice, now_ms),
             Outcome::EquipmentCode { worker, code } => self.equipment_code(worker, &code, now_ms),
             Outcome::Stop { worker } => {
                 let effects = self.sessions.stop_key(worker);

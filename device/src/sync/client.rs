@@ -1,8 +1,11 @@
 //! HTTP to attend-server: provisioning, and signed push and roster pull. Every response's
 //! `Date` (or the push answer's `server_time`) updates the clock-offset estimate, and requests
 //! are signed with the *server-corrected* time, so a kiosk whose clock drifted still gets
-//! through the signature's skew window while its events are flagged.
+//! through the signature's skew window while its events are flagged. Every signed response's
+//! `x-attend-server` header is kept as the server's version, which decides when set-aside
+//! events are tried again.
 
+use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,6 +19,7 @@ use jiff::Timestamp;
 use reqwest::StatusCode;
 
 use super::credentials::Credentials;
+use super::state::ServerVersion;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -25,6 +29,7 @@ pub enum ClientError {
     Refused {
         status: u16,
         code: String,
+        /// The message, followed by each named field's problem.
         message: String,
     },
     #[error("server answer could not be read: {0}")]
@@ -42,7 +47,24 @@ impl ClientError {
             Self::Decode(_) | Self::BadSecret => false,
         }
     }
+
+    /// For a push the server refused whole for what the batch holds (413 too large, 422
+    /// unreadable), the status and the reason to keep with the event; `None` for every other
+    /// failure, which is retried as it is after a backoff.
+    pub fn refused_whole(&self) -> Option<(u16, String)> {
+        match self {
+            Self::Refused {
+                status: status @ (413 | 422),
+                message,
+                ..
+            } => Some((*status, message.clone())),
+            _ => None,
+        }
+    }
 }
+
+/// Longest reason kept from a refusal: it is stored with the event and sent in heartbeats.
+const MAX_REASON_CHARS: usize = 500;
 
 fn http() -> reqwest::Client {
     // rustls with ring; installing twice is harmless.
@@ -56,11 +78,17 @@ fn http() -> reqwest::Client {
 async fn refused(resp: reqwest::Response) -> ClientError {
     let status = resp.status().as_u16();
     match resp.json::<ErrorBody>().await {
-        Ok(body) => ClientError::Refused {
-            status,
-            code: body.error.code,
-            message: body.error.message,
-        },
+        Ok(body) => {
+            let mut message = body.error.message;
+            for f in &body.error.details {
+                let _ = write!(message, "; {}: {}", f.field, f.message);
+            }
+            ClientError::Refused {
+                status,
+                code: body.error.code,
+                message: message.chars().take(MAX_REASON_CHARS).collect(),
+            }
+        }
         Err(_) => ClientError::Refused {
             status,
             code: String::new(),
@@ -107,6 +135,8 @@ pub struct SyncClient {
     secret: DeviceSecret,
     /// Device clock minus server clock, in ms, as last measured.
     offset_ms: Mutex<Option<i64>>,
+    /// The last signed answer's server version: `None` before any answer.
+    server_version: Mutex<Option<ServerVersion>>,
 }
 
 impl SyncClient {
@@ -118,6 +148,7 @@ impl SyncClient {
             creds,
             secret,
             offset_ms: Mutex::new(None),
+            server_version: Mutex::new(None),
         })
     }
 
@@ -131,6 +162,14 @@ impl SyncClient {
             .offset_ms
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The server version the last signed answer named; `None` before any answer since start.
+    pub fn server_version(&self) -> Option<ServerVersion> {
+        self.server_version
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     fn note_offset(&self, server: Timestamp, sent: Timestamp, rtt: Duration) {
@@ -184,6 +223,19 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| ClientError::Network(e.to_string()))?;
+        let version = resp
+            .headers()
+            .get(attend_protocol::HEADER_SERVER_VERSION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // An answer without the header is an older server only when it is a success: a proxy's
+        // 502 page names no version either, and must not count as a server change.
+        if version.is_some() || resp.status() == StatusCode::OK {
+            *self
+                .server_version
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ServerVersion(version));
+        }
         // The Date header (1 s resolution) keeps the estimate alive even when a request is refused,
         // which is how a kiosk recovers from a clock so far off that its signatures go stale.
         if let Some(date) = resp

@@ -1,6 +1,7 @@
 //! The sync worker: the event loop that drives the pure [`SyncState`] with real I/O — the
 //! SQLite outbox and roster cache (on the blocking pool) and signed HTTP ([`client`]). It also
-//! enqueues periodic heartbeats and publishes a [`SyncStatus`] for the kiosk screen.
+//! enqueues periodic heartbeats (with the count of set-aside events and the latest refusal)
+//! and publishes a [`SyncStatus`] for the kiosk screen.
 //!
 //! - [`state`]: the pure sync state machine ([`SyncState`]): what to do next, no I/O.
 //! - [`credentials`]: the provisioned identity (0600 JSON file).
@@ -23,7 +24,7 @@ use tokio::sync::{Notify, watch};
 
 pub use client::{ClientError, SyncClient};
 pub use credentials::Credentials;
-pub use state::{Action, Input, SyncConfig, SyncState};
+pub use state::{Action, Input, ServerVersion, SyncConfig, SyncState};
 
 use crate::lock;
 use crate::outbox::{EventDraft, Outbox};
@@ -35,6 +36,8 @@ pub struct SyncStatus {
     /// `None` until the first exchange with the server.
     pub online: Option<bool>,
     pub queue_depth: u64,
+    /// Events the server refused alone, held until its version changes.
+    pub set_aside: u64,
     pub clock_offset_ms: Option<i64>,
     pub roster_cursor: u64,
     pub last_error: Option<String>,
@@ -79,10 +82,10 @@ impl SyncWorker {
             let mut actions = state.on(Input::Tick { now_ms: now_ms() });
             while !actions.is_empty() {
                 let action = actions.remove(0);
-                let input = self
+                let inputs = self
                     .perform(action, &mut loaded, &mut last_error, now_ms())
                     .await;
-                if let Some(input) = input {
+                for input in inputs {
                     actions.extend(state.on(input));
                 }
             }
@@ -99,49 +102,102 @@ impl SyncWorker {
         }
     }
 
+    /// The server version the last answer named, as an input, if there was an answer.
+    fn server_seen(&self) -> Option<Input> {
+        self.client
+            .server_version()
+            .map(|v| Input::ServerSeen { version: v.0 })
+    }
+
     async fn perform(
         &self,
         action: Action,
         loaded: &mut HashMap<EventId, Event>,
         last_error: &mut Option<String>,
         now_ms: u64,
-    ) -> Option<Input> {
+    ) -> Vec<Input> {
         match action {
-            Action::LoadBatch { limit } => {
+            Action::LoadBatch { limit, max_bytes } => {
                 let outbox = self.outbox.clone();
-                let batch = blocking(move || lock(&outbox).peek(limit)).await;
+                let batch = blocking(move || lock(&outbox).peek_batch(limit, max_bytes)).await;
                 let events = match batch {
                     Ok(events) => events,
                     Err(e) => {
                         tracing::error!(error = %e, "reading the outbox failed");
                         *last_error = Some(e.to_string());
-                        return Some(Input::PushFailed { now_ms });
+                        return vec![Input::PushFailed { now_ms }];
                     }
                 };
                 loaded.clear();
                 let ids = events.iter().map(|e| e.event_id).collect();
                 loaded.extend(events.into_iter().map(|e| (e.event_id, e)));
-                Some(Input::Loaded { ids, now_ms })
+                vec![Input::Loaded { ids, now_ms }]
             }
             Action::Push { ids } => {
                 let batch: Vec<Event> = ids
                     .iter()
                     .filter_map(|id| loaded.get(id).cloned())
                     .collect();
-                match self.client.push(&batch).await {
+                let result = self.client.push(&batch).await;
+                // The version first, so an event refused now is set aside under it.
+                let mut inputs: Vec<Input> = self.server_seen().into_iter().collect();
+                inputs.push(match result {
                     Ok(answer) => {
                         *last_error = None;
-                        Some(Input::Pushed {
+                        Input::Pushed {
                             acks: answer.acks,
                             now_ms,
-                        })
+                        }
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, events = batch.len(), "sync push failed; will retry");
                         *last_error = Some(e.to_string());
-                        Some(Input::PushFailed { now_ms })
+                        if let Some((status, reason)) = e.refused_whole() {
+                            tracing::warn!(status, %reason, events = batch.len(), "server refused the whole batch; splitting it");
+                            Input::Refused {
+                                status,
+                                reason,
+                                now_ms,
+                            }
+                        } else {
+                            tracing::warn!(error = %e, events = batch.len(), "sync push failed; will retry");
+                            Input::PushFailed { now_ms }
+                        }
+                    }
+                });
+                inputs
+            }
+            Action::SetAside {
+                id,
+                status,
+                reason,
+                server_version,
+            } => {
+                let outbox = self.outbox.clone();
+                let (why, version) = (reason.clone(), server_version.clone());
+                let moved = blocking(move || {
+                    lock(&outbox).set_aside(id, status, &why, version.as_deref(), Timestamp::now())
+                })
+                .await;
+                if let Err(e) = moved {
+                    tracing::error!(error = %e, event_id = %id, "could not set the event aside; it will be sent again");
+                } else {
+                    tracing::warn!(event_id = %id, status, %reason, server_version = ?server_version,
+                        "the server refused this event alone; set aside until its version changes");
+                }
+                Vec::new()
+            }
+            Action::ReleaseSetAside { server_version } => {
+                let outbox = self.outbox.clone();
+                let version = server_version.clone();
+                match blocking(move || lock(&outbox).release_set_aside(version.as_deref())).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(events = n, server_version = ?server_version,
+                        "the server's version changed: set-aside events are queued again"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not queue the set-aside events again");
                     }
                 }
+                Vec::new()
             }
             Action::ApplyAcks { acks } => {
                 let outbox = self.outbox.clone();
@@ -155,23 +211,28 @@ impl SyncWorker {
                         tracing::error!(error = %e, "applying acks failed; the events will be sent again");
                     }
                 }
-                None
+                Vec::new()
             }
             Action::RecordFailure { ids } => {
                 let outbox = self.outbox.clone();
                 if let Err(e) = blocking(move || lock(&outbox).record_attempt(&ids)).await {
                     tracing::warn!(error = %e, "could not count the failed attempt");
                 }
-                None
+                Vec::new()
             }
-            Action::PullRoster => Some(match self.pull_roster().await {
-                Ok(()) => Input::RosterPulled { now_ms },
-                Err(e) => {
-                    tracing::warn!(error = %e, "roster pull failed");
-                    *last_error = Some(e);
-                    Input::RosterFailed { now_ms }
-                }
-            }),
+            Action::PullRoster => {
+                let pulled = self.pull_roster().await;
+                let mut inputs: Vec<Input> = self.server_seen().into_iter().collect();
+                inputs.push(match pulled {
+                    Ok(()) => Input::RosterPulled { now_ms },
+                    Err(e) => {
+                        tracing::warn!(error = %e, "roster pull failed");
+                        *last_error = Some(e);
+                        Input::RosterFailed { now_ms }
+                    }
+                });
+                inputs
+            }
         }
     }
 
@@ -203,11 +264,14 @@ impl SyncWorker {
         );
         let result = blocking(move || {
             let mut o = lock(&outbox);
+            let aside = o.set_aside_summary()?;
             let body = EventBody::Heartbeat(Heartbeat {
                 versions,
                 queue_depth: o.depth()?,
                 clock_offset_ms: offset,
                 uptime_s: uptime.as_secs(),
+                set_aside: aside.count,
+                set_aside_reason: aside.latest,
             });
             o.enqueue(&EventDraft::new(Timestamp::now(), body))
         })
@@ -224,9 +288,11 @@ impl SyncWorker {
         last_error: Option<String>,
     ) {
         let (outbox, roster) = (self.outbox.clone(), self.roster.clone());
-        let (depth, cursor) = blocking(move || {
+        let (depth, set_aside, cursor) = blocking(move || {
+            let o = lock(&outbox);
             (
-                lock(&outbox).depth().unwrap_or(0),
+                o.depth().unwrap_or(0),
+                o.set_aside_summary().map_or(0, |s| s.count),
                 lock(&roster).cursor().unwrap_or(0),
             )
         })
@@ -234,6 +300,7 @@ impl SyncWorker {
         let next = SyncStatus {
             online: state.online(),
             queue_depth: depth,
+            set_aside,
             clock_offset_ms: self.client.clock_offset_ms(),
             roster_cursor: cursor,
             last_error,

@@ -9,7 +9,11 @@
 //!
 //! - [`enroll`]: `attendd enroll` on the real models.
 //! - [`equipment_sessions`]: equipment activation rules and session timers.
-//! - [`outbox_model`]: the outbox and sync state machine against a model, crashes included.
+//! - [`outbox_model`]: the outbox and sync state machine against a model, crashes, refused
+//!   batches and server upgrades included.
+//! - [`outbox_store`]: the SQLite outbox alone: durability, byte-capped batches, set-aside
+//!   events across reopening.
+//! - [`pin_slowdown`]: the keypad's PIN slowdown across a reboot, with counted verifications.
 //! - [`recognition`]: replayed photos recognised on the real models, strangers unknown.
 //! - [`roster_cache`]: roster deltas, tombstones, templates sealed at rest.
 //! - [`station`]: keys and faces → committed events and relays.
@@ -19,6 +23,8 @@
 mod enroll;
 mod equipment_sessions;
 mod outbox_model;
+mod outbox_store;
+mod pin_slowdown;
 mod recognition;
 mod roster_cache;
 mod station;

@@ -141,3 +141,34 @@ fn the_key_file_is_private_and_a_readable_or_wrong_key_is_refused() {
     let err = other.templates("dlib-resnet-v1").expect_err("wrong key");
     assert!(err.to_string().contains("cannot be decrypted"), "{err}");
 }
+
+#[test]
+fn a_roster_from_a_newer_server_with_fields_this_kiosk_does_not_know_is_applied() {
+    // Fields a later server adds, at every level the kiosk reads: the kiosk parses the answer
+    // with the protocol types (as `SyncClient::roster` does) and applies it.
+    let json = r#"{"cursor":7,"more":false,"page_hint":500,
+        "employees":[{"id":"00000000-0000-0000-0000-000000000001","employee_number":"1001",
+            "display_name":"Ana","consent":"granted","shift_colour":"blue",
+            "qualifications":[{"qualification_id":"00000000-0000-0000-0000-000000000009","level":2}]}],
+        "templates":[{"id":"00000000-0000-0000-0000-000000000005","employee_id":"00000000-0000-0000-0000-000000000001",
+            "model_id":"dlib-resnet-v1","vector":[0.5,0.5],"quality":0.9}],
+        "equipment":[],"qualifications":[{"id":"00000000-0000-0000-0000-000000000009","name":"Lathe","renew_every_days":365}],
+        "tombstones":[],
+        "config":{"timezone":"Europe/Lisbon","enabled":true,"punch_repeat_window_s":60,"pin_max_attempts":5,
+            "heartbeat_interval_s":60,"max_clock_offset_s":120,"screen_theme":"dark"}}"#;
+    let delta: RosterDelta = serde_json::from_str(json).expect("the kiosk's parser accepts it");
+    let dir = tempfile::tempdir().expect("dir");
+    let key = TemplateKey::from_bytes(&[7; 32]).expect("key");
+    let mut cache = RosterCache::open(&dir.path().join("state.db"), key).expect("opens");
+    cache.apply(&delta).expect("applies");
+    assert_eq!(cache.cursor().expect("cursor"), 7);
+    let ana = cache
+        .employee_by_number("1001")
+        .expect("read")
+        .expect("Ana is cached");
+    assert_eq!(ana.display_name, "Ana");
+    assert_eq!(
+        cache.templates("dlib-resnet-v1").expect("templates").len(),
+        1
+    );
+}

@@ -9,14 +9,17 @@ use crate::dash_client::dash;
 use crate::helpers::{TestApp, provisioned_device, spawn_app, world};
 
 #[tokio::test]
-async fn the_devices_page_shows_health_and_flags_clock_skew_and_an_admin_disables_a_kiosk() {
+async fn the_devices_page_shows_health_and_flags_clock_skew_and_set_aside_events_and_an_admin_disables_a_kiosk()
+ {
     let app = spawn_app().await;
     let w = world(&app).await;
     let good = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let skewed = provisioned_device(&app, &w.a.admin, &w.a.site).await;
-    for (device, offset, queue) in [(&good, -420, 17), (&skewed, 3_500, 0)] {
+    let refusal = "413: the request body is over 8388608 bytes";
+    for (device, offset, queue, aside) in [(&good, -420, 17, 0), (&skewed, 3_500, 0, 3)] {
         let beat = json!({"event_id": uuid::Uuid::now_v7(), "seq": 1, "captured_at": jiff::Timestamp::now(),
-            "body": {"kind": "heartbeat", "versions": {"attendd": "0.1.0", "models": []}, "queue_depth": queue, "clock_offset_ms": offset}});
+            "body": {"kind": "heartbeat", "versions": {"attendd": "0.1.0", "models": []}, "queue_depth": queue, "clock_offset_ms": offset,
+                     "set_aside": aside, "set_aside_reason": (aside > 0).then_some(refusal)}});
         assert_eq!(
             app.push(device, &json!([beat])).await.status,
             StatusCode::OK
@@ -25,9 +28,13 @@ async fn the_devices_page_shows_health_and_flags_clock_skew_and_an_admin_disable
     let admin = dash(&app, "admin@a.example").await;
     let (status, html) = admin.get("/dashboard/devices").await;
     assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<td class="num">17</td>"#), "{html}");
+    assert!(html.contains("<td>0.1.0</td>"), "{html}");
     assert!(
-        html.contains(r#"<td class="num">17</td><td>0.1.0</td>"#),
-        "{html}"
+        html.contains(&format!(
+            r#"<strong class="tag break">3</strong> <span class="muted">{refusal}</span>"#
+        )),
+        "set-aside events flagged with the latest refusal: {html}"
     );
     assert!(html.contains(">-0.4 s</td>"), "small skew shown plainly");
     assert!(html.contains("+3.5 s (check NTP)"), "large skew flagged");

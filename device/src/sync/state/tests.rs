@@ -1,9 +1,18 @@
-//! The sync state machine's unit tests: batching, acks, backoff, and long random runs.
+//! The sync state machine's unit tests: batching, acks, backoff. Refused batches are in
+//! [`bisect`].
 
 use super::*;
 
 fn id(n: u128) -> EventId {
     EventId(uuid::Uuid::from_u128(n))
+}
+
+/// The load a default-configured state asks for, with `limit` events.
+fn load(limit: usize) -> Action {
+    Action::LoadBatch {
+        limit,
+        max_bytes: SyncConfig::default().max_batch_bytes,
+    }
 }
 
 #[test]
@@ -16,10 +25,7 @@ fn a_tick_loads_pushes_and_applies_acks_then_the_next_tick_continues() {
         7,
     );
     let actions = s.on(Input::Tick { now_ms: 0 });
-    assert_eq!(
-        actions,
-        vec![Action::LoadBatch { limit: 2 }, Action::PullRoster]
-    );
+    assert_eq!(actions, vec![load(2), Action::PullRoster]);
     let actions = s.on(Input::Loaded {
         ids: vec![id(1), id(2)],
         now_ms: 1,
@@ -43,10 +49,7 @@ fn a_tick_loads_pushes_and_applies_acks_then_the_next_tick_continues() {
         }]
     );
     assert_eq!(s.online(), Some(true));
-    assert_eq!(
-        s.on(Input::Tick { now_ms: 2 }),
-        vec![Action::LoadBatch { limit: 2 }]
-    );
+    assert_eq!(s.on(Input::Tick { now_ms: 2 }), vec![load(2)]);
 }
 
 #[test]
@@ -63,10 +66,7 @@ fn an_answer_acknowledging_nothing_sent_waits_for_the_idle_poll() {
     });
     assert!(actions.is_empty(), "{actions:?}");
     assert_eq!(s.next_push_ms(), 10 + SyncConfig::default().idle_poll_ms);
-    assert!(
-        !s.on(Input::Tick { now_ms: 11 })
-            .contains(&Action::LoadBatch { limit: 500 })
-    );
+    assert!(!s.on(Input::Tick { now_ms: 11 }).contains(&load(500)));
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn failures_back_off_exponentially_with_jitter_and_cap() {
             !s.on(Input::Tick {
                 now_ms: s.next_push_ms() - 1
             })
-            .contains(&Action::LoadBatch { limit: 500 })
+            .contains(&load(500))
         );
         now = s.next_push_ms();
     }
@@ -120,15 +120,9 @@ fn an_empty_outbox_waits_for_an_enqueue_or_the_idle_poll() {
         })
         .is_empty()
     );
-    assert!(
-        !s.on(Input::Tick { now_ms: 10 })
-            .contains(&Action::LoadBatch { limit: 500 })
-    );
+    assert!(!s.on(Input::Tick { now_ms: 10 }).contains(&load(500)));
     s.on(Input::Enqueued);
-    assert_eq!(
-        s.on(Input::Tick { now_ms: 5_000 })[0],
-        Action::LoadBatch { limit: 500 }
-    );
+    assert_eq!(s.on(Input::Tick { now_ms: 5_000 })[0], load(500));
 }
 
 #[test]
@@ -150,10 +144,7 @@ fn a_partial_answer_leaves_the_rest_for_the_next_push() {
         }]
     );
     assert!(!s.is_busy());
-    assert_eq!(
-        s.on(Input::Tick { now_ms: 2 })[0],
-        Action::LoadBatch { limit: 500 }
-    );
+    assert_eq!(s.on(Input::Tick { now_ms: 2 })[0], load(500));
 }
 
 #[test]
@@ -180,10 +171,7 @@ fn an_enqueue_goes_out_at_once_but_does_not_cut_a_failure_backoff_short() {
         .is_empty()
     );
     s.on(Input::Enqueued);
-    assert_eq!(
-        s.on(Input::Tick { now_ms: 1 }),
-        vec![Action::LoadBatch { limit: 500 }]
-    );
+    assert_eq!(s.on(Input::Tick { now_ms: 1 }), vec![load(500)]);
     s.on(Input::Loaded {
         ids: vec![id(1)],
         now_ms: 1,
@@ -191,8 +179,7 @@ fn an_enqueue_goes_out_at_once_but_does_not_cut_a_failure_backoff_short() {
     s.on(Input::PushFailed { now_ms: 1 });
     s.on(Input::Enqueued);
     assert!(s.next_push_ms() >= 500);
-    assert!(
-        !s.on(Input::Tick { now_ms: 2 })
-            .contains(&Action::LoadBatch { limit: 500 })
-    );
+    assert!(!s.on(Input::Tick { now_ms: 2 }).contains(&load(500)));
 }
+
+mod bisect;

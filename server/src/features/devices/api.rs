@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::service::{CreateDevice, CreatedDevice};
-use super::signed::SignedBody;
+use super::signed::{SignedBody, stamp_server_version};
 use super::{Device, DeviceStatus, EventFilter, ReceivedEvent, StoredEvent};
 use crate::access::Caller;
 use crate::app::state::AppState;
@@ -41,9 +41,12 @@ pub fn heavy_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_events))
 }
 
-/// The signed kiosk routes (their own rate-limit tier and body limit).
+/// The signed kiosk routes (their own rate-limit tier and body limit), their answers stamped
+/// with the server's version.
 pub fn sync_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(push_events))
+    OpenApiRouter::new()
+        .routes(routes!(push_events))
+        .layer(axum::middleware::map_response(stamp_server_version))
 }
 
 #[utoipa::path(post, path = "/api/v1/devices", tag = "devices", security(("bearer" = [])), request_body = CreateDevice,
@@ -141,9 +144,10 @@ pub async fn push_events(
     }))
 }
 
-/// The push body with each event left as raw JSON, borrowed from the request.
+/// The push body with each event left as raw JSON, borrowed from the request. Like the
+/// protocol's sync types it ignores fields it does not know (a kiosk one version ahead), and
+/// each event is stored verbatim, so such a field is kept, not lost.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawPush<'a> {
     #[serde(borrow)]
     events: Vec<&'a RawValue>,

@@ -1,5 +1,5 @@
 //! Kiosks: registering one with a one-time provisioning code, provisioning, disabling, their
-//! health (last seen, queue depth, version, clock skew), and what they sync: signed requests,
+//! health (last seen, queue depth, events set aside, version, clock skew), and what they sync: signed requests,
 //! event ingest, and the stored events.
 //!
 //! - [`service`]: the rules and permission checks, signature verification and ingest.
@@ -53,6 +53,11 @@ pub struct Device {
     pub heartbeat_at: Option<Timestamp>,
     pub queue_depth: Option<u64>,
     pub clock_offset_ms: Option<i64>,
+    /// Events the kiosk holds aside because this server refused them alone (413, 422); it
+    /// sends them again when the server's version changes. `None` until a kiosk reports it.
+    pub set_aside: Option<u64>,
+    /// The latest of those refusals, `"{status}: {reason}"`.
+    pub set_aside_reason: Option<String>,
 }
 
 /// A synced event exactly as stored.

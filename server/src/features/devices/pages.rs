@@ -1,5 +1,6 @@
-//! Kiosks: when each was last seen, how many events it still holds, its attendd version and
-//! how far its clock is from the server's; admins can disable or re-enable one.
+//! Kiosks: when each was last seen, how many events it still holds, how many it set aside
+//! because this server refused them (with the latest reason), its attendd version and how far
+//! its clock is from the server's; admins can disable or re-enable one.
 
 use attend_protocol::ids::DeviceId;
 use axum::Router;
@@ -35,6 +36,10 @@ struct Row {
     online: bool,
     last_seen: String,
     queue: String,
+    /// Events set aside, `—` before the kiosk reports it.
+    set_aside: String,
+    /// The latest refusal, shown only while events are aside.
+    set_aside_reason: Option<String>,
     version: String,
     skew: String,
     skew_bad: bool,
@@ -71,6 +76,10 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
                     .last_seen_at
                     .map_or_else(|| "never".into(), |t| wall_clock(t, zone, now)),
                 queue: d.queue_depth.map_or_else(|| "—".into(), |q| q.to_string()),
+                set_aside: d.set_aside.map_or_else(|| "—".into(), |n| n.to_string()),
+                set_aside_reason: d
+                    .set_aside_reason
+                    .filter(|_| d.set_aside.is_some_and(|n| n > 0)),
                 version: d.attendd_version.unwrap_or_else(|| "—".into()),
                 skew: d
                     .clock_offset_ms

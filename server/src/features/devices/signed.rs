@@ -7,11 +7,18 @@
 //! Rate limits: a request that fails a check counts against its address in the sync tier (an
 //! address that keeps failing is blocked); one that verifies counts against its device. No
 //! device's budget is spent, or blocked, by requests that merely name it.
+//!
+//! Every answer on the signed routes, refusals included, names this server's version in
+//! `x-attend-server` ([`stamp_server_version`]): a kiosk tries the events this server refused
+//! again when that changes.
 
+use attend_protocol::HEADER_SERVER_VERSION;
 use attend_protocol::signing::{HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::header::CONTENT_LENGTH;
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::Response;
 
 use super::DeviceAuth;
 use super::service::SignedParts;
@@ -23,6 +30,15 @@ use crate::platform::rate_limit::{self, Tier};
 
 /// The largest body read from an address blocked for bad signatures.
 const BLOCKED_BODY_LIMIT: usize = 64 * 1024;
+
+/// Adds `x-attend-server: <version>` to an answer; a layer on each feature's signed routes.
+pub async fn stamp_server_version(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        HeaderName::from_static(HEADER_SERVER_VERSION),
+        HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
+    );
+    response
+}
 
 /// A verified device and the exact body it signed.
 #[derive(Debug)]

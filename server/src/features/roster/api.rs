@@ -8,13 +8,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::state::AppState;
-use crate::features::devices::signed::SignedBody;
+use crate::features::devices::signed::{SignedBody, stamp_server_version};
 use crate::platform::error::AppResult;
 use crate::platform::extract::ApiQuery;
 
-/// The signed kiosk routes (their own rate-limit tier).
+/// The signed kiosk routes (their own rate-limit tier), their answers stamped with the
+/// server's version.
 pub fn sync_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(pull_roster))
+    OpenApiRouter::new()
+        .routes(routes!(pull_roster))
+        .layer(axum::middleware::map_response(stamp_server_version))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

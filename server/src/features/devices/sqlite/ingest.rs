@@ -107,7 +107,7 @@ pub(super) fn ingest_tx(
             EventBody::Heartbeat(h) => {
                 tx.prepare_cached(
                     "UPDATE devices SET heartbeat = ?2, heartbeat_at = ?3, queue_depth = ?4, clock_offset_ms = ?5,
-                            attendd_version = ?6
+                            attendd_version = ?6, set_aside = ?7, set_aside_reason = ?8
                      WHERE id = ?1 AND (heartbeat_at IS NULL OR heartbeat_at <= ?3)",
                 )
                 .and_then(|mut s| {
@@ -118,6 +118,8 @@ pub(super) fn ingest_tx(
                         h.queue_depth as i64,
                         h.clock_offset_ms,
                         h.versions.attendd,
+                        h.set_aside as i64,
+                        h.set_aside_reason,
                     ])
                 })
                 .map_err(db)?;

@@ -38,7 +38,8 @@ const EVENTS: ScopedList<'static> = ScopedList {
 
 const DEVICE_COLS: &str =
     "id, org_id, site_id, name, status, created_at, provisioned_at, last_seen_at, last_ip,
-    attendd_version, heartbeat, heartbeat_at, queue_depth, clock_offset_ms";
+    attendd_version, heartbeat, heartbeat_at, queue_depth, clock_offset_ms, set_aside,
+    set_aside_reason";
 
 fn device_row(r: &Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
@@ -56,6 +57,8 @@ fn device_row(r: &Row<'_>) -> rusqlite::Result<Device> {
         heartbeat_at: get_opt_ts(r, 11)?,
         queue_depth: r.get(12)?,
         clock_offset_ms: r.get(13)?,
+        set_aside: r.get(14)?,
+        set_aside_reason: r.get(15)?,
     })
 }
 
