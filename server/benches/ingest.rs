@@ -140,7 +140,7 @@ fn ts(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// The ten `device_events` columns of every event, encoded exactly as the server's ingest
+/// The twelve `device_events` values of every event, encoded exactly as the server's ingest
 /// binds them (org and device of `kiosk`, one receive time per call, like one request).
 fn raw_rows(kiosk: &Kiosk, events: &[Event]) -> anyhow::Result<Vec<Vec<Vec<Value>>>> {
     let received = ts(Timestamp::now());
@@ -156,6 +156,8 @@ fn raw_rows(kiosk: &Kiosk, events: &[Event]) -> anyhow::Result<Vec<Vec<Vec<Value
             received.clone().into(),
             e.clock_suspect.into(),
             serde_json::to_string(e)?.into(),
+            Value::Null,
+            Value::Null,
         ])
     };
     let batch = |b: &[Event]| b.iter().map(row).collect();

@@ -146,6 +146,7 @@ permissions! {
     Verify "devices.verify" Device, "check a signed request's signature, timestamp and nonce";
     Ingest "devices.ingest" Device, "push a batch of events";
     ListEvents "devices.list_events" Roles(STAFF), "read synced events (managers: their departments)";
+    DecideHeld "devices.decide_held" Roles(STAFF), "release or discard an event held for review (never one about oneself)";
     PullRoster "roster.pull" Device, "pull roster changes after a cursor";
     ListAudit "audit.list" Roles(ADMINS), "read the audit log";
     ListBlocks "blocks.list" Roles(PLATFORM), "list the clients the rate limiter has blocked";
@@ -156,6 +157,8 @@ permissions! {
     CreateShift "attendance.create_shift" Roles(ADMINS), "create a shift";
     ListShifts "attendance.list_shifts" Roles(STAFF), "list shifts";
     DeleteShift "attendance.delete_shift" Roles(ADMINS), "delete a shift";
+    GetPunchSites "people.punch_sites" OwnOr(STAFF), "the sites an employee may punch at";
+    SetPunchSites "people.set_punch_sites" Roles(STAFF), "set the sites an employee may punch at";
     SetSchedule "attendance.set_schedule" Roles(STAFF), "assign shifts to an employee";
     GetSchedule "attendance.get_schedule" OwnOr(STAFF), "read an employee's shift assignments";
     Report "attendance.report" OwnOr(STAFF), "hours, breaks and exceptions over a date range";

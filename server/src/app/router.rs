@@ -36,6 +36,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(orgs::api::routes())
         .merge(people::api::routes())
         .merge(devices::api::routes())
+        .merge(devices::held_api::routes())
         .merge(attendance::api::routes())
         .merge(timesheets::api::routes())
         .merge(timesheets::attachments_api::routes())

@@ -212,40 +212,27 @@ async fn a_candidate_is_decided_once_and_rejection_needs_a_reason() {
     );
 }
 
+/// Security review M9: a kiosk capture of someone who never granted consent used to be stored,
+/// face vectors and thumbnail included, and shown to managers.
 #[tokio::test]
-async fn approval_without_biometric_consent_is_refused_and_stores_nothing() {
+async fn a_kiosk_capture_without_biometric_consent_is_refused_and_stores_nothing() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     // Bruno (other department) never granted consent.
-    let id = push_candidate(&app, &device, &w.a.other_employee, 1, 0.1).await;
-    let r = app
-        .post(
-            &format!("/api/v1/enrolment-candidates/{id}/approve"),
-            Some(&w.a.admin),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let event = candidate(&w.a.other_employee, 1, 0.1);
+    let r = app.push(&device, &json!([event])).await;
+    assert_eq!(r.body["acks"][0]["status"], "rejected", "{}", r.body);
     assert!(
-        r.body["error"]["message"]
+        r.body["acks"][0]["reason"]
             .as_str()
             .is_some_and(|m| m.contains("biometric consent")),
         "{}",
         r.body
     );
-    assert_eq!(
-        app.get(&format!("/api/v1/enrolment-candidates/{id}"), &w.a.admin)
-            .await
-            .body["status"],
-        "pending"
-    );
-    assert!(
-        roster(&app, &device).await["templates"]
-            .as_array()
-            .expect("templates")
-            .is_empty()
-    );
+    let listed = app.get("/api/v1/enrolment-candidates", &w.a.admin).await;
+    assert_eq!(listed.body["items"], json!([]), "{}", listed.body);
+    assert_eq!(app.stored_events(&w.a.admin).await, 0);
 }
 
 #[tokio::test]
@@ -254,6 +241,15 @@ async fn reviewers_see_only_their_own_candidates() {
     let w = world(&app).await;
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let ana = push_candidate(&app, &device, &w.a.employee, 1, 0.1).await;
+    let consent = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/employees/{}", w.a.other_employee),
+            Some(&w.a.admin),
+            Some(json!({"consent": "granted"})),
+        )
+        .await;
+    assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
     let bruno = push_candidate(&app, &device, &w.a.other_employee, 2, 0.1).await;
 
     // The manager of Ana's department does not see Bruno's; another organisation sees none.

@@ -18,6 +18,7 @@ mod enrolment;
 mod equipment;
 mod errors;
 mod headers;
+mod held_events;
 mod helpers;
 mod leave;
 mod logins;

@@ -1,7 +1,16 @@
 //! The one statement that stores a synced event. Ingest and photo enrolment store events with
 //! it, and the ingest benchmark's raw baseline too, so all three measure the same write.
 
-/// Stores an event at most once (`event_id` is the key; a repeat changes nothing).
+/// Stores an event at most once (`event_id` is the key; a repeat changes nothing). `?11` is the
+/// reason to hold it for review, or NULL to count it at once; `?12` why its date is suspect.
 pub const INSERT_EVENT_SQL: &str = "INSERT INTO device_events
-    (event_id, org_id, device_id, kind, employee_id, seq, captured_at, received_at, clock_suspect, payload)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (event_id) DO NOTHING";
+    (event_id, org_id, device_id, kind, employee_id, seq, captured_at, received_at, clock_suspect, payload,
+     held_reason, hold_state, flagged)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, CASE WHEN ?11 IS NULL THEN NULL ELSE 'held' END, ?12)
+    ON CONFLICT (event_id) DO NOTHING";
+
+/// The condition (on `device_events` as `alias`) of an event that counts: not held for review,
+/// or released by a reviewer. Every reader of hours, presence and machine sessions applies it.
+pub fn counted(alias: &str) -> String {
+    format!("({alias}.hold_state IS NULL OR {alias}.hold_state = 'released')")
+}

@@ -25,7 +25,7 @@ mod scope;
 pub(crate) use audit::Audit;
 pub(crate) use biometrics::forget_biometrics;
 pub(crate) use codec::*;
-pub use events::INSERT_EVENT_SQL;
+pub use events::{INSERT_EVENT_SQL, counted};
 pub use pool::{SqliteDb, Synchronous, migrate, schema_versions};
 pub(crate) use roster_log::roster_changed;
 pub(crate) use scope::*;

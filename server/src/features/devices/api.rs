@@ -184,6 +184,8 @@ pub struct EventQuery {
     pub employee_id: Option<EmployeeId>,
     /// `punch`, `equipment`, `heartbeat` or `enrolment_candidate`.
     pub kind: Option<String>,
+    /// `held` (the review queue), `released` or `discarded`.
+    pub hold_state: Option<String>,
     pub limit: Option<u32>,
     pub after: Option<String>,
 }
@@ -204,6 +206,7 @@ pub async fn list_events(
         device_id: q.device_id,
         employee_id: q.employee_id,
         kind: q.kind,
+        hold_state: q.hold_state,
     };
     Ok(Json(
         app.devices.list_events(&caller, &filter, &page).await?,

@@ -1,42 +1,151 @@
-//! Which pushed events are refused, and why. A pure rule: the store asks it about each event
-//! inside its ingest transaction, answering its two questions (is this employee, is this
-//! machine, the device's organisation's?) from its own tables.
+//! What happens to each pushed event, and why. A pure rule: the store asks it about each event
+//! inside its ingest transaction, answering its questions (who is this employee to the device's
+//! organisation, is this machine the organisation's, when was the kiosk provisioned and what has
+//! it sent before) from its own tables.
 //!
-//! An event is refused when it breaks the protocol's own checks (`check_event`), or names an
-//! employee or a machine of another organisation. A refused event is acknowledged as rejected
-//! with the reason, so the kiosk stops resending it.
+//! - **Refused** (acknowledged as rejected with the reason, so the kiosk stops resending it, and
+//!   nothing is kept): it breaks the protocol's own checks (`check_event`), names an employee or
+//!   a machine of another organisation, or is an enrolment capture of someone who has not
+//!   granted biometric consent (a face is never kept without it).
+//! - **Held for review** (stored and acknowledged, but not counted until a reviewer releases
+//!   it): a punch or machine event of an employee who was deleted, is still pending, or may not
+//!   punch at the kiosk's site. These may be real hours captured offline, so they are never
+//!   dropped.
+//! - Otherwise **stored** and counted; **flagged** with the reason when it is dated in the
+//!   future, before the kiosk was provisioned, or more than [`BACKDATE_TOLERANCE`] before events
+//!   the kiosk already sent (its clock, or the event, is suspect: reviewers see the flag).
 
 use attend_protocol::events::{Event, EventBody};
-use attend_protocol::ids::{EmployeeId, EquipmentId};
+use attend_protocol::ids::{EmployeeId, EquipmentId, SiteId};
+use attend_protocol::roster::ConsentState;
 use attend_protocol::validate::check_event;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::db::StoreResult;
 
+/// How far before the newest event a kiosk already sent a new one may be dated before it is
+/// held (a kiosk's outbox sends in capture order, so older ones mean a clock step or a forgery).
+pub const BACKDATE_TOLERANCE: SignedDuration = SignedDuration::from_hours(24);
+
+/// An employee of the device's organisation, as the rule needs them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmployeeFacts {
+    pub deleted: bool,
+    pub pending: bool,
+    pub consent: ConsentState,
+    pub home_site: Option<SiteId>,
+    /// The sites they may punch at; empty: their home site only.
+    pub punch_sites: Vec<SiteId>,
+}
+
+impl EmployeeFacts {
+    /// Whether they may punch at `site`. With neither a list nor a home site, nothing says
+    /// where they work, so any of the organisation's sites will do.
+    pub fn may_punch_at(&self, site: SiteId) -> bool {
+        if !self.punch_sites.is_empty() {
+            return self.punch_sites.contains(&site);
+        }
+        self.home_site.is_none_or(|home| home == site)
+    }
+}
+
 /// What the rule asks the store about the pushing device's organisation.
 pub trait Membership {
-    fn has_employee(&mut self, id: EmployeeId) -> StoreResult<bool>;
+    /// The employee, if they belong to the organisation (deleted ones included).
+    fn employee(&mut self, id: EmployeeId) -> StoreResult<Option<EmployeeFacts>>;
     fn has_equipment(&mut self, id: EquipmentId) -> StoreResult<bool>;
 }
 
-/// Why an event must be refused, or `None` to store it.
-pub fn rejection(event: &Event, org: &mut dyn Membership) -> StoreResult<Option<String>> {
+/// The pushing kiosk, as the rule needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Pusher {
+    pub site: SiteId,
+    pub provisioned_at: Option<Timestamp>,
+    /// The newest capture time among the events it sent before.
+    pub newest_sent: Option<Timestamp>,
+    pub received_at: Timestamp,
+    /// The tolerated clock difference (`sync.skew_window_s`).
+    pub skew: SignedDuration,
+}
+
+/// The rule's answer for one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Store and count it, flagged with the reason if its date is suspect.
+    Store(Option<String>),
+    Hold(String),
+    Reject(String),
+}
+
+/// What to do with `event` pushed by `pusher`.
+pub fn verdict(event: &Event, pusher: &Pusher, org: &mut dyn Membership) -> StoreResult<Verdict> {
     if let Err(reason) = check_event(event) {
-        return Ok(Some(reason));
-    }
-    if let Some(employee) = event.body.employee_id()
-        && !org.has_employee(employee)?
-    {
-        return Ok(Some(format!(
-            "body.employee_id: {employee} is not an employee of this organisation"
-        )));
+        return Ok(Verdict::Reject(reason));
     }
     if let EventBody::Equipment(e) = &event.body
         && !org.has_equipment(e.equipment_id)?
     {
-        return Ok(Some(format!(
+        return Ok(Verdict::Reject(format!(
             "body.equipment_id: {} is not equipment of this organisation",
             e.equipment_id
         )));
     }
-    Ok(None)
+    let flag = date_flag(event.captured_at, pusher);
+    let Some(employee) = event.body.employee_id() else {
+        return Ok(Verdict::Store(flag));
+    };
+    let Some(facts) = org.employee(employee)? else {
+        return Ok(Verdict::Reject(format!(
+            "body.employee_id: {employee} is not an employee of this organisation"
+        )));
+    };
+    match &event.body {
+        EventBody::EnrolmentCandidate(_)
+            if facts.consent != ConsentState::Granted || facts.deleted =>
+        {
+            Ok(Verdict::Reject(format!(
+                "body.employee_id: {employee} has not granted biometric consent, so no face data is kept"
+            )))
+        }
+        EventBody::Punch(_) | EventBody::Equipment(_) => {
+            Ok(hold_reason(&facts, pusher).map_or(Verdict::Store(flag), Verdict::Hold))
+        }
+        _ => Ok(Verdict::Store(flag)),
+    }
 }
+
+fn hold_reason(facts: &EmployeeFacts, pusher: &Pusher) -> Option<String> {
+    if facts.deleted {
+        return Some("the employee had been deleted when this arrived".into());
+    }
+    if facts.pending {
+        return Some("the employee is still waiting for approval".into());
+    }
+    if !facts.may_punch_at(pusher.site) {
+        return Some("the employee may not punch at this kiosk's site".into());
+    }
+    None
+}
+
+fn date_flag(at: Timestamp, pusher: &Pusher) -> Option<String> {
+    if at > pusher.received_at + pusher.skew {
+        return Some(format!("captured at {at}, after it was received"));
+    }
+    if pusher.provisioned_at.is_some_and(|p| at < p - pusher.skew) {
+        return Some(format!(
+            "captured at {at}, before the kiosk was provisioned"
+        ));
+    }
+    if pusher
+        .newest_sent
+        .is_some_and(|newest| at < newest - BACKDATE_TOLERANCE)
+    {
+        return Some(format!(
+            "captured at {at}, more than a day before events this kiosk had already sent"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

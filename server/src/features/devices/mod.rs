@@ -13,6 +13,8 @@
 //! most once per `event_id`, verbatim as the kiosk sent it.
 
 pub mod api;
+pub mod held;
+pub mod held_api;
 pub mod ingest;
 pub mod pages;
 pub mod service;
@@ -74,9 +76,33 @@ pub struct StoredEvent {
     #[schema(value_type = String, format = DateTime)]
     pub received_at: Timestamp,
     pub clock_suspect: bool,
-    /// The event as the device sent it.
+    /// `held` (waiting for a reviewer, not counted), `released` or `discarded`; absent for an
+    /// event counted at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_state: Option<String>,
+    /// Why it was held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_reason: Option<String>,
+    /// Why its date is suspect (counted all the same).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<String>,
+    /// The event as the device sent it, less face data: an enrolment capture's template vectors
+    /// and thumbnail never leave through this list (their qualities do).
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+}
+
+/// An event's payload as the list shows it: face vectors and thumbnails removed.
+pub fn without_face_data(mut payload: serde_json::Value) -> serde_json::Value {
+    if let Some(body) = payload.get_mut("body").and_then(|b| b.as_object_mut()) {
+        body.remove("thumbnail_jpeg_base64");
+        if let Some(templates) = body.get_mut("templates").and_then(|t| t.as_array_mut()) {
+            for template in templates.iter_mut().filter_map(|t| t.as_object_mut()) {
+                template.remove("vector");
+            }
+        }
+    }
+    payload
 }
 
 #[derive(Debug)]
@@ -112,4 +138,6 @@ pub struct EventFilter {
     pub device_id: Option<DeviceId>,
     pub employee_id: Option<EmployeeId>,
     pub kind: Option<String>,
+    /// `held`, `released` or `discarded`: the review queue is `held`.
+    pub hold_state: Option<String>,
 }

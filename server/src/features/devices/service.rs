@@ -58,10 +58,10 @@ pub struct SignedParts<'a> {
 
 #[derive(Clone, Debug)]
 pub struct DeviceService {
-    store: Arc<dyn DeviceStore>,
+    pub(super) store: Arc<dyn DeviceStore>,
     orgs: Arc<dyn OrgStore>,
     throttle: Throttle,
-    live: LiveFeed,
+    pub(super) live: LiveFeed,
     settings: Arc<Settings>,
 }
 
@@ -254,7 +254,11 @@ impl DeviceService {
         let live = events
             .iter()
             .any(|e| matches!(e.event.body, EventBody::Punch(_) | EventBody::Equipment(_)));
-        let acks = self.store.ingest(device, events, Timestamp::now()).await?;
+        let skew = jiff::SignedDuration::from_secs(self.settings.sync.skew_window_s);
+        let acks = self
+            .store
+            .ingest(device, events, Timestamp::now(), skew)
+            .await?;
         if live && acks.iter().any(|a| a.status == AckStatus::Accepted) {
             self.live.changed(device.org_id);
         }

@@ -42,14 +42,32 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
         ip: Option<&str>,
     ) -> StoreResult<bool>;
 
-    /// Stores each new event once, in one transaction, refusing those [`super::ingest::rejection`]
-    /// refuses; answers one ack per event in order.
+    /// Stores each new event once, in one transaction, refusing or holding those
+    /// [`super::ingest::verdict`] says to (`skew`: the tolerated clock difference); answers one
+    /// ack per event in order.
     async fn ingest(
         &self,
         device: &DeviceAuth,
         events: Vec<ReceivedEvent>,
         received_at: Timestamp,
+        skew: jiff::SignedDuration,
     ) -> StoreResult<Vec<Ack>>;
+    /// A held (or once held) event in scope, deleted employees' included.
+    async fn held_event(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        event: attend_protocol::ids::EventId,
+    ) -> StoreResult<StoredEvent>;
+    /// Moves a still-held event to released or discarded, with its audit row; a state error
+    /// if it was decided meanwhile.
+    async fn decide_held(
+        &self,
+        ctx: &AuditCtx,
+        event: attend_protocol::ids::EventId,
+        decision: super::held::HeldDecision,
+        reason: Option<&str>,
+    ) -> StoreResult<StoredEvent>;
     /// Events in scope; a department filter keeps only events about those departments' employees.
     async fn list_events(
         &self,

@@ -8,6 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::service::{CreateEmployee, CreateUser, PatchEmployee};
+use super::sites::PunchSites;
 use super::{Employee, User};
 use crate::access::Caller;
 use crate::app::state::AppState;
@@ -20,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_employee, list_employees))
         .routes(routes!(get_employee, update_employee, delete_employee))
         .routes(routes!(approve_employee))
+        .routes(routes!(punch_sites, set_punch_sites))
         .routes(routes!(create_user, list_users))
         .routes(routes!(get_user))
 }
@@ -113,4 +115,27 @@ pub async fn get_user(
     ApiPath(id): ApiPath<UserId>,
 ) -> AppResult<Json<User>> {
     Ok(Json(app.people.get_user(&caller, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/employees/{id}/punch-sites", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "an employee")),
+    responses((status = 200, body = PunchSites, description = "empty: the home site only")))]
+pub async fn punch_sites(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<EmployeeId>,
+) -> AppResult<Json<PunchSites>> {
+    Ok(Json(app.people.punch_sites(&caller, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/employees/{id}/punch-sites", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "an employee")), request_body = PunchSites,
+    responses((status = 200, body = PunchSites), (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn set_punch_sites(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<EmployeeId>,
+    ApiJson(req): ApiJson<PunchSites>,
+) -> AppResult<Json<PunchSites>> {
+    Ok(Json(app.people.set_punch_sites(&caller, id, req).await?))
 }

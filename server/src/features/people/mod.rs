@@ -13,6 +13,7 @@
 pub mod api;
 pub mod pages;
 pub mod service;
+pub mod sites;
 pub mod sqlite;
 pub mod store;
 

@@ -114,7 +114,7 @@ pub fn creatable_roles(role: Role) -> &'static [Role] {
 
 #[derive(Clone, Debug)]
 pub struct PeopleService {
-    store: Arc<dyn PeopleStore>,
+    pub(super) store: Arc<dyn PeopleStore>,
     hasher: Hasher,
 }
 

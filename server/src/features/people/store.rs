@@ -54,6 +54,22 @@ pub trait PeopleStore: Send + Sync + std::fmt::Debug {
         user: NewUser,
     ) -> StoreResult<User>;
 
+    /// The sites an employee in scope may punch at (empty: their home site only).
+    async fn punch_sites(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<Vec<attend_protocol::ids::SiteId>>;
+    /// Replaces them (each must be the organisation's: `BadReference { "site_ids" }`).
+    async fn set_punch_sites(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+        sites: Vec<attend_protocol::ids::SiteId>,
+    ) -> StoreResult<Vec<attend_protocol::ids::SiteId>>;
     async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<User>;
     async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>>;
     async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User>;

@@ -26,9 +26,11 @@ impl SqliteDb {
                             ev.captured_at, ev.device_id, dv.name, s.timezone
                      FROM (SELECT employee_id, MAX(captured_at) AS at FROM device_events
                            WHERE kind = 'punch' AND captured_at >= ?1 AND (?2 IS NULL OR org_id = ?2)
+                             AND (hold_state IS NULL OR hold_state = 'released')
                            GROUP BY employee_id) latest
                      JOIN device_events ev ON ev.kind = 'punch' AND ev.employee_id = latest.employee_id
                           AND ev.captured_at = latest.at
+                          AND (ev.hold_state IS NULL OR ev.hold_state = 'released')
                      JOIN employees e ON e.id = ev.employee_id AND e.deleted_at IS NULL
                      LEFT JOIN departments d ON d.id = e.department_id
                      LEFT JOIN devices dv ON dv.id = ev.device_id

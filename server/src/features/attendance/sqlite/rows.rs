@@ -8,7 +8,7 @@ use jiff::civil::{Date, Time};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::super::{Assignment, Policy, Shift};
-use crate::db::sqlite::{db, get_id, opt_org, query_rows, ts};
+use crate::db::sqlite::{counted, db, get_id, opt_org, query_rows, ts};
 use crate::db::{Scope, StoreError, StoreResult};
 
 pub(super) const SHIFT_COLS: &str = "s.id, s.org_id, s.site_id, s.name, s.start_time, s.end_time";
@@ -101,8 +101,11 @@ pub(super) fn events_of(
 ) -> StoreResult<Vec<Event>> {
     let rows = query_rows(
         c,
-        "SELECT payload FROM device_events WHERE employee_id = ?1 AND kind IN ('punch', 'equipment')
-         AND captured_at >= ?2 AND captured_at < ?3",
+        &format!(
+            "SELECT payload FROM device_events e WHERE employee_id = ?1 AND kind IN ('punch', 'equipment')
+             AND captured_at >= ?2 AND captured_at < ?3 AND {}",
+            counted("e")
+        ),
         params![employee.to_string(), ts(from), ts(to)],
         |r| r.get::<_, String>(0),
     )?;

@@ -5,60 +5,111 @@ use std::collections::HashMap;
 
 use attend_protocol::ack::Ack;
 use attend_protocol::events::EventBody;
-use attend_protocol::ids::{EmployeeId, EquipmentId};
-use jiff::Timestamp;
+use attend_protocol::ids::{EmployeeId, EquipmentId, SiteId};
+use attend_protocol::roster::ConsentState;
+use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::super::ingest::{Membership, rejection};
+use super::super::ingest::{EmployeeFacts, Membership, Pusher, Verdict, verdict};
 use super::super::{DeviceAuth, ReceivedEvent};
 use crate::db::StoreResult;
-use crate::db::sqlite::{INSERT_EVENT_SQL, db, ts};
+use crate::db::sqlite::{INSERT_EVENT_SQL, db, get_opt_ts, query_rows, ts};
 
-/// Per-batch memo of "does this id belong to the device's organisation?".
+/// Per-batch memo of the device's organisation's employees and machines.
 struct Known<'a> {
     tx: &'a Transaction<'a>,
     org: &'a str,
-    employees: HashMap<EmployeeId, bool>,
+    employees: HashMap<EmployeeId, Option<EmployeeFacts>>,
     equipment: HashMap<EquipmentId, bool>,
 }
 
+fn consent(text: &str) -> ConsentState {
+    match text {
+        "granted" => ConsentState::Granted,
+        "withdrawn" => ConsentState::Withdrawn,
+        _ => ConsentState::NotAsked,
+    }
+}
+
 impl Membership for Known<'_> {
-    fn has_employee(&mut self, id: EmployeeId) -> StoreResult<bool> {
-        if let Some(&known) = self.employees.get(&id) {
-            return Ok(known);
+    fn employee(&mut self, id: EmployeeId) -> StoreResult<Option<EmployeeFacts>> {
+        if let Some(known) = self.employees.get(&id) {
+            return Ok(known.clone());
         }
-        let known = exists(
-            self.tx,
-            "SELECT 1 FROM employees WHERE id = ?1 AND org_id = ?2",
-            &id.to_string(),
-            self.org,
-        )?;
-        self.employees.insert(id, known);
-        Ok(known)
+        let row: Option<(bool, String, String, Option<String>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT deleted_at IS NOT NULL, status, consent, site_id FROM employees
+                 WHERE id = ?1 AND org_id = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![id.to_string(), self.org], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+            })
+            .map_err(db)?;
+        let facts = match row {
+            None => None,
+            Some((deleted, status, consent_text, home)) => {
+                let sites = query_rows(
+                    self.tx,
+                    "SELECT site_id FROM employee_sites WHERE employee_id = ?1",
+                    [id.to_string()],
+                    |r| r.get::<_, String>(0),
+                )?;
+                Some(EmployeeFacts {
+                    deleted,
+                    pending: status == "pending",
+                    consent: consent(&consent_text),
+                    home_site: home.and_then(|s| s.parse::<SiteId>().ok()),
+                    punch_sites: sites.iter().filter_map(|s| s.parse().ok()).collect(),
+                })
+            }
+        };
+        self.employees.insert(id, facts.clone());
+        Ok(facts)
     }
 
     fn has_equipment(&mut self, id: EquipmentId) -> StoreResult<bool> {
         if let Some(&known) = self.equipment.get(&id) {
             return Ok(known);
         }
-        let known = exists(
-            self.tx,
-            "SELECT 1 FROM equipment WHERE id = ?1 AND org_id = ?2",
-            &id.to_string(),
-            self.org,
-        )?;
+        let known = self
+            .tx
+            .prepare_cached("SELECT 1 FROM equipment WHERE id = ?1 AND org_id = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![id.to_string(), self.org], |_| Ok(()))
+                    .optional()
+            })
+            .map_err(db)?
+            .is_some();
         self.equipment.insert(id, known);
         Ok(known)
     }
 }
 
-fn exists(tx: &Transaction<'_>, sql: &str, id: &str, org: &str) -> StoreResult<bool> {
-    let mut stmt = tx.prepare_cached(sql).map_err(db)?;
-    Ok(stmt
-        .query_row(params![id, org], |_| Ok(()))
-        .optional()
-        .map_err(db)?
-        .is_some())
+/// The pushing kiosk's provisioning time and the newest capture it sent before this batch.
+fn pusher(
+    tx: &Transaction<'_>,
+    device: &DeviceAuth,
+    received_at: Timestamp,
+    skew: SignedDuration,
+) -> StoreResult<Pusher> {
+    let (provisioned_at, newest_sent) = tx
+        .query_row(
+            "SELECT provisioned_at, newest_captured_at FROM devices WHERE id = ?1",
+            [device.id.to_string()],
+            |r| Ok((get_opt_ts(r, 0)?, get_opt_ts(r, 1)?)),
+        )
+        .map_err(db)?;
+    Ok(Pusher {
+        site: device.site_id,
+        provisioned_at,
+        newest_sent,
+        received_at,
+        skew,
+    })
 }
 
 pub(super) fn ingest_tx(
@@ -66,7 +117,10 @@ pub(super) fn ingest_tx(
     device: &DeviceAuth,
     events: Vec<ReceivedEvent>,
     received_at: Timestamp,
+    skew: SignedDuration,
 ) -> StoreResult<Vec<Ack>> {
+    let pusher = pusher(tx, device, received_at, skew)?;
+    let mut newest = pusher.newest_sent;
     let (org, device_id, received) = (
         device.org_id.to_string(),
         device.id.to_string(),
@@ -81,10 +135,14 @@ pub(super) fn ingest_tx(
     let mut insert = tx.prepare_cached(INSERT_EVENT_SQL).map_err(db)?;
     let mut acks = Vec::with_capacity(events.len());
     for ReceivedEvent { event, raw } in events {
-        if let Some(reason) = rejection(&event, &mut known)? {
-            acks.push(Ack::rejected(event.event_id, reason));
-            continue;
-        }
+        let (held, flag) = match verdict(&event, &pusher, &mut known)? {
+            Verdict::Reject(reason) => {
+                acks.push(Ack::rejected(event.event_id, reason));
+                continue;
+            }
+            Verdict::Hold(reason) => (Some(reason), None),
+            Verdict::Store(flag) => (None, flag),
+        };
         let inserted = insert
             .execute(params![
                 event.event_id.to_string(),
@@ -97,11 +155,18 @@ pub(super) fn ingest_tx(
                 received,
                 event.clock_suspect,
                 raw,
+                held,
+                flag,
             ])
             .map_err(db)?;
         if inserted == 0 {
             acks.push(Ack::duplicate(event.event_id));
             continue;
+        }
+        // Held events count too: a forged future date must not move the mark forward, so only
+        // those not dated after their arrival do.
+        if event.captured_at <= received_at + skew {
+            newest = newest.max(Some(event.captured_at));
         }
         match &event.body {
             EventBody::Heartbeat(h) => {
@@ -135,6 +200,13 @@ pub(super) fn ingest_tx(
             EventBody::Punch(_) | EventBody::Equipment(_) => {}
         }
         acks.push(Ack::accepted(event.event_id));
+    }
+    if newest != pusher.newest_sent {
+        tx.execute(
+            "UPDATE devices SET newest_captured_at = ?2 WHERE id = ?1",
+            params![device.id.to_string(), newest.map(ts)],
+        )
+        .map_err(db)?;
     }
     Ok(acks)
 }

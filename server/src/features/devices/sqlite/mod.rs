@@ -1,15 +1,20 @@
 //! The devices store on SQLite: kiosks, provisioning and nonces here, ingest in [`ingest`].
 
+mod held;
 mod ingest;
 
 use async_trait::async_trait;
 use attend_protocol::ack::Ack;
-use attend_protocol::ids::DeviceId;
+use attend_protocol::ids::{DeviceId, EventId};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::held::HeldDecision;
 use super::store::DeviceStore;
-use super::{Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent};
+use super::{
+    Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent,
+    without_face_data,
+};
 use crate::db::sqlite::{
     Audit, ScopedList, SqliteDb, db, get_enum, get_id, get_json, get_opt_id, get_opt_ts, get_ts,
     new_id, opt_org, ts,
@@ -25,8 +30,13 @@ const DEVICES: ScopedList<'static> = ScopedList {
     key_col: "id",
 };
 /// Events in scope; a department filter keeps only events about those departments' employees.
+/// The columns [`event_row`] reads.
+const EVENT_COLUMNS: &str =
+    "event_id, org_id, device_id, kind, employee_id, seq, captured_at, received_at,
+    clock_suspect, payload, hold_state, held_reason, flagged";
+
 const EVENTS: ScopedList<'static> = ScopedList {
-    select: "event_id, org_id, device_id, kind, employee_id, seq, captured_at, received_at, clock_suspect, payload",
+    select: EVENT_COLUMNS,
     from: "device_events",
     live: "1 = 1",
     org_col: "org_id",
@@ -255,9 +265,33 @@ impl DeviceStore for SqliteDb {
         device: &DeviceAuth,
         events: Vec<ReceivedEvent>,
         received_at: Timestamp,
+        skew: jiff::SignedDuration,
     ) -> StoreResult<Vec<Ack>> {
         let device = device.clone();
-        self.write(move |tx| ingest::ingest_tx(tx, &device, events, received_at))
+        self.write(move |tx| ingest::ingest_tx(tx, &device, events, received_at, skew))
+            .await
+    }
+
+    async fn held_event(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        event: EventId,
+    ) -> StoreResult<StoredEvent> {
+        let depts = depts.clone();
+        self.read(move |c| held::held_event(c, scope, &depts, event))
+            .await
+    }
+
+    async fn decide_held(
+        &self,
+        ctx: &AuditCtx,
+        event: EventId,
+        decision: HeldDecision,
+        reason: Option<&str>,
+    ) -> StoreResult<StoredEvent> {
+        let (ctx, reason) = (ctx.clone(), reason.map(str::to_owned));
+        self.write(move |tx| held::decide(tx, &ctx, event, decision, reason.as_deref()))
             .await
     }
 
@@ -272,6 +306,7 @@ impl DeviceStore for SqliteDb {
             ("device_id", filter.device_id.map(|d| d.to_string())),
             ("employee_id", filter.employee_id.map(|e| e.to_string())),
             ("kind", filter.kind.clone()),
+            ("hold_state", filter.hold_state.clone()),
         ];
         self.scoped_page(EVENTS, scope, depts, filters, page, event_row, |e| {
             e.event_id.to_string()
@@ -292,6 +327,11 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
         captured_at: get_ts(r, 6)?,
         received_at: get_ts(r, 7)?,
         clock_suspect: r.get(8)?,
-        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        hold_state: r.get(10)?,
+        held_reason: r.get(11)?,
+        flagged: r.get(12)?,
+        payload: without_face_data(
+            serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        ),
     })
 }

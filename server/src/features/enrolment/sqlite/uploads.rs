@@ -46,7 +46,9 @@ pub(super) fn insert_candidate(
             ts(now),
             ts(now),
             false,
-            payload
+            payload,
+            Option::<String>::None,
+            Option::<String>::None
         ],
     )
     .map_err(db)?;

@@ -27,7 +27,8 @@ pub(super) fn sessions(
         c,
         "SELECT d.payload, e.display_name FROM device_events d JOIN employees e ON e.id = d.employee_id
          WHERE d.kind = 'equipment' AND (?1 IS NULL OR d.org_id = ?1) AND d.captured_at >= ?2 AND d.captured_at < ?3
-           AND (?4 IS NULL OR json_extract(d.payload, '$.body.equipment_id') = ?4)",
+           AND (?4 IS NULL OR json_extract(d.payload, '$.body.equipment_id') = ?4)
+           AND (d.hold_state IS NULL OR d.hold_state = 'released')",
         params![opt_org(scope.org()), ts(from), ts(until), equipment.map(|e| e.to_string())],
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
     )?;

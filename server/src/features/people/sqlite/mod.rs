@@ -1,6 +1,7 @@
 //! The people store on SQLite: employees in [`employees`], accounts in [`users`].
 
 mod employees;
+mod sites;
 mod users;
 
 use async_trait::async_trait;
@@ -39,6 +40,29 @@ const USERS: ScopedList<'static> = ScopedList {
 
 #[async_trait]
 impl PeopleStore for SqliteDb {
+    async fn punch_sites(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+    ) -> StoreResult<Vec<attend_protocol::ids::SiteId>> {
+        let depts = depts.clone();
+        self.read(move |c| sites::read(c, scope, &depts, id)).await
+    }
+
+    async fn set_punch_sites(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        id: EmployeeId,
+        sites: Vec<attend_protocol::ids::SiteId>,
+    ) -> StoreResult<Vec<attend_protocol::ids::SiteId>> {
+        let (ctx, depts) = (ctx.clone(), depts.clone());
+        self.write(move |tx| sites::replace(tx, &ctx, scope, &depts, id, &sites))
+            .await
+    }
+
     async fn create_employee(&self, ctx: &AuditCtx, new: NewEmployee) -> StoreResult<Employee> {
         let ctx = ctx.clone();
         self.write(move |tx| {

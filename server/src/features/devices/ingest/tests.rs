@@ -1,0 +1,158 @@
+use attend_protocol::events::{Event, EventBody};
+use attend_protocol::ids::{EmployeeId, EquipmentId, SiteId};
+use attend_protocol::roster::ConsentState;
+use jiff::{SignedDuration, Timestamp};
+
+use super::{EmployeeFacts, Membership, Pusher, Verdict, verdict};
+use crate::db::StoreResult;
+
+struct Org(Option<EmployeeFacts>);
+
+impl Membership for Org {
+    fn employee(&mut self, _: EmployeeId) -> StoreResult<Option<EmployeeFacts>> {
+        Ok(self.0.clone())
+    }
+    fn has_equipment(&mut self, _: EquipmentId) -> StoreResult<bool> {
+        Ok(true)
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_second(1_800_000_000).expect("time")
+}
+
+fn site(n: u128) -> SiteId {
+    SiteId::from(uuid::Uuid::from_u128(n))
+}
+
+fn active(home: Option<SiteId>) -> EmployeeFacts {
+    EmployeeFacts {
+        deleted: false,
+        pending: false,
+        consent: ConsentState::Granted,
+        home_site: home,
+        punch_sites: Vec::new(),
+    }
+}
+
+fn punch_at(at: Timestamp) -> Event {
+    serde_json::from_value(serde_json::json!({
+        "event_id": uuid::Uuid::now_v7(), "seq": 1, "captured_at": at,
+        "body": {"kind": "punch", "employee_id": uuid::Uuid::from_u128(9), "punch_type": "in", "method": "pin"}
+    }))
+    .expect("a punch")
+}
+
+fn pusher() -> Pusher {
+    Pusher {
+        site: site(1),
+        provisioned_at: Some(now() - SignedDuration::from_hours(24 * 30)),
+        newest_sent: Some(now() - SignedDuration::from_hours(1)),
+        received_at: now(),
+        skew: SignedDuration::from_mins(5),
+    }
+}
+
+fn of(event: &Event, facts: Option<EmployeeFacts>) -> Verdict {
+    verdict(event, &pusher(), &mut Org(facts)).expect("rule")
+}
+
+fn held(v: &Verdict) -> bool {
+    matches!(v, Verdict::Hold(_))
+}
+
+fn flagged(v: &Verdict) -> bool {
+    matches!(v, Verdict::Store(Some(_)))
+}
+
+#[test]
+fn a_punch_of_an_active_employee_at_their_site_is_stored() {
+    assert_eq!(
+        of(&punch_at(now()), Some(active(Some(site(1))))),
+        Verdict::Store(None)
+    );
+    assert_eq!(
+        of(&punch_at(now()), Some(active(None))),
+        Verdict::Store(None)
+    );
+}
+
+#[test]
+fn punches_of_deleted_pending_or_elsewhere_assigned_employees_are_held_not_dropped() {
+    let deleted = EmployeeFacts {
+        deleted: true,
+        ..active(None)
+    };
+    let pending = EmployeeFacts {
+        pending: true,
+        ..active(None)
+    };
+    let elsewhere = active(Some(site(2)));
+    let listed = EmployeeFacts {
+        punch_sites: vec![site(2), site(1)],
+        ..active(Some(site(2)))
+    };
+    let unlisted = EmployeeFacts {
+        punch_sites: vec![site(3)],
+        ..active(Some(site(1)))
+    };
+    let event = punch_at(now());
+    assert!(held(&of(&event, Some(deleted))));
+    assert!(held(&of(&event, Some(pending))));
+    assert!(held(&of(&event, Some(elsewhere))));
+    assert_eq!(
+        of(&event, Some(listed)),
+        Verdict::Store(None),
+        "a listed site"
+    );
+    assert!(
+        held(&of(&event, Some(unlisted))),
+        "the list replaces the home site"
+    );
+}
+
+#[test]
+fn events_dated_in_the_future_before_provisioning_or_long_before_what_was_sent_are_flagged() {
+    let facts = Some(active(None));
+    assert!(flagged(&of(
+        &punch_at(now() + SignedDuration::from_hours(1)),
+        facts.clone()
+    )));
+    assert!(flagged(&of(
+        &punch_at(now() - SignedDuration::from_hours(24 * 31)),
+        facts.clone()
+    )));
+    assert!(flagged(&of(
+        &punch_at(now() - SignedDuration::from_hours(26)),
+        facts.clone()
+    )));
+    // Offline for a while, but after what it sent before: real hours.
+    assert_eq!(
+        of(&punch_at(now() - SignedDuration::from_mins(50)), facts),
+        Verdict::Store(None)
+    );
+}
+
+#[test]
+fn an_enrolment_capture_without_consent_is_refused_and_other_organisations_employees_too() {
+    let candidate = attend_protocol::events::EnrolmentCandidate::new(
+        EmployeeId::from(uuid::Uuid::from_u128(9)),
+        "dlib-resnet-v1".into(),
+        [(vec![0.5; 128], 0.9)],
+        None,
+    );
+    let capture = Event {
+        body: EventBody::EnrolmentCandidate(candidate),
+        ..punch_at(now())
+    };
+    for consent in [ConsentState::NotAsked, ConsentState::Withdrawn] {
+        let facts = EmployeeFacts {
+            consent,
+            ..active(None)
+        };
+        assert!(matches!(of(&capture, Some(facts)), Verdict::Reject(r) if r.contains("consent")));
+    }
+    assert!(
+        matches!(of(&punch_at(now()), None), Verdict::Reject(r) if r.contains("not an employee"))
+    );
+}
