@@ -282,3 +282,48 @@ async fn employees_see_only_their_own_timesheets() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// Security review M8: switching monthly to weekly turned every approved month back into a
+/// draft with live hours, to be approved again with different numbers.
+#[tokio::test]
+async fn a_pay_calendar_change_never_recuts_an_approved_period() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    crate::helpers::approve_timesheet(&app, &w.a, "2026-02-01").await;
+    let calendar = format!("/api/v1/organisations/{}/pay-calendar", w.a.id);
+    let weekly = json!({"kind": "weekly", "anchor": "2026-03-23"});
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &calendar,
+            Some(&w.a.admin),
+            Some(weekly),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2026-02-01 to 2026-02-28")),
+        "{}",
+        r.body
+    );
+    let sheet = app
+        .get(
+            &format!("/api/v1/employees/{}/timesheets/2026-02-01", w.a.employee),
+            &w.a.admin,
+        )
+        .await;
+    assert_eq!(sheet.body["status"], "approved", "{}", sheet.body);
+    // A calendar that keeps the approved month whole is accepted.
+    let monthly = json!({"kind": "monthly", "anchor": "2026-01-01"});
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &calendar,
+            Some(&w.a.admin),
+            Some(monthly),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

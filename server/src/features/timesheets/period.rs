@@ -101,6 +101,15 @@ impl PayCalendar {
         }
     }
 
+    /// The first of `locked` (periods of submitted or approved timesheets) that this calendar
+    /// would cut differently, if any. A calendar may only change when there is none: an
+    /// approved period must never be reopened or resized under its payroll.
+    pub fn recuts<'a>(&self, locked: &'a [Period]) -> Option<&'a Period> {
+        locked
+            .iter()
+            .find(|p| self.period_containing(p.start) != **p)
+    }
+
     /// Whether `date` is the first day of a period (what timesheet URLs are keyed by).
     pub fn is_period_start(&self, date: Date) -> bool {
         self.period_containing(date).start == date
@@ -118,6 +127,28 @@ mod tests {
             kind,
             anchor: date(2026, 1, 5), // a Monday
         }
+    }
+
+    #[test]
+    fn a_calendar_that_would_recut_a_locked_period_is_found() {
+        let month = Period {
+            start: date(2026, 2, 1),
+            end: date(2026, 2, 28),
+        };
+        assert_eq!(cal(PayCalendarKind::Monthly).recuts(&[month]), None);
+        assert_eq!(cal(PayCalendarKind::Weekly).recuts(&[month]), Some(&month));
+        let first_half = Period {
+            start: date(2026, 2, 1),
+            end: date(2026, 2, 15),
+        };
+        assert_eq!(
+            cal(PayCalendarKind::Semimonthly).recuts(&[first_half]),
+            None
+        );
+        assert_eq!(
+            cal(PayCalendarKind::Monthly).recuts(&[first_half]),
+            Some(&first_half)
+        );
     }
 
     #[test]

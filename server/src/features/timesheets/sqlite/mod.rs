@@ -14,7 +14,7 @@ use super::store::{TimesheetKey, TimesheetStore};
 use super::{Attachment, NewAttachment, Status, TimesheetRow};
 use crate::db::sqlite::{
     Audit, ScopedList, SqliteDb, db, employee_in_scope, get_date, get_enum, get_id, get_opt_id,
-    get_opt_ts, new_id, org_in_scope, ts,
+    get_opt_ts, new_id, org_in_scope, query_rows, ts,
 };
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
 use crate::features::approvals::{Recorded, Step};
@@ -99,6 +99,20 @@ impl TimesheetStore for SqliteDb {
         let ctx = ctx.clone();
         self.write(move |tx| {
             let before = calendar_of(tx, org)?;
+            // Checked in the transaction that changes it, so no submission slips in between.
+            let locked = query_rows(
+                tx,
+                "SELECT DISTINCT period_start, period_end FROM timesheets
+                 WHERE org_id = ?1 AND status IN ('submitted', 'approved') ORDER BY period_start",
+                [org.to_string()],
+                |r| Ok(Period { start: get_date(r, 0)?, end: get_date(r, 1)? }),
+            )?;
+            if let Some(p) = calendar.recuts(&locked) {
+                return Err(StoreError::State(format!(
+                    "the pay period {} to {} has submitted or approved timesheets, and this calendar would cut it differently",
+                    p.start, p.end
+                )));
+            }
             tx.execute(
                 "INSERT INTO pay_calendars (org_id, kind, anchor, updated_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (org_id) DO UPDATE SET kind = ?2, anchor = ?3, updated_at = ?4",
