@@ -114,13 +114,24 @@ impl Application {
         ));
         let notify = tokio::spawn(self.state.notifications.clone().run_worker(stop_rx.clone()));
         let limiter = self.state.limits.limiter.clone();
+        let prune = self.stores.prune.clone();
         let stop_rx_for_watchdog = stop_rx.clone();
         let mut sweep_stop = stop_rx;
+        // Every minute the limiter reloads blocks; every hour expired bookkeeping rows go.
         let sweeper = tokio::spawn(async move {
+            let mut minutes = 0u32;
             loop {
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_mins(1)) => limiter.refresh().await,
                     _ = sweep_stop.changed() => return,
+                }
+                minutes += 1;
+                if minutes % 60 == 1 {
+                    let grace = jiff::SignedDuration::from_hours(24);
+                    match prune.prune(jiff::Timestamp::now(), grace).await {
+                        Ok(gone) => tracing::debug!(gone, "expired bookkeeping rows pruned"),
+                        Err(e) => tracing::warn!(error = %e, "pruning failed"),
+                    }
                 }
             }
         });

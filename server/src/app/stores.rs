@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::db::Ping;
 use crate::db::sqlite::SqliteDb;
+use crate::db::{Ping, Prune};
 use crate::features::{
     attendance::AttendanceStore, audit::AuditStore, auth::AuthStore, corrections::CorrectionStore,
     devices::DeviceStore, enrolment::EnrolmentStore, equipment::EquipmentStore, leave::LeaveStore,
@@ -34,6 +34,8 @@ pub struct Stores {
     pub timesheets: Arc<dyn TimesheetStore>,
     /// A round trip to the database, for the readiness probe.
     pub ping: Arc<dyn Ping>,
+    /// Housekeeping of expired bookkeeping rows.
+    pub prune: Arc<dyn Prune>,
 }
 
 impl std::fmt::Debug for Stores {
@@ -62,6 +64,7 @@ impl Stores {
             roster: Arc::new(db.clone()),
             timesheets: Arc::new(db.clone()),
             ping: Arc::new(db.clone()),
+            prune: Arc::new(db.clone()),
         }
     }
 }

@@ -165,6 +165,15 @@ where
     }
 }
 
+/// Housekeeping: deletes bookkeeping rows that can no longer matter (expired lockouts, sessions,
+/// refresh and reset tokens, old nonces), so no table grows without bound. Nothing a person
+/// wrote, and nothing the audit log refers to, is deleted.
+#[async_trait::async_trait]
+pub trait Prune: Send + Sync + std::fmt::Debug {
+    /// Deletes what expired more than `grace` before `now`; answers how many rows went.
+    async fn prune(&self, now: jiff::Timestamp, grace: jiff::SignedDuration) -> StoreResult<u64>;
+}
+
 /// A cheap round trip to the database, for the readiness probe.
 #[async_trait::async_trait]
 pub trait Ping: Send + Sync + std::fmt::Debug {

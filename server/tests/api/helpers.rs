@@ -36,6 +36,7 @@ pub struct TestApp {
     /// The server's services, for what a test drives directly (the background workers).
     pub state: AppState,
     pub mail: Arc<CapturedMail>,
+    database: std::path::PathBuf,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -63,6 +64,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.rate_limit.heavy_per_minute = 100_000;
     settings.rate_limit.sync_per_minute = 100_000;
     tweak(&mut settings);
+    let database = settings.database.clone();
     let app = Application::build(settings, true)
         .await
         .expect("server builds");
@@ -84,6 +86,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         stores,
         state,
         mail,
+        database,
         _dir: dir,
         _stop: stop,
     }
@@ -110,6 +113,11 @@ impl Reply {
 }
 
 impl TestApp {
+    /// The server's SQLite file (for tests that must plant rows no API writes).
+    pub fn database(&self) -> &std::path::Path {
+        &self.database
+    }
+
     pub async fn call(
         &self,
         method: Method,

@@ -132,3 +132,61 @@ async fn refreshing_never_carries_a_session_past_its_maximum_age() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
 }
+
+/// Security review M4: lockout counters, sessions and nonces were never deleted.
+#[tokio::test]
+async fn expired_bookkeeping_rows_are_pruned_and_live_ones_kept() {
+    let app = spawn_app().await;
+    world(&app).await;
+    let live = app.token("admin@a.example").await;
+    let me = app.get("/api/v1/me", &live).await.body["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let db = rusqlite::Connection::open(app.database()).expect("database");
+    let old = "2020-01-01T00:00:00.000000Z";
+    db.execute_batch(&format!(
+        "INSERT INTO auth_throttle (kind, key, failures, window_start) VALUES ('login', 'stale', 3, '{old}');
+         INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES ('d', 'n', 1000);
+         INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+             VALUES ('stale', '{me}', 'c', '{old}', '{old}');
+         INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ('stale', '{me}', '{old}');"
+    ))
+    .expect("stale rows");
+    let gone = app
+        .stores
+        .prune
+        .prune(jiff::Timestamp::now(), jiff::SignedDuration::from_hours(24))
+        .await
+        .expect("pruned");
+    assert_eq!(gone, 4);
+    let count = |table: &str| -> i64 {
+        db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(
+        (
+            count("device_nonces"),
+            count("web_sessions"),
+            count("password_resets")
+        ),
+        (0, 0, 0)
+    );
+    let stale: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM auth_throttle WHERE key = 'stale'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(stale, 0);
+    assert!(
+        count("auth_throttle") > 0,
+        "the sign-in's own counter, still in its window, stays"
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &live).await.status,
+        StatusCode::OK,
+        "a live session stays"
+    );
+}

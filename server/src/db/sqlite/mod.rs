@@ -19,6 +19,7 @@ mod biometrics;
 mod codec;
 mod events;
 mod pool;
+mod prune;
 mod roster_log;
 mod scope;
 
