@@ -26,6 +26,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar};
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
+use crate::access::{Action, Caller};
 use crate::platform::error::Error;
 use session::Viewer;
 
@@ -97,9 +98,58 @@ fn page(name: &str, ctx: Value) -> Response {
 
 /// A page for the signed-in user: the layout gets the user, the CSRF token, the section for
 /// the navigation and a flash message left by the previous post (consumed here).
+/// The dashboard's sections, each with the service entry point its page opens with: a viewer's
+/// navigation holds only the sections whose entry point the permission table lets them call,
+/// so nobody is shown a link that would answer 403.
+const SECTIONS: &[(&str, &str, &str, Action)] = &[
+    ("live", "/dashboard/live", "Who is in", Action::WhoIsIn),
+    (
+        "attendance",
+        "/dashboard/attendance",
+        "Attendance",
+        Action::ListEmployees,
+    ),
+    (
+        "timesheets",
+        "/dashboard/timesheets",
+        "Timesheets",
+        Action::ListTimesheets,
+    ),
+    ("leave", "/dashboard/leave", "Leave", Action::ListLeave),
+    (
+        "equipment",
+        "/dashboard/equipment",
+        "Equipment",
+        Action::EquipmentBoard,
+    ),
+    (
+        "devices",
+        "/dashboard/devices",
+        "Devices",
+        Action::ListDevices,
+    ),
+    (
+        "people",
+        "/dashboard/people",
+        "Employees",
+        Action::ListEmployees,
+    ),
+    ("reports", "/dashboard/reports", "Reports", Action::Payroll),
+];
+
+/// The sections `caller` may open, as (key, link, label).
+pub fn sections(caller: &Caller) -> Vec<(&'static str, &'static str, &'static str)> {
+    SECTIONS
+        .iter()
+        .filter(|(.., action)| caller.permit(*action).is_ok())
+        .map(|(key, href, label, _)| (*key, *href, *label))
+        .collect()
+}
+
 pub fn show(viewer: &Viewer, name: &str, section: &str, ctx: Value) -> Response {
     let user = fmt::v(&viewer.caller);
-    let ctx = context! { user, csrf => viewer.csrf.clone(), section, flash => fmt::v(&viewer.flash), ..ctx };
+    let nav = sections(&viewer.caller);
+    let ctx = context! { user, nav, csrf => viewer.csrf.clone(), section, flash => fmt::v(&viewer.flash), ..ctx };
     let r = page(name, ctx);
     if viewer.flash.is_some() {
         let jar = CookieJar::new().remove(Cookie::build(FLASH).path("/dashboard"));

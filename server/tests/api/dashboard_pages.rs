@@ -293,6 +293,42 @@ async fn pages_keep_to_the_viewers_scope_and_role() {
     let (status, html) = worker.get("/dashboard/timesheets").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("You may not do this"), "{html}");
+    // Its navigation offers nothing it would be refused, and its home page says so.
+    let (status, home) = worker.get("/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    // Templates escape the slashes of links.
+    let home = home.replace("&#x2f;", "/");
+    assert!(home.contains(r#"id="own-only""#), "{home}");
+    for link in [
+        "/dashboard/people",
+        "/dashboard/live",
+        "/dashboard/timesheets",
+        "/dashboard/reports",
+    ] {
+        assert!(
+            !home.contains(&format!(r#"href="{link}""#)),
+            "{link} offered: {home}"
+        );
+    }
+    let (_, manager_home) = manager.get("/dashboard").await;
+    let manager_home = manager_home.replace("&#x2f;", "/");
+    assert!(
+        manager_home.contains(r#"href="/dashboard/people""#),
+        "{manager_home}"
+    );
+    // Support staff see no tenant's people or presence (the permission table gives them none).
+    let support = dash(&app, "support@attend.example").await;
+    for page in ["/dashboard/people", "/dashboard/live"] {
+        let (status, html) = support.get(page).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+        assert!(!html.contains("Ana"), "{page}: {html}");
+    }
+    let (_, support_home) = support.get("/dashboard").await;
+    assert!(
+        !support_home
+            .replace("&#x2f;", "/")
+            .contains(r#"href="/dashboard/people""#)
+    );
     // Nor does the staff list or the live board show it anybody else.
     for page in ["/dashboard/people", "/dashboard/live"] {
         let (status, html) = worker.get(page).await;
