@@ -135,6 +135,8 @@ permissions! {
     CreateUser "people.create_user" Roles(ACCOUNT_ADMINS), "create an account (support: org admins only; org admins: inside their organisation)";
     ListUsers "people.list_users" Roles(ACCOUNT_ADMINS), "list accounts";
     GetUser "people.get_user" Roles(ACCOUNT_ADMINS), "read an account";
+    UpdateUser "people.update_user" Roles(ACCOUNT_ADMINS), "disable, re-enable, change the role (to one the caller may grant), departments or employee link of an account (never one's own role or status)";
+    EndUserSessions "people.end_user_sessions" Roles(ACCOUNT_ADMINS), "end every session of an account the caller may manage";
     // Kiosks and what they sync.
     CreateDevice "devices.create_device" Roles(ADMINS), "register a kiosk and get its provisioning code";
     ListDevices "devices.list_devices" Roles(STAFF), "list kiosks with their health";

@@ -185,3 +185,12 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             .map_err(|_| Error::NotFound)
     }
 }
+
+/// A present field, even `null`, is `Some` (to tell "clear it" from "leave it alone"); use with
+/// `#[serde(default, deserialize_with = "present")]`.
+#[allow(clippy::option_option)]
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

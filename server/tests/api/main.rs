@@ -2,6 +2,7 @@
 //! real HTTP. One binary; each module is one area.
 
 mod accessibility;
+mod accounts;
 mod architecture;
 mod attachments;
 mod attendance;

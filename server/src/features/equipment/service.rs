@@ -43,17 +43,9 @@ pub struct PatchEquipment {
     pub name: Option<String>,
     pub relay_channel: Option<u8>,
     /// A qualification id, or `null` for none.
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crate::platform::extract::present")]
     #[schema(value_type = Option<String>)]
     pub required_qualification_id: Option<Option<QualificationId>>,
-}
-
-/// A present field, even `null`, is `Some` (to tell "clear it" from "leave it alone").
-#[allow(clippy::option_option)]
-fn some<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::accounts::PatchUser;
 use super::service::{CreateEmployee, CreateUser, PatchEmployee};
 use super::sites::PunchSites;
 use super::{Employee, User};
@@ -23,7 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_employee))
         .routes(routes!(punch_sites, set_punch_sites))
         .routes(routes!(create_user, list_users))
-        .routes(routes!(get_user))
+        .routes(routes!(get_user, update_user))
+        .routes(routes!(end_user_sessions))
 }
 
 #[utoipa::path(post, path = "/api/v1/employees", tag = "people", security(("bearer" = [])), request_body = CreateEmployee,
@@ -138,4 +140,29 @@ pub async fn set_punch_sites(
     ApiJson(req): ApiJson<PunchSites>,
 ) -> AppResult<Json<PunchSites>> {
     Ok(Json(app.people.set_punch_sites(&caller, id, req).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "an account")), request_body = PatchUser,
+    responses((status = 200, body = User), (status = 403, body = attend_protocol::error::ErrorBody),
+              (status = 409, body = attend_protocol::error::ErrorBody), (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn update_user(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(req): ApiJson<PatchUser>,
+) -> AppResult<Json<User>> {
+    Ok(Json(app.people.update_user(&caller, id, req).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/end-sessions", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "an account")),
+    responses((status = 204, description = "every session of the account ended")))]
+pub async fn end_user_sessions(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<UserId>,
+) -> AppResult<StatusCode> {
+    app.people.end_user_sessions(&caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

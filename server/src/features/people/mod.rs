@@ -10,6 +10,7 @@
 //! every kiosk (tombstones), and their account is disabled; withdrawing consent or deleting a
 //! person erases their face data in the same transaction.
 
+pub mod accounts;
 pub mod api;
 pub mod pages;
 pub mod service;

@@ -71,6 +71,17 @@ pub trait PeopleStore: Send + Sync + std::fmt::Debug {
         sites: Vec<attend_protocol::ids::SiteId>,
     ) -> StoreResult<Vec<attend_protocol::ids::SiteId>>;
     async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<User>;
+    /// Applies an account change in scope (see [`super::accounts`]); disabling or a new role
+    /// ends the account's sessions in the same transaction.
+    async fn update_user(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: UserId,
+        update: super::accounts::UserUpdate,
+    ) -> StoreResult<User>;
+    /// Ends every session of the account and voids its reset tokens.
+    async fn end_sessions(&self, ctx: &AuditCtx, id: UserId) -> StoreResult<()>;
     async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>>;
     async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User>;
     async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>>;

@@ -40,6 +40,30 @@ const USERS: ScopedList<'static> = ScopedList {
 
 #[async_trait]
 impl PeopleStore for SqliteDb {
+    async fn update_user(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: UserId,
+        update: super::accounts::UserUpdate,
+    ) -> StoreResult<User> {
+        let ctx = ctx.clone();
+        self.write(move |tx| users::update_user_tx(tx, &ctx, scope, id, &update))
+            .await
+    }
+
+    async fn end_sessions(&self, ctx: &AuditCtx, id: UserId) -> StoreResult<()> {
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let user = load_user(tx, Scope::All, id)?;
+            end_sessions_tx(tx, id, Timestamp::now(), None)?;
+            Audit::new(&ctx, user.org_id, "end_sessions", "user")
+                .id(id)
+                .write(tx)
+        })
+        .await
+    }
+
     async fn punch_sites(
         &self,
         scope: Scope,

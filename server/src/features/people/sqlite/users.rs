@@ -3,15 +3,16 @@
 
 use attend_protocol::ids::UserId;
 use jiff::Timestamp;
-use rusqlite::{Connection, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use super::super::accounts::UserUpdate;
 use super::super::{Credentials, NewUser, User, UserStatus};
 use crate::access::Role;
 use crate::db::sqlite::{
     Audit, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, require_in_org, require_org,
     ts,
 };
-use crate::db::{AuditCtx, Scope, StoreResult};
+use crate::db::{AuditCtx, Scope, StoreError, StoreResult};
 
 pub(super) const USER_COLS: &str =
     "id, org_id, email, display_name, role, status, employee_id, created_at,
@@ -133,4 +134,95 @@ pub(crate) fn end_sessions_tx(
     )
     .map_err(db)?;
     Ok(())
+}
+
+/// Applies an account change; disabling (or changing the role) ends the account's sessions in
+/// the same transaction. The linked employee must be the account's organisation's and linked to
+/// no other account.
+pub(crate) fn update_user_tx(
+    tx: &Transaction<'_>,
+    ctx: &AuditCtx,
+    scope: Scope,
+    id: UserId,
+    update: &UserUpdate,
+) -> StoreResult<User> {
+    let before = load_user(tx, scope, id)?;
+    let key = id.to_string();
+    if let Some(status) = update.status {
+        tx.execute(
+            "UPDATE users SET status = ?2 WHERE id = ?1",
+            params![key, status.as_str()],
+        )
+        .map_err(db)?;
+    }
+    if let Some(role) = update.role {
+        tx.execute(
+            "UPDATE users SET role = ?2 WHERE id = ?1",
+            params![key, role.as_str()],
+        )
+        .map_err(db)?;
+    }
+    if let Some(departments) = &update.departments {
+        tx.execute("DELETE FROM manager_departments WHERE user_id = ?1", [&key])
+            .map_err(db)?;
+        for d in departments {
+            require_in_org(
+                tx,
+                "departments",
+                "departments",
+                Some(d.to_string()),
+                before.org_id.ok_or(StoreError::BadReference {
+                    field: "departments",
+                })?,
+            )?;
+            tx.execute(
+                "INSERT INTO manager_departments (user_id, department_id) VALUES (?1, ?2)",
+                params![key, d.to_string()],
+            )
+            .map_err(db)?;
+        }
+    }
+    if let Some(employee) = update.employee_id {
+        if let Some(employee) = employee {
+            let org = before.org_id.ok_or(StoreError::BadReference {
+                field: "employee_id",
+            })?;
+            require_in_org(
+                tx,
+                "employees",
+                "employee_id",
+                Some(employee.to_string()),
+                org,
+            )?;
+            let taken: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM users WHERE employee_id = ?1 AND id <> ?2",
+                    params![employee.to_string(), key],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict {
+                    field: "employee_id",
+                });
+            }
+        }
+        tx.execute(
+            "UPDATE users SET employee_id = ?2 WHERE id = ?1",
+            params![key, employee.map(|e| e.to_string())],
+        )
+        .map_err(db)?;
+    }
+    if update.status == Some(UserStatus::Disabled) || update.role.is_some_and(|r| r != before.role)
+    {
+        end_sessions_tx(tx, id, Timestamp::now(), None)?;
+    }
+    let after = load_user(tx, Scope::All, id)?;
+    Audit::new(ctx, after.org_id, "update", "user")
+        .id(id)
+        .before(&before)
+        .after(&after)
+        .write(tx)?;
+    Ok(after)
 }
