@@ -197,3 +197,26 @@ async fn every_signed_answer_names_the_server_version_refusals_included() {
     // Routes for people are not stamped: only kiosks act on it.
     assert_eq!(named(&app.get("/api/v1/devices", &w.a.admin).await), None);
 }
+
+/// Security review L5: a heartbeat's queue depth past i64 was stored wrapped and then failed
+/// every read of the organisation's devices (500).
+#[tokio::test]
+async fn a_huge_queue_depth_cannot_break_the_devices_list() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let r = app
+        .push(
+            &device,
+            &json!([heartbeat(json!({"queue_depth": u64::MAX}))]),
+        )
+        .await;
+    assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
+    let r = app.get("/api/v1/devices", &w.a.admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (_, page) = crate::dash_client::dash(&app, "admin@a.example")
+        .await
+        .get("/dashboard/devices")
+        .await;
+    assert!(page.contains("Kiosk"), "the devices page renders");
+}

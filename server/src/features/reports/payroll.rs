@@ -64,9 +64,12 @@ pub fn hours(minutes: u64) -> String {
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
-/// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
+/// A cell that a spreadsheet would run as a formula gets a leading apostrophe. Leading spaces
+/// are looked through (some importers trim them and then see the formula), and `|` starts a
+/// DDE call in some spreadsheets.
 fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let head = text.trim_start_matches([' ', '\u{a0}']);
+    if head.starts_with(['=', '+', '-', '@', '|', '\t', '\r', '\n']) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -123,5 +126,8 @@ mod tests {
     fn formula_like_cells_are_defused() {
         assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(cell("Ana"), "Ana");
+        assert_eq!(cell("  =1+1"), "'  =1+1", "behind spaces");
+        assert_eq!(cell("|cmd"), "'|cmd");
+        assert_eq!(cell("Ana-Maria"), "Ana-Maria", "only a leading sign counts");
     }
 }

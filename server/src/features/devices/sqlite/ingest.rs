@@ -180,7 +180,8 @@ pub(super) fn ingest_tx(
                         device_id,
                         serde_json::to_string(h).unwrap_or_default(),
                         ts(event.captured_at),
-                        h.queue_depth as i64,
+                        // Clamped: a value past i64 would fail every later read of the device.
+                        i64::try_from(h.queue_depth).unwrap_or(i64::MAX),
                         h.clock_offset_ms,
                         h.versions.attendd,
                         h.set_aside as i64,
