@@ -207,6 +207,7 @@ permissions! {
     GetCandidate "enrolment.get" Roles(STAFF), "one candidate";
     CandidateThumbnail "enrolment.thumbnail" Roles(STAFF), "a candidate's aligned-face thumbnail";
     DecideCandidate "enrolment.decide" Roles(STAFF), "approve or reject a candidate";
+    MayUploadPhotos "enrolment.may_upload_photos" Roles(STAFF), "ask, before an upload is read, whether one may upload photos of an employee";
     EnrolFromPhotos "enrolment.from_photos" Roles(STAFF), "enrol a face from uploaded photos";
     PhotosConfigured "enrolment.photos_configured" Anyone, "whether this server has the face models for enrolment from photos";
     // Reports.

@@ -121,3 +121,31 @@ async fn a_body_that_never_finishes_arriving_is_answered_408() {
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("\"timeout\""), "{text}");
 }
+
+/// Security review M11: the photo upload buffered up to 80 MiB before it checked the role, so
+/// any signed-in account could make the server read it.
+#[tokio::test]
+async fn an_upload_by_someone_who_may_not_upload_is_refused_before_its_body_is_read() {
+    let app = spawn_app_with(|s| s.http.request_timeout_s = 600).await;
+    let w = world(&app).await;
+    let worker = crate::dash_client::dash(&app, "worker@a.example").await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connected");
+    let head = format!(
+        "POST /dashboard/people/{}/photos HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\
+         Content-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: 40000000\r\n\r\n--XYZ\r\n",
+        w.a.employee,
+        worker.cookie()
+    );
+    stream.write_all(head.as_bytes()).await.expect("written");
+    // The rest of the 40 MB never comes: only a refusal that did not wait for it can arrive.
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(60), stream.read(&mut answer))
+        .await
+        .expect("answered without the body")
+        .expect("read");
+    let text = String::from_utf8_lossy(&answer[..n]);
+    assert!(text.starts_with("HTTP/1.1 403"), "{text}");
+}

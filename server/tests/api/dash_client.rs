@@ -75,6 +75,11 @@ pub async fn dash<'a>(app: &'a TestApp, email: &str) -> Dash<'a> {
 }
 
 impl Dash<'_> {
+    /// The `Cookie` header value of this session.
+    pub fn cookie(&self) -> &str {
+        &self.cookie
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
         let r = self
             .client

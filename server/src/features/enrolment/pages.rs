@@ -17,7 +17,7 @@ use super::{Candidate, CandidateStatus, UPLOAD_DEVICE};
 use crate::app::state::AppState;
 use crate::dashboard::fmt::wall_clock;
 use crate::dashboard::session::{CSRF_REFUSED, Posted, Viewer, same};
-use crate::dashboard::{done, refused};
+use crate::dashboard::{done, or_error_page, refused};
 use crate::features::approvals::Step;
 use crate::platform::error::Error;
 
@@ -126,6 +126,10 @@ async fn upload(
     mut form: Multipart,
 ) -> Response {
     let back = format!("/dashboard/people/{id}");
+    // The role and scope are checked before a byte of the (large) body is read.
+    if let Err(e) = app.enrolment.may_upload_photos(&viewer.caller, id).await {
+        return or_error_page(&viewer, "people", e);
+    }
     let mut csrf_ok = false;
     let mut photos = Vec::new();
     loop {

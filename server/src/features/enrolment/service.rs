@@ -157,6 +157,16 @@ impl EnrolmentService {
             .await?)
     }
 
+    /// Whether `caller` may upload photos of `employee`: asked before an upload's body is read,
+    /// so nobody else makes the server buffer tens of megabytes.
+    pub async fn may_upload_photos(&self, caller: &Caller, employee: EmployeeId) -> AppResult<()> {
+        caller.permit(Action::MayUploadPhotos)?;
+        self.people
+            .get_employee(caller.scope(), &caller.departments(), employee)
+            .await?;
+        Ok(())
+    }
+
     /// Runs the face pipeline over uploaded photos (name, bytes) of `employee` and stores the
     /// templates of those that pass as a pending candidate. Too few good photos store nothing,
     /// and the refusal lists each photo's verdict.
