@@ -30,6 +30,8 @@ pub struct Settings {
     /// Where timesheet attachments are stored; `attachments/` beside the database by default.
     #[serde(default)]
     pub attachments_dir: Option<PathBuf>,
+    /// The most bytes of timesheet attachments one employee may have in all.
+    pub attachments_quota_bytes: u64,
     /// S3-compatible storage for attachments instead of `attachments_dir`.
     #[serde(default)]
     pub attachments_s3: Option<S3Settings>,
@@ -190,6 +192,7 @@ impl Default for Settings {
             },
             log_format: LogFormat::Json,
             attachments_dir: None,
+            attachments_quota_bytes: 200 * 1024 * 1024,
             attachments_s3: None,
             vision: None,
         }

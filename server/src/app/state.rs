@@ -122,6 +122,7 @@ impl AppState {
             s.people.clone(),
             attendance.clone(),
             blobs,
+            settings.attachments_quota_bytes,
         );
         let faces = Arc::new(Faces::new(settings.vision.clone()));
         let proxies =

@@ -279,3 +279,31 @@ async fn attachments_live_in_an_s3_compatible_bucket_when_configured() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.bytes().await.expect("bytes").as_ref(), PDF);
 }
+
+/// Security review M11: any employee could fill the disk or bucket, one 5 MiB file at a time.
+#[tokio::test]
+async fn an_employees_attachments_stop_at_their_quota() {
+    let app =
+        crate::helpers::spawn_app_with(|s| s.attachments_quota_bytes = 2 * PDF.len() as u64).await;
+    let w = world(&app).await;
+    let send = |name: &'static str| {
+        upload(
+            &app,
+            &w.a.employee_token,
+            &w.a.employee,
+            name,
+            "application/pdf",
+            PDF.to_vec(),
+        )
+    };
+    assert_eq!(send("one.pdf").await.0, StatusCode::CREATED);
+    assert_eq!(send("two.pdf").await.0, StatusCode::CREATED);
+    let (status, body) = send("three.pdf").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("quota")),
+        "{body}"
+    );
+}

@@ -92,6 +92,7 @@ impl TimesheetService {
             size_bytes: upload.bytes.len() as u64,
             sha256: hex::encode(digest::digest(&digest::SHA256, &upload.bytes)),
             storage_key: key.clone(),
+            quota_bytes: self.quota_bytes,
         };
         self.blobs
             .put(&key, upload.bytes)

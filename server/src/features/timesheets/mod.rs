@@ -141,4 +141,6 @@ pub struct NewAttachment {
     pub size_bytes: u64,
     pub sha256: String,
     pub storage_key: String,
+    /// The most bytes of attachments one employee may have in all (`attachments_quota_bytes`).
+    pub quota_bytes: u64,
 }

@@ -34,6 +34,7 @@ pub struct TimesheetService {
     pub(super) people: Arc<dyn PeopleStore>,
     attendance: AttendanceService,
     pub(super) blobs: Arc<dyn super::blobs::BlobStore>,
+    pub(super) quota_bytes: u64,
 }
 
 impl TimesheetService {
@@ -42,12 +43,14 @@ impl TimesheetService {
         people: Arc<dyn PeopleStore>,
         attendance: AttendanceService,
         blobs: Arc<dyn super::blobs::BlobStore>,
+        quota_bytes: u64,
     ) -> Self {
         Self {
             store,
             people,
             attendance,
             blobs,
+            quota_bytes,
         }
     }
 

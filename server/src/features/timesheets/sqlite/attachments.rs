@@ -53,6 +53,24 @@ pub(super) fn add(
     if locked.is_some() {
         return Err(StoreError::State("approved timesheets are locked".into()));
     }
+    // Counted in the adding transaction, so parallel uploads cannot overshoot together.
+    let used: i64 = tx
+        .query_row(
+            "SELECT COALESCE(SUM(size_bytes), 0) FROM attachments WHERE employee_id = ?1",
+            [new.employee.to_string()],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if u64::try_from(used)
+        .unwrap_or(u64::MAX)
+        .saturating_add(new.size_bytes)
+        > new.quota_bytes
+    {
+        return Err(StoreError::State(format!(
+            "this employee's attachments would exceed their quota of {} bytes",
+            new.quota_bytes
+        )));
+    }
     let id: AttachmentId = new_id();
     tx.execute(
         "INSERT INTO attachments (id, org_id, employee_id, period_start, filename, content_type, size_bytes, sha256, storage_key, uploaded_by, created_at)
