@@ -107,3 +107,32 @@ async fn an_approved_correction_completes_the_day_and_a_locked_period_refuses_mo
     let steps = audit_actions(&app, &w.a.admin, "correction").await;
     assert_eq!(steps, vec!["request", "approve"]);
 }
+
+/// Security review H4, scenario 2: a manager filed corrections for an employee and approved
+/// them themselves, inventing hours with no second person involved.
+#[tokio::test]
+async fn staff_who_file_a_correction_for_someone_do_not_approve_it_themselves() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mine = format!("/api/v1/employees/{}/corrections", w.a.employee);
+    let r = app
+        .post(
+            &mine,
+            Some(&w.a.manager),
+            json!({"punch_type": "out", "at": "2026-03-03T16:00:00Z", "reason": "forgot to clock out"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let fix = r.id();
+    let approve = format!("/api/v1/corrections/{fix}/approve");
+    let r = app.post(&approve, Some(&w.a.manager), json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(message(&r).contains("another reviewer"), "{}", r.body);
+    let r = app.post(&approve, Some(&w.a.admin), json!({})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a second person approves: {}",
+        r.body
+    );
+}

@@ -67,6 +67,15 @@ pub fn plan<Id>(
 ) -> AppResult<Recorded<Id>> {
     caller.permit_on(action, owner)?;
     let party = party(caller, Some(owner))?;
+    // Four eyes: staff who filed a request for someone else do not approve it themselves.
+    if step == Step::Approve
+        && matches!(party, Party::Reviewer { .. })
+        && review.filed_by == Some(caller.user_id)
+    {
+        return Err(Error::ForbiddenBecause(
+            "you filed this request, so another reviewer approves it",
+        ));
+    }
     let reason = reason(step, reason_text)?;
     let before = review.state();
     let after = transition(flow, before, step, party, Ok(()))?;

@@ -40,6 +40,8 @@ pub struct Review {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub decided_at: Option<Timestamp>,
     pub decided_by: Option<UserId>,
+    /// The account that filed it (the employee, or staff on their behalf).
+    pub filed_by: Option<UserId>,
 }
 
 impl Review {

@@ -93,13 +93,14 @@ pub(crate) struct RequestTable {
 }
 
 /// The review's columns as [`review_row`] reads them, after the `alias.` of their table.
-pub(crate) const REVIEW_COLS: [&str; 6] = [
+pub(crate) const REVIEW_COLS: [&str; 7] = [
     "status",
     "required_level",
     "decision_reason",
     "created_at",
     "decided_at",
     "decided_by",
+    "created_by",
 ];
 
 /// The review, from [`REVIEW_COLS`] starting at column `first`.
@@ -111,6 +112,7 @@ pub(crate) fn review_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Review> 
         created_at: get_ts(r, first + 3)?,
         decided_at: get_opt_ts(r, first + 4)?,
         decided_by: get_opt_id(r, first + 5)?,
+        filed_by: get_opt_id(r, first + 6)?,
     })
 }
 
