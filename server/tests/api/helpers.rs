@@ -10,7 +10,7 @@ use attend_server::app::AppState;
 use attend_server::app::Stores;
 use attend_server::db::AuditCtx;
 use attend_server::features::notifications::Mail;
-use attend_server::features::notifications::mail::MailSender;
+use attend_server::features::notifications::mail::{MailSender, SendError};
 use attend_server::features::people::{NewUser, UserStatus};
 use attend_server::{Application, Settings};
 use reqwest::{Method, StatusCode};
@@ -23,7 +23,7 @@ pub struct CapturedMail(pub Mutex<Vec<Mail>>);
 
 #[async_trait]
 impl MailSender for CapturedMail {
-    async fn send(&self, mail: &Mail) -> Result<(), String> {
+    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
         self.0.lock().expect("mail lock").push(mail.clone());
         Ok(())
     }

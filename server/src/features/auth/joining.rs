@@ -1,6 +1,7 @@
 //! Joining an organisation: self-registration with the organisation's join code (a pending
 //! employee and account, active once a manager approves; bad codes lock the client address
-//! out), and invites (a one-time code for an admin or manager account).
+//! out), and invites (a one-time code for an admin or manager account, mailed with a link to the
+//! accept page when the invite names an address).
 
 use attend_protocol::ids::OrgId;
 use attend_protocol::roster::ConsentState;
@@ -13,6 +14,7 @@ use super::service::{AuthService, anonymous, secs};
 use super::store::{Grant, NewInvite};
 use crate::access::{Action, Caller, Role};
 use crate::db::StoreError;
+use crate::features::notifications::messages;
 use crate::features::people::{EmployeeStatus, NewEmployee, NewUser, User, UserStatus};
 use crate::platform::error::{AppResult, Error};
 
@@ -50,10 +52,12 @@ pub struct InviteRequest {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InviteCode {
-    /// Shown once; hand it to the invitee.
+    /// Shown once; hand it to the invitee (it is also mailed when the invite names an address).
     pub code: String,
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
+    /// The address the invite mail is queued to, if any.
+    pub mailed_to: Option<String>,
 }
 
 impl AuthService {
@@ -171,16 +175,38 @@ impl AuthService {
         }
         let org = self.orgs.get_org(caller.scope(), org).await?;
         let code = human_code();
-        let expires_at = Timestamp::now() + secs(self.settings.auth.invite_ttl_s);
+        let ttl = self.settings.auth.invite_ttl_s;
+        let expires_at = Timestamp::now() + secs(ttl);
+        let email = req.email.as_deref().map(str::trim);
+        let mail = email.map(|to| {
+            let link = format!(
+                "{}/dashboard/invite?{}",
+                self.settings.public_url.trim_end_matches('/'),
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("code", &code)
+                    .append_pair("email", to)
+                    .finish()
+            );
+            let role = match req.role {
+                InviteRole::OrgAdmin => "an organisation admin",
+                InviteRole::Manager => "a manager",
+            };
+            messages::invite(&org.name, role, &link, &code, (ttl / 86_400).max(1))
+        });
         let invite = NewInvite {
             org: org.id,
             role: req.role,
-            email: req.email.as_deref().map(str::trim),
+            email,
             code_hash: &token_hash(&normalise_code(&code)),
             created_by: caller.user_id,
             expires: expires_at,
+            mail,
         };
         self.store.create_invite(&caller.audit(), invite).await?;
-        Ok(InviteCode { code, expires_at })
+        Ok(InviteCode {
+            code,
+            expires_at,
+            mailed_to: email.map(str::to_owned),
+        })
     }
 }

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use super::throttle::{Attempts, ThrottleRule};
 use super::{InviteRole, RefreshLifetime, RefreshOutcome};
 use crate::db::{AuditCtx, StoreResult};
+use crate::features::notifications::Message;
 use crate::features::people::User;
 
 /// A one-time grant, redeemed by setting a password.
@@ -26,6 +27,8 @@ pub struct NewInvite<'a> {
     pub code_hash: &'a str,
     pub created_by: UserId,
     pub expires: Timestamp,
+    /// The invite mail to queue with it (when the invite names an address).
+    pub mail: Option<Message>,
 }
 
 #[async_trait]
@@ -71,8 +74,7 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
         email: &str,
         token_hash: &str,
         expires: Timestamp,
-        subject: &str,
-        body: &str,
+        mail: &Message,
     ) -> StoreResult<bool>;
     /// Whether a one-time grant (its hash) could still be redeemed at `now`: checked before the
     /// new password is hashed, so a made-up token costs no argon2 run. Redeeming checks again.
@@ -109,6 +111,7 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<()>;
     async fn clear_attempts(&self, kind: &str, key: &str) -> StoreResult<()>;
 
+    /// Stores an invite and queues its mail, if any, in one transaction.
     async fn create_invite(&self, ctx: &AuditCtx, invite: NewInvite<'_>) -> StoreResult<()>;
     /// Redeems an unused, unexpired invite by creating its user.
     async fn accept_invite(
