@@ -95,6 +95,9 @@ pub struct AuthSettings {
     pub max_failures_per_address: u32,
     pub failure_window_s: i64,
     pub lockout_s: i64,
+    /// Self-registrations waiting for approval one organisation may hold; more are refused
+    /// until a manager decides some.
+    pub max_pending_registrations: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -225,6 +228,7 @@ impl Default for Settings {
                 max_failures_per_address: 20,
                 failure_window_s: 15 * 60,
                 lockout_s: 15 * 60,
+                max_pending_registrations: 50,
             },
             sync: SyncSettings {
                 skew_window_s: 300,

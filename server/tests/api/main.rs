@@ -25,6 +25,7 @@ mod notifications;
 mod ops;
 mod photo_enrolment;
 mod rate_limits;
+mod registration;
 mod reports;
 mod sessions;
 mod sync;

@@ -1,7 +1,8 @@
-//! The auth store on SQLite: sessions in [`sessions`], one-time grants in [`grants`]; failed
-//! attempts and the server's keys here.
+//! The auth store on SQLite: sessions in [`sessions`], one-time grants in [`grants`],
+//! self-registration in [`registration`]; failed attempts and the server's keys here.
 
 mod grants;
+mod registration;
 mod sessions;
 
 use std::str::FromStr;
@@ -11,7 +12,7 @@ use attend_protocol::ids::UserId;
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::store::{AuthStore, Grant, NewInvite};
+use super::store::{AuthStore, Grant, NewInvite, NewRegistration, Registration};
 use super::throttle::{Attempts, ThrottleRule, locked_until};
 use super::{RefreshLifetime, RefreshOutcome};
 use crate::db::sqlite::{SqliteDb, backend, db, ts};
@@ -262,6 +263,12 @@ impl AuthStore for SqliteDb {
             grants::create_invite(tx, &ctx, &invite)
         })
         .await
+    }
+
+    async fn register(&self, ctx: &AuditCtx, new: NewRegistration) -> StoreResult<Registration> {
+        let ctx = ctx.clone();
+        self.write(move |tx| registration::register(tx, &ctx, new, Timestamp::now()))
+            .await
     }
 
     async fn accept_invite(

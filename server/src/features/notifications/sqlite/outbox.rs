@@ -40,6 +40,21 @@ pub(crate) fn queue_mail_tx(
     Ok(())
 }
 
+/// Whether a mail of `kind` to `to` was queued after `since` (to cap repeats to one inbox).
+pub(crate) fn queued_since(
+    c: &Connection,
+    to: &str,
+    kind: &str,
+    since: Timestamp,
+) -> StoreResult<bool> {
+    c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM mail_outbox WHERE recipient = ?1 AND kind = ?2 AND created_at > ?3)",
+        params![to, kind, ts(since)],
+        |r| r.get(0),
+    )
+    .map_err(db)
+}
+
 pub(super) fn claim(
     tx: &Transaction<'_>,
     now: Timestamp,
