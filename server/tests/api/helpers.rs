@@ -36,6 +36,8 @@ pub struct TestApp {
     /// The server's services, for what a test drives directly (the background workers).
     pub state: AppState,
     pub mail: Arc<CapturedMail>,
+    /// What the server was built with (its database, for a second instance or a direct look).
+    pub settings: Settings,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -53,6 +55,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(tweak, true).await
+}
+
+/// A test server that sends mail as its settings say (`[mail]`: real SMTP) instead of
+/// capturing it.
+pub async fn spawn_app_sending(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(tweak, false).await
+}
+
+async fn spawn(tweak: impl FnOnce(&mut Settings), capture: bool) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().expect("addr"),
@@ -63,7 +75,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.rate_limit.heavy_per_minute = 100_000;
     settings.rate_limit.sync_per_minute = 100_000;
     tweak(&mut settings);
-    let app = Application::build(settings, true)
+    let app = Application::build(settings.clone(), true)
         .await
         .expect("server builds");
     let base = format!("http://{}", app.local_addr());
@@ -71,19 +83,22 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let state = app.app_state();
     let mail = Arc::new(CapturedMail::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let sender: Arc<dyn MailSender> = mail.clone();
-    tokio::spawn(app.run_with(
-        async move {
-            let _ = stopped.await;
-        },
-        sender,
-    ));
+    let stopped = async move {
+        let _ = stopped.await;
+    };
+    if capture {
+        let sender: Arc<dyn MailSender> = mail.clone();
+        tokio::spawn(app.run_with(stopped, sender));
+    } else {
+        tokio::spawn(app.run_with_shutdown(stopped));
+    }
     TestApp {
         base,
         client: http_client(),
         stores,
         state,
         mail,
+        settings,
         _dir: dir,
         _stop: stop,
     }

@@ -21,6 +21,7 @@ mod headers;
 mod helpers;
 mod leave;
 mod logins;
+mod mail_delivery;
 mod notifications;
 mod ops;
 mod photo_enrolment;
