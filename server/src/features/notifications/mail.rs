@@ -67,7 +67,7 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// From the settings; `send_timeout` is the sender's own limit on one message.
+    /// From the settings; `send_timeout` is the longest the sender may take over one message.
     pub fn new(settings: &NotificationSettings, send_timeout: Duration) -> Self {
         let secs = |s: u64| SignedDuration::from_secs(i64::try_from(s).unwrap_or(i64::MAX));
         let timeout = SignedDuration::try_from(send_timeout).unwrap_or(SignedDuration::MAX);

@@ -89,9 +89,9 @@ impl SmtpSender {
         })
     }
 
-    /// The longest one message may take (the worker's lease is longer).
+    /// The longest one message may take, the whole exchange (the worker's lease is longer).
     pub fn timeout(&self) -> Duration {
-        self.timeout
+        self.timeout * 3
     }
 
     fn message(&self, mail: &Mail) -> Result<Message, SendError> {
@@ -122,14 +122,14 @@ impl MailSender for SmtpSender {
         let message = self.message(mail)?;
         // lettre's own timeout covers each read and write; this one bounds the whole exchange,
         // so a server that trickles answers cannot hold the worker past its lease.
-        let sent = tokio::time::timeout(self.timeout * 3, self.transport.send(message)).await;
+        let sent = tokio::time::timeout(self.timeout(), self.transport.send(message)).await;
         match sent {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
             Ok(Err(e)) => Err(SendError::Temporary(error_chain(&e))),
             Err(_) => Err(SendError::Temporary(format!(
                 "no answer from the SMTP server within {} s",
-                self.timeout.as_secs() * 3
+                self.timeout().as_secs()
             ))),
         }
     }
