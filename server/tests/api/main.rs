@@ -22,6 +22,7 @@ mod helpers;
 mod leave;
 mod logins;
 mod mail_delivery;
+mod mailed_links;
 mod notifications;
 mod ops;
 mod photo_enrolment;
