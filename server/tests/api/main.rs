@@ -25,6 +25,7 @@ mod mail_delivery;
 mod mailed_links;
 mod notifications;
 mod ops;
+mod outbox;
 mod photo_enrolment;
 mod rate_limits;
 mod registration;
