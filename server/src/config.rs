@@ -184,6 +184,10 @@ pub struct MailSettings {
     pub password: Option<String>,
     /// The sender, e.g. `Attend <attend@example.com>`.
     pub from: String,
+    /// A CA certificate (PEM) to trust for the SMTP server besides the system's, for a server
+    /// whose certificate an internal CA signed.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Longest time one message may take to send, connecting included.
     #[serde(default = "default_mail_timeout")]
     pub timeout_s: u64,

@@ -425,6 +425,7 @@ fn every_setting_is_in_the_example_configuration() {
         username: Some("u".into()),
         password: Some("p".into()),
         from: "f".into(),
+        ca_file: Some("/c".into()),
         timeout_s: 30,
     });
     let mut wanted = BTreeSet::new();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::Mail;
@@ -31,6 +31,8 @@ pub enum MailConfigError {
     PlainRemote(String),
     #[error("mail.host {host:?}: {error}")]
     Tls { host: String, error: String },
+    #[error("mail.ca_file {path}: {error}")]
+    CaFile { path: String, error: String },
 }
 
 /// Sends through one SMTP server.
@@ -58,8 +60,13 @@ impl SmtpSender {
             .parse()
             .map_err(|_| MailConfigError::From(settings.from.clone()))?;
         let host = settings.host.trim();
+        let ca = settings.ca_file.as_ref().map(ca_certificate).transpose()?;
         let tls = |host: &str| {
-            TlsParameters::new(host.to_owned()).map_err(|e| MailConfigError::Tls {
+            let mut builder = TlsParameters::builder(host.to_owned());
+            if let Some(ca) = &ca {
+                builder = builder.add_root_certificate(ca.clone());
+            }
+            builder.build().map_err(|e| MailConfigError::Tls {
                 host: host.to_owned(),
                 error: e.to_string(),
             })
@@ -135,13 +142,27 @@ impl MailSender for SmtpSender {
     }
 }
 
+/// The extra CA `mail.ca_file` names.
+fn ca_certificate(path: &std::path::PathBuf) -> Result<Certificate, MailConfigError> {
+    let failed = |error: String| MailConfigError::CaFile {
+        path: path.display().to_string(),
+        error,
+    };
+    let pem = std::fs::read(path).map_err(|e| failed(e.to_string()))?;
+    Certificate::from_pem(&pem).map_err(|e| failed(format!("not a PEM certificate: {e}")))
+}
+
 /// An error with its causes, so "Connection refused" is not hidden behind "network error".
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
+        // lettre's messages already include their cause's text; say each cause once.
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
         source = s.source();
     }
     out
@@ -160,6 +181,7 @@ mod tests {
             username: None,
             password: None,
             from: "Attend <attend@example.com>".into(),
+            ca_file: None,
             timeout_s: 30,
         }
     }
@@ -200,5 +222,15 @@ mod tests {
             Err(MailConfigError::HalfCredentials)
         ));
         assert!(SmtpSender::new(&settings()).is_ok());
+        let no_ca = MailSettings {
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            ..settings()
+        };
+        let err = SmtpSender::new(&no_ca).expect_err("refused");
+        assert!(
+            err.to_string()
+                .starts_with("mail.ca_file /nonexistent/ca.pem"),
+            "{err}"
+        );
     }
 }
