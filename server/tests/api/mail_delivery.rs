@@ -1,155 +1,17 @@
-//! E-mail against a real SMTP server on loopback: `server/tests/smtp/sink.py` (aiosmtpd, from
-//! `.cache/smtp-venv`, which `bash scripts/setup-smtp-test.sh` installs) records each message it
-//! accepts, decoded, as one JSON file, and refuses chosen recipients with a 4xx or 5xx.
+//! E-mail against a real SMTP server on loopback (see `smtp_sink.rs`): an invite's link works,
+//! mail queued while the server is down arrives exactly once, refusals become dead letters.
 //!
 //! The server sends with its real SMTP sender; nothing here is faked. Outcomes are polled for
 //! with a generous bound, never timed.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use attend_server::Settings;
-use attend_server::config::{MailSettings, MailTls};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::dash_client::{hidden_csrf, set_cookie};
-use crate::helpers::{PASSWORD, TestApp, spawn_app_sending, world};
-
-/// A running sink, stopped on drop.
-struct Sink {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// Starts the sink on `port`, writing into `dir`, refusing as `refuse` says (`PREFIX=CODE`).
-async fn sink(port: u16, dir: &Path, refuse: &[&str]) -> Sink {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../.cache/smtp-venv/bin/python");
-    assert!(
-        python.is_file(),
-        "{} missing: run `bash scripts/setup-smtp-test.sh` (it installs aiosmtpd for these tests)",
-        python.display()
-    );
-    let mut cmd = Command::new(python);
-    cmd.arg(root.join("tests/smtp/sink.py"))
-        .args(["--port", &port.to_string(), "--dir"])
-        .arg(dir);
-    for rule in refuse {
-        cmd.args(["--refuse", rule]);
-    }
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the SMTP sink starts");
-    let sink = Sink {
-        child,
-        dir: dir.to_owned(),
-    };
-    for _ in 0..600 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return sink;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the SMTP sink did not listen on port {port}");
-}
-
-/// Every message the sink accepted so far.
-fn received(dir: &Path) -> Vec<Value> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    names.sort();
-    names
-        .iter()
-        .map(|p| serde_json::from_slice(&std::fs::read(p).expect("read")).expect("json"))
-        .collect()
-}
-
-impl Sink {
-    /// Waits (up to a minute) until the sink holds at least `n` messages; answers them all.
-    async fn wait_for(&self, n: usize) -> Vec<Value> {
-        for _ in 0..600 {
-            let got = received(&self.dir);
-            if got.len() >= n {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "expected {n} messages at the SMTP sink, got {:?}",
-            received(&self.dir)
-        );
-    }
-}
-
-/// `[mail]` for a plain-text sink on loopback `port`, with retries a second apart.
-fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
-    move |s: &mut Settings| {
-        s.mail = Some(MailSettings {
-            host: "127.0.0.1".into(),
-            port: Some(port),
-            tls: MailTls::None,
-            username: None,
-            password: None,
-            from: "Attend <attend@test.example>".into(),
-            timeout_s: 10,
-        });
-        s.notifications.mail_retry_first_s = 1;
-        s.notifications.mail_retry_max_s = 1;
-    }
-}
-
-/// The outbox rows as (recipient, status, attempts, body is null, last error).
-fn outbox(app: &TestApp) -> Vec<(String, String, u32, bool, Option<String>)> {
-    let c = rusqlite::Connection::open(&app.settings.database).expect("database");
-    let mut stmt = c
-        .prepare("SELECT recipient, status, attempts, body IS NULL AND html IS NULL, last_error FROM mail_outbox ORDER BY id")
-        .expect("query");
-    stmt.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-    })
-    .expect("rows")
-    .collect::<Result<_, _>>()
-    .expect("rows")
-}
-
-async fn invite(app: &TestApp, org: &str, token: &str, email: &str) {
-    let r = app
-        .post(
-            &format!("/api/v1/organisations/{org}/invites"),
-            Some(token),
-            json!({"role": "manager", "email": email}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.body["mailed_to"], email);
-}
+use crate::helpers::{PASSWORD, spawn_app_sending, world};
+use crate::smtp_sink::{free_port, invite, outbox, received, sink, smtp_to};
 
 #[tokio::test]
 async fn an_invite_arrives_over_smtp_and_its_link_accepts_the_invite() {
@@ -299,7 +161,12 @@ async fn mail_queued_while_the_smtp_server_is_down_arrives_exactly_once_when_it_
 async fn a_refused_recipient_becomes_a_dead_letter_that_only_its_admins_see() {
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();
-    let smtp = sink(port, dir.path(), &["bounce@=550", "busy@=451"]).await;
+    let smtp = sink(
+        port,
+        dir.path(),
+        &["--refuse", "bounce@=550", "--refuse", "busy@=451"],
+    )
+    .await;
     let app = spawn_app_sending(|s| {
         smtp_to(port)(s);
         s.notifications.mail_max_attempts = 3;

@@ -1,6 +1,7 @@
 """A local SMTP server for the e-mail delivery tests (test tooling only).
 
 Usage: sink.py --port PORT --dir DIR [--refuse PREFIX=CODE ...]
+               [--security plain|starttls|tls --cert PEM --key PEM] [--login USER:PASSWORD]
 
 Accepts every message on 127.0.0.1:PORT and writes each to DIR as one JSON file (written under a
 temporary name, then renamed, so a reader never sees half a message): the envelope, the From, To
@@ -9,6 +10,11 @@ Python's e-mail parser (so a test reads what a mail program would show). A recip
 starts with PREFIX is refused at RCPT TO with CODE (e.g. `bounce@=550` for a permanent failure,
 `busy@=451` for a temporary one). Prints `listening on 127.0.0.1:PORT` once it accepts
 connections; stops on SIGTERM or SIGINT.
+
+With `--security starttls` the server offers STARTTLS and refuses mail before it; with `tls`
+the connection is TLS from the start (both with the given certificate). With `--login`, mail
+is refused (530) until the client authenticates with that user and password, which is offered
+only over TLS.
 """
 
 import argparse
@@ -19,9 +25,10 @@ import itertools
 import json
 import os
 import signal
+import ssl
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 REASONS = {
     "4": "4.3.0 temporarily unable to accept mail for this recipient",
@@ -72,7 +79,30 @@ async def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--refuse", action="append", default=[], metavar="PREFIX=CODE")
+    parser.add_argument("--security", choices=["plain", "starttls", "tls"], default="plain")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--login", metavar="USER:PASSWORD")
     args = parser.parse_args()
+    context = None
+    if args.security != "plain":
+        if not (args.cert and args.key):
+            parser.error(f"--security {args.security} needs --cert and --key")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+    authenticator = None
+    if args.login:
+        user, _, password = args.login.partition(":")
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and auth_data.login.decode() == user
+                and auth_data.password.decode() == password
+            )
+            # handled=False: aiosmtpd answers the refusal (535) itself.
+            return AuthResult(success=ok, handled=False)
+
     refusals = []
     for rule in args.refuse:
         prefix, _, code = rule.rpartition("=")
@@ -83,9 +113,20 @@ async def main():
     sink = Sink(args.dir, refusals)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(sink, hostname="sink.test", decode_data=False),
+        lambda: SMTP(
+            sink,
+            hostname="sink.test",
+            decode_data=False,
+            tls_context=context if args.security == "starttls" else None,
+            require_starttls=args.security == "starttls",
+            authenticator=authenticator,
+            auth_required=authenticator is not None,
+            # Implicit TLS is TLS all along, though aiosmtpd only knows of STARTTLS.
+            auth_require_tls=args.security != "tls",
+        ),
         host="127.0.0.1",
         port=args.port,
+        ssl=context if args.security == "tls" else None,
     )
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
