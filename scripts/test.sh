@@ -65,6 +65,8 @@ stage "scripts/test-models.sh" bash scripts/test-models.sh
 
 # A local S3-compatible server (moto) for the S3 attachment storage test.
 stage "scripts/setup-s3-test.sh" bash scripts/setup-s3-test.sh
+# A local SMTP server (aiosmtpd) for the e-mail delivery tests.
+stage "scripts/setup-smtp-test.sh" bash scripts/setup-smtp-test.sh
 
 stage "cargo fmt --all -- --check" cargo fmt --all -- --check
 stage "cargo clippy --workspace --all-targets --locked -- -D warnings" \

@@ -25,6 +25,11 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub rate_limit: RateLimitSettings,
     pub http: HttpSettings,
+    pub notifications: NotificationSettings,
+    /// SMTP delivery (`[mail]`); without it mail is queued as usual and written to the log
+    /// instead of sent.
+    #[serde(default)]
+    pub mail: Option<MailSettings>,
     /// `json` (default) or `pretty` log lines.
     pub log_format: LogFormat,
     /// Where timesheet attachments are stored; `attachments/` beside the database by default.
@@ -92,6 +97,9 @@ pub struct AuthSettings {
     pub max_failures_per_address: u32,
     pub failure_window_s: i64,
     pub lockout_s: i64,
+    /// Self-registrations waiting for approval one organisation may hold; more are refused
+    /// until a manager decides some.
+    pub max_pending_registrations: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -142,6 +150,65 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
 }
 
+/// What the server tells people, and how hard it tries (`[notifications]`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// A kiosk not heard from for this long is reported to its org admins, once per outage.
+    pub kiosk_offline_after_s: u64,
+    /// The hour (UTC, 0–23) from which the daily digest of requests waiting for approval goes
+    /// out to reviewers.
+    pub approvals_digest_hour_utc: u8,
+    /// The wait after a mail's first temporary failure; each further failure doubles it.
+    pub mail_retry_first_s: u64,
+    /// The longest wait between two tries of a mail.
+    pub mail_retry_max_s: u64,
+    /// Tries before a mail that keeps failing becomes a dead letter.
+    pub mail_max_attempts: u32,
+}
+
+/// How mail leaves: an SMTP server (`[mail]`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// The SMTP server's host name (checked against its certificate).
+    pub host: String,
+    /// Its port; by `tls` when absent: 587 (starttls), 465 (tls), 25 (none).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` (implicit TLS), or `none` (only for a server on loopback).
+    #[serde(default)]
+    pub tls: MailTls,
+    /// SMTP authentication; with `password`, or neither.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The sender, e.g. `Attend <attend@example.com>`.
+    pub from: String,
+    /// A CA certificate (PEM) to trust for the SMTP server besides the system's, for a server
+    /// whose certificate an internal CA signed.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Longest time one message may take to send, connecting included.
+    #[serde(default = "default_mail_timeout")]
+    pub timeout_s: u64,
+}
+
+fn default_mail_timeout() -> u64 {
+    30
+}
+
+/// How the connection to the SMTP server is secured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTls {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
@@ -167,6 +234,7 @@ impl Default for Settings {
                 max_failures_per_address: 20,
                 failure_window_s: 15 * 60,
                 lockout_s: 15 * 60,
+                max_pending_registrations: 50,
             },
             sync: SyncSettings {
                 skew_window_s: 300,
@@ -190,6 +258,14 @@ impl Default for Settings {
                 request_timeout_s: 60,
                 cors_origins: Vec::new(),
             },
+            notifications: NotificationSettings {
+                kiosk_offline_after_s: 30 * 60,
+                approvals_digest_hour_utc: 7,
+                mail_retry_first_s: 60,
+                mail_retry_max_s: 3600,
+                mail_max_attempts: 12,
+            },
+            mail: None,
             log_format: LogFormat::Json,
             attachments_dir: None,
             attachments_quota_bytes: 200 * 1024 * 1024,

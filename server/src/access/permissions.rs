@@ -220,7 +220,10 @@ permissions! {
     ListNotificationJobs "notifications.list_jobs" Roles(ADMINS), "the notification jobs and their state";
     RunDue "notifications.run_due" System, "deliver the notifications that are due";
     ScanMissedClockOuts "notifications.scan_missed_clock_outs" System, "queue a notice for each forgotten clock-out";
-    RunWorker "notifications.run_worker" System, "run due notifications often and the scan hourly";
+    RunWorker "notifications.run_worker" System, "run due notifications often and the scans (kiosks every minute, the rest hourly)";
+    ListDeadLetters "notifications.dead_letters" Roles(ADMINS), "the mail given up on (dead letters), without bodies";
+    ScanOfflineKiosks "notifications.scan_offline_kiosks" System, "queue a notice for each kiosk offline too long, once per outage";
+    QueueApprovalDigests "notifications.queue_approval_digests" System, "queue the daily digest of requests waiting for review";
 }
 
 /// The table as Markdown (ARCHITECTURE.md holds it verbatim; a test keeps the two equal).

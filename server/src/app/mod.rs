@@ -3,6 +3,7 @@
 //! [`Application::port`] tells the real one), and [`Application::run_with_shutdown`] serves until
 //! a shutdown future resolves, then drains background work ([`Application::run_until_stopped`]
 //! uses Ctrl-C / SIGTERM as that future; [`Application::run_with`] also takes the mail sender).
+//! Mail goes out through SMTP when `[mail]` is set, else to the log (said once at start).
 //!
 //! - [`stores`]: [`Stores`], every feature's store on one backend.
 //! - [`state`]: [`AppState`], the services every handler and page reaches, built on them.
@@ -33,13 +34,35 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::db::sqlite::{self, SqliteDb};
-use crate::features::notifications::mail::{LoggingSender, MailSender};
+use crate::features::notifications::mail::{LoggingSender, MailSender, RetryPolicy};
+use crate::features::notifications::smtp::SmtpSender;
 
-#[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
     state: AppState,
     stores: Stores,
+    /// The configured sender, and the longest one of its sends may take.
+    mailer: (Arc<dyn MailSender>, Duration),
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The sender `[mail]` asks for; its mistakes are refused at start, by setting name.
+fn mailer(settings: &Settings) -> anyhow::Result<(Arc<dyn MailSender>, Duration)> {
+    let Some(mail) = &settings.mail else {
+        tracing::warn!("no [mail] settings: mail is queued and written to the log, not sent");
+        return Ok((Arc::new(LoggingSender), Duration::from_secs(1)));
+    };
+    let smtp = SmtpSender::new(mail).context("the [mail] settings")?;
+    tracing::info!(host = %mail.host, port = ?mail.port, tls = ?mail.tls, "mail goes out over SMTP");
+    let timeout = smtp.timeout();
+    Ok((Arc::new(smtp), timeout))
 }
 
 impl Application {
@@ -57,12 +80,14 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
+        let mailer = mailer(&settings)?;
         let stores = Stores::sqlite(&db);
         let state = AppState::build(&stores, settings).await?;
         Ok(Self {
             listener,
             state,
             stores,
+            mailer,
         })
     }
 
@@ -91,12 +116,14 @@ impl Application {
         self.run_with_shutdown(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` resolves; in-flight requests finish first.
+    /// Serves until `shutdown` resolves, sending mail as `[mail]` says; in-flight requests
+    /// finish first.
     pub async fn run_with_shutdown(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        self.run_with(shutdown, Arc::new(LoggingSender)).await
+        let mailer = self.mailer.0.clone();
+        self.run_with(shutdown, mailer).await
     }
 
     /// Serves until `shutdown` resolves, delivering mail through `mailer` (tests pass a sender
@@ -107,9 +134,11 @@ impl Application {
         mailer: Arc<dyn MailSender>,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let policy = RetryPolicy::new(&self.state.settings.notifications, self.mailer.1);
         let mail = tokio::spawn(crate::features::notifications::mail::run_worker(
             self.state.outbox.clone(),
             mailer,
+            policy,
             stop_rx.clone(),
         ));
         let notify = tokio::spawn(self.state.notifications.clone().run_worker(stop_rx.clone()));

@@ -45,6 +45,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(equipment::api::routes())
         .merge(enrolment::api::routes())
         .merge(reports::api::routes())
+        .merge(notifications::api::routes())
 }
 
 /// The JSON routes that are expensive to answer (reports, exports, logs): the heavy tier too.
@@ -79,6 +80,7 @@ fn dashboard(state: &AppState) -> Router<AppState> {
             get(session::login_form).post(session::login),
         )
         .route("/dashboard/logout", axum::routing::post(session::logout))
+        .merge(auth::pages::routes())
         .merge(attendance::live_board::routes())
         .merge(heavy)
         .merge(timesheets::pages::routes())

@@ -166,6 +166,7 @@ impl AppState {
                 s.orgs.clone(),
                 s.people.clone(),
                 attendance.clone(),
+                settings.clone(),
             ),
             reports: ReportService::new(
                 s.pay_rates.clone(),

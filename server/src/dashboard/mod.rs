@@ -50,6 +50,8 @@ fn templates() -> &'static Environment<'static> {
             "home.html",
             "refused.html";
             "attendance" / "attendance.html",
+            "auth" / "invite.html",
+            "auth" / "reset.html",
             "attendance" / "live.html",
             "attendance" / "live_rows.html",
             "devices" / "devices.html",
@@ -261,9 +263,31 @@ pub fn or_error_page(viewer: &Viewer, section: &str, e: Error) -> Response {
     r
 }
 
-/// The home page.
-pub async fn home(viewer: Viewer) -> Response {
-    show(&viewer, "home.html", "home", context! {})
+/// The home page. Admins also see the newest mail that could not be delivered (dead letters),
+/// so a mistyped address or a refusing mail server does not go unnoticed.
+pub async fn home(
+    axum::extract::State(state): axum::extract::State<crate::app::state::AppState>,
+    viewer: Viewer,
+) -> Response {
+    // Only admins may list dead letters; for anyone else this is simply nothing to show.
+    let dead = state
+        .notifications
+        .dead_letters(&viewer.caller)
+        .await
+        .unwrap_or_default();
+    let undelivered: Vec<_> = dead
+        .iter()
+        .take(5)
+        .map(|d| {
+            context! { recipient => &d.recipient, subject => &d.subject, error => &d.last_error }
+        })
+        .collect();
+    show(
+        &viewer,
+        "home.html",
+        "home",
+        context! { undelivered, undelivered_total => dead.len() },
+    )
 }
 
 /// Every page's stylesheet (pages carry no inline style: see `platform::headers`).

@@ -93,6 +93,14 @@ async fn every_dashboard_page_has_labels_alternatives_captions_focus_order_and_c
 
     let (_driver, c) = browser().await;
     let mut problems = audit(&c, &app.base, "/dashboard/login").await;
+    // The pages mailed links open, before anyone is signed in.
+    for path in [
+        "/dashboard/invite?code=ABCD-EFGH-JKMN&email=new%40a.example",
+        "/dashboard/reset-password?token=t0ken",
+        "/dashboard/reset-password",
+    ] {
+        problems.extend(audit(&c, &app.base, path).await);
+    }
     sign_in(&c, &app.base, "admin@a.example").await;
     for path in [
         "/dashboard".to_owned(),

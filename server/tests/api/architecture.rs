@@ -399,7 +399,7 @@ fn setting_keys(value: &serde_json::Value, prefix: &str, out: &mut BTreeSet<Stri
 
 #[test]
 fn every_setting_is_in_the_example_configuration() {
-    use attend_server::config::{S3Settings, Settings, VisionSettings};
+    use attend_server::config::{MailSettings, MailTls, S3Settings, Settings, VisionSettings};
     let mut settings = Settings {
         attachments_dir: Some("/x".into()),
         ..Settings::default()
@@ -417,6 +417,16 @@ fn every_setting_is_in_the_example_configuration() {
         models_dir: "/m".into(),
         ort_library: Some("/o".into()),
         embedder: Some("e".into()),
+    });
+    settings.mail = Some(MailSettings {
+        host: "h".into(),
+        port: Some(587),
+        tls: MailTls::Starttls,
+        username: Some("u".into()),
+        password: Some("p".into()),
+        from: "f".into(),
+        ca_file: Some("/c".into()),
+        timeout_s: 30,
     });
     let mut wanted = BTreeSet::new();
     setting_keys(

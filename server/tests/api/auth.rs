@@ -249,57 +249,6 @@ async fn guessing_reset_tokens_locks_the_client_out() {
 }
 
 #[tokio::test]
-async fn self_registered_employee_waits_for_approval() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
-    let code = app
-        .get(
-            &format!("/api/v1/organisations/{}/join-code", w.a.id),
-            &w.a.admin,
-        )
-        .await;
-    assert_eq!(code.status, StatusCode::OK, "{}", code.body);
-    let join_code = code.body["join_code"]
-        .as_str()
-        .expect("code")
-        .to_lowercase();
-    let reg = json!({"join_code": join_code, "email": "new@a.example", "password": PASSWORD, "display_name": "Nia", "employee_number": "77"});
-    let r = app.post("/api/v1/auth/register", None, reg).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.body["status"], "pending");
-    let employee = r.body["employee_id"]
-        .as_str()
-        .expect("employee id")
-        .to_owned();
-
-    let r = app.login("new@a.example", PASSWORD).await;
-    assert_eq!(
-        r.status,
-        StatusCode::FORBIDDEN,
-        "pending accounts cannot log in"
-    );
-
-    let r = app
-        .post(
-            &format!("/api/v1/employees/{employee}/approve"),
-            Some(&w.a.manager),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.body["status"], "active");
-    assert_eq!(
-        app.login("new@a.example", PASSWORD).await.status,
-        StatusCode::OK
-    );
-
-    let bad = json!({"join_code": "NOPE-NOPE-NOPE", "email": "x@a.example", "password": PASSWORD, "display_name": "X", "employee_number": "78"});
-    let r = app.post("/api/v1/auth/register", None, bad).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.body["error"]["details"][0]["field"], "join_code");
-}
-
-#[tokio::test]
 async fn support_invites_an_org_admin_who_can_then_log_in() {
     let app = spawn_app().await;
     let w = world(&app).await;

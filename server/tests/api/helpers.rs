@@ -10,7 +10,7 @@ use attend_server::app::AppState;
 use attend_server::app::Stores;
 use attend_server::db::AuditCtx;
 use attend_server::features::notifications::Mail;
-use attend_server::features::notifications::mail::MailSender;
+use attend_server::features::notifications::mail::{MailSender, SendError};
 use attend_server::features::people::{NewUser, UserStatus};
 use attend_server::{Application, Settings};
 use reqwest::{Method, StatusCode};
@@ -23,7 +23,7 @@ pub struct CapturedMail(pub Mutex<Vec<Mail>>);
 
 #[async_trait]
 impl MailSender for CapturedMail {
-    async fn send(&self, mail: &Mail) -> Result<(), String> {
+    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
         self.0.lock().expect("mail lock").push(mail.clone());
         Ok(())
     }
@@ -36,7 +36,8 @@ pub struct TestApp {
     /// The server's services, for what a test drives directly (the background workers).
     pub state: AppState,
     pub mail: Arc<CapturedMail>,
-    database: std::path::PathBuf,
+    /// What the server was built with (its database, for a second instance or a direct look).
+    pub settings: Settings,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -54,6 +55,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(tweak, true).await
+}
+
+/// A test server that sends mail as its settings say (`[mail]`: real SMTP) instead of
+/// capturing it.
+pub async fn spawn_app_sending(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(tweak, false).await
+}
+
+async fn spawn(tweak: impl FnOnce(&mut Settings), capture: bool) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().expect("addr"),
@@ -64,8 +75,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.rate_limit.heavy_per_minute = 100_000;
     settings.rate_limit.sync_per_minute = 100_000;
     tweak(&mut settings);
-    let database = settings.database.clone();
-    let app = Application::build(settings, true)
+    let app = Application::build(settings.clone(), true)
         .await
         .expect("server builds");
     let base = format!("http://{}", app.local_addr());
@@ -73,20 +83,22 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let state = app.app_state();
     let mail = Arc::new(CapturedMail::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let sender: Arc<dyn MailSender> = mail.clone();
-    tokio::spawn(app.run_with(
-        async move {
-            let _ = stopped.await;
-        },
-        sender,
-    ));
+    let stopped = async move {
+        let _ = stopped.await;
+    };
+    if capture {
+        let sender: Arc<dyn MailSender> = mail.clone();
+        tokio::spawn(app.run_with(stopped, sender));
+    } else {
+        tokio::spawn(app.run_with_shutdown(stopped));
+    }
     TestApp {
         base,
         client: http_client(),
         stores,
         state,
         mail,
-        database,
+        settings,
         _dir: dir,
         _stop: stop,
     }
@@ -115,7 +127,7 @@ impl Reply {
 impl TestApp {
     /// The server's SQLite file (for tests that must plant rows no API writes).
     pub fn database(&self) -> &std::path::Path {
-        &self.database
+        &self.settings.database
     }
 
     pub async fn call(

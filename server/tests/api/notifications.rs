@@ -207,3 +207,131 @@ async fn an_undeliverable_notice_is_retried_with_backoff_then_failed_and_recorde
         "failed for good"
     );
 }
+
+#[tokio::test]
+async fn a_kiosk_offline_too_long_is_reported_to_its_admins_once_per_outage() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    assert_eq!(app.push(&device, &json!([])).await.status, StatusCode::OK);
+    let notifications = &app.state.notifications;
+
+    let soon = Timestamp::now() + SignedDuration::from_mins(5);
+    assert_eq!(
+        notifications.scan_offline_kiosks(soon).await.expect("scan"),
+        0,
+        "not yet"
+    );
+    let later = Timestamp::now() + SignedDuration::from_hours(1);
+    assert_eq!(
+        notifications
+            .scan_offline_kiosks(later)
+            .await
+            .expect("scan"),
+        1
+    );
+    assert_eq!(
+        notifications
+            .scan_offline_kiosks(later + SignedDuration::from_hours(3))
+            .await
+            .expect("scan"),
+        0,
+        "the same outage is reported once"
+    );
+    notifications.run_due(later).await.expect("run");
+    assert_eq!(
+        mails_to(&app, "admin@a.example").await,
+        vec!["Kiosk offline: Kiosk"]
+    );
+    assert!(
+        mails_to(&app, "manager@a.example").await.is_empty(),
+        "admins only"
+    );
+
+    // Back, then silent again: a new outage, reported again.
+    assert_eq!(app.push(&device, &json!([])).await.status, StatusCode::OK);
+    let much_later = Timestamp::now() + SignedDuration::from_hours(2);
+    assert_eq!(
+        notifications
+            .scan_offline_kiosks(much_later)
+            .await
+            .expect("scan"),
+        1
+    );
+    let job = jobs(&app, &w.a.admin)
+        .await
+        .into_iter()
+        .find(|j| j["notice"]["kind"] == "kiosk_offline")
+        .expect("job");
+    assert_eq!(job["notice"]["device_id"], device.id);
+}
+
+#[tokio::test]
+async fn reviewers_get_one_digest_a_day_of_what_waits_for_them() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let sheet = format!(
+        "/api/v1/employees/{}/timesheets/2026-02-01/submit",
+        w.a.employee
+    );
+    assert_eq!(
+        app.post(&sheet, Some(&w.a.employee_token), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let notifications = &app.state.notifications;
+    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let at = |hour: i8| {
+        today
+            .at(hour, 30, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .expect("time")
+            .timestamp()
+    };
+    assert_eq!(
+        notifications
+            .queue_approval_digests(at(3))
+            .await
+            .expect("scan"),
+        0,
+        "not before notifications.approvals_digest_hour_utc"
+    );
+    assert_eq!(
+        notifications
+            .queue_approval_digests(at(9))
+            .await
+            .expect("scan"),
+        1
+    );
+    assert_eq!(
+        notifications
+            .queue_approval_digests(at(15))
+            .await
+            .expect("scan"),
+        0,
+        "once a day"
+    );
+    notifications.run_due(at(9)).await.expect("run");
+    let digest = "1 request(s) waiting for your approval".to_owned();
+    for reviewer in ["manager@a.example", "admin@a.example"] {
+        // The timesheet's own notice may reach them first: wait for the digest itself.
+        let mut subjects = Vec::new();
+        for _ in 0..100 {
+            subjects = mails_to(&app, reviewer).await;
+            if subjects.contains(&digest) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            subjects.iter().filter(|s| **s == digest).count(),
+            1,
+            "{reviewer}: {subjects:?}"
+        );
+    }
+    assert!(
+        !mails_to(&app, "admin@b.example").await.contains(&digest),
+        "another organisation's admin is not told"
+    );
+}

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0011_web_sessions.sql"),
     include_str!("../../../../migrations/server/0012_rate_blocks.sql"),
     include_str!("../../../../migrations/server/0013_device_set_aside.sql"),
+    include_str!("../../../../migrations/server/0014_mail_delivery.sql"),
     include_str!("../../../../migrations/server/0015_held_events.sql"),
 ];
 

@@ -97,13 +97,19 @@ pub async fn confirm_reset(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = User, description = "registered; pending until a manager approves"), (status = 422, body = attend_protocol::error::ErrorBody)))]
+    responses((status = 202, body = Accepted, description = "received: the same answer whether or not the address has an account (a new one is pending until a manager approves; an existing one is told by mail)"),
+        (status = 409, body = attend_protocol::error::ErrorBody, description = "the employee number is taken"),
+        (status = 422, body = attend_protocol::error::ErrorBody),
+        (status = 429, body = attend_protocol::error::ErrorBody, description = "`registrations_full`: the organisation has too many registrations waiting for approval")))]
 pub async fn register(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<RegisterRequest>,
-) -> AppResult<(StatusCode, Json<User>)> {
-    Ok((StatusCode::CREATED, Json(app.auth.register(ip, req).await?)))
+) -> AppResult<(StatusCode, Json<Accepted>)> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(app.auth.register(ip, req).await?),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/accept-invite", tag = "auth", request_body = AcceptInviteRequest,

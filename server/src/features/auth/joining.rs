@@ -1,6 +1,12 @@
 //! Joining an organisation: self-registration with the organisation's join code (a pending
 //! employee and account, active once a manager approves; bad codes lock the client address
-//! out), and invites (a one-time code for an admin or manager account).
+//! out), and invites (a one-time code for an admin or manager account, mailed with a link to the
+//! accept page when the invite names an address).
+//!
+//! Registration answers the same, status and body, whether or not the address has an account
+//! anywhere: the password is hashed either way, and the store either creates the account or
+//! mails the address's owner instead (`sqlite/registration.rs`). Only a full organisation or a
+//! taken employee number is refused, and neither depends on the address.
 
 use attend_protocol::ids::OrgId;
 use attend_protocol::roster::ConsentState;
@@ -9,10 +15,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::InviteRole;
+use super::reset::Accepted;
 use super::service::{AuthService, anonymous, secs};
-use super::store::{Grant, NewInvite};
+use super::store::{Grant, NewInvite, NewRegistration, Registration};
 use crate::access::{Action, Caller, Role};
 use crate::db::StoreError;
+use crate::features::notifications::messages;
 use crate::features::people::{EmployeeStatus, NewEmployee, NewUser, User, UserStatus};
 use crate::platform::error::{AppResult, Error};
 
@@ -50,16 +58,23 @@ pub struct InviteRequest {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InviteCode {
-    /// Shown once; hand it to the invitee.
+    /// Shown once; hand it to the invitee (it is also mailed when the invite names an address).
     pub code: String,
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
+    /// The address the invite mail is queued to, if any.
+    pub mailed_to: Option<String>,
 }
+
+/// What a registration is told, whatever became of it.
+pub const REGISTRATION_RECEIVED: &str =
+    "registration received: check your e-mail for what happens next";
 
 impl AuthService {
     /// Self-registration with the join code: a pending employee and account, both active once
-    /// a manager approves.
-    pub async fn register(&self, ip: Option<String>, req: RegisterRequest) -> AppResult<User> {
+    /// a manager approves; or, when the address has an account already, a mail to it instead.
+    /// The answer is the same either way.
+    pub async fn register(&self, ip: Option<String>, req: RegisterRequest) -> AppResult<Accepted> {
         Check::default()
             .email("email", req.email.trim())
             .password("password", &req.password)
@@ -81,33 +96,49 @@ impl AuthService {
             }
             Err(e) => return Err(e.into()),
         };
+        // Hashed whether or not the address is taken, so the answer takes as long either way.
         let hash = self.hasher.hash(req.password).await?;
         let email = req.email.trim().to_owned();
-        let employee = NewEmployee {
-            org_id: org.id,
-            employee_number: req.employee_number.trim().to_owned(),
-            display_name: req.display_name.trim().to_owned(),
-            email: Some(email.clone()),
-            department_id: None,
-            site_id: None,
-            status: EmployeeStatus::Pending,
-            consent: ConsentState::NotAsked,
-            pin_hash: None,
+        let base = self.settings.public_url.trim_end_matches('/');
+        let new = NewRegistration {
+            employee: NewEmployee {
+                org_id: org.id,
+                employee_number: req.employee_number.trim().to_owned(),
+                display_name: req.display_name.trim().to_owned(),
+                email: Some(email.clone()),
+                department_id: None,
+                site_id: None,
+                status: EmployeeStatus::Pending,
+                consent: ConsentState::NotAsked,
+                pin_hash: None,
+            },
+            user: NewUser {
+                org_id: Some(org.id),
+                email,
+                display_name: req.display_name.trim().to_owned(),
+                password_hash: hash,
+                role: Role::Employee,
+                status: UserStatus::Pending,
+                employee_id: None,
+                departments: Vec::new(),
+            },
+            cap: self.settings.auth.max_pending_registrations,
+            welcome: messages::registration_received(&org.name),
+            taken: messages::register_attempt(
+                &format!("{base}/dashboard/login"),
+                &format!("{base}/dashboard/reset-password"),
+            ),
         };
-        let user = NewUser {
-            org_id: Some(org.id),
-            email,
-            display_name: req.display_name.trim().to_owned(),
-            password_hash: hash,
-            role: Role::Employee,
-            status: UserStatus::Pending,
-            employee_id: None,
-            departments: Vec::new(),
-        };
-        Ok(self
-            .people
-            .register_employee(&anonymous(ip), employee, user)
-            .await?)
+        match self.store.register(&anonymous(ip), new).await? {
+            Registration::Created(_) | Registration::AddressTaken => Ok(Accepted {
+                status: REGISTRATION_RECEIVED.into(),
+            }),
+            Registration::Full => Err(Error::TooManyRequests {
+                code: "registrations_full",
+                message: "this organisation has too many registrations waiting for approval: ask a manager to review them, then try again",
+                retry_after_s: 3600,
+            }),
+        }
     }
 
     pub async fn accept_invite(
@@ -171,16 +202,38 @@ impl AuthService {
         }
         let org = self.orgs.get_org(caller.scope(), org).await?;
         let code = human_code();
-        let expires_at = Timestamp::now() + secs(self.settings.auth.invite_ttl_s);
+        let ttl = self.settings.auth.invite_ttl_s;
+        let expires_at = Timestamp::now() + secs(ttl);
+        let email = req.email.as_deref().map(str::trim);
+        let mail = email.map(|to| {
+            let link = format!(
+                "{}/dashboard/invite?{}",
+                self.settings.public_url.trim_end_matches('/'),
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("code", &code)
+                    .append_pair("email", to)
+                    .finish()
+            );
+            let role = match req.role {
+                InviteRole::OrgAdmin => "an organisation admin",
+                InviteRole::Manager => "a manager",
+            };
+            messages::invite(&org.name, role, &link, &code, (ttl / 86_400).max(1))
+        });
         let invite = NewInvite {
             org: org.id,
             role: req.role,
-            email: req.email.as_deref().map(str::trim),
+            email,
             code_hash: &token_hash(&normalise_code(&code)),
             created_by: caller.user_id,
             expires: expires_at,
+            mail,
         };
         self.store.create_invite(&caller.audit(), invite).await?;
-        Ok(InviteCode { code, expires_at })
+        Ok(InviteCode {
+            code,
+            expires_at,
+            mailed_to: email.map(str::to_owned),
+        })
     }
 }

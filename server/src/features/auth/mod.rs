@@ -9,7 +9,8 @@
 //!   rule applied through the store, which sign-in, resets, join codes and kiosk provisioning
 //!   share.
 //! - [`bearer`]: the API's caller from a bearer token.
-//! - [`api`]: the JSON routes. The dashboard's sign-in page is in `dashboard::session`.
+//! - [`api`]: the JSON routes; [`pages`]: the pages mailed links open (accept an invite, reset a
+//!   password). The dashboard's sign-in page is in `dashboard::session`.
 //! - [`store`]: the data access; [`sqlite`] implements it.
 //!
 //! Invariants: a refresh token is used once (its reuse ends the session); tokens and codes are
@@ -19,6 +20,7 @@ pub mod api;
 pub mod bearer;
 pub mod joining;
 pub mod lockouts;
+pub mod pages;
 pub mod reset;
 pub mod service;
 pub mod sqlite;

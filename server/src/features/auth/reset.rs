@@ -9,6 +9,7 @@ use super::service::{AuthService, secs};
 use super::store::Grant;
 use super::throttle::ThrottleRule;
 use crate::db::StoreError;
+use crate::features::notifications::messages;
 use crate::platform::error::{AppResult, Error};
 
 use crate::platform::tokens::{random_token, token_hash};
@@ -71,19 +72,15 @@ impl AuthService {
             .await?;
         let token = random_token(32);
         let link = format!(
-            "{}/reset-password?token={token}",
+            "{}/dashboard/reset-password?token={token}",
             self.settings.public_url.trim_end_matches('/')
-        );
-        let body = format!(
-            "Someone asked to reset the password of your Attend account.\n\nReset it here within the hour: {link}\nReset token: {token}\n\nIf it was not you, ignore this e-mail."
         );
         self.store
             .create_password_reset(
                 email,
                 &token_hash(&token),
                 now + secs(auth.reset_token_ttl_s),
-                "Reset your Attend password",
-                &body,
+                &messages::password_reset(&link, &token),
             )
             .await?;
         Ok(())

@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use super::throttle::{Attempts, ThrottleRule};
 use super::{InviteRole, RefreshLifetime, RefreshOutcome};
 use crate::db::{AuditCtx, StoreResult};
-use crate::features::people::User;
+use crate::features::notifications::Message;
+use crate::features::people::{NewEmployee, NewUser, User};
 
 /// A one-time grant, redeemed by setting a password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +27,32 @@ pub struct NewInvite<'a> {
     pub code_hash: &'a str,
     pub created_by: UserId,
     pub expires: Timestamp,
+    /// The invite mail to queue with it (when the invite names an address).
+    pub mail: Option<Message>,
+}
+
+/// A self-registration to store, and the mail that answers it either way.
+#[derive(Debug)]
+pub struct NewRegistration {
+    pub employee: NewEmployee,
+    pub user: NewUser,
+    /// Refused when the organisation already holds this many pending registrations.
+    pub cap: u32,
+    /// To a new address: the account waits for approval.
+    pub welcome: Message,
+    /// To an address that has an account already (at most one an hour).
+    pub taken: Message,
+}
+
+/// What a registration came to. The registrant is told the same for the first two.
+#[derive(Debug)]
+pub enum Registration {
+    /// A pending employee and account.
+    Created(User),
+    /// The address has an account: nothing created, its owner is told.
+    AddressTaken,
+    /// The organisation has `cap` registrations waiting already.
+    Full,
 }
 
 #[async_trait]
@@ -71,8 +98,7 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
         email: &str,
         token_hash: &str,
         expires: Timestamp,
-        subject: &str,
-        body: &str,
+        mail: &Message,
     ) -> StoreResult<bool>;
     /// Whether a one-time grant (its hash) could still be redeemed at `now`: checked before the
     /// new password is hashed, so a made-up token costs no argon2 run. Redeeming checks again.
@@ -109,7 +135,13 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<()>;
     async fn clear_attempts(&self, kind: &str, key: &str) -> StoreResult<()>;
 
+    /// Stores an invite and queues its mail, if any, in one transaction.
     async fn create_invite(&self, ctx: &AuditCtx, invite: NewInvite<'_>) -> StoreResult<()>;
+    /// In one transaction: refuses when the organisation is full; stores the employee (so a
+    /// taken employee number is refused whatever the address); then either creates the pending
+    /// account and queues `welcome`, or, when any account has the address, undoes the employee
+    /// and queues `taken` to that account instead.
+    async fn register(&self, ctx: &AuditCtx, new: NewRegistration) -> StoreResult<Registration>;
     /// Redeems an unused, unexpired invite by creating its user.
     async fn accept_invite(
         &self,

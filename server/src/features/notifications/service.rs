@@ -1,30 +1,32 @@
 //! The notification worker: runs due notification jobs (composing each mail when it runs, so
 //! recipients are current), retries failures with exponential backoff, and records every
-//! outcome on the job. Once an hour it scans yesterday's attendance for forgotten clock-outs.
-//! Jobs are claimed by their attempt count, so two workers never deliver one twice.
+//! outcome on the job. It also runs the scans ([`super::scans`]): kiosks gone quiet every
+//! minute, forgotten clock-outs and the approvals digest hourly. Jobs are claimed by their
+//! attempt count, so two workers never deliver one twice.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use attend_engine::ExceptionKind;
-use jiff::{SignedDuration, Timestamp, ToSpan as _};
+use jiff::{SignedDuration, Timestamp};
 
-use super::compose::{backoff, compose, subject_of};
+use super::compose::{Audience, backoff, compose};
 use super::store::NotificationStore;
-use super::{Notice, NotificationJob};
+use super::{DeadLetter, Notice, NotificationJob};
 use crate::access::{Action, Caller};
-use crate::db::{DepartmentFilter, Scope, StoreError, all_pages};
+use crate::config::Settings;
+use crate::db::StoreError;
 use crate::features::attendance::AttendanceService;
 use crate::features::orgs::OrgStore;
-use crate::features::people::{EmployeeStatus, PeopleStore};
-use crate::platform::error::{AppResult, Error};
+use crate::features::people::PeopleStore;
+use crate::platform::error::AppResult;
 
 #[derive(Clone, Debug)]
 pub struct NotificationService {
-    store: Arc<dyn NotificationStore>,
-    orgs: Arc<dyn OrgStore>,
-    people: Arc<dyn PeopleStore>,
-    attendance: AttendanceService,
+    pub(super) store: Arc<dyn NotificationStore>,
+    pub(super) orgs: Arc<dyn OrgStore>,
+    pub(super) people: Arc<dyn PeopleStore>,
+    pub(super) attendance: AttendanceService,
+    pub(super) settings: Arc<Settings>,
 }
 
 impl NotificationService {
@@ -33,12 +35,14 @@ impl NotificationService {
         orgs: Arc<dyn OrgStore>,
         people: Arc<dyn PeopleStore>,
         attendance: AttendanceService,
+        settings: Arc<Settings>,
     ) -> Self {
         Self {
             store,
             orgs,
             people,
             attendance,
+            settings,
         }
     }
 
@@ -48,19 +52,56 @@ impl NotificationService {
         Ok(self.store.list_jobs(caller.scope(), 100).await?)
     }
 
+    /// The newest 100 mails given up on, in scope (admins; mail to nobody's organisation, such
+    /// as a super admin's reset, only for super admins).
+    pub async fn dead_letters(&self, caller: &Caller) -> AppResult<Vec<DeadLetter>> {
+        caller.permit(Action::ListDeadLetters)?;
+        Ok(self.store.dead_letters(caller.scope(), 100).await?)
+    }
+
+    /// Who a job's notice goes to, as of now.
+    async fn audience(&self, job: &NotificationJob) -> Result<Audience, String> {
+        let found = match &job.notice {
+            Notice::TimesheetSubmitted { employee_id, .. }
+            | Notice::MissedClockOut { employee_id, .. } => self
+                .store
+                .recipients(*employee_id)
+                .await
+                .map(Audience::Employee),
+            Notice::KioskOffline { .. } => self
+                .store
+                .org_admins(job.org_id)
+                .await
+                .map(Audience::Admins),
+            Notice::ApprovalsWaiting { org_id, .. } => self
+                .store
+                .reviewer_loads(*org_id)
+                .await
+                .map(Audience::Reviewers),
+        };
+        match found {
+            Ok(audience) => Ok(audience),
+            Err(StoreError::NotFound) => Err("the employee no longer exists".to_owned()),
+            Err(other) => Err(other.to_string()),
+        }
+    }
+
     /// Runs every job due at `now` (the server's own work); returns how many were attempted.
     pub async fn run_due(&self, now: Timestamp) -> AppResult<usize> {
         let jobs = self.store.due_jobs(now, 50).await?;
         for job in &jobs {
-            let composed = match self.store.recipients(subject_of(&job.notice)).await {
-                Ok(who) => compose(job, &who),
-                Err(StoreError::NotFound) => Err("the employee no longer exists".to_owned()),
-                Err(other) => Err(other.to_string()),
+            let composed = match self.audience(job).await {
+                Ok(who) => compose(job, &who, &self.settings.public_url),
+                Err(error) => Err(error),
             };
             match composed {
                 Ok(mails) => {
                     let to: Vec<&str> = mails.iter().map(|m| m.0.as_str()).collect();
-                    let outcome = format!("notified {}", to.join(", "));
+                    let outcome = if to.is_empty() {
+                        "nothing waiting any more".to_owned()
+                    } else {
+                        format!("notified {}", to.join(", "))
+                    };
                     self.store.finish_job(job, mails, &outcome, now).await?;
                 }
                 Err(error) => {
@@ -73,70 +114,33 @@ impl NotificationService {
         Ok(jobs.len())
     }
 
-    /// Queues a `MissedClockOut` notice for every automatically closed session on yesterday's
-    /// date (UTC), across every organisation (the server's own work). Deduplicated, so running
-    /// it again changes nothing.
-    pub async fn scan_missed_clock_outs(&self, now: Timestamp) -> AppResult<usize> {
-        let yesterday = now
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date()
-            .checked_sub(1.day())
-            .map_err(|e| Error::from(StoreError::State(e.to_string())))?;
-        let orgs = all_pages(|page| {
-            let store = self.orgs.clone();
-            async move { store.list_orgs(Scope::All, &page).await }
-        })
-        .await?;
-        let mut queued = 0;
-        for org in orgs {
-            let scope = Scope::Org(org.id);
-            let people = all_pages(|page| {
-                let store = self.people.clone();
-                async move {
-                    store
-                        .list_employees(scope, &DepartmentFilter::Any, &page)
-                        .await
-                }
-            })
-            .await?;
-            for e in people.iter().filter(|e| e.status == EmployeeStatus::Active) {
-                let report = self
-                    .attendance
-                    .compute(
-                        scope,
-                        &DepartmentFilter::Any,
-                        e.id,
-                        yesterday,
-                        yesterday,
-                        now,
-                    )
-                    .await?;
-                for x in &report.exceptions {
-                    if !matches!(x.kind, ExceptionKind::AutoClosed { .. }) {
-                        continue;
-                    }
-                    let notice = Notice::MissedClockOut {
-                        employee_id: e.id,
-                        date: x.date,
-                    };
-                    if self.store.queue_notice(org.id, notice, now).await? {
-                        queued += 1;
-                    }
-                }
-            }
-        }
-        Ok(queued)
-    }
-
-    /// Runs due jobs every few seconds and the clock-out scan hourly, until `shutdown` flips.
+    /// Runs due jobs every few seconds, the kiosk scan every minute (once the kiosks have had
+    /// `kiosk_offline_after_s` since this start to check in, so a server restart does not report
+    /// every kiosk) and the hourly scans, until `shutdown` flips.
     pub async fn run_worker(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut last_scan: Option<Timestamp> = None;
+        let started = Timestamp::now();
+        let grace = SignedDuration::from_secs(
+            i64::try_from(self.settings.notifications.kiosk_offline_after_s).unwrap_or(i64::MAX),
+        );
+        let mut last_hourly: Option<Timestamp> = None;
+        let mut last_kiosks: Option<Timestamp> = None;
         loop {
             let now = Timestamp::now();
-            if last_scan.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(1)) {
-                last_scan = Some(now);
+            if last_hourly.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(1)) {
+                last_hourly = Some(now);
                 if let Err(error) = self.scan_missed_clock_outs(now).await {
                     tracing::error!(%error, "missed clock-out scan failed");
+                }
+                if let Err(error) = self.queue_approval_digests(now).await {
+                    tracing::error!(%error, "approvals digest scan failed");
+                }
+            }
+            if now.duration_since(started) >= grace
+                && last_kiosks.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_mins(1))
+            {
+                last_kiosks = Some(now);
+                if let Err(error) = self.scan_offline_kiosks(now).await {
+                    tracing::error!(%error, "offline kiosk scan failed");
                 }
             }
             if let Err(error) = self.run_due(now).await {

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use attend_protocol::ids::{EmployeeId, OrgId};
 use jiff::Timestamp;
 
-use super::{Mail, Notice, NotificationJob, Recipients};
+use super::compose::{Mails, ReviewerLoad};
+use super::{DeadLetter, Mail, Message, Notice, NotificationJob, Recipients};
 use crate::db::{Scope, StoreResult};
 
 #[async_trait]
@@ -25,7 +26,7 @@ pub trait NotificationStore: Send + Sync + std::fmt::Debug {
     async fn finish_job(
         &self,
         job: &NotificationJob,
-        mails: Vec<(String, String, String)>,
+        mails: Mails,
         outcome: &str,
         now: Timestamp,
     ) -> StoreResult<bool>;
@@ -39,9 +40,52 @@ pub trait NotificationStore: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<bool>;
     async fn list_jobs(&self, scope: Scope, limit: u32) -> StoreResult<Vec<NotificationJob>>;
 
-    async fn queue_mail(&self, recipient: &str, subject: &str, body: &str) -> StoreResult<()>;
-    /// Unsent mail with tries left, oldest first.
-    async fn unsent_mail(&self, limit: u32) -> StoreResult<Vec<Mail>>;
-    /// Records a delivery (no error) or a failed try.
-    async fn mark_mail(&self, id: i64, error: Option<&str>, now: Timestamp) -> StoreResult<()>;
+    /// The org admins' addresses (active accounts).
+    async fn org_admins(&self, org: OrgId) -> StoreResult<Vec<String>>;
+    /// What each reviewer of `org` has waiting for them (only those with something).
+    async fn reviewer_loads(&self, org: OrgId) -> StoreResult<Vec<ReviewerLoad>>;
+    /// Active kiosks last seen at or before `seen_before`: (org, id, name, last seen).
+    async fn silent_kiosks(&self, seen_before: Timestamp) -> StoreResult<Vec<SilentKiosk>>;
+    /// Organisations with a request waiting for review.
+    async fn orgs_with_pending_reviews(&self) -> StoreResult<Vec<OrgId>>;
+
+    async fn queue_mail(&self, org: Option<OrgId>, to: &str, message: &Message) -> StoreResult<()>;
+    /// Claims the oldest due queued mail until `lease_until` (its `attempts` counts this try).
+    async fn claim_mail(&self, now: Timestamp, lease_until: Timestamp)
+    -> StoreResult<Option<Mail>>;
+    /// Records how the claimed try `(id, attempts)` ended; `false` (nothing written) if the row
+    /// is no longer that claim.
+    async fn record_mail(
+        &self,
+        id: i64,
+        attempts: u32,
+        outcome: MailOutcome,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// The newest dead letters in scope.
+    async fn dead_letters(&self, scope: Scope, limit: u32) -> StoreResult<Vec<DeadLetter>>;
+}
+
+/// How one try at a mail ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailOutcome {
+    Sent,
+    /// A temporary failure: queued again, due at `at`.
+    Retry {
+        error: String,
+        at: Timestamp,
+    },
+    /// Given up: a dead letter.
+    Dead {
+        error: String,
+    },
+}
+
+/// A kiosk that has not been heard from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SilentKiosk {
+    pub org: OrgId,
+    pub device_id: attend_protocol::ids::DeviceId,
+    pub name: String,
+    pub last_seen_at: Timestamp,
 }

@@ -13,6 +13,7 @@ use super::parse_ts;
 use crate::access::Role;
 use crate::db::sqlite::{Audit, backend, db, require_org, ts};
 use crate::db::{AuditCtx, Scope, StoreError, StoreResult};
+use crate::features::notifications::Message;
 use crate::features::notifications::sqlite::queue_mail_tx;
 use crate::features::people::sqlite::{create_user_tx, end_sessions_tx, load_user};
 use crate::features::people::{NewUser, User, UserStatus};
@@ -22,15 +23,14 @@ pub(super) fn create_reset(
     user: &User,
     hash: &str,
     expires: Timestamp,
-    subject: &str,
-    body: &str,
+    mail: &Message,
 ) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
         params![hash, user.id.to_string(), ts(expires)],
     )
     .map_err(db)?;
-    queue_mail_tx(tx, &user.email, subject, body, Timestamp::now())?;
+    queue_mail_tx(tx, user.org_id, &user.email, mail, Timestamp::now())?;
     Audit::new(
         &AuditCtx::system(),
         user.org_id,
@@ -99,6 +99,9 @@ pub(super) fn create_invite(
         ],
     )
     .map_err(db)?;
+    if let (Some(to), Some(mail)) = (invite.email, &invite.mail) {
+        queue_mail_tx(tx, Some(invite.org), to, mail, Timestamp::now())?;
+    }
     let after = serde_json::json!({ "role": invite.role, "email": invite.email, "expires_at": invite.expires });
     Audit::new(ctx, Some(invite.org), "create", "invite")
         .after(&after)

@@ -1,7 +1,8 @@
-//! The auth store on SQLite: sessions in [`sessions`], one-time grants in [`grants`]; failed
-//! attempts and the server's keys here.
+//! The auth store on SQLite: sessions in [`sessions`], one-time grants in [`grants`],
+//! self-registration in [`registration`]; failed attempts and the server's keys here.
 
 mod grants;
+mod registration;
 mod sessions;
 
 use std::str::FromStr;
@@ -11,11 +12,12 @@ use attend_protocol::ids::UserId;
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::store::{AuthStore, Grant, NewInvite};
+use super::store::{AuthStore, Grant, NewInvite, NewRegistration, Registration};
 use super::throttle::{Attempts, ThrottleRule, locked_until};
 use super::{RefreshLifetime, RefreshOutcome};
 use crate::db::sqlite::{SqliteDb, backend, db, ts};
 use crate::db::{AuditCtx, StoreResult};
+use crate::features::notifications::Message;
 use crate::features::people::{PeopleStore as _, User, UserStatus};
 
 fn parse_ts(text: &str) -> StoreResult<Timestamp> {
@@ -111,8 +113,7 @@ impl AuthStore for SqliteDb {
         email: &str,
         token_hash: &str,
         expires: Timestamp,
-        subject: &str,
-        body: &str,
+        mail: &Message,
     ) -> StoreResult<bool> {
         let Some(creds) = self.credentials_by_email(email).await? else {
             return Ok(false);
@@ -120,9 +121,8 @@ impl AuthStore for SqliteDb {
         if creds.user.status != UserStatus::Active {
             return Ok(false);
         }
-        let (subject, body) = (subject.to_owned(), body.to_owned());
-        let (hash, user) = (token_hash.to_owned(), creds.user);
-        self.write(move |tx| grants::create_reset(tx, &user, &hash, expires, &subject, &body))
+        let (hash, user, mail) = (token_hash.to_owned(), creds.user, mail.clone());
+        self.write(move |tx| grants::create_reset(tx, &user, &hash, expires, &mail))
             .await?;
         Ok(true)
     }
@@ -243,8 +243,13 @@ impl AuthStore for SqliteDb {
     async fn create_invite(&self, ctx: &AuditCtx, invite: NewInvite<'_>) -> StoreResult<()> {
         let ctx = ctx.clone();
         let (email, hash) = (invite.email.map(str::to_owned), invite.code_hash.to_owned());
-        let (org, role, created_by, expires) =
-            (invite.org, invite.role, invite.created_by, invite.expires);
+        let (org, role, created_by, expires, mail) = (
+            invite.org,
+            invite.role,
+            invite.created_by,
+            invite.expires,
+            invite.mail,
+        );
         self.write(move |tx| {
             let invite = NewInvite {
                 org,
@@ -253,10 +258,17 @@ impl AuthStore for SqliteDb {
                 code_hash: &hash,
                 created_by,
                 expires,
+                mail,
             };
             grants::create_invite(tx, &ctx, &invite)
         })
         .await
+    }
+
+    async fn register(&self, ctx: &AuditCtx, new: NewRegistration) -> StoreResult<Registration> {
+        let ctx = ctx.clone();
+        self.write(move |tx| registration::register(tx, &ctx, new, Timestamp::now()))
+            .await
     }
 
     async fn accept_invite(

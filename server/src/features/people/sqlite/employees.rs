@@ -72,7 +72,7 @@ pub(super) fn employee_roster_changed(
     Ok(())
 }
 
-pub(super) fn insert_employee(tx: &Transaction<'_>, new: NewEmployee) -> StoreResult<EmployeeId> {
+pub(crate) fn insert_employee(tx: &Transaction<'_>, new: NewEmployee) -> StoreResult<EmployeeId> {
     require_org(tx, new.org_id)?;
     require_in_org(
         tx,

@@ -16,8 +16,8 @@ use super::{
 };
 use crate::db::sqlite::{Audit, ScopedList, SqliteDb, db, forget_biometrics, require_in_org, ts};
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
-pub(crate) use employees::load_employee;
-use employees::{employee_roster_changed, employee_row, insert_employee};
+use employees::{employee_roster_changed, employee_row};
+pub(crate) use employees::{insert_employee, load_employee};
 use users::{USER_COLS, credentials_row, user_row};
 pub(crate) use users::{create_user_tx, end_sessions_tx, load_user};
 

@@ -1,13 +1,20 @@
-//! Notification jobs and the mail outbox on SQLite. [`queue_notice_tx`] and [`queue_mail_tx`]
-//! write inside another feature's transaction (a submitted timesheet, a password reset).
+//! Notification jobs on SQLite, and the lookups that decide who is told; [`outbox`] is the mail
+//! outbox. [`queue_notice_tx`] and [`outbox::queue_mail_tx`] write inside another feature's
+//! transaction (a submitted timesheet, a password reset).
+
+pub mod outbox;
+mod reviews;
+
+pub(crate) use outbox::queue_mail_tx;
 
 use async_trait::async_trait;
 use attend_protocol::ids::{EmployeeId, OrgId};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::store::NotificationStore;
-use super::{Mail, Notice, NotificationJob, Recipients};
+use super::compose::{Mails, ReviewerLoad};
+use super::store::{MailOutcome, NotificationStore, SilentKiosk};
+use super::{DeadLetter, Mail, Message, Notice, NotificationJob, Recipients};
 use crate::db::sqlite::{SqliteDb, db, get_id, get_opt_ts, get_ts, opt_org, query_rows, ts};
 use crate::db::{Scope, StoreError, StoreResult};
 
@@ -100,11 +107,11 @@ impl NotificationStore for SqliteDb {
     async fn finish_job(
         &self,
         job: &NotificationJob,
-        mails: Vec<(String, String, String)>,
+        mails: Mails,
         outcome: &str,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        let (id, attempts, outcome) = (job.id, job.attempts, outcome.to_owned());
+        let (id, attempts, outcome, org) = (job.id, job.attempts, outcome.to_owned(), job.org_id);
         self.write(move |tx| {
             let claimed = tx
                 .execute(
@@ -114,8 +121,10 @@ impl NotificationStore for SqliteDb {
                 )
                 .map_err(db)?;
             if claimed == 1 {
-                for (to, subject, body) in &mails {
-                    queue_mail_tx(tx, to, subject, body, now)?;
+                // Due by the wall clock, whatever moment the job ran as.
+                let queued_at = Timestamp::now();
+                for (to, message) in &mails {
+                    queue_mail_tx(tx, Some(org), to, message, queued_at)?;
                 }
             }
             Ok(claimed == 1)
@@ -154,65 +163,51 @@ impl NotificationStore for SqliteDb {
         .await
     }
 
-    async fn queue_mail(&self, recipient: &str, subject: &str, body: &str) -> StoreResult<()> {
-        let (r, s, b) = (recipient.to_owned(), subject.to_owned(), body.to_owned());
-        self.write(move |tx| queue_mail_tx(tx, &r, &s, &b, Timestamp::now()))
+    async fn org_admins(&self, org: OrgId) -> StoreResult<Vec<String>> {
+        self.read(move |c| reviews::org_admins(c, org)).await
+    }
+
+    async fn reviewer_loads(&self, org: OrgId) -> StoreResult<Vec<ReviewerLoad>> {
+        self.read(move |c| reviews::reviewer_loads(c, org)).await
+    }
+
+    async fn silent_kiosks(&self, seen_before: Timestamp) -> StoreResult<Vec<SilentKiosk>> {
+        self.read(move |c| reviews::silent_kiosks(c, seen_before))
             .await
     }
 
-    async fn unsent_mail(&self, limit: u32) -> StoreResult<Vec<Mail>> {
-        self.read(move |c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT id, recipient, subject, body, attempts FROM mail_outbox
-                     WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT ?1",
-                )
-                .map_err(db)?;
-            let rows = stmt.query_map([limit], |r| {
-                Ok(Mail {
-                    id: r.get(0)?,
-                    recipient: r.get(1)?,
-                    subject: r.get(2)?,
-                    body: r.get(3)?,
-                    attempts: r.get(4)?,
-                })
-            });
-            rows.map_err(db)?.collect::<Result<_, _>>().map_err(db)
-        })
-        .await
+    async fn orgs_with_pending_reviews(&self) -> StoreResult<Vec<OrgId>> {
+        self.read(reviews::orgs_with_pending_reviews).await
     }
 
-    async fn mark_mail(&self, id: i64, error: Option<&str>, now: Timestamp) -> StoreResult<()> {
-        let error = error.map(str::to_owned);
-        self.write(move |tx| {
-            match error {
-                None => tx.execute(
-                    "UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1 WHERE id = ?1",
-                    rusqlite::params![id, ts(now)],
-                ),
-                Some(e) => tx.execute(
-                    "UPDATE mail_outbox SET last_error = ?2, attempts = attempts + 1 WHERE id = ?1",
-                    rusqlite::params![id, e],
-                ),
-            }
-            .map_err(db)?;
-            Ok(())
-        })
-        .await
+    async fn queue_mail(&self, org: Option<OrgId>, to: &str, message: &Message) -> StoreResult<()> {
+        let (to, message) = (to.to_owned(), message.clone());
+        self.write(move |tx| queue_mail_tx(tx, org, &to, &message, Timestamp::now()))
+            .await
     }
-}
 
-pub(crate) fn queue_mail_tx(
-    tx: &rusqlite::Transaction<'_>,
-    recipient: &str,
-    subject: &str,
-    body: &str,
-    now: Timestamp,
-) -> StoreResult<()> {
-    tx.execute(
-        "INSERT INTO mail_outbox (recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![recipient, subject, body, ts(now)],
-    )
-    .map_err(db)?;
-    Ok(())
+    async fn claim_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<Mail>> {
+        self.write(move |tx| outbox::claim(tx, now, lease_until))
+            .await
+    }
+
+    async fn record_mail(
+        &self,
+        id: i64,
+        attempts: u32,
+        outcome: MailOutcome,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| outbox::record(tx, id, attempts, &outcome, now))
+            .await
+    }
+
+    async fn dead_letters(&self, scope: Scope, limit: u32) -> StoreResult<Vec<DeadLetter>> {
+        self.read(move |c| outbox::dead_letters(c, scope, limit))
+            .await
+    }
 }
