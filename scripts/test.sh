@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# THE test command: every check CI runs, in order — formatting, clippy (warnings are errors) and
-# every test in the workspace. Does its own set-up first (scripts/setup.sh), so it works on a
+# THE test command: every check CI runs, in order — formatting, clippy (warnings are errors),
+# every test in the workspace, and a short run of every fuzz target. Does its own set-up first (scripts/setup.sh), so it works on a
 # fresh Debian 12 machine. Ends with a table of how long each stage took (also when one fails).
 #
 #   bash scripts/test.sh                  everything but the Raspberry Pi stage
@@ -68,6 +68,10 @@ stage "scripts/setup-s3-test.sh" bash scripts/setup-s3-test.sh
 # A local SMTP server (aiosmtpd) for the e-mail delivery tests.
 stage "scripts/setup-smtp-test.sh" bash scripts/setup-smtp-test.sh
 
+# The pinned cargo-fuzz and libFuzzer, once per machine, so the fuzz stage times only the
+# targets' build and runs.
+stage "scripts/setup-fuzz.sh" bash scripts/setup-fuzz.sh
+
 stage "cargo fmt --all -- --check" cargo fmt --all -- --check
 stage "cargo clippy --workspace --all-targets --locked -- -D warnings" \
     cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -75,6 +79,10 @@ stage "cargo clippy --workspace --all-targets --locked -- -D warnings" \
 # Plain `cargo test` so each test binary's closing `test result:` line is printed. Every
 # model-heavy suite runs here, natively; the Pi stage runs only a chosen few under qemu.
 stage "cargo test --workspace --locked" cargo test --workspace --locked
+
+# Every fuzz target for 10 s, two at a time, built in target/fuzz (its own workspace: the
+# stages above never build it). `bash scripts/fuzz.sh 900` is the longer run.
+stage "scripts/fuzz.sh 10 (every fuzz target, 10 s each)" bash scripts/fuzz.sh 10
 
 # The Raspberry Pi stage: the aarch64 release build, a selection of the device and vision tests
 # under qemu (see scripts/cross.sh), the Debian packages and their install test.

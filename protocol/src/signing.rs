@@ -125,8 +125,11 @@ pub fn verify(
     if !nonce_is_well_formed(req.nonce) {
         return Err(SignatureError::BadNonce);
     }
-    let skew_s = req.timestamp.saturating_sub(now_unix);
-    if skew_s.abs() > window_s {
+    // `abs_diff`, not `(a - b).abs()`: a timestamp near `i64::MIN` overflowed the `abs`, and
+    // in a release build the wrapped (negative) skew passed the window check.
+    let within = u64::try_from(window_s).is_ok_and(|w| req.timestamp.abs_diff(now_unix) <= w);
+    if !within {
+        let skew_s = req.timestamp.saturating_sub(now_unix);
         return Err(SignatureError::Stale { skew_s, window_s });
     }
     let tag = URL_SAFE_NO_PAD
@@ -181,6 +184,29 @@ mod tests {
                 window_s: 300
             })
         );
+    }
+
+    #[test]
+    fn a_timestamp_at_the_end_of_the_range_is_stale_not_an_overflow() {
+        let secret = DeviceSecret::from_bytes([7; 32]);
+        for (timestamp, now) in [
+            (i64::MIN, 1_700_000_000),
+            (i64::MAX, -1),
+            (i64::MIN, i64::MAX),
+        ] {
+            let req = SignedRequest {
+                timestamp,
+                ..request(b"{}", "0123456789abcdef")
+            };
+            let sig = sign(&secret, &req);
+            assert!(
+                matches!(
+                    verify(&secret, &req, &sig, now, 300),
+                    Err(SignatureError::Stale { .. })
+                ),
+                "{timestamp} against {now}"
+            );
+        }
     }
 
     #[test]

@@ -21,14 +21,17 @@ pub fn check_event(event: &Event) -> Result<(), String> {
     }
     match &event.body {
         EventBody::Punch(p) => {
-            if p.method == crate::events::PunchMethod::Face {
-                let score = p.score.ok_or("body.score: required for a face punch")?;
-                let threshold = p
-                    .threshold
-                    .ok_or("body.threshold: required for a face punch")?;
-                if !score.is_finite() || !threshold.is_finite() {
-                    return Err("body.score: must be a finite number".into());
+            // On any punch: JSON has no infinity, so a number too big for an f32 (`1e39`)
+            // parses as one, would be stored, and would be read back out as `null`.
+            for (field, value) in [("body.score", p.score), ("body.threshold", p.threshold)] {
+                if value.is_some_and(|v| !v.is_finite()) {
+                    return Err(format!("{field}: must be a finite number"));
                 }
+            }
+            if p.method == crate::events::PunchMethod::Face {
+                p.score.ok_or("body.score: required for a face punch")?;
+                p.threshold
+                    .ok_or("body.threshold: required for a face punch")?;
                 match p.model_id.as_deref() {
                     Some(m) if !m.trim().is_empty() => {}
                     _ => return Err("body.model_id: required for a face punch".into()),
@@ -88,5 +91,66 @@ pub fn check_event(event: &Event) -> Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Punch, PunchMethod, PunchType};
+    use crate::ids::{EmployeeId, EventId};
+
+    fn punch(method: PunchMethod, score: Option<f32>, threshold: Option<f32>) -> Event {
+        Event {
+            event_id: EventId(uuid::Uuid::from_u128(
+                0x0190_f5a0_0000_7000_8000_0000_0000_0001,
+            )),
+            seq: 1,
+            captured_at: jiff::Timestamp::UNIX_EPOCH,
+            clock_suspect: false,
+            body: EventBody::Punch(Punch {
+                employee_id: EmployeeId(uuid::Uuid::nil()),
+                punch_type: PunchType::In,
+                method,
+                score,
+                threshold,
+                model_id: Some("dlib-resnet-v1".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_pin_punch_with_an_infinite_score_is_rejected_like_a_face_punch() {
+        let json = r#"{"event_id":"0190f5a0-0000-7000-8000-000000000001","seq":1,
+            "captured_at":"2026-01-05T08:00:00Z","body":{"kind":"punch",
+            "employee_id":"0190f5a0-0000-7000-8000-000000000002","punch_type":"in",
+            "method":"pin","score":1e39}}"#;
+        let event: Event = serde_json::from_str(json).expect("parses, as infinity");
+        assert_eq!(
+            check_event(&event),
+            Err("body.score: must be a finite number".into())
+        );
+        let face = punch(PunchMethod::Face, Some(0.4), Some(f32::INFINITY));
+        assert_eq!(
+            check_event(&face),
+            Err("body.threshold: must be a finite number".into())
+        );
+    }
+
+    #[test]
+    fn a_face_punch_needs_its_score_threshold_and_model() {
+        assert_eq!(
+            check_event(&punch(PunchMethod::Face, Some(0.4), Some(0.6))),
+            Ok(())
+        );
+        assert_eq!(check_event(&punch(PunchMethod::Pin, None, None)), Ok(()));
+        assert_eq!(
+            check_event(&punch(PunchMethod::Face, None, Some(0.6))),
+            Err("body.score: required for a face punch".into())
+        );
+        assert_eq!(
+            check_event(&punch(PunchMethod::Face, Some(0.4), None)),
+            Err("body.threshold: required for a face punch".into())
+        );
     }
 }

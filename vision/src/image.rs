@@ -2,12 +2,19 @@
 //! WebP (uploaded photos)
 //! with the `image` crate, converts YUYV (4:2:2, BT.601 limited range) and raw RGB/BGR buffers,
 //! and resizes with `fast_image_resize` (SIMD).
+//!
+//! Decoding is bounded, because photos come from uploads and a few bytes of header can claim a
+//! huge image: no side over [`MAX_SIDE`], and a compressed image is refused before any pixel is
+//! allocated when decoding it could need more than [`MAX_DECODE_BYTES`] (a camera frame is a few
+//! megapixels; a face needs far fewer).
 
+use std::io::Cursor;
 use std::path::Path;
 
 use fast_image_resize::images::{TypedImage, TypedImageRef};
 use fast_image_resize::pixels::U8x3;
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::ImageDecoder as _;
 
 /// Packed 8-bit RGB, row-major, no padding.
 #[derive(Clone, PartialEq, Eq)]
@@ -63,11 +70,56 @@ pub enum ImageError {
     },
     #[error("image is empty ({width}x{height})")]
     Empty { width: u32, height: u32 },
+    #[error(
+        "{what} is {width}x{height} px, over the {MAX_SIDE} px limit on a side: send a smaller image"
+    )]
+    TooLarge {
+        what: String,
+        width: u32,
+        height: u32,
+    },
+    #[error(
+        "{what} ({width}x{height} px) would need about {needed_mib} MiB to decode, over the \
+         {limit_mib} MiB limit: send a smaller image",
+        limit_mib = MAX_DECODE_BYTES >> 20
+    )]
+    TooMuchMemory {
+        what: String,
+        width: u32,
+        height: u32,
+        needed_mib: u64,
+    },
+}
+
+/// Largest width or height decoded, in pixels: 8000 × 6000 is a 48-megapixel photo.
+pub const MAX_SIDE: u32 = 8_000;
+
+/// Most memory one decode of a compressed image may need, in bytes: the decoded pixels, their
+/// RGB8 copy when they are not RGB8 already, and the decoder's working buffers.
+pub const MAX_DECODE_BYTES: u64 = 256 << 20;
+
+/// The decoder's working buffers per pixel, on top of the decoded pixels: a progressive JPEG
+/// keeps every coefficient (two bytes each, up to four components), a lossless WebP a 4-byte
+/// ARGB pixel. The image crate's own `max_alloc` cannot bound these: its JPEG decoder ignores it.
+const WORKING_BYTES_PER_PIXEL: u64 = 8;
+
+fn check_side(what: &str, width: u32, height: u32) -> Result<(), ImageError> {
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ImageError::TooLarge {
+            what: what.to_owned(),
+            width,
+            height,
+        });
+    }
+    Ok(())
 }
 
 impl RgbImage {
     pub fn new(width: u32, height: u32, data: Vec<u8>) -> Result<Self, ImageError> {
-        let expected = width as usize * height as usize * 3;
+        // Saturating: u32::MAX² × 3 does not fit a usize, and no buffer is that long anyway.
+        let expected = (width as usize)
+            .saturating_mul(height as usize)
+            .saturating_mul(3);
         if width == 0 || height == 0 {
             return Err(ImageError::Empty { width, height });
         }
@@ -141,14 +193,19 @@ impl RgbImage {
     }
 }
 
-/// Decodes one frame or photo.
+/// Decodes one frame or photo. Refuses (never panics on) anything malformed, and anything past
+/// [`MAX_SIDE`] or [`MAX_DECODE_BYTES`].
 pub fn decode(bytes: &[u8], format: FrameFormat) -> Result<RgbImage, ImageError> {
     match format {
         FrameFormat::Jpeg => decode_with(bytes, image::ImageFormat::Jpeg, "JPEG data"),
         FrameFormat::Png => decode_with(bytes, image::ImageFormat::Png, "PNG data"),
         FrameFormat::Yuyv { width, height } => yuyv_to_rgb(bytes, width, height),
-        FrameFormat::Rgb { width, height } => RgbImage::new(width, height, bytes.to_vec()),
+        FrameFormat::Rgb { width, height } => {
+            check_side("RGB frame", width, height)?;
+            RgbImage::new(width, height, bytes.to_vec())
+        }
         FrameFormat::Bgr { width, height } => {
+            check_side("BGR frame", width, height)?;
             let mut img = RgbImage::new(width, height, bytes.to_vec())?;
             img.data.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
             Ok(img)
@@ -156,17 +213,54 @@ pub fn decode(bytes: &[u8], format: FrameFormat) -> Result<RgbImage, ImageError>
     }
 }
 
+/// Decodes a photo in any format [`load`] reads (JPEG, PNG or WebP), detected from its content;
+/// `what` names it in errors. The same limits as [`decode`].
+pub fn decode_photo(bytes: &[u8], what: &str) -> Result<RgbImage, ImageError> {
+    let format = image::guess_format(bytes).map_err(|e| ImageError::Decode {
+        what: what.to_owned(),
+        reason: e.to_string(),
+    })?;
+    decode_with(bytes, format, what)
+}
+
 fn decode_with(
     bytes: &[u8],
     format: image::ImageFormat,
     what: &str,
 ) -> Result<RgbImage, ImageError> {
-    let decoded =
-        image::load_from_memory_with_format(bytes, format).map_err(|e| ImageError::Decode {
+    let failed = |e: image::ImageError| ImageError::Decode {
+        what: what.to_owned(),
+        reason: e.to_string(),
+    };
+    // Only the header is read here; the PNG decoder also bounds its metadata chunks by this.
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(failed)?;
+
+    let (width, height) = decoder.dimensions();
+    check_side(what, width, height)?;
+    let color = decoder.color_type();
+    let copy = if color == image::ColorType::Rgb8 {
+        0
+    } else {
+        3
+    };
+    let per_pixel = u64::from(color.bytes_per_pixel()) + copy + WORKING_BYTES_PER_PIXEL;
+    let needed = u64::from(width) * u64::from(height) * per_pixel;
+    if needed > MAX_DECODE_BYTES {
+        return Err(ImageError::TooMuchMemory {
             what: what.to_owned(),
-            reason: e.to_string(),
-        })?;
-    let rgb = decoded.to_rgb8();
+            width,
+            height,
+            needed_mib: needed.div_ceil(1 << 20),
+        });
+    }
+    // `into_rgb8` moves an RGB8 image instead of copying it.
+    let rgb = image::DynamicImage::from_decoder(decoder)
+        .map_err(failed)?
+        .into_rgb8();
     RgbImage::new(rgb.width(), rgb.height(), rgb.into_raw())
 }
 
@@ -176,12 +270,7 @@ pub fn load(path: &Path) -> Result<RgbImage, ImageError> {
         path: path.display().to_string(),
         source,
     })?;
-    let what = path.display().to_string();
-    let format = image::guess_format(&bytes).map_err(|e| ImageError::Decode {
-        what: what.clone(),
-        reason: e.to_string(),
-    })?;
-    decode_with(&bytes, format, &what)
+    decode_photo(&bytes, &path.display().to_string())
 }
 
 fn clamp_u8(v: i32) -> u8 {
@@ -190,6 +279,7 @@ fn clamp_u8(v: i32) -> u8 {
 
 /// YUYV 4:2:2 → RGB with BT.601 limited-range integer coefficients (what V4L2 webcams send).
 pub fn yuyv_to_rgb(bytes: &[u8], width: u32, height: u32) -> Result<RgbImage, ImageError> {
+    check_side("YUYV frame", width, height)?;
     let expected = width as usize * height as usize * 2;
     if width == 0 || height == 0 || !width.is_multiple_of(2) || bytes.len() != expected {
         return Err(ImageError::BadSize {
@@ -214,83 +304,4 @@ pub fn yuyv_to_rgb(bytes: &[u8], width: u32, height: u32) -> Result<RgbImage, Im
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jpeg_encoding_round_trips_a_flat_image() {
-        let img = RgbImage::new(32, 24, [200u8, 40, 90].repeat(32 * 24)).expect("image");
-        let jpeg = img.to_jpeg(90).expect("encodes");
-        assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
-        let back = decode(&jpeg, FrameFormat::Jpeg).expect("decodes");
-        assert_eq!((back.width, back.height), (32, 24));
-        let [r, g, b] = back.pixel(16, 12);
-        assert!(
-            r.abs_diff(200) < 8 && g.abs_diff(40) < 8 && b.abs_diff(90) < 8,
-            "{r} {g} {b}"
-        );
-    }
-
-    #[test]
-    fn yuyv_grey_and_colours_convert() {
-        // Y=235 with neutral chroma is white; Y=16 is black.
-        let img = yuyv_to_rgb(&[235, 128, 16, 128], 2, 1).expect("valid");
-        assert_eq!(img.data, vec![255, 255, 255, 0, 0, 0]);
-        // Strong V (red-difference) makes red dominate.
-        let red = yuyv_to_rgb(&[81, 90, 81, 240], 2, 1).expect("valid");
-        assert!(
-            red.data[0] > 200 && red.data[1] < 60 && red.data[2] < 60,
-            "{:?}",
-            red.data
-        );
-    }
-
-    #[test]
-    fn yuyv_with_wrong_length_names_the_sizes() {
-        let err = yuyv_to_rgb(&[0; 7], 2, 2).expect_err("wrong size");
-        assert_eq!(err.to_string(), "YUYV frame of 2x2 needs 8 bytes, got 7");
-    }
-
-    #[test]
-    fn bgr_is_swapped_to_rgb() {
-        let img = decode(
-            &[1, 2, 3],
-            FrameFormat::Bgr {
-                width: 1,
-                height: 1,
-            },
-        )
-        .expect("valid");
-        assert_eq!(img.data, vec![3, 2, 1]);
-    }
-
-    #[test]
-    fn png_round_trips_through_the_decoder() {
-        let mut png = Vec::new();
-        let src =
-            image::RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8 * 50, y as u8 * 100, 7]));
-        src.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .expect("encode");
-        let img = decode(&png, FrameFormat::Png).expect("decode");
-        assert_eq!((img.width, img.height), (3, 2));
-        assert_eq!(img.pixel(2, 1), [100, 100, 7]);
-    }
-
-    #[test]
-    fn corrupt_jpeg_is_an_error_not_a_panic() {
-        let err =
-            decode(&[0xFF, 0xD8, 0xFF, 0x00, 1, 2, 3], FrameFormat::Jpeg).expect_err("corrupt");
-        assert!(
-            err.to_string().starts_with("cannot decode JPEG data"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn resizing_keeps_a_flat_colour_flat() {
-        let img = RgbImage::new(8, 6, [10u8, 20, 30].repeat(48)).expect("valid");
-        let small = img.resized(4, 3);
-        assert_eq!((small.width, small.height), (4, 3));
-        assert!(small.data.chunks_exact(3).all(|p| p == [10, 20, 30]));
-    }
-}
+mod tests;

@@ -4,7 +4,8 @@
 //!   (start or end, by the person's state). F4 stops the identified worker's machines.
 //! - Equipment: for `window_ms` after a worker is identified (by face or PIN), digits and `#`
 //!   are a machine's code for that worker.
-//! - `*` cancels whatever is being typed. Entries left idle for `timeout_ms` are dropped.
+//! - `*` cancels whatever is being typed. Entries left idle for `timeout_ms` are dropped, a
+//!   chosen punch included.
 //! - A bad sequence (an empty number, a PIN of the wrong length, too many digits) is answered
 //!   with a message and leads to nothing being written.
 
@@ -100,7 +101,10 @@ impl KeyEntry {
     }
 
     pub fn on_key(&mut self, key: Key, now_ms: u64) -> Outcome {
-        if now_ms.saturating_sub(self.last_key_ms) > self.timeout_ms && self.stage != Stage::Idle {
+        // A chosen punch goes stale like a half-typed number: otherwise the next person to type
+        // a PIN, however much later, would make the punch someone else chose.
+        let pending = self.stage != Stage::Idle || self.choice.is_some();
+        if pending && now_ms.saturating_sub(self.last_key_ms) > self.timeout_ms {
             self.reset();
         }
         self.last_key_ms = now_ms;
@@ -304,6 +308,24 @@ mod tests {
             Outcome::Echo {
                 prompt: "Employee number",
                 shown: "9".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_function_key_left_alone_times_out_like_an_entry() {
+        let mut e = KeyEntry::new(15_000, 30_000);
+        assert_eq!(
+            typed(&mut e, "B", 1)[0],
+            Outcome::Chosen(Choice::Punch(PunchKey::ClockOut))
+        );
+        // The next person types a PIN a minute later: their punch is theirs to decide.
+        assert_eq!(
+            *typed(&mut e, "1001#1234#", 60_000).last().expect("outcome"),
+            Outcome::Pin {
+                number: "1001".into(),
+                pin: "1234".into(),
+                choice: None
             }
         );
     }
