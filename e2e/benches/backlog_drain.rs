@@ -128,7 +128,12 @@ async fn direct_ingest(n: usize) -> Duration {
         let acks = server
             .stores
             .devices
-            .ingest(&device, batch.to_vec(), jiff::Timestamp::now())
+            .ingest(
+                &device,
+                batch.to_vec(),
+                jiff::Timestamp::now(),
+                jiff::SignedDuration::from_mins(5),
+            )
             .await
             .expect("ingest");
         assert_eq!(acks.len(), batch.len());
