@@ -361,3 +361,33 @@ async fn a_block_survives_a_restart_and_a_super_admin_lists_and_lifts_it() {
         .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
+
+/// A signed request's timestamp at the ends of the i64 range is stale, not an overflow (the
+/// pre-check before the body is read computed `now - timestamp`).
+#[tokio::test]
+async fn a_timestamp_at_the_ends_of_the_range_is_refused_as_stale() {
+    let app = spawn_app_with(|_| {}).await;
+    let w = world(&app).await;
+    let kiosk = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    for timestamp in [i64::MIN, i64::MAX] {
+        let opts = SignOpts {
+            timestamp: Some(timestamp),
+            ..SignOpts::default()
+        };
+        let r = app
+            .signed(
+                &kiosk,
+                Method::GET,
+                "/api/v1/device/roster",
+                Vec::new(),
+                opts,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{timestamp}: {}",
+            r.body
+        );
+    }
+}
