@@ -29,10 +29,10 @@ pub fn with_unknown_fields(json: &[u8]) -> Option<Vec<u8>> {
 pub fn refused_only_for_its_encoding(json: &[u8]) -> bool {
     match serde_json::from_slice::<Value>(json) {
         Ok(_) => false,
-        Err(e) => {
-            let message = e.to_string();
-            message.contains("unicode") || message.contains("surrogate")
-        }
+        // serde_json's words for bad UTF-8 and for a surrogate escape without its pair.
+        Err(e) => ["unicode", "surrogate", "hex escape"]
+            .iter()
+            .any(|words| e.to_string().contains(words)),
     }
 }
 
