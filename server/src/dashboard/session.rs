@@ -48,6 +48,17 @@ pub fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// The double-submit check of a form posted without a session (sign-in, invite, reset): the
+/// token in cookie `name` must be present and equal the form's `_csrf` field, which a form
+/// posted from another site cannot arrange.
+pub fn double_submit_ok(jar: &CookieJar, name: &str, sent: &str) -> bool {
+    let expected = jar
+        .get(name)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    !expected.is_empty() && same(&expected, sent)
+}
+
 /// The signed-in user of a dashboard request.
 #[derive(Clone, Debug)]
 pub struct Viewer {
@@ -156,11 +167,7 @@ pub async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let expected = jar
-        .get(LOGIN_CSRF)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    if expected.is_empty() || !same(&expected, &form.csrf) {
+    if !double_submit_ok(&jar, LOGIN_CSRF, &form.csrf) {
         return refused(
             "The sign-in form expired or was not sent from this site. Reload the page and try again.",
         );

@@ -30,19 +30,29 @@ pub fn hidden_csrf(html: &str) -> String {
     rest[..rest.find('"').expect("end")].to_owned()
 }
 
-pub async fn dash<'a>(app: &'a TestApp, email: &str) -> Dash<'a> {
+/// A browser that does not follow redirects (so a test sees where it is sent).
+pub fn browser_client() -> reqwest::Client {
     let _ = http_client();
-    let client = reqwest::Client::builder()
+    reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .expect("client");
+        .expect("client")
+}
+
+/// Opens the sign-in page: its double-submit cookie and the form's matching token.
+pub async fn login_form(client: &reqwest::Client, base: &str) -> (String, String) {
     let r = client
-        .get(format!("{}/dashboard/login", app.base))
+        .get(format!("{base}/dashboard/login"))
         .send()
         .await
         .expect("sent");
-    let login_cookie = set_cookie(&r, "attend_login_csrf").expect("login cookie");
-    let token = hidden_csrf(&r.text().await.expect("html"));
+    let cookie = set_cookie(&r, "attend_login_csrf").expect("login cookie");
+    (cookie, hidden_csrf(&r.text().await.expect("html")))
+}
+
+pub async fn dash<'a>(app: &'a TestApp, email: &str) -> Dash<'a> {
+    let client = browser_client();
+    let (login_cookie, token) = login_form(&client, &app.base).await;
     let r = client
         .post(format!("{}/dashboard/login", app.base))
         .header("cookie", format!("attend_login_csrf={login_cookie}"))

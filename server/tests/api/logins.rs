@@ -121,27 +121,8 @@ async fn guessing_the_current_password_to_change_it_locks_out() {
 #[tokio::test]
 async fn an_oversized_dashboard_sign_in_is_refused_before_anything_is_stored() {
     let app = spawn_app().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let r = client
-        .get(format!("{}/dashboard/login", app.base))
-        .send()
-        .await
-        .expect("sent");
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("attend_login_csrf="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-        .expect("login cookie");
-    let html = r.text().await.expect("html");
-    let marker = r#"name="_csrf" value=""#;
-    let at = html.find(marker).expect("csrf field") + marker.len();
-    let csrf = &html[at..at + html[at..].find('"').expect("end")];
+    let client = crate::dash_client::browser_client();
+    let (cookie, csrf) = crate::dash_client::login_form(&client, &app.base).await;
     let email = format!("{}@a.example", "x".repeat(300_000));
     let r = client
         .post(format!("{}/dashboard/login", app.base))
@@ -151,7 +132,7 @@ async fn an_oversized_dashboard_sign_in_is_refused_before_anything_is_stored() {
             serde_urlencoded::to_string([
                 ("email", email.as_str()),
                 ("password", "whatever"),
-                ("_csrf", csrf),
+                ("_csrf", csrf.as_str()),
             ])
             .expect("form"),
         )

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::joining::AcceptInviteRequest;
 use super::reset::{ResetConfirm, ResetRequest};
 use crate::app::state::AppState;
-use crate::dashboard::session::{cookie, same};
+use crate::dashboard::session::{cookie, double_submit_ok};
 use crate::dashboard::{Flash, explain, fmt, refused, render_html};
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
@@ -52,14 +52,6 @@ fn form_page(
 }
 
 /// Whether the posted `_csrf` matches the cookie this site set.
-fn csrf_ok(jar: &CookieJar, sent: &str) -> bool {
-    let expected = jar
-        .get(FORM_CSRF)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    !expected.is_empty() && same(&expected, sent)
-}
-
 /// A refused form's status and its sentence for a person.
 fn refusal(e: Error) -> (StatusCode, Option<Flash>) {
     let status = match &e {
@@ -109,7 +101,7 @@ pub async fn accept_invite(
     jar: CookieJar,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
+    if !double_submit_ok(&jar, FORM_CSRF, &form.csrf) {
         return refused(EXPIRED);
     }
     let shown = context! { code => form.code.clone(), email => form.email.clone(), display_name => form.display_name.clone() };
@@ -169,7 +161,7 @@ pub async fn reset(
     jar: CookieJar,
     Form(form): Form<ResetForm>,
 ) -> Response {
-    if !csrf_ok(&jar, &form.csrf) {
+    if !double_submit_ok(&jar, FORM_CSRF, &form.csrf) {
         return refused(EXPIRED);
     }
     if form.token.is_empty() {
