@@ -2,8 +2,10 @@
 //! and some routes run one for anonymous callers (sign-in, and setting a password with a token
 //! or code), so runs go through a [`Hasher`]:
 //!
-//! - at most one run per core at a time (a semaphore), so hashing can never take the blocking
-//!   pool, or the memory, that database work needs;
+//! - at most one run per core at a time (a semaphore), on the hasher's own threads, never on the
+//!   blocking pool that database work needs;
+//! - those threads run at a lower scheduling priority (nice +10 on Linux), so a flood of sign-ins
+//!   takes only the CPU that nothing else wants: a kiosk's sync is scheduled ahead of it;
 //! - a caller waits at most [`QUEUE_WAIT`] for a turn, then gets 503 `busy` with `Retry-After`;
 //! - every run is counted ([`Hasher::runs`]), which is how the tests show that a route checks its
 //!   token or code before it hashes anything.
@@ -18,6 +20,62 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use tokio::sync::Semaphore;
 
 use super::error::Error;
+
+/// Nice value of the hashing threads: below the rest of the server, above idle.
+const HASHING_NICENESS: i32 = 10;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that run argon2. They live as long as any clone of their [`Hasher`]: dropping
+/// the last sender ends their loop.
+#[derive(Debug)]
+struct Workers {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl Workers {
+    fn spawn(count: usize) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..count {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    lower_this_threads_priority();
+                    loop {
+                        let next = queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
+                        match next {
+                            // A panicking job must not take its thread with it (the permit
+                            // it held is released by the unwinding).
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                })
+                .expect("spawning a hashing thread");
+        }
+        Self { jobs }
+    }
+}
+
+/// Linux schedules threads individually, so a thread's own nice value applies to it alone.
+#[cfg(target_os = "linux")]
+fn lower_this_threads_priority() {
+    let this_thread = rustix::thread::gettid();
+    if let Err(error) = rustix::process::setpriority_process(Some(this_thread), HASHING_NICENESS) {
+        // A sandbox may forbid it; the thread then hashes at normal priority.
+        tracing::warn!(%error, "could not lower the priority of a password-hashing thread");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_this_threads_priority() {}
 
 /// How long a caller waits for a free hashing slot before the server answers 503.
 pub const QUEUE_WAIT: Duration = Duration::from_secs(2);
@@ -47,6 +105,7 @@ fn verify_now(password: &str, hash: &str) -> bool {
 #[derive(Clone, Debug)]
 pub struct Hasher {
     slots: Arc<Semaphore>,
+    workers: Arc<Workers>,
     runs: Arc<AtomicU64>,
     wait: Duration,
 }
@@ -61,8 +120,10 @@ impl Default for Hasher {
 
 impl Hasher {
     pub fn with_slots(slots: usize) -> Self {
+        let slots = slots.max(1);
         Self {
-            slots: Arc::new(Semaphore::new(slots.max(1))),
+            slots: Arc::new(Semaphore::new(slots)),
+            workers: Arc::new(Workers::spawn(slots)),
             runs: Arc::new(AtomicU64::new(0)),
             wait: QUEUE_WAIT,
         }
@@ -73,33 +134,74 @@ impl Hasher {
         self.runs.load(Ordering::Relaxed)
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Error> {
+    /// A turn at hashing: waits at most [`QUEUE_WAIT`] for a slot, else 503 `busy`.
+    ///
+    /// An anonymous credential check (sign-in, a reset or invite code) takes its turn *before*
+    /// it counts the attempt or looks anything up, so a flood of them is answered 503 without
+    /// touching the database, and no more of them write at once than there are slots: a kiosk's
+    /// write never queues behind hundreds of lockout counters. A turn dropped unused runs
+    /// nothing.
+    pub async fn turn(&self) -> Result<Turn, Error> {
         let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| Error::Busy { retry_after_s: 1 })?
             .map_err(|e| Error::Internal(e.into()))?;
-        self.runs.fetch_add(1, Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || {
-            let out = work();
-            drop(permit);
-            out
+        Ok(Turn {
+            hasher: self.clone(),
+            permit,
         })
-        .await
-        .map_err(|e| Error::Internal(e.into()))
     }
 
     /// PHC-format argon2id hash (default parameters: 19 MiB, 2 passes).
     pub async fn hash(&self, password: String) -> Result<String, Error> {
+        self.turn().await?.hash(password).await
+    }
+
+    /// Checks `password` against `hash`; with `None` costs the same one run and answers `false`.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, Error> {
+        self.turn().await?.verify(password, hash).await
+    }
+}
+
+/// A hashing slot held by one caller ([`Hasher::turn`]); spent by one run.
+#[derive(Debug)]
+pub struct Turn {
+    hasher: Hasher,
+    permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Turn {
+    async fn run<T: Send + 'static>(
+        self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let Self { hasher, permit } = self;
+        hasher.runs.fetch_add(1, Ordering::Relaxed);
+        // A permit per worker: a job never waits in the channel behind another.
+        let (done, result) = tokio::sync::oneshot::channel();
+        hasher
+            .workers
+            .jobs
+            .send(Box::new(move || {
+                let out = work();
+                drop(permit);
+                let _ = done.send(out);
+            }))
+            .map_err(|_| Error::Internal(anyhow::anyhow!("the hashing threads are gone")))?;
+        result
+            .await
+            .map_err(|_| Error::Internal(anyhow::anyhow!("a hashing thread panicked")))
+    }
+
+    /// PHC-format argon2id hash (default parameters: 19 MiB, 2 passes).
+    pub async fn hash(self, password: String) -> Result<String, Error> {
         self.run(move || hash_now(&password))
             .await?
             .map_err(|e| Error::Internal(anyhow::anyhow!("hashing a password: {e}")))
     }
 
     /// Checks `password` against `hash`; with `None` costs the same one run and answers `false`.
-    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, Error> {
+    pub async fn verify(self, password: String, hash: Option<String>) -> Result<bool, Error> {
         self.run(move || {
             if let Some(h) = hash {
                 verify_now(&password, &h)

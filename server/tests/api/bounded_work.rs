@@ -76,6 +76,43 @@ async fn a_login_costs_one_hashing_run_whether_or_not_the_account_exists() {
     assert_eq!(app.state.hasher.runs(), before + 3);
 }
 
+/// H2, the abuse benchmark's finding: each sign-in wrote its lockout counters before it waited
+/// for a hashing slot, so a flood queued hundreds of writes ahead of a kiosk's sync. A sign-in
+/// now takes its hashing turn first: with every slot busy it is answered 503 without counting
+/// anything, so the owner is not locked out by attempts the server never checked.
+#[tokio::test]
+async fn sign_ins_refused_as_busy_count_nothing_against_the_account() {
+    let app = spawn_app().await;
+    world(&app).await;
+    let slots = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut held = Vec::new();
+    for _ in 0..slots {
+        held.push(app.state.hasher.turn().await.expect("a free hashing slot"));
+    }
+    let before = app.state.hasher.runs();
+    let guesses = (0..10).map(|_| app.login("admin@a.example", "wrong password"));
+    for r in futures_util::future::join_all(guesses).await {
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            "{}",
+            r.body
+        );
+        assert!(r.headers.contains_key("retry-after"));
+    }
+    assert_eq!(
+        app.state.hasher.runs(),
+        before,
+        "a refused sign-in ran argon2"
+    );
+    drop(held);
+    // Ten guesses were more than the lockout allows (5); none was counted.
+    assert_eq!(
+        app.login("admin@a.example", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
 /// L2: without a header-read timeout a client could hold a connection by never finishing its
 /// headers.
 #[tokio::test]

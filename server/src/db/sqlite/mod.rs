@@ -1,6 +1,6 @@
 //! The embedded SQLite backend's core (rusqlite, bundled SQLite, WAL): one writer connection
-//! behind a mutex and a small pool of readers; every call runs on tokio's blocking pool so the
-//! async runtime never waits on disk. Each mutation is one `IMMEDIATE` transaction that also
+//! behind an async mutex and a bounded pool of readers; a call waits for its connection as an
+//! async task, then runs on tokio's blocking pool so the async runtime never waits on disk. Each mutation is one `IMMEDIATE` transaction that also
 //! writes its audit row and roster-change rows. Every feature's SQLite store is an `impl` on
 //! [`SqliteDb`] in its own folder, built on these helpers only:
 //!

@@ -1,8 +1,16 @@
-//! The connections: one writer behind a mutex, a small pool of readers, each call on tokio's
+//! The connections: one writer, a pool of at most [`MAX_READERS`] readers, each call on tokio's
 //! blocking pool; and the schema's migrations.
+//!
+//! A call waits for its connection *before* it takes a blocking thread: the writer is an async
+//! mutex and the readers are counted by a semaphore, both fair (first come, first served). So a
+//! flood of requests queues as cheap async tasks, never as hundreds of parked threads or freshly
+//! opened connections (each with its own page cache), and a kiosk's write waits its turn behind
+//! the flood's writes instead of behind whatever the thread scheduler picks.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
@@ -11,6 +19,10 @@ use super::super::{StoreError, StoreResult};
 use super::codec::{backend, db};
 
 /// The schema, in order. Adding a file here is how the schema moves forward.
+/// Reader connections open at most at once (WAL readers run in parallel; more than this would
+/// only contend for the same cores and cost a page cache each).
+pub const MAX_READERS: usize = 8;
+
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0001_core.sql"),
     include_str!("../../../../migrations/server/0002_enrolment_decisions.sql"),
@@ -52,7 +64,10 @@ pub struct SqliteDb {
 struct Inner {
     path: PathBuf,
     synchronous: Synchronous,
-    writer: Mutex<Connection>,
+    writer: Arc<tokio::sync::Mutex<Connection>>,
+    /// One permit per reader connection that may be in use.
+    reader_slots: Arc<Semaphore>,
+    /// Idle reader connections (never more than [`MAX_READERS`]).
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -109,7 +124,8 @@ impl SqliteDb {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 synchronous,
-                writer: Mutex::new(writer),
+                writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                reader_slots: Arc::new(Semaphore::new(MAX_READERS)),
                 readers: Mutex::new(Vec::new()),
             }),
         })
@@ -125,12 +141,8 @@ impl SqliteDb {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
+        let mut conn = self.inner.writer.clone().lock_owned().await;
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner
-                .writer
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
@@ -149,7 +161,14 @@ impl SqliteDb {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let slot = inner
+            .reader_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(backend)?;
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let pooled = inner
                 .readers
                 .lock()
@@ -164,7 +183,7 @@ impl SqliteDb {
                 .readers
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if pool.len() < 8 {
+            if pool.len() < MAX_READERS {
                 pool.push(conn);
             }
             result

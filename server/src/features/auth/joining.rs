@@ -81,6 +81,8 @@ impl AuthService {
             .text("display_name", &req.display_name, 1, 120)
             .text("employee_number", &req.employee_number, 1, 32)
             .finish()?;
+        // The hashing turn first: under a flood, the 503 comes before any database work.
+        let turn = self.hasher.turn().await?;
         let key = ip.clone().unwrap_or_else(|| "unknown".into());
         let now = Timestamp::now();
         self.throttle.ensure_open("join_code", &key, now).await?;
@@ -97,7 +99,7 @@ impl AuthService {
             Err(e) => return Err(e.into()),
         };
         // Hashed whether or not the address is taken, so the answer takes as long either way.
-        let hash = self.hasher.hash(req.password).await?;
+        let hash = turn.hash(req.password).await?;
         let email = req.email.trim().to_owned();
         let base = self.settings.public_url.trim_end_matches('/');
         let new = NewRegistration {
@@ -153,6 +155,7 @@ impl AuthService {
             .finish()?;
         // Like the join code: failures lock the address out, and a made-up code is refused
         // before any hashing.
+        let turn = self.hasher.turn().await?;
         let key = ip.clone().unwrap_or_else(|| "unknown".into());
         let now = Timestamp::now();
         self.throttle.ensure_open("invite", &key, now).await?;
@@ -162,7 +165,7 @@ impl AuthService {
             self.throttle.failed("invite", &key, now).await?;
             return Err(refused());
         }
-        let hash = self.hasher.hash(req.password).await?;
+        let hash = turn.hash(req.password).await?;
         let accepted = self
             .store
             .accept_invite(

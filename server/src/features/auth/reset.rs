@@ -91,6 +91,8 @@ impl AuthService {
         Check::default()
             .password("new_password", &req.new_password)
             .finish()?;
+        // The hashing turn first: under a flood, the 503 comes before any database work.
+        let turn = self.hasher.turn().await?;
         let key = ip.unwrap_or_else(|| "unknown".into());
         let now = Timestamp::now();
         self.throttle
@@ -107,7 +109,7 @@ impl AuthService {
             self.throttle.failed("reset_confirm", &key, now).await?;
             return Err(refused());
         }
-        let hash = self.hasher.hash(req.new_password).await?;
+        let hash = turn.hash(req.new_password).await?;
         match self.store.consume_password_reset(&token, &hash, now).await {
             Ok(_) => Ok(()),
             Err(StoreError::NotFound) => {

@@ -185,6 +185,8 @@ impl AuthService {
             .text("email", email, 3, 254)
             .text("password", password, 1, 256)
             .finish()?;
+        // The hashing turn first: under a flood, the 503 comes before any database work.
+        let turn = self.hasher.turn().await?;
         let email = email.trim().to_lowercase();
         let address = ip.unwrap_or("unknown");
         let pair = format!("{email} {address}");
@@ -198,8 +200,7 @@ impl AuthService {
             .await?;
         self.throttle.claim("login", &pair, now).await?;
         let creds = self.people.credentials_by_email(&email).await?;
-        let ok = self
-            .hasher
+        let ok = turn
             .verify(
                 password.to_owned(),
                 creds.as_ref().map(|c| c.password_hash.clone()),
