@@ -27,6 +27,10 @@ enum Command {
         server: String,
         #[arg(long)]
         code: String,
+        /// Accept an `http://` server on another machine (a closed network only: the device
+        /// secret and the roster then travel unencrypted).
+        #[arg(long)]
+        allow_plain_http: bool,
     },
     /// Run the kiosk: camera and recognition, keypad, relays, the outbox and sync, the screen.
     Run,
@@ -73,10 +77,15 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.state_dir)
         .with_context(|| format!("creating state directory {}", config.state_dir.display()))?;
     match cli.command {
-        Command::Provision { server, code } => {
-            let creds = client::provision(&server, &code, env!("CARGO_PKG_VERSION"))
-                .await
-                .context("provisioning failed")?;
+        Command::Provision {
+            server,
+            code,
+            allow_plain_http,
+        } => {
+            let creds =
+                client::provision(&server, &code, env!("CARGO_PKG_VERSION"), allow_plain_http)
+                    .await
+                    .context("provisioning failed")?;
             creds.save(&config.credentials_path())?;
             println!(
                 "provisioned as device {} of {}",

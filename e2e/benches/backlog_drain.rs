@@ -46,6 +46,7 @@ async fn drain(n: usize) -> (Duration, Duration) {
         &format!("http://{}", server.addr),
         &seed.provisioning_code,
         "bench",
+        false,
     )
     .await
     .expect("provisioned");
@@ -100,6 +101,7 @@ async fn direct_ingest(n: usize) -> Duration {
         &format!("http://{}", server.addr),
         &seed.provisioning_code,
         "bench",
+        false,
     )
     .await
     .expect("provisioned");

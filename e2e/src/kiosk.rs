@@ -29,7 +29,7 @@ pub struct Kiosk {
 impl Kiosk {
     pub async fn provision(server: &Server, code: &str) -> Kiosk {
         let dir = tempfile::tempdir().expect("dir");
-        let creds = client::provision(&format!("http://{}", server.addr), code, "test")
+        let creds = client::provision(&format!("http://{}", server.addr), code, "test", false)
             .await
             .expect("provisioned");
         let state_db = dir.path().join("state.db");

@@ -36,6 +36,10 @@ pub enum ClientError {
     Decode(String),
     #[error("device secret is invalid: re-provision this kiosk")]
     BadSecret,
+    #[error("server URL {url}: {problem}")]
+    ServerUrl { url: String, problem: String },
+    #[error("the HTTP client could not be built: {0}")]
+    Setup(String),
 }
 
 impl ClientError {
@@ -44,7 +48,7 @@ impl ClientError {
         match self {
             Self::Network(_) => true,
             Self::Refused { status, .. } => *status == 429 || *status >= 500 || *status == 401,
-            Self::Decode(_) | Self::BadSecret => false,
+            Self::Decode(_) | Self::BadSecret | Self::ServerUrl { .. } | Self::Setup(_) => false,
         }
     }
 
@@ -66,13 +70,51 @@ impl ClientError {
 /// Longest reason kept from a refusal: it is stored with the event and sent in heartbeats.
 const MAX_REASON_CHARS: usize = 500;
 
-fn http() -> reqwest::Client {
+fn http() -> Result<reqwest::Client, ClientError> {
     // rustls with ring; installing twice is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // No silent fallback to a default client: that one has no timeout, and a sync stuck on a
+    // dead connection would hold the outbox forever.
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
-        .unwrap_or_default()
+        .map_err(|e| ClientError::Setup(e.to_string()))
+}
+
+/// Whether a kiosk may talk to `server`: provisioning hands over the device secret, and every
+/// roster carries PIN hashes and face templates, so only `https://` is accepted, or `http://`
+/// to this machine itself (a reverse proxy on the kiosk, the demo, tests). Plain HTTP to
+/// another machine needs `allow_plain_http`: the installer's explicit choice for a closed
+/// network.
+pub fn check_server_url(server: &str, allow_plain_http: bool) -> Result<(), ClientError> {
+    let problem = |problem: &str| ClientError::ServerUrl {
+        url: server.to_owned(),
+        problem: problem.to_owned(),
+    };
+    let url = reqwest::Url::parse(server).map_err(|e| problem(&format!("not a URL ({e})")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = url.host_str().is_some_and(|host| {
+                host.eq_ignore_ascii_case("localhost")
+                    || host
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            });
+            if loopback || allow_plain_http {
+                Ok(())
+            } else {
+                Err(problem(
+                    "plain http to another machine would send the device secret and the roster \
+                     (PIN hashes, face templates) unencrypted: use https://, or pass \
+                     --allow-plain-http on a closed network",
+                ))
+            }
+        }
+        other => Err(problem(&format!("scheme {other}: use https://"))),
+    }
 }
 
 async fn refused(resp: reqwest::Response) -> ClientError {
@@ -102,13 +144,15 @@ pub async fn provision(
     server: &str,
     code: &str,
     version: &str,
+    allow_plain_http: bool,
 ) -> Result<Credentials, ClientError> {
+    check_server_url(server, allow_plain_http)?;
     let url = format!("{}/api/v1/device/provision", server.trim_end_matches('/'));
     let body = ProvisionRequest {
         code: code.to_owned(),
         attendd_version: Some(version.to_owned()),
     };
-    let resp = http()
+    let resp = http()?
         .post(url)
         .json(&body)
         .send()
@@ -144,7 +188,7 @@ impl SyncClient {
         let secret =
             DeviceSecret::from_base64(&creds.device_secret).map_err(|_| ClientError::BadSecret)?;
         Ok(Self {
-            http: http(),
+            http: http()?,
             creds,
             secret,
             offset_ms: Mutex::new(None),
@@ -304,4 +348,32 @@ fn hex_lower(bytes: &[u8]) -> String {
             ]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_server_url;
+
+    /// Security review L11: the kiosk accepted any `http://` server, so the device secret and
+    /// the roster could cross a network in cleartext.
+    #[test]
+    fn plain_http_is_refused_unless_it_stays_on_this_machine_or_is_allowed() {
+        for ok in [
+            "https://attend.example.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_server_url(ok, false).is_ok(), "{ok}");
+        }
+        let refused = check_server_url("http://10.0.0.5:8080", false).expect_err("refused");
+        assert!(
+            refused.to_string().contains("--allow-plain-http"),
+            "{refused}"
+        );
+        assert!(check_server_url("http://10.0.0.5:8080", true).is_ok());
+        for bad in ["ftp://attend.example.com", "attend.example.com", ""] {
+            assert!(check_server_url(bad, true).is_err(), "{bad}");
+        }
+    }
 }

@@ -30,6 +30,7 @@ async fn the_daemon_refuses_unknown_faces_and_syncs_a_pin_punch() {
         &format!("http://{}", server.addr),
         &seed.provisioning_code,
         "test",
+        false,
     )
     .await
     .expect("provisioned");

@@ -79,6 +79,7 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
         &format!("http://{}", server.addr),
         &seed.provisioning_code,
         "test",
+        false,
     )
     .await
     .expect("provisioned")

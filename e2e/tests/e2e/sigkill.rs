@@ -43,11 +43,16 @@ async fn attendd_killed_mid_sync_restarts_with_nothing_lost_or_duplicated() {
         ..Config::default()
     };
     std::fs::create_dir_all(&kiosk).expect("kiosk dir");
-    client::provision(&format!("http://{addr}"), &seed.provisioning_code, "test")
-        .await
-        .expect("provisioned")
-        .save(&config.credentials_path())
-        .expect("saved");
+    client::provision(
+        &format!("http://{addr}"),
+        &seed.provisioning_code,
+        "test",
+        false,
+    )
+    .await
+    .expect("provisioned")
+    .save(&config.credentials_path())
+    .expect("saved");
     {
         let mut outbox = Outbox::open(&config.state_db()).expect("outbox");
         for _ in 0..BACKLOG {
