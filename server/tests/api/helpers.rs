@@ -401,7 +401,7 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
         "dept",
     );
     let employee = created(
-        app.post("/api/v1/employees", Some(root), json!({"org_id": id, "employee_number": "1", "display_name": "Ana", "department_id": dept, "site_id": site, "pin": "1234", "consent": "granted"})).await,
+        app.post("/api/v1/employees", Some(root), json!({"org_id": id, "employee_number": "1", "display_name": "Ana", "department_id": dept, "site_id": site, "pin": "246810", "consent": "granted"})).await,
         "employee",
     );
     let other_employee = created(

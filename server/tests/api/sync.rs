@@ -373,3 +373,113 @@ async fn managers_see_only_events_about_their_departments() {
         Some(w.a.employee.as_str())
     );
 }
+
+/// Security review M5: every kiosk of an organisation held every employee's PIN hash and face,
+/// so one stolen kiosk revealed them all. A kiosk now holds only the people who may punch at
+/// its site (their listed sites, else their home site, else anywhere), and a change of those
+/// sites reaches the kiosks it concerns.
+#[tokio::test]
+async fn a_kiosk_holds_only_the_people_who_may_punch_at_its_site() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let r = app
+        .post(
+            "/api/v1/sites",
+            Some(&w.a.admin),
+            json!({"org_id": w.a.id, "name": "Depot", "timezone": "Europe/Lisbon"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let depot = r.id();
+    let device = provisioned_device(&app, &w.a.admin, &depot).await;
+    let pull = |since: u64| {
+        let (app, device) = (&app, &device);
+        async move {
+            let r = app
+                .signed(
+                    device,
+                    Method::GET,
+                    &format!("/api/v1/device/roster?since={since}"),
+                    Vec::new(),
+                    SignOpts::default(),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.body
+        }
+    };
+    let ids = |roster: &Value| -> Vec<String> {
+        roster["employees"]
+            .as_array()
+            .expect("employees")
+            .iter()
+            .filter_map(|e| e["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let full = pull(0).await;
+    // Ana's home is the plant; Bruno has no site, so he may punch anywhere.
+    assert_eq!(ids(&full), vec![w.a.other_employee.clone()]);
+    let cursor = full["cursor"].as_u64().expect("cursor");
+
+    let set_sites = |sites: Vec<&str>| {
+        let app = &app;
+        let (path, token) = (
+            format!("/api/v1/employees/{}/punch-sites", w.a.employee),
+            w.a.admin.clone(),
+        );
+        let body = json!({ "site_ids": sites });
+        async move {
+            let r = app.call(Method::PUT, &path, Some(&token), Some(body)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+    };
+    set_sites(vec![&w.a.site, &depot]).await;
+    let delta = pull(cursor).await;
+    assert_eq!(ids(&delta), vec![w.a.employee.clone()]);
+    let cursor = delta["cursor"].as_u64().expect("cursor");
+
+    set_sites(vec![&w.a.site]).await;
+    let delta = pull(cursor).await;
+    assert_eq!(ids(&delta), Vec::<String>::new());
+    assert!(
+        delta["tombstones"]
+            .as_array()
+            .expect("tombstones")
+            .contains(&json!({"entity": "employee", "id": w.a.employee})),
+        "{delta}"
+    );
+}
+
+/// Security review M5: a 4-digit PIN is one of 10,000; a PIN set now has 6 to 8 digits.
+#[tokio::test]
+async fn a_new_pin_has_six_to_eight_digits() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let path = format!("/api/v1/employees/{}", w.a.other_employee);
+    for short in ["1234", "12345", "123456789", "12a456"] {
+        let r = app
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&w.a.admin),
+                Some(json!({"pin": short})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{short}: {}",
+            r.body
+        );
+        assert_eq!(r.body["error"]["details"][0]["field"], "pin", "{}", r.body);
+    }
+    let r = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&w.a.admin),
+            Some(json!({"pin": "135792"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

@@ -28,7 +28,7 @@ pub struct CreateEmployee {
     pub site_id: Option<SiteId>,
     #[schema(value_type = Option<String>)]
     pub consent: Option<ConsentState>,
-    /// 4 to 8 digits, typed at the kiosk after the employee number.
+    /// 6 to 8 digits, typed at the kiosk after the employee number.
     pub pin: Option<String>,
 }
 
@@ -79,9 +79,14 @@ pub struct CreateUser {
     pub employee_id: Option<EmployeeId>,
 }
 
+/// Digits a PIN set from now on must have. Six, not four: a kiosk slows guessing down rather
+/// than locking anyone out, so the number of possible PINs is what makes guessing hopeless.
+/// Kiosks still accept the 4-digit PINs set before this rule (4 to 8 digits at the keypad).
+pub const PIN_DIGITS: std::ops::RangeInclusive<usize> = 6..=8;
+
 pub fn check_pin(check: &mut Check, pin: &str) {
-    if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
-        check.fail("pin", "must be 4 to 8 digits");
+    if !PIN_DIGITS.contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        check.fail("pin", "must be 6 to 8 digits");
     }
 }
 

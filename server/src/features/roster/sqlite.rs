@@ -1,5 +1,6 @@
 //! The roster store on SQLite: the latest change per entity after a cursor, and what a kiosk
-//! may have of each, scoped to the device's organisation (and site, for equipment).
+//! may have of each, scoped to the device's organisation and site (equipment at the site, and
+//! only the people who may punch there).
 
 use async_trait::async_trait;
 use attend_protocol::roster::{
@@ -15,23 +16,42 @@ use crate::db::sqlite::{SqliteDb, db, get_enum, get_id, get_opt_id};
 use crate::features::devices::DeviceAuth;
 use crate::features::people::parse_consent;
 
-fn employee_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterEmployee>> {
+/// Whether employee `e` may punch at site `?3`: the sites listed for them, else their home
+/// site, else (nothing says where they work) any site. The same rule as ingest's
+/// `PunchFacts::may_punch_at`, so a kiosk holds exactly the people whose punches it may take,
+/// and a stolen kiosk reveals only its own site's PIN hashes and faces.
+const MAY_PUNCH_AT_SITE: &str =
+    "(CASE WHEN EXISTS (SELECT 1 FROM employee_sites s WHERE s.employee_id = e.id)
+     THEN EXISTS (SELECT 1 FROM employee_sites s WHERE s.employee_id = e.id AND s.site_id = ?3)
+     ELSE (e.site_id IS NULL OR e.site_id = ?3) END)";
+
+/// The roster's ids come from the change log, which is filtered by organisation; every loader
+/// checks the organisation again, so a row logged under the wrong one can never leak.
+fn employee_entry(
+    c: &Connection,
+    id: &str,
+    device: &DeviceAuth,
+) -> StoreResult<Option<RosterEmployee>> {
     let row = c
-        .prepare_cached(
-            "SELECT id, employee_number, display_name, pin_hash, consent FROM employees
-             WHERE id = ?1 AND deleted_at IS NULL AND status = 'active'",
-        )
+        .prepare_cached(&format!(
+            "SELECT e.id, e.employee_number, e.display_name, e.pin_hash, e.consent FROM employees e
+             WHERE e.id = ?1 AND e.org_id = ?2 AND e.deleted_at IS NULL AND e.status = 'active'
+             AND {MAY_PUNCH_AT_SITE}"
+        ))
         .map_err(db)?
-        .query_row([id], |r| {
-            Ok(RosterEmployee {
-                id: get_id(r, 0)?,
-                employee_number: r.get(1)?,
-                display_name: r.get(2)?,
-                pin_hash: r.get(3)?,
-                consent: get_enum(r, 4, parse_consent)?,
-                qualifications: Vec::new(),
-            })
-        })
+        .query_row(
+            params![id, device.org_id.to_string(), device.site_id.to_string()],
+            |r| {
+                Ok(RosterEmployee {
+                    id: get_id(r, 0)?,
+                    employee_number: r.get(1)?,
+                    display_name: r.get(2)?,
+                    pin_hash: r.get(3)?,
+                    consent: get_enum(r, 4, parse_consent)?,
+                    qualifications: Vec::new(),
+                })
+            },
+        )
         .optional()
         .map_err(db)?;
     let Some(mut employee) = row else {
@@ -57,14 +77,20 @@ fn employee_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterEmployee
     Ok(Some(employee))
 }
 
-fn template_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterTemplate>> {
-    // Only templates of active employees who granted consent ever reach a kiosk.
-    c.prepare_cached(
+fn template_entry(
+    c: &Connection,
+    id: &str,
+    device: &DeviceAuth,
+) -> StoreResult<Option<RosterTemplate>> {
+    // Only templates of active employees who granted consent, and may punch here, ever reach a
+    // kiosk.
+    c.prepare_cached(&format!(
         "SELECT t.id, t.employee_id, t.model_id, t.vector FROM face_templates t JOIN employees e ON e.id = t.employee_id
-         WHERE t.id = ?1 AND t.deleted_at IS NULL AND e.deleted_at IS NULL AND e.status = 'active' AND e.consent = ?2",
-    )
+         WHERE t.id = ?1 AND e.org_id = ?2 AND t.deleted_at IS NULL AND e.deleted_at IS NULL
+         AND e.status = 'active' AND e.consent = 'granted' AND {MAY_PUNCH_AT_SITE}"
+    ))
     .map_err(db)?
-    .query_row(params![id, "granted"], |r| {
+    .query_row(params![id, device.org_id.to_string(), device.site_id.to_string()], |r| {
         let vector: String = r.get(3)?;
         Ok(RosterTemplate {
             id: get_id(r, 0)?,
@@ -77,13 +103,17 @@ fn template_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterTemplate
     .map_err(db)
 }
 
-fn equipment_entry(c: &Connection, id: &str, site: &str) -> StoreResult<Option<RosterEquipment>> {
+fn equipment_entry(
+    c: &Connection,
+    id: &str,
+    device: &DeviceAuth,
+) -> StoreResult<Option<RosterEquipment>> {
     c.prepare_cached(
         "SELECT id, name, activation_code_hash, required_qualification_id, relay_channel, (locked_out OR out_of_service) FROM equipment
-         WHERE id = ?1 AND site_id = ?2 AND deleted_at IS NULL",
+         WHERE id = ?1 AND org_id = ?2 AND site_id = ?3 AND deleted_at IS NULL",
     )
     .map_err(db)?
-    .query_row(params![id, site], |r: &Row<'_>| {
+    .query_row(params![id, device.org_id.to_string(), device.site_id.to_string()], |r: &Row<'_>| {
         Ok(RosterEquipment {
             id: get_id(r, 0)?,
             name: r.get(1)?,
@@ -97,17 +127,23 @@ fn equipment_entry(c: &Connection, id: &str, site: &str) -> StoreResult<Option<R
     .map_err(db)
 }
 
-fn qualification_entry(c: &Connection, id: &str) -> StoreResult<Option<RosterQualification>> {
-    c.prepare_cached("SELECT id, name FROM qualifications WHERE id = ?1 AND deleted_at IS NULL")
-        .map_err(db)?
-        .query_row([id], |r| {
-            Ok(RosterQualification {
-                id: get_id(r, 0)?,
-                name: r.get(1)?,
-            })
+fn qualification_entry(
+    c: &Connection,
+    id: &str,
+    device: &DeviceAuth,
+) -> StoreResult<Option<RosterQualification>> {
+    c.prepare_cached(
+        "SELECT id, name FROM qualifications WHERE id = ?1 AND org_id = ?2 AND deleted_at IS NULL",
+    )
+    .map_err(db)?
+    .query_row(params![id, device.org_id.to_string()], |r| {
+        Ok(RosterQualification {
+            id: get_id(r, 0)?,
+            name: r.get(1)?,
         })
-        .optional()
-        .map_err(db)
+    })
+    .optional()
+    .map_err(db)
 }
 
 /// The latest change per entity after `since`, oldest first, at most `limit`.
@@ -158,15 +194,16 @@ impl RosterStore for SqliteDb {
         self.read(move |c| {
             // One more than asked, to learn whether more remain.
             let changes = changes(c, &device, since, limit + 1)?;
-            let site = device.site_id.to_string();
             assemble(&device, since, limit, changes, |change| {
                 let id = change.id.to_string();
                 Ok(match change.kind {
-                    EntityKind::Employee => employee_entry(c, &id)?.map(Entry::Employee),
-                    EntityKind::Template => template_entry(c, &id)?.map(Entry::Template),
-                    EntityKind::Equipment => equipment_entry(c, &id, &site)?.map(Entry::Equipment),
+                    EntityKind::Employee => employee_entry(c, &id, &device)?.map(Entry::Employee),
+                    EntityKind::Template => template_entry(c, &id, &device)?.map(Entry::Template),
+                    EntityKind::Equipment => {
+                        equipment_entry(c, &id, &device)?.map(Entry::Equipment)
+                    }
                     EntityKind::Qualification => {
-                        qualification_entry(c, &id)?.map(Entry::Qualification)
+                        qualification_entry(c, &id, &device)?.map(Entry::Qualification)
                     }
                 })
             })

@@ -58,6 +58,8 @@ pub(super) fn replace(
         .map_err(db)?;
     }
     let after = load(tx, employee)?;
+    // Kiosks hold only the people who may punch at their site: each re-reads this one.
+    super::employees::employee_roster_changed(tx, person.org_id, employee)?;
     Audit::new(ctx, Some(person.org_id), "set_punch_sites", "employee")
         .id(employee)
         .before(&before)
