@@ -421,3 +421,38 @@ async fn a_timesheet_is_sent_back_with_a_reason_and_a_person_deleted_only_when_c
         StatusCode::NOT_FOUND
     );
 }
+
+/// Security review L8: each punch re-rendered the live board once per open stream, with no cap
+/// on the streams a session could open.
+#[tokio::test]
+async fn a_session_may_keep_only_a_few_live_boards_open() {
+    let app = spawn_app().await;
+    world(&app).await;
+    let d = dash(&app, "admin@a.example").await;
+    let open = || {
+        app.client
+            .get(format!("{}/dashboard/live/events", app.base))
+            .header("cookie", d.cookie())
+            .send()
+    };
+    let mut streams = Vec::new();
+    for _ in 0..attend_server::features::attendance::live::MAX_STREAMS_PER_SESSION {
+        let r = open().await.expect("sent");
+        assert_eq!(r.status(), StatusCode::OK);
+        streams.push(r);
+    }
+    let refused = open().await.expect("sent");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body: serde_json::Value = refused.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "too_many_streams");
+    // Another session is not affected.
+    let other = dash(&app, "manager@a.example").await;
+    let r = app
+        .client
+        .get(format!("{}/dashboard/live/events", app.base))
+        .header("cookie", other.cookie())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), StatusCode::OK);
+}

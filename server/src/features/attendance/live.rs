@@ -4,14 +4,29 @@
 //!
 //! A slow board that falls behind loses notices, not correctness: it refreshes on the next one
 //! (and the board re-reads everything each time).
+//!
+//! Each notice costs one board render per open stream, so streams are bounded: at most
+//! [`MAX_STREAMS_PER_SESSION`] per dashboard session on this instance (a few tabs), and a stream
+//! renders at most once per [`MIN_RENDER_INTERVAL`] however fast kiosks sync.
 
 use attend_protocol::ids::OrgId;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 
 /// How many notices a board may fall behind before it skips ahead.
 const BACKLOG: usize = 64;
+
+/// Open live boards one dashboard session may have at once.
+pub const MAX_STREAMS_PER_SESSION: usize = 4;
+
+/// The shortest time between two renders of one stream.
+pub const MIN_RENDER_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Open streams per session key.
+type OpenStreams = Arc<Mutex<HashMap<String, usize>>>;
 
 #[derive(Clone, Debug)]
 pub struct LiveFeed {
@@ -19,6 +34,7 @@ pub struct LiveFeed {
     /// Set when the server shuts down: open event streams end, so graceful shutdown is not
     /// held up by browsers that would listen forever.
     stopping: Arc<watch::Sender<bool>>,
+    open: OpenStreams,
 }
 
 impl Default for LiveFeed {
@@ -26,6 +42,30 @@ impl Default for LiveFeed {
         Self {
             notices: broadcast::channel(BACKLOG).0,
             stopping: Arc::new(watch::channel(false).0),
+            open: OpenStreams::default(),
+        }
+    }
+}
+
+/// One open stream of a session, counted until it is dropped (the browser went away, the
+/// session ended, or the server stops).
+#[derive(Debug)]
+pub struct StreamSlot {
+    open: OpenStreams,
+    session: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.session) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.session);
+            }
         }
     }
 }
@@ -40,8 +80,45 @@ impl LiveFeed {
         (self.notices.subscribe(), self.stopping.subscribe())
     }
 
+    /// A slot for one more stream of `session`; `None` when it has as many as it may.
+    pub fn open_stream(&self, session: &str) -> Option<StreamSlot> {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = open.entry(session.to_owned()).or_insert(0);
+        if *count >= MAX_STREAMS_PER_SESSION {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot {
+            open: self.open.clone(),
+            session: session.to_owned(),
+        })
+    }
+
     /// Ends every open stream (the server is stopping).
     pub fn stop(&self) {
         self.stopping.send_replace(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_gets_a_few_streams_and_a_closed_one_frees_its_slot() {
+        let feed = LiveFeed::default();
+        let held: Vec<StreamSlot> = (0..MAX_STREAMS_PER_SESSION)
+            .map(|_| feed.open_stream("session a").expect("a free slot"))
+            .collect();
+        assert!(feed.open_stream("session a").is_none());
+        assert!(
+            feed.open_stream("session b").is_some(),
+            "another session is not affected"
+        );
+        drop(held);
+        assert!(feed.open_stream("session a").is_some());
     }
 }

@@ -4,6 +4,7 @@
 //! between the page load and the stream's start is missed.
 
 use std::convert::Infallible;
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::State;
@@ -15,6 +16,7 @@ use minijinja::context;
 use serde::Serialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
+use super::live::MIN_RENDER_INTERVAL;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
 use crate::dashboard::session::Viewer;
@@ -110,12 +112,21 @@ fn visible(viewer: &Viewer, org: attend_protocol::ids::OrgId) -> bool {
 }
 
 async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
+    // Security review L8: every notice renders the board once per open stream.
+    let Some(slot) = state.live.open_stream(&viewer.hash) else {
+        return Error::TooManyRequests {
+            code: "too_many_streams",
+            message: "this session has as many live boards open as it may: close one",
+            retry_after_s: 5,
+        }
+        .into_response();
+    };
     let (notices, stopping) = state.live.subscribe();
-    let start = (state, viewer, notices, stopping, true);
+    let start = (state, viewer, notices, stopping, None::<Instant>, slot);
     let stream = futures_util::stream::unfold(
         start,
-        |(state, viewer, mut notices, mut stopping, first)| async move {
-            if !first {
+        |(state, viewer, mut notices, mut stopping, rendered, slot)| async move {
+            if let Some(rendered) = rendered {
                 loop {
                     if *stopping.borrow() {
                         return None;
@@ -131,7 +142,8 @@ async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
                         changed = stopping.changed() => if changed.is_err() { return None },
                     }
                 }
-                // A burst of syncs renders once.
+                // A burst of syncs renders once, and at most once per interval.
+                tokio::time::sleep_until((rendered + MIN_RENDER_INTERVAL).into()).await;
                 while !matches!(
                     notices.try_recv(),
                     Err(TryRecvError::Empty | TryRecvError::Closed)
@@ -153,7 +165,7 @@ async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
             let event = Event::default().event("board").data(html.replace('\r', ""));
             Some((
                 Ok::<_, Infallible>(event),
-                (state, viewer, notices, stopping, false),
+                (state, viewer, notices, stopping, Some(Instant::now()), slot),
             ))
         },
     );
