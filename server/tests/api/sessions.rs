@@ -6,7 +6,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::dash_client::dash;
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with, world};
+use crate::helpers::{
+    PASSWORD, SignOpts, TestApp, provisioned_device, spawn_app, spawn_app_with, world,
+};
 
 /// Asks for a reset of `email` and answers the token the mail carried.
 async fn reset_token(app: &TestApp, email: &str) -> String {
@@ -189,4 +191,58 @@ async fn expired_bookkeeping_rows_are_pruned_and_live_ones_kept() {
         StatusCode::OK,
         "a live session stays"
     );
+}
+
+/// Security review M4: the roster change log gained a row per change for ever. Housekeeping
+/// keeps each entity's newest row only, and a kiosk reading from the start gets the same roster.
+#[tokio::test]
+async fn housekeeping_compacts_the_roster_log_without_changing_what_a_kiosk_reads() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    for name in ["Ana B", "Ana C", "Ana D"] {
+        let r = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/employees/{}", w.a.employee),
+                Some(&w.a.admin),
+                Some(json!({ "display_name": name })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let roster = || async {
+        let r = app
+            .signed(
+                &device,
+                Method::GET,
+                "/api/v1/device/roster?since=0",
+                Vec::new(),
+                SignOpts::default(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body
+    };
+    let before = roster().await;
+    let db = rusqlite::Connection::open(app.database()).expect("database");
+    let rows_of_ana = || -> i64 {
+        db.query_row(
+            "SELECT COUNT(*) FROM roster_changes WHERE entity_id = ?1",
+            [&w.a.employee],
+            |r| r.get(0),
+        )
+        .expect("count")
+    };
+    assert!(rows_of_ana() >= 4);
+    app.stores
+        .prune
+        .prune(jiff::Timestamp::now(), jiff::SignedDuration::from_hours(24))
+        .await
+        .expect("pruned");
+    assert_eq!(rows_of_ana(), 1);
+    let after = roster().await;
+    assert_eq!(after["employees"], before["employees"]);
+    assert_eq!(after["cursor"], before["cursor"]);
+    assert_eq!(after["employees"].to_string().matches("Ana D").count(), 1);
 }

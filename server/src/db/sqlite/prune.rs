@@ -19,6 +19,14 @@ const PRUNE: &[&str] = &[
        AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.session_id = auth_sessions.id)",
 ];
 
+/// The roster change log keeps only each entity's newest row. A kiosk asks for the newest
+/// change of every entity after its cursor, so a superseded row can never change an answer:
+/// the log stays as long as the number of entities, however often they change.
+const COMPACT_ROSTER_LOG: &str = "DELETE FROM roster_changes WHERE seq < (
+    SELECT MAX(newer.seq) FROM roster_changes newer
+    WHERE newer.org_id = roster_changes.org_id AND newer.entity = roster_changes.entity
+      AND newer.entity_id = roster_changes.entity_id)";
+
 #[async_trait]
 impl Prune for SqliteDb {
     async fn prune(&self, now: Timestamp, grace: SignedDuration) -> StoreResult<u64> {
@@ -36,6 +44,7 @@ impl Prune for SqliteDb {
                     params![nonces_before],
                 )
                 .map_err(db)? as u64;
+            gone += tx.execute(COMPACT_ROSTER_LOG, []).map_err(db)? as u64;
             Ok(gone)
         })
         .await
