@@ -53,6 +53,7 @@ fn heavy_api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(audit::api::heavy_routes())
         .merge(devices::api::heavy_routes())
+        .merge(equipment::api::heavy_routes())
         .merge(attendance::api::heavy_routes())
         .merge(reports::api::heavy_routes())
         .merge(notifications::api::heavy_routes())

@@ -372,4 +372,18 @@ async fn qualifications_expire_and_the_board_and_history_show_machine_use() {
     );
     assert_eq!(history.body["machine_minutes"], 75);
     assert_eq!(history.body["sessions"][0]["stop_reason"], "code_retyped");
+    // Security review L7: the range was unbounded.
+    let decade = app
+        .get(
+            &format!("/api/v1/equipment/{press}/sessions?from=2016-01-01&to=2026-01-01"),
+            &w.a.admin,
+        )
+        .await;
+    assert_eq!(
+        decade.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        decade.body
+    );
+    assert_eq!(decade.body["error"]["details"][0]["field"], "to");
 }

@@ -276,7 +276,11 @@ impl AttendanceService {
             .leave
             .leave_days(scope, depts, employee, from, to)
             .await?;
-        compute(inputs, leave, employee, from, to, now)
+        // The engine is pure CPU (a year of punches for a report): off the async workers, so a
+        // big report never stalls other requests' I/O (security review L7).
+        tokio::task::spawn_blocking(move || compute(inputs, leave, employee, from, to, now))
+            .await
+            .map_err(|e| Error::Internal(e.into()))?
             .map_err(|e| Error::from(StoreError::State(e.to_string())))
     }
 

@@ -29,10 +29,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rotate_code))
         .routes(routes!(lock_out, lift_lockout))
         .routes(routes!(out_of_service, back_in_service))
-        .routes(routes!(usage))
         .routes(routes!(create_qualification, list_qualifications))
         .routes(routes!(employee_qualifications))
         .routes(routes!(grant_qualification, revoke_qualification))
+}
+
+/// Routes in the heavy rate-limit tier: a machine's sessions over up to a year.
+pub fn heavy_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(usage))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

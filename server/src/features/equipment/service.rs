@@ -96,6 +96,9 @@ pub struct EquipmentService {
     hasher: Hasher,
 }
 
+/// The longest range of a machine's usage one request may ask for.
+pub const MAX_USAGE_DAYS: i32 = 366;
+
 impl EquipmentService {
     pub fn new(store: Arc<dyn EquipmentStore>, orgs: Arc<dyn OrgStore>, hasher: Hasher) -> Self {
         Self {
@@ -263,9 +266,8 @@ impl EquipmentService {
         to: Date,
     ) -> AppResult<Usage> {
         caller.permit(Action::EquipmentUsage)?;
-        if to < from {
-            return Err(Error::field("to", "must not be before `from`"));
-        }
+        // Security review L7: the range was unbounded.
+        crate::features::attendance::service::check_range(from, to, MAX_USAGE_DAYS)?;
         self.store.get_equipment(caller.scope(), id).await?;
         let utc = |d: Date| d.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp());
         let start = utc(from).map_err(|_| Error::field("from", "out of range"))?;

@@ -29,12 +29,19 @@ pub struct SetPayRate {
     pub overtime_rate_percent: Option<u32>,
 }
 
+/// Labour-cost computations one instance runs at once. Each runs the engine for every employee
+/// in up to 26 periods (security review L7), so more at once would only share the same cores;
+/// a caller who waits [`LABOUR_COST_WAIT`] without a turn is told to come back (503).
+const CONCURRENT_LABOUR_COSTS: usize = 1;
+const LABOUR_COST_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone, Debug)]
 pub struct ReportService {
     rates: Arc<dyn PayRateStore>,
     timesheets: TimesheetService,
     people: PeopleService,
     orgs: OrgService,
+    labour_cost_turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl ReportService {
@@ -49,6 +56,7 @@ impl ReportService {
             timesheets,
             people,
             orgs,
+            labour_cost_turns: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_LABOUR_COSTS)),
         }
     }
 
@@ -121,6 +129,13 @@ impl ReportService {
             return Err(Error::field("history", "must be 2 to 26 periods"));
         }
         let org = caller.target_org(org)?;
+        let _turn = tokio::time::timeout(
+            LABOUR_COST_WAIT,
+            self.labour_cost_turns.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| Error::Busy { retry_after_s: 5 })?
+        .map_err(|e| Error::Internal(e.into()))?;
         let calendar = self.timesheets.pay_calendar(caller, org).await?;
         let rates = self
             .rates
