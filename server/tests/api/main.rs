@@ -38,3 +38,4 @@ mod smtp_sink;
 mod sync;
 mod tenancy;
 mod timesheets;
+mod totp;
