@@ -439,3 +439,61 @@ async fn the_dashboard_sends_an_approver_who_must_set_totp_up_to_the_security_pa
     assert!(html.contains("requires a second factor"), "{html}");
     assert!(html.contains("/dashboard/security/setup"), "{html}");
 }
+
+/// The text between `start` and the next `<` in `html`.
+fn text_after(html: &str, start: &str) -> String {
+    let at = html.find(start).expect("the marker") + start.len();
+    html[at..].split('<').next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_security_page_sets_totp_up_and_shows_the_recovery_codes_once() {
+    let app = spawn_app().await;
+    world(&app).await;
+    let d = crate::dash_client::dash(&app, "manager@a.example").await;
+    let (status, html) = d.get("/dashboard/security").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Sign-in asks for your password only"),
+        "{html}"
+    );
+
+    let form = [("_csrf", hidden_csrf(&html))];
+    let r = d
+        .client
+        .post(format!("{}/dashboard/security/setup", app.base))
+        .header("cookie", d.cookie())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(form).expect("form"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    let secret = text_after(&html, r#"<code id="totp-secret">"#);
+    // The page escapes the slashes (`&#x2f;`); a browser shows them as they are.
+    let uri = text_after(&html, r#"<code id="totp-uri">"#).replace("&#x2f;", "/");
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+
+    let form = [("_csrf", hidden_csrf(&html)), ("code", code(&secret, 0))];
+    let r = d
+        .client
+        .post(format!("{}/dashboard/security/confirm", app.base))
+        .header("cookie", d.cookie())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(form).expect("form"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    assert_eq!(html.matches("<li><code>").count(), 8, "{html}");
+
+    let (_, html) = d.get("/dashboard/security").await;
+    assert!(html.contains("Recovery codes left: 8"), "{html}");
+    assert!(!html.contains(&secret), "the secret is never shown again");
+    assert_eq!(
+        app.login("manager@a.example", PASSWORD).await.status,
+        StatusCode::ACCEPTED
+    );
+}
