@@ -39,3 +39,4 @@ mod sync;
 mod tenancy;
 mod timesheets;
 mod totp;
+mod totp_pages;

@@ -7,11 +7,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use totp_rs::{Builder, Secret};
 
-use crate::dash_client::{browser_client, hidden_csrf, login_form, set_cookie};
 use crate::helpers::{PASSWORD, Reply, TestApp, audit_actions, spawn_app, world};
 
 /// The code the authenticator shows `steps` steps from now (30 s each).
-fn code(secret: &str, steps: i64) -> String {
+pub fn code(secret: &str, steps: i64) -> String {
     let bytes = Secret::try_from_base32(secret).expect("base32 secret");
     let totp = Builder::new()
         .with_secret(bytes.to_vec())
@@ -22,7 +21,7 @@ fn code(secret: &str, steps: i64) -> String {
 }
 
 /// A six-digit code that is none of the ones valid around now.
-fn wrong_code(secret: &str) -> String {
+pub fn wrong_code(secret: &str) -> String {
     let valid: Vec<String> = (-2..=3).map(|s| code(secret, s)).collect();
     (0..10)
         .map(|n| format!("{:06}", 123_456 + n))
@@ -32,7 +31,7 @@ fn wrong_code(secret: &str) -> String {
 
 /// Sets up and turns on a second factor for the account of `token`: its secret, and the
 /// recovery codes. The current step's code is used up by the confirmation.
-async fn enable(app: &TestApp, token: &str) -> (String, Vec<String>) {
+pub async fn enable(app: &TestApp, token: &str) -> (String, Vec<String>) {
     let r = app
         .post("/api/v1/auth/totp/setup", Some(token), json!({}))
         .await;
@@ -318,182 +317,4 @@ async fn turning_totp_off_takes_the_password_and_a_code() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-}
-
-/// Posts a sign-in form with the double-submit cookie and token.
-async fn post_form(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(format!("{}{path}", app.base))
-        .header("cookie", format!("attend_login_csrf={cookie}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(fields).expect("form"))
-        .send()
-        .await
-        .expect("sent")
-}
-
-fn challenge_field(html: &str) -> String {
-    let at = html
-        .find(r#"name="challenge" value=""#)
-        .expect("a code step");
-    let rest = &html[at + r#"name="challenge" value=""#.len()..];
-    rest[..rest.find('"').expect("end")].to_owned()
-}
-
-#[tokio::test]
-async fn the_dashboard_signs_in_in_two_steps_with_totp_on() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
-    let (secret, _) = enable(&app, &w.a.admin).await;
-    let client = browser_client();
-
-    let (cookie, token) = login_form(&client, &app.base).await;
-    let fields = [
-        ("email", "admin@a.example"),
-        ("password", PASSWORD),
-        ("_csrf", &token),
-    ];
-    let r = post_form(&client, &app, "/dashboard/login", &cookie, &fields).await;
-    assert_eq!(r.status(), StatusCode::OK, "a second form, not a session");
-    assert!(set_cookie(&r, "attend_session").is_none());
-    let cookie = set_cookie(&r, "attend_login_csrf").expect("a new form token");
-    let html = r.text().await.expect("html");
-    let (token, ch) = (hidden_csrf(&html), challenge_field(&html));
-
-    let wrong = wrong_code(&secret);
-    let fields = [
-        ("challenge", ch.as_str()),
-        ("code", &wrong),
-        ("_csrf", &token),
-    ];
-    let r = post_form(&client, &app, "/dashboard/login/totp", &cookie, &fields).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let cookie = set_cookie(&r, "attend_login_csrf").expect("a new form token");
-    let html = r.text().await.expect("html");
-    assert!(html.contains("Wrong code"), "{html}");
-    let token = hidden_csrf(&html);
-
-    let right = code(&secret, 1);
-    let fields = [
-        ("challenge", ch.as_str()),
-        ("code", &right),
-        ("_csrf", &token),
-    ];
-    let r = post_form(&client, &app, "/dashboard/login/totp", &cookie, &fields).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let session = set_cookie(&r, "attend_session").expect("signed in");
-    let r = client
-        .get(format!("{}/dashboard/security", app.base))
-        .header("cookie", format!("attend_session={session}"))
-        .send()
-        .await
-        .expect("sent");
-    let html = r.text().await.expect("html");
-    assert!(html.contains("Recovery codes left: 8"), "{html}");
-}
-
-#[tokio::test]
-async fn the_dashboard_sends_an_approver_who_must_set_totp_up_to_the_security_page() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
-    let r = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/organisations/{}/settings", w.a.id),
-            Some(&w.a.admin),
-            Some(json!({"require_totp_for_approvers": true})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let client = browser_client();
-    let (cookie, token) = login_form(&client, &app.base).await;
-    let fields = [
-        ("email", "manager@a.example"),
-        ("password", PASSWORD),
-        ("_csrf", &token),
-    ];
-    let r = post_form(&client, &app, "/dashboard/login", &cookie, &fields).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the password signs in");
-    let session = format!(
-        "attend_session={}",
-        set_cookie(&r, "attend_session").expect("session")
-    );
-    let open = |path: &'static str| {
-        client
-            .get(format!("{}{path}", app.base))
-            .header("cookie", session.clone())
-            .send()
-    };
-    let r = open("/dashboard/people").await.expect("sent");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/dashboard/security");
-    let r = open("/dashboard/security").await.expect("sent");
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.expect("html");
-    assert!(html.contains("requires a second factor"), "{html}");
-    assert!(html.contains("/dashboard/security/setup"), "{html}");
-}
-
-/// The text between `start` and the next `<` in `html`.
-fn text_after(html: &str, start: &str) -> String {
-    let at = html.find(start).expect("the marker") + start.len();
-    html[at..].split('<').next().unwrap_or_default().to_owned()
-}
-
-#[tokio::test]
-async fn the_security_page_sets_totp_up_and_shows_the_recovery_codes_once() {
-    let app = spawn_app().await;
-    world(&app).await;
-    let d = crate::dash_client::dash(&app, "manager@a.example").await;
-    let (status, html) = d.get("/dashboard/security").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(
-        html.contains("Sign-in asks for your password only"),
-        "{html}"
-    );
-
-    let form = [("_csrf", hidden_csrf(&html))];
-    let r = d
-        .client
-        .post(format!("{}/dashboard/security/setup", app.base))
-        .header("cookie", d.cookie())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(form).expect("form"))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.expect("html");
-    let secret = text_after(&html, r#"<code id="totp-secret">"#);
-    // The page escapes the slashes (`&#x2f;`); a browser shows them as they are.
-    let uri = text_after(&html, r#"<code id="totp-uri">"#).replace("&#x2f;", "/");
-    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
-
-    let form = [("_csrf", hidden_csrf(&html)), ("code", code(&secret, 0))];
-    let r = d
-        .client
-        .post(format!("{}/dashboard/security/confirm", app.base))
-        .header("cookie", d.cookie())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(form).expect("form"))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.expect("html");
-    assert_eq!(html.matches("<li><code>").count(), 8, "{html}");
-
-    let (_, html) = d.get("/dashboard/security").await;
-    assert!(html.contains("Recovery codes left: 8"), "{html}");
-    assert!(!html.contains(&secret), "the secret is never shown again");
-    assert_eq!(
-        app.login("manager@a.example", PASSWORD).await.status,
-        StatusCode::ACCEPTED
-    );
 }

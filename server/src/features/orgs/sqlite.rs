@@ -75,7 +75,12 @@ impl OrgStore for SqliteDb {
     ) -> StoreResult<Organisation> {
         let (ctx, name, code) = (ctx.clone(), name.to_owned(), join_code.to_owned());
         self.write(move |tx| {
-            let org = Organisation { id: new_id(), name, created_at: Timestamp::now(), require_totp_for_approvers: false };
+            let org = Organisation {
+                id: new_id(),
+                name,
+                created_at: Timestamp::now(),
+                require_totp_for_approvers: false,
+            };
             tx.execute(
                 "INSERT INTO organisations (id, name, join_code, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![org.id.to_string(), org.name, code, ts(org.created_at)],
