@@ -38,8 +38,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse, description = "signed in"),
               (status = 202, body = TotpChallenge, description = "the password is right and the account has a second factor: finish at /api/v1/auth/login/totp"),
-              (status = 401, body = attend_protocol::error::ErrorBody),
-              (status = 429, description = "locked out after repeated failures")))]
+              (status = 400, body = attend_protocol::error::ErrorBody, description = "the body is not JSON"),
+              (status = 401, body = attend_protocol::error::ErrorBody, description = "wrong e-mail or password"),
+              (status = 403, body = attend_protocol::error::ErrorBody, description = "the account is waiting for approval or disabled"),
+              (status = 415, body = attend_protocol::error::ErrorBody, description = "the body is not `application/json`"),
+              (status = 422, body = attend_protocol::error::ErrorBody, description = "a field is missing, too long or unknown"),
+              (status = 429, body = attend_protocol::error::ErrorBody, description = "`locked_out` after repeated failures, with `Retry-After`"),
+              (status = 503, body = attend_protocol::error::ErrorBody, description = "`busy`: password checking has no free slot; retry")))]
 pub async fn login(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,

@@ -66,6 +66,8 @@ pub async fn get_org(
               (status = 401, body = attend_protocol::error::ErrorBody, description = "no valid bearer token"),
               (status = 403, body = attend_protocol::error::ErrorBody, description = "only administrators of the organisation change its settings (`forbidden`), or the caller must set up a second factor first (`totp_required`)"),
               (status = 404, body = attend_protocol::error::ErrorBody, description = "no such organisation in the caller's scope"),
+              (status = 400, body = attend_protocol::error::ErrorBody, description = "the body is not JSON"),
+              (status = 415, body = attend_protocol::error::ErrorBody, description = "the body is not `application/json`"),
               (status = 422, body = attend_protocol::error::ErrorBody, description = "a field has the wrong type, or is unknown")))]
 pub async fn update_org_settings(
     State(app): State<AppState>,
