@@ -47,6 +47,12 @@ impl Role {
             Self::Support | Self::Employee => None,
         }
     }
+
+    /// Whether this role can approve anything (see [`permissions::APPROVERS`]): the accounts an
+    /// organisation may require a second factor of.
+    pub fn can_approve(self) -> bool {
+        permissions::APPROVERS.contains(&self)
+    }
 }
 
 /// The signed-in user a service acts for.
@@ -61,6 +67,10 @@ pub struct Caller {
     pub employee_id: Option<EmployeeId>,
     pub display_name: String,
     pub email: String,
+    /// The organisation requires a second factor of this account and it has none yet: until
+    /// it sets one up it may do only what [`permissions::TOTP_SETUP`] lists.
+    #[serde(skip)]
+    pub totp_setup_due: bool,
     /// The login session (API) or `web:…` (dashboard), for audits and sign-out.
     #[serde(skip)]
     pub session_id: String,
@@ -107,9 +117,17 @@ impl Caller {
         self.employee_id == Some(employee)
     }
 
-    /// Refuses unless the permission table lets this caller's role do `action`.
+    /// Refuses unless the permission table lets this caller's role do `action`, and, while a
+    /// required second factor is not set up, unless `action` is part of setting it up.
     pub fn permit(&self, action: Action) -> AppResult<()> {
-        match action.rule().who {
+        let rule = action.rule();
+        if self.totp_setup_due
+            && rule.who != Who::Anyone
+            && !permissions::TOTP_SETUP.contains(&action)
+        {
+            return Err(Error::TotpRequired);
+        }
+        match rule.who {
             Who::Anyone | Who::SignedIn => Ok(()),
             Who::Roles(roles) | Who::OwnOr(roles) if roles.contains(&self.role) => Ok(()),
             Who::OwnOr(_) if self.role == Role::Employee => Err(Error::NotFound),
@@ -121,7 +139,7 @@ impl Caller {
     /// the employee themself act. To an employee, someone else's record does not exist.
     pub fn permit_on(&self, action: Action, employee: EmployeeId) -> AppResult<()> {
         match action.rule().who {
-            Who::OwnOr(_) if self.is(employee) => Ok(()),
+            Who::OwnOr(_) if self.is(employee) && !self.totp_setup_due => Ok(()),
             _ => self.permit(action),
         }
     }

@@ -71,6 +71,30 @@ pub const ACCOUNT_ADMINS: &[Role] = &[Role::SuperAdmin, Role::Support, Role::Org
 pub const PLATFORM: &[Role] = &[Role::SuperAdmin];
 /// The roles that create organisations.
 pub const PROVIDERS: &[Role] = &[Role::SuperAdmin, Role::Support];
+/// The roles that can approve something: the ones on [`APPROVING`]'s rows (a test holds the
+/// two together). An organisation may require a second factor of them.
+pub const APPROVERS: &[Role] = STAFF;
+
+/// The entry points that approve (or release, or decide) someone's record.
+pub const APPROVING: &[Action] = &[
+    Action::ApproveEmployee,
+    Action::DecideHeld,
+    Action::DecideTimesheet,
+    Action::DecideLeave,
+    Action::DecideCorrection,
+    Action::DecideCandidate,
+];
+
+/// What an account may still do while its organisation requires a second factor it has not set
+/// up: read itself, set the factor up, and sign out.
+pub const TOTP_SETUP: &[Action] = &[
+    Action::Logout,
+    Action::Me,
+    Action::SignOutWeb,
+    Action::TotpStatus,
+    Action::SetupTotp,
+    Action::ConfirmTotp,
+];
 
 macro_rules! permissions {
     ($($variant:ident $name:literal $who:expr, $what:literal;)*) => {
@@ -110,10 +134,18 @@ permissions! {
     SignInWeb "auth.sign_in_web" Anyone, "sign in to the dashboard: a cookie session with its CSRF token";
     WebCaller "auth.web_caller" Anyone, "who a dashboard session belongs to (it must be live)";
     SignOutWeb "auth.sign_out_web" SignedIn, "end one's own dashboard session";
+    LoginTotp "auth.login_totp" Anyone, "finish an API sign-in with an authenticator or recovery code";
+    SignInWebTotp "auth.sign_in_web_totp" Anyone, "finish a dashboard sign-in with an authenticator or recovery code";
+    TotpStatus "auth.totp_status" SignedIn, "whether one's own second factor is on or required, and the recovery codes left";
+    SetupTotp "auth.setup_totp" Roles(APPROVERS), "start setting up one's own authenticator app (a new secret, shown once)";
+    ConfirmTotp "auth.confirm_totp" Roles(APPROVERS), "turn one's own second factor on with a first code (recovery codes, shown once)";
+    DisableTotp "auth.disable_totp" SignedIn, "turn one's own second factor off with the password and a code";
+    ResetTotp "auth.reset_totp" Roles(ACCOUNT_ADMINS), "turn off the second factor of an account the caller may manage (a lost phone)";
     // Organisations, sites and departments.
     CreateOrg "orgs.create_org" Roles(PROVIDERS), "create an organisation";
     ListOrgs "orgs.list_orgs" SignedIn, "list the organisations in scope";
     GetOrg "orgs.get_org" SignedIn, "read an organisation in scope";
+    UpdateOrgSettings "orgs.update_settings" Roles(ADMINS), "change an organisation's settings (a second factor required of approvers)";
     JoinCode "orgs.join_code" Roles(STAFF), "read the join code";
     RotateJoinCode "orgs.rotate_join_code" Roles(ADMINS), "replace the join code";
     CreateSite "orgs.create_site" Roles(ADMINS), "create a site";
@@ -253,5 +285,22 @@ mod tests {
             );
         }
         assert_eq!(Action::Login.rule().name, "auth.login");
+    }
+
+    #[test]
+    fn the_approvers_are_exactly_the_roles_on_the_approving_rows() {
+        use super::{APPROVERS, APPROVING, Who};
+        let mut on_rows: Vec<_> = APPROVING
+            .iter()
+            .flat_map(|a| match a.rule().who {
+                Who::Roles(roles) | Who::OwnOr(roles) => roles.to_vec(),
+                _ => Vec::new(),
+            })
+            .collect();
+        on_rows.sort_by_key(|r| r.as_str());
+        on_rows.dedup();
+        let mut approvers = APPROVERS.to_vec();
+        approvers.sort_by_key(|r| r.as_str());
+        assert_eq!(on_rows, approvers);
     }
 }

@@ -32,6 +32,7 @@ async fn not_found() -> error::Error {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::api::routes())
+        .merge(auth::totp_api::routes())
         .merge(blocks::api::routes())
         .merge(orgs::api::routes())
         .merge(people::api::routes())
@@ -80,7 +81,12 @@ fn dashboard(state: &AppState) -> Router<AppState> {
             "/dashboard/login",
             get(session::login_form).post(session::login),
         )
+        .route(
+            "/dashboard/login/totp",
+            axum::routing::post(session::login_totp),
+        )
         .route("/dashboard/logout", axum::routing::post(session::logout))
+        .merge(auth::totp_pages::routes())
         .merge(auth::pages::routes())
         .merge(attendance::live_board::routes())
         .merge(heavy)

@@ -52,6 +52,7 @@ fn templates() -> &'static Environment<'static> {
             "attendance" / "attendance.html",
             "auth" / "invite.html",
             "auth" / "reset.html",
+            "auth" / "security.html",
             "attendance" / "live.html",
             "attendance" / "live_rows.html",
             "devices" / "devices.html",
@@ -137,6 +138,12 @@ const SECTIONS: &[(&str, &str, &str, Action)] = &[
         Action::ListEmployees,
     ),
     ("reports", "/dashboard/reports", "Reports", Action::Payroll),
+    (
+        "security",
+        crate::dashboard::session::SECURITY,
+        "Security",
+        Action::SetupTotp,
+    ),
 ];
 
 /// The sections `caller` may open, as (key, link, label).
@@ -251,7 +258,9 @@ pub fn explain(e: Error) -> String {
 /// A page's data, or the page that says why there is none.
 pub fn or_error_page(viewer: &Viewer, section: &str, e: Error) -> Response {
     let status = match &e {
-        Error::Forbidden | Error::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
+        Error::Forbidden | Error::ForbiddenBecause(_) | Error::TotpRequired => {
+            StatusCode::FORBIDDEN
+        }
         Error::NotFound => StatusCode::NOT_FOUND,
         Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use super::{Flash, page, refused};
 use crate::access::Caller;
 use crate::app::state::AppState;
+use crate::features::auth::service::{SignIn, WebSession};
 use crate::platform::error::Error;
 use crate::platform::extract::ClientIp;
 use crate::platform::tokens::{random_token, token_hash};
@@ -26,6 +27,8 @@ use crate::platform::tokens::{random_token, token_hash};
 pub const SESSION: &str = crate::platform::SESSION_COOKIE;
 const LOGIN_CSRF: &str = "attend_login_csrf";
 const SESSION_HOURS: i64 = 8;
+/// One's own second factor (`features/auth/totp_pages.rs`).
+pub const SECURITY: &str = "/dashboard/security";
 pub const CSRF_REFUSED: &str =
     "This form was not sent from this site (missing or wrong CSRF token).";
 
@@ -87,6 +90,12 @@ impl FromRequestParts<AppState> for Viewer {
         let Ok(Some((caller, csrf))) = state.auth.web_caller(&hash, ip).await else {
             return Err(to_login());
         };
+        // Until a second factor the organisation requires is set up, only its page (and
+        // signing out) opens; the services would refuse the rest anyway.
+        let path = parts.uri.path();
+        if caller.totp_setup_due && !path.starts_with(SECURITY) && path != "/dashboard/logout" {
+            return Err(Redirect::to(SECURITY).into_response());
+        }
         Ok(Self {
             caller,
             csrf,
@@ -131,7 +140,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Posted<T> {
     }
 }
 
-fn login_page(jar: CookieJar, email: &str, error: Option<&str>) -> Response {
+/// The sign-in page: the password step, or (with a `challenge`) the code step.
+fn login_page(
+    jar: CookieJar,
+    email: &str,
+    challenge: Option<&str>,
+    error: Option<&str>,
+) -> Response {
     let token = random_token(32);
     let jar = jar.add(cookie(LOGIN_CSRF, token.clone()));
     let flash = error.map(Flash::error);
@@ -139,14 +154,35 @@ fn login_page(jar: CookieJar, email: &str, error: Option<&str>) -> Response {
         jar,
         page(
             "login.html",
-            context! { login_csrf => token, email, flash => super::fmt::v(&flash) },
+            context! { login_csrf => token, email, challenge, flash => super::fmt::v(&flash) },
         ),
     )
         .into_response()
 }
 
+/// The sign-in page again after a refused step, saying why.
+fn login_refused(jar: CookieJar, email: &str, challenge: Option<&str>, e: Error) -> Response {
+    let message = match e {
+        Error::TooManyRequests { retry_after_s, .. } => {
+            let minutes = (retry_after_s / 60).max(1);
+            format!("Too many failed attempts: try again in {minutes} minute(s).")
+        }
+        Error::Busy { .. } => "The server is busy: try again in a moment.".into(),
+        Error::Internal(error) => {
+            tracing::error!(error = %format!("{error:#}"), "could not create a dashboard session");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        // Only the code step has a challenge; a wrong password says nothing of the account.
+        Error::Unauthorized(why) if challenge.is_some() => {
+            format!("{}.", super::explain(Error::Unauthorized(why)))
+        }
+        _ => "Wrong e-mail or password, or the account is not active.".into(),
+    };
+    login_page(jar, email, challenge, Some(&message))
+}
+
 pub async fn login_form(jar: CookieJar) -> Response {
-    login_page(jar, "", None)
+    login_page(jar, "", None, None)
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,41 +219,57 @@ pub async fn login(
         .sign_in_web(shown, &form.password, SESSION_HOURS, ip.as_deref())
         .await
     {
-        Ok(session) => session,
-        Err(Error::TooManyRequests { retry_after_s, .. }) => {
-            let minutes = (retry_after_s / 60).max(1);
-            return login_page(
-                jar,
-                shown,
-                Some(&format!(
-                    "Too many failed attempts: try again in {minutes} minute(s)."
-                )),
-            );
-        }
-        Err(Error::Busy { .. }) => {
-            return login_page(
-                jar,
-                shown,
-                Some("The server is busy: try again in a moment."),
-            );
-        }
-        Err(Error::Internal(error)) => {
-            tracing::error!(error = %format!("{error:#}"), "could not create a dashboard session");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-        Err(_) => {
-            return login_page(
-                jar,
-                shown,
-                Some("Wrong e-mail or password, or the account is not active."),
-            );
-        }
+        Ok(SignIn::Done(session)) => session,
+        Ok(SignIn::Code(code)) => return login_page(jar, shown, Some(&code.challenge), None),
+        Err(e) => return login_refused(jar, shown, None, e),
     };
+    signed_in(jar, session)
+}
+
+/// The session cookie in place of the sign-in form's, and on to the dashboard.
+fn signed_in(jar: CookieJar, session: WebSession) -> Response {
     let token = session.token;
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF).path("/dashboard"))
         .add(cookie(SESSION, token));
     (jar, Redirect::to("/dashboard")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+/// The code step of a sign-in, for an account with a second factor (same double-submit check
+/// as the password step).
+pub async fn login_totp(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    if !double_submit_ok(&jar, LOGIN_CSRF, &form.csrf) {
+        return refused(
+            "The sign-in form expired or was not sent from this site. Reload the page and try again.",
+        );
+    }
+    match state
+        .auth
+        .sign_in_web_totp(&form.challenge, &form.code, SESSION_HOURS, ip.as_deref())
+        .await
+    {
+        Ok(session) => signed_in(jar, session),
+        // A challenge too long to be one is not shown back.
+        Err(e) => {
+            let challenge = (form.challenge.len() <= 200).then_some(form.challenge.as_str());
+            login_refused(jar, "", challenge, e)
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -17,6 +17,11 @@ pub enum Error {
     Forbidden,
     #[error("{0}")]
     ForbiddenBecause(&'static str),
+    /// The organisation requires a second factor of this account and it has none yet.
+    #[error(
+        "your organisation requires a second factor for accounts that can approve: set up an authenticator app (POST /api/v1/auth/totp/setup, or Security on the dashboard) first"
+    )]
+    TotpRequired,
     #[error("not found")]
     NotFound,
     #[error("this route does not accept that method")]
@@ -59,6 +64,7 @@ impl Error {
         match self {
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden | Self::ForbiddenBecause(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::TotpRequired => (StatusCode::FORBIDDEN, "totp_required"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),

@@ -27,6 +27,8 @@ pub struct JwtKeys {
     decoding: DecodingKey,
     /// Seals dashboard session tokens (derived from the same secret, for another purpose).
     sessions: ring::hmac::Key,
+    /// Derives a key per purpose from the secret (see [`JwtKeys::derive`]).
+    purpose: ring::hmac::Key,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -43,7 +45,18 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             sessions: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()),
+            purpose,
         }
+    }
+
+    /// A 32-byte key for `purpose`, derived from the server's secret: other features seal
+    /// with it (TOTP secrets, sign-in challenges) without the secret itself leaving here, and
+    /// a key for one purpose says nothing about another.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let tag = ring::hmac::sign(&self.purpose, purpose.as_bytes());
+        let mut key = [0u8; 32];
+        key.copy_from_slice(tag.as_ref());
+        key
     }
 
     /// A new dashboard session token: random bytes and the server's MAC over them, so the rate

@@ -115,6 +115,7 @@ async fn every_dashboard_page_has_labels_alternatives_captions_focus_order_and_c
         format!("/dashboard/people/{}", w.a.employee),
         "/dashboard/reports?date=2026-02-14".into(),
         format!("/dashboard/people/{}", w.b.employee),
+        "/dashboard/security".into(),
     ] {
         problems.extend(audit(&c, &app.base, &path).await);
     }

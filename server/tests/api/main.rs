@@ -38,3 +38,5 @@ mod smtp_sink;
 mod sync;
 mod tenancy;
 mod timesheets;
+mod totp;
+mod totp_pages;

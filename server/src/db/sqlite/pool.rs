@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0013_device_set_aside.sql"),
     include_str!("../../../../migrations/server/0014_mail_delivery.sql"),
     include_str!("../../../../migrations/server/0015_held_events.sql"),
+    include_str!("../../../../migrations/server/0017_totp.sql"),
     include_str!("../../../../migrations/server/0018_roster_compaction.sql"),
 ];
 

@@ -5,12 +5,14 @@ use attend_protocol::ids::OrgId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::joining::{AcceptInviteRequest, InviteCode, InviteRequest, RegisterRequest};
 use super::reset::{Accepted, ResetConfirm, ResetRequest};
-use super::service::{ChangePasswordRequest, LoginRequest, RefreshRequest, TokenResponse};
+use super::second_factor::TotpChallenge;
+use super::service::{ChangePasswordRequest, LoginRequest, RefreshRequest, SignIn, TokenResponse};
 use crate::access::Caller;
 use crate::app::state::AppState;
 use crate::features::people::User;
@@ -31,15 +33,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_invite))
 }
 
+/// The password step. An account with a second factor gets no tokens here but a challenge
+/// (202) to send with a code to `POST /api/v1/auth/login/totp`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = attend_protocol::error::ErrorBody),
-              (status = 429, description = "locked out after repeated failures")))]
+    responses((status = 200, body = TokenResponse, description = "signed in"),
+              (status = 202, body = TotpChallenge, description = "the password is right and the account has a second factor: finish at /api/v1/auth/login/totp"),
+              (status = 400, body = attend_protocol::error::ErrorBody, description = "the body is not JSON"),
+              (status = 401, body = attend_protocol::error::ErrorBody, description = "wrong e-mail or password"),
+              (status = 403, body = attend_protocol::error::ErrorBody, description = "the account is waiting for approval or disabled"),
+              (status = 415, body = attend_protocol::error::ErrorBody, description = "the body is not `application/json`"),
+              (status = 422, body = attend_protocol::error::ErrorBody, description = "a field is missing, too long or unknown"),
+              (status = 429, body = attend_protocol::error::ErrorBody, description = "`locked_out` after repeated failures, with `Retry-After`"),
+              (status = 503, body = attend_protocol::error::ErrorBody, description = "`busy`: password checking has no free slot; retry")))]
 pub async fn login(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> AppResult<Json<TokenResponse>> {
-    Ok(Json(app.auth.login(ip, req).await?))
+) -> AppResult<Response> {
+    Ok(match app.auth.login(ip, req).await? {
+        SignIn::Done(tokens) => Json(tokens).into_response(),
+        SignIn::Code(challenge) => (StatusCode::ACCEPTED, Json(challenge)).into_response(),
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,

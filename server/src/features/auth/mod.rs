@@ -2,14 +2,18 @@
 //! sessions, password resets, joining an organisation (join code or invite), and the lockouts
 //! that stop guessing.
 //!
-//! - [`service`]: sign-in, tokens, API and dashboard sessions, password change.
+//! - [`service`]: sign-in, tokens, API sessions, password change; [`web_sessions`]: dashboard
+//!   sessions.
 //! - [`joining`]: registration with a join code, and invites.
 //! - [`reset`]: the password-reset flow (same answer whether or not the account exists).
 //! - [`throttle`]: the lockout rule, a pure function; [`lockouts`]: [`lockouts::Throttle`], the
 //!   rule applied through the store, which sign-in, resets, join codes and kiosk provisioning
 //!   share.
+//! - [`second_factor`]: the optional TOTP second factor (setup, the code step of a sign-in,
+//!   turning it off, an admin's reset); [`totp`]: its pure parts (codes, sealing, challenges).
 //! - [`bearer`]: the API's caller from a bearer token.
-//! - [`api`]: the JSON routes; [`pages`]: the pages mailed links open (accept an invite, reset a
+//! - [`api`] and [`totp_api`]: the JSON routes; [`totp_pages`]: the dashboard's Security
+//!   page (one's own second factor); [`pages`]: the pages mailed links open (accept an invite, reset a
 //!   password). The dashboard's sign-in page is in `dashboard::session`.
 //! - [`store`]: the data access; [`sqlite`] implements it.
 //!
@@ -22,10 +26,15 @@ pub mod joining;
 pub mod lockouts;
 pub mod pages;
 pub mod reset;
+pub mod second_factor;
 pub mod service;
 pub mod sqlite;
 pub mod store;
 pub mod throttle;
+pub mod totp;
+pub mod totp_api;
+pub mod totp_pages;
+pub mod web_sessions;
 
 use attend_protocol::ids::UserId;
 

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::lockouts::Throttle;
+use super::second_factor::TotpChallenge;
 use super::store::AuthStore;
 use super::throttle::ThrottleRule;
+use super::totp::TotpKeys;
 use super::{RefreshLifetime, RefreshOutcome};
 use crate::access::{Action, Caller};
 use crate::config::Settings;
@@ -61,6 +63,15 @@ pub struct WebSession {
     pub csrf: String,
 }
 
+/// What the password step of a sign-in comes to.
+#[derive(Debug)]
+pub enum SignIn<T> {
+    /// Signed in: tokens, or a dashboard session.
+    Done(T),
+    /// The account has a second factor: the code step finishes with this challenge.
+    Code(TotpChallenge),
+}
+
 /// An audit context for someone not signed in.
 pub fn anonymous(ip: Option<String>) -> AuditCtx {
     AuditCtx {
@@ -80,6 +91,7 @@ pub fn caller_of(user: User, session_id: String, ip: Option<String>) -> Caller {
         employee_id: user.employee_id,
         display_name: user.display_name,
         email: user.email,
+        totp_setup_due: user.totp_required && !user.totp_enabled,
         session_id,
         ip,
         request_id: Some(request_id::current()),
@@ -96,7 +108,8 @@ pub struct AuthService {
     pub(super) people: Arc<dyn PeopleStore>,
     pub(super) orgs: Arc<dyn OrgStore>,
     pub(super) throttle: Throttle,
-    jwt: Arc<JwtKeys>,
+    pub(super) jwt: Arc<JwtKeys>,
+    pub(super) totp_keys: Arc<TotpKeys>,
     pub(super) settings: Arc<Settings>,
     pub(super) hasher: Hasher,
 }
@@ -112,6 +125,7 @@ impl AuthService {
     ) -> Self {
         Self {
             throttle: Throttle::new(store.clone(), &settings.auth),
+            totp_keys: Arc::new(TotpKeys::new(&jwt)),
             store,
             people,
             orgs,
@@ -175,7 +189,7 @@ impl AuthService {
     /// Each attempt is counted before the password is checked (so parallel guesses cannot all
     /// pass a lock check first), per e-mail and address together (a guesser elsewhere cannot
     /// lock the owner out) and per address (password spraying); a success takes its count back.
-    async fn check_password(
+    pub(super) async fn check_password(
         &self,
         email: &str,
         password: &str,
@@ -209,8 +223,12 @@ impl AuthService {
         let Some(creds) = creds.filter(|_| ok) else {
             return Err(Error::Unauthorized("invalid e-mail or password"));
         };
-        self.throttle.clear("login", &pair).await?;
-        self.throttle.forgive("login_address", address, now).await?;
+        // With a second factor the attempt stays counted until its code step succeeds, so
+        // knowing the password never wipes the count of wrong codes.
+        if !creds.user.totp_enabled {
+            self.throttle.clear("login", &pair).await?;
+            self.throttle.forgive("login_address", address, now).await?;
+        }
         match creds.user.status {
             UserStatus::Active => {}
             UserStatus::Pending => {
@@ -225,10 +243,28 @@ impl AuthService {
         Ok(creds.user)
     }
 
-    pub async fn login(&self, ip: Option<String>, req: LoginRequest) -> AppResult<TokenResponse> {
+    /// The password step: tokens, or (for an account with a second factor) a challenge for
+    /// [`AuthService::login_totp`].
+    pub async fn login(
+        &self,
+        ip: Option<String>,
+        req: LoginRequest,
+    ) -> AppResult<SignIn<TokenResponse>> {
         let user = self
             .check_password(&req.email, &req.password, ip.as_deref())
             .await?;
+        if user.totp_enabled {
+            return Ok(SignIn::Code(self.totp_challenge(&user)));
+        }
+        Ok(SignIn::Done(self.start_session(ip, user).await?))
+    }
+
+    /// A login session for an account whose sign-in is complete, and its tokens.
+    pub(super) async fn start_session(
+        &self,
+        ip: Option<String>,
+        user: User,
+    ) -> AppResult<TokenResponse> {
         let refresh = random_token(32);
         let expires = Timestamp::now() + secs(self.settings.auth.refresh_token_ttl_s);
         let ctx = AuditCtx {
@@ -321,41 +357,6 @@ impl AuthService {
                 &hash,
                 Some(&caller.session_id),
             )
-            .await?)
-    }
-
-    /// Signs in to the dashboard: a new cookie session with its CSRF token.
-    pub async fn sign_in_web(
-        &self,
-        email: &str,
-        password: &str,
-        hours: i64,
-        ip: Option<&str>,
-    ) -> AppResult<WebSession> {
-        let user = self.check_password(email, password, ip).await?;
-        let (token, csrf) = (self.jwt.new_session_token(), random_token(32));
-        let expires = Timestamp::now() + SignedDuration::from_hours(hours);
-        self.store
-            .create_web_session(user.id, &token_hash(&token), &csrf, expires)
-            .await?;
-        Ok(WebSession { token, csrf })
-    }
-
-    /// The caller of a live dashboard session (by its token's hash) and its CSRF token.
-    pub async fn web_caller(
-        &self,
-        hash: &str,
-        ip: Option<String>,
-    ) -> AppResult<Option<(Caller, String)>> {
-        let found = self.store.web_session(hash, Timestamp::now()).await?;
-        // Web sessions are not API sessions; the prefix keeps the two apart in audits.
-        Ok(found.map(|(user, csrf)| (caller_of(user, format!("web:{}", &hash[..12]), ip), csrf)))
-    }
-
-    pub async fn sign_out_web(&self, hash: &str) -> AppResult<()> {
-        Ok(self
-            .store
-            .revoke_web_session(hash, Timestamp::now())
             .await?)
     }
 }

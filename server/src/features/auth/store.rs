@@ -55,6 +55,28 @@ pub enum Registration {
     Full,
 }
 
+/// An account's authenticator as stored (see `super::totp`).
+#[derive(Debug, Clone)]
+pub struct TotpRecord {
+    /// The secret, sealed for this account.
+    pub sealed_secret: String,
+    /// A first code confirmed it; until then it is only a setup in progress.
+    pub enabled: bool,
+    /// The newest step a code was accepted for.
+    pub last_step: Option<u64>,
+    /// Recovery codes not used yet.
+    pub recovery_left: u32,
+}
+
+/// How a second factor comes to be removed, as its audit row says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TotpRemoval {
+    /// Its owner turned it off (password and code).
+    ByOwner,
+    /// An administrator reset it (a lost phone).
+    Reset,
+}
+
 #[async_trait]
 pub trait AuthStore: Send + Sync + std::fmt::Debug {
     /// Starts a session with its first refresh token; returns the session id.
@@ -152,6 +174,38 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
         display_name: &str,
         password_hash: &str,
     ) -> StoreResult<User>;
+
+    /// The account's authenticator, set up or being set up.
+    async fn totp(&self, user: UserId) -> StoreResult<Option<TotpRecord>>;
+    /// Starts (or starts over) a setup with a new sealed secret, not on yet. `false` (nothing
+    /// written) when the account has one on already.
+    async fn begin_totp(&self, user: UserId, sealed_secret: &str) -> StoreResult<bool>;
+    /// Turns the setup in progress on, its first code's `step` as used, and stores the hashes
+    /// of new recovery codes; audited. `false` when no setup is in progress.
+    async fn enable_totp(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        step: u64,
+        recovery_hashes: &[String],
+    ) -> StoreResult<bool>;
+    /// Records `step` as used unless that step or a later one already was: `false` is a replay.
+    async fn use_totp_step(&self, user: UserId, step: u64) -> StoreResult<bool>;
+    /// Uses up an unused recovery code (its hash); `false` when there is none.
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Removes the authenticator and its recovery codes; audited as `how`. `false` when there
+    /// was nothing to remove.
+    async fn remove_totp(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        how: TotpRemoval,
+    ) -> StoreResult<bool>;
 
     /// A named server secret, created by `generate` the first time it is asked for.
     async fn server_key(

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::service::{JoinCode, NewDepartment, NewOrganisation, NewSite};
+use super::service::{JoinCode, NewDepartment, NewOrganisation, NewSite, OrgSettings};
 use super::{Department, Organisation, Site};
 use crate::access::Caller;
 use crate::app::state::AppState;
@@ -19,6 +19,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_org, list_orgs))
         .routes(routes!(get_org))
+        .routes(routes!(update_org_settings))
         .routes(routes!(get_join_code, rotate_join_code))
         .routes(routes!(create_site, list_sites))
         .routes(routes!(get_site))
@@ -55,6 +56,26 @@ pub async fn get_org(
     ApiPath(id): ApiPath<OrgId>,
 ) -> AppResult<Json<Organisation>> {
     Ok(Json(app.orgs.get_org(&caller, id).await?))
+}
+
+/// Changes an organisation's settings; a field left out stays as it is.
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}/settings", tag = "organisations", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the organisation")),
+    request_body = OrgSettings,
+    responses((status = 200, body = Organisation, description = "the organisation with its settings as they now are"),
+              (status = 401, body = attend_protocol::error::ErrorBody, description = "no valid bearer token"),
+              (status = 403, body = attend_protocol::error::ErrorBody, description = "only administrators of the organisation change its settings (`forbidden`), or the caller must set up a second factor first (`totp_required`)"),
+              (status = 404, body = attend_protocol::error::ErrorBody, description = "no such organisation in the caller's scope"),
+              (status = 400, body = attend_protocol::error::ErrorBody, description = "the body is not JSON"),
+              (status = 415, body = attend_protocol::error::ErrorBody, description = "the body is not `application/json`"),
+              (status = 422, body = attend_protocol::error::ErrorBody, description = "a field has the wrong type, or is unknown")))]
+pub async fn update_org_settings(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiJson(req): ApiJson<OrgSettings>,
+) -> AppResult<Json<Organisation>> {
+    Ok(Json(app.orgs.update_settings(&caller, id, req).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/join-code", tag = "organisations", security(("bearer" = [])),

@@ -24,6 +24,9 @@ pub struct Organisation {
     pub name: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Accounts that can approve must sign in with a second factor (TOTP); until they set one
+    /// up they can reach only its setup (off by default).
+    pub require_totp_for_approvers: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]

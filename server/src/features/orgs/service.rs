@@ -39,6 +39,14 @@ pub struct NewDepartment {
     pub name: String,
 }
 
+/// An organisation's settings; a field left out stays as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSettings {
+    /// Accounts that can approve must sign in with a TOTP second factor.
+    pub require_totp_for_approvers: Option<bool>,
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct JoinCode {
     pub join_code: String,
@@ -85,6 +93,24 @@ impl OrgService {
     pub async fn get_org(&self, caller: &Caller, id: OrgId) -> AppResult<Organisation> {
         caller.permit(Action::GetOrg)?;
         Ok(self.store.get_org(caller.scope(), id).await?)
+    }
+
+    /// Changes the organisation's settings (today: whether approvers need a second factor).
+    pub async fn update_settings(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+        settings: OrgSettings,
+    ) -> AppResult<Organisation> {
+        caller.permit(Action::UpdateOrgSettings)?;
+        let scope = caller.scope();
+        match settings.require_totp_for_approvers {
+            Some(required) => Ok(self
+                .store
+                .set_totp_policy(&caller.audit(), scope, id, required)
+                .await?),
+            None => Ok(self.store.get_org(scope, id).await?),
+        }
     }
 
     pub async fn join_code(&self, caller: &Caller, id: OrgId) -> AppResult<JoinCode> {

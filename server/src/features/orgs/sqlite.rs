@@ -13,7 +13,7 @@ use crate::db::sqlite::{
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
 
 const ORGS: ScopedList<'static> = ScopedList {
-    select: "id, name, created_at",
+    select: "id, name, created_at, require_totp_for_approvers",
     from: "organisations",
     live: "1 = 1",
     org_col: "id",
@@ -42,6 +42,7 @@ fn org_row(r: &Row<'_>) -> rusqlite::Result<Organisation> {
         id: get_id(r, 0)?,
         name: r.get(1)?,
         created_at: get_ts(r, 2)?,
+        require_totp_for_approvers: r.get(3)?,
     })
 }
 
@@ -74,7 +75,12 @@ impl OrgStore for SqliteDb {
     ) -> StoreResult<Organisation> {
         let (ctx, name, code) = (ctx.clone(), name.to_owned(), join_code.to_owned());
         self.write(move |tx| {
-            let org = Organisation { id: new_id(), name, created_at: Timestamp::now() };
+            let org = Organisation {
+                id: new_id(),
+                name,
+                created_at: Timestamp::now(),
+                require_totp_for_approvers: false,
+            };
             tx.execute(
                 "INSERT INTO organisations (id, name, join_code, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![org.id.to_string(), org.name, code, ts(org.created_at)],
@@ -103,7 +109,7 @@ impl OrgStore for SqliteDb {
         org_in_scope(scope, id)?;
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, created_at FROM organisations WHERE id = ?1",
+                "SELECT id, name, created_at, require_totp_for_approvers FROM organisations WHERE id = ?1",
                 [id.to_string()],
                 org_row,
             )
@@ -121,6 +127,41 @@ impl OrgStore for SqliteDb {
                 |r| r.get(0),
             )
             .map_err(db)
+        })
+        .await
+    }
+
+    async fn set_totp_policy(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: OrgId,
+        required: bool,
+    ) -> StoreResult<Organisation> {
+        org_in_scope(scope, id)?;
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let load = |tx: &rusqlite::Transaction<'_>| {
+                tx.query_row(
+                    &format!("SELECT {} FROM organisations WHERE id = ?1", ORGS.select),
+                    [id.to_string()],
+                    org_row,
+                )
+                .map_err(db)
+            };
+            let before = load(tx)?;
+            tx.execute(
+                "UPDATE organisations SET require_totp_for_approvers = ?2 WHERE id = ?1",
+                params![id.to_string(), required],
+            )
+            .map_err(db)?;
+            let after = load(tx)?;
+            Audit::new(&ctx, Some(id), "update_settings", "organisation")
+                .id(id.to_string())
+                .before(&before)
+                .after(&after)
+                .write(tx)?;
+            Ok(after)
         })
         .await
     }
@@ -155,7 +196,7 @@ impl OrgStore for SqliteDb {
         let code = code.to_owned();
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, created_at FROM organisations WHERE join_code = ?1",
+                "SELECT id, name, created_at, require_totp_for_approvers FROM organisations WHERE join_code = ?1",
                 [code],
                 org_row,
             )

@@ -17,6 +17,14 @@ pub trait OrgStore: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<Organisation>;
     async fn list_orgs(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Organisation>>;
     async fn get_org(&self, scope: Scope, id: OrgId) -> StoreResult<Organisation>;
+    /// Sets whether approvers need a second factor; audited with the before and after.
+    async fn set_totp_policy(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: OrgId,
+        required: bool,
+    ) -> StoreResult<Organisation>;
     async fn join_code(&self, scope: Scope, id: OrgId) -> StoreResult<String>;
     async fn set_join_code(
         &self,

@@ -83,6 +83,11 @@ pub struct User {
     pub departments: Vec<DepartmentId>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Signing in takes a code from an authenticator app (TOTP) after the password.
+    pub totp_enabled: bool,
+    /// The organisation requires a second factor of this account, because it can approve.
+    /// Without one set up it can reach only the setup (`/api/v1/auth/totp`) and sign out.
+    pub totp_required: bool,
 }
 
 #[derive(Debug)]

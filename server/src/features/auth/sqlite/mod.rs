@@ -4,6 +4,7 @@
 mod grants;
 mod registration;
 mod sessions;
+mod totp;
 
 use std::str::FromStr;
 
@@ -12,7 +13,9 @@ use attend_protocol::ids::UserId;
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::store::{AuthStore, Grant, NewInvite, NewRegistration, Registration};
+use super::store::{
+    AuthStore, Grant, NewInvite, NewRegistration, Registration, TotpRecord, TotpRemoval,
+};
 use super::throttle::{Attempts, ThrottleRule, locked_until};
 use super::{RefreshLifetime, RefreshOutcome};
 use crate::db::sqlite::{SqliteDb, backend, db, ts};
@@ -287,6 +290,54 @@ impl AuthStore for SqliteDb {
             password_hash: password_hash.to_owned(),
         };
         self.write(move |tx| grants::accept_invite(tx, &ctx, &hash, now, invitee))
+            .await
+    }
+
+    async fn totp(&self, user: UserId) -> StoreResult<Option<TotpRecord>> {
+        self.read(move |c| totp::load(c, user)).await
+    }
+
+    async fn begin_totp(&self, user: UserId, sealed_secret: &str) -> StoreResult<bool> {
+        let sealed = sealed_secret.to_owned();
+        self.write(move |tx| totp::begin(tx, user, &sealed, Timestamp::now()))
+            .await
+    }
+
+    async fn enable_totp(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        step: u64,
+        recovery_hashes: &[String],
+    ) -> StoreResult<bool> {
+        let (ctx, hashes) = (ctx.clone(), recovery_hashes.to_vec());
+        self.write(move |tx| totp::enable(tx, &ctx, user, step, &hashes, Timestamp::now()))
+            .await
+    }
+
+    async fn use_totp_step(&self, user: UserId, step: u64) -> StoreResult<bool> {
+        self.write(move |tx| totp::use_step(tx, user, step)).await
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let hash = hash.to_owned();
+        self.write(move |tx| totp::use_recovery(tx, user, &hash, now))
+            .await
+    }
+
+    async fn remove_totp(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        how: TotpRemoval,
+    ) -> StoreResult<bool> {
+        let ctx = ctx.clone();
+        self.write(move |tx| totp::remove(tx, &ctx, user, how))
             .await
     }
 

@@ -17,7 +17,9 @@ use crate::db::{AuditCtx, Scope, StoreError, StoreResult};
 pub(super) const USER_COLS: &str =
     "id, org_id, email, display_name, role, status, employee_id, created_at,
     (SELECT group_concat(department_id) FROM manager_departments m WHERE m.user_id = users.id),
-    password_hash";
+    password_hash,
+    EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = users.id AND t.enabled_at IS NOT NULL),
+    COALESCE((SELECT o.require_totp_for_approvers FROM organisations o WHERE o.id = users.org_id), 0)";
 
 pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let depts: Option<String> = r.get(8)?;
@@ -27,16 +29,20 @@ pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         .filter(|d| !d.is_empty())
         .filter_map(|d| d.parse().ok())
         .collect();
+    let role = get_enum(r, 4, Role::parse)?;
+    let org_requires: bool = r.get(11)?;
     Ok(User {
         id: get_id(r, 0)?,
         org_id: get_opt_id(r, 1)?,
         email: r.get(2)?,
         display_name: r.get(3)?,
-        role: get_enum(r, 4, Role::parse)?,
+        role,
         status: get_enum(r, 5, UserStatus::parse)?,
         employee_id: get_opt_id(r, 6)?,
         departments,
         created_at: get_ts(r, 7)?,
+        totp_enabled: r.get(10)?,
+        totp_required: org_requires && role.can_approve(),
     })
 }
 
