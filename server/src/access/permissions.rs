@@ -116,6 +116,7 @@ permissions! {
     GetOrg "orgs.get_org" SignedIn, "read an organisation in scope";
     JoinCode "orgs.join_code" Roles(STAFF), "read the join code";
     RotateJoinCode "orgs.rotate_join_code" Roles(ADMINS), "replace the join code";
+    SetSingleAdmin "orgs.set_single_admin" Roles(ADMINS), "turn the single-admin setting on (only with one active org admin) or off: that admin's four-eyes refusals become decisions flagged in the audit log";
     CreateSite "orgs.create_site" Roles(ADMINS), "create a site";
     ListSites "orgs.list_sites" Roles(STAFF), "list sites";
     GetSite "orgs.get_site" Roles(STAFF), "read a site";
@@ -226,6 +227,26 @@ permissions! {
     QueueApprovalDigests "notifications.queue_approval_digests" System, "queue the daily digest of requests waiting for review";
 }
 
+/// The entry points that decide on someone's record: approving or refusing time, leave,
+/// corrections, faces, held punches and registrations. Four eyes applies to each of them.
+pub const DECISIONS: &[Action] = &[
+    Action::ApproveEmployee,
+    Action::DecideHeld,
+    Action::DecideTimesheet,
+    Action::DecideLeave,
+    Action::DecideCorrection,
+    Action::DecideCandidate,
+];
+
+/// Whether `role` may make any of the [`DECISIONS`] on someone else's record: such an account
+/// must be linked to its employee record or marked as not an employee.
+pub fn decides(role: Role) -> bool {
+    DECISIONS.iter().any(|action| match action.rule().who {
+        Who::Roles(roles) | Who::OwnOr(roles) => roles.contains(&role),
+        Who::Anyone | Who::SignedIn | Who::Device | Who::System => false,
+    })
+}
+
 /// The table as Markdown (ARCHITECTURE.md holds it verbatim; a test keeps the two equal).
 pub fn markdown() -> String {
     use std::fmt::Write as _;
@@ -253,5 +274,15 @@ mod tests {
             );
         }
         assert_eq!(Action::Login.rule().name, "auth.login");
+    }
+
+    #[test]
+    fn managers_and_admins_decide_and_support_and_employees_do_not() {
+        use super::{Role, decides};
+        assert!(decides(Role::Manager));
+        assert!(decides(Role::OrgAdmin));
+        assert!(decides(Role::SuperAdmin));
+        assert!(!decides(Role::Support));
+        assert!(!decides(Role::Employee));
     }
 }

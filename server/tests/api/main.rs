@@ -18,6 +18,7 @@ mod devices;
 mod enrolment;
 mod equipment;
 mod errors;
+mod four_eyes;
 mod headers;
 mod held_events;
 mod helpers;

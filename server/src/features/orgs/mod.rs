@@ -24,6 +24,10 @@ pub struct Organisation {
     pub name: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Four eyes, for an organisation with a single admin (off by default): while it has
+    /// exactly one active org admin, that admin's four-eyes refusals become decisions flagged
+    /// in the audit log (`four_eyes_waived`).
+    pub single_admin_self_approval: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
