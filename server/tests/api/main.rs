@@ -15,6 +15,7 @@ mod dashboard;
 mod dashboard_pages;
 mod dashboard_people;
 mod devices;
+mod employee_links;
 mod enrolment;
 mod equipment;
 mod errors;
