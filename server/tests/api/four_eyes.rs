@@ -302,3 +302,46 @@ async fn a_single_admin_approves_their_own_work_only_with_the_setting_and_flagge
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_person_page_shows_the_lookalike_and_a_first_approval_says_it_waits_for_a_second() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let twin = hire(&app, &w.root, &w, "78").await;
+    let events = json!([capture(&w.a.employee, 1, 0.2), capture(&twin, 2, 0.2)]);
+    assert_eq!(app.push(&device, &events).await.status, StatusCode::OK);
+    let [first, second] = [0, 1].map(|i| events[i]["event_id"].as_str().expect("id").to_owned());
+    let r = app
+        .post(
+            &format!("/api/v1/enrolment-candidates/{first}/approve"),
+            Some(&w.a.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "approved", "{}", r.body);
+
+    let admin = crate::dash_client::dash(&app, "admin@a.example").await;
+    let (_, kind, text) = admin
+        .post(
+            &format!("/dashboard/enrolment/{second}/approve"),
+            &[("reason", "")],
+            true,
+        )
+        .await;
+    assert_eq!(
+        (kind.as_str(), text.as_str()),
+        (
+            "success",
+            "Held for a second reviewer: this face matches the enrolled face of Ana (no. 1), so another reviewer completes the approval."
+        )
+    );
+    let (status, html) = admin.get(&format!("/dashboard/people/{twin}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Matches the enrolled face of")
+            && html.contains("Ana (no. 1)")
+            && html.contains("approved once, waiting for a second reviewer"),
+        "{html}"
+    );
+}
