@@ -201,6 +201,23 @@ async fn a_face_matching_another_employees_waits_for_a_second_reviewer() {
     assert_eq!(r.body["lookalike"], Value::Null);
     let audit = crate::helpers::audit_actions(&app, &w.a.admin, "enrolment_candidate").await;
     assert!(audit.contains(&"hold".to_owned()), "{audit:?}");
+
+    // A capture like an enrolled face shows the match as soon as it arrives.
+    let late = capture(&stranger, 4, 0.1);
+    let r = app.push(&device, &json!([late])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .get(
+            &format!(
+                "/api/v1/enrolment-candidates/{}",
+                late["event_id"].as_str().expect("id")
+            ),
+            &w.a.admin,
+        )
+        .await;
+    assert_eq!(r.body["status"], "pending", "{}", r.body);
+    assert!(r.body["lookalike"]["employee_id"].is_string(), "{}", r.body);
+    assert_eq!(r.body["first_approved_by"], Value::Null);
 }
 
 /// Stores a candidate of `employee` as if `uploader` had uploaded photos of them.

@@ -195,6 +195,17 @@ fn replace_templates(tx: &Transaction<'_>, loaded: &Loaded, now: &str) -> StoreR
     Ok(old.len())
 }
 
+/// The duplicate-face check of a candidate just stored (a kiosk's, by ingest, in its
+/// transaction), so reviewers see a lookalike before anyone approves. A model this server
+/// does not know is left for the approval to refuse.
+pub(crate) fn screen_candidate(tx: &Transaction<'_>, id: EventId) -> StoreResult<()> {
+    let loaded = load(tx, Scope::All, &DepartmentFilter::Any, id)?;
+    if model_metric(&loaded.body.model_id).is_some() {
+        lookalikes::record(tx, id, lookalikes::find(tx, &loaded)?)?;
+    }
+    Ok(())
+}
+
 /// A first approval of a candidate whose face matches `other`'s: recorded as the first of two,
 /// the candidate stays pending for a second reviewer; audited as `hold`.
 fn hold_for_second_reviewer(
@@ -286,10 +297,7 @@ impl EnrolmentStore for SqliteDb {
             let id = uploads::insert_candidate(tx, &ctx, scope, &depts, candidate)?;
             // Reviewers see a lookalike before anyone approves (an unknown model is refused
             // at approval, not here).
-            let loaded = load(tx, scope, &depts, id)?;
-            if model_metric(&loaded.body.model_id).is_some() {
-                lookalikes::record(tx, id, lookalikes::find(tx, &loaded)?)?;
-            }
+            screen_candidate(tx, id)?;
             Ok(load(tx, scope, &depts, id)?.view)
         })
         .await
