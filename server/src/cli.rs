@@ -162,6 +162,9 @@ async fn create_admin(
                 role,
                 status: UserStatus::Active,
                 employee_id: None,
+                // Made at the server's console by its operator, for someone who is not on
+                // the organisation's payroll; an administrator links it later if it is.
+                not_employee: true,
                 departments: Vec::new(),
             },
         )

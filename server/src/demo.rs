@@ -86,6 +86,8 @@ pub async fn seed(stores: &Stores) -> anyhow::Result<Option<DemoSeed>> {
                     role,
                     status: UserStatus::Active,
                     employee_id: None,
+                    // The demo's staff are not on its payroll.
+                    not_employee: true,
                     departments,
                 },
             )
@@ -112,6 +114,7 @@ pub async fn seed(stores: &Stores) -> anyhow::Result<Option<DemoSeed>> {
                     status: EmployeeStatus::Active,
                     consent: ConsentState::Granted,
                     pin_hash: Some(hasher.hash(pin.into()).await?),
+                    created_by: None,
                 },
             )
             .await?;

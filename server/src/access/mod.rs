@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::db::{AuditActor, AuditCtx, DepartmentFilter, Scope, string_enum};
 use crate::platform::error::{AppResult, Error};
-pub use permissions::{Action, PERMISSIONS, Rule, Who};
+pub use permissions::{Action, DECISIONS, PERMISSIONS, Rule, Who, decides};
 
 string_enum!(
     /// What a user may do: see [`permissions::PERMISSIONS`].
@@ -31,6 +31,35 @@ string_enum!(
         Employee = "employee",
     }
 );
+
+string_enum!(
+    /// Whether the person behind an account is known (four eyes): an account that may decide
+    /// (see [`decides`]) is `linked` to its employee record or marked `not_employee` by an
+    /// administrator; until then it is `unresolved` and decides nothing. Global roles belong
+    /// to no organisation, so to none of its employees; other accounts need no link.
+    EmployeeLink {
+        Linked = "linked",
+        NotEmployee = "not_employee",
+        Unresolved = "unresolved",
+        NotNeeded = "not_needed",
+    }
+);
+
+impl EmployeeLink {
+    pub fn of(role: Role, employee: Option<EmployeeId>, not_employee: bool) -> Self {
+        match (employee, not_employee) {
+            (Some(_), _) => Self::Linked,
+            (None, true) => Self::NotEmployee,
+            (None, false) if decides(role) && !role.is_global() => Self::Unresolved,
+            (None, false) => Self::NotNeeded,
+        }
+    }
+}
+
+/// What an unresolved account is told when it tries to decide.
+pub const UNRESOLVED: &str = "your account is neither linked to your employee record nor marked \
+     as not an employee, so it decides nothing yet: ask an administrator to link it or mark it \
+     on the accounts page (PATCH /api/v1/users/{id} with employee_id or not_employee)";
 
 impl Role {
     /// Roles that work across organisations.
@@ -65,6 +94,11 @@ pub struct Caller {
     pub departments: Vec<DepartmentId>,
     /// The employee record this account belongs to, if any.
     pub employee_id: Option<EmployeeId>,
+    /// Whether the person behind the account is known; an unresolved account decides nothing.
+    pub link: EmployeeLink,
+    /// The organisation's single-admin setting applies: the caller is its one active org
+    /// admin and the setting is on, so four-eyes refusals become flagged decisions.
+    pub waiver: bool,
     pub display_name: String,
     pub email: String,
     /// The organisation requires a second factor of this account and it has none yet: until
@@ -109,6 +143,17 @@ impl Caller {
             },
             ip: self.ip.clone(),
             request_id: self.request_id.clone(),
+            waived: None,
+        }
+    }
+
+    /// A four-eyes refusal under `rule`, unless the organisation's single-admin setting lets
+    /// this caller through: then the rule comes back, for the decision's audit rows to carry.
+    pub fn four_eyes(&self, rule: &'static str) -> AppResult<Option<&'static str>> {
+        if self.waiver {
+            Ok(Some(rule))
+        } else {
+            Err(Error::ForbiddenBecause(rule))
         }
     }
 
@@ -117,8 +162,10 @@ impl Caller {
         self.employee_id == Some(employee)
     }
 
-    /// Refuses unless the permission table lets this caller's role do `action`, and, while a
-    /// required second factor is not set up, unless `action` is part of setting it up.
+    /// Refuses unless the permission table lets this caller's role do `action`; while a
+    /// required second factor is not set up, unless `action` is part of setting it up; and
+    /// (four eyes) unless a caller who decides is linked to their employee record or marked as
+    /// not an employee.
     pub fn permit(&self, action: Action) -> AppResult<()> {
         let rule = action.rule();
         if self.totp_setup_due
@@ -126,6 +173,9 @@ impl Caller {
             && !permissions::TOTP_SETUP.contains(&action)
         {
             return Err(Error::TotpRequired);
+        }
+        if self.link == EmployeeLink::Unresolved && DECISIONS.contains(&action) {
+            return Err(Error::ForbiddenBecause(UNRESOLVED));
         }
         match rule.who {
             Who::Anyone | Who::SignedIn => Ok(()),

@@ -71,19 +71,9 @@ pub const ACCOUNT_ADMINS: &[Role] = &[Role::SuperAdmin, Role::Support, Role::Org
 pub const PLATFORM: &[Role] = &[Role::SuperAdmin];
 /// The roles that create organisations.
 pub const PROVIDERS: &[Role] = &[Role::SuperAdmin, Role::Support];
-/// The roles that can approve something: the ones on [`APPROVING`]'s rows (a test holds the
-/// two together). An organisation may require a second factor of them.
+/// The roles that can approve something: the ones on the rows of [`DECISIONS`] (a test holds
+/// the two together). An organisation may require a second factor of them.
 pub const APPROVERS: &[Role] = STAFF;
-
-/// The entry points that approve (or release, or decide) someone's record.
-pub const APPROVING: &[Action] = &[
-    Action::ApproveEmployee,
-    Action::DecideHeld,
-    Action::DecideTimesheet,
-    Action::DecideLeave,
-    Action::DecideCorrection,
-    Action::DecideCandidate,
-];
 
 /// What an account may still do while its organisation requires a second factor it has not set
 /// up: read itself, set the factor up, and sign out.
@@ -148,6 +138,7 @@ permissions! {
     UpdateOrgSettings "orgs.update_settings" Roles(ADMINS), "change an organisation's settings (a second factor required of approvers)";
     JoinCode "orgs.join_code" Roles(STAFF), "read the join code";
     RotateJoinCode "orgs.rotate_join_code" Roles(ADMINS), "replace the join code";
+    SetSingleAdmin "orgs.set_single_admin" Roles(ADMINS), "turn the single-admin setting on (only with one active org admin) or off: that admin's four-eyes refusals become decisions flagged in the audit log";
     CreateSite "orgs.create_site" Roles(ADMINS), "create a site";
     ListSites "orgs.list_sites" Roles(STAFF), "list sites";
     GetSite "orgs.get_site" Roles(STAFF), "read a site";
@@ -258,6 +249,26 @@ permissions! {
     QueueApprovalDigests "notifications.queue_approval_digests" System, "queue the daily digest of requests waiting for review";
 }
 
+/// The entry points that decide on someone's record: approving or refusing time, leave,
+/// corrections, faces, held punches and registrations. Four eyes applies to each of them.
+pub const DECISIONS: &[Action] = &[
+    Action::ApproveEmployee,
+    Action::DecideHeld,
+    Action::DecideTimesheet,
+    Action::DecideLeave,
+    Action::DecideCorrection,
+    Action::DecideCandidate,
+];
+
+/// Whether `role` may make any of the [`DECISIONS`] on someone else's record: such an account
+/// must be linked to its employee record or marked as not an employee.
+pub fn decides(role: Role) -> bool {
+    DECISIONS.iter().any(|action| match action.rule().who {
+        Who::Roles(roles) | Who::OwnOr(roles) => roles.contains(&role),
+        Who::Anyone | Who::SignedIn | Who::Device | Who::System => false,
+    })
+}
+
 /// The table as Markdown (ARCHITECTURE.md holds it verbatim; a test keeps the two equal).
 pub fn markdown() -> String {
     use std::fmt::Write as _;
@@ -289,8 +300,8 @@ mod tests {
 
     #[test]
     fn the_approvers_are_exactly_the_roles_on_the_approving_rows() {
-        use super::{APPROVERS, APPROVING, Who};
-        let mut on_rows: Vec<_> = APPROVING
+        use super::{APPROVERS, DECISIONS, Who};
+        let mut on_rows: Vec<_> = DECISIONS
             .iter()
             .flat_map(|a| match a.rule().who {
                 Who::Roles(roles) | Who::OwnOr(roles) => roles.to_vec(),
@@ -302,5 +313,15 @@ mod tests {
         let mut approvers = APPROVERS.to_vec();
         approvers.sort_by_key(|r| r.as_str());
         assert_eq!(on_rows, approvers);
+    }
+
+    #[test]
+    fn managers_and_admins_decide_and_support_and_employees_do_not() {
+        use super::{Role, decides};
+        assert!(decides(Role::Manager));
+        assert!(decides(Role::OrgAdmin));
+        assert!(decides(Role::SuperAdmin));
+        assert!(!decides(Role::Support));
+        assert!(!decides(Role::Employee));
     }
 }

@@ -108,6 +108,9 @@ pub struct AuditCtx {
     pub actor: AuditActor,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The four-eyes rule the single-admin setting let this change through (its audit rows
+    /// carry it, for admins to filter on).
+    pub waived: Option<&'static str>,
 }
 
 impl AuditCtx {
@@ -116,7 +119,15 @@ impl AuditCtx {
             actor: AuditActor::System,
             ip: None,
             request_id: None,
+            waived: None,
         }
+    }
+
+    /// The same context, its rows flagged with the four-eyes rule `waived` let through.
+    #[must_use]
+    pub fn waiving(mut self, waived: Option<&'static str>) -> Self {
+        self.waived = waived.or(self.waived);
+        self
     }
 }
 

@@ -108,12 +108,13 @@ async fn a_manager_linked_to_their_employee_record_cannot_approve_their_own_time
     let app = spawn_app().await;
     let w = world(&app).await;
     let manager = user_id(&app, &w.a.admin, "manager@a.example").await;
-    // The manager is also an employee of the department they manage.
+    // The manager is also an employee of the department they manage (root records her, so
+    // the admin, who did not, may approve her first timesheet).
     let r = app
         .post(
             "/api/v1/employees",
-            Some(&w.a.admin),
-            json!({"employee_number": "900", "display_name": "Mara Manager",
+            Some(&w.root),
+            json!({"org_id": w.a.id, "employee_number": "900", "display_name": "Mara Manager",
                    "department_id": w.a.dept, "site_id": w.a.site}),
         )
         .await;
@@ -142,7 +143,7 @@ async fn a_manager_linked_to_their_employee_record_cannot_approve_their_own_time
     );
     // The same employee cannot be linked to a second account.
     let admin = user_id(&app, &w.a.admin, "admin@a.example").await;
-    let r = patch(&app, &w.a.admin, &admin, json!({"employee_id": mara})).await;
+    let r = patch(&app, &w.root, &admin, json!({"employee_id": mara})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     // `null` unlinks.
     let r = patch(&app, &w.a.admin, &manager, json!({"employee_id": null})).await;

@@ -151,7 +151,7 @@ async fn attachments_are_checked_stored_and_shown_only_to_those_who_may_see_the_
         StatusCode::OK
     );
     assert_eq!(get(w.b.admin.clone()).await.status(), StatusCode::NOT_FOUND);
-    let other_manager = app.post("/api/v1/users", Some(&w.a.admin), json!({"email": "m2@a.example", "display_name": "M2", "password": crate::helpers::PASSWORD, "role": "manager", "departments": []})).await;
+    let other_manager = app.post("/api/v1/users", Some(&w.a.admin), json!({"email": "m2@a.example", "display_name": "M2", "password": crate::helpers::PASSWORD, "role": "manager", "not_employee": true, "departments": []})).await;
     assert_eq!(
         other_manager.status,
         StatusCode::CREATED,

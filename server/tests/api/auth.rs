@@ -256,7 +256,7 @@ async fn support_invites_an_org_admin_who_can_then_log_in() {
         .post(
             &format!("/api/v1/organisations/{}/invites", w.b.id),
             Some(&w.support),
-            json!({"role": "manager"}),
+            json!({"role": "manager", "not_employee": true}),
         )
         .await;
     assert_eq!(
@@ -268,7 +268,7 @@ async fn support_invites_an_org_admin_who_can_then_log_in() {
         .post(
             &format!("/api/v1/organisations/{}/invites", w.b.id),
             Some(&w.support),
-            json!({"role": "org_admin", "email": "boss@b.example"}),
+            json!({"role": "org_admin", "not_employee": true, "email": "boss@b.example"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

@@ -131,8 +131,22 @@ async fn uploaded_photos_become_approved_templates_that_kiosks_pull_and_lose_on_
         .expect("read");
     assert!(width.as_u64().unwrap_or(0) > 0, "thumbnail loaded: {width}");
 
+    // Four eyes: the manager who uploaded the photos does not approve them; the admin does.
     click_to_next_page(&c, Locator::Css(".approve-enrolment")).await;
-    let approved = shown(&c, Locator::Id("flash"))
+    let refused = shown(&c, Locator::Id("flash"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(refused.contains("you uploaded these photos"), "{refused}");
+    let (_admin_driver, admin) = browser().await;
+    sign_in(&admin, &app.base, "admin@a.example").await;
+    admin
+        .goto(&format!("{}/dashboard/people/{}", app.base, w.a.employee))
+        .await
+        .expect("loads");
+    click_to_next_page(&admin, Locator::Css(".approve-enrolment")).await;
+    let approved = shown(&admin, Locator::Id("flash"))
         .await
         .text()
         .await
@@ -141,6 +155,7 @@ async fn uploaded_photos_become_approved_templates_that_kiosks_pull_and_lose_on_
         approved,
         "Approved: 3 template(s) stored; kiosks receive them at their next roster pull."
     );
+    admin.close().await.expect("closed");
     let pulled = roster(&app, &device, 0).await;
     let templates = pulled["templates"].as_array().expect("templates").clone();
     assert_eq!(templates.len(), 3, "{pulled}");

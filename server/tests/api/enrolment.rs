@@ -396,7 +396,18 @@ async fn nobody_approves_a_candidate_of_their_own_face() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
-    // A manager of Ana's department whose account is Ana's own employee record.
+    // A manager of Ana's department whose account is Ana's own employee record (an employee
+    // record belongs to one account: her worker account lets go of it first).
+    let worker = app.get("/api/v1/me", &w.a.employee_token).await.id();
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{worker}"),
+            Some(&w.a.admin),
+            Some(json!({"employee_id": null})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = app
         .post(
             "/api/v1/users",

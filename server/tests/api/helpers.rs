@@ -213,6 +213,7 @@ impl TestApp {
                     role: Role::SuperAdmin,
                     status: UserStatus::Active,
                     employee_id: None,
+                    not_employee: false,
                     departments: vec![],
                 },
             )
@@ -424,7 +425,9 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
                 role: &str,
                 departments: Vec<String>,
                 employee_id: Option<String>| {
-        let body = json!({"org_id": id, "email": email, "display_name": role, "password": PASSWORD, "role": role, "departments": departments, "employee_id": employee_id});
+        // Staff here are not on the payroll (four eyes: they say so).
+        let not_employee = role != "employee" && employee_id.is_none();
+        let body = json!({"org_id": id, "email": email, "display_name": role, "password": PASSWORD, "role": role, "departments": departments, "employee_id": employee_id, "not_employee": not_employee});
         async move { created(app.post("/api/v1/users", Some(root), body).await, "user") }
     };
     let admin_user = user(format!("admin@{tag}.example"), "org_admin", vec![], None).await;

@@ -111,7 +111,7 @@ async fn the_invite_page_refuses_another_address_and_a_post_without_its_token() 
         .post(
             &format!("/api/v1/organisations/{}/invites", w.a.id),
             Some(&w.a.admin),
-            json!({"role": "manager", "email": "invited@a.example"}),
+            json!({"role": "manager", "not_employee": true, "email": "invited@a.example"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

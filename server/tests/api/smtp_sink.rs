@@ -142,7 +142,7 @@ pub async fn invite(app: &TestApp, org: &str, token: &str, email: &str) {
         .post(
             &format!("/api/v1/organisations/{org}/invites"),
             Some(token),
-            json!({"role": "manager", "email": email}),
+            json!({"role": "manager", "not_employee": true, "email": email}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

@@ -85,13 +85,13 @@ fn cases(w: &World, n: usize) -> Vec<Case> {
         case(
             M::POST,
             format!("/api/v1/organisations/{}/invites", b.id),
-            Some(json!({"role": "org_admin"})),
+            Some(json!({"role": "org_admin", "not_employee": true})),
             [CREATED, CREATED, NOT_FOUND, FORBIDDEN, FORBIDDEN],
         ),
         case(
             M::POST,
             format!("/api/v1/organisations/{}/invites", a.id),
-            Some(json!({"role": "org_admin"})),
+            Some(json!({"role": "org_admin", "not_employee": true})),
             [CREATED, CREATED, CREATED, FORBIDDEN, FORBIDDEN],
         ),
         // Sites and departments.
@@ -223,7 +223,7 @@ fn cases(w: &World, n: usize) -> Vec<Case> {
             M::POST,
             "/api/v1/users".into(),
             Some(
-                json!({"org_id": b.id, "email": format!("{}@b.example", unique("u")), "display_name": "U", "password": "long enough pw", "role": "org_admin"}),
+                json!({"org_id": b.id, "email": format!("{}@b.example", unique("u")), "display_name": "U", "password": "long enough pw", "role": "org_admin", "not_employee": true}),
             ),
             [CREATED, CREATED, NOT_FOUND, FORBIDDEN, FORBIDDEN],
         ),

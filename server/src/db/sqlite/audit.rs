@@ -72,8 +72,8 @@ impl<'a> Audit<'a> {
         let after = self.after.transpose().map_err(backend)?;
         tx.execute(
             "INSERT INTO audit_log (at, org_id, actor_kind, actor_id, action, entity, entity_id,
-                                    before, after, ip, request_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                    before, after, ip, request_id, four_eyes_waived)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             rusqlite::params![
                 ts(Timestamp::now()),
                 opt_org(self.org),
@@ -86,6 +86,7 @@ impl<'a> Audit<'a> {
                 after,
                 self.ctx.ip,
                 self.ctx.request_id,
+                self.ctx.waived,
             ],
         )
         .map_err(db)?;

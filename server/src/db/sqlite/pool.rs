@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0013_device_set_aside.sql"),
     include_str!("../../../../migrations/server/0014_mail_delivery.sql"),
     include_str!("../../../../migrations/server/0015_held_events.sql"),
+    include_str!("../../../../migrations/server/0016_four_eyes.sql"),
     include_str!("../../../../migrations/server/0017_totp.sql"),
     include_str!("../../../../migrations/server/0018_roster_compaction.sql"),
 ];
@@ -200,5 +201,69 @@ impl super::super::Ping for SqliteDb {
     async fn ping(&self) -> StoreResult<()> {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::migrations;
+
+    /// One row per case: (account e-mail, role, organisation), and what version 16 made of it.
+    fn link_of(c: &Connection, email: &str) -> (Option<String>, bool) {
+        c.query_row(
+            "SELECT employee_id, not_employee FROM users WHERE email = ?1",
+            [email],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("account")
+    }
+
+    #[test]
+    fn version_16_links_deciding_accounts_by_e_mail_and_leaves_the_rest_unresolved() {
+        let mut c = Connection::open_in_memory().expect("database");
+        migrations().to_version(&mut c, 15).expect("version 15");
+        c.execute_batch(
+            "INSERT INTO organisations VALUES ('o1', 'One', 'J1', 't'), ('o2', 'Two', 'J2', 't');
+             INSERT INTO employees (id, org_id, employee_number, display_name, email, status,
+                                    created_at, updated_at, deleted_at) VALUES
+                ('e-match', 'o1', '1', 'Mo', 'MO@one.example', 'active', 't', 't', NULL),
+                ('e-taken', 'o1', '2', 'Al', 'al@one.example', 'active', 't', 't', NULL),
+                ('e-gone', 'o1', '3', 'Di', 'di@one.example', 'active', 't', 't', 't'),
+                ('e-other-org', 'o2', '4', 'Ol', 'ol@one.example', 'active', 't', 't', NULL);
+             INSERT INTO users (id, org_id, email, display_name, password_hash, role, status,
+                                employee_id, created_at, password_changed_at) VALUES
+                ('u-worker', 'o1', 'worker@one.example', 'W', 'h', 'employee', 'active', 'e-taken', 't', 't'),
+                ('u-mo', 'o1', 'mo@one.example', 'Mo', 'h', 'manager', 'active', NULL, 't', 't'),
+                ('u-al', 'o1', 'al@one.example', 'Al', 'h', 'org_admin', 'active', NULL, 't', 't'),
+                ('u-di', 'o1', 'di@one.example', 'Di', 'h', 'manager', 'active', NULL, 't', 't'),
+                ('u-ol', 'o1', 'ol@one.example', 'Ol', 'h', 'manager', 'active', NULL, 't', 't'),
+                ('u-nobody', 'o1', 'nobody@one.example', 'N', 'h', 'manager', 'active', NULL, 't', 't'),
+                ('u-root', NULL, 'root@one.example', 'R', 'h', 'super_admin', 'active', NULL, 't', 't');",
+        )
+        .expect("version 15 rows");
+        migrations().to_latest(&mut c).expect("latest");
+
+        // Same e-mail (any case), same organisation, live, linked to nobody else: linked.
+        assert_eq!(
+            link_of(&c, "mo@one.example"),
+            (Some("e-match".into()), false)
+        );
+        // Its employee already has an account, it is deleted, or of another organisation:
+        // left unresolved for an administrator, like an account without a match.
+        for email in [
+            "al@one.example",
+            "di@one.example",
+            "ol@one.example",
+            "nobody@one.example",
+        ] {
+            assert_eq!(link_of(&c, email), (None, false), "{email}");
+        }
+        assert_eq!(
+            link_of(&c, "worker@one.example"),
+            (Some("e-taken".into()), false)
+        );
+        assert_eq!(link_of(&c, "root@one.example"), (None, false));
     }
 }

@@ -63,6 +63,8 @@ pub struct Recorded<Id> {
     pub before: State,
     pub after: State,
     pub reason: Option<String>,
+    /// The four-eyes rule the single-admin setting let this step through, if any.
+    pub waived: Option<&'static str>,
 }
 
 impl<Id> Recorded<Id> {

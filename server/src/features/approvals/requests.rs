@@ -195,9 +195,10 @@ impl<R: Request> Requests<R> {
             step,
             reason_text,
         )?;
+        let ctx = caller.audit().waiving(recorded.waived);
         Ok(self
             .store
-            .record_step(&caller.audit(), scope, &depts, recorded)
+            .record_step(&ctx, scope, &depts, recorded)
             .await?)
     }
 }

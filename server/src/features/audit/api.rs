@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -17,12 +19,33 @@ pub fn heavy_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_audit))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "records", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = Paged<AuditEntry>, description = "newest first")))]
+/// `?four_eyes_waived=&limit=&after=` for the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// `true`: only changes the single-admin setting let through four eyes.
+    #[serde(default)]
+    pub four_eyes_waived: bool,
+    pub limit: Option<u32>,
+    /// The `next` value of the previous page.
+    pub after: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "records", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, body = Paged<AuditEntry>, description = "newest first"),
+              (status = 403, body = attend_protocol::error::ErrorBody),
+              (status = 422, body = attend_protocol::error::ErrorBody)))]
 pub async fn list_audit(
     State(app): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> AppResult<Json<Paged<AuditEntry>>> {
-    Ok(Json(app.audit.list(&caller, &q.page()?).await?))
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page()?;
+    Ok(Json(
+        app.audit.list(&caller, q.four_eyes_waived, &page).await?,
+    ))
 }

@@ -32,4 +32,6 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The four-eyes rule the single-admin setting let this change through, if any.
+    pub four_eyes_waived: Option<String>,
 }

@@ -18,8 +18,15 @@ impl AuditService {
         Self { store }
     }
 
-    pub async fn list(&self, caller: &Caller, page: &Page) -> AppResult<Paged<AuditEntry>> {
+    /// The log, newest first; `waived` keeps the changes the single-admin setting let through
+    /// four eyes.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        waived: bool,
+        page: &Page,
+    ) -> AppResult<Paged<AuditEntry>> {
         caller.permit(Action::ListAudit)?;
-        Ok(self.store.list_audit(caller.scope(), page).await?)
+        Ok(self.store.list_audit(caller.scope(), waived, page).await?)
     }
 }

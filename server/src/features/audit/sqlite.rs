@@ -22,12 +22,18 @@ fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
         after: get_json(r, 9)?,
         ip: r.get(10)?,
         request_id: r.get(11)?,
+        four_eyes_waived: r.get(12)?,
     })
 }
 
 #[async_trait]
 impl AuditStore for SqliteDb {
-    async fn list_audit(&self, scope: Scope, page: &Page) -> StoreResult<Paged<AuditEntry>> {
+    async fn list_audit(
+        &self,
+        scope: Scope,
+        waived: bool,
+        page: &Page,
+    ) -> StoreResult<Paged<AuditEntry>> {
         let after: Option<i64> = match &page.after {
             Some(a) => Some(
                 a.parse()
@@ -40,10 +46,12 @@ impl AuditStore for SqliteDb {
             .read(move |c| {
                 query_rows(
                     c,
-                    "SELECT id, at, org_id, actor_kind, actor_id, action, entity, entity_id, before, after, ip, request_id
+                    "SELECT id, at, org_id, actor_kind, actor_id, action, entity, entity_id, before, after, ip, request_id,
+                            four_eyes_waived
                      FROM audit_log WHERE (?1 IS NULL OR org_id = ?1) AND (?2 IS NULL OR id < ?2)
+                       AND (NOT ?4 OR four_eyes_waived IS NOT NULL)
                      ORDER BY id DESC LIMIT ?3",
-                    params![org, after, limit],
+                    params![org, after, limit, waived],
                     audit_row,
                 )
             })

@@ -8,7 +8,7 @@
 //! mails the address's owner instead (`sqlite/registration.rs`). Only a full organisation or a
 //! taken employee number is refused, and neither depends on the address.
 
-use attend_protocol::ids::OrgId;
+use attend_protocol::ids::{EmployeeId, OrgId};
 use attend_protocol::roster::ConsentState;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,7 @@ use super::store::{Grant, NewInvite, NewRegistration, Registration};
 use crate::access::{Action, Caller, Role};
 use crate::db::StoreError;
 use crate::features::notifications::messages;
+use crate::features::people::accounts::person_given;
 use crate::features::people::{EmployeeStatus, NewEmployee, NewUser, User, UserStatus};
 use crate::platform::error::{AppResult, Error};
 
@@ -54,6 +55,13 @@ pub struct InviteRequest {
     pub role: InviteRole,
     /// If given, only this address may accept.
     pub email: Option<String>,
+    /// The invitee's employee record, if they are one of the organisation's employees (four
+    /// eyes: they never decide on it). Give this or `not_employee`.
+    #[schema(value_type = Option<String>)]
+    pub employee_id: Option<EmployeeId>,
+    /// The invitee is not one of the organisation's employees. Give this or `employee_id`.
+    #[serde(default)]
+    pub not_employee: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -113,6 +121,7 @@ impl AuthService {
                 status: EmployeeStatus::Pending,
                 consent: ConsentState::NotAsked,
                 pin_hash: None,
+                created_by: None,
             },
             user: NewUser {
                 org_id: Some(org.id),
@@ -122,6 +131,7 @@ impl AuthService {
                 role: Role::Employee,
                 status: UserStatus::Pending,
                 employee_id: None,
+                not_employee: false,
                 departments: Vec::new(),
             },
             cap: self.settings.auth.max_pending_registrations,
@@ -203,6 +213,7 @@ impl AuthService {
         if let Some(email) = &req.email {
             Check::default().email("email", email.trim()).finish()?;
         }
+        person_given(req.employee_id, req.not_employee)?;
         let org = self.orgs.get_org(caller.scope(), org).await?;
         let code = human_code();
         let ttl = self.settings.auth.invite_ttl_s;
@@ -229,6 +240,8 @@ impl AuthService {
             email,
             code_hash: &token_hash(&normalise_code(&code)),
             created_by: caller.user_id,
+            employee_id: req.employee_id,
+            not_employee: req.not_employee,
             expires: expires_at,
             mail,
         };

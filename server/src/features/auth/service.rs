@@ -14,7 +14,7 @@ use super::store::AuthStore;
 use super::throttle::ThrottleRule;
 use super::totp::TotpKeys;
 use super::{RefreshLifetime, RefreshOutcome};
-use crate::access::{Action, Caller};
+use crate::access::{Action, Caller, Role};
 use crate::config::Settings;
 use crate::db::{AuditActor, AuditCtx, Scope};
 use crate::features::orgs::OrgStore;
@@ -78,6 +78,7 @@ pub fn anonymous(ip: Option<String>) -> AuditCtx {
         actor: AuditActor::Anonymous,
         ip,
         request_id: Some(request_id::current()),
+        waived: None,
     }
 }
 
@@ -89,6 +90,8 @@ pub fn caller_of(user: User, session_id: String, ip: Option<String>) -> Caller {
         role: user.role,
         departments: user.departments,
         employee_id: user.employee_id,
+        link: user.link,
+        waiver: false,
         display_name: user.display_name,
         email: user.email,
         totp_setup_due: user.totp_required && !user.totp_enabled,
@@ -181,7 +184,16 @@ impl AuthService {
             .live_session_user(claims.sub, &claims.sid)
             .await?
             .ok_or(Error::Unauthorized("session has ended"))?;
-        Ok(caller_of(user, claims.sid, ip))
+        self.with_waiver(caller_of(user, claims.sid, ip)).await
+    }
+
+    /// Whether the organisation's single-admin setting applies to `caller` (asked on every
+    /// request, so turning it off, or a second admin joining, takes effect at once).
+    pub(super) async fn with_waiver(&self, mut caller: Caller) -> AppResult<Caller> {
+        if let (Role::OrgAdmin, Some(org)) = (caller.role, caller.org_id) {
+            caller.waiver = self.orgs.single_admin_waiver(org, caller.user_id).await?;
+        }
+        Ok(caller)
     }
 
     /// Checks an e-mail and password against the lockouts; the account if they match.

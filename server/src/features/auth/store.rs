@@ -2,7 +2,7 @@
 //! sessions, password resets, failed attempts, invites, and the server's own keys.
 
 use async_trait::async_trait;
-use attend_protocol::ids::{OrgId, UserId};
+use attend_protocol::ids::{EmployeeId, OrgId, UserId};
 use jiff::Timestamp;
 
 use super::throttle::{Attempts, ThrottleRule};
@@ -26,6 +26,9 @@ pub struct NewInvite<'a> {
     pub email: Option<&'a str>,
     pub code_hash: &'a str,
     pub created_by: UserId,
+    /// Who the invitee is (four eyes): their employee record, or marked as not an employee.
+    pub employee_id: Option<EmployeeId>,
+    pub not_employee: bool,
     pub expires: Timestamp,
     /// The invite mail to queue with it (when the invite names an address).
     pub mail: Option<Message>,

@@ -43,8 +43,12 @@ impl AuthService {
         ip: Option<String>,
     ) -> AppResult<Option<(Caller, String)>> {
         let found = self.store.web_session(hash, Timestamp::now()).await?;
+        let Some((user, csrf)) = found else {
+            return Ok(None);
+        };
         // Web sessions are not API sessions; the prefix keeps the two apart in audits.
-        Ok(found.map(|(user, csrf)| (caller_of(user, format!("web:{}", &hash[..12]), ip), csrf)))
+        let caller = caller_of(user, format!("web:{}", &hash[..12]), ip);
+        Ok(Some((self.with_waiver(caller).await?, csrf)))
     }
 
     pub async fn sign_out_web(&self, hash: &str) -> AppResult<()> {

@@ -7,12 +7,17 @@
 //!   [`api`]: the JSON review routes; [`pages`]: approve, reject, the thumbnail and the photo
 //!   upload on a person's page (the candidate rows that page shows).
 //! - [`photos`]: the server's face pipeline for uploaded photos, loaded on first use.
+//! - [`lookalike`]: the duplicate-face check against every enrolled employee (pure).
 //! - [`rules`]: who may receive templates, what an upload needs, what counts as a thumbnail
 //!   (pure).
 //! - [`store`]: the data access; [`sqlite`] implements it.
 //!
 //! Invariants every backend keeps:
-//! - A candidate is decided once, from `pending`; nobody decides a candidate of their own face.
+//! - A candidate is decided once, from `pending`; nobody decides a candidate of their own face,
+//!   and nobody approves photos they uploaded themselves.
+//! - A candidate whose face matches another enrolled employee's ([`lookalike`]) is never
+//!   approved by one reviewer: the first approval holds it (still `pending`, the other person
+//!   shown), and a second, different reviewer completes it.
 //! - Approval needs an active employee who has granted biometric consent.
 //! - Approval replaces the employee's earlier templates of the same model, so a re-enrolment
 //!   (new glasses, a beard) does not keep matching against stale faces; kiosks get tombstones
@@ -24,6 +29,7 @@
 //! - Kiosk captures are stored by ingest ([`crate::features::devices`]), not here.
 
 pub mod api;
+pub mod lookalike;
 pub mod pages;
 pub mod photos;
 pub mod rules;
@@ -79,6 +85,22 @@ pub struct Candidate {
     pub decided_by: Option<UserId>,
     /// Why it was rejected.
     pub reason: Option<String>,
+    /// Who uploaded the photos (none: a kiosk capture). They do not approve it.
+    pub uploaded_by: Option<UserId>,
+    /// The enrolled employee whose face this one matches, if any: see [`lookalike`].
+    pub lookalike: Option<Lookalike>,
+    /// The first reviewer who approved a candidate with a lookalike: it waits for a second.
+    pub first_approved_by: Option<UserId>,
+}
+
+/// Another employee whose enrolled face matches a candidate's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Lookalike {
+    pub employee_id: EmployeeId,
+    pub display_name: String,
+    pub employee_number: String,
+    /// The match score under the model's metric (a distance or a similarity).
+    pub score: f32,
 }
 
 /// The device id of candidates made from photos uploaded on the dashboard (no kiosk).

@@ -44,6 +44,11 @@ pub struct CandidateRow {
     thumbnail: bool,
     created: String,
     reason: String,
+    /// The other employee whose face this one matches (name and number), if any.
+    lookalike: String,
+    lookalike_id: String,
+    /// Approved once; waiting for a second reviewer.
+    held: bool,
 }
 
 /// The rows of a person's candidates (given newest first).
@@ -64,6 +69,14 @@ pub fn rows(candidates: Vec<Candidate>) -> Vec<CandidateRow> {
             thumbnail: c.has_thumbnail && c.status != CandidateStatus::Rejected,
             created: wall_clock(c.created_at, None, now),
             reason: c.reason.unwrap_or_default(),
+            lookalike: c.lookalike.as_ref().map_or_else(String::new, |l| {
+                format!("{} (no. {})", l.display_name, l.employee_number)
+            }),
+            lookalike_id: c
+                .lookalike
+                .as_ref()
+                .map_or_else(String::new, |l| l.employee_id.to_string()),
+            held: c.first_approved_by.is_some(),
         })
         .collect()
 }
@@ -96,11 +109,15 @@ async fn decide(
             .enrolment
             .decide(who, id, Step::Approve, None)
             .await
-            .map(|c| {
-                format!(
+            .map(|c| match (c.status, &c.lookalike) {
+                (CandidateStatus::Pending, Some(other)) => format!(
+                    "Held for a second reviewer: this face matches the enrolled face of {} (no. {}), so another reviewer completes the approval.",
+                    other.display_name, other.employee_number
+                ),
+                _ => format!(
                     "Approved: {} template(s) stored; kiosks receive them at their next roster pull.",
                     c.templates
-                )
+                ),
             }),
         "reject" => app
             .enrolment

@@ -15,7 +15,7 @@ use super::{Candidate, CandidateStatus};
 use crate::access::{Action, Caller};
 use crate::db::{Page, Paged, all_pages};
 use crate::features::approvals::decide::party;
-use crate::features::approvals::workflow::{CANDIDATE, transition};
+use crate::features::approvals::workflow::{CANDIDATE, Party, transition};
 use crate::features::approvals::{Recorded, State, Step};
 use crate::features::people::PeopleStore;
 use crate::platform::error::{AppResult, Error};
@@ -27,6 +27,23 @@ use crate::platform::validate::Check;
 pub struct RejectCandidate {
     /// Shown to whoever enrols the person again, e.g. "eyes closed".
     pub reason: String,
+}
+
+/// Four eyes on an approval: the uploader of the photos does not approve them, and the
+/// reviewer who approved a candidate with a lookalike first is not its second reviewer.
+pub fn second_pair_of_eyes(
+    caller: &Caller,
+    candidate: &Candidate,
+) -> AppResult<Option<&'static str>> {
+    if candidate.uploaded_by == Some(caller.user_id) {
+        return caller.four_eyes("you uploaded these photos, so another reviewer approves them");
+    }
+    if candidate.first_approved_by == Some(caller.user_id) {
+        return caller.four_eyes(
+            "this face matches another employee's and you approved it already: a second reviewer completes the approval",
+        );
+    }
+    Ok(None)
 }
 
 /// What an upload produced: each photo's verdict, and the pending candidate.
@@ -138,6 +155,11 @@ impl EnrolmentService {
         let (scope, depts) = (caller.scope(), caller.departments());
         let candidate = self.store.get_candidate(scope, &depts, id).await?;
         let party = party(caller, Some(candidate.employee_id))?;
+        let waived = if step == Step::Approve && matches!(party, Party::Reviewer { .. }) {
+            second_pair_of_eyes(caller, &candidate)?
+        } else {
+            None
+        };
         // One level: any reviewer may decide.
         let before = State {
             stage: candidate.status.stage(),
@@ -150,10 +172,12 @@ impl EnrolmentService {
             before,
             after,
             reason,
+            waived,
         };
+        let ctx = caller.audit().waiving(waived);
         Ok(self
             .store
-            .record_candidate_step(&caller.audit(), scope, &depts, recorded)
+            .record_candidate_step(&ctx, scope, &depts, recorded, caller.waiver)
             .await?)
     }
 

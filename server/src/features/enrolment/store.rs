@@ -34,14 +34,18 @@ pub trait EnrolmentStore: Send + Sync + std::fmt::Debug {
         id: EventId,
     ) -> StoreResult<Option<String>>;
     /// Records a decision the workflow allowed (refused if the candidate changed meanwhile).
-    /// An approval first checks [`super::rules::approval_blocker`], then replaces the
-    /// employee's templates of the candidate's model, in the same transaction; audited.
+    /// An approval first runs the duplicate-face check ([`super::lookalike`]): a match not yet
+    /// approved by anyone holds the candidate for a second reviewer instead (unless `waiver`,
+    /// the single-admin setting, lets it through flagged). Then it checks
+    /// [`super::rules::approval_blocker`] and replaces the employee's templates of the
+    /// candidate's model, in the same transaction; audited.
     async fn record_candidate_step(
         &self,
         ctx: &AuditCtx,
         scope: Scope,
         depts: &DepartmentFilter,
         step: Recorded<EventId>,
+        waiver: bool,
     ) -> StoreResult<Candidate>;
     /// Stores templates computed from uploaded photos as a pending candidate, if
     /// [`super::rules::upload_refusal`] lets it; audited as `upload` by the uploader.

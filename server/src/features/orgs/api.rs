@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::service::{JoinCode, NewDepartment, NewOrganisation, NewSite, OrgSettings};
+use super::service::{JoinCode, NewDepartment, NewOrganisation, NewSite, OrgSettings, SingleAdmin};
 use super::{Department, Organisation, Site};
 use crate::access::Caller;
 use crate::app::state::AppState;
@@ -21,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_org))
         .routes(routes!(update_org_settings))
         .routes(routes!(get_join_code, rotate_join_code))
+        .routes(routes!(set_single_admin))
         .routes(routes!(create_site, list_sites))
         .routes(routes!(get_site))
         .routes(routes!(create_department, list_departments))
@@ -96,6 +97,22 @@ pub async fn rotate_join_code(
     ApiPath(id): ApiPath<OrgId>,
 ) -> AppResult<Json<JoinCode>> {
     Ok(Json(app.orgs.rotate_join_code(&caller, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/single-admin", tag = "organisations", security(("bearer" = [])),
+    params(("id" = String, Path, description = "an organisation")), request_body = SingleAdmin,
+    responses((status = 200, body = Organisation, description = "the setting as it now stands"),
+              (status = 403, body = attend_protocol::error::ErrorBody, description = "not an admin"),
+              (status = 404, body = attend_protocol::error::ErrorBody, description = "no such organisation in scope"),
+              (status = 409, body = attend_protocol::error::ErrorBody, description = "turning it on with other than one active org admin"),
+              (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn set_single_admin(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiJson(req): ApiJson<SingleAdmin>,
+) -> AppResult<Json<Organisation>> {
+    Ok(Json(app.orgs.set_single_admin(&caller, id, req).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/sites", tag = "organisations", security(("bearer" = [])), request_body = NewSite,

@@ -27,6 +27,10 @@ pub struct Organisation {
     /// Accounts that can approve must sign in with a second factor (TOTP); until they set one
     /// up they can reach only its setup (off by default).
     pub require_totp_for_approvers: bool,
+    /// Four eyes, for an organisation with a single admin (off by default): while it has
+    /// exactly one active org admin, that admin's four-eyes refusals become decisions flagged
+    /// in the audit log (`four_eyes_waived`).
+    pub single_admin_self_approval: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]

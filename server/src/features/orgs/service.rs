@@ -61,6 +61,15 @@ pub fn format_code(code: &str) -> String {
         .join("-")
 }
 
+/// The body of `PUT /organisations/{id}/single-admin`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SingleAdmin {
+    /// On: while the organisation has exactly one active org admin, that admin's four-eyes
+    /// refusals become decisions flagged in the audit log. Off by default.
+    pub enabled: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct OrgService {
     store: Arc<dyn OrgStore>,
@@ -131,6 +140,20 @@ impl OrgService {
         Ok(JoinCode {
             join_code: format_code(&code),
         })
+    }
+
+    /// Turns the single-admin setting on or off (see [`Organisation`]).
+    pub async fn set_single_admin(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+        setting: SingleAdmin,
+    ) -> AppResult<Organisation> {
+        caller.permit(Action::SetSingleAdmin)?;
+        Ok(self
+            .store
+            .set_single_admin(&caller.audit(), caller.scope(), id, setting.enabled)
+            .await?)
     }
 
     pub async fn create_site(&self, caller: &Caller, new: NewSite) -> AppResult<Site> {

@@ -1,7 +1,7 @@
 //! The organisations store on SQLite.
 
 use async_trait::async_trait;
-use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
+use attend_protocol::ids::{DepartmentId, OrgId, SiteId, UserId};
 use jiff::Timestamp;
 use rusqlite::{Row, params};
 
@@ -13,7 +13,7 @@ use crate::db::sqlite::{
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
 
 const ORGS: ScopedList<'static> = ScopedList {
-    select: "id, name, created_at, require_totp_for_approvers",
+    select: "id, name, created_at, require_totp_for_approvers, single_admin_self_approval",
     from: "organisations",
     live: "1 = 1",
     org_col: "id",
@@ -43,6 +43,7 @@ fn org_row(r: &Row<'_>) -> rusqlite::Result<Organisation> {
         name: r.get(1)?,
         created_at: get_ts(r, 2)?,
         require_totp_for_approvers: r.get(3)?,
+        single_admin_self_approval: r.get(4)?,
     })
 }
 
@@ -65,8 +66,75 @@ fn department_row(r: &Row<'_>) -> rusqlite::Result<Department> {
     })
 }
 
+/// Active org admins of the organisation: the single-admin setting needs exactly one.
+const ACTIVE_ADMINS: &str = "(SELECT count(*) FROM users
+    WHERE org_id = ?1 AND role = 'org_admin' AND status = 'active')";
+
 #[async_trait]
 impl OrgStore for SqliteDb {
+    async fn set_single_admin(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: OrgId,
+        enabled: bool,
+    ) -> StoreResult<Organisation> {
+        org_in_scope(scope, id)?;
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let admins: i64 = tx
+                .query_row(&format!("SELECT {ACTIVE_ADMINS}"), [id.to_string()], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            if enabled && admins != 1 {
+                return Err(StoreError::State(format!(
+                    "the single-admin setting is for an organisation with one active admin; this one has {admins}"
+                )));
+            }
+            let n = tx
+                .execute(
+                    "UPDATE organisations SET single_admin_self_approval = ?2 WHERE id = ?1",
+                    params![id.to_string(), enabled],
+                )
+                .map_err(db)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let org = tx
+                .query_row(
+                    "SELECT id, name, created_at, single_admin_self_approval FROM organisations
+                     WHERE id = ?1",
+                    [id.to_string()],
+                    org_row,
+                )
+                .map_err(db)?;
+            Audit::new(&ctx, Some(id), "set_single_admin", "organisation")
+                .id(id.to_string())
+                .after(&org)
+                .write(tx)?;
+            Ok(org)
+        })
+        .await
+    }
+
+    async fn single_admin_waiver(&self, org: OrgId, user: UserId) -> StoreResult<bool> {
+        self.read(move |c| {
+            c.query_row(
+                &format!(
+                    "SELECT o.single_admin_self_approval AND {ACTIVE_ADMINS} = 1
+                            AND EXISTS (SELECT 1 FROM users WHERE id = ?2 AND org_id = ?1
+                                        AND role = 'org_admin' AND status = 'active')
+                     FROM organisations o WHERE o.id = ?1"
+                ),
+                params![org.to_string(), user.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(db)
+        })
+        .await
+    }
+
     async fn create_org(
         &self,
         ctx: &AuditCtx,
@@ -80,6 +148,7 @@ impl OrgStore for SqliteDb {
                 name,
                 created_at: Timestamp::now(),
                 require_totp_for_approvers: false,
+                single_admin_self_approval: false,
             };
             tx.execute(
                 "INSERT INTO organisations (id, name, join_code, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -109,7 +178,7 @@ impl OrgStore for SqliteDb {
         org_in_scope(scope, id)?;
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, created_at, require_totp_for_approvers FROM organisations WHERE id = ?1",
+                "SELECT id, name, created_at, require_totp_for_approvers, single_admin_self_approval FROM organisations WHERE id = ?1",
                 [id.to_string()],
                 org_row,
             )
@@ -196,7 +265,7 @@ impl OrgStore for SqliteDb {
         let code = code.to_owned();
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, created_at, require_totp_for_approvers FROM organisations WHERE join_code = ?1",
+                "SELECT id, name, created_at, require_totp_for_approvers, single_admin_self_approval FROM organisations WHERE join_code = ?1",
                 [code],
                 org_row,
             )

@@ -2,7 +2,7 @@
 //! outside the scope is not found.
 
 use async_trait::async_trait;
-use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
+use attend_protocol::ids::{DepartmentId, OrgId, SiteId, UserId};
 
 use super::{Department, Organisation, Site};
 use crate::db::{AuditCtx, Page, Paged, Scope, StoreResult};
@@ -34,6 +34,18 @@ pub trait OrgStore: Send + Sync + std::fmt::Debug {
         code: &str,
     ) -> StoreResult<()>;
     async fn org_by_join_code(&self, code: &str) -> StoreResult<Organisation>;
+    /// Sets the single-admin setting; turning it on is refused unless the organisation has
+    /// exactly one active org admin. Audited.
+    async fn set_single_admin(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: OrgId,
+        enabled: bool,
+    ) -> StoreResult<Organisation>;
+    /// Whether the single-admin setting applies to `user`: it is on, and `user` is the
+    /// organisation's one active org admin.
+    async fn single_admin_waiver(&self, org: OrgId, user: UserId) -> StoreResult<bool>;
 
     async fn create_site(
         &self,

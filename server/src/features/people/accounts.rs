@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::service::{PeopleService, creatable_roles};
 use super::{User, UserStatus};
-use crate::access::{Action, Caller, Role};
+use crate::access::{Action, Caller, EmployeeLink, Role};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::validate::Check;
 
@@ -30,6 +30,9 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "crate::platform::extract::present")]
     #[schema(value_type = Option<String>)]
     pub employee_id: Option<Option<EmployeeId>>,
+    /// `true`: the account's holder is not one of the organisation's employees (it unlinks);
+    /// `false` takes the mark away. An account that decides is linked or marked (four eyes).
+    pub not_employee: Option<bool>,
 }
 
 /// What the store applies.
@@ -39,6 +42,7 @@ pub struct UserUpdate {
     pub role: Option<Role>,
     pub departments: Option<Vec<DepartmentId>>,
     pub employee_id: Option<Option<EmployeeId>>,
+    pub not_employee: Option<bool>,
 }
 
 /// Whether `caller` may make `patch` to `target` (pure; the store checks references).
@@ -52,6 +56,20 @@ pub fn check_change(caller: &Caller, target: &User, patch: &PatchUser) -> AppRes
     let mut check = Check::default();
     if target.id == caller.user_id && (patch.status.is_some() || patch.role.is_some()) {
         check.fail("status", "nobody changes their own role or status");
+    }
+    // Four eyes: who the person behind an account is, another administrator says.
+    if target.id == caller.user_id && (patch.employee_id.is_some() || patch.not_employee.is_some())
+    {
+        check.fail(
+            "employee_id",
+            "nobody links their own account or marks it as not an employee: another administrator does",
+        );
+    }
+    if matches!(patch.employee_id, Some(Some(_))) && patch.not_employee == Some(true) {
+        check.fail(
+            "not_employee",
+            "an account linked to an employee record is not marked as not an employee",
+        );
     }
     if let Some(role) = patch.role
         && !grantable.contains(&role)
@@ -68,7 +86,28 @@ pub fn check_change(caller: &Caller, target: &User, patch: &PatchUser) -> AppRes
     if role.is_global() && matches!(patch.employee_id, Some(Some(_))) {
         check.fail("employee_id", "global roles belong to no organisation");
     }
+    // A new role that decides comes with a link or the mark (an account left unresolved by
+    // the migration stays listed until an administrator resolves it).
+    if patch.role.is_some_and(|r| r != target.role) && after_link(target, patch, role).is_none() {
+        check.fail(
+            "employee_id",
+            "an admin's or manager's account is linked to their employee record (employee_id) or marked as not an employee (not_employee: true)",
+        );
+    }
     check.finish()
+}
+
+/// The account's link once `patch` (with its new `role`) applies; `None` when it would be
+/// unresolved.
+fn after_link(target: &User, patch: &PatchUser, role: Role) -> Option<EmployeeLink> {
+    let employee = patch.employee_id.unwrap_or(target.employee_id);
+    let not_employee = match (patch.not_employee, patch.employee_id) {
+        (Some(mark), _) => mark,
+        (None, Some(Some(_))) => false,
+        (None, _) => target.link == EmployeeLink::NotEmployee,
+    };
+    let link = EmployeeLink::of(role, employee, not_employee);
+    (link != EmployeeLink::Unresolved).then_some(link)
 }
 
 impl PeopleService {
@@ -92,6 +131,7 @@ impl PeopleService {
             role: patch.role,
             departments,
             employee_id: patch.employee_id,
+            not_employee: patch.not_employee,
         };
         Ok(self
             .store
@@ -109,5 +149,21 @@ impl PeopleService {
             ));
         }
         Ok(self.store.end_sessions(&caller.audit(), id).await?)
+    }
+}
+
+/// A new account that decides (four eyes) says who the person is: linked to their employee
+/// record, or marked as not an employee; never both, never neither.
+pub fn person_given(employee: Option<EmployeeId>, not_employee: bool) -> AppResult<()> {
+    match (employee, not_employee) {
+        (Some(_), false) | (None, true) => Ok(()),
+        (Some(_), true) => Err(Error::field(
+            "not_employee",
+            "an account linked to an employee record is not marked as not an employee",
+        )),
+        (None, false) => Err(Error::field(
+            "employee_id",
+            "an admin's or manager's account is linked to their employee record (employee_id) or marked as not an employee (not_employee: true)",
+        )),
     }
 }

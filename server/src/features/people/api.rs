@@ -4,6 +4,8 @@ use attend_protocol::ids::{EmployeeId, UserId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -11,7 +13,7 @@ use super::accounts::PatchUser;
 use super::service::{CreateEmployee, CreateUser, PatchEmployee};
 use super::sites::PunchSites;
 use super::{Employee, User};
-use crate::access::Caller;
+use crate::access::{Caller, EmployeeLink};
 use crate::app::state::AppState;
 use crate::db::Paged;
 use crate::platform::error::AppResult;
@@ -101,13 +103,34 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "people", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Paged<User>)))]
+/// `?link=&limit=&after=` for the accounts list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UsersQuery {
+    /// `unresolved`: the accounts an administrator must still link to their employee record or
+    /// mark as not an employee (they decide nothing until then); also `linked`,
+    /// `not_employee`, `not_needed`.
+    #[param(value_type = Option<String>)]
+    pub link: Option<EmployeeLink>,
+    pub limit: Option<u32>,
+    /// The `next` value of the previous page.
+    pub after: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "people", security(("bearer" = [])), params(UsersQuery),
+    responses((status = 200, body = Paged<User>), (status = 403, body = attend_protocol::error::ErrorBody),
+              (status = 422, body = attend_protocol::error::ErrorBody)))]
 pub async fn list_users(
     State(app): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<UsersQuery>,
 ) -> AppResult<Json<Paged<User>>> {
-    Ok(Json(app.people.list_users(&caller, &q.page()?).await?))
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page()?;
+    Ok(Json(app.people.list_users(&caller, q.link, &page).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "people", security(("bearer" = [])), responses((status = 200, body = User)))]

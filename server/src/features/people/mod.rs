@@ -24,7 +24,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::Role;
+use crate::access::{EmployeeLink, Role};
 use crate::db::string_enum;
 
 pub use service::PeopleService;
@@ -68,6 +68,9 @@ pub struct Employee {
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
+    /// The account that created the record (none: self-registered, or older than the record
+    /// keeping). Four eyes: they do not approve this employee's first timesheet.
+    pub created_by: Option<UserId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -79,6 +82,9 @@ pub struct User {
     pub role: Role,
     pub status: UserStatus,
     pub employee_id: Option<EmployeeId>,
+    /// Whether the person behind the account is known (four eyes): `unresolved` accounts of
+    /// roles that decide are listed for an administrator and decide nothing until resolved.
+    pub link: EmployeeLink,
     /// Departments a manager is scoped to (empty for other roles).
     pub departments: Vec<DepartmentId>,
     #[schema(value_type = String, format = DateTime)]
@@ -101,6 +107,8 @@ pub struct NewEmployee {
     pub status: EmployeeStatus,
     pub consent: ConsentState,
     pub pin_hash: Option<String>,
+    /// The account creating the record; none for a self-registration.
+    pub created_by: Option<UserId>,
 }
 
 /// A partial update: `None` leaves a field alone; `Some(None)` clears an optional field.
@@ -123,6 +131,8 @@ pub struct NewUser {
     pub role: Role,
     pub status: UserStatus,
     pub employee_id: Option<EmployeeId>,
+    /// Marked as not one of the organisation's employees (see [`EmployeeLink`]).
+    pub not_employee: bool,
     pub departments: Vec<DepartmentId>,
 }
 

@@ -8,9 +8,10 @@ use attend_protocol::roster::ConsentState;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::accounts::person_given;
 use super::store::PeopleStore;
 use super::{Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, User, UserStatus};
-use crate::access::{Action, Caller, Role};
+use crate::access::{Action, Caller, EmployeeLink, Role, decides};
 use crate::db::{DepartmentFilter, Page, Paged, Scope, all_pages};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::password::Hasher;
@@ -77,6 +78,10 @@ pub struct CreateUser {
     #[serde(default)]
     pub departments: Vec<DepartmentId>,
     pub employee_id: Option<EmployeeId>,
+    /// The account's holder is not one of the organisation's employees. An admin's or
+    /// manager's account gives this or `employee_id` (four eyes).
+    #[serde(default)]
+    pub not_employee: bool,
 }
 
 /// Digits a PIN set from now on must have. Six, not four: a kiosk slows guessing down rather
@@ -161,6 +166,7 @@ impl PeopleService {
             status: EmployeeStatus::Active,
             consent: req.consent.unwrap_or(ConsentState::NotAsked),
             pin_hash,
+            created_by: Some(caller.user_id),
         };
         Ok(self.store.create_employee(&caller.audit(), new).await?)
     }
@@ -287,6 +293,9 @@ impl PeopleService {
         } else {
             Some(caller.target_org(req.org_id)?)
         };
+        if decides(req.role) && !req.role.is_global() {
+            person_given(req.employee_id, req.not_employee)?;
+        }
         if let (Some(employee), Some(org)) = (req.employee_id, org) {
             self.store
                 .get_employee(Scope::Org(org), &DepartmentFilter::Any, employee)
@@ -302,14 +311,22 @@ impl PeopleService {
             role: req.role,
             status: UserStatus::Active,
             employee_id: req.employee_id,
+            not_employee: req.not_employee,
             departments: req.departments,
         };
         Ok(self.store.create_user(&caller.audit(), new).await?)
     }
 
-    pub async fn list_users(&self, caller: &Caller, page: &Page) -> AppResult<Paged<User>> {
+    /// Accounts in scope; `link=unresolved` lists those an administrator must still link to
+    /// their employee record or mark as not an employee.
+    pub async fn list_users(
+        &self,
+        caller: &Caller,
+        link: Option<EmployeeLink>,
+        page: &Page,
+    ) -> AppResult<Paged<User>> {
         caller.permit(Action::ListUsers)?;
-        Ok(self.store.list_users(caller.scope(), page).await?)
+        Ok(self.store.list_users(caller.scope(), link, page).await?)
     }
 
     pub async fn get_user(&self, caller: &Caller, id: UserId) -> AppResult<User> {

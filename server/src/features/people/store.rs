@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use attend_protocol::ids::{EmployeeId, UserId};
 
 use super::{Credentials, Employee, EmployeeUpdate, NewEmployee, NewUser, User};
+use crate::access::EmployeeLink;
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
 #[async_trait]
@@ -82,7 +83,13 @@ pub trait PeopleStore: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<User>;
     /// Ends every session of the account and voids its reset tokens.
     async fn end_sessions(&self, ctx: &AuditCtx, id: UserId) -> StoreResult<()>;
-    async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>>;
+    /// Accounts in scope; `link` keeps those whose [`EmployeeLink`] it is.
+    async fn list_users(
+        &self,
+        scope: Scope,
+        link: Option<EmployeeLink>,
+        page: &Page,
+    ) -> StoreResult<Paged<User>>;
     async fn get_user(&self, scope: Scope, id: UserId) -> StoreResult<User>;
     async fn credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>>;
     async fn credentials_by_id(&self, id: UserId) -> StoreResult<Credentials>;

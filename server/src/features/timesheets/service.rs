@@ -15,6 +15,7 @@ use super::{Status, TimesheetRow, TimesheetView};
 use crate::access::{Action, Caller};
 use crate::db::{Page, Paged, StoreError};
 use crate::features::approvals::decide::{party, reason};
+use crate::features::approvals::workflow::Party;
 use crate::features::approvals::workflow::{TIMESHEET, transition};
 use crate::features::approvals::{Recorded, State, Step};
 use crate::features::attendance::{AttendanceReport, AttendanceService};
@@ -170,6 +171,11 @@ impl TimesheetService {
             ));
         }
         let party = party(caller, Some(employee))?;
+        let waived = if step == Step::Approve && matches!(party, Party::Reviewer { .. }) {
+            self.creator_bar(caller, employee).await?
+        } else {
+            None
+        };
         let today = jiff::tz::TimeZone::get(&hours.time_zone)
             .map_or_else(
                 |_| now.to_zoned(jiff::tz::TimeZone::UTC),
@@ -198,11 +204,12 @@ impl TimesheetService {
             before,
             after,
             reason,
+            waived,
         };
         let record = self
             .store
             .record_step(
-                &caller.audit(),
+                &caller.audit().waiving(waived),
                 caller.scope(),
                 &caller.departments(),
                 recorded,
@@ -217,6 +224,28 @@ impl TimesheetService {
             record: Some(record),
             hours,
         })
+    }
+
+    /// Four eyes: whoever created an employee does not approve their first timesheet (a
+    /// person one invented and the hours one gave them are for someone else to check).
+    async fn creator_bar(
+        &self,
+        caller: &Caller,
+        employee: EmployeeId,
+    ) -> AppResult<Option<&'static str>> {
+        let (scope, depts) = (caller.scope(), caller.departments());
+        let person = self.people.get_employee(scope, &depts, employee).await?;
+        if person.created_by == Some(caller.user_id)
+            && !self
+                .store
+                .has_approved_timesheet(scope, &depts, employee)
+                .await?
+        {
+            return caller.four_eyes(
+                "you created this employee, so another reviewer approves their first timesheet",
+            );
+        }
+        Ok(None)
     }
 
     /// The review queue: stored timesheets in scope, oldest period first.

@@ -37,6 +37,13 @@ pub trait TimesheetStore: Send + Sync + std::fmt::Debug {
         employee: EmployeeId,
         start: Date,
     ) -> StoreResult<Option<TimesheetRow>>;
+    /// Whether the employee (in scope, else not found) has an approved timesheet yet.
+    async fn has_approved_timesheet(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+    ) -> StoreResult<bool>;
     /// Stored timesheets in scope, oldest period first.
     async fn list_timesheets(
         &self,

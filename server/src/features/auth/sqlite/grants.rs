@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use attend_protocol::ids::{OrgId, UserId};
+use attend_protocol::ids::{EmployeeId, OrgId, UserId};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -15,7 +15,9 @@ use crate::db::sqlite::{Audit, backend, db, require_org, ts};
 use crate::db::{AuditCtx, Scope, StoreError, StoreResult};
 use crate::features::notifications::Message;
 use crate::features::notifications::sqlite::queue_mail_tx;
-use crate::features::people::sqlite::{create_user_tx, end_sessions_tx, load_user};
+use crate::features::people::sqlite::{
+    create_user_tx, end_sessions_tx, load_user, require_free_employee,
+};
 use crate::features::people::{NewUser, User, UserStatus};
 
 pub(super) fn create_reset(
@@ -87,29 +89,48 @@ pub(super) fn create_invite(
     invite: &NewInvite<'_>,
 ) -> StoreResult<()> {
     require_org(tx, invite.org)?;
+    if let Some(employee) = invite.employee_id {
+        require_free_employee(tx, invite.org, employee, None)?;
+    }
     tx.execute(
-        "INSERT INTO invites (code_hash, org_id, role, email, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO invites (code_hash, org_id, role, email, created_by, expires_at, employee_id,
+                              not_employee)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             invite.code_hash,
             invite.org.to_string(),
             invite.role.as_str(),
             invite.email,
             invite.created_by.to_string(),
-            ts(invite.expires)
+            ts(invite.expires),
+            invite.employee_id.map(|e| e.to_string()),
+            invite.not_employee,
         ],
     )
     .map_err(db)?;
     if let (Some(to), Some(mail)) = (invite.email, &invite.mail) {
         queue_mail_tx(tx, Some(invite.org), to, mail, Timestamp::now())?;
     }
-    let after = serde_json::json!({ "role": invite.role, "email": invite.email, "expires_at": invite.expires });
+    let after = serde_json::json!({
+        "role": invite.role, "email": invite.email, "expires_at": invite.expires,
+        "employee_id": invite.employee_id, "not_employee": invite.not_employee,
+    });
     Audit::new(ctx, Some(invite.org), "create", "invite")
         .after(&after)
         .write(tx)
 }
 
-/// An invite as stored: organisation, role, the e-mail it is for, expiry, when it was used.
-type InviteRow = (String, String, Option<String>, String, Option<String>);
+/// An invite as stored: organisation, role, the e-mail it is for, expiry, when it was used,
+/// and who the invitee is (employee record, or marked as not an employee).
+type InviteRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+);
 
 /// Who accepts an invite: their e-mail, name and password hash.
 pub(super) struct Invitee {
@@ -127,13 +148,24 @@ pub(super) fn accept_invite(
 ) -> StoreResult<User> {
     let row: Option<InviteRow> = tx
         .query_row(
-            "SELECT org_id, role, email, expires_at, used_at FROM invites WHERE code_hash = ?1",
+            "SELECT org_id, role, email, expires_at, used_at, employee_id, not_employee
+             FROM invites WHERE code_hash = ?1",
             [hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
         )
         .optional()
         .map_err(db)?;
-    let Some((org, role, invited_email, expires_at, used_at)) = row else {
+    let Some((org, role, invited_email, expires_at, used_at, employee, not_employee)) = row else {
         return Err(StoreError::NotFound);
     };
     if used_at.is_some() || parse_ts(&expires_at)? <= now {
@@ -159,7 +191,12 @@ pub(super) fn accept_invite(
             password_hash: invitee.password_hash,
             role,
             status: UserStatus::Active,
-            employee_id: None,
+            employee_id: employee
+                .as_deref()
+                .map(EmployeeId::from_str)
+                .transpose()
+                .map_err(backend)?,
+            not_employee,
             departments: Vec::new(),
         },
     )?;

@@ -253,6 +253,7 @@ impl AuthStore for SqliteDb {
             invite.expires,
             invite.mail,
         );
+        let (employee_id, not_employee) = (invite.employee_id, invite.not_employee);
         self.write(move |tx| {
             let invite = NewInvite {
                 org,
@@ -260,6 +261,8 @@ impl AuthStore for SqliteDb {
                 email: email.as_deref(),
                 code_hash: &hash,
                 created_by,
+                employee_id,
+                not_employee,
                 expires,
                 mail,
             };

@@ -14,6 +14,7 @@ use super::super::ingest::{EmployeeFacts, Membership, Pusher, Verdict, verdict};
 use super::super::{DeviceAuth, ReceivedEvent};
 use crate::db::StoreResult;
 use crate::db::sqlite::{INSERT_EVENT_SQL, db, get_opt_ts, query_rows, ts};
+use crate::features::enrolment::sqlite::screen_candidate;
 
 /// Per-batch memo of the device's organisation's employees and machines.
 struct Known<'a> {
@@ -197,6 +198,8 @@ pub(super) fn ingest_tx(
                 )
                 .and_then(|mut s| s.execute(params![event.event_id.to_string(), org, c.employee_id.to_string(), device_id, received]))
                 .map_err(db)?;
+                // Four eyes: a face like another employee's is shown to reviewers at once.
+                screen_candidate(tx, event.event_id)?;
             }
             EventBody::Punch(_) | EventBody::Equipment(_) => {}
         }

@@ -2,6 +2,7 @@
 //! the approve / reject decision (with the template replacement an approval brings) here;
 //! candidates from uploaded photos in [`uploads`].
 
+mod lookalikes;
 mod uploads;
 
 use async_trait::async_trait;
@@ -10,9 +11,10 @@ use attend_protocol::ids::{EmployeeId, EventId, OrgId};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use super::lookalike::model_metric;
 use super::rules::{Enrollee, approval_blocker};
 use super::store::EnrolmentStore;
-use super::{Candidate, CandidateStatus};
+use super::{Candidate, CandidateStatus, Lookalike};
 use crate::db::sqlite::{
     Audit, ScopedList, SqliteDb, db, dept_param, get_enum, get_id, get_opt_id, get_opt_ts, get_ts,
     new_id, opt_org, query_rows, roster_changed, ts,
@@ -31,10 +33,12 @@ const DECISIONS: DecisionColumns = DecisionColumns {
 
 /// Candidate columns, then the event payload (the templates live only there).
 const COLS: &str = "c.event_id, c.employee_id, c.device_id, c.status, c.created_at, c.decided_at,
-    c.decided_by, c.reason, d.payload, c.org_id";
+    c.decided_by, c.reason, d.payload, c.org_id, c.uploaded_by, c.lookalike_id, c.lookalike_score,
+    c.first_approved_by, l.display_name, l.employee_number";
 const FROM: &str = "enrolment_candidates c
     JOIN device_events d ON d.event_id = c.event_id
-    JOIN employees e ON e.id = c.employee_id";
+    JOIN employees e ON e.id = c.employee_id
+    LEFT JOIN employees l ON l.id = c.lookalike_id";
 
 /// Candidates in scope; a department filter keeps those of the departments' employees.
 const CANDIDATES: ScopedList<'static> = ScopedList {
@@ -82,6 +86,18 @@ fn loaded_row(r: &Row<'_>) -> rusqlite::Result<Loaded> {
         templates: body.templates.len(),
         best_quality: body.templates.iter().map(|t| t.quality).fold(0.0, f32::max),
         has_thumbnail: body.thumbnail_jpeg_base64.is_some(),
+        uploaded_by: get_opt_id(r, 10)?,
+        lookalike: get_opt_id(r, 11)?
+            .map(|employee_id| {
+                Ok::<_, rusqlite::Error>(Lookalike {
+                    employee_id,
+                    score: r.get::<_, Option<f64>>(12)?.unwrap_or_default() as f32,
+                    display_name: r.get::<_, Option<String>>(14)?.unwrap_or_default(),
+                    employee_number: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                })
+            })
+            .transpose()?,
+        first_approved_by: get_opt_id(r, 13)?,
     };
     Ok(Loaded {
         view,
@@ -179,6 +195,48 @@ fn replace_templates(tx: &Transaction<'_>, loaded: &Loaded, now: &str) -> StoreR
     Ok(old.len())
 }
 
+/// The duplicate-face check of a candidate just stored (a kiosk's, by ingest, in its
+/// transaction), so reviewers see a lookalike before anyone approves. A model this server
+/// does not know is left for the approval to refuse.
+pub(crate) fn screen_candidate(tx: &Transaction<'_>, id: EventId) -> StoreResult<()> {
+    let loaded = load(tx, Scope::All, &DepartmentFilter::Any, id)?;
+    if model_metric(&loaded.body.model_id).is_some() {
+        lookalikes::record(tx, id, lookalikes::find(tx, &loaded)?)?;
+    }
+    Ok(())
+}
+
+/// A first approval of a candidate whose face matches `other`'s: recorded as the first of two,
+/// the candidate stays pending for a second reviewer; audited as `hold`.
+fn hold_for_second_reviewer(
+    tx: &Transaction<'_>,
+    ctx: &AuditCtx,
+    loaded: &Loaded,
+    other: EmployeeId,
+) -> StoreResult<Candidate> {
+    let changed = tx
+        .execute(
+            "UPDATE enrolment_candidates SET first_approved_by = ?2
+             WHERE event_id = ?1 AND status = 'pending' AND first_approved_by IS NULL",
+            params![loaded.view.id.to_string(), ctx.actor.id()],
+        )
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::State(
+            "the enrolment candidate changed meanwhile; reload and try again".into(),
+        ));
+    }
+    let after = serde_json::json!({
+        "status": "pending", "employee_id": loaded.view.employee_id, "lookalike_id": other,
+        "waiting_for": "a second reviewer",
+    });
+    Audit::new(ctx, Some(loaded.org), "hold", "enrolment_candidate")
+        .id(loaded.view.id)
+        .after(&after)
+        .write(tx)?;
+    load(tx, Scope::All, &DepartmentFilter::Any, loaded.view.id).map(|l| l.view)
+}
+
 #[async_trait]
 impl EnrolmentStore for SqliteDb {
     async fn list_candidates(
@@ -237,6 +295,9 @@ impl EnrolmentStore for SqliteDb {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
             let id = uploads::insert_candidate(tx, &ctx, scope, &depts, candidate)?;
+            // Reviewers see a lookalike before anyone approves (an unknown model is refused
+            // at approval, not here).
+            screen_candidate(tx, id)?;
             Ok(load(tx, scope, &depts, id)?.view)
         })
         .await
@@ -248,10 +309,25 @@ impl EnrolmentStore for SqliteDb {
         scope: Scope,
         depts: &DepartmentFilter,
         step: Recorded<EventId>,
+        waiver: bool,
     ) -> StoreResult<Candidate> {
-        let (ctx, depts) = (ctx.clone(), depts.clone());
+        let (mut ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
             let loaded = load(tx, scope, &depts, step.id)?;
+            if step.after.stage == Stage::Approved {
+                let found = lookalikes::find(tx, &loaded)?;
+                lookalikes::record(tx, step.id, found)?;
+                if let Some((other, _)) = found
+                    && loaded.view.first_approved_by.is_none()
+                {
+                    if !waiver {
+                        return hold_for_second_reviewer(tx, &ctx, &loaded, other);
+                    }
+                    ctx = ctx.waiving(Some(
+                        "this face matches another employee's, so a second reviewer approves it",
+                    ));
+                }
+            }
             record_decision(tx, DECISIONS, &step, &ctx)?;
             let replaced = if step.after.stage == Stage::Approved {
                 if let Some(blocker) = employee_blocker(tx, loaded.view.employee_id)? {

@@ -53,14 +53,17 @@ pub(super) fn insert_candidate(
     )
     .map_err(db)?;
     tx.execute(
-        "INSERT INTO enrolment_candidates (event_id, org_id, employee_id, device_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO enrolment_candidates (event_id, org_id, employee_id, device_id, created_at,
+                                           uploaded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             id,
             person.org_id.to_string(),
             employee,
             UPLOAD_DEVICE.to_string(),
-            ts(now)
+            ts(now),
+            // The uploader does not approve the candidate (four eyes).
+            ctx.actor.id()
         ],
     )
     .map_err(db)?;

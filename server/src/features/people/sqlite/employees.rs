@@ -14,7 +14,7 @@ use crate::db::{DepartmentFilter, Scope, StoreResult};
 
 pub(super) const EMPLOYEE_COLS: &str =
     "id, org_id, employee_number, display_name, email, department_id, site_id, status,
-    consent, pin_hash IS NOT NULL, created_at, updated_at";
+    consent, pin_hash IS NOT NULL, created_at, updated_at, created_by";
 
 pub(super) fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
     Ok(Employee {
@@ -30,6 +30,7 @@ pub(super) fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
         has_pin: r.get(9)?,
         created_at: get_ts(r, 10)?,
         updated_at: get_ts(r, 11)?,
+        created_by: get_opt_id(r, 12)?,
     })
 }
 
@@ -92,8 +93,8 @@ pub(crate) fn insert_employee(tx: &Transaction<'_>, new: NewEmployee) -> StoreRe
     let now = ts(Timestamp::now());
     tx.execute(
         "INSERT INTO employees (id, org_id, employee_number, display_name, email, department_id, site_id,
-                                status, consent, pin_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                                status, consent, pin_hash, created_at, updated_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
         params![
             id.to_string(),
             new.org_id.to_string(),
@@ -106,6 +107,7 @@ pub(crate) fn insert_employee(tx: &Transaction<'_>, new: NewEmployee) -> StoreRe
             consent_as_str(new.consent),
             new.pin_hash,
             now,
+            new.created_by.map(|u| u.to_string()),
         ],
     )
     .map_err(db)?;

@@ -14,12 +14,13 @@ use super::{
     Credentials, Employee, EmployeeStatus, EmployeeUpdate, NewEmployee, NewUser, User,
     consent_as_str,
 };
+use crate::access::EmployeeLink;
 use crate::db::sqlite::{Audit, ScopedList, SqliteDb, db, forget_biometrics, require_in_org, ts};
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
 use employees::{employee_roster_changed, employee_row};
 pub(crate) use employees::{insert_employee, load_employee};
 use users::{USER_COLS, credentials_row, user_row};
-pub(crate) use users::{create_user_tx, end_sessions_tx, load_user};
+pub(crate) use users::{create_user_tx, end_sessions_tx, load_user, require_free_employee};
 
 const EMPLOYEES: ScopedList<'static> = ScopedList {
     select: employees::EMPLOYEE_COLS,
@@ -284,12 +285,17 @@ impl PeopleStore for SqliteDb {
         self.write(move |tx| create_user_tx(tx, &ctx, new)).await
     }
 
-    async fn list_users(&self, scope: Scope, page: &Page) -> StoreResult<Paged<User>> {
+    async fn list_users(
+        &self,
+        scope: Scope,
+        link: Option<EmployeeLink>,
+        page: &Page,
+    ) -> StoreResult<Paged<User>> {
         self.scoped_page(
             USERS,
             scope,
             &DepartmentFilter::Any,
-            Vec::new(),
+            vec![(users::LINK_SQL, link.map(|l| l.as_str().to_owned()))],
             page,
             user_row,
             |u| u.id.to_string(),

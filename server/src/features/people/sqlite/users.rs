@@ -1,13 +1,13 @@
 //! Account rows: the columns (with a manager's departments), the row mapping, and creating an
 //! account inside a caller's transaction (registration and invites create one too).
 
-use attend_protocol::ids::UserId;
+use attend_protocol::ids::{EmployeeId, OrgId, UserId};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::super::accounts::UserUpdate;
 use super::super::{Credentials, NewUser, User, UserStatus};
-use crate::access::Role;
+use crate::access::{EmployeeLink, Role};
 use crate::db::sqlite::{
     Audit, db, get_enum, get_id, get_opt_id, get_ts, new_id, opt_org, require_in_org, require_org,
     ts,
@@ -17,9 +17,15 @@ use crate::db::{AuditCtx, Scope, StoreError, StoreResult};
 pub(super) const USER_COLS: &str =
     "id, org_id, email, display_name, role, status, employee_id, created_at,
     (SELECT group_concat(department_id) FROM manager_departments m WHERE m.user_id = users.id),
-    password_hash,
+    password_hash, not_employee,
     EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = users.id AND t.enabled_at IS NOT NULL),
     COALESCE((SELECT o.require_totp_for_approvers FROM organisations o WHERE o.id = users.org_id), 0)";
+
+/// [`EmployeeLink::of`] in SQL, for the accounts list's filter. The roles are those that decide
+/// inside an organisation (a test keeps them equal to [`crate::access::decides`]).
+pub(super) const LINK_SQL: &str = "CASE WHEN employee_id IS NOT NULL THEN 'linked'
+    WHEN not_employee THEN 'not_employee'
+    WHEN role IN ('org_admin', 'manager') THEN 'unresolved' ELSE 'not_needed' END";
 
 pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let depts: Option<String> = r.get(8)?;
@@ -30,7 +36,8 @@ pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         .filter_map(|d| d.parse().ok())
         .collect();
     let role = get_enum(r, 4, Role::parse)?;
-    let org_requires: bool = r.get(11)?;
+    let employee_id = get_opt_id(r, 6)?;
+    let org_requires: bool = r.get(12)?;
     Ok(User {
         id: get_id(r, 0)?,
         org_id: get_opt_id(r, 1)?,
@@ -38,10 +45,11 @@ pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         display_name: r.get(3)?,
         role,
         status: get_enum(r, 5, UserStatus::parse)?,
-        employee_id: get_opt_id(r, 6)?,
+        employee_id,
+        link: EmployeeLink::of(role, employee_id, r.get(10)?),
         departments,
         created_at: get_ts(r, 7)?,
-        totp_enabled: r.get(10)?,
+        totp_enabled: r.get(11)?,
         totp_required: org_requires && role.can_approve(),
     })
 }
@@ -62,9 +70,43 @@ pub(crate) fn load_user(c: &Connection, scope: Scope, id: UserId) -> StoreResult
     .map_err(db)
 }
 
+/// Refuses to link `employee` to an account unless it is a live employee of `org` that no
+/// account but `except` is linked to.
+pub(crate) fn require_free_employee(
+    c: &Connection,
+    org: OrgId,
+    employee: EmployeeId,
+    except: Option<UserId>,
+) -> StoreResult<()> {
+    require_in_org(
+        c,
+        "employees",
+        "employee_id",
+        Some(employee.to_string()),
+        org,
+    )?;
+    let taken: Option<String> = c
+        .query_row(
+            "SELECT id FROM users WHERE employee_id = ?1 AND (?2 IS NULL OR id <> ?2)",
+            params![employee.to_string(), except.map(|u| u.to_string())],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    match taken {
+        Some(_) => Err(StoreError::Conflict {
+            field: "employee_id",
+        }),
+        None => Ok(()),
+    }
+}
+
 fn insert_user(tx: &Transaction<'_>, new: NewUser) -> StoreResult<UserId> {
     if let Some(org) = new.org_id {
         require_org(tx, org)?;
+        if let Some(employee) = new.employee_id {
+            require_free_employee(tx, org, employee, None)?;
+        }
         for d in &new.departments {
             require_in_org(tx, "departments", "departments", Some(d.to_string()), org)?;
         }
@@ -73,8 +115,8 @@ fn insert_user(tx: &Transaction<'_>, new: NewUser) -> StoreResult<UserId> {
     let now = ts(Timestamp::now());
     tx.execute(
         "INSERT INTO users (id, org_id, email, display_name, password_hash, role, status, employee_id,
-                            created_at, password_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                            created_at, password_changed_at, not_employee)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
         params![
             id.to_string(),
             opt_org(new.org_id),
@@ -85,6 +127,7 @@ fn insert_user(tx: &Transaction<'_>, new: NewUser) -> StoreResult<UserId> {
             new.status.as_str(),
             new.employee_id.map(|e| e.to_string()),
             now,
+            new.not_employee && new.employee_id.is_none(),
         ],
     )
     .map_err(db)?;
@@ -193,30 +236,25 @@ pub(crate) fn update_user_tx(
             let org = before.org_id.ok_or(StoreError::BadReference {
                 field: "employee_id",
             })?;
-            require_in_org(
-                tx,
-                "employees",
-                "employee_id",
-                Some(employee.to_string()),
-                org,
-            )?;
-            let taken: Option<String> = tx
-                .query_row(
-                    "SELECT id FROM users WHERE employee_id = ?1 AND id <> ?2",
-                    params![employee.to_string(), key],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db)?;
-            if taken.is_some() {
-                return Err(StoreError::Conflict {
-                    field: "employee_id",
-                });
-            }
+            require_free_employee(tx, org, employee, Some(id))?;
         }
         tx.execute(
             "UPDATE users SET employee_id = ?2 WHERE id = ?1",
             params![key, employee.map(|e| e.to_string())],
+        )
+        .map_err(db)?;
+    }
+    // A link and the mark exclude each other: the last one given wins.
+    if update.employee_id.is_some_and(|e| e.is_some()) {
+        tx.execute("UPDATE users SET not_employee = 0 WHERE id = ?1", [&key])
+            .map_err(db)?;
+    }
+    if let Some(mark) = update.not_employee {
+        tx.execute(
+            "UPDATE users SET not_employee = ?2,
+                 employee_id = CASE WHEN ?2 THEN NULL ELSE employee_id END
+             WHERE id = ?1",
+            params![key, mark],
         )
         .map_err(db)?;
     }
@@ -231,4 +269,18 @@ pub(crate) fn update_user_tx(
         .after(&after)
         .write(tx)?;
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LINK_SQL;
+    use crate::access::{Role, decides};
+
+    #[test]
+    fn the_link_filter_names_exactly_the_roles_that_decide_inside_an_organisation() {
+        for role in Role::ALL {
+            let listed = LINK_SQL.contains(&format!("'{}'", role.as_str()));
+            assert_eq!(listed, decides(*role) && !role.is_global(), "{role:?}");
+        }
+    }
 }

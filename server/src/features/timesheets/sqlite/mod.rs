@@ -140,6 +140,26 @@ impl TimesheetStore for SqliteDb {
         .await
     }
 
+    async fn has_approved_timesheet(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        employee: EmployeeId,
+    ) -> StoreResult<bool> {
+        let depts = depts.clone();
+        self.read(move |c| {
+            employee_in_scope(c, scope, &depts, employee)?;
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM timesheets
+                                WHERE employee_id = ?1 AND status = 'approved')",
+                [employee.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(db)
+        })
+        .await
+    }
+
     async fn list_timesheets(
         &self,
         scope: Scope,
