@@ -138,7 +138,10 @@ async fn uploaded_photos_become_approved_templates_that_kiosks_pull_and_lose_on_
         .text()
         .await
         .expect("text");
-    assert!(refused.contains("you uploaded these photos"), "{refused}");
+    assert!(
+        refused.to_lowercase().contains("you uploaded these photos"),
+        "{refused}"
+    );
     let (_admin_driver, admin) = browser().await;
     sign_in(&admin, &app.base, "admin@a.example").await;
     admin

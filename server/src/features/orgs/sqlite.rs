@@ -103,8 +103,7 @@ impl OrgStore for SqliteDb {
             }
             let org = tx
                 .query_row(
-                    "SELECT id, name, created_at, single_admin_self_approval FROM organisations
-                     WHERE id = ?1",
+                    &format!("SELECT {} FROM organisations WHERE id = ?1", ORGS.select),
                     [id.to_string()],
                     org_row,
                 )
@@ -178,7 +177,7 @@ impl OrgStore for SqliteDb {
         org_in_scope(scope, id)?;
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, created_at, require_totp_for_approvers, single_admin_self_approval FROM organisations WHERE id = ?1",
+                &format!("SELECT {} FROM organisations WHERE id = ?1", ORGS.select),
                 [id.to_string()],
                 org_row,
             )
@@ -265,7 +264,10 @@ impl OrgStore for SqliteDb {
         let code = code.to_owned();
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, created_at, require_totp_for_approvers, single_admin_self_approval FROM organisations WHERE join_code = ?1",
+                &format!(
+                    "SELECT {} FROM organisations WHERE join_code = ?1",
+                    ORGS.select
+                ),
                 [code],
                 org_row,
             )
