@@ -5,16 +5,15 @@
 
 use std::convert::Infallible;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
+use crate::dashboard::pages::Pages;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
 use crate::dashboard::session::Viewer;
@@ -23,14 +22,13 @@ use crate::db::Scope;
 use crate::platform::assets;
 use crate::platform::error::Error;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/live", get(page))
-        .route("/dashboard/live/events", get(events))
-        .route(
-            "/dashboard/live/board.js",
-            get(|| async { assets::js(include_str!("live.js")) }),
-        )
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/live", page)
+        .get("/dashboard/live/events", events)
+        .get("/dashboard/live/board.js", || async {
+            assets::js(include_str!("live.js"))
+        })
 }
 
 #[derive(Serialize)]
