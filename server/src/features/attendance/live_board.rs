@@ -13,9 +13,9 @@ use minijinja::context;
 use serde::Serialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use crate::dashboard::pages::Pages;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{explain, or_error_page, render_html, show};
 use crate::db::Scope;
@@ -109,11 +109,19 @@ fn visible(viewer: &Viewer, org: attend_protocol::ids::OrgId) -> bool {
 
 async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
     let (notices, stopping) = state.live.subscribe();
-    let start = (state, viewer, notices, stopping, true);
+    // The first board is rendered before the stream opens, so a viewer who may not see the
+    // board is refused as the page refuses them, not sent a stream that ends at once.
+    let first = match board(&state, &viewer).await {
+        Ok(html) => html,
+        Err(e) => return or_error_page(&viewer, "live", e),
+    };
+    let start = (state, viewer, notices, stopping, Some(first));
     let stream = futures_util::stream::unfold(
         start,
         |(state, viewer, mut notices, mut stopping, first)| async move {
-            if !first {
+            let html = if let Some(html) = first {
+                html
+            } else {
                 loop {
                     if *stopping.borrow() {
                         return None;
@@ -134,24 +142,24 @@ async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
                     notices.try_recv(),
                     Err(TryRecvError::Empty | TryRecvError::Closed)
                 ) {}
-            }
-            // A signed-out or expired session stops receiving.
-            let live = state.auth.web_caller(&viewer.hash, None).await;
-            if !matches!(live, Ok(Some(_))) {
-                return None;
-            }
-            let html = match board(&state, &viewer).await {
-                Ok(html) => html,
-                Err(e) => {
-                    explain(e);
+                // A signed-out or expired session stops receiving.
+                let live = state.auth.web_caller(&viewer.hash, None).await;
+                if !matches!(live, Ok(Some(_))) {
                     return None;
+                }
+                match board(&state, &viewer).await {
+                    Ok(html) => html,
+                    Err(e) => {
+                        explain(e);
+                        return None;
+                    }
                 }
             };
             // Server-sent event data cannot carry carriage returns; HTML does not need them.
             let event = Event::default().event("board").data(html.replace('\r', ""));
             Some((
                 Ok::<_, Infallible>(event),
-                (state, viewer, notices, stopping, false),
+                (state, viewer, notices, stopping, None),
             ))
         },
     );
