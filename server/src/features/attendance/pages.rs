@@ -11,9 +11,9 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::hours::{DayRow, TotalsRow, rows};
-use crate::dashboard::pages::Pages;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{or_error_page, show};
 

@@ -17,8 +17,8 @@ use serde::Deserialize;
 
 use super::joining::AcceptInviteRequest;
 use super::reset::{ResetConfirm, ResetRequest};
-use crate::dashboard::pages::Pages;
 use crate::app::state::AppState;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{cookie, double_submit_ok};
 use crate::dashboard::{Flash, explain, fmt, refused, render_html};
 use crate::platform::error::Error;
@@ -29,8 +29,10 @@ const FORM_CSRF: &str = "attend_form_csrf";
 
 pub fn routes() -> Pages {
     Pages::new()
-        .get("/dashboard/invite", invite_form).post("/dashboard/invite", accept_invite)
-        .get("/dashboard/reset-password", reset_form).post("/dashboard/reset-password", reset)
+        .get("/dashboard/invite", invite_form)
+        .post("/dashboard/invite", accept_invite)
+        .get("/dashboard/reset-password", reset_form)
+        .post("/dashboard/reset-password", reset)
 }
 
 /// A page with a fresh double-submit token (set as a cookie, and given to the template).

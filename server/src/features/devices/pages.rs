@@ -10,9 +10,9 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::DeviceStatus;
-use crate::dashboard::pages::Pages;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 

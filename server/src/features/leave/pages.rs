@@ -7,9 +7,9 @@ use axum::response::Response;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::dashboard::pages::Pages;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 use crate::features::approvals::{ApprovalStatus, Step};

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::consent_as_str;
 use super::service::PatchEmployee;
-use crate::dashboard::pages::Pages;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 use crate::features::enrolment;

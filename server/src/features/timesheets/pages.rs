@@ -10,9 +10,9 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::Status;
-use crate::dashboard::pages::Pages;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 use crate::db::Page;
