@@ -324,6 +324,8 @@ pub struct Org {
     pub id: String,
     pub site: String,
     pub dept: String,
+    /// The department no manager of the world manages.
+    pub other_dept: String,
     /// In `dept` (the manager's department).
     pub employee: String,
     /// In `other_dept`.
@@ -449,6 +451,7 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
         id,
         site,
         dept,
+        other_dept,
         employee,
         other_employee,
         device,
