@@ -295,6 +295,8 @@ async fn classify(mut resp: reqwest::Response) -> Answer {
         .unwrap_or_default()
         .to_owned();
     let flash = crate::dash_client::set_cookie(&resp, "attend_flash").unwrap_or_default();
+    // Signing out also ends at the sign-in page, but clears the session cookie on the way.
+    let signed_out = crate::dash_client::set_cookie(&resp, "attend_session").is_some();
     let is_stream = resp
         .headers()
         .get("content-type")
@@ -307,7 +309,9 @@ async fn classify(mut resp: reqwest::Response) -> Answer {
         resp.text().await.unwrap_or_default()
     };
     let class = match status {
-        s if s.is_redirection() && location.starts_with("/dashboard/login") => "login".into(),
+        s if s.is_redirection() && location.starts_with("/dashboard/login") && !signed_out => {
+            "login".into()
+        }
         s if s.is_redirection() && flash.starts_with("error") => {
             // The flash is the refusal explained (`dashboard::explain`).
             let text = decoded(&flash).to_lowercase();
