@@ -102,6 +102,10 @@ pub struct Records {
     pub leave_type: String,
     pub leave: String,
     pub correction: String,
+    /// A face enrolment candidate of Ana's, pushed by the organisation's kiosk.
+    pub candidate: String,
+    /// A punch of Ana's held for review (made at a site she may not punch at).
+    pub held_event: String,
     /// A file attached to Ana's timesheet.
     pub attachment: String,
     /// An org admin account no caller uses, for the routes that change or end an account.
@@ -157,7 +161,13 @@ async fn user(app: &TestApp, root: &str, org: &Org, email: &str, role: &str, dep
 
 /// An organisation's records and canaries: an employee named by a canary in each department,
 /// and a machine and a leave type named by the organisation's canary.
-async fn records(app: &TestApp, root: &str, org: Org, tag: char) -> (Records, Vec<Canary>) {
+async fn records(
+    app: &TestApp,
+    root: &str,
+    org: Org,
+    kiosk: &Device,
+    tag: char,
+) -> (Records, Vec<Canary>) {
     let marker = |what: &str| format!("canary{tag}{what}q7z");
     let mut canaries = vec![Canary {
         org: tag,
@@ -219,6 +229,7 @@ async fn records(app: &TestApp, root: &str, org: Org, tag: char) -> (Records, Ve
         .await,
         "correction",
     );
+    let (candidate, held_event) = kiosk_events(app, root, &org, kiosk).await;
     let r = app
         .client
         .post(format!(
@@ -255,10 +266,45 @@ async fn records(app: &TestApp, root: &str, org: Org, tag: char) -> (Records, Ve
         leave_type,
         leave,
         correction,
+        candidate,
+        held_event,
         attachment,
         spare_user,
     };
     (records, canaries)
+}
+
+/// What kiosks bring for review: a face enrolment candidate of Ana's (from `kiosk`) and a
+/// punch of hers held because it was made at a site she may not punch at. Their ids.
+async fn kiosk_events(app: &TestApp, root: &str, org: &Org, kiosk: &Device) -> (String, String) {
+    use base64::Engine as _;
+    // The smallest JPEG header the server takes as a thumbnail (SOI + APP0).
+    const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
+    let candidate = json!({
+        "event_id": uuid::Uuid::now_v7(), "seq": 1, "captured_at": jiff::Timestamp::now(),
+        "body": {
+            "kind": "enrolment_candidate", "employee_id": org.employee, "model_id": "dlib-resnet-v1",
+            "templates": [{"vector": vec![0.1; 128], "quality": 0.9}],
+            "thumbnail_jpeg_base64": base64::engine::general_purpose::STANDARD.encode(JPEG),
+        }
+    });
+    let r = app.push(kiosk, &json!([candidate])).await;
+    assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
+    let site = id(
+        &app.post(
+            "/api/v1/sites",
+            Some(root),
+            json!({"org_id": org.id, "name": "Annex", "timezone": "Europe/Lisbon"}),
+        )
+        .await,
+        "second site",
+    );
+    let annex = provisioned_device(app, root, &site).await;
+    let punch = crate::helpers::punch(&org.employee, 1);
+    let r = app.push(&annex, &json!([punch])).await;
+    assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
+    let id_of = |v: &Value| v["event_id"].as_str().expect("event id").to_owned();
+    (id_of(&candidate), id_of(&punch))
 }
 
 async fn user_credentials(app: &TestApp, email: &str) -> Credentials {
@@ -284,8 +330,8 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     .await;
     let kiosk_a = provisioned_device(app, &w.root, &w.a.site).await;
     let kiosk_b = provisioned_device(app, &w.root, &w.b.site).await;
-    let (a, mut canaries) = records(app, &w.root, w.a.clone(), 'A').await;
-    let (b, more) = records(app, &w.root, w.b.clone(), 'B').await;
+    let (a, mut canaries) = records(app, &w.root, w.a.clone(), &kiosk_a, 'A').await;
+    let (b, more) = records(app, &w.root, w.b.clone(), &kiosk_b, 'B').await;
     canaries.extend(more);
     let mut callers = vec![
         (Role::Anonymous, Credentials::None),

@@ -77,7 +77,6 @@ async fn fresh(app: &TestApp, fx: &Fixture, route: &Route, r: &Records) -> Optio
 fn parameter(route: &Route, name: &str, r: &Records) -> String {
     let path = route.path.as_str();
     let under = |prefix: &str| path.starts_with(prefix);
-    let nobody = || uuid::Uuid::now_v7().to_string();
     match name {
         "employee" => r.org.employee.clone(),
         "date" => "2026-02-01".into(),
@@ -97,9 +96,10 @@ fn parameter(route: &Route, name: &str, r: &Records) -> String {
         "id" if under("/api/v1/leave") || under("/dashboard/leave") => r.leave.clone(),
         "id" if under("/api/v1/corrections") => r.correction.clone(),
         "id" if under("/api/v1/attachments") => r.attachment.clone(),
-        // Nothing seeded: an id that exists nowhere still tells a refusal (401/403) from a
-        // permitted look-up (404).
-        "id" => nobody(),
+        "id" if under("/api/v1/device-events") => r.held_event.clone(),
+        "id" if under("/api/v1/enrolment-candidates") || under("/dashboard/enrolment") => {
+            r.candidate.clone()
+        }
         other => panic!("{route}: no value for the path parameter {{{other}}}"),
     }
 }
