@@ -195,9 +195,13 @@ async fn every_route_answers_every_caller_as_the_matrix_says_and_shows_no_one_el
         let (classes, leaks, seen) = result.expect("caller's walk");
         problems.extend(leaks);
         shown.extend(seen);
+        let column = ROLES
+            .iter()
+            .position(|r| r == role)
+            .expect("every caller has a column");
         for (route, case, class) in classes {
             if let Some(cells) = table.get(&route) {
-                let want = expected(&cells[ROLES.iter().position(|r| r == role).unwrap()], case);
+                let want = expected(&cells[column], case);
                 if !record && want != class {
                     problems.push(format!(
                         "{route} as {} with {case:?}'s ids: the table says {want}, got {class}",
