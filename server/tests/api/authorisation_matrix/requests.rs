@@ -2,13 +2,12 @@
 //! records, a minimal valid body, the caller's credentials; and the answer reduced to the class
 //! the table speaks in.
 
-use attend_protocol::signing::{self, DeviceSecret, SignedRequest};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::bodies::{PDF, body, query};
 use super::fixture::{Case, Credentials, Fixture, Records};
-use crate::helpers::TestApp;
+use crate::helpers::{SignOpts, TestApp, sign};
 
 /// A route: an operation of the JSON API or a dashboard page.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -209,25 +208,7 @@ pub async fn send(
             };
         }
         Credentials::Kiosk(device) => {
-            let (p, q) = path.split_once('?').unwrap_or((path.as_str(), ""));
-            let timestamp = jiff::Timestamp::now().as_second();
-            let nonce = uuid::Uuid::now_v7().simple().to_string();
-            let signature = signing::sign(
-                &DeviceSecret::from_base64(&device.secret).expect("secret"),
-                &SignedRequest {
-                    method: method.as_str(),
-                    path: p,
-                    query: q,
-                    timestamp,
-                    nonce: &nonce,
-                    body: &bytes,
-                },
-            );
-            req = req
-                .header(signing::HEADER_DEVICE, device.id.clone())
-                .header(signing::HEADER_TIMESTAMP, timestamp.to_string())
-                .header(signing::HEADER_NONCE, nonce)
-                .header(signing::HEADER_SIGNATURE, signature);
+            req = sign(req, device, &method, &path, &bytes, &SignOpts::default());
         }
     }
     let resp = req.send().await.expect("request sent");
