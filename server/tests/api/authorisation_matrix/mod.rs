@@ -5,7 +5,13 @@
 //!
 //! A route without a row, or a row for a route that does not exist, fails the test. To
 //! re-record the table after a deliberate change, run with `ATTEND_MATRIX_RECORD=1`, then read
-//! the diff: every changed cell is a change of who may do what.
+//! the diff: every changed cell is a change of who may do what. `ATTEND_MATRIX_EXACT=1` beside
+//! it records 400, 409 and 422 as themselves instead of `+`, to look closer at a cell (not to
+//! commit: which of several permitted callers meets a 409 depends on who came first).
+//!
+//! Each caller walks the routes on its own task; every call that destroys its record (deleting
+//! an employee, a machine, a shift) gets a fresh one, and signing out uses a session of its own,
+//! so the callers' walks cannot change one another's answers.
 
 mod bodies;
 mod fixture;
