@@ -279,3 +279,34 @@ async fn walk(
     }
     (classes, leaks, seen)
 }
+
+/// The matrix walks the pages `Pages` declared; a page routed any other way would be missed.
+#[test]
+fn dashboard_pages_are_routed_only_through_their_declaration() {
+    let mut stack = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
+    let mut problems = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("source folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for plain in [
+                ".route(\"/dashboard",
+                ".nest(\"/dashboard",
+                ".nest_service(\"/dashboard",
+            ] {
+                if text.contains(plain) {
+                    problems.push(format!(
+                        "{} routes a dashboard page with `{plain}…`: declare it with Pages",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(attend_server::app::router::dashboard_pages().len() > 20);
+}
