@@ -85,6 +85,15 @@ pub struct Canary {
     pub marker: String,
 }
 
+impl std::fmt::Display for Canary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.dept {
+            Some(dept) => write!(f, "{} ({}'s {dept:?})", self.marker, self.org),
+            None => write!(f, "{} (organisation {})", self.marker, self.org),
+        }
+    }
+}
+
 /// Which records a route is called with: A's (Ana's Assembly department, where the employee,
 /// the manager and A's kiosk belong) or B's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

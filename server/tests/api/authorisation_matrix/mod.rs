@@ -266,11 +266,8 @@ async fn walk(
                 seen.insert(canary.marker.clone());
                 if !role.may_see(canary) {
                     leaks.push(format!(
-                        "{route} as {} with {case:?}'s ids shows {} ({}'s {:?})",
-                        role.column(),
-                        canary.marker,
-                        canary.org,
-                        canary.dept
+                        "{route} as {} with {case:?}'s ids shows {canary}",
+                        role.column()
                     ));
                 }
             }
