@@ -6,16 +6,20 @@
 //!
 //! A JSON route is declared once, by its handler's `#[utoipa::path]` attribute, and collected
 //! with `routes!` in its feature's `api.rs`; the OpenAPI document is what those routers hold.
+//! A dashboard page is declared once too, with [`Pages`], which lists what it builds
+//! ([`dashboard_pages`]).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
+use crate::dashboard::pages::Pages;
 use crate::features::{
     attendance, audit, auth, blocks, corrections, devices, enrolment, equipment, leave,
     notifications, orgs, people, reports, roster, timesheets,
@@ -67,35 +71,47 @@ fn sync_api() -> OpenApiRouter<AppState> {
         .merge(roster::api::sync_routes())
 }
 
-/// The dashboard: the shell's own pages and each feature's.
-fn dashboard(state: &AppState) -> Router<AppState> {
+/// The dashboard's pages, the shell's own and each feature's: the general ones, and the
+/// expensive ones that are in the heavy tier too.
+fn pages() -> (Pages, Pages) {
     use crate::dashboard::{home, session, stylesheet};
-    let heavy = Router::new()
-        .merge(attendance::pages::routes())
-        .merge(reports::pages::routes())
-        .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
-    Router::new()
-        .route("/dashboard", get(home))
-        .route("/dashboard/assets/dashboard.css", get(stylesheet))
-        .route(
-            "/dashboard/login",
-            get(session::login_form).post(session::login),
-        )
-        .route(
-            "/dashboard/login/totp",
-            axum::routing::post(session::login_totp),
-        )
-        .route("/dashboard/logout", axum::routing::post(session::logout))
+    let general = Pages::new()
+        .get("/dashboard", home)
+        .get("/dashboard/assets/dashboard.css", stylesheet)
+        .get("/dashboard/login", session::login_form)
+        .post("/dashboard/login", session::login)
+        .post("/dashboard/login/totp", session::login_totp)
+        .post("/dashboard/logout", session::logout)
         .merge(auth::totp_pages::routes())
         .merge(auth::pages::routes())
         .merge(attendance::live_board::routes())
-        .merge(heavy)
         .merge(timesheets::pages::routes())
         .merge(leave::pages::routes())
         .merge(equipment::pages::routes())
         .merge(devices::pages::routes())
         .merge(people::pages::routes())
-        .merge(enrolment::pages::routes())
+        .merge(enrolment::pages::routes());
+    let heavy = Pages::new()
+        .merge(attendance::pages::routes())
+        .merge(reports::pages::routes());
+    (general, heavy)
+}
+
+/// Every dashboard page as (method, path): the declaration the dashboard's router is built from.
+pub fn dashboard_pages() -> Vec<(Method, &'static str)> {
+    let (general, heavy) = pages();
+    general.merge(heavy).declared().to_vec()
+}
+
+/// The dashboard's router.
+fn dashboard(state: &AppState) -> Router<AppState> {
+    let (general, heavy) = pages();
+    let heavy = heavy
+        .into_router()
+        .route_layer(from_fn_with_state(state.limits.clone(), rate_limit::heavy));
+    general
+        .into_router()
+        .merge(heavy)
         // Every page is in the general tier (per session cookie, else per address).
         .layer(from_fn_with_state(
             state.limits.clone(),
@@ -106,7 +122,7 @@ fn dashboard(state: &AppState) -> Router<AppState> {
 /// CORS: off (no headers, so browsers refuse cross-origin calls) unless
 /// `http.cors_origins` names origins; the values were checked when the state was built.
 fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
-    use axum::http::{HeaderValue, Method, header};
+    use axum::http::{HeaderValue, header};
     let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
     tower_http::cors::CorsLayer::new()
         .allow_origin(allowed)

@@ -4,6 +4,8 @@
 //! (`features/<feature>/pages.rs` and its templates); this module holds what they share.
 //!
 //! Module map:
+//! - [`pages`]: [`pages::Pages`], how every page is declared once: the declaration builds the
+//!   router and lists the pages, so tests can walk them all.
 //! - [`session`]: sign-in and sign-out, the [`session::Viewer`] and [`session::Posted`]
 //!   extractors (cookie session, CSRF check).
 //! - [`fmt`]: values for templates: wall-clock times, hours, form choices.
@@ -16,6 +18,7 @@
 //! logged and never shown.
 
 pub mod fmt;
+pub mod pages;
 pub mod session;
 
 use std::sync::OnceLock;

@@ -90,6 +90,11 @@ impl Dash<'_> {
         &self.cookie
     }
 
+    /// The session's CSRF token, for forms posted by hand.
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
         let r = self
             .client

@@ -231,39 +231,13 @@ impl TestApp {
         body: Vec<u8>,
         opts: SignOpts,
     ) -> Reply {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
-        let timestamp = opts
-            .timestamp
-            .unwrap_or_else(|| jiff::Timestamp::now().as_second());
-        let nonce = opts
-            .nonce
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
-        let secret = opts.secret.clone().unwrap_or_else(|| device.secret.clone());
-        let signature = signing::sign(
-            &DeviceSecret::from_base64(&secret).expect("secret"),
-            &SignedRequest {
-                method: method.as_str(),
-                path,
-                query,
-                timestamp,
-                nonce: &nonce,
-                body: &body,
-            },
-        );
-        let sent_body = opts.send_body.clone().unwrap_or(body);
         let req = self
             .client
-            .request(method, format!("{}{path_and_query}", self.base))
-            .header("content-type", "application/json")
-            .header(signing::HEADER_DEVICE, device.id.clone())
-            .header(signing::HEADER_TIMESTAMP, timestamp.to_string())
-            .header(signing::HEADER_NONCE, nonce)
-            .header(signing::HEADER_SIGNATURE, signature)
-            .body(sent_body);
-        into_reply(req.send().await.expect("request sent")).await
+            .request(method.clone(), format!("{}{path_and_query}", self.base))
+            .header("content-type", "application/json");
+        let req = sign(req, device, &method, path_and_query, &body, &opts);
+        let sent_body = opts.send_body.clone().unwrap_or(body);
+        into_reply(req.body(sent_body).send().await.expect("request sent")).await
     }
 
     pub async fn push(&self, device: &Device, events: &Value) -> Reply {
@@ -284,6 +258,43 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.body["items"].as_array().expect("items").len()
     }
+}
+
+/// Adds a kiosk's signature headers for `body` to `req` (as `opts` may forge them).
+pub fn sign(
+    req: reqwest::RequestBuilder,
+    device: &Device,
+    method: &Method,
+    path_and_query: &str,
+    body: &[u8],
+    opts: &SignOpts,
+) -> reqwest::RequestBuilder {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let timestamp = opts
+        .timestamp
+        .unwrap_or_else(|| jiff::Timestamp::now().as_second());
+    let nonce = opts
+        .nonce
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    let secret = opts.secret.clone().unwrap_or_else(|| device.secret.clone());
+    let signature = signing::sign(
+        &DeviceSecret::from_base64(&secret).expect("secret"),
+        &SignedRequest {
+            method: method.as_str(),
+            path,
+            query,
+            timestamp,
+            nonce: &nonce,
+            body,
+        },
+    );
+    req.header(signing::HEADER_DEVICE, device.id.clone())
+        .header(signing::HEADER_TIMESTAMP, timestamp.to_string())
+        .header(signing::HEADER_NONCE, nonce)
+        .header(signing::HEADER_SIGNATURE, signature)
 }
 
 async fn into_reply(resp: reqwest::Response) -> Reply {
@@ -325,6 +336,8 @@ pub struct Org {
     pub id: String,
     pub site: String,
     pub dept: String,
+    /// The department no manager of the world manages.
+    pub other_dept: String,
     /// In `dept` (the manager's department).
     pub employee: String,
     /// In `other_dept`.
@@ -452,6 +465,7 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
         id,
         site,
         dept,
+        other_dept,
         employee,
         other_employee,
         device,

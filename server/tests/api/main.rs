@@ -7,6 +7,7 @@ mod architecture;
 mod attachments;
 mod attendance;
 mod auth;
+mod authorisation_matrix;
 mod bounded_work;
 mod browser;
 mod corrections;

@@ -265,8 +265,15 @@ impl<R: SqliteRequest> RequestStore<R> for SqliteDb {
         status: Option<ApprovalStatus>,
     ) -> StoreResult<Vec<R>> {
         let depts = depts.clone();
-        self.read(move |c| R::TABLE.list(c, scope, &depts, employee, status, R::ROW))
-            .await
+        self.read(move |c| {
+            // One employee's requests: an employee the caller may not see is not found, as
+            // on every other route that names an employee (not an empty list).
+            if let Some(id) = employee {
+                employee_in_scope(c, scope, &depts, id)?;
+            }
+            R::TABLE.list(c, scope, &depts, employee, status, R::ROW)
+        })
+        .await
     }
 
     async fn one(&self, scope: Scope, depts: &DepartmentFilter, id: R::Id) -> StoreResult<R> {

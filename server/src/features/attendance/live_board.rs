@@ -6,11 +6,9 @@
 use std::convert::Infallible;
 use std::time::Instant;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
@@ -19,20 +17,20 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use super::live::MIN_RENDER_INTERVAL;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{explain, or_error_page, render_html, show};
 use crate::db::Scope;
 use crate::platform::assets;
 use crate::platform::error::Error;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/live", get(page))
-        .route("/dashboard/live/events", get(events))
-        .route(
-            "/dashboard/live/board.js",
-            get(|| async { assets::js(include_str!("live.js")) }),
-        )
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/live", page)
+        .get("/dashboard/live/events", events)
+        .get("/dashboard/live/board.js", || async {
+            assets::js(include_str!("live.js"))
+        })
 }
 
 #[derive(Serialize)]
@@ -112,6 +110,12 @@ fn visible(viewer: &Viewer, org: attend_protocol::ids::OrgId) -> bool {
 }
 
 async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
+    // The first board is rendered before the stream opens, so a viewer who may not see the
+    // board is refused as the page refuses them, not sent a stream that ends at once.
+    let first = match board(&state, &viewer).await {
+        Ok(html) => html,
+        Err(e) => return or_error_page(&viewer, "live", e),
+    };
     // Security review L8: every notice renders the board once per open stream.
     let Some(slot) = state.live.open_stream(&viewer.hash) else {
         return Error::TooManyRequests {
@@ -122,11 +126,21 @@ async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
         .into_response();
     };
     let (notices, stopping) = state.live.subscribe();
-    let start = (state, viewer, notices, stopping, None::<Instant>, slot);
+    let start = (
+        state,
+        viewer,
+        notices,
+        stopping,
+        Some(first),
+        Instant::now(),
+        slot,
+    );
     let stream = futures_util::stream::unfold(
         start,
-        |(state, viewer, mut notices, mut stopping, rendered, slot)| async move {
-            if let Some(rendered) = rendered {
+        |(state, viewer, mut notices, mut stopping, first, rendered, slot)| async move {
+            let html = if let Some(html) = first {
+                html
+            } else {
                 loop {
                     if *stopping.borrow() {
                         return None;
@@ -148,24 +162,24 @@ async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
                     notices.try_recv(),
                     Err(TryRecvError::Empty | TryRecvError::Closed)
                 ) {}
-            }
-            // A signed-out or expired session stops receiving.
-            let live = state.auth.web_caller(&viewer.hash, None).await;
-            if !matches!(live, Ok(Some(_))) {
-                return None;
-            }
-            let html = match board(&state, &viewer).await {
-                Ok(html) => html,
-                Err(e) => {
-                    explain(e);
+                // A signed-out or expired session stops receiving.
+                let live = state.auth.web_caller(&viewer.hash, None).await;
+                if !matches!(live, Ok(Some(_))) {
                     return None;
+                }
+                match board(&state, &viewer).await {
+                    Ok(html) => html,
+                    Err(e) => {
+                        explain(e);
+                        return None;
+                    }
                 }
             };
             // Server-sent event data cannot carry carriage returns; HTML does not need them.
             let event = Event::default().event("board").data(html.replace('\r', ""));
             Some((
                 Ok::<_, Infallible>(event),
-                (state, viewer, notices, stopping, Some(Instant::now()), slot),
+                (state, viewer, notices, stopping, None, Instant::now(), slot),
             ))
         },
     );

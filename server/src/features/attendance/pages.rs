@@ -3,10 +3,8 @@
 //! (which checks the range and the viewer's scope).
 
 use attend_protocol::ids::{DepartmentId, EmployeeId};
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use minijinja::context;
@@ -15,11 +13,12 @@ use serde::{Deserialize, Serialize};
 use super::hours::{DayRow, TotalsRow, rows};
 use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{or_error_page, show};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/dashboard/attendance", get(page))
+pub fn routes() -> Pages {
+    Pages::new().get("/dashboard/attendance", page)
 }
 
 #[derive(Debug, Default, Deserialize)]

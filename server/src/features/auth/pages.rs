@@ -7,11 +7,9 @@
 //! The forms call the same auth service entry points as the JSON API (`accept_invite`,
 //! `confirm_reset`, `request_reset`), so codes, lockouts and validation are theirs.
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use axum_extra::extract::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use minijinja::{Value, context};
@@ -20,6 +18,7 @@ use serde::Deserialize;
 use super::joining::AcceptInviteRequest;
 use super::reset::{ResetConfirm, ResetRequest};
 use crate::app::state::AppState;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{cookie, double_submit_ok};
 use crate::dashboard::{Flash, explain, fmt, refused, render_html};
 use crate::platform::error::Error;
@@ -28,10 +27,12 @@ use crate::platform::tokens::random_token;
 
 const FORM_CSRF: &str = "attend_form_csrf";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/invite", get(invite_form).post(accept_invite))
-        .route("/dashboard/reset-password", get(reset_form).post(reset))
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/invite", invite_form)
+        .post("/dashboard/invite", accept_invite)
+        .get("/dashboard/reset-password", reset_form)
+        .post("/dashboard/reset-password", reset)
 }
 
 /// A page with a fresh double-submit token (set as a cookie, and given to the template).

@@ -3,26 +3,25 @@
 //! scripts), turns it on with a first code (showing the recovery codes once), and turns it off.
 //! Every form calls the same service entry points as `/api/v1/auth/totp/…`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::second_factor::{DisableTotpRequest, TotpCode};
 use crate::app::state::AppState;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, SECURITY, Viewer};
 use crate::dashboard::{Flash, done, explain, fmt, or_error_page, show};
 use crate::platform::error::Error;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(SECURITY, get(security))
-        .route("/dashboard/security/setup", post(setup))
-        .route("/dashboard/security/confirm", post(confirm))
-        .route("/dashboard/security/disable", post(disable))
+pub fn routes() -> Pages {
+    Pages::new()
+        .get(SECURITY, security)
+        .post("/dashboard/security/setup", setup)
+        .post("/dashboard/security/confirm", confirm)
+        .post("/dashboard/security/disable", disable)
 }
 
 pub async fn security(State(state): State<AppState>, viewer: Viewer) -> Response {

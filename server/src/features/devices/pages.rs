@@ -3,10 +3,8 @@
 //! its clock is from the server's; admins can disable or re-enable one.
 
 use attend_protocol::ids::DeviceId;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -14,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::DeviceStatus;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 
@@ -22,10 +21,10 @@ const OFFLINE_AFTER_MINUTES: i64 = 5;
 /// Clock skew beyond this is flagged: punches would be timed wrongly.
 const SKEW_WARN_MS: i64 = 2_000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/devices", get(list))
-        .route("/dashboard/devices/{id}/{action}", post(set_status))
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/devices", list)
+        .post("/dashboard/devices/{id}/{action}", set_status)
 }
 
 #[derive(Serialize)]

@@ -3,11 +3,11 @@
 //! upload that runs the face pipeline on the server ([`super::photos`]).
 
 use attend_protocol::ids::{EmployeeId, EventId};
-use axum::Router;
 use axum::extract::multipart::Multipart;
 use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -16,16 +16,18 @@ use super::photos::{MAX_PHOTO_BYTES, MAX_PHOTOS, report};
 use super::{Candidate, CandidateStatus, UPLOAD_DEVICE};
 use crate::app::state::AppState;
 use crate::dashboard::fmt::wall_clock;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{CSRF_REFUSED, Posted, Viewer, same};
 use crate::dashboard::{done, or_error_page, refused};
 use crate::features::approvals::Step;
 use crate::platform::error::Error;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/enrolment/{id}/thumbnail", get(thumbnail))
-        .route("/dashboard/enrolment/{id}/{action}", post(decide))
-        .route(
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/enrolment/{id}/thumbnail", thumbnail)
+        .post("/dashboard/enrolment/{id}/{action}", decide)
+        .page(
+            Method::POST,
             "/dashboard/people/{id}/photos",
             post(upload).layer(DefaultBodyLimit::max(
                 MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024,

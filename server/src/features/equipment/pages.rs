@@ -3,10 +3,8 @@
 //! the next roster pull, and a kiosk stops a running machine that got locked out.
 
 use attend_protocol::ids::EquipmentId;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -14,14 +12,15 @@ use serde::{Deserialize, Serialize};
 use super::Hold;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::{v, wall_clock};
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 use crate::platform::error::Error;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/equipment", get(board))
-        .route("/dashboard/equipment/{id}/{action}", post(hold))
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/equipment", board)
+        .post("/dashboard/equipment/{id}/{action}", hold)
 }
 
 #[derive(Serialize)]

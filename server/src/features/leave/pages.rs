@@ -2,23 +2,22 @@
 //! leave service (levels, escalation and "nobody decides their own").
 
 use attend_protocol::ids::LeaveRequestId;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 use crate::features::approvals::{ApprovalStatus, Step};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/leave", get(queue))
-        .route("/dashboard/leave/{id}/{action}", post(decide))
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/leave", queue)
+        .post("/dashboard/leave/{id}/{action}", decide)
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,10 +4,8 @@
 
 use attend_protocol::ids::EmployeeId;
 use attend_protocol::roster::ConsentState;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -15,17 +13,18 @@ use super::consent_as_str;
 use super::service::PatchEmployee;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 use crate::features::enrolment;
 use crate::platform::error::Error;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/people", get(list))
-        .route("/dashboard/people/{id}", get(person))
-        .route("/dashboard/people/{id}/consent", post(consent))
-        .route("/dashboard/people/{id}/delete", post(delete))
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/people", list)
+        .get("/dashboard/people/{id}", person)
+        .post("/dashboard/people/{id}/consent", consent)
+        .post("/dashboard/people/{id}/delete", delete)
 }
 
 #[derive(Serialize)]

@@ -259,11 +259,11 @@ impl PeopleService {
 
     pub async fn approve_employee(&self, caller: &Caller, id: EmployeeId) -> AppResult<Employee> {
         caller.permit(Action::ApproveEmployee)?;
-        // Self-registered employees have no department yet, so any manager of the organisation
-        // may approve them; department scoping applies once they are placed.
+        // The store lets a manager approve the unplaced (self-registered) employees of the
+        // organisation, and the placed ones only in their departments.
         Ok(self
             .store
-            .approve_employee(&caller.audit(), caller.scope(), &DepartmentFilter::Any, id)
+            .approve_employee(&caller.audit(), caller.scope(), &caller.departments(), id)
             .await?)
     }
 

@@ -39,7 +39,8 @@ pub trait PeopleStore: Send + Sync + std::fmt::Debug {
         depts: &DepartmentFilter,
         id: EmployeeId,
     ) -> StoreResult<()>;
-    /// Pending → active, for the employee and the user who registered it.
+    /// Pending → active, for the employee and the user who registered it. `depts` narrows only
+    /// placed employees: the unplaced (self-registered) are any reviewer's in the organisation.
     async fn approve_employee(
         &self,
         ctx: &AuditCtx,

@@ -5,10 +5,8 @@
 use std::collections::BTreeMap;
 
 use attend_protocol::ids::DepartmentId;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use minijinja::context;
@@ -19,15 +17,16 @@ use super::payroll::PayrollRow;
 use super::svg::{Bar, stacked_bars};
 use crate::app::state::AppState;
 use crate::dashboard::fmt::{hours, v};
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::Viewer;
 use crate::dashboard::{or_error_page, show};
 use crate::features::timesheets::TimesheetView;
 use crate::platform::error::Error;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/reports", get(page))
-        .route("/dashboard/reports/payroll.csv", get(download))
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/reports", page)
+        .get("/dashboard/reports/payroll.csv", download)
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,10 +2,8 @@
 //! approve and reject actions, all through the timesheets service.
 
 use attend_protocol::ids::EmployeeId;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use minijinja::context;
@@ -14,25 +12,20 @@ use serde::{Deserialize, Serialize};
 use super::Status;
 use crate::app::state::AppState;
 use crate::dashboard::fmt::v;
+use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
 use crate::db::Page;
 use crate::features::approvals::Step;
 use crate::features::attendance::hours::rows;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard/timesheets", get(queue))
-        .route("/dashboard/timesheets/open", get(open))
-        .route("/dashboard/timesheets/{employee}/{date}", get(one))
-        .route(
-            "/dashboard/timesheets/{employee}/{date}/approve",
-            post(approve),
-        )
-        .route(
-            "/dashboard/timesheets/{employee}/{date}/reject",
-            post(reject),
-        )
+pub fn routes() -> Pages {
+    Pages::new()
+        .get("/dashboard/timesheets", queue)
+        .get("/dashboard/timesheets/open", open)
+        .get("/dashboard/timesheets/{employee}/{date}", one)
+        .post("/dashboard/timesheets/{employee}/{date}/approve", approve)
+        .post("/dashboard/timesheets/{employee}/{date}/reject", reject)
 }
 
 #[derive(Debug, Deserialize)]

@@ -233,7 +233,14 @@ impl PeopleStore for SqliteDb {
     ) -> StoreResult<Employee> {
         let (ctx, depts) = (ctx.clone(), depts.clone());
         self.write(move |tx| {
-            let before = load_employee(tx, scope, &depts, id)?;
+            // Self-registered employees are not placed yet, so any manager of the organisation
+            // may approve them; a placed employee is a manager's only in their departments.
+            let before = load_employee(tx, scope, &DepartmentFilter::Any, id)?;
+            if let (DepartmentFilter::Only(mine), Some(dept)) = (&depts, before.department_id)
+                && !mine.contains(&dept)
+            {
+                return Err(StoreError::NotFound);
+            }
             if before.status == EmployeeStatus::Active {
                 return Err(StoreError::State("employee is already active".into()));
             }
