@@ -210,11 +210,12 @@ impl AuthService {
                 "support may only invite organisation admins",
             ));
         }
+        // Another organisation's id answers not found before anything about the body is said.
+        let org = self.orgs.get_org(caller.scope(), org).await?;
         if let Some(email) = &req.email {
             Check::default().email("email", email.trim()).finish()?;
         }
         person_given(req.employee_id, req.not_employee)?;
-        let org = self.orgs.get_org(caller.scope(), org).await?;
         let code = human_code();
         let ttl = self.settings.auth.invite_ttl_s;
         let expires_at = Timestamp::now() + secs(ttl);

@@ -45,6 +45,28 @@ const BODIES: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/v1/auth/login/totp",
+        r#"{"challenge": "made-up", "code": "000000"}"#,
+    ),
+    ("POST", "/api/v1/auth/totp/setup", "{}"),
+    ("POST", "/api/v1/auth/totp/confirm", r#"{"code": "000000"}"#),
+    (
+        "POST",
+        "/api/v1/auth/totp/disable",
+        r#"{"password": "not the password", "code": "000000"}"#,
+    ),
+    (
+        "PATCH",
+        "/api/v1/organisations/{id}/settings",
+        r#"{"require_totp_for_approvers": false}"#,
+    ),
+    (
+        "PUT",
+        "/api/v1/organisations/{id}/single-admin",
+        r#"{"enabled": false}"#,
+    ),
+    (
+        "POST",
         "/api/v1/organisations/{id}/invites",
         r#"{"role": "org_admin", "email": "{unique}@invited.example"}"#,
     ),
@@ -194,6 +216,17 @@ const BODIES: &[(&str, &str, &str)] = &[
         "POST",
         "/dashboard/login",
         "email=nobody%40a.example&password=wrong",
+    ),
+    (
+        "POST",
+        "/dashboard/login/totp",
+        "challenge=made-up&code=000000",
+    ),
+    ("POST", "/dashboard/security/confirm", "code=000000"),
+    (
+        "POST",
+        "/dashboard/security/disable",
+        "password=not+the+password&code=000000",
     ),
     (
         "POST",

@@ -162,7 +162,9 @@ async fn user(app: &TestApp, root: &str, org: &Org, email: &str, role: &str, dep
         .post(
             "/api/v1/users",
             Some(root),
-            json!({"org_id": org.id, "email": email, "display_name": role, "password": PASSWORD, "role": role, "departments": depts}),
+            // Staff who decide are linked or marked as not employees (four eyes).
+            json!({"org_id": org.id, "email": email, "display_name": role, "password": PASSWORD, "role": role, "departments": depts,
+                   "not_employee": matches!(role, "manager" | "org_admin")}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -264,7 +266,7 @@ async fn records(
         .post(
             "/api/v1/users",
             Some(root),
-            json!({"org_id": org.id, "email": format!("spare@{tag}.example"), "display_name": "Spare", "password": PASSWORD, "role": "org_admin"}),
+            json!({"org_id": org.id, "email": format!("spare@{tag}.example"), "display_name": "Spare", "password": PASSWORD, "role": "org_admin", "not_employee": true}),
         )
         .await;
     let spare_user = id(&r, "spare user");
@@ -342,6 +344,17 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let (a, mut canaries) = records(app, &w.root, w.a.clone(), &kiosk_a, 'A').await;
     let (b, more) = records(app, &w.root, w.b.clone(), &kiosk_b, 'B').await;
     canaries.extend(more);
+    // The super admin who seeded everything created every employee, and four eyes keeps a
+    // creator from approving that employee's first timesheet; the caller is another one, so
+    // its cells say what a super admin may do, not who seeded the fixture.
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&w.root),
+            json!({"email": "root2@attend.example", "display_name": "Root Two", "password": PASSWORD, "role": "super_admin"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let mut callers = vec![
         (Role::Anonymous, Credentials::None),
         (Role::KioskA, Credentials::Kiosk(kiosk_a)),
@@ -354,7 +367,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         (Role::AdminB, "admin@b.example"),
         (Role::Admin, "admin@a.example"),
         (Role::Support, "support@attend.example"),
-        (Role::SuperAdmin, "root@attend.example"),
+        (Role::SuperAdmin, "root2@attend.example"),
     ] {
         callers.push((role, user_credentials(app, email).await));
     }
