@@ -9,6 +9,7 @@ mod attendance;
 mod auth;
 mod bounded_work;
 mod browser;
+mod contract;
 mod corrections;
 mod dash_client;
 mod dashboard;

@@ -21,6 +21,7 @@ use crate::features::orgs::OrgStore;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::password::Hasher;
 
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 /// Relay channels a kiosk drives (GPIO expanders top out well below this).
@@ -84,7 +85,9 @@ fn check_code(check: &mut Check, code: &str) {
 /// A hold's reason, checked and trimmed (lifting a hold has none).
 fn hold_reason(reason: Option<String>) -> AppResult<Option<String>> {
     if let Some(r) = &reason {
-        Check::default().text("reason", r, 1, 300).finish()?;
+        Check::default()
+            .text("reason", r, limits::REASON)
+            .finish()?;
     }
     Ok(reason.map(|r| r.trim().to_owned()))
 }
@@ -127,7 +130,7 @@ impl EquipmentService {
     pub async fn create(&self, caller: &Caller, req: CreateEquipment) -> AppResult<Equipment> {
         caller.permit(Action::CreateEquipment)?;
         let mut check = Check::default();
-        check.text("name", &req.name, 1, 80);
+        check.text("name", &req.name, limits::EQUIPMENT_NAME);
         check_code(&mut check, &req.activation_code);
         if req.relay_channel > MAX_RELAY {
             check.fail("relay_channel", &format!("must be 0 to {MAX_RELAY}"));
@@ -171,7 +174,7 @@ impl EquipmentService {
         caller.permit(Action::UpdateEquipment)?;
         let mut check = Check::default();
         if let Some(name) = &req.name {
-            check.text("name", name, 1, 80);
+            check.text("name", name, limits::EQUIPMENT_NAME);
         }
         if req.relay_channel.is_some_and(|r| r > MAX_RELAY) {
             check.fail("relay_channel", &format!("must be 0 to {MAX_RELAY}"));
@@ -290,7 +293,9 @@ impl EquipmentService {
         req: CreateQualification,
     ) -> AppResult<Qualification> {
         caller.permit(Action::CreateQualification)?;
-        Check::default().text("name", &req.name, 1, 80).finish()?;
+        Check::default()
+            .text("name", &req.name, limits::EQUIPMENT_NAME)
+            .finish()?;
         let org = caller.target_org(req.org_id)?;
         Ok(self
             .store

@@ -15,6 +15,7 @@ use crate::db::{DepartmentFilter, Page, Paged, Scope, all_pages};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::password::Hasher;
 
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -131,8 +132,12 @@ impl PeopleService {
         caller.permit(Action::CreateEmployee)?;
         let mut check = Check::default();
         check
-            .text("employee_number", &req.employee_number, 1, 32)
-            .text("display_name", &req.display_name, 1, 120);
+            .text(
+                "employee_number",
+                &req.employee_number,
+                limits::EMPLOYEE_NUMBER,
+            )
+            .text("display_name", &req.display_name, limits::DISPLAY_NAME);
         if let Some(email) = &req.email {
             check.email("email", email.trim());
         }
@@ -200,7 +205,7 @@ impl PeopleService {
         caller.permit(Action::UpdateEmployee)?;
         let mut check = Check::default();
         if let Some(name) = &req.display_name {
-            check.text("display_name", name, 1, 120);
+            check.text("display_name", name, limits::DISPLAY_NAME);
         }
         if let Some(Some(email)) = &req.email {
             check.email("email", email.trim());
@@ -262,7 +267,7 @@ impl PeopleService {
         let mut check = Check::default();
         check
             .email("email", req.email.trim())
-            .text("display_name", &req.display_name, 1, 120)
+            .text("display_name", &req.display_name, limits::DISPLAY_NAME)
             .password("password", &req.password);
         if !allowed.contains(&req.role) {
             check.fail("role", "you may not create accounts with this role");

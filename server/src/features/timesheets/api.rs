@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimesheetQuery {
     /// `draft` (rejected back), `submitted` (waiting for review) or `approved`.
