@@ -2,9 +2,10 @@
 //!
 //! Handlers declare what is particular to them (their success answer, a 409 for a state rule,
 //! their body and query). What every route of a shape answers is added here, in one place, so
-//! no handler can forget it: a route with a bearer token answers 401 and 403, one with a path
-//! parameter 404 (a malformed id is not found, see [`super::extract::ApiPath`]), one with a
-//! body 400/413/415/422, one with a query 422, and every route 408 (the deadline), 429 (the rate
+//! no handler can forget it: a route with a bearer token answers 401 and 403, one that names a
+//! record (path, query or body) 404 (a malformed id is not found, see
+//! [`super::extract::ApiPath`]), one that changes something 409 (a state rule, a taken name),
+//! one with a body 400/413/415/422, one with a query 422, and every route 408 (the deadline), 429 (the rate
 //! limits, API routes only) and 503 with `Retry-After` (bounded work is full, or the database is
 //! not ready). No other 5xx is ever documented: an internal error is a bug, not an answer.
 //!
@@ -27,7 +28,7 @@ pub fn complete(doc: &mut Value) {
             if let Some(op) = item.get_mut(method) {
                 declare_path_params(path, op);
                 describe_file_bodies(op);
-                add_uniform_responses(path, op);
+                add_uniform_responses(path, method, op);
             }
         }
     }
@@ -103,7 +104,7 @@ fn error_response(description: &str, retry_after: bool) -> Value {
     response
 }
 
-fn add_uniform_responses(path: &str, op: &mut Value) {
+fn add_uniform_responses(path: &str, method: &str, op: &mut Value) {
     let authenticated = op["security"].as_array().is_some_and(|s| {
         s.iter()
             .any(|r| r.as_object().is_some_and(|r| !r.is_empty()))
@@ -129,10 +130,17 @@ fn add_uniform_responses(path: &str, op: &mut Value) {
         ));
         uniform.push(("403", "the device is disabled", false));
     }
-    if has_path {
+    if has_path || has_query || has_body {
         uniform.push((
             "404",
-            "not found (a malformed id is not found either)",
+            "not found: the record named in the path, query or body (a malformed id is not found either)",
+            false,
+        ));
+    }
+    if method != "get" {
+        uniform.push((
+            "409",
+            "a state rule refuses it, or a unique value is taken",
             false,
         ));
     }

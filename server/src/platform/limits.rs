@@ -77,6 +77,11 @@ pub const EMAIL: Text = shaped(3, 254, EMAIL_PATTERN);
 pub const PIN: Text = shaped(4, 8, "^[0-9]{4,8}$");
 /// A wall-clock time, `HH:MM`.
 pub const TIME_OF_DAY: Text = shaped(5, 5, "^([01][0-9]|2[0-3]):[0-5][0-9]$");
+pub const WEEKDAY: Text = shaped(
+    6,
+    9,
+    "^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)$",
+);
 pub const PUNCH_TYPE: Text = shaped(2, 11, "^(in|out|break_start|break_end)$");
 pub const CONSENT: Text = shaped(7, 9, "^(not_asked|granted|withdrawn)$");
 /// An IANA time zone name; whether the zone exists is the service's check.
@@ -133,6 +138,8 @@ pub const FIELDS: &[(&str, &str, Text)] = &[
     ("RequestCorrection", "punch_type", PUNCH_TYPE),
     ("NewSite", "timezone", TIMEZONE),
     ("Decision", "reason", NOTE),
+    ("PunchSites", "site_ids", UUID),
+    ("SetSchedule", "weekdays", WEEKDAY),
     ("CreateUser", "display_name", DISPLAY_NAME),
     ("CreateUser", "email", EMAIL),
     ("CreateUser", "password", PASSWORD),
@@ -327,6 +334,11 @@ fn walk(
         }
     }
     match value {
+        // serde reads a struct from an array too; the document says object.
+        Value::Array(_) if schema["type"] == "object" => {
+            let name = if field.is_empty() { "body" } else { field };
+            out.push(FieldError::new(name, "must be a JSON object"));
+        }
         Value::String(s) if is_string(schema) => {
             if let Some(problem) = check_length(schema, s) {
                 let name = if field.is_empty() { "body" } else { field };
@@ -348,18 +360,10 @@ fn walk(
                 }
             }
         }
-        Value::Array(items) => {
-            if schema["items"].is_object() {
-                for (i, inner) in items.iter().enumerate() {
-                    walk(
-                        doc,
-                        &schema["items"],
-                        inner,
-                        &format!("{field}[{i}]"),
-                        out,
-                        depth + 1,
-                    );
-                }
+        Value::Array(items) if schema["items"].is_object() => {
+            for (i, inner) in items.iter().enumerate() {
+                let at = format!("{field}[{i}]");
+                walk(doc, &schema["items"], inner, &at, out, depth + 1);
             }
         }
         _ => {}

@@ -54,7 +54,7 @@ pub fn reason(step: Step, text: Option<String>) -> AppResult<Option<String>> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatusQuery {
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<ApprovalStatus>,
 }
 

@@ -18,7 +18,8 @@ pub fn heavy_routes() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "records", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = Paged<AuditEntry>, description = "newest first")))]
+    responses((status = 200, body = Paged<AuditEntry>, description = "newest first"),
+              (status = 409, body = attend_protocol::error::ErrorBody, description = "`after` is not an audit entry id")))]
 pub async fn list_audit(
     State(app): State<AppState>,
     caller: Caller,

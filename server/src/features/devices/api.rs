@@ -190,6 +190,7 @@ pub struct EventQuery {
     pub kind: Option<String>,
     /// `held` (the review queue), `released` or `discarded`.
     pub hold_state: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub after: Option<String>,
 }

@@ -34,8 +34,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct CandidateQuery {
     /// `pending`, `approved` or `rejected`; all when absent.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<CandidateStatus>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub after: Option<String>,
 }

@@ -32,6 +32,7 @@ const MAX_RELAY: u8 = 31;
 pub struct CreateEquipment {
     pub site_id: SiteId,
     pub name: String,
+    #[schema(maximum = 31)]
     pub relay_channel: u8,
     /// 4 to 8 digits, printed on the machine; stored only as a hash.
     pub activation_code: String,
@@ -42,6 +43,7 @@ pub struct CreateEquipment {
 #[serde(deny_unknown_fields)]
 pub struct PatchEquipment {
     pub name: Option<String>,
+    #[schema(maximum = 31)]
     pub relay_channel: Option<u8>,
     /// A qualification id, or `null` for none.
     #[serde(default, deserialize_with = "crate::platform::extract::present")]

@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct YearQuery {
+    #[param(minimum = 1, maximum = 9999)]
     pub year: Option<i16>,
 }
 
