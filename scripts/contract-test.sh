@@ -6,7 +6,7 @@
 # or a schema-breaking request accepted. See "API contract" in ARCHITECTURE.md.
 #
 #   bash scripts/contract-test.sh                  uses target/debug/attend-server (built if missing)
-#   CONTRACT_MAX_EXAMPLES=200 bash scripts/...     a longer run (default 20 examples an operation)
+#   CONTRACT_MAX_EXAMPLES=200 bash scripts/...     a longer run (default 10 examples an operation)
 #   CONTRACT_SERVER=path/to/attend-server ...      another build of the server
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -62,7 +62,7 @@ SCHEMATHESIS_HOOKS=hooks PYTHONPATH=server/tests/contract \
     "$base/api/openapi.json" \
     --phases examples,coverage,fuzzing,stateful \
     --checks all \
-    --max-examples "${CONTRACT_MAX_EXAMPLES:-20}" \
+    --max-examples "${CONTRACT_MAX_EXAMPLES:-10}" \
     --workers 2 \
     -H "Authorization: Bearer $token" || status=$?
 if ((status != 0)); then

@@ -36,7 +36,7 @@ fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema["$ref"].as_str() {
         Some(r) => doc
-            .pointer(&r.replacen("#", "", 1))
+            .pointer(&r.replacen('#', "", 1))
             .unwrap_or_else(|| panic!("{r} does not resolve")),
         None => schema,
     }

@@ -27,6 +27,7 @@ pub struct SetPayRate {
     #[schema(minimum = 1, maximum = 1e6)]
     pub hourly_cents: u32,
     /// Default 150.
+    #[schema(minimum = 100, maximum = 400)]
     pub overtime_rate_percent: Option<u32>,
 }
 
