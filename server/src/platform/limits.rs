@@ -370,21 +370,12 @@ fn walk(
     }
 }
 
-/// Why `value` breaks the length bounds of the string schema `schema`, if it does.
+/// Why `value` is longer than the string schema `schema` allows, if it is. Only the maximum:
+/// a field too short or blank is the service's to report, with every other problem of the
+/// request at once (its own checks use the same table).
 pub fn check_length(schema: &Value, value: &str) -> Option<String> {
-    let len = value.chars().count();
     let max = schema["maxLength"]
         .as_u64()
-        .and_then(|m| usize::try_from(m).ok());
-    let min = schema["minLength"]
-        .as_u64()
-        .and_then(|m| usize::try_from(m).ok());
-    if max.is_some_and(|max| len > max) || min.is_some_and(|min| len < min) {
-        return Some(format!(
-            "must be {} to {} characters",
-            min.unwrap_or(0),
-            max.map_or_else(|| "any number of".to_owned(), |m| m.to_string())
-        ));
-    }
-    None
+        .and_then(|m| usize::try_from(m).ok())?;
+    (value.chars().count() > max).then(|| format!("must be at most {max} characters"))
 }
