@@ -8,6 +8,7 @@
 #   bash scripts/contract-test.sh                  uses target/debug/attend-server (built if missing)
 #   CONTRACT_MAX_EXAMPLES=200 bash scripts/...     a longer run (default 10 examples an operation)
 #   CONTRACT_SERVER=path/to/attend-server ...      another build of the server
+#   bash scripts/contract-test.sh --seed 7          further arguments go to `schemathesis run`
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -64,7 +65,7 @@ SCHEMATHESIS_HOOKS=hooks PYTHONPATH=server/tests/contract \
     --checks all \
     --max-examples "${CONTRACT_MAX_EXAMPLES:-10}" \
     --workers 2 \
-    -H "Authorization: Bearer $token" || status=$?
+    -H "Authorization: Bearer $token" "$@" || status=$?
 if ((status != 0)); then
     tail -n 50 "$work/server.log" >&2
     die "the API breaks its contract (above: what Schemathesis found)"
