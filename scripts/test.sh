@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # THE test command: every check CI runs, in order — formatting, clippy (warnings are errors),
-# every test in the workspace, and a short run of every fuzz target. Does its own set-up first (scripts/setup.sh), so it works on a
+# every test in the workspace, the API contract test, and a short run of every fuzz target. Does its own set-up first (scripts/setup.sh), so it works on a
 # fresh Debian 12 machine. Ends with a table of how long each stage took (also when one fails).
 #
 #   bash scripts/test.sh                  everything but the Raspberry Pi stage
@@ -79,6 +79,11 @@ stage "cargo clippy --workspace --all-targets --locked -- -D warnings" \
 # Plain `cargo test` so each test binary's closing `test result:` line is printed. Every
 # model-heavy suite runs here, natively; the Pi stage runs only a chosen few under qemu.
 stage "cargo test --workspace --locked" cargo test --workspace --locked
+
+# The API against its OpenAPI document, by an outside client (Schemathesis, every phase and
+# check) on the debug server the stage above built.
+stage "scripts/contract-test.sh (Schemathesis against the OpenAPI document)" \
+    bash scripts/contract-test.sh
 
 # Every fuzz target for 10 s, two at a time, built in target/fuzz (its own workspace: the
 # stages above never build it). `bash scripts/fuzz.sh 900` is the longer run.

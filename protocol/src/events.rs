@@ -22,6 +22,7 @@ use crate::ids::{EmployeeId, EquipmentId, EventId, SessionId};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SyncPush {
     /// At most [`crate::MAX_BATCH_EVENTS`] events, in outbox order.
+    #[schema(max_items = 1000)]
     pub events: Vec<Event>,
 }
 

@@ -33,13 +33,13 @@ pub async fn healthz() -> Json<Health> {
 }
 
 /// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = Health), (status = 500, body = attend_protocol::error::ErrorBody)))]
+#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = Health), (status = 503, body = attend_protocol::error::ErrorBody, description = "the database does not answer: try again after Retry-After")))]
 pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
-    state
-        .ping
-        .ping()
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
+    if let Err(error) = state.ping.ping().await {
+        // A load balancer asks again; the cause is for the operator's log, not the answer.
+        tracing::warn!(%error, "not ready: the database does not answer");
+        return Err(Error::NotReady { retry_after_s: 5 });
+    }
     Ok(Json(Health {
         status: "ready",
         version: env!("CARGO_PKG_VERSION"),

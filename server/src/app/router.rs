@@ -25,7 +25,7 @@ use crate::features::{
     notifications, orgs, people, reports, roster, timesheets,
 };
 use crate::platform::{
-    client, deadline, error, extract, headers, metrics, openapi, rate_limit, request_id,
+    client, contract, deadline, error, extract, headers, metrics, openapi, rate_limit, request_id,
 };
 
 async fn not_found() -> error::Error {
@@ -146,7 +146,7 @@ pub fn router(state: AppState) -> Router {
     for doc in [heavy_doc, sync_doc, ops_doc] {
         documented.merge(doc);
     }
-    let document = Arc::new(openapi::document_with(documented));
+    let document = contract::Document(Arc::new(openapi::document_with(documented)));
     let api = general
         .merge(heavy.route_layer(from_fn_with_state(limits.clone(), rate_limit::heavy)))
         .layer(DefaultBodyLimit::max(extract::DEFAULT_BODY_LIMIT))
@@ -164,7 +164,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/openapi.json",
-            get(openapi::document).with_state(document),
+            get(openapi::document).with_state(document.clone()),
         )
         .route("/api/docs", get(openapi::docs_page))
         .route("/api/docs.js", get(openapi::docs_script))
@@ -175,6 +175,8 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { error::Error::MethodNotAllowed })
+        // The extractors enforce the document's limits (see platform::contract).
+        .layer(axum::Extension(document))
         // Outside the routes, so a preflight (OPTIONS) is answered before method routing.
         .layer(cors(&state.settings.http.cors_origins))
         .layer(from_fn_with_state(

@@ -50,6 +50,9 @@ pub enum Error {
     /// Bounded work (password hashing) has no free slot: come back shortly.
     #[error("the server is busy: try again in a moment")]
     Busy { retry_after_s: u64 },
+    /// The database does not answer (the readiness probe): come back shortly.
+    #[error("not ready: try again in a moment")]
+    NotReady { retry_after_s: u64 },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -76,6 +79,7 @@ impl Error {
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::TooManyRequests { code, .. } => (StatusCode::TOO_MANY_REQUESTS, code),
             Self::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Self::NotReady { .. } => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             Self::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -121,7 +125,10 @@ impl IntoResponse for Error {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Self::TooManyRequests { retry_after_s, .. } | Self::Busy { retry_after_s } = self {
+        if let Self::TooManyRequests { retry_after_s, .. }
+        | Self::Busy { retry_after_s }
+        | Self::NotReady { retry_after_s } = self
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s.max(1)));

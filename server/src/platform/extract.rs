@@ -7,12 +7,15 @@ use std::net::SocketAddr;
 use attend_protocol::error::FieldError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{Extensions, Method, StatusCode, header};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
+use super::contract::{self, Document};
 use super::error::Error;
+use super::limits;
 use crate::db::Page;
 
 /// The body limit for ordinary routes; sync ingest has its own, larger one.
@@ -95,11 +98,66 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json {
             return Err(Error::UnsupportedMediaType);
         }
+        let documented = documented_body(req.extensions(), req.method());
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(body_rejection)?;
-        parse_json(&bytes).map(ApiJson)
+        let parsed = parse_json(&bytes)?;
+        if let Some((doc, schema)) = documented {
+            check_body(&doc, &schema, &bytes)?;
+        }
+        Ok(ApiJson(parsed))
     }
+}
+
+/// Holds a body that parsed as its type to the document's string limits (see
+/// [`super::limits`]).
+fn check_body(doc: &Document, schema: &Value, bytes: &[u8]) -> Result<(), Error> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    let problems = limits::check_value(&doc.0, schema, &value, "");
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Unprocessable(problems))
+    }
+}
+
+/// [`ApiJson`]'s check for a body another extractor read (the signed kiosk routes).
+pub fn check_documented_body(
+    doc: &Document,
+    route: &str,
+    method: &str,
+    bytes: &[u8],
+) -> Result<(), Error> {
+    let schema = contract::operation(&doc.0, route, method)
+        .and_then(|op| op.get("requestBody"))
+        .and_then(|b| b.pointer("/content/application~1json/schema"));
+    match schema {
+        Some(schema) => check_body(doc, schema, bytes),
+        None => Ok(()),
+    }
+}
+
+/// The operation the document declares for this request, when the router put the document in
+/// the request's extensions.
+fn documented_operation(
+    extensions: &Extensions,
+    method: &Method,
+) -> Option<(Document, serde_json::Map<String, Value>)> {
+    let doc = extensions.get::<Document>()?;
+    let route = extensions.get::<MatchedPath>()?;
+    let op = contract::operation(&doc.0, route.as_str(), method.as_str())?.clone();
+    Some((doc.clone(), op))
+}
+
+fn documented_body(extensions: &Extensions, method: &Method) -> Option<(Document, Value)> {
+    let (doc, op) = documented_operation(extensions, method)?;
+    let schema = op
+        .get("requestBody")?
+        .pointer("/content/application~1json/schema")?
+        .clone();
+    Some((doc, schema))
 }
 
 /// A query string, strictly typed (unknown parameters are refused).
@@ -112,19 +170,38 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                Error::Unprocessable(vec![field_error(&path, &e.into_inner().to_string())])
-            })
+        let parsed = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            Error::Unprocessable(vec![field_error(&path, &e.into_inner().to_string())])
+        })?;
+        if let Some((_, op)) = documented_operation(&parts.extensions, &parts.method) {
+            let params = op.get("parameters").and_then(Value::as_array);
+            let mut problems = Vec::new();
+            for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+                let schema = params
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["in"] == "query" && p["name"] == *name);
+                if let Some(problem) =
+                    schema.and_then(|p| limits::check_length(&p["schema"], &value))
+                {
+                    problems.push(FieldError::new(name, problem));
+                }
+            }
+            if !problems.is_empty() {
+                return Err(Error::Unprocessable(problems));
+            }
+        }
+        Ok(ApiQuery(parsed))
     }
 }
 
 /// `?limit=&after=` for list endpoints. `limit` is 1..=100 (default 50).
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next` value of the previous page.
     pub after: Option<String>,

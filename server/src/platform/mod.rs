@@ -10,15 +10,19 @@
 //! - [`deadline`]: every request answered within `http.request_timeout_s`.
 //! - [`rate_limit`]: the general, heavy and sync tiers, with strikes and persisted blocks.
 //! - [`metrics`], [`request_id`], [`telemetry`]: Prometheus metrics, request ids, JSON logs.
-//! - [`openapi`]: the OpenAPI document and the self-contained docs page.
+//! - [`openapi`]: the OpenAPI document and the self-contained docs page; [`contract`]: what
+//!   every operation of a shape answers, added to it; [`limits`]: every text field's length
+//!   limit, written into the document and enforced by the extractors.
 //! - [`password`], [`tokens`]: argon2id hashes, JWTs and opaque random tokens (stored hashed).
 
 pub mod assets;
 pub mod client;
+pub mod contract;
 pub mod deadline;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod password;

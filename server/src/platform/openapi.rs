@@ -32,17 +32,20 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The whole document: the routes the features declared, with the title and security scheme.
-pub fn document_with(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+/// The whole document: the routes the features declared, with the title and security scheme,
+/// completed by [`super::contract`].
+pub fn document_with(routes: utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     doc.merge(routes);
+    let mut doc = serde_json::to_value(doc).expect("the OpenAPI document serialises");
+    super::contract::complete(&mut doc);
     doc
 }
 
 pub async fn document(
-    axum::extract::State(doc): axum::extract::State<std::sync::Arc<utoipa::openapi::OpenApi>>,
-) -> Json<utoipa::openapi::OpenApi> {
-    Json((*doc).clone())
+    axum::extract::State(doc): axum::extract::State<super::contract::Document>,
+) -> Json<serde_json::Value> {
+    Json((*doc.0).clone())
 }
 
 pub async fn docs_page() -> Html<&'static str> {

@@ -4,13 +4,16 @@
 use attend_protocol::error::FieldError;
 
 use super::error::Error;
+use super::limits::{self, Text};
 
 /// Collects field problems so one answer lists all of them.
 #[derive(Debug, Default)]
 pub struct Check(Vec<FieldError>);
 
 impl Check {
-    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> &mut Self {
+    /// Checks `value` against its limit from [`limits`] (the same the API document states).
+    pub fn text(&mut self, field: &str, value: &str, limit: Text) -> &mut Self {
+        let Text { min, max, .. } = limit;
         let len = value.trim().chars().count();
         if len < min || value.chars().count() > max {
             self.0.push(FieldError::new(
@@ -22,7 +25,8 @@ impl Check {
     }
 
     pub fn email(&mut self, field: &str, value: &str) -> &mut Self {
-        let ok = value.len() <= 254
+        // Characters, not bytes: the document's `maxLength` counts characters.
+        let ok = value.chars().count() <= limits::EMAIL.max
             && value.split_once('@').is_some_and(|(user, domain)| {
                 !user.is_empty()
                     && domain.contains('.')
@@ -38,9 +42,12 @@ impl Check {
 
     pub fn password(&mut self, field: &str, value: &str) -> &mut Self {
         let len = value.chars().count();
-        if !(10..=256).contains(&len) {
-            self.0
-                .push(FieldError::new(field, "must be 10 to 256 characters"));
+        let Text { min, max, .. } = limits::PASSWORD;
+        if !(min..=max).contains(&len) {
+            self.0.push(FieldError::new(
+                field,
+                format!("must be {min} to {max} characters"),
+            ));
         }
         self
     }

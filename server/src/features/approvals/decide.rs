@@ -10,6 +10,7 @@ use super::workflow::{Flow, Party, Refusal, Step, transition};
 use super::{ApprovalStatus, Recorded, Review};
 use crate::access::{Action, Caller};
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 
 /// The body of a decision.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -38,17 +39,22 @@ pub fn reason(step: Step, text: Option<String>) -> AppResult<Option<String>> {
     if step == Step::Reject && text.is_none() {
         return Err(Error::field("reason", "is required to reject"));
     }
-    if text.as_ref().is_some_and(|r| r.chars().count() > 500) {
-        return Err(Error::field("reason", "must be at most 500 characters"));
+    let max = limits::NOTE.max;
+    if text.as_ref().is_some_and(|r| r.chars().count() > max) {
+        return Err(Error::field(
+            "reason",
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(text)
 }
 
 /// The queue's filter.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatusQuery {
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<ApprovalStatus>,
 }
 

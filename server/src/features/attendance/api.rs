@@ -33,6 +33,7 @@ pub fn heavy_routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DateRange {
     /// First work date, `YYYY-MM-DD`.

@@ -40,27 +40,82 @@ pub use store::AttendanceStore;
 pub struct Policy {
     /// A first clock-in up to this late is paid from the shift start and not flagged.
     #[serde(default)]
+    #[schema(maximum = 240)]
     pub grace_late_minutes: u32,
     /// A last clock-out up to this early is paid to the shift end and not flagged.
     #[serde(default)]
+    #[schema(maximum = 240)]
     pub grace_early_leave_minutes: u32,
     /// `{"increment_minutes": 15, "mode": "nearest" | "up" | "down"}`, or absent.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = policy_schemas::rounding)]
     pub rounding: Option<Rounding>,
     /// `{"paid": false, "auto_deduct": {"after_worked_minutes": 360, "deduct_minutes": 30}}`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = policy_schemas::breaks)]
     pub breaks: BreakRule,
     /// `{"daily_threshold_minutes": 480, "weekly_threshold_minutes": 2400, "week_starts": "monday"}`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = policy_schemas::overtime)]
     pub overtime: Overtime,
     /// Longest believable session; a forgotten clock-out is closed after it.
     #[serde(default = "default_max_open_hours")]
+    #[schema(minimum = 1, maximum = 168)]
     pub max_open_hours: u32,
     #[serde(default)]
     pub pay_early_arrival: bool,
+}
+
+/// The engine's rule types are not `ToSchema` (the engine knows nothing of HTTP): their shapes,
+/// with the bounds `Rules::validate` checks, as the document states them.
+mod policy_schemas {
+    use serde_json::json;
+    use utoipa::openapi::schema::Schema;
+
+    fn schema(value: serde_json::Value) -> Schema {
+        serde_json::from_value(value).expect("a valid schema")
+    }
+
+    pub fn rounding() -> Schema {
+        schema(json!({
+            "type": ["object", "null"],
+            "required": ["increment_minutes", "mode"],
+            "properties": {
+                "increment_minutes": {"type": "integer", "enum": [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60]},
+                "mode": {"type": "string", "enum": ["nearest", "up", "down"]},
+            },
+        }))
+    }
+
+    pub fn breaks() -> Schema {
+        schema(json!({
+            "type": "object",
+            "required": ["paid"],
+            "properties": {
+                "paid": {"type": "boolean"},
+                "auto_deduct": {
+                    "type": ["object", "null"],
+                    "required": ["after_worked_minutes", "deduct_minutes"],
+                    "properties": {
+                        "after_worked_minutes": {"type": "integer", "minimum": 0, "maximum": 4_294_967_295_u64},
+                        "deduct_minutes": {"type": "integer", "minimum": 0, "maximum": 4_294_967_295_u64},
+                    },
+                },
+            },
+        }))
+    }
+
+    pub fn overtime() -> Schema {
+        schema(json!({
+            "type": "object",
+            "required": ["week_starts"],
+            "properties": {
+                "daily_threshold_minutes": {"type": ["integer", "null"], "minimum": 0, "maximum": 4_294_967_295_u64},
+                "weekly_threshold_minutes": {"type": ["integer", "null"], "minimum": 0, "maximum": 4_294_967_295_u64},
+                "week_starts": {"type": "string", "enum": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]},
+            },
+        }))
+    }
 }
 
 fn default_max_open_hours() -> u32 {

@@ -18,6 +18,7 @@ use crate::db::{DepartmentFilter, Scope, StoreError};
 use crate::features::leave::LeaveStore;
 use crate::features::orgs::OrgStore;
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 /// Longest range one schedule change may cover.
@@ -132,7 +133,7 @@ impl AttendanceService {
     pub async fn create_shift(&self, caller: &Caller, req: CreateShift) -> AppResult<Shift> {
         caller.permit(Action::CreateShift)?;
         let mut check = Check::default();
-        check.text("name", &req.name, 1, 60);
+        check.text("name", &req.name, limits::SHORT_NAME);
         let start = parse_time(&mut check, "start", &req.start);
         let end = parse_time(&mut check, "end", &req.end);
         if start.is_some() && start == end {

@@ -21,11 +21,13 @@ pub fn heavy_routes() -> OpenApiRouter<AppState> {
 
 /// `?four_eyes_waived=&limit=&after=` for the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// `true`: only changes the single-admin setting let through four eyes.
     #[serde(default)]
     pub four_eyes_waived: bool,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next` value of the previous page.
     pub after: Option<String>,
@@ -33,8 +35,7 @@ pub struct AuditQuery {
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "records", security(("bearer" = [])), params(AuditQuery),
     responses((status = 200, body = Paged<AuditEntry>, description = "newest first"),
-              (status = 403, body = attend_protocol::error::ErrorBody),
-              (status = 422, body = attend_protocol::error::ErrorBody)))]
+              (status = 409, body = attend_protocol::error::ErrorBody, description = "`after` is not an audit entry id")))]
 pub async fn list_audit(
     State(app): State<AppState>,
     caller: Caller,

@@ -26,9 +26,11 @@ pub struct AuditEntry {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    /// The record as it was, as JSON of any shape (an object, or a list such as punch sites).
+    #[schema(value_type = Option<Value>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The record as it became, likewise.
+    #[schema(value_type = Option<Value>)]
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,

@@ -25,6 +25,7 @@ use crate::features::people::accounts::person_given;
 use crate::features::people::{EmployeeStatus, NewEmployee, NewUser, User, UserStatus};
 use crate::platform::error::{AppResult, Error};
 
+use crate::platform::limits;
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
 use crate::platform::validate::Check;
 
@@ -86,8 +87,12 @@ impl AuthService {
         Check::default()
             .email("email", req.email.trim())
             .password("password", &req.password)
-            .text("display_name", &req.display_name, 1, 120)
-            .text("employee_number", &req.employee_number, 1, 32)
+            .text("display_name", &req.display_name, limits::DISPLAY_NAME)
+            .text(
+                "employee_number",
+                &req.employee_number,
+                limits::EMPLOYEE_NUMBER,
+            )
             .finish()?;
         // The hashing turn first: under a flood, the 503 comes before any database work.
         let turn = self.hasher.turn().await?;
@@ -161,7 +166,7 @@ impl AuthService {
         Check::default()
             .email("email", req.email.trim())
             .password("password", &req.password)
-            .text("display_name", &req.display_name, 1, 120)
+            .text("display_name", &req.display_name, limits::DISPLAY_NAME)
             .finish()?;
         // Like the join code: failures lock the address out, and a made-up code is refused
         // before any hashing.

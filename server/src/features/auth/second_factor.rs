@@ -23,6 +23,7 @@ use crate::access::{Action, Caller};
 use crate::features::people::service::creatable_roles;
 use crate::features::people::{User, UserStatus};
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 /// The password was right and the account has a second factor: send this challenge with a
@@ -40,10 +41,8 @@ pub struct TotpChallenge {
 #[serde(deny_unknown_fields)]
 pub struct TotpLoginRequest {
     /// From the password step's answer.
-    #[schema(max_length = 200)]
     pub challenge: String,
     /// The six digits the authenticator app shows, or an unused recovery code.
-    #[schema(max_length = 32)]
     pub code: String,
 }
 
@@ -51,17 +50,14 @@ pub struct TotpLoginRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TotpCode {
-    #[schema(max_length = 32)]
     pub code: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisableTotpRequest {
-    #[schema(max_length = 256)]
     pub password: String,
     /// From the authenticator app, or an unused recovery code.
-    #[schema(max_length = 32)]
     pub code: String,
 }
 
@@ -142,8 +138,8 @@ impl AuthService {
     /// The code step of a sign-in: the account its challenge names, once the code is right.
     async fn code_step(&self, challenge: &str, code: &str, ip: Option<&str>) -> AppResult<User> {
         Check::default()
-            .text("challenge", challenge, 1, 200)
-            .text("code", code, 1, 32)
+            .text("challenge", challenge, limits::TOTP_CHALLENGE)
+            .text("code", code, limits::TOTP_CODE)
             .finish()?;
         let now = Timestamp::now();
         let expired = "the sign-in expired or is not valid: sign in with your password again";
@@ -231,7 +227,9 @@ impl AuthService {
     /// Turns the second factor on with a first code from the app; answers the recovery codes.
     pub async fn confirm_totp(&self, caller: &Caller, req: TotpCode) -> AppResult<RecoveryCodes> {
         caller.permit(Action::ConfirmTotp)?;
-        Check::default().text("code", &req.code, 1, 32).finish()?;
+        Check::default()
+            .text("code", &req.code, limits::TOTP_CODE)
+            .finish()?;
         let Some(record) = self.store.totp(caller.user_id).await? else {
             return Err(conflict("no setup in progress: start one first"));
         };
@@ -267,8 +265,8 @@ impl AuthService {
     pub async fn disable_totp(&self, caller: &Caller, req: DisableTotpRequest) -> AppResult<()> {
         caller.permit(Action::DisableTotp)?;
         Check::default()
-            .text("password", &req.password, 1, 256)
-            .text("code", &req.code, 1, 32)
+            .text("password", &req.password, limits::PASSWORD_GIVEN)
+            .text("code", &req.code, limits::TOTP_CODE)
             .finish()?;
         let (key, now) = (caller.user_id.to_string(), Timestamp::now());
         // Someone at an unlocked screen may not guess at leisure (the password change's rule).

@@ -20,6 +20,7 @@ use crate::db::{AuditActor, AuditCtx, Scope};
 use crate::features::orgs::OrgStore;
 use crate::features::people::{PeopleStore, User, UserStatus};
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 use crate::platform::password::Hasher;
 use crate::platform::request_id;
 use crate::platform::tokens::{Claims, JwtKeys, random_token, token_hash};
@@ -208,8 +209,8 @@ impl AuthService {
         ip: Option<&str>,
     ) -> AppResult<User> {
         Check::default()
-            .text("email", email, 3, 254)
-            .text("password", password, 1, 256)
+            .text("email", email, limits::EMAIL)
+            .text("password", password, limits::PASSWORD_GIVEN)
             .finish()?;
         // The hashing turn first: under a flood, the 503 comes before any database work.
         let turn = self.hasher.turn().await?;

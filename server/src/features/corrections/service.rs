@@ -11,6 +11,7 @@ use super::{Correction, NewCorrection};
 use crate::access::{Action, Caller};
 use crate::features::approvals::requests::{Asked, Requests};
 use crate::platform::error::AppResult;
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,7 +32,7 @@ impl Asked for RequestCorrection {
     type New = NewCorrection;
     fn checked(self) -> AppResult<NewCorrection> {
         let mut check = Check::default();
-        check.text("reason", &self.reason, 1, 300);
+        check.text("reason", &self.reason, limits::REASON);
         if self.at > Timestamp::now() + SignedDuration::from_mins(5) {
             check.fail("at", "must not be in the future");
         }

@@ -6,9 +6,9 @@ use attend_protocol::ack::{AckStatus, SyncPushResponse};
 use attend_protocol::events::{Event, SyncPush};
 use attend_protocol::ids::{DeviceId, EmployeeId};
 use attend_protocol::provision::{ProvisionRequest, ProvisionResponse};
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -21,9 +21,10 @@ use super::{Device, DeviceStatus, EventFilter, ReceivedEvent, StoredEvent};
 use crate::access::Caller;
 use crate::app::state::AppState;
 use crate::db::Paged;
+use crate::platform::contract::Document;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{
-    ApiJson, ApiPath, ApiQuery, ClientIp, PageQuery, explain_json_error,
+    ApiJson, ApiPath, ApiQuery, ClientIp, PageQuery, check_documented_body, explain_json_error,
 };
 use crate::platform::metrics::AckLabels;
 
@@ -123,9 +124,11 @@ pub async fn provision(
               (status = 413, body = attend_protocol::error::ErrorBody), (status = 422, body = attend_protocol::error::ErrorBody)))]
 pub async fn push_events(
     State(app): State<AppState>,
+    Extension(doc): Extension<Document>,
     signed: SignedBody,
 ) -> AppResult<Json<SyncPushResponse>> {
     let events = parse_push(&signed.body)?;
+    check_documented_body(&doc, "/api/v1/device/events", "post", &signed.body)?;
     let acks = app.devices.ingest(&signed.device, events).await?;
     for ack in &acks {
         let status = match ack.status {
@@ -178,6 +181,7 @@ fn parse_push(body: &[u8]) -> Result<Vec<ReceivedEvent>, Error> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     pub device_id: Option<DeviceId>,
@@ -186,6 +190,7 @@ pub struct EventQuery {
     pub kind: Option<String>,
     /// `held` (the review queue), `released` or `discarded`.
     pub hold_state: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub after: Option<String>,
 }

@@ -13,6 +13,7 @@ use super::StoredEvent;
 use super::service::DeviceService;
 use crate::access::{Action, Caller};
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 /// What a reviewer decides about a held event.
@@ -51,7 +52,7 @@ impl DeviceService {
         caller.permit(Action::DecideHeld)?;
         if decision == HeldDecision::Discard {
             Check::default()
-                .text("reason", reason.unwrap_or_default(), 1, 500)
+                .text("reason", reason.unwrap_or_default(), limits::LONG_REASON)
                 .finish()?;
         }
         let held = self

@@ -23,6 +23,7 @@ use crate::features::auth::lockouts::Throttle;
 use crate::features::auth::service::anonymous;
 use crate::features::orgs::OrgStore;
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 use crate::platform::tokens::{human_code, normalise_code, token_hash};
 use crate::platform::validate::Check;
 
@@ -88,7 +89,9 @@ impl DeviceService {
         req: CreateDevice,
     ) -> AppResult<CreatedDevice> {
         caller.permit(Action::CreateDevice)?;
-        Check::default().text("name", &req.name, 1, 120).finish()?;
+        Check::default()
+            .text("name", &req.name, limits::NAME)
+            .finish()?;
         // The site decides the organisation; a site outside the caller's scope is a bad reference.
         let site = self
             .orgs

@@ -30,11 +30,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateQuery {
     /// `pending`, `approved` or `rejected`; all when absent.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<CandidateStatus>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub after: Option<String>,
 }

@@ -19,6 +19,7 @@ use crate::features::approvals::workflow::{CANDIDATE, Party, transition};
 use crate::features::approvals::{Recorded, State, Step};
 use crate::features::people::PeopleStore;
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 /// The body of a rejection.
@@ -147,7 +148,9 @@ impl EnrolmentService {
         caller.permit(Action::DecideCandidate)?;
         let reason = if step == Step::Reject {
             let text = reason_text.unwrap_or_default();
-            Check::default().text("reason", &text, 1, 500).finish()?;
+            Check::default()
+                .text("reason", &text, limits::LONG_REASON)
+                .finish()?;
             Some(text.trim().to_owned())
         } else {
             None

@@ -21,6 +21,7 @@ use crate::features::orgs::OrgStore;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::password::Hasher;
 
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 /// Relay channels a kiosk drives (GPIO expanders top out well below this).
@@ -31,6 +32,7 @@ const MAX_RELAY: u8 = 31;
 pub struct CreateEquipment {
     pub site_id: SiteId,
     pub name: String,
+    #[schema(maximum = 31)]
     pub relay_channel: u8,
     /// 4 to 8 digits, printed on the machine; stored only as a hash.
     pub activation_code: String,
@@ -41,6 +43,7 @@ pub struct CreateEquipment {
 #[serde(deny_unknown_fields)]
 pub struct PatchEquipment {
     pub name: Option<String>,
+    #[schema(maximum = 31)]
     pub relay_channel: Option<u8>,
     /// A qualification id, or `null` for none.
     #[serde(default, deserialize_with = "crate::platform::extract::present")]
@@ -84,7 +87,9 @@ fn check_code(check: &mut Check, code: &str) {
 /// A hold's reason, checked and trimmed (lifting a hold has none).
 fn hold_reason(reason: Option<String>) -> AppResult<Option<String>> {
     if let Some(r) = &reason {
-        Check::default().text("reason", r, 1, 300).finish()?;
+        Check::default()
+            .text("reason", r, limits::REASON)
+            .finish()?;
     }
     Ok(reason.map(|r| r.trim().to_owned()))
 }
@@ -130,7 +135,7 @@ impl EquipmentService {
     pub async fn create(&self, caller: &Caller, req: CreateEquipment) -> AppResult<Equipment> {
         caller.permit(Action::CreateEquipment)?;
         let mut check = Check::default();
-        check.text("name", &req.name, 1, 80);
+        check.text("name", &req.name, limits::EQUIPMENT_NAME);
         check_code(&mut check, &req.activation_code);
         if req.relay_channel > MAX_RELAY {
             check.fail("relay_channel", &format!("must be 0 to {MAX_RELAY}"));
@@ -174,7 +179,7 @@ impl EquipmentService {
         caller.permit(Action::UpdateEquipment)?;
         let mut check = Check::default();
         if let Some(name) = &req.name {
-            check.text("name", name, 1, 80);
+            check.text("name", name, limits::EQUIPMENT_NAME);
         }
         if req.relay_channel.is_some_and(|r| r > MAX_RELAY) {
             check.fail("relay_channel", &format!("must be 0 to {MAX_RELAY}"));
@@ -292,7 +297,9 @@ impl EquipmentService {
         req: CreateQualification,
     ) -> AppResult<Qualification> {
         caller.permit(Action::CreateQualification)?;
-        Check::default().text("name", &req.name, 1, 80).finish()?;
+        Check::default()
+            .text("name", &req.name, limits::EQUIPMENT_NAME)
+            .finish()?;
         let org = caller.target_org(req.org_id)?;
         Ok(self
             .store

@@ -14,7 +14,7 @@ use super::service::{CreateLeaveType, EmployeeLeave, RequestLeave};
 use super::{LeaveRequest, LeaveType};
 use crate::access::Caller;
 use crate::app::state::AppState;
-use crate::platform::error::AppResult;
+use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,8 +29,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct YearQuery {
+    #[param(minimum = 1, maximum = 9999)]
     pub year: Option<i16>,
 }
 
@@ -78,6 +80,10 @@ pub async fn employee_leave(
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> AppResult<Json<EmployeeLeave>> {
     let year = q.year.unwrap_or_else(|| jiff::Zoned::now().year());
+    // The document's bounds: a calendar year the date library can hold.
+    if !(1..=9999).contains(&year) {
+        return Err(Error::field("year", "must be 1 to 9999"));
+    }
     Ok(Json(app.leave.of_employee(&caller, id, year).await?))
 }
 

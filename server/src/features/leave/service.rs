@@ -11,6 +11,7 @@ use super::{Balance, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
 use crate::access::{Action, Caller};
 use crate::features::approvals::requests::{Asked, Requests};
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,7 +60,7 @@ impl Asked for RequestLeave {
             );
         }
         if let Some(note) = &self.note {
-            check.text("note", note, 0, 500);
+            check.text("note", note, limits::NOTE);
         }
         check.finish()?;
         let days = working_days(self.first_day, self.last_day).count() as u32;
@@ -89,7 +90,7 @@ impl Requests<LeaveRequest> {
     pub async fn create_type(&self, caller: &Caller, req: CreateLeaveType) -> AppResult<LeaveType> {
         caller.permit(Action::CreateLeaveType)?;
         let mut check = Check::default();
-        check.text("name", &req.name, 1, 60);
+        check.text("name", &req.name, limits::SHORT_NAME);
         let day_minutes = req.day_minutes.unwrap_or(480);
         if !(1..=1440).contains(&day_minutes) {
             check.fail("day_minutes", "must be 1 to 1440");

@@ -13,6 +13,7 @@ use super::{Department, Organisation, Site};
 use crate::access::{Action, Caller};
 use crate::db::{Page, Paged, all_pages};
 use crate::platform::error::AppResult;
+use crate::platform::limits;
 use crate::platform::tokens::{human_code, normalise_code};
 use crate::platform::validate::Check;
 
@@ -86,7 +87,9 @@ impl OrgService {
         new: NewOrganisation,
     ) -> AppResult<Organisation> {
         caller.permit(Action::CreateOrg)?;
-        Check::default().text("name", &new.name, 1, 120).finish()?;
+        Check::default()
+            .text("name", &new.name, limits::NAME)
+            .finish()?;
         let code = normalise_code(&human_code());
         Ok(self
             .store
@@ -159,7 +162,7 @@ impl OrgService {
     pub async fn create_site(&self, caller: &Caller, new: NewSite) -> AppResult<Site> {
         caller.permit(Action::CreateSite)?;
         Check::default()
-            .text("name", &new.name, 1, 120)
+            .text("name", &new.name, limits::NAME)
             .timezone("timezone", new.timezone.trim())
             .finish()?;
         let org = caller.target_org(new.org_id)?;
@@ -197,7 +200,9 @@ impl OrgService {
         new: NewDepartment,
     ) -> AppResult<Department> {
         caller.permit(Action::CreateDepartment)?;
-        Check::default().text("name", &new.name, 1, 120).finish()?;
+        Check::default()
+            .text("name", &new.name, limits::NAME)
+            .finish()?;
         let org = caller.target_org(new.org_id)?;
         Ok(self
             .store

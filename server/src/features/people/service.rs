@@ -16,6 +16,7 @@ use crate::db::{DepartmentFilter, Page, Paged, Scope, all_pages};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::password::Hasher;
 
+use crate::platform::limits;
 use crate::platform::validate::Check;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,7 +88,8 @@ pub struct CreateUser {
 /// Digits a PIN set from now on must have. Six, not four: a kiosk slows guessing down rather
 /// than locking anyone out, so the number of possible PINs is what makes guessing hopeless.
 /// Kiosks still accept the 4-digit PINs set before this rule (4 to 8 digits at the keypad).
-pub const PIN_DIGITS: std::ops::RangeInclusive<usize> = 6..=8;
+pub const PIN_DIGITS: std::ops::RangeInclusive<usize> =
+    limits::EMPLOYEE_PIN.min..=limits::EMPLOYEE_PIN.max;
 
 pub fn check_pin(check: &mut Check, pin: &str) {
     if !PIN_DIGITS.contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
@@ -141,8 +143,12 @@ impl PeopleService {
         caller.permit(Action::CreateEmployee)?;
         let mut check = Check::default();
         check
-            .text("employee_number", &req.employee_number, 1, 32)
-            .text("display_name", &req.display_name, 1, 120);
+            .text(
+                "employee_number",
+                &req.employee_number,
+                limits::EMPLOYEE_NUMBER,
+            )
+            .text("display_name", &req.display_name, limits::DISPLAY_NAME);
         if let Some(email) = &req.email {
             check.email("email", email.trim());
         }
@@ -211,7 +217,7 @@ impl PeopleService {
         caller.permit(Action::UpdateEmployee)?;
         let mut check = Check::default();
         if let Some(name) = &req.display_name {
-            check.text("display_name", name, 1, 120);
+            check.text("display_name", name, limits::DISPLAY_NAME);
         }
         if let Some(Some(email)) = &req.email {
             check.email("email", email.trim());
@@ -273,7 +279,7 @@ impl PeopleService {
         let mut check = Check::default();
         check
             .email("email", req.email.trim())
-            .text("display_name", &req.display_name, 1, 120)
+            .text("display_name", &req.display_name, limits::DISPLAY_NAME)
             .password("password", &req.password);
         if !allowed.contains(&req.role) {
             check.fail("role", "you may not create accounts with this role");

@@ -35,6 +35,7 @@ pub fn heavy_routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PayrollQuery {
     /// Any date in the pay period, `YYYY-MM-DD`.
@@ -94,6 +95,7 @@ pub(super) fn csv_response(rows: &[PayrollRow], date: Date) -> AppResult<Respons
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LabourQuery {
     /// Any date in the last period to include, `YYYY-MM-DD`.

@@ -24,8 +24,10 @@ use crate::platform::error::{AppResult, Error};
 pub struct SetPayRate {
     #[schema(value_type = String, format = Date)]
     pub effective_from: Date,
+    #[schema(minimum = 1, maximum = 1e6)]
     pub hourly_cents: u32,
     /// Default 150.
+    #[schema(minimum = 100, maximum = 400)]
     pub overtime_rate_percent: Option<u32>,
 }
 

@@ -21,6 +21,7 @@ pub fn sync_routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RosterQuery {
     /// The `cursor` of the previous pull; 0 (or absent) for everything.

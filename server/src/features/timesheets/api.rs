@@ -31,11 +31,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimesheetQuery {
     /// `draft` (rejected back), `submitted` (waiting for review) or `approved`.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<Status>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub after: Option<String>,
 }

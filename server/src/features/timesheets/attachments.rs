@@ -11,6 +11,7 @@ use super::service::TimesheetService;
 use super::{Attachment, NewAttachment};
 use crate::access::{Action, Caller};
 use crate::platform::error::{AppResult, Error};
+use crate::platform::limits;
 
 /// Largest attachment accepted.
 pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
@@ -34,7 +35,7 @@ pub struct Download {
 fn check_filename(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty()
-        || name.chars().count() > 200
+        || name.chars().count() > limits::FILENAME.max
         || name.contains(['/', '\\', '\0'])
         || name.chars().any(char::is_control)
     {

@@ -22,6 +22,7 @@ use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{ApiPath, ApiQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// The file's name as shown to people, e.g. `doctor-note.pdf`.
