@@ -105,6 +105,7 @@ pub async fn create_user(
 
 /// `?link=&limit=&after=` for the accounts list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UsersQuery {
     /// `unresolved`: the accounts an administrator must still link to their employee record or
@@ -112,6 +113,7 @@ pub struct UsersQuery {
     /// `not_employee`, `not_needed`.
     #[param(value_type = Option<String>)]
     pub link: Option<EmployeeLink>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next` value of the previous page.
     pub after: Option<String>,
