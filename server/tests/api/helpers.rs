@@ -252,6 +252,21 @@ impl TestApp {
         .await
     }
 
+    /// The roster `device` pulls from cursor `since` (the request must succeed).
+    pub async fn roster(&self, device: &Device, since: u64) -> Value {
+        let r = self
+            .signed(
+                device,
+                Method::GET,
+                &format!("/api/v1/device/roster?since={since}"),
+                Vec::new(),
+                SignOpts::default(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body
+    }
+
     /// Number of stored events visible to `token`.
     pub async fn stored_events(&self, token: &str) -> usize {
         let r = self.get("/api/v1/device-events?limit=100", token).await;

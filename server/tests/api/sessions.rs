@@ -6,9 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::dash_client::dash;
-use crate::helpers::{
-    PASSWORD, SignOpts, TestApp, provisioned_device, spawn_app, spawn_app_with, world,
-};
+use crate::helpers::{PASSWORD, TestApp, provisioned_device, spawn_app, spawn_app_with, world};
 
 /// Asks for a reset of `email` and answers the token the mail carried.
 async fn reset_token(app: &TestApp, email: &str) -> String {
@@ -211,19 +209,7 @@ async fn housekeeping_compacts_the_roster_log_without_changing_what_a_kiosk_read
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
-    let roster = || async {
-        let r = app
-            .signed(
-                &device,
-                Method::GET,
-                "/api/v1/device/roster?since=0",
-                Vec::new(),
-                SignOpts::default(),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        r.body
-    };
+    let roster = || app.roster(&device, 0);
     let before = roster().await;
     let db = rusqlite::Connection::open(app.database()).expect("database");
     let rows_of_ana = || -> i64 {

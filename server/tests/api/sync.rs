@@ -247,22 +247,7 @@ async fn roster_pull_returns_changes_since_the_cursor_with_tombstones() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
-    let pull = |since: u64| {
-        let (app, device) = (&app, &device);
-        async move {
-            let r = app
-                .signed(
-                    device,
-                    Method::GET,
-                    &format!("/api/v1/device/roster?since={since}"),
-                    Vec::new(),
-                    SignOpts::default(),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            r.body
-        }
-    };
+    let pull = |since: u64| app.roster(&device, since);
     let full = pull(0).await;
     let ids: Vec<&str> = full["employees"]
         .as_array()
@@ -392,22 +377,7 @@ async fn a_kiosk_holds_only_the_people_who_may_punch_at_its_site() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let depot = r.id();
     let device = provisioned_device(&app, &w.a.admin, &depot).await;
-    let pull = |since: u64| {
-        let (app, device) = (&app, &device);
-        async move {
-            let r = app
-                .signed(
-                    device,
-                    Method::GET,
-                    &format!("/api/v1/device/roster?since={since}"),
-                    Vec::new(),
-                    SignOpts::default(),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            r.body
-        }
-    };
+    let pull = |since: u64| app.roster(&device, since);
     let ids = |roster: &Value| -> Vec<String> {
         roster["employees"]
             .as_array()
