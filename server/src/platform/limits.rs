@@ -109,6 +109,8 @@ pub const TOKEN: Text = verbatim(1, 512);
 /// An attachment's file name: no path separators or control characters.
 pub const FILENAME: Text = shaped(1, 200, FILENAME_PATTERN);
 const FILENAME_PATTERN: &str = "^[^/\\\\\\u0000-\\u001f\\u007f-\\u009f]*[^/\\\\\\s\\u0000-\\u001f\\u007f-\\u009f][^/\\\\\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// A kiosk's enrolment thumbnail: the protocol's own bound (≈ 48 KiB of JPEG).
+pub const THUMBNAIL: Text = verbatim(0, attend_protocol::validate::MAX_THUMBNAIL_BASE64);
 /// Any other request string.
 pub const DEFAULT: Text = verbatim(0, 1_000);
 
@@ -131,6 +133,7 @@ pub const FIELDS: &[(&str, &str, Text)] = &[
     ("CreateEmployee", "consent", CONSENT),
     ("PatchEmployee", "email", EMAIL),
     ("PatchEmployee", "pin", EMPLOYEE_PIN),
+    ("EnrolmentCandidate", "thumbnail_jpeg_base64", THUMBNAIL),
     ("TotpLoginRequest", "challenge", TOTP_CHALLENGE),
     ("TotpLoginRequest", "code", TOTP_CODE),
     ("TotpCode", "code", TOTP_CODE),

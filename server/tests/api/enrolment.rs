@@ -38,6 +38,23 @@ async fn push_candidate(
     event["event_id"].as_str().expect("id").to_owned()
 }
 
+/// The contract's string limits refused a kiosk's real thumbnails (tens of KiB of base64) with
+/// the whole batch, since the document gave them the 1,000-character default.
+#[tokio::test]
+async fn a_kiosk_candidate_with_a_full_size_thumbnail_is_stored() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let mut event = candidate(&w.a.employee, 1, 0.1);
+    let mut jpeg = JPEG.to_vec();
+    jpeg.resize(40 * 1024, 0x55);
+    event["body"]["thumbnail_jpeg_base64"] =
+        json!(base64::engine::general_purpose::STANDARD.encode(&jpeg));
+    let r = app.push(&device, &json!([event])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
+}
+
 async fn roster(app: &TestApp, device: &Device) -> Value {
     let r = app
         .signed(
