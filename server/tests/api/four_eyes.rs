@@ -58,34 +58,21 @@ async fn whoever_created_an_employee_does_not_approve_their_first_timesheet() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
-    let r = app
-        .post(
-            &format!("{}/approve", sheet("2026-03-01")),
-            Some(&w.a.manager),
-            json!({}),
-        )
-        .await;
+    let approve = |start: &'static str, token: &str| {
+        let (path, token) = (format!("{}/approve", sheet(start)), token.to_owned());
+        let app = &app;
+        async move { app.post(&path, Some(&token), json!({})).await }
+    };
+    let r = approve("2026-03-01", &w.a.manager).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(
         message(&r),
         "you created this employee, so another reviewer approves their first timesheet"
     );
-    let r = app
-        .post(
-            &format!("{}/approve", sheet("2026-03-01")),
-            Some(&w.a.admin),
-            json!({}),
-        )
-        .await;
+    let r = approve("2026-03-01", &w.a.admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Once someone else approved one, the creator reviews the rest as usual.
-    let r = app
-        .post(
-            &format!("{}/approve", sheet("2026-04-01")),
-            Some(&w.a.manager),
-            json!({}),
-        )
-        .await;
+    let r = approve("2026-04-01", &w.a.manager).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 

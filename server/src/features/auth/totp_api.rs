@@ -1,5 +1,7 @@
 //! The second factor's JSON routes: the code step of a sign-in, one's own authenticator (status,
 //! setup, confirmation, turning it off), and an administrator's reset of someone else's.
+//! The answers every route of its shape can give (400, 401, 415, 408, 429, 503) are added to
+//! the document by `platform::contract`; these attributes list what is particular to each.
 
 use attend_protocol::error::ErrorBody;
 use attend_protocol::ids::UserId;
@@ -32,8 +34,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// app (or an unused recovery code). Wrong codes count toward the sign-in lockout.
 #[utoipa::path(post, path = "/api/v1/auth/login/totp", tag = "auth", request_body = TotpLoginRequest,
     responses((status = 200, body = TokenResponse, description = "signed in"),
-              (status = 400, body = ErrorBody, description = "the body is not JSON"),
-              (status = 415, body = ErrorBody, description = "the body is not `application/json`"),
               (status = 401, body = ErrorBody, description = "the challenge expired or is not valid, or the code is wrong or was used already"),
               (status = 403, body = ErrorBody, description = "the account is not active"),
               (status = 422, body = ErrorBody, description = "a field is missing, too long or unknown"),
@@ -60,7 +60,6 @@ pub async fn totp_status(
 /// nothing changes at sign-in until a first code confirms it.
 #[utoipa::path(post, path = "/api/v1/auth/totp/setup", tag = "auth", security(("bearer" = [])),
     responses((status = 201, body = TotpSetup, description = "a new secret, shown once"),
-              (status = 401, body = ErrorBody, description = "no valid bearer token"),
               (status = 403, body = ErrorBody, description = "only accounts that can approve have a second factor"),
               (status = 409, body = ErrorBody, description = "a second factor is on already: turn it off first")))]
 pub async fn setup_totp(
@@ -76,9 +75,6 @@ pub async fn setup_totp(
 /// Turns the second factor on with a first code; answers the recovery codes, shown once.
 #[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", security(("bearer" = [])), request_body = TotpCode,
     responses((status = 200, body = RecoveryCodes, description = "on: sign-in asks for a code from now on"),
-              (status = 400, body = ErrorBody, description = "the body is not JSON"),
-              (status = 415, body = ErrorBody, description = "the body is not `application/json`"),
-              (status = 401, body = ErrorBody, description = "no valid bearer token"),
               (status = 403, body = ErrorBody, description = "only accounts that can approve have a second factor"),
               (status = 409, body = ErrorBody, description = "no setup in progress, or the second factor is on already"),
               (status = 422, body = ErrorBody, description = "the code is not what the app shows now"),
@@ -94,9 +90,6 @@ pub async fn confirm_totp(
 /// Turns one's own second factor off, with the password and a code (or a recovery code).
 #[utoipa::path(post, path = "/api/v1/auth/totp/disable", tag = "auth", security(("bearer" = [])), request_body = DisableTotpRequest,
     responses((status = 204, description = "off: sign-in asks for the password only"),
-              (status = 400, body = ErrorBody, description = "the body is not JSON"),
-              (status = 415, body = ErrorBody, description = "the body is not `application/json`"),
-              (status = 401, body = ErrorBody, description = "no valid bearer token"),
               (status = 403, body = ErrorBody, description = "`totp_required`: the organisation requires a second factor that is not set up"),
               (status = 422, body = ErrorBody, description = "the password or the code is not correct"),
               (status = 429, body = ErrorBody, description = "`locked_out` after repeated failures"),
@@ -114,7 +107,6 @@ pub async fn disable_totp(
 #[utoipa::path(delete, path = "/api/v1/users/{id}/totp", tag = "people", security(("bearer" = [])),
     params(("id" = String, Path, description = "an account")),
     responses((status = 204, description = "off: the account signs in with its password (and sets a new one up if its organisation requires it)"),
-              (status = 401, body = ErrorBody, description = "no valid bearer token"),
               (status = 403, body = ErrorBody, description = "not an account the caller may manage, or the caller's own"),
               (status = 404, body = ErrorBody, description = "no such account in the caller's scope"),
               (status = 409, body = ErrorBody, description = "the account has no second factor")))]

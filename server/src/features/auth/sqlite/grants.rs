@@ -151,17 +151,7 @@ pub(super) fn accept_invite(
             "SELECT org_id, role, email, expires_at, used_at, employee_id, not_employee
              FROM invites WHERE code_hash = ?1",
             [hash],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            },
+            |r| InviteRow::try_from(r),
         )
         .optional()
         .map_err(db)?;

@@ -62,17 +62,7 @@ pub(super) fn rotate_refresh(
              FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id
              JOIN users u ON u.id = s.user_id WHERE r.token_hash = ?1",
             [old],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            },
+            |r| RefreshRow::try_from(r),
         )
         .optional()
         .map_err(db)?;
