@@ -23,6 +23,7 @@ mod four_eyes;
 mod headers;
 mod held_events;
 mod helpers;
+mod kiosk_trust;
 mod leave;
 mod logins;
 mod mail_delivery;
