@@ -178,6 +178,7 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
             level: 1,
         },
         reason: None,
+        waived: None,
     };
     enrolment
         .record_candidate_step(
@@ -185,6 +186,7 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
             Scope::All,
             &DepartmentFilter::Any,
             approve,
+            false,
         )
         .await
         .expect("approved");
