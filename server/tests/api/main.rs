@@ -26,6 +26,7 @@ mod helpers;
 mod kiosk_trust;
 mod leave;
 mod logins;
+mod machine_codes;
 mod mail_delivery;
 mod mail_tls;
 mod mailed_links;
