@@ -217,6 +217,7 @@ impl Daemon {
                         s.online = st.online;
                         s.queue_depth = st.queue_depth;
                         s.clock_offset_ms = st.clock_offset_ms;
+                        s.awaiting_confirmation = st.awaiting_confirmation;
                     });
                 }
                 _ = ticker.tick() => {

@@ -134,6 +134,12 @@ pub struct DeviceConfig {
     pub heartbeat_interval_s: u32,
     /// Largest |device − server| clock offset tolerated before events are flagged.
     pub max_clock_offset_s: u32,
+    /// True while no administrator has confirmed this kiosk since it provisioned: the roster
+    /// then carries nobody and no machine, and its punches wait for review. Sent only when
+    /// true, so a confirmed kiosk's answer is what older kiosks always had; absent (an older
+    /// server) means confirmed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_confirmation: bool,
 }
 
 /// The server's standard settings, in UTC (a real delta carries the site's zone).
@@ -146,6 +152,7 @@ impl Default for DeviceConfig {
             pin_max_attempts: 5,
             heartbeat_interval_s: 60,
             max_clock_offset_s: 120,
+            awaiting_confirmation: false,
         }
     }
 }

@@ -261,6 +261,7 @@ fn roster() -> impl Strategy<Value = RosterDelta> {
                         pin_max_attempts: a,
                         heartbeat_interval_s: w / 2,
                         max_clock_offset_s: a / 2,
+                        awaiting_confirmation: !enabled,
                     },
                 }
             },
@@ -441,6 +442,25 @@ fn a_roster_with_fields_this_kiosk_does_not_know_still_parses() {
     let delta: RosterDelta = serde_json::from_str(json).expect("unknown fields are ignored");
     assert_eq!(delta.employees[0].employee_number, "1001");
     assert_eq!(delta.tombstones.len(), 1);
+    assert!(
+        !delta.config.awaiting_confirmation,
+        "an older server's kiosks are confirmed"
+    );
+}
+
+#[test]
+fn a_confirmed_kiosk_s_config_is_what_older_kiosks_always_had() {
+    let confirmed = serde_json::to_value(DeviceConfig::default()).expect("json");
+    assert!(
+        confirmed.get("awaiting_confirmation").is_none(),
+        "{confirmed}"
+    );
+    let waiting = DeviceConfig {
+        awaiting_confirmation: true,
+        ..DeviceConfig::default()
+    };
+    let json = serde_json::to_value(&waiting).expect("json");
+    assert_eq!(json["awaiting_confirmation"], true);
 }
 
 #[test]

@@ -205,6 +205,8 @@ async fn second_device_code(stores: &Stores) -> anyhow::Result<String> {
         name: "Bench kiosk 2".into(),
         provisioning_code_hash: token_hash(&normalise_code(&code)),
         provisioning_expires_at: Timestamp::now() + SignedDuration::from_hours(1),
+        // Like the demo's kiosk: the bench measures counted punches, not held ones.
+        confirm_on_provisioning: true,
     };
     stores
         .devices

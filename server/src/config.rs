@@ -89,6 +89,8 @@ pub struct AuthSettings {
     pub session_max_age_s: i64,
     pub reset_token_ttl_s: i64,
     pub invite_ttl_s: i64,
+    /// A kiosk's one-time provisioning code lasts this long (an hour: a code leaked in a chat
+    /// soon stops working; `POST /devices/{id}/provisioning-code` issues a fresh one).
     pub provisioning_code_ttl_s: i64,
     /// Failed logins (per e-mail) or reset confirmations (per client) before a lockout.
     pub max_failures: u32,
@@ -229,7 +231,7 @@ impl Default for Settings {
                 session_max_age_s: 90 * 24 * 3600,
                 reset_token_ttl_s: 3600,
                 invite_ttl_s: 7 * 24 * 3600,
-                provisioning_code_ttl_s: 7 * 24 * 3600,
+                provisioning_code_ttl_s: 3600,
                 max_failures: 5,
                 max_failures_per_address: 20,
                 failure_window_s: 15 * 60,

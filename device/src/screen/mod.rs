@@ -1,6 +1,7 @@
 //! The kiosk screen: a local page for Chromium in kiosk mode, on 127.0.0.1. It shows the live
 //! preview (MJPEG) with face boxes, the last result, the keypad echo (PINs masked), an equipment
-//! countdown, and the online indicator with the queue depth. Updates arrive over SSE;
+//! countdown, the online indicator with the queue depth, and whether the kiosk still waits for
+//! an administrator to confirm it. Updates arrive over SSE;
 //! `GET /status` returns the same state as JSON. Takes a listener and a shutdown future so
 //! tests control both.
 
@@ -44,6 +45,8 @@ pub struct ScreenState {
     pub frame_size: Option<(u32, u32)>,
     /// Running machines' countdown, e.g. "Lathe stops in 45 s unless used".
     pub countdown: Option<String>,
+    /// No administrator has confirmed this kiosk yet (the server said so with the roster).
+    pub awaiting_confirmation: bool,
 }
 
 #[derive(Clone, Debug)]

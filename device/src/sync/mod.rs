@@ -41,6 +41,9 @@ pub struct SyncStatus {
     pub clock_offset_ms: Option<i64>,
     pub roster_cursor: u64,
     pub last_error: Option<String>,
+    /// The server says no administrator has confirmed this kiosk yet: its roster is empty and
+    /// its punches wait for review until one does.
+    pub awaiting_confirmation: bool,
 }
 
 /// Everything the worker needs.
@@ -288,12 +291,17 @@ impl SyncWorker {
         last_error: Option<String>,
     ) {
         let (outbox, roster) = (self.outbox.clone(), self.roster.clone());
-        let (depth, set_aside, cursor) = blocking(move || {
+        let (depth, set_aside, cursor, awaiting) = blocking(move || {
             let o = lock(&outbox);
+            let r = lock(&roster);
             (
                 o.depth().unwrap_or(0),
                 o.set_aside_summary().map_or(0, |s| s.count),
-                lock(&roster).cursor().unwrap_or(0),
+                r.cursor().unwrap_or(0),
+                r.config()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|c| c.awaiting_confirmation),
             )
         })
         .await;
@@ -304,6 +312,7 @@ impl SyncWorker {
             clock_offset_ms: self.client.clock_offset_ms(),
             roster_cursor: cursor,
             last_error,
+            awaiting_confirmation: awaiting,
         };
         status.send_if_modified(|s| {
             let changed = *s != next;

@@ -166,6 +166,8 @@ permissions! {
     AllDevices "devices.all_devices" Roles(STAFF), "every kiosk in scope, for the kiosks page";
     GetDevice "devices.get_device" Roles(STAFF), "read a kiosk";
     SetDeviceStatus "devices.set_status" Roles(ADMINS), "disable or enable a kiosk";
+    IssueProvisioningCode "devices.issue_code" Roles(ADMINS), "issue a kiosk a fresh provisioning code (a provisioned kiosk's secret ends at once)";
+    ConfirmDevice "devices.confirm" Roles(ADMINS), "confirm a provisioned kiosk, releasing its events held only because it was not (none about oneself)";
     Provision "devices.provision" Anyone, "redeem a provisioning code (the kiosk's first call)";
     Signer "devices.signer" Device, "the kiosk a signed request claims to be, if it is active";
     Verify "devices.verify" Device, "check a signed request's signature, timestamp and nonce";
@@ -250,10 +252,12 @@ permissions! {
 }
 
 /// The entry points that decide on someone's record: approving or refusing time, leave,
-/// corrections, faces, held punches and registrations. Four eyes applies to each of them.
+/// corrections, faces, held punches (confirming a kiosk releases its own) and registrations.
+/// Four eyes applies to each of them.
 pub const DECISIONS: &[Action] = &[
     Action::ApproveEmployee,
     Action::DecideHeld,
+    Action::ConfirmDevice,
     Action::DecideTimesheet,
     Action::DecideLeave,
     Action::DecideCorrection,

@@ -17,6 +17,7 @@ use crate::features::devices::DeviceService;
 use crate::features::enrolment::EnrolmentService;
 use crate::features::enrolment::photos::Faces;
 use crate::features::equipment::EquipmentService;
+use crate::features::equipment::codes::CodeKey;
 use crate::features::leave::LeaveService;
 use crate::features::notifications::{NotificationService, NotificationStore};
 use crate::features::orgs::OrgService;
@@ -101,6 +102,7 @@ impl AppState {
         crate::platform::password::warm_up();
         let blobs = blob_store(&settings)?;
         let jwt = Arc::new(JwtKeys::new(key.as_bytes()));
+        let codes = CodeKey::new(&jwt);
         let settings = Arc::new(settings);
         let s = stores.clone();
         let live = LiveFeed::default();
@@ -159,7 +161,12 @@ impl AppState {
                 settings.clone(),
             ),
             enrolment: EnrolmentService::new(s.enrolment.clone(), s.people.clone(), faces),
-            equipment: EquipmentService::new(s.equipment.clone(), s.orgs.clone(), hasher.clone()),
+            equipment: EquipmentService::new(
+                s.equipment.clone(),
+                s.orgs.clone(),
+                hasher.clone(),
+                codes,
+            ),
             leave: LeaveService::new(s.leave.clone()),
             notifications: NotificationService::new(
                 s.notifications.clone(),

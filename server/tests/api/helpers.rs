@@ -488,8 +488,24 @@ pub async fn org(app: &TestApp, root: &str, tag: &str) -> Org {
     }
 }
 
-/// Creates and provisions a kiosk in `org`'s site, returning its credentials.
+/// Creates, provisions and (as `token`, an administrator) confirms a kiosk in `org`'s site,
+/// returning its credentials.
 pub async fn provisioned_device(app: &TestApp, token: &str, site: &str) -> Device {
+    let device = unconfirmed_device(app, token, site).await;
+    let r = app
+        .post(
+            &format!("/api/v1/devices/{}/confirm", device.id),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    device
+}
+
+/// Creates and provisions a kiosk in `org`'s site, not confirmed: its roster is empty and its
+/// punches are held until an administrator confirms it.
+pub async fn unconfirmed_device(app: &TestApp, token: &str, site: &str) -> Device {
     let r = app
         .post(
             "/api/v1/devices",

@@ -60,6 +60,7 @@ pub async fn seed_february(app: &TestApp, w: &World) {
                 name: "Lathe".into(),
                 relay_channel: 0,
                 activation_code_hash: "unused".into(),
+                code_fingerprint: None,
                 required_qualification: None,
             },
         )

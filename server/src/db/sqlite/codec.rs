@@ -90,6 +90,10 @@ pub(crate) fn db(e: rusqlite::Error) -> StoreError {
                 "relay_channel",
             ),
             ("equipment.site_id, equipment.name", "name"),
+            (
+                "equipment.site_id, equipment.code_fingerprint",
+                "activation_code",
+            ),
             ("qualifications.org_id, qualifications.name", "name"),
             ("leave_types.org_id, leave_types.name", "name"),
         ];

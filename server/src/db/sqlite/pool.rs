@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0016_four_eyes.sql"),
     include_str!("../../../../migrations/server/0017_totp.sql"),
     include_str!("../../../../migrations/server/0018_roster_compaction.sql"),
+    include_str!("../../../../migrations/server/0019_kiosk_trust.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -1,8 +1,10 @@
-//! The devices JSON API: kiosks for admins (register, list, disable, enable), the kiosk's own
-//! routes (provision, push events), and the stored events (heavy tier).
+//! The devices JSON API: kiosks for admins (register, list, a fresh provisioning code, confirm,
+//! disable, enable), the kiosk's own routes (provision, push events), and the stored events
+//! (heavy tier).
 
 use attend_protocol::MAX_BATCH_EVENTS;
 use attend_protocol::ack::{AckStatus, SyncPushResponse};
+use attend_protocol::error::ErrorBody;
 use attend_protocol::events::{Event, SyncPush};
 use attend_protocol::ids::{DeviceId, EmployeeId};
 use attend_protocol::provision::{ProvisionRequest, ProvisionResponse};
@@ -15,9 +17,10 @@ use serde_json::value::RawValue;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::provisioning::IssuedCode;
 use super::service::{CreateDevice, CreatedDevice};
 use super::signed::{SignedBody, stamp_server_version};
-use super::{Device, DeviceStatus, EventFilter, ReceivedEvent, StoredEvent};
+use super::{Confirmed, Device, DeviceStatus, EventFilter, ReceivedEvent, StoredEvent};
 use crate::access::Caller;
 use crate::app::state::AppState;
 use crate::db::Paged;
@@ -34,6 +37,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_device))
         .routes(routes!(disable_device))
         .routes(routes!(enable_device))
+        .routes(routes!(issue_code))
+        .routes(routes!(confirm_device))
         .routes(routes!(provision))
 }
 
@@ -104,6 +109,33 @@ pub async fn enable_device(
         .set_status(&caller, id, DeviceStatus::Active)
         .await?;
     Ok(Json(device))
+}
+
+/// A fresh one-time provisioning code for a kiosk, replacing any earlier one (codes expire after
+/// `auth.provisioning_code_ttl_s`, an hour by default). A provisioned kiosk's secret ends at
+/// once: it is unprovisioned until the code is redeemed, then waits for confirmation again.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/provisioning-code", tag = "devices", security(("bearer" = [])),
+    responses((status = 200, body = IssuedCode, description = "the code, shown once; audited")))]
+pub async fn issue_code(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<DeviceId>,
+) -> AppResult<Json<IssuedCode>> {
+    Ok(Json(app.devices.issue_code(&caller, id).await?))
+}
+
+/// Confirms a kiosk that exchanged its code: from its next pull it gets the full roster, and
+/// its punches and machine events held only because it was not confirmed are released (those
+/// about the caller stay held for another reviewer).
+#[utoipa::path(post, path = "/api/v1/devices/{id}/confirm", tag = "devices", security(("bearer" = [])),
+    responses((status = 200, body = Confirmed, description = "confirmed, with how many held events it released; audited"),
+              (status = 409, body = ErrorBody, description = "the kiosk has not provisioned yet, or is confirmed already")))]
+pub async fn confirm_device(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<DeviceId>,
+) -> AppResult<Json<Confirmed>> {
+    Ok(Json(app.devices.confirm(&caller, id).await?))
 }
 
 /// Exchanges a one-time code for the device's id and signing secret.

@@ -6,11 +6,13 @@
 //! - **Refused** (acknowledged as rejected with the reason, so the kiosk stops resending it, and
 //!   nothing is kept): it breaks the protocol's own checks (`check_event`), names an employee or
 //!   a machine of another organisation, or is an enrolment capture of someone who has not
-//!   granted biometric consent (a face is never kept without it).
+//!   granted biometric consent (a face is never kept without it), or an enrolment capture from
+//!   a kiosk no administrator has confirmed (a face from an unvouched device is not kept either).
 //! - **Held for review** (stored and acknowledged, but not counted until a reviewer releases
 //!   it): a punch or machine event of an employee who was deleted, is still pending, or may not
-//!   punch at the kiosk's site. These may be real hours captured offline, so they are never
-//!   dropped.
+//!   punch at the kiosk's site, and any punch or machine event from a kiosk not confirmed yet
+//!   ([`UNCONFIRMED_KIOSK`]; confirming the kiosk releases those held for that reason alone).
+//!   These may be real hours captured offline, so they are never dropped.
 //! - Otherwise **stored** and counted; **flagged** with the reason when it is dated in the
 //!   future, before the kiosk was provisioned, or more than [`BACKDATE_TOLERANCE`] before events
 //!   the kiosk already sent (its clock, or the event, is suspect: reviewers see the flag).
@@ -26,6 +28,11 @@ use crate::db::StoreResult;
 /// How far before the newest event a kiosk already sent a new one may be dated before it is
 /// held (a kiosk's outbox sends in capture order, so older ones mean a clock step or a forgery).
 pub const BACKDATE_TOLERANCE: SignedDuration = SignedDuration::from_hours(24);
+
+/// The hold reason of a punch or machine event from a kiosk no administrator has confirmed.
+/// Confirmation releases the events held with exactly this reason; one held for another reason
+/// as well carries both (`"{this}; {other}"`) and waits for a reviewer.
+pub const UNCONFIRMED_KIOSK: &str = "the kiosk is not confirmed yet";
 
 /// An employee of the device's organisation, as the rule needs them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +67,8 @@ pub trait Membership {
 #[derive(Clone, Copy, Debug)]
 pub struct Pusher {
     pub site: SiteId,
+    /// An administrator confirmed the kiosk since it provisioned.
+    pub confirmed: bool,
     pub provisioned_at: Option<Timestamp>,
     /// The newest capture time among the events it sent before.
     pub newest_sent: Option<Timestamp>,
@@ -107,6 +116,9 @@ pub fn verdict(event: &Event, pusher: &Pusher, org: &mut dyn Membership) -> Stor
                 "body.employee_id: {employee} has not granted biometric consent, so no face data is kept"
             )))
         }
+        EventBody::EnrolmentCandidate(_) if !pusher.confirmed => Ok(Verdict::Reject(format!(
+            "{UNCONFIRMED_KIOSK}, so no face data is kept: enrol again once an administrator confirms it"
+        ))),
         EventBody::Punch(_) | EventBody::Equipment(_) => {
             Ok(hold_reason(&facts, pusher).map_or(Verdict::Store(flag), Verdict::Hold))
         }
@@ -115,6 +127,15 @@ pub fn verdict(event: &Event, pusher: &Pusher, org: &mut dyn Membership) -> Stor
 }
 
 fn hold_reason(facts: &EmployeeFacts, pusher: &Pusher) -> Option<String> {
+    let employee = employee_hold_reason(facts, pusher);
+    match (pusher.confirmed, employee) {
+        (true, employee) => employee,
+        (false, None) => Some(UNCONFIRMED_KIOSK.into()),
+        (false, Some(other)) => Some(format!("{UNCONFIRMED_KIOSK}; {other}")),
+    }
+}
+
+fn employee_hold_reason(facts: &EmployeeFacts, pusher: &Pusher) -> Option<String> {
     if facts.deleted {
         return Some("the employee had been deleted when this arrived".into());
     }

@@ -1,8 +1,10 @@
-//! Kiosks: registering one with a one-time provisioning code, provisioning, disabling, their
-//! health (last seen, queue depth, events set aside, version, clock skew), and what they sync: signed requests,
-//! event ingest, and the stored events.
+//! Kiosks: registering one with a one-time provisioning code, provisioning, an administrator's
+//! confirmation, disabling, their health (last seen, queue depth, events set aside, version,
+//! clock skew), and what they sync: signed requests, event ingest, and the stored events.
 //!
 //! - [`service`]: the rules and permission checks, signature verification and ingest.
+//! - [`provisioning`]: fresh codes and confirmation (an unconfirmed kiosk learns and counts
+//!   nothing).
 //! - [`ingest`]: which pushed events are refused and why (a pure rule every backend applies).
 //! - [`signed`]: the extractor for HMAC-signed kiosk requests.
 //! - [`api`]: the JSON routes (admin and kiosk); [`pages`]: the kiosks page.
@@ -17,13 +19,14 @@ pub mod held;
 pub mod held_api;
 pub mod ingest;
 pub mod pages;
+pub mod provisioning;
 pub mod service;
 pub mod signed;
 pub mod sqlite;
 pub mod store;
 
 use attend_protocol::events::{Event, Heartbeat};
-use attend_protocol::ids::{DeviceId, EmployeeId, EventId, OrgId, SiteId};
+use attend_protocol::ids::{DeviceId, EmployeeId, EventId, OrgId, SiteId, UserId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,6 +63,26 @@ pub struct Device {
     pub set_aside: Option<u64>,
     /// The latest of those refusals, `"{status}: {reason}"`.
     pub set_aside_reason: Option<String>,
+    /// The address the kiosk exchanged its provisioning code from.
+    pub provisioned_ip: Option<String>,
+    /// When an administrator confirmed this kiosk (since it last provisioned).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub confirmed_at: Option<Timestamp>,
+    /// Who confirmed it; absent when it was confirmed before confirmation existed, or by the
+    /// demo seed.
+    pub confirmed_by: Option<UserId>,
+    /// Provisioned but not confirmed: its roster is empty and its punches and machine events
+    /// are held for review until an administrator confirms it (`POST /devices/{id}/confirm`).
+    pub awaiting_confirmation: bool,
+}
+
+/// A kiosk an administrator confirmed, and how many of its held events that released.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Confirmed {
+    pub device: Device,
+    /// Its punches and machine events that were held only because it was not confirmed, now
+    /// counted. Events about the confirming administrator stay held for someone else.
+    pub released_events: u64,
 }
 
 /// A synced event exactly as stored.
@@ -112,6 +135,9 @@ pub struct NewDevice {
     pub name: String,
     pub provisioning_code_hash: String,
     pub provisioning_expires_at: Timestamp,
+    /// The kiosk counts as confirmed once it provisions. Only the demo seed sets this; the API
+    /// never does, so a leaked code cannot skip the administrator.
+    pub confirm_on_provisioning: bool,
 }
 
 /// What the signature check needs to know about a device.
@@ -121,6 +147,8 @@ pub struct DeviceAuth {
     pub org_id: OrgId,
     pub site_id: SiteId,
     pub status: DeviceStatus,
+    /// An administrator confirmed it since it provisioned (see [`Device::awaiting_confirmation`]).
+    pub confirmed: bool,
     pub secret: String,
     pub timezone: String,
 }

@@ -1,6 +1,7 @@
 //! Kiosks: when each was last seen, how many events it still holds, how many it set aside
 //! because this server refused them (with the latest reason), its attendd version and how far
-//! its clock is from the server's; admins can disable or re-enable one.
+//! its clock is from the server's; admins can disable or re-enable one, and confirm one that
+//! provisioned, seeing when, from which address and with which attendd it did.
 
 use attend_protocol::ids::DeviceId;
 use axum::extract::{Path, State};
@@ -43,6 +44,15 @@ struct Row {
     skew: String,
     skew_bad: bool,
     active: bool,
+    /// Provisioned, not confirmed: what the administrator needs to decide.
+    awaiting: Option<Awaiting>,
+}
+
+#[derive(Serialize)]
+struct Awaiting {
+    provisioned: String,
+    from: String,
+    version: String,
 }
 
 async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
@@ -62,6 +72,19 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
             let online = d
                 .last_seen_at
                 .is_some_and(|t| now.duration_since(t).as_mins() < OFFLINE_AFTER_MINUTES);
+            let awaiting = d.awaiting_confirmation.then(|| Awaiting {
+                provisioned: d
+                    .provisioned_at
+                    .map_or_else(|| "—".into(), |t| wall_clock(t, zone, now)),
+                from: d
+                    .provisioned_ip
+                    .clone()
+                    .unwrap_or_else(|| "an unknown address".into()),
+                version: d
+                    .attendd_version
+                    .clone()
+                    .unwrap_or_else(|| "not reported".into()),
+            });
             Row {
                 id: d.id.to_string(),
                 name: d.name,
@@ -85,6 +108,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
                     .map_or_else(|| "—".into(), |ms| format!("{:+.1} s", ms as f64 / 1000.0)),
                 skew_bad: d.clock_offset_ms.is_some_and(|ms| ms.abs() > SKEW_WARN_MS),
                 active: d.status == DeviceStatus::Active,
+                awaiting,
             }
         })
         .collect();
@@ -114,6 +138,13 @@ async fn set_status(
             .set_status(who, id, DeviceStatus::Active)
             .await
             .map(|d| format!("{} is enabled again.", d.name)),
+        "confirm" => devices.confirm(who, id).await.map(|c| match c.released_events {
+            0 => format!("{} is confirmed: it gets the roster at its next sync.", c.device.name),
+            n => format!(
+                "{} is confirmed: it gets the roster at its next sync, and {n} held punches or machine events now count.",
+                c.device.name
+            ),
+        }),
         _ => Err(crate::platform::error::Error::NotFound),
     };
     done("/dashboard/devices", outcome)

@@ -37,7 +37,8 @@ pub struct CreateDevice {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedDevice {
     pub device: Device,
-    /// Type this on the kiosk (`attendd provision --code …`). Shown once; single use.
+    /// Type this on the kiosk (`attendd provision --code …`). Shown once; single use; valid
+    /// for `auth.provisioning_code_ttl_s` (an hour by default).
     pub provisioning_code: String,
     #[schema(value_type = String, format = DateTime)]
     pub provisioning_expires_at: Timestamp,
@@ -64,6 +65,14 @@ pub struct DeviceService {
     throttle: Throttle,
     pub(super) live: LiveFeed,
     settings: Arc<Settings>,
+}
+
+/// A fresh one-time code as shown to the administrator, its hash as stored, and its expiry
+/// (`auth.provisioning_code_ttl_s` from now).
+pub(super) struct NewCode {
+    pub code: String,
+    pub hash: String,
+    pub expires: Timestamp,
 }
 
 impl DeviceService {
@@ -98,22 +107,31 @@ impl DeviceService {
             .get_site(caller.scope(), req.site_id)
             .await
             .map_err(|_| Error::field("site_id", "does not exist"))?;
-        let code = human_code();
-        let expires = Timestamp::now()
-            + SignedDuration::from_secs(self.settings.auth.provisioning_code_ttl_s);
+        let code = self.new_code();
         let new = NewDevice {
             org_id: site.org_id,
             site_id: site.id,
             name: req.name.trim().to_owned(),
-            provisioning_code_hash: token_hash(&normalise_code(&code)),
-            provisioning_expires_at: expires,
+            provisioning_code_hash: code.hash,
+            provisioning_expires_at: code.expires,
+            confirm_on_provisioning: false,
         };
         let device = self.store.create_device(&caller.audit(), new).await?;
         Ok(CreatedDevice {
             device,
-            provisioning_code: code,
-            provisioning_expires_at: expires,
+            provisioning_code: code.code,
+            provisioning_expires_at: code.expires,
         })
+    }
+
+    pub(super) fn new_code(&self) -> NewCode {
+        let code = human_code();
+        NewCode {
+            hash: token_hash(&normalise_code(&code)),
+            expires: Timestamp::now()
+                + SignedDuration::from_secs(self.settings.auth.provisioning_code_ttl_s),
+            code,
+        }
     }
 
     pub async fn list_devices(&self, caller: &Caller, page: &Page) -> AppResult<Paged<Device>> {

@@ -3,10 +3,12 @@
 
 use async_trait::async_trait;
 use attend_protocol::ack::Ack;
-use attend_protocol::ids::DeviceId;
+use attend_protocol::ids::{DeviceId, EmployeeId, UserId};
 use jiff::Timestamp;
 
-use super::{Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent};
+use super::{
+    Confirmed, Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent,
+};
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
 #[async_trait]
@@ -21,7 +23,9 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
         id: DeviceId,
         status: DeviceStatus,
     ) -> StoreResult<Device>;
-    /// Redeems a provisioning code once: stores the secret, activates the device.
+    /// Redeems a provisioning code once: stores the secret, activates the device, records the
+    /// address it came from (the context's) and leaves it awaiting confirmation (unless it was
+    /// registered to be confirmed on provisioning).
     async fn provision_device(
         &self,
         ctx: &AuditCtx,
@@ -30,6 +34,28 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
         now: Timestamp,
         version: Option<&str>,
     ) -> StoreResult<DeviceAuth>;
+    /// Gives the device a fresh provisioning code (its hash) valid until `expires`, with its
+    /// audit row. A provisioned device goes back to unprovisioned: its secret ends at once and
+    /// it must be confirmed again once it provisions.
+    async fn issue_code(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: DeviceId,
+        code_hash: &str,
+        expires: Timestamp,
+    ) -> StoreResult<Device>;
+    /// Confirms a provisioned, unconfirmed kiosk and releases the events held only because it
+    /// was not confirmed (none about `not_about`: nobody decides on their own punches), each
+    /// with its audit row; a state error if it is unprovisioned or confirmed already.
+    async fn confirm_device(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: DeviceId,
+        by: UserId,
+        not_about: Option<EmployeeId>,
+    ) -> StoreResult<Confirmed>;
     async fn device_auth(&self, id: DeviceId) -> StoreResult<Option<DeviceAuth>>;
     /// Records a nonce and the device's last contact; `false` if the nonce was already seen
     /// within the window (a replay), in which case nothing is written.

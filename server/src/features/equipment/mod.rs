@@ -5,6 +5,7 @@
 //!
 //! - [`service`]: the rules and permission checks; [`api`]: the JSON routes; [`pages`]: the
 //!   equipment board with its holds.
+//! - [`codes`]: the keyed fingerprint that keeps a site's machine codes apart.
 //! - [`sessions`]: pairing kiosk start and stop events into sessions, the board's running
 //!   session, machine minutes (pure).
 //! - [`store`]: the data access; [`sqlite`] implements it.
@@ -13,10 +14,12 @@
 //! - Every change kiosks must see (a machine, its code, a hold, a qualification, a grant)
 //!   writes its roster-change row in the same transaction as the change, with its audit row.
 //! - Activation codes are stored only as argon2id hashes and never leave the server; a rotation
-//!   replaces the hash, and no two live machines of a site answer to the same code.
+//!   replaces the hash, and no two live machines of a site answer to the same code (the
+//!   database refuses a second fingerprint, [`codes`], in the writing transaction).
 //! - A site has at most one live machine per relay channel and per name.
 
 pub mod api;
+pub mod codes;
 pub mod pages;
 pub mod service;
 pub mod sessions;
@@ -40,6 +43,9 @@ pub struct NewEquipment {
     pub name: String,
     pub relay_channel: u8,
     pub activation_code_hash: String,
+    /// The code's keyed fingerprint ([`codes::CodeKey`]); `None` only from callers without the
+    /// server's key (the demo seed), whose machine is then compared by argon2 like older ones.
+    pub code_fingerprint: Option<String>,
     pub required_qualification: Option<QualificationId>,
 }
 
@@ -66,6 +72,8 @@ pub struct EquipmentUpdate {
     pub relay_channel: Option<u8>,
     pub required_qualification: Option<Option<QualificationId>>,
     pub activation_code_hash: Option<String>,
+    /// Set with `activation_code_hash`: the new code's fingerprint.
+    pub code_fingerprint: Option<String>,
 }
 
 /// A hold placed on (`Some(reason)`) or lifted from (`None`) a machine.

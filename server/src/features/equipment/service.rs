@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::codes::CodeKey;
 use super::sessions::{RUNNING_WITHIN, board, machine_minutes};
 use super::store::EquipmentStore;
 use super::{
@@ -17,6 +18,7 @@ use super::{
     Usage,
 };
 use crate::access::{Action, Caller};
+use crate::db::StoreError;
 use crate::features::orgs::OrgStore;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::password::Hasher;
@@ -99,37 +101,63 @@ pub struct EquipmentService {
     store: Arc<dyn EquipmentStore>,
     orgs: Arc<dyn OrgStore>,
     hasher: Hasher,
+    codes: CodeKey,
+}
+
+/// A new activation code as stored: its argon2id hash and its keyed fingerprint.
+struct StoredCode {
+    hash: String,
+    fingerprint: String,
+}
+
+const CODE_TAKEN: &str = "another machine of this site already uses this code";
+
+/// The database's refusal of a second machine with the code, as the field error it always was.
+fn code_taken(e: StoreError) -> Error {
+    match e {
+        StoreError::Conflict {
+            field: "activation_code",
+        } => Error::field("activation_code", CODE_TAKEN),
+        other => other.into(),
+    }
 }
 
 /// The longest range of a machine's usage one request may ask for.
 pub const MAX_USAGE_DAYS: i32 = 366;
 
 impl EquipmentService {
-    pub fn new(store: Arc<dyn EquipmentStore>, orgs: Arc<dyn OrgStore>, hasher: Hasher) -> Self {
+    pub fn new(
+        store: Arc<dyn EquipmentStore>,
+        orgs: Arc<dyn OrgStore>,
+        hasher: Hasher,
+        codes: CodeKey,
+    ) -> Self {
         Self {
             store,
             orgs,
             hasher,
+            codes,
         }
     }
 
-    /// A kiosk finds a machine by its code, so two machines of a site must not share one;
-    /// answers the new code's hash.
-    async fn code_free(
+    /// A kiosk finds a machine by its code, so two machines of a site must not share one. The
+    /// database refuses a second fingerprint when the code is written ([`super::codes`]); only
+    /// machines without one (older than it, not rotated since) are compared here, by argon2.
+    async fn stored_code(
         &self,
         site: SiteId,
         except: Option<EquipmentId>,
         code: &str,
-    ) -> AppResult<String> {
-        for hash in self.store.site_code_hashes(site, except).await? {
+    ) -> AppResult<StoredCode> {
+        for hash in self.store.unfingerprinted_code_hashes(site, except).await? {
             if self.hasher.verify(code.to_owned(), Some(hash)).await? {
-                return Err(Error::field(
-                    "activation_code",
-                    "another machine of this site already uses this code",
-                ));
+                return Err(Error::field("activation_code", CODE_TAKEN));
             }
         }
-        self.hasher.hash(code.to_owned()).await
+        Ok(StoredCode {
+            hash: self.hasher.hash(code.to_owned()).await?,
+            fingerprint: self.codes.fingerprint(site, code),
+        })
     }
 
     pub async fn create(&self, caller: &Caller, req: CreateEquipment) -> AppResult<Equipment> {
@@ -147,16 +175,23 @@ impl EquipmentService {
             .get_site(caller.scope(), req.site_id)
             .await
             .map_err(|_| Error::field("site_id", "does not exist"))?;
-        let hash = self.code_free(site.id, None, &req.activation_code).await?;
+        let code = self
+            .stored_code(site.id, None, &req.activation_code)
+            .await?;
         let new = NewEquipment {
             org_id: site.org_id,
             site_id: site.id,
             name: req.name.trim().to_owned(),
             relay_channel: req.relay_channel,
-            activation_code_hash: hash,
+            activation_code_hash: code.hash,
+            code_fingerprint: Some(code.fingerprint),
             required_qualification: req.required_qualification_id,
         };
-        let id = self.store.create_equipment(&caller.audit(), new).await?;
+        let id = self
+            .store
+            .create_equipment(&caller.audit(), new)
+            .await
+            .map_err(code_taken)?;
         Ok(self.store.get_equipment(caller.scope(), id).await?)
     }
 
@@ -189,7 +224,7 @@ impl EquipmentService {
             name: req.name.map(|n| n.trim().to_owned()),
             relay_channel: req.relay_channel,
             required_qualification: req.required_qualification_id,
-            activation_code_hash: None,
+            ..EquipmentUpdate::default()
         };
         Ok(self
             .store
@@ -209,17 +244,18 @@ impl EquipmentService {
         check_code(&mut check, &req.activation_code);
         check.finish()?;
         let machine = self.store.get_equipment(caller.scope(), id).await?;
-        let hash = self
-            .code_free(machine.site_id, Some(id), &req.activation_code)
+        let code = self
+            .stored_code(machine.site_id, Some(id), &req.activation_code)
             .await?;
         let update = EquipmentUpdate {
-            activation_code_hash: Some(hash),
+            activation_code_hash: Some(code.hash),
+            code_fingerprint: Some(code.fingerprint),
             ..EquipmentUpdate::default()
         };
-        Ok(self
-            .store
+        self.store
             .update_equipment(&caller.audit(), caller.scope(), id, update)
-            .await?)
+            .await
+            .map_err(code_taken)
     }
 
     /// Places a hold (with its reason) on a machine, or lifts one (without).

@@ -15,13 +15,15 @@ use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreResult};
 
 #[async_trait]
 pub trait EquipmentStore: Send + Sync + std::fmt::Debug {
+    /// A conflict on `activation_code` if a live machine of the site has the same fingerprint.
     async fn create_equipment(&self, ctx: &AuditCtx, new: NewEquipment)
     -> StoreResult<EquipmentId>;
     async fn list_equipment(&self, scope: Scope) -> StoreResult<Vec<Equipment>>;
     async fn get_equipment(&self, scope: Scope, id: EquipmentId) -> StoreResult<Equipment>;
-    /// Activation-code hashes of the site's live machines other than `except` (to refuse a code
-    /// that another machine of the site already answers to).
-    async fn site_code_hashes(
+    /// Activation-code hashes of the site's live machines other than `except` that have no
+    /// fingerprint yet (made before migration 0019 and not rotated since): the only ones the
+    /// database cannot compare a new code with.
+    async fn unfingerprinted_code_hashes(
         &self,
         site: SiteId,
         except: Option<EquipmentId>,

@@ -7,8 +7,9 @@
 //! - [`service`]: the pull a signed kiosk makes; [`api`]: its route.
 //! - [`store`]: the data access; [`sqlite`] implements it.
 //!
-//! Invariants: only templates of active employees who granted consent ever reach a kiosk; a
-//! kiosk that applies every page in cursor order ends with exactly the server's roster.
+//! Invariants: only templates of active employees who granted consent ever reach a kiosk, and
+//! nothing reaches a kiosk no administrator has confirmed; a confirmed kiosk that applies every
+//! page in cursor order ends with exactly the server's roster.
 
 pub mod api;
 pub mod service;
@@ -53,6 +54,17 @@ pub fn device_config(device: &DeviceAuth) -> DeviceConfig {
         pin_max_attempts: 5,
         heartbeat_interval_s: 60,
         max_clock_offset_s: 120,
+        awaiting_confirmation: !device.confirmed,
+    }
+}
+
+/// The answer to a kiosk no administrator has confirmed: nobody, no machine, and its own cursor
+/// back (so its first pull once confirmed brings everything), with settings that say why. A
+/// leaked provisioning code reveals no PIN hash, face or machine code this way.
+pub fn awaiting_confirmation(device: &DeviceAuth, since: u64) -> RosterDelta {
+    RosterDelta {
+        config: device_config(device),
+        ..RosterDelta::empty(since)
     }
 }
 

@@ -20,9 +20,13 @@ impl RosterService {
         Self { store, page }
     }
 
-    /// The changes after `since` (0: everything), one page of them. The device's signature was
-    /// checked by the signed extractor; the device is its own scope.
+    /// The changes after `since` (0: everything), one page of them; nothing at all until an
+    /// administrator confirms the kiosk. The device's signature was checked by the signed
+    /// extractor; the device is its own scope.
     pub async fn pull(&self, device: &DeviceAuth, since: u64) -> AppResult<RosterDelta> {
+        if !device.confirmed {
+            return Ok(super::awaiting_confirmation(device, since));
+        }
         Ok(self.store.roster_delta(device, since, self.page).await?)
     }
 }

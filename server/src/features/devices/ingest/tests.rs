@@ -3,7 +3,7 @@ use attend_protocol::ids::{EmployeeId, EquipmentId, SiteId};
 use attend_protocol::roster::ConsentState;
 use jiff::{SignedDuration, Timestamp};
 
-use super::{EmployeeFacts, Membership, Pusher, Verdict, verdict};
+use super::{EmployeeFacts, Membership, Pusher, UNCONFIRMED_KIOSK, Verdict, verdict};
 use crate::db::StoreResult;
 
 struct Org(Option<EmployeeFacts>);
@@ -46,6 +46,7 @@ fn punch_at(at: Timestamp) -> Event {
 fn pusher() -> Pusher {
     Pusher {
         site: site(1),
+        confirmed: true,
         provisioned_at: Some(now() - SignedDuration::from_hours(24 * 30)),
         newest_sent: Some(now() - SignedDuration::from_hours(1)),
         received_at: now(),
@@ -155,4 +156,51 @@ fn an_enrolment_capture_without_consent_is_refused_and_other_organisations_emplo
     assert!(
         matches!(of(&punch_at(now()), None), Verdict::Reject(r) if r.contains("not an employee"))
     );
+}
+
+fn unconfirmed(event: &Event, facts: EmployeeFacts) -> Verdict {
+    let pusher = Pusher {
+        confirmed: false,
+        ..pusher()
+    };
+    verdict(event, &pusher, &mut Org(Some(facts))).expect("rule")
+}
+
+#[test]
+fn an_unconfirmed_kiosk_s_punches_are_held_for_that_reason_alone_or_with_the_other() {
+    let event = punch_at(now());
+    assert_eq!(
+        unconfirmed(&event, active(Some(site(1)))),
+        Verdict::Hold(UNCONFIRMED_KIOSK.into())
+    );
+    // Held for another reason too: confirming the kiosk must not release it.
+    assert_eq!(
+        unconfirmed(&event, active(Some(site(2)))),
+        Verdict::Hold(format!(
+            "{UNCONFIRMED_KIOSK}; the employee may not punch at this kiosk's site"
+        ))
+    );
+}
+
+#[test]
+fn an_unconfirmed_kiosk_s_enrolment_capture_is_refused_and_its_heartbeat_stored() {
+    let candidate = attend_protocol::events::EnrolmentCandidate::new(
+        EmployeeId::from(uuid::Uuid::from_u128(9)),
+        "dlib-resnet-v1".into(),
+        [(vec![0.5; 128], 0.9)],
+        None,
+    );
+    let capture = Event {
+        body: EventBody::EnrolmentCandidate(candidate),
+        ..punch_at(now())
+    };
+    assert!(
+        matches!(unconfirmed(&capture, active(None)), Verdict::Reject(r) if r.contains(UNCONFIRMED_KIOSK))
+    );
+    let beat: Event = serde_json::from_value(serde_json::json!({
+        "event_id": uuid::Uuid::now_v7(), "seq": 2, "captured_at": now(),
+        "body": {"kind": "heartbeat", "versions": {"attendd": "0.1.0"}, "queue_depth": 0, "clock_offset_ms": 0}
+    }))
+    .expect("a heartbeat");
+    assert_eq!(unconfirmed(&beat, active(None)), Verdict::Store(None));
 }

@@ -106,6 +106,7 @@ fn pusher(
         .map_err(db)?;
     Ok(Pusher {
         site: device.site_id,
+        confirmed: device.confirmed,
         provisioned_at,
         newest_sent,
         received_at,

@@ -1,19 +1,21 @@
-//! The devices store on SQLite: kiosks, provisioning and nonces here, ingest in [`ingest`].
+//! The devices store on SQLite: kiosks and nonces here, provisioning and confirmation in
+//! [`provisioning`], ingest in [`ingest`], held events in [`held`].
 
 mod held;
 mod ingest;
+mod provisioning;
 
 use async_trait::async_trait;
 use attend_protocol::ack::Ack;
-use attend_protocol::ids::{DeviceId, EventId};
+use attend_protocol::ids::{DeviceId, EmployeeId, EventId, UserId};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::held::HeldDecision;
 use super::store::DeviceStore;
 use super::{
-    Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent,
-    without_face_data,
+    Confirmed, Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent,
+    StoredEvent, without_face_data,
 };
 use crate::db::sqlite::{
     Audit, ScopedList, SqliteDb, db, get_enum, get_id, get_json, get_opt_id, get_opt_ts, get_ts,
@@ -49,15 +51,17 @@ const EVENTS: ScopedList<'static> = ScopedList {
 const DEVICE_COLS: &str =
     "id, org_id, site_id, name, status, created_at, provisioned_at, last_seen_at, last_ip,
     attendd_version, heartbeat, heartbeat_at, queue_depth, clock_offset_ms, set_aside,
-    set_aside_reason";
+    set_aside_reason, provisioned_ip, confirmed_at, confirmed_by";
 
 fn device_row(r: &Row<'_>) -> rusqlite::Result<Device> {
+    let status = get_enum(r, 4, DeviceStatus::parse)?;
+    let confirmed_at = get_opt_ts(r, 17)?;
     Ok(Device {
         id: get_id(r, 0)?,
         org_id: get_id(r, 1)?,
         site_id: get_id(r, 2)?,
         name: r.get(3)?,
-        status: get_enum(r, 4, DeviceStatus::parse)?,
+        status,
         created_at: get_ts(r, 5)?,
         provisioned_at: get_opt_ts(r, 6)?,
         last_seen_at: get_opt_ts(r, 7)?,
@@ -69,6 +73,10 @@ fn device_row(r: &Row<'_>) -> rusqlite::Result<Device> {
         clock_offset_ms: r.get(13)?,
         set_aside: r.get(14)?,
         set_aside_reason: r.get(15)?,
+        provisioned_ip: r.get(16)?,
+        confirmed_at,
+        confirmed_by: get_opt_id(r, 18)?,
+        awaiting_confirmation: status != DeviceStatus::Unprovisioned && confirmed_at.is_none(),
     })
 }
 
@@ -89,11 +97,12 @@ fn device_auth_row(r: &Row<'_>) -> rusqlite::Result<DeviceAuth> {
         status: get_enum(r, 3, DeviceStatus::parse)?,
         secret: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
         timezone: r.get(5)?,
+        confirmed: r.get(6)?,
     })
 }
 
-const DEVICE_AUTH_SQL: &str = "SELECT d.id, d.org_id, d.site_id, d.status, d.secret, s.timezone
-    FROM devices d JOIN sites s ON s.id = d.site_id";
+const DEVICE_AUTH_SQL: &str = "SELECT d.id, d.org_id, d.site_id, d.status, d.secret, s.timezone,
+    d.confirmed_at IS NOT NULL FROM devices d JOIN sites s ON s.id = d.site_id";
 
 #[async_trait]
 impl DeviceStore for SqliteDb {
@@ -109,8 +118,9 @@ impl DeviceStore for SqliteDb {
             }
             let id: DeviceId = new_id();
             tx.execute(
-                "INSERT INTO devices (id, org_id, site_id, name, status, provisioning_code_hash, provisioning_expires_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 'unprovisioned', ?5, ?6, ?7)",
+                "INSERT INTO devices (id, org_id, site_id, name, status, provisioning_code_hash, provisioning_expires_at, created_at,
+                                      confirm_on_provisioning)
+                 VALUES (?1, ?2, ?3, ?4, 'unprovisioned', ?5, ?6, ?7, ?8)",
                 params![
                     id.to_string(),
                     new.org_id.to_string(),
@@ -119,6 +129,7 @@ impl DeviceStore for SqliteDb {
                     new.provisioning_code_hash,
                     ts(new.provisioning_expires_at),
                     ts(Timestamp::now()),
+                    new.confirm_on_provisioning,
                 ],
             )
             .map_err(db)?;
@@ -192,29 +203,35 @@ impl DeviceStore for SqliteDb {
             version.map(str::to_owned),
         );
         self.write(move |tx| {
-            let found: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT id, provisioning_expires_at FROM devices WHERE provisioning_code_hash = ?1 AND status = 'unprovisioned'",
-                    [&hash],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(db)?;
-            let Some((id, expires)) = found else { return Err(StoreError::NotFound) };
-            if expires <= ts(now) {
-                return Err(StoreError::NotFound);
-            }
-            tx.execute(
-                "UPDATE devices SET status = 'active', secret = ?2, provisioned_at = ?3, attendd_version = ?4,
-                        provisioning_code_hash = NULL, provisioning_expires_at = NULL WHERE id = ?1",
-                params![id, secret, ts(now), version],
-            )
-            .map_err(db)?;
-            let auth = tx.query_row(&format!("{DEVICE_AUTH_SQL} WHERE d.id = ?1"), [&id], device_auth_row).map_err(db)?;
-            Audit::new(&ctx, Some(auth.org_id), "provision", "device").id(&id).write(tx)?;
-            Ok(auth)
+            provisioning::provision(tx, &ctx, &hash, &secret, now, version.as_deref())
         })
         .await
+    }
+
+    async fn issue_code(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: DeviceId,
+        code_hash: &str,
+        expires: Timestamp,
+    ) -> StoreResult<Device> {
+        let (ctx, hash) = (ctx.clone(), code_hash.to_owned());
+        self.write(move |tx| provisioning::issue_code(tx, &ctx, scope, id, &hash, expires))
+            .await
+    }
+
+    async fn confirm_device(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: DeviceId,
+        by: UserId,
+        not_about: Option<EmployeeId>,
+    ) -> StoreResult<Confirmed> {
+        let ctx = ctx.clone();
+        self.write(move |tx| provisioning::confirm(tx, &ctx, scope, id, by, not_about))
+            .await
     }
 
     async fn device_auth(&self, id: DeviceId) -> StoreResult<Option<DeviceAuth>> {

@@ -81,10 +81,12 @@ impl EquipmentStore for SqliteDb {
             require_qualification(tx, new.org_id, new.required_qualification)?;
             let id: EquipmentId = new_id();
             tx.execute(
-                "INSERT INTO equipment (id, org_id, site_id, name, relay_channel, activation_code_hash, required_qualification_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO equipment (id, org_id, site_id, name, relay_channel, activation_code_hash, required_qualification_id, created_at,
+                                        code_fingerprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![id.to_string(), new.org_id.to_string(), new.site_id.to_string(), new.name, new.relay_channel,
-                        new.activation_code_hash, new.required_qualification.map(|q| q.to_string()), ts(Timestamp::now())],
+                        new.activation_code_hash, new.required_qualification.map(|q| q.to_string()), ts(Timestamp::now()),
+                        new.code_fingerprint],
             )
             .map_err(db)?;
             let after = load(tx, Scope::All, id)?;
@@ -106,13 +108,14 @@ impl EquipmentStore for SqliteDb {
         self.read(move |c| load(c, scope, id)).await
     }
 
-    async fn site_code_hashes(
+    async fn unfingerprinted_code_hashes(
         &self,
         site: SiteId,
         except: Option<EquipmentId>,
     ) -> StoreResult<Vec<String>> {
         self.read(move |c| {
-            query_rows(c, "SELECT activation_code_hash FROM equipment WHERE site_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR id <> ?2)",
+            query_rows(c, "SELECT activation_code_hash FROM equipment
+                           WHERE site_id = ?1 AND deleted_at IS NULL AND code_fingerprint IS NULL AND (?2 IS NULL OR id <> ?2)",
                 params![site.to_string(), except.map(|e| e.to_string())], |r| r.get(0))
         })
         .await
@@ -153,8 +156,8 @@ impl EquipmentStore for SqliteDb {
             let rotated = update.activation_code_hash.is_some();
             if let Some(hash) = &update.activation_code_hash {
                 tx.execute(
-                    "UPDATE equipment SET activation_code_hash = ?2 WHERE id = ?1",
-                    params![id.to_string(), hash],
+                    "UPDATE equipment SET activation_code_hash = ?2, code_fingerprint = ?3 WHERE id = ?1",
+                    params![id.to_string(), hash, update.code_fingerprint],
                 )
                 .map_err(db)?;
             }
