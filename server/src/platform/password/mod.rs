@@ -8,23 +8,25 @@
 //!   takes only the CPU that nothing else wants: a kiosk's sync is scheduled ahead of it;
 //! - a caller waits at most [`QUEUE_WAIT`] for a turn, then gets 503 `busy` with `Retry-After`;
 //! - every run is counted ([`Hasher::runs`]), which is how the tests show that a route checks its
-//!   token or code before it hashes anything.
+//!   token or code before it hashes anything;
+//! - each thread hashes into its own reused buffer ([`memory`]), so hashing holds
+//!   `threads × 19 MiB` however many sign-ins arrive.
+
+mod memory;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use tokio::sync::Semaphore;
 
+use self::memory::ArgonMemory;
 use super::error::Error;
 
 /// Nice value of the hashing threads: below the rest of the server, above idle.
 const HASHING_NICENESS: i32 = 10;
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&mut ArgonMemory) + Send>;
 
 /// The threads that run argon2. They live as long as any clone of their [`Hasher`]: dropping
 /// the last sender ends their loop.
@@ -43,6 +45,7 @@ impl Workers {
                 .name(format!("argon2-{n}"))
                 .spawn(move || {
                     lower_this_threads_priority();
+                    let mut memory = ArgonMemory::default();
                     loop {
                         let next = queue
                             .lock()
@@ -52,7 +55,10 @@ impl Workers {
                             // A panicking job must not take its thread with it (the permit
                             // it held is released by the unwinding).
                             Ok(job) => {
-                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                                let _ =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                        job(&mut memory)
+                                    }));
                             }
                             Err(_) => break,
                         }
@@ -83,23 +89,10 @@ pub const QUEUE_WAIT: Duration = Duration::from_secs(2);
 /// A valid hash of a random password, verified against when an account does not exist so that
 /// "no such user" costs the same as "wrong password" (one run either way).
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    hash_now("attend-dummy-password-never-matches").unwrap_or_default()
+    ArgonMemory::default()
+        .hash("attend-dummy-password-never-matches")
+        .unwrap_or_default()
 });
-
-fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-}
-
-fn verify_now(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-}
 
 /// The server's argon2 runner (cheap to clone; clones share the slots and the count).
 #[derive(Clone, Debug)]
@@ -173,7 +166,7 @@ pub struct Turn {
 impl Turn {
     async fn run<T: Send + 'static>(
         self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut ArgonMemory) -> T + Send + 'static,
     ) -> Result<T, Error> {
         let Self { hasher, permit } = self;
         hasher.runs.fetch_add(1, Ordering::Relaxed);
@@ -182,8 +175,8 @@ impl Turn {
         hasher
             .workers
             .jobs
-            .send(Box::new(move || {
-                let out = work();
+            .send(Box::new(move |memory: &mut ArgonMemory| {
+                let out = work(memory);
                 drop(permit);
                 let _ = done.send(out);
             }))
@@ -195,18 +188,18 @@ impl Turn {
 
     /// PHC-format argon2id hash (default parameters: 19 MiB, 2 passes).
     pub async fn hash(self, password: String) -> Result<String, Error> {
-        self.run(move || hash_now(&password))
+        self.run(move |memory| memory.hash(&password))
             .await?
             .map_err(|e| Error::Internal(anyhow::anyhow!("hashing a password: {e}")))
     }
 
     /// Checks `password` against `hash`; with `None` costs the same one run and answers `false`.
     pub async fn verify(self, password: String, hash: Option<String>) -> Result<bool, Error> {
-        self.run(move || {
+        self.run(move |memory| {
             if let Some(h) = hash {
-                verify_now(&password, &h)
+                memory.verify(&password, &h)
             } else {
-                let _ = verify_now(&password, &DUMMY_HASH);
+                let _ = memory.verify(&password, &DUMMY_HASH);
                 false
             }
         })
