@@ -57,7 +57,7 @@ impl Workers {
                             Ok(job) => {
                                 let _ =
                                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                        job(&mut memory)
+                                        job(&mut memory);
                                     }));
                             }
                             Err(_) => break,
