@@ -294,11 +294,34 @@ pub async fn home(
             context! { recipient => &d.recipient, subject => &d.subject, error => &d.last_error }
         })
         .collect();
+    // Four eyes: accounts that decide nothing until an administrator says who they are. Only
+    // account administrators may list them; for anyone else the list is simply empty.
+    let page = crate::db::Page {
+        limit: 10,
+        after: None,
+    };
+    let (to_link, more_to_link) = state
+        .people
+        .list_users(
+            &viewer.caller,
+            Some(crate::access::EmployeeLink::Unresolved),
+            &page,
+        )
+        .await
+        .map(|page| (page.items, page.next.is_some()))
+        .unwrap_or_default();
+    let unlinked: Vec<_> = to_link
+        .iter()
+        .map(|u| context! { name => &u.display_name, email => &u.email, role => u.role.as_str(), id => u.id.to_string() })
+        .collect();
     show(
         &viewer,
         "home.html",
         "home",
-        context! { undelivered, undelivered_total => dead.len() },
+        context! {
+            undelivered, undelivered_total => dead.len(),
+            unlinked, unlinked_more => more_to_link,
+        },
     )
 }
 

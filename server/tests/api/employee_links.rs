@@ -8,6 +8,7 @@ use attend_server::features::people::{NewUser, UserStatus};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::dash_client::dash;
 use crate::four_eyes::{hire, message, my_id};
 use crate::helpers::{PASSWORD, Reply, TestApp, spawn_app, world};
 
@@ -74,6 +75,22 @@ async fn an_unresolved_manager_decides_nothing_until_an_admin_resolves_the_accou
         .filter_map(|u| u["id"].as_str())
         .collect();
     assert_eq!(listed, vec![id.as_str()]);
+    // So does the admin's overview; a manager's overview has no such section.
+    let admin_home = dash(&app, "admin@a.example")
+        .await
+        .get("/dashboard")
+        .await
+        .1;
+    assert!(
+        admin_home.contains(r#"id="unlinked""#) && admin_home.contains("una@a.example"),
+        "{admin_home}"
+    );
+    let manager_home = dash(&app, "manager@a.example")
+        .await
+        .get("/dashboard")
+        .await
+        .1;
+    assert!(!manager_home.contains(r#"id="unlinked""#), "{manager_home}");
 
     let r = patch(
         &app,
@@ -86,6 +103,12 @@ async fn an_unresolved_manager_decides_nothing_until_an_admin_resolves_the_accou
     assert_eq!(r.body["link"], "not_employee");
     let r = app.get("/api/v1/users?link=unresolved", &w.a.admin).await;
     assert_eq!(r.body["items"], json!([]), "{}", r.body);
+    let admin_home = dash(&app, "admin@a.example")
+        .await
+        .get("/dashboard")
+        .await
+        .1;
+    assert!(!admin_home.contains(r#"id="unlinked""#), "{admin_home}");
 
     // Resolved, the same call gets as far as the (made-up) candidate.
     let r = app.post(&approve, Some(&token), json!({})).await;
