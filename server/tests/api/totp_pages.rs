@@ -159,9 +159,13 @@ async fn the_security_page_sets_totp_up_and_shows_the_recovery_codes_once() {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.expect("html");
     let secret = text_after(&html, r#"<code id="totp-secret">"#);
-    // The page escapes the slashes (`&#x2f;`); a browser shows them as they are.
-    let uri = text_after(&html, r#"<code id="totp-uri">"#).replace("&#x2f;", "/");
+    // The page escapes slashes and ampersands; a browser shows them as they are.
+    let uri = text_after(&html, r#"<code id="totp-uri">"#)
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    // The QR code beside them carries the same link, as a phone's camera reads it.
+    assert_eq!(qr_content(&html), uri);
 
     let form = [("_csrf", hidden_csrf(&html)), ("code", code(&secret, 0))];
     let r = d
@@ -184,4 +188,25 @@ async fn the_security_page_sets_totp_up_and_shows_the_recovery_codes_once() {
         app.login("manager@a.example", PASSWORD).await.status,
         StatusCode::ACCEPTED
     );
+}
+
+/// What the page's QR code (a base64 PNG in `<img id="totp-qr">`) says.
+fn qr_content(html: &str) -> String {
+    use base64::Engine as _;
+    let start = html.find(r#"id="totp-qr""#).expect("a QR code on the page");
+    let src = &html[start..];
+    let b64 = src
+        .split("base64,")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a data URL")
+        .replace("&#x2f;", "/");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64");
+    let image = image::load_from_memory(&png).expect("a PNG").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("decodes").1
 }

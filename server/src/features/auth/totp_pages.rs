@@ -45,12 +45,19 @@ pub async fn setup(
     Posted(viewer, Nothing {}): Posted<Nothing>,
 ) -> Response {
     match state.auth.setup_totp(&viewer.caller).await {
-        Ok(setup) => show(
-            &viewer,
-            "security.html",
-            "security",
-            context! { setup => fmt::v(&setup) },
-        ),
+        Ok(setup) => {
+            // A phone's camera reads the key from the screen; the typed key stays beside it.
+            // Drawn here, not by a third party: the secret never leaves the server's page.
+            let qr_png = qrcodegen_image::draw_base64(&setup.otpauth_uri)
+                .inspect_err(|error| tracing::warn!(%error, "could not draw the TOTP QR code"))
+                .ok();
+            show(
+                &viewer,
+                "security.html",
+                "security",
+                context! { setup => fmt::v(&setup), qr_png },
+            )
+        }
         Err(e) => done(SECURITY, Err(e)),
     }
 }
