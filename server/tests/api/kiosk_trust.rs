@@ -2,28 +2,14 @@
 //! can issue a fresh one, and a kiosk that exchanged its code learns and counts nothing until an
 //! administrator confirms it.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::dash_client::dash;
 use crate::helpers::{
-    Device, PASSWORD, SignOpts, TestApp, World, audit_actions, provisioned_device, punch,
-    spawn_app, unconfirmed_device, world,
+    Device, PASSWORD, TestApp, World, audit_actions, provisioned_device, punch, spawn_app,
+    unconfirmed_device, world,
 };
-
-async fn roster(app: &TestApp, device: &Device, since: u64) -> Value {
-    let r = app
-        .signed(
-            device,
-            Method::GET,
-            &format!("/api/v1/device/roster?since={since}"),
-            Vec::new(),
-            SignOpts::default(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.body
-}
 
 async fn held(app: &TestApp, w: &World) -> Vec<Value> {
     let r = app
@@ -72,7 +58,7 @@ async fn a_leaked_code_yields_a_kiosk_that_gets_no_roster_and_whose_punches_are_
     assert_eq!(r.body["awaiting_confirmation"], true);
     assert!(r.body["provisioned_ip"].is_string(), "{}", r.body);
 
-    let delta = roster(&app, &rogue, 0).await;
+    let delta = app.roster(&rogue, 0).await;
     for kind in [
         "employees",
         "templates",
@@ -89,7 +75,7 @@ async fn a_leaked_code_yields_a_kiosk_that_gets_no_roster_and_whose_punches_are_
     assert_eq!(delta["cursor"], 0, "the cursor does not move");
     assert_eq!(delta["more"], false);
     assert_eq!(delta["config"]["awaiting_confirmation"], true);
-    let later = roster(&app, &rogue, 7).await;
+    let later = app.roster(&rogue, 7).await;
     assert_eq!(later["cursor"], 7, "the kiosk's own cursor comes back");
 
     // Its punches are stored (they may be real) but not counted; its heartbeats count.
@@ -181,7 +167,7 @@ async fn a_kiosk_s_roster_after_confirmation_is_complete() {
     let w = world(&app).await;
     lathe(&app, &w).await;
     let trusted = provisioned_device(&app, &w.a.admin, &w.a.site).await;
-    let expected = roster(&app, &trusted, 0).await;
+    let expected = app.roster(&trusted, 0).await;
     assert!(
         !expected["employees"]
             .as_array()
@@ -196,11 +182,11 @@ async fn a_kiosk_s_roster_after_confirmation_is_complete() {
     );
 
     let kiosk = unconfirmed_device(&app, &w.a.admin, &w.a.site).await;
-    let before = roster(&app, &kiosk, 0).await;
+    let before = app.roster(&kiosk, 0).await;
     let r = confirm(&app, &w.a.admin, &kiosk).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let since = before["cursor"].as_u64().expect("cursor");
-    assert_eq!(roster(&app, &kiosk, since).await, expected);
+    assert_eq!(app.roster(&kiosk, since).await, expected);
 }
 
 #[tokio::test]
@@ -273,7 +259,7 @@ async fn a_fresh_code_can_be_issued_and_ends_a_provisioned_kiosk_s_secret() {
         id: old.id.clone(),
         secret: r.body["device_secret"].as_str().expect("secret").to_owned(),
     };
-    let delta = roster(&app, &new, 0).await;
+    let delta = app.roster(&new, 0).await;
     assert_eq!(
         delta["config"]["awaiting_confirmation"], true,
         "a re-provisioned kiosk is confirmed again"
