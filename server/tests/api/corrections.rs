@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    Reply, approve_timesheet, audit_actions, provisioned_device, spawn_app, world,
+    Reply, approve_timesheet, audit_actions, every_page, provisioned_device, spawn_app, world,
 };
 
 fn message(r: &Reply) -> &str {
@@ -75,7 +75,7 @@ async fn an_approved_correction_completes_the_day_and_a_locked_period_refuses_mo
     assert_eq!(
         app.get("/api/v1/corrections?status=pending", &w.a.manager)
             .await
-            .body
+            .body["items"]
             .as_array()
             .map(Vec::len),
         Some(1)
@@ -135,4 +135,72 @@ async fn staff_who_file_a_correction_for_someone_do_not_approve_it_themselves() 
         "a second person approves: {}",
         r.body
     );
+}
+
+/// Security review L7: the queue and an employee's corrections came whole. Now each page holds
+/// at most `limit` (1 to 100, as on every list), newest first with ties broken by id, and
+/// following `next` reaches every correction exactly once.
+#[tokio::test]
+async fn correction_lists_come_in_bounded_pages_that_together_hold_every_correction_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut filed = Vec::new();
+    // Ana asks for four clock-outs; Bruno for two at the same moments, so times tie.
+    let asked = [
+        (&w.a.employee, &w.a.employee_token, "2026-03-02T16:00:00Z"),
+        (&w.a.employee, &w.a.employee_token, "2026-03-03T16:00:00Z"),
+        (&w.a.employee, &w.a.employee_token, "2026-03-04T16:00:00Z"),
+        (&w.a.employee, &w.a.employee_token, "2026-03-05T16:00:00Z"),
+        (&w.a.other_employee, &w.a.admin, "2026-03-03T16:00:00Z"),
+        (&w.a.other_employee, &w.a.admin, "2026-03-04T16:00:00Z"),
+    ];
+    for (employee, token, at) in asked {
+        let r = app
+            .post(
+                &format!("/api/v1/employees/{employee}/corrections"),
+                Some(token),
+                json!({"punch_type": "out", "at": at, "reason": "forgot to clock out"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        filed.push(r.id());
+    }
+
+    let ana = format!("/api/v1/employees/{}/corrections", w.a.employee);
+    for (path, limit, expected) in [
+        ("/api/v1/corrections?status=pending", 4, filed.clone()),
+        ("/api/v1/corrections", 1, filed.clone()),
+        (ana.as_str(), 3, filed[..4].to_vec()),
+    ] {
+        let (items, sizes) = every_page(&app, path, &w.a.admin, "", limit).await;
+        assert!(sizes.len() > 1, "{path}: more than one page: {sizes:?}");
+        assert!(
+            sizes.iter().all(|&n| n <= limit as usize),
+            "{path}: {sizes:?}"
+        );
+        let key = |c: &serde_json::Value| {
+            let (at, id) = (c["at"].as_str(), c["id"].as_str());
+            (at.expect("at").to_owned(), id.expect("id").to_owned())
+        };
+        let keys: Vec<_> = items.iter().map(key).collect();
+        assert!(
+            keys.windows(2).all(|p| p[0] > p[1]),
+            "{path}: newest first, no repeats: {keys:?}"
+        );
+        let mut got: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
+        let mut expected = expected;
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{path}: every correction once");
+    }
+
+    for path in ["/api/v1/corrections?limit=101", &format!("{ana}?limit=101")] {
+        let r = app.get(path, &w.a.admin).await;
+        assert_eq!(
+            (r.status, r.body["error"]["details"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("limit")),
+            "{path}: {}",
+            r.body
+        );
+    }
 }

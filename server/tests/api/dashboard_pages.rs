@@ -186,7 +186,7 @@ async fn leave_is_approved_on_the_dashboard_and_escalation_asks_for_the_next_lev
         .await;
     assert_eq!(kind_, "success");
     let r = app.get(&mine, &w.a.employee_token).await;
-    let statuses: Vec<(String, u64)> = r.body["requests"]
+    let statuses: Vec<(String, u64)> = r.body["requests"]["items"]
         .as_array()
         .expect("requests")
         .iter()

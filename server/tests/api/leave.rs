@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, audit_actions, spawn_app, world};
+use crate::helpers::{Reply, audit_actions, every_page, spawn_app, world};
 
 fn message(r: &Reply) -> &str {
     r.body["error"]["message"]
@@ -307,4 +307,83 @@ async fn leave_is_requested_within_the_allowance_approved_by_level_and_paid_in_p
             "request", "approve", "request", "escalate", "approve", "request", "reject", "cancel"
         ]
     );
+}
+
+/// Security review L7: the queue and an employee's requests came whole. Now each page holds at
+/// most `limit` (1 to 100, as on every list), newest first with ties broken by id, and
+/// following `next` reaches every request exactly once.
+#[tokio::test]
+async fn leave_lists_come_in_bounded_pages_that_together_hold_every_request_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let r = app
+        .post(
+            "/api/v1/leave-types",
+            Some(&w.a.admin),
+            json!({"name": "Training", "paid": true}),
+        )
+        .await;
+    let kind = r.id();
+    let mut filed = Vec::new();
+    // Ana has four single days; Bruno two of the same days, so first days tie.
+    let days = [
+        (&w.a.employee, &w.a.employee_token, "2026-03-02"),
+        (&w.a.employee, &w.a.employee_token, "2026-03-03"),
+        (&w.a.employee, &w.a.employee_token, "2026-03-04"),
+        (&w.a.employee, &w.a.employee_token, "2026-03-05"),
+        (&w.a.other_employee, &w.a.admin, "2026-03-03"),
+        (&w.a.other_employee, &w.a.admin, "2026-03-04"),
+    ];
+    for (employee, token, day) in days {
+        let r = app
+            .post(
+                &format!("/api/v1/employees/{employee}/leave"),
+                Some(token),
+                json!({"leave_type_id": kind, "first_day": day, "last_day": day}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        filed.push(r.id());
+    }
+
+    let ana = format!("/api/v1/employees/{}/leave?year=2026", w.a.employee);
+    for (path, at, limit, expected) in [
+        ("/api/v1/leave?status=pending", "", 4, filed.clone()),
+        ("/api/v1/leave", "", 1, filed.clone()),
+        (ana.as_str(), "/requests", 3, filed[..4].to_vec()),
+    ] {
+        let (items, sizes) = every_page(&app, path, &w.a.admin, at, limit).await;
+        assert!(sizes.len() > 1, "{path}: more than one page: {sizes:?}");
+        assert!(
+            sizes.iter().all(|&n| n <= limit as usize),
+            "{path}: {sizes:?}"
+        );
+        let key = |r: &Value| {
+            let (day, id) = (r["first_day"].as_str(), r["id"].as_str());
+            (
+                day.expect("first_day").to_owned(),
+                id.expect("id").to_owned(),
+            )
+        };
+        let keys: Vec<_> = items.iter().map(key).collect();
+        assert!(
+            keys.windows(2).all(|p| p[0] > p[1]),
+            "{path}: newest first, no repeats: {keys:?}"
+        );
+        let mut got: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
+        let mut expected = expected;
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{path}: every request once");
+    }
+
+    for path in ["/api/v1/leave?limit=101", &format!("{ana}&limit=101")] {
+        let r = app.get(path, &w.a.admin).await;
+        assert_eq!(
+            (r.status, field(&r)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("limit")),
+            "{path}: {}",
+            r.body
+        );
+    }
 }

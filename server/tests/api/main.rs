@@ -27,6 +27,7 @@ mod held_events;
 mod helpers;
 mod kiosk_trust;
 mod leave;
+mod leave_pages;
 mod logins;
 mod machine_codes;
 mod mail_delivery;

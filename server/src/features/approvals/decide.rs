@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 use super::workflow::{Flow, Party, Refusal, Step, transition};
 use super::{ApprovalStatus, Recorded, Review};
 use crate::access::{Action, Caller};
+use crate::db::Page;
 use crate::platform::error::{AppResult, Error};
+use crate::platform::extract::PageQuery;
 use crate::platform::limits;
 
 /// The body of a decision.
@@ -49,13 +51,28 @@ pub fn reason(step: Step, text: Option<String>) -> AppResult<Option<String>> {
     Ok(text)
 }
 
-/// The queue's filter.
+/// The queue's filter and page (`limit` and `after` as every list has them: [`PageQuery`]).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatusQuery {
     #[param(inline)]
     pub status: Option<ApprovalStatus>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next` value of the previous page.
+    pub after: Option<String>,
+}
+
+impl StatusQuery {
+    /// The page asked for; a `limit` out of bounds is refused naming the field.
+    pub fn page(&self) -> AppResult<Page> {
+        PageQuery {
+            limit: self.limit,
+            after: self.after.clone(),
+        }
+        .page()
+    }
 }
 
 /// `step` on a request of `owner` at `review`, as the workflow allows it for the caller: the
@@ -105,25 +122,27 @@ impl From<Refusal> for Error {
     }
 }
 
-/// Declares the routes of one kind of request: its queue (`list`, filtered by status) and its
-/// approve, reject, escalate and cancel routes, each of which parses the id and the
-/// [`Decision`] body and calls the kind's request desk:
-/// `app.$service.decide(caller, id, step, reason)`.
+/// Declares the routes of one kind of request: its queue (`list`, filtered by status, a page at
+/// a time) and its approve, reject, escalate and cancel routes, each of which parses the id and
+/// the [`Decision`] body and calls the kind's request desk:
+/// `app.$service.decide(caller, id, step, reason)`. The invoking module imports
+/// `crate::db::Paged`: utoipa resolves a generic response body by its bare name.
 #[macro_export]
 macro_rules! decision_routes {
     ($service:ident, $id:ty, $record:ty, $tag:literal, $list:literal,
      $approve:literal, $reject:literal, $escalate:literal, $cancel:literal) => {
         #[utoipa::path(get, path = $list, tag = $tag, security(("bearer" = [])),
             params($crate::features::approvals::decide::StatusQuery),
-            responses((status = 200, body = Vec<$record>, description = "in the caller's scope, newest first")))]
+            responses((status = 200, body = $crate::db::Paged<$record>, description = "in the caller's scope, newest first")))]
         pub async fn list(
             axum::extract::State(app): axum::extract::State<$crate::app::state::AppState>,
             caller: $crate::access::Caller,
             $crate::platform::extract::ApiQuery(q): $crate::platform::extract::ApiQuery<
                 $crate::features::approvals::decide::StatusQuery,
             >,
-        ) -> $crate::platform::error::AppResult<axum::Json<Vec<$record>>> {
-            Ok(axum::Json(app.$service.list(&caller, q.status).await?))
+        ) -> $crate::platform::error::AppResult<axum::Json<$crate::db::Paged<$record>>> {
+            let page = q.page()?;
+            Ok(axum::Json(app.$service.list(&caller, q.status, &page).await?))
         }
 
         $crate::decision_routes!(@one approve, Approve, $service, $id, $record, $tag, $approve);

@@ -18,7 +18,7 @@ use super::decide::plan;
 use super::workflow::REQUEST;
 use super::{ApprovalStatus, Recorded, Review, Step};
 use crate::access::{Action, Caller};
-use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreResult};
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 use crate::platform::error::AppResult;
 
 /// A kind's rows of the permission table.
@@ -98,14 +98,15 @@ pub trait RequestStore<R: Request>: Send + Sync + std::fmt::Debug {
         employee: EmployeeId,
         new: <R::Asked as Asked>::New,
     ) -> StoreResult<R>;
-    /// Newest first (at most 500); optionally one employee's, one status.
+    /// One page, newest first; optionally one employee's, one status.
     async fn requests(
         &self,
         scope: Scope,
         depts: &DepartmentFilter,
         employee: Option<EmployeeId>,
         status: Option<ApprovalStatus>,
-    ) -> StoreResult<Vec<R>>;
+        page: &Page,
+    ) -> StoreResult<Paged<R>>;
     async fn one(&self, scope: Scope, depts: &DepartmentFilter, id: R::Id) -> StoreResult<R>;
     /// Records a step the workflow allowed, with its audit row; refused if the request is no
     /// longer where the step was decided on, or when the kind forbids it (a correction into
@@ -163,13 +164,18 @@ impl<R: Request> Requests<R> {
             .await?)
     }
 
-    /// The review queue: requests in the caller's scope, newest first.
-    pub async fn list(&self, caller: &Caller, status: Option<ApprovalStatus>) -> AppResult<Vec<R>> {
+    /// The review queue, a page at a time: requests in the caller's scope, newest first.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        status: Option<ApprovalStatus>,
+        page: &Page,
+    ) -> AppResult<Paged<R>> {
         caller.permit(R::ACTIONS.list)?;
         let depts = caller.departments();
         Ok(self
             .store
-            .requests(caller.scope(), &depts, None, status)
+            .requests(caller.scope(), &depts, None, status, page)
             .await?)
     }
 

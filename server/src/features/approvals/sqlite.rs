@@ -11,9 +11,9 @@ use super::requests::{Asked, Request, RequestStore};
 use super::{ApprovalStatus, Recorded, Review};
 use crate::db::sqlite::{
     Audit, EmployeeInScope, SqliteDb, db, dept_param, employee_in_scope, get_enum, get_opt_id,
-    get_opt_ts, get_ts, opt_org, query_rows, ts,
+    get_opt_ts, get_ts, opt_org, page_params, paged, query_rows, ts,
 };
-use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
+use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
 
 /// Where a kind of request keeps its decision.
 #[derive(Clone, Copy, Debug)]
@@ -117,11 +117,12 @@ pub(crate) fn review_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Review> 
 }
 
 impl RequestTable {
-    fn query(&self, filters: &str, tail: &str) -> String {
+    /// `SELECT` the kind's columns, the review's, then `extra` (`""` or `", expr AS name"`).
+    fn query(&self, extra: &str, filters: &str, tail: &str) -> String {
         let a = self.alias;
         let review: Vec<String> = REVIEW_COLS.iter().map(|c| format!("{a}.{c}")).collect();
         format!(
-            "SELECT {}, {} FROM {} WHERE (?1 IS NULL OR {a}.org_id = ?1)
+            "SELECT {}, {}{extra} FROM {} WHERE (?1 IS NULL OR {a}.org_id = ?1)
                AND (?2 IS NULL OR e.department_id IN (SELECT value FROM json_each(?2))) {filters} {tail}",
             self.select,
             review.join(", "),
@@ -138,7 +139,7 @@ impl RequestTable {
         id: &str,
         row: fn(&Row<'_>) -> rusqlite::Result<T>,
     ) -> StoreResult<T> {
-        let sql = self.query(&format!("AND {}.id = ?3", self.alias), "");
+        let sql = self.query("", &format!("AND {}.id = ?3", self.alias), "");
         c.query_row(
             &sql,
             params![opt_org(scope.org()), dept_param(depts), id],
@@ -147,7 +148,10 @@ impl RequestTable {
         .map_err(db)
     }
 
-    /// Requests in scope, newest first (at most 500); optionally one employee's, one status.
+    /// One page of requests in scope, newest first (ties by id, newest first too); optionally
+    /// one employee's, one status. The page key is the row's `newest_first_by` value and id,
+    /// as `{value}_{id}` (neither holds a `_`), so a page needs no other row to find its place.
+    #[allow(clippy::too_many_arguments)] // the scope, the filters, the page and the row codec
     pub(crate) fn list<T>(
         &self,
         c: &Connection,
@@ -155,22 +159,43 @@ impl RequestTable {
         depts: &DepartmentFilter,
         employee: Option<EmployeeId>,
         status: Option<ApprovalStatus>,
+        page: &Page,
         row: fn(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> StoreResult<Vec<T>> {
-        let a = self.alias;
-        let filters =
-            format!("AND (?3 IS NULL OR {a}.employee_id = ?3) AND (?4 IS NULL OR {a}.status = ?4)");
-        let sql = self.query(
-            &filters,
-            &format!("ORDER BY {} DESC LIMIT 500", self.newest_first_by),
+    ) -> StoreResult<Paged<T>> {
+        let (a, by) = (self.alias, self.newest_first_by);
+        let filters = format!(
+            "AND (?3 IS NULL OR {a}.employee_id = ?3) AND (?4 IS NULL OR {a}.status = ?4)
+             AND (?5 IS NULL OR ({by}, {a}.id) < (?5, ?6))"
         );
+        let sql = self.query(
+            &format!(", {by} || '_' || {a}.id AS page_key"),
+            &filters,
+            &format!("ORDER BY {by} DESC, {a}.id DESC LIMIT ?7"),
+        );
+        let (_, limit) = page_params(page);
+        // A key without `_` is none this list gave out: it places the page by its value alone.
+        let (after_value, after_id) = match page.after.as_deref().map(|k| (k, k.rsplit_once('_'))) {
+            Some((_, Some((value, id)))) => (Some(value.to_owned()), id.to_owned()),
+            Some((key, None)) => (Some(key.to_owned()), String::new()),
+            None => (None, String::new()),
+        };
         let params = params![
             opt_org(scope.org()),
             dept_param(depts),
             employee.map(|e| e.to_string()),
-            status.map(ApprovalStatus::as_str)
+            status.map(ApprovalStatus::as_str),
+            after_value,
+            after_id,
+            limit
         ];
-        query_rows(c, &sql, params, row)
+        let rows = query_rows(c, &sql, params, |r| {
+            Ok((row(r)?, r.get::<_, String>("page_key")?))
+        })?;
+        let Paged { items, next } = paged(rows, page, |(_, key)| key.clone());
+        Ok(Paged {
+            items: items.into_iter().map(|(item, _)| item).collect(),
+            next,
+        })
     }
 
     /// Records `step` on its request with its audit row, after `check` accepts the request
@@ -263,15 +288,16 @@ impl<R: SqliteRequest> RequestStore<R> for SqliteDb {
         depts: &DepartmentFilter,
         employee: Option<EmployeeId>,
         status: Option<ApprovalStatus>,
-    ) -> StoreResult<Vec<R>> {
-        let depts = depts.clone();
+        page: &Page,
+    ) -> StoreResult<Paged<R>> {
+        let (depts, page) = (depts.clone(), page.clone());
         self.read(move |c| {
             // One employee's requests: an employee the caller may not see is not found, as
             // on every other route that names an employee (not an empty list).
             if let Some(id) = employee {
                 employee_in_scope(c, scope, &depts, id)?;
             }
-            R::TABLE.list(c, scope, &depts, employee, status, R::ROW)
+            R::TABLE.list(c, scope, &depts, employee, status, &page, R::ROW)
         })
         .await
     }

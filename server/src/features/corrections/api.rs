@@ -12,8 +12,9 @@ use super::Correction;
 use super::service::RequestCorrection;
 use crate::access::Caller;
 use crate::app::state::AppState;
+use crate::db::Paged;
 use crate::platform::error::AppResult;
-use crate::platform::extract::{ApiJson, ApiPath};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -37,13 +38,16 @@ pub async fn request_correction(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-#[utoipa::path(get, path = "/api/v1/employees/{id}/corrections", tag = "timesheets", security(("bearer" = [])), responses((status = 200, body = Vec<Correction>)))]
+#[utoipa::path(get, path = "/api/v1/employees/{id}/corrections", tag = "timesheets", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Paged<Correction>, description = "newest first")))]
 pub async fn employee_corrections(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<EmployeeId>,
-) -> AppResult<Json<Vec<Correction>>> {
-    Ok(Json(app.corrections.of_employee(&caller, id).await?))
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<Paged<Correction>>> {
+    let page = q.page()?;
+    Ok(Json(app.corrections.of_employee(&caller, id, &page).await?))
 }
 
 crate::decision_routes!(

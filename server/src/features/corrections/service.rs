@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::{Correction, NewCorrection};
 use crate::access::{Action, Caller};
+use crate::db::{Page, Paged};
 use crate::features::approvals::requests::{Asked, Requests};
 use crate::platform::error::AppResult;
 use crate::platform::limits;
@@ -49,17 +50,18 @@ impl Asked for RequestCorrection {
 pub type CorrectionService = Requests<Correction>;
 
 impl Requests<Correction> {
-    /// One employee's corrections, newest first.
+    /// One employee's corrections, newest first, a page at a time.
     pub async fn of_employee(
         &self,
         caller: &Caller,
         employee: EmployeeId,
-    ) -> AppResult<Vec<Correction>> {
+        page: &Page,
+    ) -> AppResult<Paged<Correction>> {
         caller.permit_on(Action::EmployeeCorrections, employee)?;
         let (scope, depts) = (caller.scope(), caller.departments());
         Ok(self
             .store
-            .requests(scope, &depts, Some(employee), None)
+            .requests(scope, &depts, Some(employee), None, page)
             .await?)
     }
 }

@@ -14,8 +14,9 @@ use super::service::{CreateLeaveType, EmployeeLeave, RequestLeave};
 use super::{LeaveRequest, LeaveType};
 use crate::access::Caller;
 use crate::app::state::AppState;
+use crate::db::Paged;
 use crate::platform::error::{AppResult, Error};
-use crate::platform::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::platform::extract::{ApiJson, ApiPath, ApiQuery, PageQuery};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,8 +33,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct YearQuery {
+    /// The year of the balances (default: this year).
     #[param(minimum = 1, maximum = 9999)]
     pub year: Option<i16>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next` value of the previous page of requests.
+    pub after: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/leave-types", tag = "leave", security(("bearer" = [])), request_body = CreateLeaveType,
@@ -72,7 +78,7 @@ pub async fn request_leave(
 }
 
 #[utoipa::path(get, path = "/api/v1/employees/{id}/leave", tag = "leave", security(("bearer" = [])), params(YearQuery),
-    responses((status = 200, body = EmployeeLeave, description = "requests (newest first) and the year's balances")))]
+    responses((status = 200, body = EmployeeLeave, description = "a page of requests (newest first) and the year's balances")))]
 pub async fn employee_leave(
     State(app): State<AppState>,
     caller: Caller,
@@ -84,7 +90,12 @@ pub async fn employee_leave(
     if !(1..=9999).contains(&year) {
         return Err(Error::field("year", "must be 1 to 9999"));
     }
-    Ok(Json(app.leave.of_employee(&caller, id, year).await?))
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    }
+    .page()?;
+    Ok(Json(app.leave.of_employee(&caller, id, year, &page).await?))
 }
 
 crate::decision_routes!(

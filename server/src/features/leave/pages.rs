@@ -1,5 +1,6 @@
-//! The leave queue by status, and approve, reject (with a reason) and escalate, through the
-//! leave service (levels, escalation and "nobody decides their own").
+//! The leave queue by status, 100 requests a page with a link to the next, and approve, reject
+//! (with a reason) and escalate, through the leave service (levels, escalation and "nobody
+//! decides their own").
 
 use attend_protocol::ids::LeaveRequestId;
 use axum::extract::{Path, Query, State};
@@ -12,7 +13,9 @@ use crate::dashboard::fmt::v;
 use crate::dashboard::pages::Pages;
 use crate::dashboard::session::{Posted, Viewer};
 use crate::dashboard::{done, or_error_page, show};
+use crate::db::Page;
 use crate::features::approvals::{ApprovalStatus, Step};
+use crate::platform::extract::MAX_PAGE;
 
 pub fn routes() -> Pages {
     Pages::new()
@@ -23,6 +26,18 @@ pub fn routes() -> Pages {
 #[derive(Debug, Deserialize)]
 struct QueueQuery {
     status: Option<ApprovalStatus>,
+    /// The `next` key of the page before.
+    after: Option<String>,
+}
+
+/// The queue's address: one status, from the page after `after` (the first page without).
+fn queue_href(status: ApprovalStatus, after: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("status", status.as_str());
+    if let Some(after) = after {
+        query.append_pair("after", after);
+    }
+    format!("/dashboard/leave?{}", query.finish())
 }
 
 #[derive(Serialize)]
@@ -46,8 +61,12 @@ async fn queue(
 ) -> Response {
     let status = q.status.unwrap_or(ApprovalStatus::Pending);
     let who = &viewer.caller;
+    let page = Page {
+        limit: MAX_PAGE,
+        after: q.after.clone(),
+    };
     let (listed, people) = match (
-        state.leave.list(who, Some(status)).await,
+        state.leave.list(who, Some(status), &page).await,
         state.people.all_employees(who).await,
     ) {
         (Ok(l), Ok(p)) => (l, p),
@@ -55,7 +74,10 @@ async fn queue(
     };
     let by_id: std::collections::HashMap<_, _> =
         people.into_iter().map(|e| (e.id, e.display_name)).collect();
+    let next = listed.next.as_deref().map(|n| queue_href(status, Some(n)));
+    let first = q.after.is_some().then(|| queue_href(status, None));
     let rows: Vec<Row> = listed
+        .items
         .into_iter()
         .map(|r| Row {
             id: r.id.to_string(),
@@ -74,7 +96,7 @@ async fn queue(
         &viewer,
         "leave.html",
         "leave",
-        context! { rows => v(&rows), status => status.as_str() },
+        context! { rows => v(&rows), status => status.as_str(), next, first },
     )
 }
 

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::rules::working_days;
 use super::{Balance, LeaveRequest, LeaveType, NewLeaveRequest, NewLeaveType};
 use crate::access::{Action, Caller};
+use crate::db::{Page, Paged};
 use crate::features::approvals::requests::{Asked, Requests};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::limits;
@@ -41,7 +42,9 @@ pub struct RequestLeave {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmployeeLeave {
-    pub requests: Vec<LeaveRequest>,
+    /// One page of the requests, newest first.
+    pub requests: Paged<LeaveRequest>,
+    /// The year's balance of every leave type.
     pub balances: Vec<Balance>,
 }
 
@@ -119,19 +122,20 @@ impl Requests<LeaveRequest> {
         Ok(self.store.list_leave_types(caller.scope()).await?)
     }
 
-    /// One employee's requests (newest first) and the year's balances.
+    /// A page of one employee's requests (newest first) and the year's balances.
     pub async fn of_employee(
         &self,
         caller: &Caller,
         employee: EmployeeId,
         year: i16,
+        page: &Page,
     ) -> AppResult<EmployeeLeave> {
         caller.permit_on(Action::EmployeeLeave, employee)?;
         let (scope, depts) = (caller.scope(), caller.departments());
         Ok(EmployeeLeave {
             requests: self
                 .store
-                .requests(scope, &depts, Some(employee), None)
+                .requests(scope, &depts, Some(employee), None, page)
                 .await?,
             balances: self
                 .store
