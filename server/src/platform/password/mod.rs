@@ -2,8 +2,11 @@
 //! and some routes run one for anonymous callers (sign-in, and setting a password with a token
 //! or code), so runs go through a [`Hasher`]:
 //!
-//! - at most one run per core at a time (a semaphore), on the hasher's own threads, never on the
-//!   blocking pool that database work needs;
+//! - at most one run per core but one at a time (a semaphore; one on a single core), on the
+//!   hasher's own threads, never on the blocking pool that database work needs: a flood of
+//!   sign-ins leaves a core to everything else (on the 2-core build machine, two hashing
+//!   threads instead of one made a kiosk's worst syncs under the abuse benchmark about twice as
+//!   slow);
 //! - those threads run at a lower scheduling priority (nice +10 on Linux), so a flood of sign-ins
 //!   takes only the CPU that nothing else wants: a kiosk's sync is scheduled ahead of it;
 //! - a caller waits at most [`QUEUE_WAIT`] for a turn, then gets 503 `busy` with `Retry-After`;
@@ -104,10 +107,10 @@ pub struct Hasher {
 }
 
 impl Default for Hasher {
-    /// One slot per core.
+    /// One slot per core but one (at least one).
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        Self::with_slots(cores)
+        Self::with_slots(cores.saturating_sub(1))
     }
 }
 
