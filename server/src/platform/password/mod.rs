@@ -101,6 +101,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 #[derive(Clone, Debug)]
 pub struct Hasher {
     slots: Arc<Semaphore>,
+    slot_count: usize,
     workers: Arc<Workers>,
     runs: Arc<AtomicU64>,
     wait: Duration,
@@ -119,10 +120,16 @@ impl Hasher {
         let slots = slots.max(1);
         Self {
             slots: Arc::new(Semaphore::new(slots)),
+            slot_count: slots,
             workers: Arc::new(Workers::spawn(slots)),
             runs: Arc::new(AtomicU64::new(0)),
             wait: QUEUE_WAIT,
         }
+    }
+
+    /// How many runs may go at once.
+    pub fn slot_count(&self) -> usize {
+        self.slot_count
     }
 
     /// Argon2 runs so far.
