@@ -13,7 +13,9 @@ pub mod process;
 pub mod systemd;
 pub mod wait;
 
-pub use paths::{demo_photos, face_set, faces_dir, models_dir, repo_root, shared_dir};
+pub use paths::{
+    demo_photos, face_set, faces_dir, models_dir, repo_root, shared_dir, shared_models,
+};
 pub use process::command;
 pub use systemd::assert_unit_verifies;
 pub use wait::{PATIENCE, eventually, poll_until, wait_until};

@@ -34,12 +34,12 @@ impl Default for GateLimits {
     /// The measured range (module doc of [`super`]).
     fn default() -> Self {
         Self {
-            min_face_fraction: 0.10,
+            min_face_fraction: 0.12,
             max_face_fraction: 0.30,
             min_face_px: 40.0,
-            max_yaw: 0.35,
-            max_roll_deg: 25.0,
-            min_sharpness: 60.0,
+            max_yaw: 0.25,
+            max_roll_deg: 15.0,
+            min_sharpness: 100.0,
         }
     }
 }
@@ -247,7 +247,7 @@ mod tests {
         };
         assert_eq!(hint(&turned), Some(Hint::FaceTheCamera));
         let tilted = Framing {
-            roll_deg: Some(31.0),
+            roll_deg: Some(-16.0),
             ..framing(0.2, 128.0)
         };
         assert_eq!(hint(&tilted), Some(Hint::FaceTheCamera));

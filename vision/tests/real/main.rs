@@ -4,5 +4,6 @@
 
 mod accuracy;
 mod cli;
+mod liveness;
 mod pipeline;
 mod support;
