@@ -253,7 +253,10 @@ impl Manifest {
             .liveness
             .clone()
             .ok_or_else(|| invalid(id, "a liveness model needs a [model.liveness] table"))?;
-        if liveness.live_class >= liveness.classes || !(liveness.crop_scale >= 1.0) {
+        if liveness.live_class >= liveness.classes
+            || liveness.crop_scale.is_nan()
+            || liveness.crop_scale < 1.0
+        {
             return Err(invalid(
                 id,
                 "liveness.live_class must be below classes, and crop_scale at least 1",

@@ -121,6 +121,7 @@ pub fn crop_box(frame: (u32, u32), face: [f64; 4], scale: f64) -> Option<CropBox
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact values are the point of these tests
 mod tests {
     use super::*;
 

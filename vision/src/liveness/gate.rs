@@ -196,6 +196,7 @@ impl GateLimits {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact values are the point of these tests
 mod tests {
     use super::*;
     use crate::detect::BBox;

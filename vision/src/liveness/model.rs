@@ -103,6 +103,7 @@ pub fn softmax(logits: &[f32]) -> Vec<f32> {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact values are the point of these tests
 mod tests {
     use super::*;
 

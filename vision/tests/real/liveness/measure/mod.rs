@@ -147,7 +147,7 @@ pub fn buckets(what: &str, items: &[(f32, f32)], edges: &[f32]) {
             .filter(|(m, _)| (w[0]..w[1]).contains(m))
             .map(|(_, p)| *p)
             .collect();
-        let high = if w[1] == f32::MAX {
+        let high = if w[1] >= f32::MAX {
             "max".to_owned()
         } else {
             w[1].to_string()
