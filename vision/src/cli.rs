@@ -13,7 +13,7 @@ use serde_json::json;
 #[command(
     name = "attend-vision",
     version,
-    about = "Attend face pipeline: detect, align, embed, compare"
+    about = "Attend face pipeline: detect, align, embed, compare, liveness"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -62,6 +62,9 @@ enum Command {
     Bench(crate::cli_bench::BenchArgs),
     /// Peak memory with both models and a gallery (10,000 persons by default).
     Memory(crate::cli_bench::MemoryArgs),
+    /// Passive liveness of each image's largest face: one JSON line per image with "live"
+    /// (null when no face passes the framing gate), "score", "scores" and "reason".
+    Liveness(crate::cli_liveness::LivenessArgs),
     /// Score a CSV of pairs (columns img_a,img_b): one JSON line per pair.
     VerifyPairs {
         #[command(flatten)]
@@ -101,6 +104,7 @@ pub fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Bench(args) => crate::cli_bench::run(&args)?,
         Command::Memory(args) => crate::cli_bench::memory(&args)?,
+        Command::Liveness(args) => crate::cli_liveness::run(&args)?,
         Command::Embed { models, images } => {
             let p = pipeline(&models)?;
             for path in images {

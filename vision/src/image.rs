@@ -1,7 +1,7 @@
-//! Frames and photos in, packed RGB8 out. Decodes JPEG (photos and MJPEG camera frames), PNG and
-//! WebP (uploaded photos)
-//! with the `image` crate, converts YUYV (4:2:2, BT.601 limited range) and raw RGB/BGR buffers,
-//! and resizes with `fast_image_resize` (SIMD).
+//! Frames and photos in, packed RGB8 out, upright. Decodes JPEG (photos and MJPEG camera frames),
+//! PNG and WebP (uploaded photos) with the `image` crate and applies their EXIF orientation;
+//! converts YUYV (4:2:2, BT.601 limited range) and raw RGB/BGR buffers; resizes with
+//! `fast_image_resize` (SIMD).
 //!
 //! Decoding is bounded, because photos come from uploads and a few bytes of header can claim a
 //! huge image: no side over [`MAX_SIDE`], and a compressed image is refused before any pixel is
@@ -237,7 +237,7 @@ fn decode_with(
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits);
-    let decoder = reader.into_decoder().map_err(failed)?;
+    let mut decoder = reader.into_decoder().map_err(failed)?;
 
     let (width, height) = decoder.dimensions();
     check_side(what, width, height)?;
@@ -257,10 +257,22 @@ fn decode_with(
             needed_mib: needed.div_ceil(1 << 20),
         });
     }
-    // `into_rgb8` moves an RGB8 image instead of copying it.
-    let rgb = image::DynamicImage::from_decoder(decoder)
-        .map_err(failed)?
-        .into_rgb8();
+    // Phones and some cameras store a portrait picture sideways and say so in EXIF; everything
+    // downstream (detection, liveness crops, thumbnails) assumes an upright frame. A malformed
+    // EXIF block is read as "no rotation" rather than refusing pixels that decode.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    // `into_rgb8` moves an RGB8 image instead of copying it. A 90° rotation then copies the RGB8
+    // pixels once (6 bytes a pixel at the peak), after the decoder's buffers are gone: within the
+    // budget above, which is at least 11 bytes a pixel.
+    let mut rgb = image::DynamicImage::ImageRgb8(
+        image::DynamicImage::from_decoder(decoder)
+            .map_err(failed)?
+            .into_rgb8(),
+    );
+    rgb.apply_orientation(orientation);
+    let rgb = rgb.into_rgb8();
     RgbImage::new(rgb.width(), rgb.height(), rgb.into_raw())
 }
 

@@ -9,6 +9,7 @@
 //! - [`align`]: similarity transform from five landmarks and chip warping.
 //! - [`embed`]: face descriptors from aligned chips.
 //! - [`quality`]: enrolment gates (size, blur, pose, one face).
+//! - [`liveness`]: passive anti-spoofing: is the face a person or a photo/screen held up?
 //! - [`enrol`]: several images → templates with quality scores and a thumbnail.
 //! - [`pipeline`]: frame → faces with descriptors.
 //! - [`matcher`]: 1:N search over a gallery (f32 and int8 SIMD kernels), threshold and margin.
@@ -20,6 +21,7 @@ pub mod detect;
 pub mod embed;
 pub mod enrol;
 pub mod image;
+pub mod liveness;
 pub mod manifest;
 pub mod matcher;
 pub mod pipeline;

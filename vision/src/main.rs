@@ -1,7 +1,9 @@
-//! `attend-vision` CLI: embed, compare and verify face photos with the real models.
+//! `attend-vision` CLI: embed, compare and verify face photos, and check their liveness, with the
+//! real models.
 
 mod cli;
 mod cli_bench;
+mod cli_liveness;
 
 fn main() -> std::process::ExitCode {
     match cli::run() {

@@ -1,8 +1,9 @@
 //! The model manifest (`models/manifest.toml`): for each model its role, where it comes from,
 //! its sha256, and everything the pipeline needs to feed it and read it: input layout, size,
 //! channel order and normalisation; for detectors the decoder; for embedders the alignment
-//! template, output dimension, metric and default threshold. The pipeline hard-codes none of
-//! these, which is how SFace works through the same code as dlib's ResNet.
+//! template, output dimension, metric and default threshold; for liveness models the crop scale
+//! and which class is "real". The pipeline hard-codes none of these, which is how SFace works
+//! through the same code as dlib's ResNet.
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,8 @@ pub struct Manifest {
 pub enum Role {
     Detector,
     Embedder,
+    /// A passive anti-spoofing classifier (see [`crate::liveness`]).
+    Liveness,
 }
 
 impl Role {
@@ -51,6 +54,7 @@ impl Role {
         match self {
             Self::Detector => "detector",
             Self::Embedder => "embedder",
+            Self::Liveness => "liveness model",
         }
     }
 }
@@ -72,6 +76,8 @@ pub struct ModelSpec {
     pub embedder: Option<EmbedderSpec>,
     #[serde(default)]
     pub alignment: Option<AlignmentSpec>,
+    #[serde(default)]
+    pub liveness: Option<LivenessSpec>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -133,6 +139,23 @@ pub struct AlignmentSpec {
     pub size: [u32; 2],
     /// Where the five landmarks (YuNet order) land in the chip.
     pub template: [[f32; 2]; 5],
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct LivenessSpec {
+    /// The crop is the face box scaled by this about its centre (Minivision's `scale`).
+    pub crop_scale: f32,
+    /// Number of output logits.
+    pub classes: usize,
+    /// Index of the "real face" class.
+    pub live_class: usize,
+}
+
+/// A liveness model's spec with its `[model.liveness]` table, checked.
+#[derive(Clone, Debug)]
+pub struct LivenessModel {
+    pub spec: ModelSpec,
+    pub liveness: LivenessSpec,
 }
 
 /// An embedder's spec with the parts it cannot do without, checked.
@@ -222,6 +245,39 @@ impl Manifest {
             embedder,
             alignment,
         })
+    }
+
+    pub fn liveness(&self, id: &str) -> Result<LivenessModel, ManifestError> {
+        let m = self.with_role(id, Role::Liveness)?;
+        let liveness = m
+            .liveness
+            .clone()
+            .ok_or_else(|| invalid(id, "a liveness model needs a [model.liveness] table"))?;
+        if liveness.live_class >= liveness.classes
+            || liveness.crop_scale.is_nan()
+            || liveness.crop_scale < 1.0
+        {
+            return Err(invalid(
+                id,
+                "liveness.live_class must be below classes, and crop_scale at least 1",
+            ));
+        }
+        if m.input.dynamic || m.input.width == 0 || m.input.height == 0 {
+            return Err(invalid(id, "a liveness model takes a fixed input size"));
+        }
+        Ok(LivenessModel {
+            spec: m.clone(),
+            liveness,
+        })
+    }
+
+    /// Every model of a role, in manifest order.
+    pub fn ids(&self, role: Role) -> Vec<&str> {
+        self.models
+            .iter()
+            .filter(|m| m.role == role)
+            .map(|m| m.id.as_str())
+            .collect()
     }
 
     /// The default detector and embedder: the first of each role.
@@ -321,6 +377,31 @@ mod tests {
                 .expect_err("unknown")
                 .to_string()
                 .contains("known: yunet-2023mar")
+        );
+    }
+
+    #[test]
+    fn both_liveness_models_are_described_with_their_crop_scales() {
+        let m = Manifest::load(&bundled_manifest_path()).expect("parses");
+        let ids = m.ids(Role::Liveness);
+        assert_eq!(ids, ["minifasnet-v2-2.7", "minifasnet-v1se-4.0"]);
+        let scales: Vec<f32> = ids
+            .iter()
+            .map(|id| m.liveness(id).expect("complete").liveness.crop_scale)
+            .collect();
+        assert_eq!(scales, [2.7, 4.0]);
+        let v2 = m.liveness("minifasnet-v2-2.7").expect("complete");
+        assert_eq!(v2.spec.input.channels, Channels::Bgr);
+        assert_eq!(
+            (v2.spec.input.mean, v2.spec.input.std),
+            ([0.0; 3], [1.0; 3])
+        );
+        assert_eq!(v2.liveness.live_class, 1);
+        assert_eq!(
+            m.liveness("yunet-2023mar")
+                .expect_err("a detector")
+                .to_string(),
+            "model `yunet-2023mar` is a detector, not a liveness model"
         );
     }
 

@@ -142,3 +142,74 @@ fn resizing_keeps_a_flat_colour_flat() {
     assert_eq!((small.width, small.height), (4, 3));
     assert!(small.data.chunks_exact(3).all(|p| p == [10, 20, 30]));
 }
+
+/// `jpeg` with an APP1 EXIF segment, right after SOI, whose only tag is Orientation.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    // Big-endian TIFF header, one IFD at offset 8 with one SHORT entry (tag 0x0112), no next IFD.
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01".to_vec();
+    tiff.extend(orientation.to_be_bytes());
+    tiff.extend([0, 0, 0, 0, 0, 0]);
+    let payload = [&b"Exif\x00\x00"[..], &tiff].concat();
+    let length = u16::try_from(payload.len() + 2).expect("small segment");
+    [
+        &jpeg[..2],
+        &[0xFF, 0xE1],
+        &length.to_be_bytes(),
+        &payload,
+        &jpeg[2..],
+    ]
+    .concat()
+}
+
+/// 64×32: the left half red, the right half blue (blocks large enough to survive JPEG).
+fn red_left_blue_right() -> RgbImage {
+    let data = (0..64 * 32).flat_map(|i| {
+        if i % 64 < 32 {
+            [220, 20, 20]
+        } else {
+            [20, 20, 220]
+        }
+    });
+    RgbImage::new(64, 32, data.collect()).expect("valid")
+}
+
+fn is_red([r, g, b]: [u8; 3]) -> bool {
+    r > 150 && g < 80 && b < 80
+}
+
+fn is_blue([r, g, b]: [u8; 3]) -> bool {
+    b > 150 && r < 80 && g < 80
+}
+
+#[test]
+fn a_jpeg_whose_exif_says_rotated_is_decoded_upright() {
+    let jpeg = red_left_blue_right().to_jpeg(95).expect("encodes");
+    let plain = decode(&jpeg, FrameFormat::Jpeg).expect("decodes");
+    assert_eq!((plain.width, plain.height), (64, 32));
+
+    // 6: "rotate 90° clockwise to view" (a phone held upright); the stored left edge goes on top.
+    let rotated = decode(&with_exif_orientation(&jpeg, 6), FrameFormat::Jpeg).expect("decodes");
+    assert_eq!((rotated.width, rotated.height), (32, 64));
+    assert!(is_red(rotated.pixel(16, 8)), "{:?}", rotated.pixel(16, 8));
+    assert!(
+        is_blue(rotated.pixel(16, 56)),
+        "{:?}",
+        rotated.pixel(16, 56)
+    );
+
+    // 8: 90° counter-clockwise, the stored left edge at the bottom; 3: upside down.
+    let ccw = decode_photo(&with_exif_orientation(&jpeg, 8), "ccw.jpg").expect("decodes");
+    assert_eq!((ccw.width, ccw.height), (32, 64));
+    assert!(is_blue(ccw.pixel(16, 8)) && is_red(ccw.pixel(16, 56)));
+    let upside_down = decode(&with_exif_orientation(&jpeg, 3), FrameFormat::Jpeg).expect("ok");
+    assert_eq!((upside_down.width, upside_down.height), (64, 32));
+    assert!(is_blue(upside_down.pixel(8, 16)) && is_red(upside_down.pixel(56, 16)));
+}
+
+#[test]
+fn an_unknown_exif_orientation_leaves_the_frame_as_stored() {
+    let jpeg = red_left_blue_right().to_jpeg(95).expect("encodes");
+    let img = decode(&with_exif_orientation(&jpeg, 42), FrameFormat::Jpeg).expect("decodes");
+    assert_eq!((img.width, img.height), (64, 32));
+    assert!(is_red(img.pixel(8, 16)) && is_blue(img.pixel(56, 16)));
+}

@@ -1,6 +1,6 @@
 use std::process::Command;
 
-use attend_testkit::{command, face_set, models_dir, repo_root};
+use attend_testkit::{command, face_set, faces_dir, models_dir, repo_root, shared_models};
 
 fn cli() -> Command {
     let mut c = command(env!("CARGO_BIN_EXE_attend-vision"));
@@ -101,7 +101,7 @@ fn verify_pairs_prints_one_line_per_pair_and_rejects_a_bad_header() {
 fn help_lists_every_command() {
     let out = cli().output().expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    for cmd in ["embed", "compare", "verify-pairs"] {
+    for cmd in ["embed", "compare", "verify-pairs", "liveness"] {
         assert!(text.contains(cmd), "{text}");
     }
 }
@@ -149,4 +149,73 @@ fn an_explicit_ort_library_comes_before_the_environment_and_the_cache() {
         stderr.contains("/nonexistent/libonnxruntime.so"),
         "{stderr}"
     );
+}
+
+/// `attend-vision liveness` on Minivision's samples, with the models straight from
+/// ../shared/models (the detector and both liveness models are there).
+fn liveness(extra: &[&str]) -> Vec<serde_json::Value> {
+    let models = shared_models(&[
+        "face_detection_yunet_2023mar.onnx",
+        "2.7_80x80_MiniFASNetV2.onnx",
+        "4_0_0_80x80_MiniFASNetV1SE.onnx",
+    ]);
+    let samples = faces_dir().join("liveness-samples");
+    let out = command(env!("CARGO_BIN_EXE_attend-vision"))
+        .current_dir(repo_root())
+        .arg("liveness")
+        .args(extra)
+        .arg("--models")
+        .arg(models)
+        .args(["image_T1.jpg", "image_F1.jpg", "image_F2.jpg"].map(|f| samples.join(f)))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn liveness_refuses_close_ups_with_a_hint_and_scores_them_with_no_gate() {
+    let gated = liveness(&[]);
+    assert_eq!(gated.len(), 3);
+    for v in &gated {
+        // Phone close-ups: every face is over a third of the frame's width.
+        assert_eq!(v["faces"], 1, "{v}");
+        assert!(v["live"].is_null() && v["score"].is_null(), "{v}");
+        assert_eq!(v["hint"], "step back", "{v}");
+        assert!(
+            v["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("at most 30%")),
+            "{v}"
+        );
+    }
+    let scored = liveness(&["--no-gate"]);
+    let live: Vec<&serde_json::Value> = scored.iter().map(|v| &v["live"]).collect();
+    assert_eq!(
+        live,
+        [
+            &serde_json::json!(true),
+            &serde_json::json!(false),
+            &serde_json::json!(false)
+        ]
+    );
+    for v in &scored {
+        let score = v["score"].as_f64().expect("a score");
+        let scores = v["scores"].as_object().expect("per model");
+        assert_eq!(scores.len(), 2, "{v}");
+        let mean = scores
+            .values()
+            .filter_map(serde_json::Value::as_f64)
+            .sum::<f64>()
+            / 2.0;
+        assert!(
+            (mean - score).abs() < 1e-6,
+            "the score is the models' mean: {v}"
+        );
+        assert_eq!(v["threshold"], 0.5);
+    }
 }
