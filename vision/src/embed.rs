@@ -12,7 +12,7 @@ use crate::VisionError;
 use crate::detect::to_nchw;
 use crate::image::RgbImage;
 use crate::manifest::EmbedderModel;
-use crate::session::open_session;
+use crate::session::{open_session, run_first_output};
 
 #[derive(Debug)]
 pub struct Embedder {
@@ -49,19 +49,7 @@ impl Embedder {
         let (w, h) = (input.width as usize, input.height as usize);
         let tensor = Tensor::from_array(([1usize, 3, h, w], to_nchw(chip, input, w, h)))
             .map_err(VisionError::runtime)?;
-        let mut vector = {
-            let mut session = self
-                .session
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let outputs = session
-                .run(ort::inputs![tensor])
-                .map_err(VisionError::runtime)?;
-            let (_, data) = outputs[0]
-                .try_extract_tensor::<f32>()
-                .map_err(VisionError::runtime)?;
-            data.to_vec()
-        };
+        let mut vector = run_first_output(&self.session, tensor)?;
         if vector.len() != self.model.embedder.dim {
             return Err(VisionError::Model(format!(
                 "model `{}` produced {} values, the manifest says {}",

@@ -59,3 +59,21 @@ pub fn open_session(
         .commit_from_file(&path)
         .map_err(err)
 }
+
+/// Runs `session` on one input tensor and copies out its first output as `f32`s. The lock is
+/// held only for the run: a model's session serves one frame at a time.
+pub fn run_first_output(
+    session: &std::sync::Mutex<Session>,
+    input: ort::value::Tensor<f32>,
+) -> Result<Vec<f32>, VisionError> {
+    let mut session = session
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let outputs = session
+        .run(ort::inputs![input])
+        .map_err(VisionError::runtime)?;
+    let (_, data) = outputs[0]
+        .try_extract_tensor::<f32>()
+        .map_err(VisionError::runtime)?;
+    Ok(data.to_vec())
+}

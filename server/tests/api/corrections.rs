@@ -5,8 +5,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    Reply, approve_timesheet, audit_actions, every_page, provisioned_device, spawn_app, world,
+    Reply, approve_timesheet, audit_actions, provisioned_device, spawn_app, world,
 };
+use crate::paging::assert_pages_hold_each_once;
 
 fn message(r: &Reply) -> &str {
     r.body["error"]["message"]
@@ -172,26 +173,7 @@ async fn correction_lists_come_in_bounded_pages_that_together_hold_every_correct
         ("/api/v1/corrections", 1, filed.clone()),
         (ana.as_str(), 3, filed[..4].to_vec()),
     ] {
-        let (items, sizes) = every_page(&app, path, &w.a.admin, "", limit).await;
-        assert!(sizes.len() > 1, "{path}: more than one page: {sizes:?}");
-        assert!(
-            sizes.iter().all(|&n| n <= limit as usize),
-            "{path}: {sizes:?}"
-        );
-        let key = |c: &serde_json::Value| {
-            let (at, id) = (c["at"].as_str(), c["id"].as_str());
-            (at.expect("at").to_owned(), id.expect("id").to_owned())
-        };
-        let keys: Vec<_> = items.iter().map(key).collect();
-        assert!(
-            keys.windows(2).all(|p| p[0] > p[1]),
-            "{path}: newest first, no repeats: {keys:?}"
-        );
-        let mut got: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
-        let mut expected = expected;
-        got.sort();
-        expected.sort();
-        assert_eq!(got, expected, "{path}: every correction once");
+        assert_pages_hold_each_once(&app, path, &w.a.admin, "", limit, "at", expected).await;
     }
 
     for path in ["/api/v1/corrections?limit=101", &format!("{ana}?limit=101")] {

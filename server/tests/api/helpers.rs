@@ -572,38 +572,3 @@ pub async fn approve_timesheet(app: &TestApp, org: &Org, period_start: &str) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "approve: {}", r.body);
 }
-
-/// Every page of a list, `limit` items a page, following `next` from the first: the items in
-/// order and each page's length. `path` may carry a query of its own; `at` points at the
-/// `{items, next}` object in the body (`""`: the body is the page).
-pub async fn every_page(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    at: &str,
-    limit: u32,
-) -> (Vec<Value>, Vec<usize>) {
-    let join = if path.contains('?') { '&' } else { '?' };
-    let (mut items, mut sizes, mut after) = (Vec::new(), Vec::new(), None::<String>);
-    loop {
-        let after_key: String = after
-            .iter()
-            .flat_map(|key| form_urlencoded::byte_serialize(key.as_bytes()))
-            .collect();
-        let url = match &after {
-            Some(_) => format!("{path}{join}limit={limit}&after={after_key}"),
-            None => format!("{path}{join}limit={limit}"),
-        };
-        let r = app.get(&url, token).await;
-        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
-        let page = r.body.pointer(at).expect("a page");
-        let got = page["items"].as_array().expect("items");
-        sizes.push(got.len());
-        items.extend(got.iter().cloned());
-        match page["next"].as_str() {
-            Some(next) => after = Some(next.to_owned()),
-            None => return (items, sizes),
-        }
-        assert!(sizes.len() < 1_000, "the pages of {path} never end");
-    }
-}

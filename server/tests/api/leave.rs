@@ -4,7 +4,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, audit_actions, every_page, spawn_app, world};
+use crate::helpers::{Reply, audit_actions, spawn_app, world};
+use crate::paging::assert_pages_hold_each_once;
 
 fn message(r: &Reply) -> &str {
     r.body["error"]["message"]
@@ -352,29 +353,7 @@ async fn leave_lists_come_in_bounded_pages_that_together_hold_every_request_once
         ("/api/v1/leave", "", 1, filed.clone()),
         (ana.as_str(), "/requests", 3, filed[..4].to_vec()),
     ] {
-        let (items, sizes) = every_page(&app, path, &w.a.admin, at, limit).await;
-        assert!(sizes.len() > 1, "{path}: more than one page: {sizes:?}");
-        assert!(
-            sizes.iter().all(|&n| n <= limit as usize),
-            "{path}: {sizes:?}"
-        );
-        let key = |r: &Value| {
-            let (day, id) = (r["first_day"].as_str(), r["id"].as_str());
-            (
-                day.expect("first_day").to_owned(),
-                id.expect("id").to_owned(),
-            )
-        };
-        let keys: Vec<_> = items.iter().map(key).collect();
-        assert!(
-            keys.windows(2).all(|p| p[0] > p[1]),
-            "{path}: newest first, no repeats: {keys:?}"
-        );
-        let mut got: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
-        let mut expected = expected;
-        got.sort();
-        expected.sort();
-        assert_eq!(got, expected, "{path}: every request once");
+        assert_pages_hold_each_once(&app, path, &w.a.admin, at, limit, "first_day", expected).await;
     }
 
     for path in ["/api/v1/leave?limit=101", &format!("{ana}&limit=101")] {

@@ -36,6 +36,7 @@ mod mailed_links;
 mod notifications;
 mod ops;
 mod outbox;
+mod paging;
 mod photo_enrolment;
 mod rate_limits;
 mod registration;
