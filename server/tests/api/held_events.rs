@@ -16,15 +16,7 @@ fn punch_at(employee: &str, seq: u64, at: jiff::Timestamp, kind: &str) -> Value 
 
 /// A kiosk at a second site of organisation A (Ana's home site is the first).
 async fn kiosk_elsewhere(app: &TestApp, w: &World) -> (String, Device) {
-    let r = app
-        .post(
-            "/api/v1/sites",
-            Some(&w.a.admin),
-            json!({"org_id": w.a.id, "name": "Annex", "timezone": "Europe/Lisbon"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let site = r.id();
+    let site = app.new_site(&w.a.admin, &w.a.id, "Annex").await;
     let device = provisioned_device(app, &w.a.admin, &site).await;
     (site, device)
 }

@@ -252,6 +252,19 @@ impl TestApp {
         .await
     }
 
+    /// A new site of organisation `org` in Lisbon's time zone, created by `token`: its id.
+    pub async fn new_site(&self, token: &str, org: &str, name: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/sites",
+                Some(token),
+                json!({"org_id": org, "name": name, "timezone": "Europe/Lisbon"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.id()
+    }
+
     /// The roster `device` pulls from cursor `since` (the request must succeed).
     pub async fn roster(&self, device: &Device, since: u64) -> Value {
         let r = self

@@ -100,14 +100,7 @@ async fn confirming_a_kiosk_releases_what_was_held_only_because_it_was_not_confi
     let app = spawn_app().await;
     let w = world(&app).await;
     // Someone whose home is another site: held there for that reason too.
-    let depot = app
-        .post(
-            "/api/v1/sites",
-            Some(&w.a.admin),
-            json!({"org_id": w.a.id, "name": "Depot", "timezone": "Europe/Lisbon"}),
-        )
-        .await
-        .id();
+    let depot = app.new_site(&w.a.admin, &w.a.id, "Depot").await;
     let carla = app
         .post("/api/v1/employees", Some(&w.a.admin), json!({"org_id": w.a.id, "employee_number": "3", "display_name": "Carla", "department_id": w.a.dept, "site_id": depot}))
         .await;

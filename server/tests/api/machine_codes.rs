@@ -55,14 +55,7 @@ async fn two_machines_created_at_once_with_the_same_code_at_one_site_are_not_bot
     assert_eq!(field(refused), Some("activation_code"), "{}", refused.body);
 
     // The same code at another site is another machine's business.
-    let depot = app
-        .post(
-            "/api/v1/sites",
-            Some(&w.a.admin),
-            json!({"org_id": w.a.id, "name": "Depot", "timezone": "Europe/Lisbon"}),
-        )
-        .await
-        .id();
+    let depot = app.new_site(&w.a.admin, &w.a.id, "Depot").await;
     let r = app
         .post(
             "/api/v1/equipment",

@@ -367,15 +367,7 @@ async fn managers_see_only_events_about_their_departments() {
 async fn a_kiosk_holds_only_the_people_who_may_punch_at_its_site() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = app
-        .post(
-            "/api/v1/sites",
-            Some(&w.a.admin),
-            json!({"org_id": w.a.id, "name": "Depot", "timezone": "Europe/Lisbon"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let depot = r.id();
+    let depot = app.new_site(&w.a.admin, &w.a.id, "Depot").await;
     let device = provisioned_device(&app, &w.a.admin, &depot).await;
     let pull = |since: u64| app.roster(&device, since);
     let ids = |roster: &Value| -> Vec<String> {

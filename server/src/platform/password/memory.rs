@@ -10,7 +10,7 @@
 //! both directions), so stored hashes, kiosk PIN hashes and this module stay interchangeable.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 /// The largest stored hash this server will verify, in KiB (the default is 19,456). A hash
@@ -30,28 +30,37 @@ impl std::fmt::Debug for ArgonMemory {
 }
 
 impl ArgonMemory {
-    fn blocks_for(&mut self, params: &Params) -> &mut [Block] {
+    /// One argon2 run of `password` with `salt` into `out`, in this thread's blocks (grown to
+    /// what `params` needs).
+    fn run(
+        &mut self,
+        (algorithm, version, params): (Algorithm, Version, Params),
+        password: &str,
+        salt: Salt<'_>,
+        out: &mut [u8],
+    ) -> Result<(), argon2::password_hash::Error> {
+        let mut salt_bytes = [0u8; 64];
+        let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
         let count = params.block_count();
         if self.blocks.len() < count {
             self.blocks.resize(count, Block::default());
         }
-        &mut self.blocks[..count]
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password.as_bytes(),
+            salt_bytes,
+            out,
+            &mut self.blocks[..count],
+        )?;
+        Ok(())
     }
 
     /// A PHC-format argon2id hash with the default parameters and a fresh random salt.
     pub fn hash(&mut self, password: &str) -> Result<String, argon2::password_hash::Error> {
         let salt = SaltString::generate(&mut OsRng);
-        let mut salt_bytes = [0u8; 64];
-        let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes)?;
         let params = Params::default();
-        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-        argon.hash_password_into_with_memory(
-            password.as_bytes(),
-            salt_bytes,
-            &mut out,
-            self.blocks_for(&params),
-        )?;
+        let argon2id = (Algorithm::Argon2id, Version::V0x13, params.clone());
+        self.run(argon2id, password, salt.as_salt(), &mut out)?;
         let phc = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
@@ -87,16 +96,8 @@ impl ArgonMemory {
         let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
             return Ok(false);
         };
-        let mut salt_bytes = [0u8; 64];
-        let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
-        let argon = Argon2::new(algorithm, version, params.clone());
         let mut out = vec![0u8; expected.len()];
-        argon.hash_password_into_with_memory(
-            password.as_bytes(),
-            salt_bytes,
-            &mut out,
-            self.blocks_for(&params),
-        )?;
+        self.run((algorithm, version, params), password, salt, &mut out)?;
         // `Output`'s equality is constant-time.
         Ok(Output::new(&out)? == expected)
     }
