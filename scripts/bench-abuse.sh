@@ -3,7 +3,9 @@
 # fresh SQLite file; 600 password-reset confirmations and 600 logins with random identity
 # headers from many 127.0.0.x addresses, all at once, while a simulated kiosk keeps syncing from
 # 127.0.0.1. Prints the server's peak RSS, the flood's statuses (401/429/503 ...) and the kiosk's
-# sync p50/p99 during the flood against the same kiosk's quiet p50/p99, measured in the same run.
+# sync p50/p99 during the flood against the same kiosk's quiet p50/p99, and during a harmless flood
+# of as many connections (GET /healthz) as the reference for what the machine itself costs,
+# measured in the same run.
 # Goals: peak RSS under 300 MiB; the kiosk's p99 no worse than 3x quiet.
 #
 #   bash scripts/bench-abuse.sh                          release build, defaults

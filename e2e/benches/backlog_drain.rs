@@ -19,6 +19,7 @@ use attend_protocol::ids::{EmployeeId, EventId};
 use attend_server::app::Stores;
 use attend_server::db::{DepartmentFilter, Page, Scope};
 use attend_server::features::devices::ReceivedEvent;
+use attend_server::features::devices::store::NonceUse;
 use tokio::sync::{Notify, oneshot, watch};
 
 const BATCH: usize = 500;
@@ -105,13 +106,20 @@ async fn direct_ingest(n: usize) -> Duration {
     )
     .await
     .expect("provisioned");
+    let nonce = |i: usize| NonceUse {
+        nonce: format!("direct-ingest-batch-{i:08}"),
+        ip: None,
+        at: jiff::Timestamp::now(),
+        window_s: 300,
+    };
     let device = server
         .stores
         .devices
-        .device_auth(creds.device_id)
+        .signer(creds.device_id, &nonce(0))
         .await
         .expect("auth")
-        .expect("device");
+        .expect("device")
+        .device;
     let events: Vec<ReceivedEvent> = (0..n)
         .map(|i| {
             let event = Event {
@@ -126,18 +134,20 @@ async fn direct_ingest(n: usize) -> Duration {
         })
         .collect();
     let start = Instant::now();
-    for batch in events.chunks(BATCH) {
+    // Each batch spends a nonce in its transaction, as a signed push does.
+    for (i, batch) in events.chunks(BATCH).enumerate() {
         let acks = server
             .stores
             .devices
             .ingest(
                 &device,
+                &nonce(i),
                 batch.to_vec(),
-                jiff::Timestamp::now(),
                 jiff::SignedDuration::from_mins(5),
             )
             .await
-            .expect("ingest");
+            .expect("ingest")
+            .expect("a fresh nonce");
         assert_eq!(acks.len(), batch.len());
     }
     let took = start.elapsed();

@@ -170,8 +170,9 @@ permissions! {
     ConfirmDevice "devices.confirm" Roles(ADMINS), "confirm a provisioned kiosk, releasing its events held only because it was not (none about oneself)";
     Provision "devices.provision" Anyone, "redeem a provisioning code (the kiosk's first call)";
     Signer "devices.signer" Device, "the kiosk a signed request claims to be, if it is active";
-    Verify "devices.verify" Device, "check a signed request's signature, timestamp and nonce";
-    Ingest "devices.ingest" Device, "push a batch of events";
+    Verify "devices.verify" Device, "check a signed request's signature and timestamp, and that its nonce is unused";
+    RememberNonce "devices.remember_nonce" Device, "spend a signed request's nonce (a request that writes nothing else)";
+    Ingest "devices.ingest" Device, "push a batch of events, spending the request's nonce in the same transaction";
     ListEvents "devices.list_events" Roles(STAFF), "read synced events (managers: their departments)";
     DecideHeld "devices.decide_held" Roles(STAFF), "release or discard an event held for review (never one about oneself)";
     PullRoster "roster.pull" Device, "pull roster changes after a cursor";

@@ -40,6 +40,7 @@ mod paging;
 mod photo_enrolment;
 mod rate_limits;
 mod registration;
+mod replays;
 mod reports;
 mod sessions;
 mod smtp_sink;

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 
 use super::provisioning::IssuedCode;
 use super::service::{CreateDevice, CreatedDevice};
-use super::signed::{SignedBody, stamp_server_version};
+use super::signed::{SignedBatch, stamp_server_version};
 use super::{Confirmed, Device, DeviceStatus, EventFilter, ReceivedEvent, StoredEvent};
 use crate::access::Caller;
 use crate::app::state::AppState;
@@ -157,11 +157,12 @@ pub async fn provision(
 pub async fn push_events(
     State(app): State<AppState>,
     Extension(doc): Extension<Document>,
-    signed: SignedBody,
+    signed: SignedBatch,
 ) -> AppResult<Json<SyncPushResponse>> {
     let events = parse_push(&signed.body)?;
     check_documented_body(&doc, "/api/v1/device/events", "post", &signed.body)?;
-    let acks = app.devices.ingest(&signed.device, events).await?;
+    let ingest = app.devices.ingest(&signed.device, &signed.nonce, events);
+    let acks = signed.spending(&app, ingest).await?;
     for ack in &acks {
         let status = match ack.status {
             AckStatus::Accepted => "accepted",

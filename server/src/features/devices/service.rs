@@ -13,7 +13,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::store::DeviceStore;
+use super::store::{DeviceStore, NonceUse, Signer};
 use super::{Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent};
 use crate::access::{Action, Caller};
 use crate::config::Settings;
@@ -55,8 +55,9 @@ pub struct SignedParts<'a> {
     pub path: &'a str,
     pub query: &'a str,
     pub body: &'a [u8],
-    pub ip: Option<&'a str>,
 }
+
+const REPLAYED: Error = Error::Unauthorized("nonce already used (replayed request)");
 
 #[derive(Clone, Debug)]
 pub struct DeviceService {
@@ -212,28 +213,29 @@ impl DeviceService {
         }
     }
 
-    /// The first check of a signed request, before its body is read: the device exists. A
-    /// disabled one is refused only once its signature verifies ([`Self::verify`]), so nobody
-    /// learns a device's state from a request they could not sign.
-    pub async fn signer(&self, id: DeviceId) -> AppResult<DeviceAuth> {
-        let device = self
+    /// The first check of a signed request, before its body is read: the device exists (and
+    /// whether the nonce was seen, refused by [`Self::verify`]). A disabled one is refused only
+    /// once its signature verifies, so nobody learns a device's state, or which nonces it used,
+    /// from a request they could not sign.
+    pub async fn signer(&self, id: DeviceId, nonce: &NonceUse) -> AppResult<Signer> {
+        let signer = self
             .store
-            .device_auth(id)
+            .signer(id, nonce)
             .await?
             .ok_or(Error::Unauthorized("unknown device"))?;
-        match device.status {
-            DeviceStatus::Active | DeviceStatus::Disabled => Ok(device),
+        match signer.device.status {
+            DeviceStatus::Active | DeviceStatus::Disabled => Ok(signer),
             DeviceStatus::Unprovisioned => Err(Error::Unauthorized("unknown device")),
         }
     }
 
     /// The rest of the check, on the body as read: the signature and timestamp verify and the
-    /// nonce is fresh. Forged or replayed requests write nothing.
-    pub async fn verify(&self, device: &DeviceAuth, req: SignedParts<'_>) -> AppResult<()> {
+    /// nonce was not seen. The nonce is not spent here: [`Self::remember_nonce`] or the write
+    /// the request makes ([`Self::ingest`]) spends it, so a replay writes nothing.
+    pub fn verify(&self, signer: &Signer, req: SignedParts<'_>) -> AppResult<()> {
+        let device = &signer.device;
         let secret =
             DeviceSecret::from_base64(&device.secret).map_err(|e| Error::Internal(e.into()))?;
-        let now = Timestamp::now();
-        let window = self.settings.sync.skew_window_s;
         let signed = SignedRequest {
             method: req.method,
             path: req.path,
@@ -242,6 +244,7 @@ impl DeviceService {
             nonce: req.nonce,
             body: req.body,
         };
+        let (now, window) = (Timestamp::now(), self.settings.sync.skew_window_s);
         signing::verify(&secret, &signed, req.signature, now.as_second(), window).map_err(|e| {
             match e {
                 SignatureError::Stale { .. } => {
@@ -254,21 +257,29 @@ impl DeviceService {
         if device.status == DeviceStatus::Disabled {
             return Err(Error::ForbiddenBecause("this device has been disabled"));
         }
-        let fresh = self
-            .store
-            .remember_nonce(device.id, req.nonce, now, window, req.ip)
-            .await?;
-        if !fresh {
-            return Err(Error::Unauthorized("nonce already used (replayed request)"));
+        if signer.nonce_seen {
+            return Err(REPLAYED);
         }
         Ok(())
     }
 
-    /// Stores a pushed batch (each event once; refused ones acknowledged with the reason) and
-    /// tells open live boards when a punch or machine event arrived.
+    /// The nonce of a request that writes nothing else (a roster pull) and the device's last
+    /// contact.
+    pub async fn remember_nonce(&self, device: &DeviceAuth, nonce: &NonceUse) -> AppResult<()> {
+        if self.store.remember_nonce(device.id, nonce).await? {
+            Ok(())
+        } else {
+            Err(REPLAYED)
+        }
+    }
+
+    /// Stores a pushed batch (each event once; refused ones acknowledged with the reason) in
+    /// the transaction that spends the request's nonce, and tells open live boards when a
+    /// punch or machine event arrived.
     pub async fn ingest(
         &self,
         device: &DeviceAuth,
+        nonce: &NonceUse,
         events: Vec<ReceivedEvent>,
     ) -> AppResult<Vec<Ack>> {
         // Punches and machine events change the live boards; heartbeats do not.
@@ -278,8 +289,9 @@ impl DeviceService {
         let skew = jiff::SignedDuration::from_secs(self.settings.sync.skew_window_s);
         let acks = self
             .store
-            .ingest(device, events, Timestamp::now(), skew)
-            .await?;
+            .ingest(device, nonce, events, skew)
+            .await?
+            .ok_or(REPLAYED)?;
         if live && acks.iter().any(|a| a.status == AckStatus::Accepted) {
             self.live.changed(device.org_id);
         }

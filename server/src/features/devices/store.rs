@@ -11,6 +11,24 @@ use super::{
 };
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreResult};
 
+/// A signed request's nonce, where and when it arrived, and how long nonces are remembered
+/// (`window_s`, the tolerated clock skew: a nonce older than twice that can never verify again).
+#[derive(Clone, Debug)]
+pub struct NonceUse {
+    pub nonce: String,
+    pub ip: Option<String>,
+    pub at: Timestamp,
+    pub window_s: i64,
+}
+
+/// The device a signed request names, and whether the request's nonce was seen already (checked
+/// on the same read, refused only once the signature verifies).
+#[derive(Clone, Debug)]
+pub struct Signer {
+    pub device: DeviceAuth,
+    pub nonce_seen: bool,
+}
+
 #[async_trait]
 pub trait DeviceStore: Send + Sync + std::fmt::Debug {
     async fn create_device(&self, ctx: &AuditCtx, new: NewDevice) -> StoreResult<Device>;
@@ -56,28 +74,23 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
         by: UserId,
         not_about: Option<EmployeeId>,
     ) -> StoreResult<Confirmed>;
-    async fn device_auth(&self, id: DeviceId) -> StoreResult<Option<DeviceAuth>>;
+    /// The device a signed request names, with whether its nonce was seen already.
+    async fn signer(&self, id: DeviceId, nonce: &NonceUse) -> StoreResult<Option<Signer>>;
     /// Records a nonce and the device's last contact; `false` if the nonce was already seen
     /// within the window (a replay), in which case nothing is written.
-    async fn remember_nonce(
-        &self,
-        device: DeviceId,
-        nonce: &str,
-        now: Timestamp,
-        window_s: i64,
-        ip: Option<&str>,
-    ) -> StoreResult<bool>;
+    async fn remember_nonce(&self, device: DeviceId, nonce: &NonceUse) -> StoreResult<bool>;
 
-    /// Stores each new event once, in one transaction, refusing or holding those
-    /// [`super::ingest::verdict`] says to (`skew`: the tolerated clock difference); answers one
-    /// ack per event in order.
+    /// Spends the request's nonce, then stores each new event once, all in one transaction,
+    /// refusing or holding those [`super::ingest::verdict`] says to (`skew`: the tolerated clock
+    /// difference); answers one ack per event in order, or `None` (nothing stored) if the nonce
+    /// was already spent: the request is a replay. The nonce's time is the events' arrival.
     async fn ingest(
         &self,
         device: &DeviceAuth,
+        nonce: &NonceUse,
         events: Vec<ReceivedEvent>,
-        received_at: Timestamp,
         skew: jiff::SignedDuration,
-    ) -> StoreResult<Vec<Ack>>;
+    ) -> StoreResult<Option<Vec<Ack>>>;
     /// A held (or once held) event in scope, deleted employees' included.
     async fn held_event(
         &self,

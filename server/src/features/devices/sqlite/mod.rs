@@ -1,8 +1,10 @@
-//! The devices store on SQLite: kiosks and nonces here, provisioning and confirmation in
-//! [`provisioning`], ingest in [`ingest`], held events in [`held`].
+//! The devices store on SQLite: kiosks here, the nonces of signed requests in [`nonces`],
+//! provisioning and confirmation in [`provisioning`], ingest in [`ingest`], held events in
+//! [`held`].
 
 mod held;
 mod ingest;
+mod nonces;
 mod provisioning;
 
 use async_trait::async_trait;
@@ -12,7 +14,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::held::HeldDecision;
-use super::store::DeviceStore;
+use super::store::{DeviceStore, NonceUse, Signer};
 use super::{
     Confirmed, Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent,
     StoredEvent, without_face_data,
@@ -101,8 +103,10 @@ fn device_auth_row(r: &Row<'_>) -> rusqlite::Result<DeviceAuth> {
     })
 }
 
-const DEVICE_AUTH_SQL: &str = "SELECT d.id, d.org_id, d.site_id, d.status, d.secret, s.timezone,
-    d.confirmed_at IS NOT NULL FROM devices d JOIN sites s ON s.id = d.site_id";
+/// What [`device_auth_row`] reads, from [`DEVICE_AUTH_FROM`].
+const DEVICE_AUTH_COLS: &str =
+    "d.id, d.org_id, d.site_id, d.status, d.secret, s.timezone, d.confirmed_at IS NOT NULL";
+const DEVICE_AUTH_FROM: &str = "devices d JOIN sites s ON s.id = d.site_id";
 
 #[async_trait]
 impl DeviceStore for SqliteDb {
@@ -234,59 +238,33 @@ impl DeviceStore for SqliteDb {
             .await
     }
 
-    async fn device_auth(&self, id: DeviceId) -> StoreResult<Option<DeviceAuth>> {
-        self.read(move |c| {
-            c.query_row(
-                &format!("{DEVICE_AUTH_SQL} WHERE d.id = ?1"),
-                [id.to_string()],
-                device_auth_row,
-            )
-            .optional()
-            .map_err(db)
-        })
-        .await
+    async fn signer(&self, id: DeviceId, nonce: &NonceUse) -> StoreResult<Option<Signer>> {
+        let nonce = nonce.clone();
+        self.read(move |c| nonces::signer(c, id, &nonce)).await
     }
 
-    async fn remember_nonce(
-        &self,
-        device: DeviceId,
-        nonce: &str,
-        now: Timestamp,
-        window_s: i64,
-        ip: Option<&str>,
-    ) -> StoreResult<bool> {
-        let (nonce, ip) = (nonce.to_owned(), ip.map(str::to_owned));
-        self.write(move |tx| {
-            let now_unix = now.as_second();
-            // Nonces older than twice the window can never verify again (their timestamp is stale).
-            tx.prepare_cached("DELETE FROM device_nonces WHERE device_id = ?1 AND seen_at < ?2")
-                .and_then(|mut s| s.execute(params![device.to_string(), now_unix - 2 * window_s]))
-                .map_err(db)?;
-            let fresh = tx
-                .prepare_cached("INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
-                .and_then(|mut s| s.execute(params![device.to_string(), nonce, now_unix]))
-                .map_err(db)?
-                == 1;
-            if fresh {
-                tx.prepare_cached("UPDATE devices SET last_seen_at = ?2, last_ip = ?3 WHERE id = ?1")
-                    .and_then(|mut s| s.execute(params![device.to_string(), ts(now), ip]))
-                    .map_err(db)?;
-            }
-            Ok(fresh)
-        })
-        .await
+    async fn remember_nonce(&self, device: DeviceId, nonce: &NonceUse) -> StoreResult<bool> {
+        let nonce = nonce.clone();
+        self.write(move |tx| nonces::spend(tx, device, &nonce))
+            .await
     }
 
     async fn ingest(
         &self,
         device: &DeviceAuth,
+        nonce: &NonceUse,
         events: Vec<ReceivedEvent>,
-        received_at: Timestamp,
         skew: jiff::SignedDuration,
-    ) -> StoreResult<Vec<Ack>> {
-        let device = device.clone();
-        self.write(move |tx| ingest::ingest_tx(tx, &device, events, received_at, skew))
-            .await
+    ) -> StoreResult<Option<Vec<Ack>>> {
+        let (device, nonce) = (device.clone(), nonce.clone());
+        self.write(move |tx| {
+            // The nonce first: a replay that raced past the first check writes nothing.
+            if !nonces::spend(tx, device.id, &nonce)? {
+                return Ok(None);
+            }
+            ingest::ingest_tx(tx, &device, events, nonce.at, skew).map(Some)
+        })
+        .await
     }
 
     async fn held_event(

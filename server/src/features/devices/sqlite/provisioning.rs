@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::super::ingest::UNCONFIRMED_KIOSK;
 use super::super::{Confirmed, Device, DeviceAuth, DeviceStatus};
-use super::{DEVICE_AUTH_SQL, device_auth_row, load_device};
+use super::{DEVICE_AUTH_COLS, DEVICE_AUTH_FROM, device_auth_row, load_device};
 use crate::db::sqlite::{Audit, db, get_id, ts};
 use crate::db::{AuditCtx, Scope, StoreError, StoreResult};
 
@@ -48,7 +48,7 @@ pub(super) fn provision(
     .map_err(db)?;
     let auth = tx
         .query_row(
-            &format!("{DEVICE_AUTH_SQL} WHERE d.id = ?1"),
+            &format!("SELECT {DEVICE_AUTH_COLS} FROM {DEVICE_AUTH_FROM} WHERE d.id = ?1"),
             [&id],
             device_auth_row,
         )
