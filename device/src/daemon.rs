@@ -23,7 +23,7 @@ use crate::lock;
 use crate::outbox::Outbox;
 use crate::recognize::{FrameOutcome, Recognizer};
 use crate::roster::{RosterCache, TemplateKey};
-use crate::screen::{self, FaceBox, ScreenState};
+use crate::screen::{self, FaceBox, Lifetimes, PreviewFrame, RESULT_SHOWN_MS, ScreenState, Shown};
 use crate::station::{Station, StationSettings};
 use crate::sync::{Credentials, SyncClient, SyncStatus, SyncWorker};
 
@@ -149,7 +149,8 @@ impl Daemon {
         }));
 
         let (screen_tx, screen_rx) = watch::channel(ScreenState::default());
-        let (frame_tx, frame_rx) = watch::channel::<Option<Bytes>>(None);
+        let (frame_tx, frame_rx) = watch::channel::<Option<PreviewFrame>>(None);
+        let mut frame_seq = 0u64;
         let mut screen_stop = stop_rx.clone();
         let screen_task = tokio::spawn(screen::serve(listener, screen_rx, frame_rx, async move {
             let _ = screen_stop.wait_for(|s| *s).await;
@@ -173,7 +174,13 @@ impl Daemon {
         };
         drop(inputs_tx);
 
-        let mut station = Station::new(&StationSettings::default(), outbox, roster, outputs, wake);
+        let settings = StationSettings::default();
+        let mut shown = Shown::new(Lifetimes {
+            result_ms: RESULT_SHOWN_MS,
+            entry_ms: settings.key_timeout_ms,
+            countdown_ms: settings.equipment.warn_ms,
+        });
+        let mut station = Station::new(&settings, outbox, roster, outputs, wake);
         let started = Instant::now();
         let now_ms = || started.elapsed().as_millis() as u64;
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -189,23 +196,26 @@ impl Daemon {
                 Some(input) = inputs.recv() => match input {
                     Input::Key(key) => {
                         let m = station.on_key(key, now_ms());
-                        screen_tx.send_modify(|s| s.message = Some(m));
+                        screen_tx.send_modify(|s| shown.message(s, m, now_ms()));
                     }
                     Input::Frame(outcome, jpeg) => {
                         let size = outcome.size;
-                        if let Some(jpeg) = jpeg {
-                            let _ = frame_tx.send(Some(jpeg));
-                        }
                         let message = outcome.event.map(|e| match e.decision {
                             Decision::Recognised { person, score } => station.on_face(person, score, e.threshold, &e.model_id, now_ms()),
                             Decision::Unknown => station.on_unknown_face(),
                         });
-                        let faces = outcome.faces.iter().map(|d| FaceBox { x: d.bbox.x, y: d.bbox.y, w: d.bbox.w, h: d.bbox.h }).collect();
+                        let faces: Vec<FaceBox> = outcome.faces.iter().map(|d| FaceBox { x: d.bbox.x, y: d.bbox.y, w: d.bbox.w, h: d.bbox.h }).collect();
+                        // The picture goes out with its own boxes, so the page never draws one
+                        // frame's boxes on another.
+                        if let Some(jpeg) = jpeg {
+                            frame_seq += 1;
+                            let _ = frame_tx.send(Some(PreviewFrame { seq: frame_seq, jpeg, size, faces: faces.clone() }));
+                        }
                         screen_tx.send_modify(|s| {
                             s.faces = faces;
                             s.frame_size = Some(size);
                             if let Some(m) = message {
-                                s.message = Some(m);
+                                shown.message(s, m, now_ms());
                             }
                         });
                     }
@@ -226,8 +236,9 @@ impl Daemon {
                     }
                     let warnings = station.tick(now_ms());
                     if let Some(w) = warnings.into_iter().last() {
-                        screen_tx.send_modify(|s| s.countdown = Some(w.text));
+                        screen_tx.send_modify(|s| shown.countdown(s, w.text, now_ms()));
                     }
+                    screen_tx.send_if_modified(|s| shown.expire(s, now_ms()));
                 }
             }
         }

@@ -8,7 +8,10 @@
 //! - [`wait`]: bounded polling ([`eventually`]) instead of sleeps.
 //! - [`process`]: a [`command`] for a binary this build produced, through qemu when cross-testing.
 //! - [`systemd`]: [`assert_unit_verifies`], `systemd-analyze verify` on a unit as built.
+//! - `browser` (feature `browser`): a real headless Chromium over WebDriver, for page tests.
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod paths;
 pub mod process;
 pub mod systemd;

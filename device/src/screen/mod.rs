@@ -1,9 +1,15 @@
 //! The kiosk screen: a local page for Chromium in kiosk mode, on 127.0.0.1. It shows the live
-//! preview (MJPEG) with face boxes, the last result, the keypad echo (PINs masked), an equipment
+//! preview with face boxes, the last result, the keypad echo (PINs masked), an equipment
 //! countdown, the online indicator with the queue depth, and whether the kiosk still waits for
-//! an administrator to confirm it. Updates arrive over SSE;
-//! `GET /status` returns the same state as JSON. Takes a listener and a shutdown future so
-//! tests control both.
+//! an administrator to confirm it. Updates arrive over SSE; `GET /status` returns the same
+//! state as JSON. Takes a listener and a shutdown future so tests control both.
+//!
+//! The preview: `GET /frame?after=N` answers the next analysed frame after number `N` as JPEG,
+//! with that same frame's face boxes in its headers, so the page draws each box on the picture
+//! it was found in (two separate streams, pictures and boxes, drift apart). The page draws the
+//! picture letterboxed (whole, centred, as large as fits) and places the boxes by the picture's
+//! drawn rectangle, not the element's. `GET /preview.mjpg` streams the same pictures, for other
+//! viewers. What the screen shows lasts as [`Lifetimes`] says, then the idle prompt returns.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -11,8 +17,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::header;
+use axum::extract::{Query, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
@@ -22,6 +28,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::station::Message;
+
+mod shown;
+
+pub use shown::{Lifetimes, RESULT_SHOWN_MS, Shown};
 
 /// A face box in frame pixels, for the preview overlay.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -49,21 +59,33 @@ pub struct ScreenState {
     pub awaiting_confirmation: bool,
 }
 
+/// One analysed camera frame: its picture as JPEG, its size in pixels (upright, as the
+/// pipeline saw it) and the faces found in it, in that frame's pixels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PreviewFrame {
+    /// Counts up from 1 with each frame.
+    pub seq: u64,
+    pub jpeg: Bytes,
+    pub size: (u32, u32),
+    pub faces: Vec<FaceBox>,
+}
+
 #[derive(Clone, Debug)]
 struct Shared {
     state: watch::Receiver<ScreenState>,
-    /// The latest camera frame as JPEG, for the MJPEG preview.
-    frame: watch::Receiver<Option<Bytes>>,
+    /// The latest analysed frame, for the preview.
+    frame: watch::Receiver<Option<PreviewFrame>>,
 }
 
 pub fn router(
     state: watch::Receiver<ScreenState>,
-    frame: watch::Receiver<Option<Bytes>>,
+    frame: watch::Receiver<Option<PreviewFrame>>,
 ) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/status", get(status))
         .route("/events", get(events))
+        .route("/frame", get(next_frame))
         .route("/preview.mjpg", get(preview))
         .with_state(Shared { state, frame })
 }
@@ -72,7 +94,7 @@ pub fn router(
 pub async fn serve(
     listener: TcpListener,
     state: watch::Receiver<ScreenState>,
-    frame: watch::Receiver<Option<Bytes>>,
+    frame: watch::Receiver<Option<PreviewFrame>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, router(state, frame))
@@ -100,6 +122,49 @@ async fn events(State(s): State<Shared>) -> Sse<impl Stream<Item = Result<Event,
     Sse::new(updates).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
+#[derive(Debug, serde::Deserialize)]
+struct After {
+    #[serde(default)]
+    after: u64,
+}
+
+/// How long `/frame` waits for a newer frame before answering 204 (the page asks again).
+const FRAME_WAIT: Duration = Duration::from_secs(10);
+
+/// The first frame numbered above `after`, as JPEG with `x-frame-seq`, `x-frame-width`,
+/// `x-frame-height` and `x-frame-faces` (a JSON list of boxes in frame pixels); 204 if none
+/// came within [`FRAME_WAIT`].
+async fn next_frame(State(s): State<Shared>, Query(q): Query<After>) -> Response {
+    let mut rx = s.frame;
+    let newer = rx.wait_for(|f| f.as_ref().is_some_and(|f| f.seq > q.after));
+    let frame = match tokio::time::timeout(FRAME_WAIT, newer).await {
+        Ok(Ok(frame)) => frame.clone().unwrap_or_default(),
+        _ => return StatusCode::NO_CONTENT.into_response(),
+    };
+    let faces = serde_json::to_string(&frame.faces).unwrap_or_else(|_| "[]".into());
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "image/jpeg".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        frame.jpeg,
+    )
+        .into_response();
+    for (name, value) in [
+        ("x-frame-seq", frame.seq.to_string()),
+        ("x-frame-width", frame.size.0.to_string()),
+        ("x-frame-height", frame.size.1.to_string()),
+        ("x-frame-faces", faces),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), value);
+        }
+    }
+    response
+}
+
 const BOUNDARY: &str = "attendframe";
 
 async fn preview(State(s): State<Shared>) -> Response {
@@ -107,7 +172,11 @@ async fn preview(State(s): State<Shared>) -> Response {
         if !first && rx.changed().await.is_err() {
             return None;
         }
-        let jpeg = rx.borrow_and_update().clone().unwrap_or_default();
+        let jpeg = rx
+            .borrow_and_update()
+            .as_ref()
+            .map(|f| f.jpeg.clone())
+            .unwrap_or_default();
         let mut part = format!(
             "--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
             jpeg.len()

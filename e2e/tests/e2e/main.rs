@@ -4,11 +4,14 @@
 //! - [`daemon`]: the whole attendd (camera, keypad, screen, relays) against a server.
 //! - [`face`]: enrolment, approval and then a face punch on the real models.
 //! - [`pin`]: a PIN punch, and bad keypad input that writes nothing.
+//! - [`screen`]: the kiosk page in a real Chromium: boxes on the letterboxed picture, the idle
+//!   prompt after a result.
 //! - [`sigkill`]: the real `attendd` binary killed mid-sync loses and duplicates nothing.
 //! - [`sync`]: offline queueing, exactly-once delivery, an enrolment candidate.
 
 mod daemon;
 mod face;
 mod pin;
+mod screen;
 mod sigkill;
 mod sync;

@@ -3,79 +3,13 @@
 //! Here it checks that the self-contained API docs page renders every area from the OpenAPI
 //! document, with no CDN.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 
 use crate::helpers::spawn_app;
 
-/// chromedriver on a free local port, stopped on drop.
-pub struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub async fn browser() -> (Driver, Client) {
-    browser_with(None).await
-}
-
-/// A browser that saves downloads into `downloads` without asking.
-pub async fn browser_with(downloads: Option<&std::path::Path>) -> (Driver, Client) {
-    let bin = std::path::Path::new("/usr/bin/chromedriver");
-    assert!(
-        bin.is_file(),
-        "{} missing: run `bash scripts/setup.sh` (Debian chromium-driver)",
-        bin.display()
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let child = Command::new(bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    for _ in 0..600 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut caps = serde_json::Map::new();
-    // Root in CI needs --no-sandbox; /dev/shm is small in containers.
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            // No background calls home: this machine's network is closed, and each refused
-            // connection costs time.
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--disable-quic"],
-            "prefs": {
-                "download.default_directory": downloads.map(|d| d.display().to_string()),
-                "download.prompt_for_download": false,
-            },
-        }),
-    );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a Chromium session");
-    (driver, client)
-}
+pub use attend_testkit::browser::{browser, browser_with};
 
 #[tokio::test]
 async fn the_api_docs_page_renders_every_area_in_a_real_browser() {
