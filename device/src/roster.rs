@@ -177,9 +177,9 @@ impl RosterCache {
             let quals = serde_json::to_string(&e.qualifications)
                 .map_err(|e| RosterError::Corrupt(e.to_string()))?;
             tx.execute(
-                "INSERT OR REPLACE INTO roster_employees (id, employee_number, display_name, pin_hash, consent, qualifications)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![e.id.to_string(), e.employee_number, e.display_name, e.pin_hash, consent_text(e.consent), quals],
+                "INSERT OR REPLACE INTO roster_employees (id, employee_number, display_name, pin_hash, consent, qualifications, no_head_turn)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![e.id.to_string(), e.employee_number, e.display_name, e.pin_hash, consent_text(e.consent), quals, e.no_head_turn],
             )?;
         }
         for (t, (nonce, data)) in sealed {
@@ -237,12 +237,13 @@ impl RosterCache {
         let row = self
             .conn
             .query_row(
-                &format!("SELECT id, employee_number, display_name, pin_hash, consent, qualifications FROM roster_employees WHERE {clause} = ?1"),
+                &format!("SELECT id, employee_number, display_name, pin_hash, consent, qualifications, no_head_turn FROM roster_employees WHERE {clause} = ?1"),
                 [value],
-                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?)),
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get(6)?)),
             )
             .optional()?;
-        let Some((id, employee_number, display_name, pin_hash, consent, quals)) = row else {
+        let Some((id, employee_number, display_name, pin_hash, consent, quals, no_head_turn)) = row
+        else {
             return Ok(None);
         };
         let consent = match consent.as_str() {
@@ -259,6 +260,7 @@ impl RosterCache {
             pin_hash,
             consent,
             qualifications,
+            no_head_turn,
         }))
     }
 

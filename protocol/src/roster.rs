@@ -10,6 +10,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::face_policy::LivenessPolicy;
 use crate::ids::{EmployeeId, EquipmentId, QualificationId, TemplateId};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -57,6 +58,11 @@ pub struct RosterEmployee {
     /// Qualifications held, with their expiry.
     #[serde(default)]
     pub qualifications: Vec<HeldQualification>,
+    /// A manager marked that this person cannot turn their head: where the site's liveness
+    /// rules ask for a head turn, they use the PIN with the passive check instead, unflagged.
+    /// Sent only when true; absent (an older server) means false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_head_turn: bool,
 }
 
 /// Biometric consent. Only `granted` employees may be recognised by face; the others use the PIN.
@@ -140,6 +146,9 @@ pub struct DeviceConfig {
     /// server) means confirmed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub awaiting_confirmation: bool,
+    /// The site's liveness rules; absent from an older server (the kiosk keeps its default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<LivenessPolicy>,
 }
 
 /// The server's standard settings, in UTC (a real delta carries the site's zone).
@@ -153,6 +162,7 @@ impl Default for DeviceConfig {
             heartbeat_interval_s: 60,
             max_clock_offset_s: 120,
             awaiting_confirmation: false,
+            liveness: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use attend_protocol::events::{
     CandidateTemplate, EnrolmentCandidate, EquipmentAction, EquipmentEvent, Event, EventBody,
     Heartbeat, Punch, PunchMethod, PunchType, StopReason, SyncPush, Versions,
 };
+use attend_protocol::face_policy::{LivenessMode, LivenessPolicy, OnLivenessFailure};
 use attend_protocol::ids::{EmployeeId, EquipmentId, EventId, QualificationId, SessionId};
 use attend_protocol::provision::{ProvisionRequest, ProvisionResponse};
 use attend_protocol::roster::{
@@ -157,6 +158,27 @@ fn event() -> impl Strategy<Value = Event> {
     )
 }
 
+/// Liveness rules made from two numbers, every mode and outcome reachable.
+fn liveness(w: u32, a: u32) -> LivenessPolicy {
+    LivenessPolicy {
+        mode: [
+            LivenessMode::Off,
+            LivenessMode::Passive,
+            LivenessMode::Challenge,
+            LivenessMode::Adaptive,
+        ][(a % 4) as usize],
+        pass_score: (w % 101) as f32 / 100.0,
+        challenge_below: (a % 101) as f32 / 100.0,
+        on_failure: if w.is_multiple_of(2) {
+            OnLivenessFailure::Flag
+        } else {
+            OnLivenessFailure::Refuse
+        },
+        challenge_timeout_s: 3 + a % 58,
+        evidence_thumbnails: a.is_multiple_of(3),
+    }
+}
+
 fn roster() -> impl Strategy<Value = RosterDelta> {
     let employee = (
         uuid(),
@@ -164,21 +186,25 @@ fn roster() -> impl Strategy<Value = RosterDelta> {
         text(),
         prop::option::of(text()),
         prop::collection::vec((uuid(), prop::option::of(date())), 0..3),
+        any::<bool>(),
     )
-        .prop_map(|(id, number, name, pin_hash, quals)| RosterEmployee {
-            id: EmployeeId(id),
-            employee_number: number,
-            display_name: name,
-            pin_hash,
-            consent: ConsentState::Granted,
-            qualifications: quals
-                .into_iter()
-                .map(|(q, expires_on)| HeldQualification {
-                    qualification_id: QualificationId(q),
-                    expires_on,
-                })
-                .collect(),
-        });
+        .prop_map(
+            |(id, number, name, pin_hash, quals, no_head_turn)| RosterEmployee {
+                id: EmployeeId(id),
+                employee_number: number,
+                display_name: name,
+                pin_hash,
+                consent: ConsentState::Granted,
+                qualifications: quals
+                    .into_iter()
+                    .map(|(q, expires_on)| HeldQualification {
+                        qualification_id: QualificationId(q),
+                        expires_on,
+                    })
+                    .collect(),
+                no_head_turn,
+            },
+        );
     let template = (
         uuid(),
         uuid(),
@@ -262,6 +288,7 @@ fn roster() -> impl Strategy<Value = RosterDelta> {
                         heartbeat_interval_s: w / 2,
                         max_clock_offset_s: a / 2,
                         awaiting_confirmation: !enabled,
+                        liveness: enabled.then(|| liveness(w, a)),
                     },
                 }
             },
@@ -446,6 +473,50 @@ fn a_roster_with_fields_this_kiosk_does_not_know_still_parses() {
         !delta.config.awaiting_confirmation,
         "an older server's kiosks are confirmed"
     );
+}
+
+#[test]
+fn liveness_rules_and_the_head_turn_mark_are_optional_both_ways() {
+    // An older server sends neither: the kiosk keeps its default, nobody is marked.
+    let older = r#"{"cursor":1,"more":false,"employees":[{"id":"0190f5a0-0000-7000-8000-000000000001",
+        "employee_number":"1001","display_name":"Ana","consent":"granted"}],
+        "templates":[],"equipment":[],"qualifications":[],"tombstones":[],
+        "config":{"timezone":"UTC","enabled":true,"punch_repeat_window_s":60,"pin_max_attempts":5,
+            "heartbeat_interval_s":60,"max_clock_offset_s":120}}"#;
+    let delta: RosterDelta = serde_json::from_str(older).expect("an older server's roster");
+    assert_eq!(delta.config.liveness, None);
+    assert!(!delta.employees[0].no_head_turn);
+    // A newer server's are sent only when there is something to say, so an unmarked person and
+    // a config without rules are byte for byte what older kiosks always got.
+    let plain = serde_json::to_value(&delta).expect("json");
+    assert!(plain["config"].get("liveness").is_none(), "{plain}");
+    assert!(
+        plain["employees"][0].get("no_head_turn").is_none(),
+        "{plain}"
+    );
+    // And what a newer server sends reads back whole.
+    let mut newer = delta.clone();
+    newer.config.liveness = Some(LivenessPolicy::for_new_site());
+    newer.employees[0].no_head_turn = true;
+    let json = serde_json::to_value(&newer).expect("json");
+    assert_eq!(json["config"]["liveness"]["mode"], "adaptive");
+    assert_eq!(json["employees"][0]["no_head_turn"], true);
+    round_trip(&newer);
+}
+
+#[test]
+fn a_new_site_gets_the_head_turn_when_in_doubt_and_an_upgraded_one_only_the_passive_check() {
+    let new = LivenessPolicy::for_new_site();
+    let upgraded = LivenessPolicy::for_upgraded_site();
+    assert_eq!(
+        (new.mode, new.on_failure),
+        (LivenessMode::Adaptive, OnLivenessFailure::Flag)
+    );
+    assert_eq!(
+        (upgraded.mode, upgraded.on_failure),
+        (LivenessMode::Passive, OnLivenessFailure::Flag)
+    );
+    assert!(new.pass_score <= new.challenge_below);
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0003_local_state.sql"),
     include_str!("../../../migrations/device/0004_set_aside.sql"),
     include_str!("../../../migrations/device/0005_pin_failures.sql"),
+    include_str!("../../../migrations/device/0006_no_head_turn.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -26,6 +26,7 @@ fn lathe() -> RosterEquipment {
 
 fn worker(n: u128, expires: Option<jiff::civil::Date>) -> RosterEmployee {
     RosterEmployee {
+        no_head_turn: false,
         id: EmployeeId(uuid::Uuid::from_u128(n)),
         employee_number: n.to_string(),
         display_name: format!("W{n}"),
@@ -85,6 +86,7 @@ fn every_check_refuses_with_its_own_reason_and_starts_nothing() {
         Err(Refusal::NotClockedIn("Lathe".into()))
     );
     let unqualified = RosterEmployee {
+        no_head_turn: false,
         qualifications: vec![],
         ..worker(2, None)
     };

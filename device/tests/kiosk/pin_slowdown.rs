@@ -55,6 +55,7 @@ fn with_ana(db: &Path) {
     roster
         .apply(&RosterDelta {
             employees: vec![RosterEmployee {
+                no_head_turn: false,
                 id: EmployeeId(uuid::Uuid::from_u128(1)),
                 employee_number: "1001".into(),
                 display_name: "Ana".into(),

@@ -11,6 +11,7 @@ use attend_protocol::roster::{
 
 fn employee(n: u128, number: &str, consent: ConsentState) -> RosterEmployee {
     RosterEmployee {
+        no_head_turn: false,
         id: EmployeeId(uuid::Uuid::from_u128(n)),
         employee_number: number.into(),
         display_name: format!("Person {n}"),
@@ -171,4 +172,55 @@ fn a_roster_from_a_newer_server_with_fields_this_kiosk_does_not_know_is_applied(
         cache.templates("dlib-resnet-v1").expect("templates").len(),
         1
     );
+}
+
+#[test]
+fn the_site_s_liveness_rules_and_who_cannot_turn_their_head_are_kept() {
+    let dir = tempfile::tempdir().expect("dir");
+    let key = TemplateKey::load_or_create(&dir.path().join("template.key")).expect("key");
+    let mut cache = RosterCache::open(&dir.path().join("state.db"), key).expect("opens");
+    let mut d = delta(3);
+    d.config.liveness = Some(attend_protocol::face_policy::LivenessPolicy::for_new_site());
+    d.employees = vec![
+        RosterEmployee {
+            no_head_turn: true,
+            ..employee(1, "1001", ConsentState::Granted)
+        },
+        employee(2, "1002", ConsentState::Granted),
+    ];
+    cache.apply(&d).expect("applies");
+    let marked = |number: &str| {
+        cache
+            .employee_by_number(number)
+            .expect("read")
+            .expect("known")
+            .no_head_turn
+    };
+    assert!(marked("1001"));
+    assert!(!marked("1002"));
+    assert_eq!(
+        cache.config().expect("read").expect("stored").liveness,
+        d.config.liveness
+    );
+}
+
+/// A kiosk upgraded to the version that knows the head-turn mark pulls its roster again from
+/// the start, so people marked while it did not know the field are marked on it too.
+#[test]
+fn the_upgrade_that_adds_the_head_turn_mark_pulls_the_roster_again() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("state.db");
+    let old = rusqlite::Connection::open(&path).expect("open");
+    let before_mark = &attend_device::outbox::store::MIGRATIONS[..5];
+    for (n, sql) in before_mark.iter().enumerate() {
+        old.execute_batch(sql).expect("older schema");
+        old.pragma_update(None, "user_version", n + 1)
+            .expect("version");
+    }
+    old.execute_batch("INSERT INTO kv (key, value) VALUES ('roster_cursor', '41')")
+        .expect("a cursor");
+    drop(old);
+    let key = TemplateKey::load_or_create(&dir.path().join("template.key")).expect("key");
+    let cache = RosterCache::open(&path, key).expect("upgrades");
+    assert_eq!(cache.cursor().expect("cursor"), 0);
 }

@@ -42,6 +42,7 @@ fn rig() -> Rig {
     let mut roster =
         RosterCache::open(&db, TemplateKey::from_bytes(&[3; 32]).expect("key")).expect("roster");
     let person = |id, number: &str, name: &str, consent| RosterEmployee {
+        no_head_turn: false,
         id,
         employee_number: number.into(),
         display_name: name.into(),

@@ -28,6 +28,7 @@ mod helpers;
 mod kiosk_trust;
 mod leave;
 mod leave_pages;
+mod liveness_policy;
 mod logins;
 mod machine_codes;
 mod mail_delivery;

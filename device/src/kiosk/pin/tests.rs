@@ -30,6 +30,7 @@ impl PinVerifier for Counting {
 
 fn ana(pin_hash: Option<&str>) -> RosterEmployee {
     RosterEmployee {
+        no_head_turn: false,
         id: EmployeeId(uuid::Uuid::from_u128(1)),
         employee_number: "1001".into(),
         display_name: "Ana".into(),

@@ -27,6 +27,8 @@ pub(crate) use audit::Audit;
 pub(crate) use biometrics::forget_biometrics;
 pub(crate) use codec::*;
 pub use events::{INSERT_EVENT_SQL, counted};
+#[cfg(test)]
+pub(crate) use pool::migrate_to;
 pub use pool::{SqliteDb, Synchronous, migrate, schema_versions};
 pub(crate) use roster_log::roster_changed;
 pub(crate) use scope::*;

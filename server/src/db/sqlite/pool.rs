@@ -43,10 +43,22 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0017_totp.sql"),
     include_str!("../../../../migrations/server/0018_roster_compaction.sql"),
     include_str!("../../../../migrations/server/0019_kiosk_trust.sql"),
+    include_str!("../../../../migrations/server/0020_liveness_policy.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// Brings a fresh database at `path` to schema `version` only, for tests of what a migration
+/// does to the rows it finds.
+#[cfg(test)]
+pub(crate) fn migrate_to(path: &Path, version: usize) -> StoreResult<Connection> {
+    let mut conn = open_connection(path, Synchronous::Normal)?;
+    migrations()
+        .to_version(&mut conn, version)
+        .map_err(backend)?;
+    Ok(conn)
 }
 
 /// Durability of commits. `Normal` is safe against application crashes in WAL mode and may

@@ -1,5 +1,6 @@
 //! The organisations JSON API: organisations and their join codes, sites, departments.
 
+use attend_protocol::face_policy::LivenessPolicy;
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
 use axum::Json;
 use axum::extract::State;
@@ -24,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_single_admin))
         .routes(routes!(create_site, list_sites))
         .routes(routes!(get_site))
+        .routes(routes!(get_site_liveness, set_site_liveness))
         .routes(routes!(create_department, list_departments))
         .routes(routes!(get_department))
 }
@@ -142,6 +144,27 @@ pub async fn get_site(
     ApiPath(id): ApiPath<SiteId>,
 ) -> AppResult<Json<Site>> {
     Ok(Json(app.orgs.get_site(&caller, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{id}/liveness", tag = "organisations", security(("bearer" = [])),
+    responses((status = 200, body = LivenessPolicy, description = "the rules the site's kiosks get with their roster")))]
+pub async fn get_site_liveness(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<SiteId>,
+) -> AppResult<Json<LivenessPolicy>> {
+    Ok(Json(app.orgs.site_liveness(&caller, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/sites/{id}/liveness", tag = "organisations", security(("bearer" = [])), request_body = LivenessPolicy,
+    responses((status = 200, body = LivenessPolicy), (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn set_site_liveness(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<SiteId>,
+    ApiJson(req): ApiJson<LivenessPolicy>,
+) -> AppResult<Json<LivenessPolicy>> {
+    Ok(Json(app.orgs.set_site_liveness(&caller, id, req).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/departments", tag = "organisations", security(("bearer" = [])), request_body = NewDepartment,

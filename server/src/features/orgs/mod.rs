@@ -6,6 +6,8 @@
 //! - [`store`]: the data access the service needs; [`sqlite`] implements it.
 
 pub mod api;
+pub mod liveness;
+pub(crate) mod liveness_sqlite;
 pub mod service;
 pub mod sqlite;
 pub mod store;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use attend_protocol::face_policy::LivenessPolicy;
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -180,6 +181,27 @@ impl OrgService {
     pub async fn get_site(&self, caller: &Caller, id: SiteId) -> AppResult<Site> {
         caller.permit(Action::GetSite)?;
         Ok(self.store.get_site(caller.scope(), id).await?)
+    }
+
+    /// The site's liveness rules for its kiosks.
+    pub async fn site_liveness(&self, caller: &Caller, id: SiteId) -> AppResult<LivenessPolicy> {
+        caller.permit(Action::SiteLiveness)?;
+        Ok(self.store.site_liveness(caller.scope(), id).await?)
+    }
+
+    /// Replaces the site's liveness rules; its kiosks get them with their next roster pull.
+    pub async fn set_site_liveness(
+        &self,
+        caller: &Caller,
+        id: SiteId,
+        policy: LivenessPolicy,
+    ) -> AppResult<LivenessPolicy> {
+        caller.permit(Action::SetSiteLiveness)?;
+        super::liveness::check(&policy)?;
+        Ok(self
+            .store
+            .set_site_liveness(&caller.audit(), caller.scope(), id, policy)
+            .await?)
     }
 
     /// Each visible site's time zone, for showing times on that site's wall clock.

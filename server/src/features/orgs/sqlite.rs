@@ -1,10 +1,12 @@
 //! The organisations store on SQLite.
 
 use async_trait::async_trait;
+use attend_protocol::face_policy::LivenessPolicy;
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId, UserId};
 use jiff::Timestamp;
 use rusqlite::{Row, params};
 
+use super::liveness_sqlite;
 use super::store::OrgStore;
 use super::{Department, Organisation, Site};
 use crate::db::sqlite::{
@@ -36,6 +38,17 @@ const DEPARTMENTS: ScopedList<'static> = ScopedList {
     dept_col: None,
     key_col: "id",
 };
+
+/// The site's organisation, if the site is in scope (`org`: the scope's organisation, none for
+/// all); not found otherwise.
+fn site_in_scope(c: &rusqlite::Connection, id: SiteId, org: Option<&str>) -> StoreResult<OrgId> {
+    c.query_row(
+        "SELECT org_id FROM sites WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
+        params![id.to_string(), org],
+        |r| get_id(r, 0),
+    )
+    .map_err(db)
+}
 
 fn org_row(r: &Row<'_>) -> rusqlite::Result<Organisation> {
     Ok(Organisation {
@@ -320,6 +333,30 @@ impl OrgStore for SqliteDb {
                 site_row,
             )
             .map_err(db)
+        })
+        .await
+    }
+
+    async fn site_liveness(&self, scope: Scope, id: SiteId) -> StoreResult<LivenessPolicy> {
+        let org = opt_org(scope.org());
+        self.read(move |c| {
+            site_in_scope(c, id, org.as_deref())?;
+            liveness_sqlite::site_liveness(c, id)
+        })
+        .await
+    }
+
+    async fn set_site_liveness(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: SiteId,
+        policy: LivenessPolicy,
+    ) -> StoreResult<LivenessPolicy> {
+        let (ctx, org) = (ctx.clone(), opt_org(scope.org()));
+        self.write(move |tx| {
+            let site_org = site_in_scope(tx, id, org.as_deref())?;
+            liveness_sqlite::set_site_liveness(tx, &ctx, site_org, id, &policy)
         })
         .await
     }

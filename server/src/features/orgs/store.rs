@@ -2,6 +2,7 @@
 //! outside the scope is not found.
 
 use async_trait::async_trait;
+use attend_protocol::face_policy::LivenessPolicy;
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId, UserId};
 
 use super::{Department, Organisation, Site};
@@ -56,6 +57,16 @@ pub trait OrgStore: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<Site>;
     async fn list_sites(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Site>>;
     async fn get_site(&self, scope: Scope, id: SiteId) -> StoreResult<Site>;
+    /// The site's liveness rules (a new site's when none were set); not found out of scope.
+    async fn site_liveness(&self, scope: Scope, id: SiteId) -> StoreResult<LivenessPolicy>;
+    /// Sets the site's liveness rules, audited with the rules before and after.
+    async fn set_site_liveness(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: SiteId,
+        policy: LivenessPolicy,
+    ) -> StoreResult<LivenessPolicy>;
 
     async fn create_department(
         &self,

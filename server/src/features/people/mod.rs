@@ -71,6 +71,10 @@ pub struct Employee {
     /// The account that created the record (none: self-registered, or older than the record
     /// keeping). Four eyes: they do not approve this employee's first timesheet.
     pub created_by: Option<UserId>,
+    /// A manager marked that this person cannot turn their head: where the site's liveness
+    /// rules ask for a head turn, the kiosk takes their PIN with the passive check instead,
+    /// unflagged.
+    pub no_head_turn: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -120,6 +124,7 @@ pub struct EmployeeUpdate {
     pub site_id: Option<Option<SiteId>>,
     pub consent: Option<ConsentState>,
     pub pin_hash: Option<Option<String>>,
+    pub no_head_turn: Option<bool>,
 }
 
 #[derive(Debug)]

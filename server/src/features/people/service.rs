@@ -53,6 +53,9 @@ pub struct PatchEmployee {
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub pin: Option<Option<String>>,
+    /// This person cannot turn their head: where the site's liveness rules ask for a head
+    /// turn, they use the PIN with the passive check instead, unflagged.
+    pub no_head_turn: Option<bool>,
 }
 
 /// Distinguishes a missing field (leave alone) from `null` (clear).
@@ -241,6 +244,7 @@ impl PeopleService {
             site_id: req.site_id,
             consent: req.consent,
             pin_hash,
+            no_head_turn: req.no_head_turn,
         };
         Ok(self
             .store

@@ -55,6 +55,9 @@ pub fn device_config(device: &DeviceAuth) -> DeviceConfig {
         heartbeat_interval_s: 60,
         max_clock_offset_s: 120,
         awaiting_confirmation: !device.confirmed,
+        // Filled in by the store from the site's rules (none for an unconfirmed kiosk, which
+        // gets nobody to check).
+        liveness: None,
     }
 }
 

@@ -14,6 +14,7 @@ use super::{Change, Entry, assemble};
 use crate::db::StoreResult;
 use crate::db::sqlite::{SqliteDb, db, get_enum, get_id, get_opt_id};
 use crate::features::devices::DeviceAuth;
+use crate::features::orgs::liveness_sqlite::site_liveness;
 use crate::features::people::parse_consent;
 
 /// Whether employee `e` may punch at site `?3`: the sites listed for them, else their home
@@ -34,7 +35,8 @@ fn employee_entry(
 ) -> StoreResult<Option<RosterEmployee>> {
     let row = c
         .prepare_cached(&format!(
-            "SELECT e.id, e.employee_number, e.display_name, e.pin_hash, e.consent FROM employees e
+            "SELECT e.id, e.employee_number, e.display_name, e.pin_hash, e.consent, e.no_head_turn
+             FROM employees e
              WHERE e.id = ?1 AND e.org_id = ?2 AND e.deleted_at IS NULL AND e.status = 'active'
              AND {MAY_PUNCH_AT_SITE}"
         ))
@@ -49,6 +51,7 @@ fn employee_entry(
                     pin_hash: r.get(3)?,
                     consent: get_enum(r, 4, parse_consent)?,
                     qualifications: Vec::new(),
+                    no_head_turn: r.get(5)?,
                 })
             },
         )
@@ -194,7 +197,8 @@ impl RosterStore for SqliteDb {
         self.read(move |c| {
             // One more than asked, to learn whether more remain.
             let changes = changes(c, &device, since, limit + 1)?;
-            assemble(&device, since, limit, changes, |change| {
+            let liveness = site_liveness(c, device.site_id)?;
+            let mut delta = assemble(&device, since, limit, changes, |change| {
                 let id = change.id.to_string();
                 Ok(match change.kind {
                     EntityKind::Employee => employee_entry(c, &id, &device)?.map(Entry::Employee),
@@ -206,7 +210,9 @@ impl RosterStore for SqliteDb {
                         qualification_entry(c, &id, &device)?.map(Entry::Qualification)
                     }
                 })
-            })
+            })?;
+            delta.config.liveness = Some(liveness);
+            Ok(delta)
         })
         .await
     }

@@ -66,6 +66,11 @@ const BODIES: &[(&str, &str, &str)] = &[
         r#"{"enabled": false}"#,
     ),
     (
+        "PUT",
+        "/api/v1/sites/{id}/liveness",
+        r#"{"mode": "passive", "pass_score": 0.5, "challenge_below": 0.9, "on_failure": "flag", "challenge_timeout_s": 10, "evidence_thumbnails": false}"#,
+    ),
+    (
         "POST",
         "/api/v1/organisations/{id}/invites",
         r#"{"role": "org_admin", "email": "{unique}@invited.example"}"#,

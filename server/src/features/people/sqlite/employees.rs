@@ -14,7 +14,7 @@ use crate::db::{DepartmentFilter, Scope, StoreResult};
 
 pub(super) const EMPLOYEE_COLS: &str =
     "id, org_id, employee_number, display_name, email, department_id, site_id, status,
-    consent, pin_hash IS NOT NULL, created_at, updated_at, created_by";
+    consent, pin_hash IS NOT NULL, created_at, updated_at, created_by, no_head_turn";
 
 pub(super) fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
     Ok(Employee {
@@ -31,6 +31,7 @@ pub(super) fn employee_row(r: &Row<'_>) -> rusqlite::Result<Employee> {
         created_at: get_ts(r, 10)?,
         updated_at: get_ts(r, 11)?,
         created_by: get_opt_id(r, 12)?,
+        no_head_turn: r.get(13)?,
     })
 }
 

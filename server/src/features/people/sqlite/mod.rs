@@ -179,6 +179,13 @@ impl PeopleStore for SqliteDb {
             if let Some(v) = update.pin_hash {
                 set("pin_hash", v)?;
             }
+            if let Some(v) = update.no_head_turn {
+                tx.execute(
+                    "UPDATE employees SET no_head_turn = ?2 WHERE id = ?1",
+                    params![id.to_string(), v],
+                )
+                .map_err(db)?;
+            }
             set("updated_at", Some(ts(Timestamp::now())))?;
             let after = load_employee(tx, Scope::All, &DepartmentFilter::Any, id)?;
             employee_roster_changed(tx, org, id)?;
