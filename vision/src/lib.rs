@@ -9,7 +9,8 @@
 //! - [`align`]: similarity transform from five landmarks and chip warping.
 //! - [`embed`]: face descriptors from aligned chips.
 //! - [`quality`]: enrolment gates (size, blur, pose, one face).
-//! - [`liveness`]: passive anti-spoofing: is the face a person or a photo/screen held up?
+//! - [`liveness`]: anti-spoofing: is the face a person or a photo/screen held up? (passive
+//!   models, and the active head-turn challenge in [`liveness::challenge`]).
 //! - [`enrol`]: several images → templates with quality scores and a thumbnail.
 //! - [`pipeline`]: frame → faces with descriptors.
 //! - [`matcher`]: 1:N search over a gallery (f32 and int8 SIMD kernels), threshold and margin.

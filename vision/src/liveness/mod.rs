@@ -8,6 +8,8 @@
 //! - [`resize`]: OpenCV's INTER_LINEAR to 80×80, to the bit (what the models were trained on).
 //! - [`model`]: one model: raw BGR 0..255 in, three logits out.
 //! - [`gate`]: the framing gate: which faces are scored at all, and what to ask otherwise.
+//! - [`challenge`]: the active check beside the passive one: a random head turn, judged by the
+//!   nose's parallax against the plane of the eyes and mouth (pure; the caller feeds frames).
 //!
 //! Invariants:
 //! - Only a scored face can be live. No face, or a face the gate refuses, gives `live: None`
@@ -56,6 +58,7 @@
 //! or a steady high-resolution screen (upstream issues #3, #28, #62, #111, #119): it is one signal
 //! for a policy to combine with an active check and an evidence photo.
 
+pub mod challenge;
 pub mod crop;
 pub mod gate;
 pub mod model;
