@@ -126,6 +126,7 @@ pub fn pin_punch(employee: EmployeeId) -> EventBody {
         score: None,
         threshold: None,
         model_id: None,
+        liveness: None,
     })
 }
 

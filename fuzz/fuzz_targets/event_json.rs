@@ -73,10 +73,17 @@ fuzz_target!(|data: &[u8]| {
 /// JSON has no infinities: a number too big for an `f32` parses as one and cannot come back.
 fn all_finite(event: &Event) -> bool {
     match &event.body {
-        EventBody::Punch(p) => [p.score, p.threshold]
-            .iter()
-            .flatten()
-            .all(|v| v.is_finite()),
+        EventBody::Punch(p) => {
+            let liveness = p
+                .liveness
+                .iter()
+                .flat_map(|l| l.score.iter().chain(l.scores.values()));
+            [p.score, p.threshold]
+                .iter()
+                .flatten()
+                .chain(liveness)
+                .all(|v| v.is_finite())
+        }
         EventBody::EnrolmentCandidate(c) => c
             .templates
             .iter()

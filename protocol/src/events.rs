@@ -16,6 +16,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::face_policy::LivenessEvidence;
 use crate::ids::{EmployeeId, EquipmentId, EventId, SessionId};
 
 /// `POST /api/v1/device/events` body.
@@ -89,6 +90,9 @@ pub struct Punch {
     /// Embedding model that produced the score (face punches only), e.g. `dlib-resnet-v1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_id: Option<String>,
+    /// The liveness check of a face punch (absent from kiosks that run none, and older ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<LivenessEvidence>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

@@ -1,7 +1,10 @@
 //! How a site's kiosks check that a live person stands before the camera ([`LivenessPolicy`]),
-//! sent with the roster's settings ([`crate::roster::DeviceConfig`]). Optional on the wire in
-//! both directions: an older server sends none (the kiosk keeps its own default) and an older
-//! kiosk ignores it.
+//! sent with the roster's settings ([`crate::roster::DeviceConfig`]), and what a face punch says
+//! of its own check ([`LivenessEvidence`]). Both optional on the wire in both directions: an
+//! older server sends no rules (the kiosk keeps its own default) and ignores the evidence; an
+//! older kiosk ignores the rules and sends none.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -77,4 +80,38 @@ impl LivenessPolicy {
             ..Self::for_new_site()
         }
     }
+}
+
+/// What the head turn came to on one face punch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeOutcome {
+    /// The rules did not ask for one (mode, or a passive score above the grey zone).
+    NotAsked,
+    Passed,
+    /// Failed: timed out, turned the wrong way, lost the face, no parallax (a photo), or another
+    /// person at the end.
+    Failed,
+    /// The person is marked as unable to turn their head: the PIN with the passive check instead.
+    Excused,
+}
+
+/// A face punch's liveness check, as the kiosk ran it. `live: false` means the check failed and
+/// the site's rules took the punch anyway (`on_failure: flag`): the server flags it for review.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LivenessEvidence {
+    /// The rules' mode the kiosk applied.
+    pub mode: LivenessMode,
+    /// The kiosk judged a live person to have stood there.
+    pub live: bool,
+    /// The fused passive P(real), when the passive check scored the face.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// Each passive model's P(real), by the model's id in the manifest.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scores: BTreeMap<String, f32>,
+    pub challenge: ChallengeOutcome,
+    /// Why the check failed or gave no score, in words (the framing gate's or the challenge's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }

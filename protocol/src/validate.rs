@@ -12,6 +12,46 @@ pub const MAX_CANDIDATE_TEMPLATES: usize = 16;
 pub const MAX_THUMBNAIL_BASE64: usize = 65_536;
 
 /// `Ok` or the reason to reject, naming the field.
+/// Most passive models one liveness verdict may name, and the longest model id and reason.
+pub const MAX_LIVENESS_MODELS: usize = 4;
+pub const MAX_LIVENESS_TEXT: usize = 200;
+
+fn check_evidence(evidence: &crate::face_policy::LivenessEvidence) -> Result<(), String> {
+    let probability = |field: &str, v: f32| {
+        if (0.0..=1.0).contains(&v) {
+            Ok(())
+        } else {
+            Err(format!("{field}: must be a probability from 0 to 1"))
+        }
+    };
+    if let Some(score) = evidence.score {
+        probability("body.liveness.score", score)?;
+    }
+    if evidence.scores.len() > MAX_LIVENESS_MODELS {
+        return Err(format!(
+            "body.liveness.scores: at most {MAX_LIVENESS_MODELS} models"
+        ));
+    }
+    for (model, &p) in &evidence.scores {
+        if model.trim().is_empty() || model.len() > MAX_LIVENESS_TEXT {
+            return Err(format!(
+                "body.liveness.scores: a model id must be 1 to {MAX_LIVENESS_TEXT} characters"
+            ));
+        }
+        probability(&format!("body.liveness.scores.{model}"), p)?;
+    }
+    if evidence
+        .reason
+        .as_ref()
+        .is_some_and(|r| r.len() > MAX_LIVENESS_TEXT)
+    {
+        return Err(format!(
+            "body.liveness.reason: at most {MAX_LIVENESS_TEXT} characters"
+        ));
+    }
+    Ok(())
+}
+
 pub fn check_event(event: &Event) -> Result<(), String> {
     if event.event_id.as_uuid().get_version_num() != 7 {
         return Err("event_id: must be a UUIDv7".into());
@@ -27,6 +67,9 @@ pub fn check_event(event: &Event) -> Result<(), String> {
                 if value.is_some_and(|v| !v.is_finite()) {
                     return Err(format!("{field}: must be a finite number"));
                 }
+            }
+            if let Some(evidence) = &p.liveness {
+                check_evidence(evidence)?;
             }
             if p.method == crate::events::PunchMethod::Face {
                 p.score.ok_or("body.score: required for a face punch")?;
@@ -115,6 +158,7 @@ mod tests {
                 score,
                 threshold,
                 model_id: Some("dlib-resnet-v1".into()),
+                liveness: None,
             }),
         }
     }

@@ -7,7 +7,9 @@ use attend_protocol::events::{
     CandidateTemplate, EnrolmentCandidate, EquipmentAction, EquipmentEvent, Event, EventBody,
     Heartbeat, Punch, PunchMethod, PunchType, StopReason, SyncPush, Versions,
 };
-use attend_protocol::face_policy::{LivenessMode, LivenessPolicy, OnLivenessFailure};
+use attend_protocol::face_policy::{
+    ChallengeOutcome, LivenessEvidence, LivenessMode, LivenessPolicy, OnLivenessFailure,
+};
 use attend_protocol::ids::{EmployeeId, EquipmentId, EventId, QualificationId, SessionId};
 use attend_protocol::provision::{ProvisionRequest, ProvisionResponse};
 use attend_protocol::roster::{
@@ -56,15 +58,28 @@ fn punch() -> impl Strategy<Value = Punch> {
         prop::option::of(finite_f32()),
         prop::option::of(finite_f32()),
         prop::option::of(text()),
+        prop::option::of((any::<bool>(), 0u32..=100, prop::option::of(text()))),
     )
         .prop_map(
-            |(e, punch_type, method, score, threshold, model_id)| Punch {
+            |(e, punch_type, method, score, threshold, model_id, liveness)| Punch {
                 employee_id: EmployeeId(e),
                 punch_type,
                 method,
                 score,
                 threshold,
                 model_id,
+                liveness: liveness.map(|(live, p, reason)| LivenessEvidence {
+                    mode: LivenessMode::Adaptive,
+                    live,
+                    score: Some(p as f32 / 100.0),
+                    scores: [("minifasnet-v2".to_owned(), p as f32 / 100.0)].into(),
+                    challenge: if live {
+                        ChallengeOutcome::Passed
+                    } else {
+                        ChallengeOutcome::Failed
+                    },
+                    reason,
+                }),
             },
         )
 }

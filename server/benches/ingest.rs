@@ -74,6 +74,7 @@ impl Kiosk {
                     score: Some(0.4),
                     threshold: Some(0.6),
                     model_id: Some("dlib-resnet-v1".into()),
+                    liveness: None,
                 }),
             }
         };

@@ -317,6 +317,8 @@ impl Station {
             score,
             threshold,
             model_id,
+            // The kiosk runs no liveness check yet: a face punch says nothing of one.
+            liveness: None,
         });
         let state = match self.punches.presence(e.id) {
             Presence::In => "in",

@@ -195,6 +195,7 @@ pub(crate) fn draft(n: u64, odd: Option<Odd>) -> EventDraft {
             score: None,
             threshold: None,
             model_id: odd.map(|_| UNREADABLE.to_owned()),
+            liveness: None,
         }),
     };
     EventDraft {

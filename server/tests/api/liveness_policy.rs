@@ -133,3 +133,31 @@ async fn the_site_s_kiosks_get_its_rules_and_who_cannot_turn_their_head_with_the
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(app.roster(&device, 0).await["config"]["liveness"], wanted);
 }
+
+#[tokio::test]
+async fn a_face_punch_that_failed_its_liveness_check_is_stored_flagged_with_its_evidence() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let evidence = json!({"mode": "adaptive", "live": false, "score": 0.42,
+        "scores": {"minifasnet-v2": 0.4, "minifasnet-v1se": 0.44}, "challenge": "failed",
+        "reason": "no parallax: a flat picture"});
+    let mut punch = crate::helpers::punch(&w.a.employee, 1);
+    punch["body"]["method"] = json!("face");
+    punch["body"]["score"] = json!(0.35);
+    punch["body"]["threshold"] = json!(0.6);
+    punch["body"]["model_id"] = json!("dlib-resnet-v1");
+    punch["body"]["liveness"] = evidence.clone();
+    let r = app.push(&device, &json!([punch])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
+    let events = app.get("/api/v1/device-events?limit=10", &w.a.admin).await;
+    let stored = &events.body["items"][0];
+    assert!(
+        stored["flagged"]
+            .as_str()
+            .is_some_and(|f| f.contains("liveness check failed: no parallax")),
+        "{stored}"
+    );
+    assert_eq!(stored["payload"]["body"]["liveness"], evidence, "{stored}");
+}

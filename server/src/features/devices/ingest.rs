@@ -15,7 +15,8 @@
 //!   These may be real hours captured offline, so they are never dropped.
 //! - Otherwise **stored** and counted; **flagged** with the reason when it is dated in the
 //!   future, before the kiosk was provisioned, or more than [`BACKDATE_TOLERANCE`] before events
-//!   the kiosk already sent (its clock, or the event, is suspect: reviewers see the flag).
+//!   the kiosk already sent (its clock, or the event, is suspect: reviewers see the flag), or is
+//!   a face punch whose liveness check failed and that the site's rules took anyway.
 
 use attend_protocol::events::{Event, EventBody};
 use attend_protocol::ids::{EmployeeId, EquipmentId, SiteId};
@@ -80,7 +81,7 @@ pub struct Pusher {
 /// The rule's answer for one event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Store and count it, flagged with the reason if its date is suspect.
+    /// Store and count it, flagged with the reason if its date or its liveness is suspect.
     Store(Option<String>),
     Hold(String),
     Reject(String),
@@ -99,7 +100,7 @@ pub fn verdict(event: &Event, pusher: &Pusher, org: &mut dyn Membership) -> Stor
             e.equipment_id
         )));
     }
-    let flag = date_flag(event.captured_at, pusher);
+    let flag = joined(date_flag(event.captured_at, pusher), liveness_flag(event));
     let Some(employee) = event.body.employee_id() else {
         return Ok(Verdict::Store(flag));
     };
@@ -146,6 +147,26 @@ fn employee_hold_reason(facts: &EmployeeFacts, pusher: &Pusher) -> Option<String
         return Some("the employee may not punch at this kiosk's site".into());
     }
     None
+}
+
+/// A face punch whose liveness check failed, taken because the site's rules flag instead of
+/// refusing: a manager reviews it.
+fn liveness_flag(event: &Event) -> Option<String> {
+    let EventBody::Punch(punch) = &event.body else {
+        return None;
+    };
+    let evidence = punch.liveness.as_ref().filter(|e| !e.live)?;
+    Some(match &evidence.reason {
+        Some(reason) => format!("liveness check failed: {reason}"),
+        None => "liveness check failed".into(),
+    })
+}
+
+fn joined(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
 }
 
 fn date_flag(at: Timestamp, pusher: &Pusher) -> Option<String> {

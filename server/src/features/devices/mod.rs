@@ -106,7 +106,7 @@ pub struct StoredEvent {
     /// Why it was held.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_reason: Option<String>,
-    /// Why its date is suspect (counted all the same).
+    /// Why its date or its liveness check is suspect (counted all the same, for review).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flagged: Option<String>,
     /// The event as the device sent it, less face data: an enrolment capture's template vectors

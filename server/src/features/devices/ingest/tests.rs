@@ -204,3 +204,78 @@ fn an_unconfirmed_kiosk_s_enrolment_capture_is_refused_and_its_heartbeat_stored(
     .expect("a heartbeat");
     assert_eq!(unconfirmed(&beat, active(None)), Verdict::Store(None));
 }
+
+fn face_punch(at: Timestamp, liveness: serde_json::Value) -> Event {
+    let mut json = serde_json::json!({
+        "event_id": uuid::Uuid::now_v7(), "seq": 1, "captured_at": at,
+        "body": {"kind": "punch", "employee_id": uuid::Uuid::from_u128(9), "punch_type": "in",
+                 "method": "face", "score": 0.3, "threshold": 0.6, "model_id": "dlib-resnet-v1"}
+    });
+    if !liveness.is_null() {
+        json["body"]["liveness"] = liveness;
+    }
+    serde_json::from_value(json).expect("a face punch")
+}
+
+#[test]
+fn a_face_punch_whose_liveness_check_failed_is_flagged_with_why_and_one_that_passed_is_not() {
+    let facts = || Some(active(Some(site(1))));
+    let failed = serde_json::json!({"mode": "adaptive", "live": false, "score": 0.31,
+        "scores": {"minifasnet-v2": 0.3, "minifasnet-v1se": 0.32}, "challenge": "failed",
+        "reason": "no parallax: a flat picture"});
+    match of(&face_punch(now(), failed.clone()), facts()) {
+        Verdict::Store(Some(flag)) => assert!(
+            flag.contains("liveness check failed: no parallax"),
+            "{flag}"
+        ),
+        other => panic!("not flagged: {other:?}"),
+    }
+    let passed = serde_json::json!({"mode": "passive", "live": true, "score": 0.97,
+        "challenge": "not_asked"});
+    assert_eq!(
+        of(&face_punch(now(), passed), facts()),
+        Verdict::Store(None)
+    );
+    // An older kiosk's face punch says nothing of liveness: stored as before.
+    assert_eq!(
+        of(&face_punch(now(), serde_json::Value::Null), facts()),
+        Verdict::Store(None)
+    );
+    // Both suspicions at once: both reasons.
+    let future = now() + SignedDuration::from_hours(2);
+    match of(&face_punch(future, failed), facts()) {
+        Verdict::Store(Some(flag)) => {
+            assert!(
+                flag.contains("after it was received") && flag.contains("liveness"),
+                "{flag}"
+            );
+        }
+        other => panic!("not flagged: {other:?}"),
+    }
+}
+
+#[test]
+fn liveness_evidence_out_of_range_is_refused_naming_the_field() {
+    let facts = || Some(active(Some(site(1))));
+    for (evidence, field) in [
+        (
+            serde_json::json!({"mode": "passive", "live": true, "score": 1.5, "challenge": "not_asked"}),
+            "body.liveness.score",
+        ),
+        (
+            serde_json::json!({"mode": "passive", "live": true, "challenge": "not_asked",
+                "scores": {"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4, "e": 0.5}}),
+            "body.liveness.scores",
+        ),
+        (
+            serde_json::json!({"mode": "passive", "live": false, "challenge": "failed",
+                "reason": "x".repeat(201)}),
+            "body.liveness.reason",
+        ),
+    ] {
+        match of(&face_punch(now(), evidence), facts()) {
+            Verdict::Reject(reason) => assert!(reason.starts_with(field), "{reason}"),
+            other => panic!("{field}: not refused: {other:?}"),
+        }
+    }
+}
