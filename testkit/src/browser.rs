@@ -2,21 +2,12 @@
 //! `scripts/setup.sh`) driven over WebDriver, for the tests of pages: the dashboard's and the
 //! kiosk screen's.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use fantoccini::{Client, ClientBuilder};
 
-/// chromedriver on a free local port, stopped on drop.
-#[derive(Debug)]
-pub struct Driver(Child);
+use crate::process::LocalServer;
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// chromedriver, stopped when dropped.
+pub type Driver = LocalServer;
 
 /// A headless Chromium session, and its chromedriver (stopped when dropped).
 pub async fn browser() -> (Driver, Client) {
@@ -25,33 +16,12 @@ pub async fn browser() -> (Driver, Client) {
 
 /// A browser that saves downloads into `downloads` without asking.
 pub async fn browser_with(downloads: Option<&std::path::Path>) -> (Driver, Client) {
-    let bin = std::path::Path::new("/usr/bin/chromedriver");
-    assert!(
-        bin.is_file(),
-        "{} missing: run `bash scripts/setup.sh` (Debian chromium-driver)",
-        bin.display()
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let child = Command::new(bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    for _ in 0..600 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let driver = LocalServer::start(
+        std::path::Path::new("/usr/bin/chromedriver"),
+        "run `bash scripts/setup.sh` (Debian chromium-driver)",
+        |port| vec![format!("--port={port}")],
+    )
+    .await;
     let mut caps = serde_json::Map::new();
     // Root in CI needs --no-sandbox; /dev/shm is small in containers.
     caps.insert(
@@ -70,7 +40,7 @@ pub async fn browser_with(downloads: Option<&std::path::Path>) -> (Driver, Clien
     );
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
+        .connect(&driver.url())
         .await
         .expect("a Chromium session");
     (driver, client)

@@ -1,7 +1,10 @@
-//! Starting the binaries a build produced, natively or under qemu.
+//! Starting the binaries a build produced, natively or under qemu, and the helper servers
+//! tests talk to (chromedriver, an S3 stand-in) on a free local port.
 
 use std::ffi::OsStr;
-use std::process::Command;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 /// A command for a binary this build produced (e.g. `env!("CARGO_BIN_EXE_attendd")`). In the
 /// aarch64 stage the tests run under qemu-user without binfmt_misc, where a guest cannot exec an
@@ -15,6 +18,54 @@ pub fn command(binary: impl AsRef<OsStr>) -> Command {
             c
         }
         None => Command::new(binary),
+    }
+}
+
+/// A helper server started for a test on a free local port, killed when dropped.
+#[derive(Debug)]
+pub struct LocalServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl LocalServer {
+    /// Starts `bin` with the arguments `args` makes for a free port and waits until that port
+    /// accepts connections. Panics saying `install` (what to run) when `bin` is missing, or
+    /// when it does not listen within 30 s.
+    pub async fn start(bin: &Path, install: &str, args: impl FnOnce(u16) -> Vec<String>) -> Self {
+        assert!(bin.is_file(), "{} missing: {install}", bin.display());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free local port")
+            .port();
+        let child = Command::new(bin)
+            .args(args(port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", bin.display()));
+        let server = Self { child, port };
+        for _ in 0..600 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{} did not listen on port {port}", bin.display());
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

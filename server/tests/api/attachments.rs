@@ -1,6 +1,7 @@
 //! Timesheet attachments over HTTP: type and size are checked by the bytes, only those who may
 //! see the timesheet download, and a locked timesheet takes no more.
 
+use attend_testkit::process::LocalServer;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -181,45 +182,20 @@ async fn attachments_are_checked_stored_and_shown_only_to_those_who_may_see_the_
 }
 
 /// A moto S3 server on a free local port, stopped on drop.
-struct Moto(std::process::Child, String);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn moto() -> Moto {
-    let bin =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/s3-venv/bin/moto_server");
-    assert!(
-        bin.is_file(),
-        "{} missing: run `bash scripts/setup-s3-test.sh`",
-        bin.display()
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let child = std::process::Command::new(bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("moto starts");
-    let server = Moto(child, format!("http://127.0.0.1:{port}"));
-    for _ in 0..600 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("moto did not start on port {port}");
+async fn moto() -> LocalServer {
+    LocalServer::start(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/s3-venv/bin/moto_server"),
+        "run `bash scripts/setup-s3-test.sh`",
+        |port| {
+            vec![
+                "-H".into(),
+                "127.0.0.1".into(),
+                "-p".into(),
+                port.to_string(),
+            ]
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -227,12 +203,12 @@ async fn attachments_live_in_an_s3_compatible_bucket_when_configured() {
     let s3 = moto().await;
     let client = crate::helpers::http_client();
     let r = client
-        .put(format!("{}/attend-test", s3.1))
+        .put(format!("{}/attend-test", s3.url()))
         .send()
         .await
         .expect("bucket created");
     assert!(r.status().is_success(), "{}", r.status());
-    let endpoint = s3.1.clone();
+    let endpoint = s3.url();
     let app = crate::helpers::spawn_app_with(move |s| {
         s.attachments_s3 = Some(attend_server::config::S3Settings {
             bucket: "attend-test".into(),
@@ -258,7 +234,7 @@ async fn attachments_live_in_an_s3_compatible_bucket_when_configured() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().expect("id");
     let listing = client
-        .get(format!("{}/attend-test?list-type=2", s3.1))
+        .get(format!("{}/attend-test?list-type=2", s3.url()))
         .send()
         .await
         .expect("listed")
