@@ -24,8 +24,9 @@ use crate::outbox::Outbox;
 use crate::recognize::{FrameOutcome, Recognizer};
 use crate::roster::{RosterCache, TemplateKey};
 use crate::screen::{self, FaceBox, Lifetimes, PreviewFrame, RESULT_SHOWN_MS, ScreenState, Shown};
-use crate::station::{Station, StationSettings};
+use crate::station::{FaceMatch, Station, StationSettings};
 use crate::sync::{Credentials, SyncClient, SyncStatus, SyncWorker};
+use attend_vision::liveness::{LivenessChecker, LivenessConfig};
 
 pub struct Daemon {
     config: Config,
@@ -160,12 +161,15 @@ impl Daemon {
         let camera_thread = match &pipeline {
             Some(p) => Some(spawn_recognition(
                 camera,
-                Recognizer::new(
-                    p.clone(),
-                    config.recognition.frames_needed,
-                    config.recognition.margin,
-                    config.recognition.int8,
-                )?,
+                with_liveness(
+                    Recognizer::new(
+                        p.clone(),
+                        config.recognition.frames_needed,
+                        config.recognition.margin,
+                        config.recognition.int8,
+                    )?,
+                    &config,
+                ),
                 roster.clone(),
                 inputs_tx.clone(),
                 stop.clone(),
@@ -201,7 +205,10 @@ impl Daemon {
                     Input::Frame(outcome, jpeg) => {
                         let size = outcome.size;
                         let message = outcome.event.map(|e| match e.decision {
-                            Decision::Recognised { person, score } => station.on_face(person, score, e.threshold, &e.model_id, now_ms()),
+                            Decision::Recognised { person, score } => {
+                                let face = FaceMatch { score, threshold: e.threshold, model_id: e.model_id.clone() };
+                                station.on_face(person, face, &e.passive, now_ms())
+                            }
                             Decision::Unknown => station.on_unknown_face(),
                         });
                         let faces: Vec<FaceBox> = outcome.faces.iter().map(|d| FaceBox { x: d.bbox.x, y: d.bbox.y, w: d.bbox.w, h: d.bbox.h }).collect();
@@ -211,12 +218,16 @@ impl Daemon {
                             frame_seq += 1;
                             let _ = frame_tx.send(Some(PreviewFrame { seq: frame_seq, jpeg, size, faces: faces.clone() }));
                         }
-                        screen_tx.send_modify(|s| {
+                        // The boxes go to `/status` quietly; the page gets them with the picture,
+                        // so only a new message wakes its event stream.
+                        screen_tx.send_if_modified(|s| {
                             s.faces = faces;
                             s.frame_size = Some(size);
+                            let changed = message.is_some();
                             if let Some(m) = message {
                                 shown.message(s, m, now_ms());
                             }
+                            changed
                         });
                     }
                 },
@@ -254,6 +265,21 @@ impl Daemon {
             let _ = t.join();
         }
         Ok(())
+    }
+}
+
+/// The passive liveness check, when its models are installed. Without them the kiosk still
+/// recognises faces, and each face punch says the check could not run (the server flags it, or
+/// the site's rules refuse it): a kiosk missing its models is seen, not silently unchecked.
+fn with_liveness(recognizer: Recognizer, config: &Config) -> Recognizer {
+    let mut liveness = LivenessConfig::new(&config.recognition.models_dir);
+    liveness.threads = 1;
+    match LivenessChecker::load(&liveness) {
+        Ok(checker) => recognizer.with_liveness(checker),
+        Err(e) => {
+            tracing::warn!(error = %e, "no liveness check: face punches will say so (run attendd setup --from DIR with the liveness models)");
+            recognizer
+        }
     }
 }
 

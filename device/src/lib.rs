@@ -13,7 +13,8 @@
 //!   docs).
 //! - [`recognize`]: frames → vision pipeline → matcher → decider, on its own thread.
 //! - [`roster`]: the roster cache pulled from the server; face templates sealed at rest.
-//! - [`screen`]: the local kiosk page (SSE state, MJPEG preview, `/status`).
+//! - [`screen`]: the local kiosk page (SSE state, each preview frame with its own face boxes,
+//!   `/status`).
 //! - [`setup`]: `attendd setup`: ONNX Runtime and the models, fetched or copied, sha256-checked.
 //! - [`station`]: keys and faces → committed events and relay switches (the safe ordering).
 //! - [`sync`]: the pure sync state machine, credentials, the signed HTTP client, and the worker

@@ -1,18 +1,23 @@
 //! Recognition: camera frames → the vision pipeline → the matcher over the roster's templates →
 //! the N-agreeing-frames decider. Runs on its own thread (inference must never block the async
-//! runtime) and hands decisions to the station over a channel.
+//! runtime) and hands decisions to the station over a channel. With the liveness models loaded,
+//! each frame whose face matched is also judged by the passive check, and a decision carries
+//! the verdicts of the frames behind it (the station weighs them under the site's rules).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use attend_protocol::ids::EmployeeId;
 use attend_vision::detect::Detection;
 use attend_vision::image::{self, FrameFormat as VisionFormat};
+use attend_vision::liveness::{GateMode, LivenessChecker};
 use attend_vision::matcher::{Decision as Match, Gallery, Matcher, Storage};
 use attend_vision::{FacePipeline, VisionError};
 
 use crate::hw::{Camera, Frame, FrameFormat};
 use crate::kiosk::decide::{Decider, Decision, FrameResult};
+use crate::kiosk::liveness::{Passive, PassiveFrame};
 use crate::roster::Template;
 
 /// A face decision with what the punch records.
@@ -21,6 +26,8 @@ pub struct FaceEvent {
     pub decision: Decision<EmployeeId>,
     pub threshold: f32,
     pub model_id: String,
+    /// The passive check on the frames that agreed on the person.
+    pub passive: Passive,
 }
 
 /// What one frame produced: the boxes (for the preview) and maybe a decision.
@@ -47,6 +54,11 @@ pub struct Recognizer {
     gallery: Gallery<EmployeeId>,
     matcher: Matcher,
     decider: Decider<EmployeeId>,
+    liveness: Option<LivenessChecker>,
+    /// The passive verdicts of the latest frames that matched someone, as many as a decision
+    /// needs; emptied when a frame shows nobody or nobody known.
+    passive: VecDeque<PassiveFrame>,
+    frames_needed: usize,
 }
 
 impl Recognizer {
@@ -71,7 +83,16 @@ impl Recognizer {
             gallery,
             matcher,
             decider: Decider::new(frames_needed),
+            liveness: None,
+            passive: VecDeque::new(),
+            frames_needed: frames_needed.max(1) as usize,
         })
+    }
+
+    /// Judges each matched frame with the passive liveness check too.
+    pub fn with_liveness(mut self, checker: LivenessChecker) -> Self {
+        self.liveness = Some(checker);
+        self
     }
 
     pub fn model_id(&self) -> &str {
@@ -105,10 +126,33 @@ impl Recognizer {
                 Ok(Match::Unknown { .. }) | Err(_) => FrameResult::Unknown,
             },
         };
+        match (&result, largest, &self.liveness) {
+            (FrameResult::Match { .. }, Some(face), Some(checker)) => {
+                let verdict = checker.check(
+                    &img,
+                    std::slice::from_ref(&face.detection),
+                    GateMode::Enforce,
+                )?;
+                if self.passive.len() == self.frames_needed {
+                    self.passive.pop_front();
+                }
+                self.passive.push_back(PassiveFrame {
+                    score: verdict.score,
+                    scores: verdict.scores,
+                    reason: verdict.reason,
+                });
+            }
+            (FrameResult::Match { .. }, _, _) => {}
+            _ => self.passive.clear(),
+        }
         let event = self.decider.on_frame(result).map(|decision| FaceEvent {
             decision,
             threshold: self.matcher.threshold,
             model_id: self.model_id().to_owned(),
+            passive: match self.liveness {
+                Some(_) => Passive::Frames(self.passive.drain(..).collect()),
+                None => Passive::NotInstalled,
+            },
         });
         Ok(FrameOutcome {
             size: (img.width, img.height),

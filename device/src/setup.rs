@@ -1,6 +1,10 @@
 //! `attendd setup`: puts the files face recognition needs in place, each checked against its
-//! sha256 before it is used: ONNX Runtime (`recognition.ort_library`) and the manifest's
-//! default detector and embedder (`recognition.models_dir`). Nothing is bundled in the package.
+//! sha256 before it is used: ONNX Runtime (`recognition.ort_library`), the manifest's default
+//! detector and embedder and, when the `--from` directory has them, its liveness models
+//! (`recognition.models_dir`). Nothing is bundled in the package. The liveness models have no
+//! download (they are converted from Minivision's weights), so without them setup still
+//! succeeds and says so; the kiosk then recognises faces and each face punch says its liveness
+//! check could not run.
 //!
 //! Sources: `--from DIR` copies the files from a directory (made on a workstation with
 //! `scripts/setup-ort.sh aarch64` and `scripts/setup-models.sh`); otherwise a model with an
@@ -50,6 +54,8 @@ pub struct Needed {
     pub dest: PathBuf,
     pub sha256: String,
     pub origin: Origin,
+    /// Installed when a source has it, reported and skipped otherwise.
+    pub optional: bool,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -66,15 +72,21 @@ pub fn plan(config: &Config) -> anyhow::Result<Vec<Needed>> {
             .default_id(role)
             .with_context(|| format!("the manifest names no default {role:?}"))
     };
-    // The kiosk does not run the liveness models yet, so it does not install them.
     let detector = manifest.detector(default(Role::Detector)?)?.0;
     let embedder = manifest.embedder(default(Role::Embedder)?)?.spec;
-    for spec in [detector, embedder] {
+    let liveness = manifest
+        .ids(Role::Liveness)
+        .into_iter()
+        .map(|id| Ok(manifest.liveness(id)?.spec))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let required = [detector, embedder].into_iter().map(|s| (s, false));
+    for (spec, optional) in required.chain(liveness.into_iter().map(|s| (s, true))) {
         needed.push(Needed {
             dest: dir.join(&spec.file),
             name: spec.file.clone(),
             sha256: spec.sha256.clone(),
             origin: spec.url.clone().map_or(Origin::Converted, Origin::Url),
+            optional,
         });
     }
     let lib = config.recognition.ort_library.clone().context(
@@ -89,6 +101,7 @@ pub fn plan(config: &Config) -> anyhow::Result<Vec<Needed>> {
         dest: lib,
         sha256: (*library).to_owned(),
         origin: Origin::OrtWheel((*wheel).to_owned()),
+        optional: false,
     });
     Ok(needed)
 }
@@ -178,6 +191,15 @@ pub async fn run(
                 "{}: already installed at {}",
                 n.name,
                 n.dest.display()
+            ));
+            continue;
+        }
+        let from_has = from.is_some_and(|dir| dir.join(&n.name).is_file());
+        if n.optional && !from_has && matches!(n.origin, Origin::Converted) {
+            report.push(format!(
+                "{}: not installed (optional, for the liveness check; it has no download: put it \
+                 in a directory and run attendd setup --from DIR)",
+                n.name
             ));
             continue;
         }

@@ -22,6 +22,9 @@ fn carried(into: &Path, needed: &[Needed]) {
     for n in needed {
         let src = if n.name.starts_with("libonnxruntime") {
             ort.join(&n.name)
+        } else if n.optional {
+            // The liveness models: converted, never fetched; from ../shared/models.
+            attend_testkit::shared_models(&[n.name.as_str()]).join(&n.name)
         } else {
             models.join(&n.name)
         };
@@ -53,7 +56,12 @@ async fn setup_from_a_directory_installs_checked_files_that_load_and_then_leaves
     );
     let config = config(dest.path());
     let needed = plan(&config).expect("plan");
-    assert_eq!(needed.len(), 3, "{needed:?}");
+    assert_eq!(needed.len(), 5, "{needed:?}");
+    assert_eq!(
+        needed.iter().filter(|n| n.optional).count(),
+        2,
+        "the two liveness models"
+    );
     assert_eq!(
         needed[1].origin,
         Origin::Converted,
@@ -71,6 +79,10 @@ async fn setup_from_a_directory_installs_checked_files_that_load_and_then_leaves
     );
     // The installed runtime and models are the ones the kiosk loads.
     attend_vision::FacePipeline::load(&config.pipeline()).expect("the installed files load");
+    attend_vision::liveness::LivenessChecker::load(&attend_vision::liveness::LivenessConfig::new(
+        &config.recognition.models_dir,
+    ))
+    .expect("the installed liveness models load");
     let again = run(&needed, Some(from.path()), None)
         .await
         .expect("idempotent");
@@ -139,6 +151,7 @@ async fn a_model_is_downloaded_from_its_url_and_checked() {
         dest: dest.path().join("models/model.onnx"),
         sha256: sha256_hex(&served),
         origin: Origin::Url(format!("http://{addr}/{path}")),
+        optional: false,
     };
     let e = run(&[wanted("evil.onnx")], None, None)
         .await
@@ -183,5 +196,36 @@ fn the_library_comes_out_of_a_wheel_and_the_pins_match_the_setup_scripts() {
             script.contains(&format!("[{arch}]={lib}")),
             "{arch} library pin differs"
         );
+    }
+}
+
+/// The liveness models have no download: without them in the directory, setup installs the rest
+/// and says what it left out, rather than failing the kiosk's recognition too.
+#[tokio::test]
+async fn setup_without_the_liveness_models_installs_the_rest_and_says_so() {
+    let (from, dest) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let config = config(dest.path());
+    let needed = plan(&config).expect("plan");
+    let required: Vec<Needed> = needed.iter().filter(|n| !n.optional).cloned().collect();
+    carried(from.path(), &required);
+    let report = run(&needed, Some(from.path()), None)
+        .await
+        .expect("installed what is required");
+    let skipped: Vec<&String> = report
+        .iter()
+        .filter(|l| l.contains("not installed"))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{report:?}");
+    assert!(
+        skipped
+            .iter()
+            .all(|l| l.contains("attendd setup --from DIR")),
+        "{report:?}"
+    );
+    for n in &needed {
+        assert_eq!(n.dest.exists(), !n.optional, "{}", n.name);
     }
 }

@@ -39,8 +39,10 @@ pub enum OnLivenessFailure {
 /// `challenge` asks for a head turn when the passive check passed; `adaptive` passes without a
 /// turn when `p ≥ challenge_below`, asks for one when `pass_score ≤ p < challenge_below`, and
 /// fails below `pass_score`.
+///
+/// Like every type sent with the roster it ignores fields it does not know, so a newer
+/// server's rules still reach an older kiosk (the server's own input refuses them).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct LivenessPolicy {
     pub mode: LivenessMode,
     /// The passive score a live face must reach (0–1).
@@ -80,6 +82,18 @@ impl LivenessPolicy {
             ..Self::for_new_site()
         }
     }
+}
+
+/// Reads an optional value that a newer peer may have extended past what this version knows (a
+/// new mode, a new outcome): what cannot be read is taken as absent, as from an older peer,
+/// rather than failing the whole message (a roster delta, a push) it travels in.
+pub fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()))
 }
 
 /// What the head turn came to on one face punch.

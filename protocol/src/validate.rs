@@ -11,9 +11,9 @@ pub const MAX_CANDIDATE_TEMPLATES: usize = 16;
 /// Largest base64 thumbnail accepted with an enrolment candidate (≈ 48 KiB of JPEG).
 pub const MAX_THUMBNAIL_BASE64: usize = 65_536;
 
-/// `Ok` or the reason to reject, naming the field.
-/// Most passive models one liveness verdict may name, and the longest model id and reason.
+/// Most passive models one liveness verdict may name.
 pub const MAX_LIVENESS_MODELS: usize = 4;
+/// Longest model id and reason in a liveness verdict, in bytes.
 pub const MAX_LIVENESS_TEXT: usize = 200;
 
 fn check_evidence(evidence: &crate::face_policy::LivenessEvidence) -> Result<(), String> {
@@ -52,6 +52,7 @@ fn check_evidence(evidence: &crate::face_policy::LivenessEvidence) -> Result<(),
     Ok(())
 }
 
+/// `Ok` or the reason to reject, naming the field.
 pub fn check_event(event: &Event) -> Result<(), String> {
     if event.event_id.as_uuid().get_version_num() != 7 {
         return Err("event_id: must be a UUIDv7".into());

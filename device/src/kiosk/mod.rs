@@ -3,6 +3,7 @@
 //! - [`punch`]: which punch a person makes (in/out, break keys), repeat suppression, consent.
 //! - [`equipment`]: activation checks and session timers with their stop reasons.
 //! - [`keys`]: the keypad grammar (PIN punches, function keys, machine codes, cancel).
+//! - [`liveness`]: the passive check's frames, the site's rules and the person → the evidence.
 //! - [`pin`]: PIN checks against the roster hashes, slowed down per number and per kiosk.
 //!
 //! The daemon's loops feed them camera results, keys and ticks, and carry out what they return
@@ -11,5 +12,6 @@
 pub mod decide;
 pub mod equipment;
 pub mod keys;
+pub mod liveness;
 pub mod pin;
 pub mod punch;

@@ -131,15 +131,18 @@ struct After {
 /// How long `/frame` waits for a newer frame before answering 204 (the page asks again).
 const FRAME_WAIT: Duration = Duration::from_secs(10);
 
-/// The first frame numbered above `after`, as JPEG with `x-frame-seq`, `x-frame-width`,
-/// `x-frame-height` and `x-frame-faces` (a JSON list of boxes in frame pixels); 204 if none
-/// came within [`FRAME_WAIT`].
+/// The latest frame once it is another than number `after` (numbers count up within one run of
+/// attendd and start again after a restart, which the page does not see), as JPEG with
+/// `x-frame-seq`, `x-frame-width`, `x-frame-height` and `x-frame-faces` (a JSON list of boxes
+/// in frame pixels); 204 if none came within [`FRAME_WAIT`], 503 once frames have stopped for
+/// good (the daemon is stopping).
 async fn next_frame(State(s): State<Shared>, Query(q): Query<After>) -> Response {
     let mut rx = s.frame;
-    let newer = rx.wait_for(|f| f.as_ref().is_some_and(|f| f.seq > q.after));
-    let frame = match tokio::time::timeout(FRAME_WAIT, newer).await {
+    let other = rx.wait_for(|f| f.as_ref().is_some_and(|f| f.seq != q.after));
+    let frame = match tokio::time::timeout(FRAME_WAIT, other).await {
         Ok(Ok(frame)) => frame.clone().unwrap_or_default(),
-        _ => return StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(_)) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Err(_) => return StatusCode::NO_CONTENT.into_response(),
     };
     let faces = serde_json::to_string(&frame.faces).unwrap_or_else(|_| "[]".into());
     let mut response = (

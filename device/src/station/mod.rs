@@ -13,6 +13,7 @@ mod pins;
 use std::sync::{Arc, Mutex};
 
 use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
+use attend_protocol::face_policy::{LivenessEvidence, LivenessPolicy, OnLivenessFailure};
 use attend_protocol::ids::{EmployeeId, EquipmentId, SessionId};
 use attend_protocol::roster::RosterEmployee;
 use jiff::Timestamp;
@@ -22,6 +23,7 @@ use tokio::sync::Notify;
 use crate::hw::{BeepPattern, Key, Outputs};
 use crate::kiosk::equipment::{Limits, Sessions, recover};
 use crate::kiosk::keys::{Choice, KeyEntry, Outcome};
+use crate::kiosk::liveness::{self, Passive};
 use crate::kiosk::pin::{Argon2Verifier, PinRules, PinVerifier};
 use crate::kiosk::punch::{Presence, PunchBook, PunchKey};
 use crate::lock;
@@ -51,6 +53,22 @@ fn msg(kind: MessageKind, text: impl Into<String>) -> Message {
         kind,
         text: text.into(),
     }
+}
+
+/// What a face match records on the punch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaceMatch {
+    pub score: f32,
+    pub threshold: f32,
+    /// The embedding model, e.g. `dlib-resnet-v1`.
+    pub model_id: String,
+}
+
+/// A face match with its liveness evidence, as the punch records them.
+#[derive(Clone, Debug)]
+struct RecordedFace {
+    face: FaceMatch,
+    liveness: LivenessEvidence,
 }
 
 #[derive(Clone, Debug)]
@@ -259,23 +277,49 @@ impl Station {
         }
     }
 
-    /// A face decision: the recognised employee and the match details recorded on the punch.
+    /// A face decision: the recognised employee, the match details and the passive liveness
+    /// check of the frames behind it. Judged under the site's liveness rules: a failed check is
+    /// refused (the PIN stays offered) or punched with its evidence for the server to flag, as
+    /// the rules say.
     pub fn on_face(
         &mut self,
         employee: EmployeeId,
-        score: f32,
-        threshold: f32,
-        model_id: &str,
+        face: FaceMatch,
+        passive: &Passive,
         now_ms: u64,
     ) -> Message {
-        let found = lock(&self.roster).employee(employee).ok().flatten();
-        match found {
-            Some(e) => {
-                let face = (score, threshold, model_id.to_owned());
-                self.punch(&e, PunchMethod::Face, Some(face), None, now_ms)
-            }
-            None => msg(MessageKind::Refused, "Unknown face — use PIN"),
+        let Some(e) = lock(&self.roster).employee(employee).ok().flatten() else {
+            return msg(MessageKind::Refused, "Unknown face — use PIN");
+        };
+        let policy = self.liveness_rules();
+        let evidence = liveness::judge(&policy, passive, e.no_head_turn);
+        if !evidence.live && policy.on_failure == OnLivenessFailure::Refuse {
+            self.beep(BeepPattern::Long);
+            let why = evidence.reason.as_deref().unwrap_or("no live person seen");
+            return msg(
+                MessageKind::Refused,
+                format!(
+                    "{}: could not confirm a live person ({why}). Use your PIN.",
+                    e.display_name
+                ),
+            );
         }
+        let face = RecordedFace {
+            face,
+            liveness: evidence,
+        };
+        self.punch(&e, PunchMethod::Face, Some(face), None, now_ms)
+    }
+
+    /// The site's liveness rules as the server last sent them; an older server sends none, and
+    /// then the passive check flags, as on a site that existed before the rules.
+    fn liveness_rules(&self) -> LivenessPolicy {
+        lock(&self.roster)
+            .config()
+            .ok()
+            .flatten()
+            .and_then(|c| c.liveness)
+            .unwrap_or_else(LivenessPolicy::for_upgraded_site)
     }
 
     pub fn on_unknown_face(&mut self) -> Message {
@@ -286,7 +330,7 @@ impl Station {
         &mut self,
         e: &RosterEmployee,
         method: PunchMethod,
-        face: Option<(f32, f32, String)>,
+        face: Option<RecordedFace>,
         choice: Option<Choice>,
         now_ms: u64,
     ) -> Message {
@@ -306,19 +350,14 @@ impl Station {
                 );
             }
         };
-        let (score, threshold, model_id) = match face {
-            Some((s, t, m)) => (Some(s), Some(t), Some(m)),
-            None => (None, None, None),
-        };
         let body = EventBody::Punch(Punch {
             employee_id: e.id,
             punch_type,
             method,
-            score,
-            threshold,
-            model_id,
-            // The kiosk runs no liveness check yet: a face punch says nothing of one.
-            liveness: None,
+            score: face.as_ref().map(|f| f.face.score),
+            threshold: face.as_ref().map(|f| f.face.threshold),
+            model_id: face.as_ref().map(|f| f.face.model_id.clone()),
+            liveness: face.map(|f| f.liveness),
         });
         let state = match self.punches.presence(e.id) {
             Presence::In => "in",

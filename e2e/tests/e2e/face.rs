@@ -222,6 +222,22 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
             .is_some_and(|m| m == candidate.model_id),
         "{punch}"
     );
+    // The punch says how sure the kiosk was that Ana stood there: under a new site's rules
+    // (adaptive), with the passive check of both liveness models, or why it gave no score.
+    let evidence = &punch["liveness"];
+    assert_eq!(evidence["mode"], "adaptive", "{punch}");
+    assert!(evidence["live"].is_boolean(), "{punch}");
+    match evidence["score"].as_f64() {
+        Some(p) => {
+            assert!((0.0..=1.0).contains(&p), "{punch}");
+            assert_eq!(
+                evidence["scores"].as_object().map(serde_json::Map::len),
+                Some(2),
+                "{punch}"
+            );
+        }
+        None => assert!(evidence["reason"].is_string(), "{punch}"),
+    }
 
     running.stop().await;
     server.stop().await;

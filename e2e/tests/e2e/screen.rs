@@ -184,6 +184,17 @@ async fn the_face_box_sits_on_the_face_in_the_letterboxed_picture_and_results_gi
         pixel(band)
     );
 
+    // A page left open across a restart of attendd asks for frames after a number the new run
+    // has not reached: it gets the newest frame at once, not a wait until the count catches up.
+    let answer = c
+        .execute(
+            "return fetch('/frame?after=999999').then(r => [r.status, r.headers.get('x-frame-seq')]);",
+            vec![],
+        )
+        .await
+        .expect("fetch runs");
+    assert_eq!(answer, serde_json::json!([200, "1"]));
+
     // A result, then no message: the idle prompt comes back.
     assert_eq!(wait_for_text(&c, IDLE).await, IDLE);
     state_tx.send_modify(|s| {

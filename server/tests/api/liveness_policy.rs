@@ -134,6 +134,16 @@ async fn the_site_s_kiosks_get_its_rules_and_who_cannot_turn_their_head_with_the
     assert_eq!(app.roster(&device, 0).await["config"]["liveness"], wanted);
 }
 
+fn face_punch(employee: &str, evidence: &Value) -> Value {
+    let mut punch = crate::helpers::punch(employee, 1);
+    punch["body"]["method"] = json!("face");
+    punch["body"]["score"] = json!(0.35);
+    punch["body"]["threshold"] = json!(0.6);
+    punch["body"]["model_id"] = json!("dlib-resnet-v1");
+    punch["body"]["liveness"] = evidence.clone();
+    punch
+}
+
 #[tokio::test]
 async fn a_face_punch_that_failed_its_liveness_check_is_stored_flagged_with_its_evidence() {
     let app = spawn_app().await;
@@ -142,12 +152,7 @@ async fn a_face_punch_that_failed_its_liveness_check_is_stored_flagged_with_its_
     let evidence = json!({"mode": "adaptive", "live": false, "score": 0.42,
         "scores": {"minifasnet-v2": 0.4, "minifasnet-v1se": 0.44}, "challenge": "failed",
         "reason": "no parallax: a flat picture"});
-    let mut punch = crate::helpers::punch(&w.a.employee, 1);
-    punch["body"]["method"] = json!("face");
-    punch["body"]["score"] = json!(0.35);
-    punch["body"]["threshold"] = json!(0.6);
-    punch["body"]["model_id"] = json!("dlib-resnet-v1");
-    punch["body"]["liveness"] = evidence.clone();
+    let punch = face_punch(&w.a.employee, &evidence);
     let r = app.push(&device, &json!([punch])).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
@@ -160,4 +165,35 @@ async fn a_face_punch_that_failed_its_liveness_check_is_stored_flagged_with_its_
         "{stored}"
     );
     assert_eq!(stored["payload"]["body"]["liveness"], evidence, "{stored}");
+}
+
+/// Held because the kiosk was not confirmed yet, then released by confirming it: still flagged.
+#[tokio::test]
+async fn a_held_punch_that_failed_its_liveness_check_is_still_flagged_once_released() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = crate::helpers::unconfirmed_device(&app, &w.a.admin, &w.a.site).await;
+    let evidence = json!({"mode": "passive", "live": false, "score": 0.2,
+        "challenge": "not_asked", "reason": "passive score 0.20 below 0.50"});
+    let r = app
+        .push(&device, &json!([face_punch(&w.a.employee, &evidence)]))
+        .await;
+    assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
+    let r = app
+        .post(
+            &format!("/api/v1/devices/{}/confirm", device.id),
+            Some(&w.a.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let events = app.get("/api/v1/device-events?limit=10", &w.a.admin).await;
+    let stored = &events.body["items"][0];
+    assert_eq!(stored["hold_state"], "released", "{stored}");
+    assert!(
+        stored["flagged"]
+            .as_str()
+            .is_some_and(|f| f.contains("liveness check failed")),
+        "{stored}"
+    );
 }

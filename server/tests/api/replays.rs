@@ -1,7 +1,8 @@
 //! A signed request is used once. A kiosk's push spends its nonce in the same transaction that
 //! stores the batch (one database trip fewer than a separate nonce write), so these tests pin
 //! what that must keep: copies sent together store the batch once, a copy that gets past the
-//! first check is still refused by the write, and a roster pull's nonce is spent too.
+//! first check is still refused by the write, a refused batch's nonce is spent all the same,
+//! and a roster pull's nonce is spent too.
 
 use std::str::FromStr;
 
@@ -141,4 +142,35 @@ async fn a_replayed_roster_pull_is_refused() {
     let again = pull().await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.body);
     assert!(is_replay(&again.body), "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_refused_batch_spends_its_nonce_so_a_copy_is_a_replay() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
+    let opts = SignOpts {
+        nonce: Some("refused-then-replayed-01".into()),
+        timestamp: Some(jiff::Timestamp::now().as_second()),
+        ..SignOpts::default()
+    };
+    let send = || {
+        app.signed(
+            &device,
+            Method::POST,
+            "/api/v1/device/events",
+            br#"{"events": [{"seq": "not a number"}]}"#.to_vec(),
+            opts.clone(),
+        )
+    };
+    let first = send().await;
+    assert_eq!(
+        first.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        first.body
+    );
+    let copy = send().await;
+    assert_eq!(copy.status, StatusCode::UNAUTHORIZED, "{}", copy.body);
+    assert!(is_replay(&copy.body), "{}", copy.body);
 }

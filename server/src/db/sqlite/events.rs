@@ -2,7 +2,8 @@
 //! it, and the ingest benchmark's raw baseline too, so all three measure the same write.
 
 /// Stores an event at most once (`event_id` is the key; a repeat changes nothing). `?11` is the
-/// reason to hold it for review, or NULL to count it at once; `?12` why its date is suspect.
+/// reason to hold it for review, or NULL to count it at once; `?12` why its date or its
+/// liveness check is suspect (kept when a held event is released).
 pub const INSERT_EVENT_SQL: &str = "INSERT INTO device_events
     (event_id, org_id, device_id, kind, employee_id, seq, captured_at, received_at, clock_suspect, payload,
      held_reason, hold_state, flagged)

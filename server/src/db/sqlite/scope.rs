@@ -2,7 +2,7 @@
 //! manager, their departments ([`DepartmentFilter`]); and the reference checks a write makes
 //! before it links rows (the organisation exists, a site or department is the same tenant's).
 
-use attend_protocol::ids::{EmployeeId, OrgId};
+use attend_protocol::ids::{EmployeeId, OrgId, SiteId};
 use attend_protocol::roster::ConsentState;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -186,4 +186,20 @@ impl super::pool::SqliteDb {
         self.read(move |c| list.page(c, scope, &depts, &filters, &page, row, key))
             .await
     }
+}
+
+/// The site's organisation and zone, if the site is in scope.
+pub(crate) fn site_in_scope(
+    c: &Connection,
+    scope: Scope,
+    site: SiteId,
+) -> StoreResult<(OrgId, String)> {
+    c.query_row(
+        "SELECT org_id, timezone FROM sites WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
+        params![site.to_string(), opt_org(scope.org())],
+        |r| Ok((get_id(r, 0)?, r.get(1)?)),
+    )
+    .optional()
+    .map_err(db)?
+    .ok_or(StoreError::NotFound)
 }

@@ -159,8 +159,20 @@ pub async fn push_events(
     Extension(doc): Extension<Document>,
     signed: SignedBatch,
 ) -> AppResult<Json<SyncPushResponse>> {
-    let events = parse_push(&signed.body)?;
-    check_documented_body(&doc, "/api/v1/device/events", "post", &signed.body)?;
+    let parsed = parse_push(&signed.body).and_then(|events| {
+        check_documented_body(&doc, "/api/v1/device/events", "post", &signed.body)?;
+        Ok(events)
+    });
+    let events = match parsed {
+        Ok(events) => events,
+        Err(refusal) => {
+            // A refused batch spends its nonce too: a copy of it is a replay, not another
+            // refusal, and the kiosk's contact is recorded.
+            let spend = app.devices.remember_nonce(&signed.device, &signed.nonce);
+            signed.spending(&app, spend).await?;
+            return Err(refusal);
+        }
+    };
     let ingest = app.devices.ingest(&signed.device, &signed.nonce, events);
     let acks = signed.spending(&app, ingest).await?;
     for ack in &acks {

@@ -83,7 +83,9 @@ pub struct Pusher {
 pub enum Verdict {
     /// Store and count it, flagged with the reason if its date or its liveness is suspect.
     Store(Option<String>),
-    Hold(String),
+    /// Store it uncounted until a reviewer decides, with the reason, and flagged as `Store`
+    /// would be (so a release keeps the flag).
+    Hold(String, Option<String>),
     Reject(String),
 }
 
@@ -120,9 +122,10 @@ pub fn verdict(event: &Event, pusher: &Pusher, org: &mut dyn Membership) -> Stor
         EventBody::EnrolmentCandidate(_) if !pusher.confirmed => Ok(Verdict::Reject(format!(
             "{UNCONFIRMED_KIOSK}, so no face data is kept: enrol again once an administrator confirms it"
         ))),
-        EventBody::Punch(_) | EventBody::Equipment(_) => {
-            Ok(hold_reason(&facts, pusher).map_or(Verdict::Store(flag), Verdict::Hold))
-        }
+        EventBody::Punch(_) | EventBody::Equipment(_) => Ok(match hold_reason(&facts, pusher) {
+            Some(reason) => Verdict::Hold(reason, flag),
+            None => Verdict::Store(flag),
+        }),
         _ => Ok(Verdict::Store(flag)),
     }
 }

@@ -77,7 +77,8 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
     /// The device a signed request names, with whether its nonce was seen already.
     async fn signer(&self, id: DeviceId, nonce: &NonceUse) -> StoreResult<Option<Signer>>;
     /// Records a nonce and the device's last contact; `false` if the nonce was already seen
-    /// within the window (a replay), in which case nothing is written.
+    /// within the window (a replay), in which case nothing but expired nonces' removal is
+    /// written.
     async fn remember_nonce(&self, device: DeviceId, nonce: &NonceUse) -> StoreResult<bool>;
 
     /// Spends the request's nonce, then stores each new event once, all in one transaction,

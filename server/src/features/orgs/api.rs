@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::liveness::LivenessRules;
 use super::service::{JoinCode, NewDepartment, NewOrganisation, NewSite, OrgSettings, SingleAdmin};
 use super::{Department, Organisation, Site};
 use crate::access::Caller;
@@ -156,15 +157,17 @@ pub async fn get_site_liveness(
     Ok(Json(app.orgs.site_liveness(&caller, id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/sites/{id}/liveness", tag = "organisations", security(("bearer" = [])), request_body = LivenessPolicy,
+#[utoipa::path(put, path = "/api/v1/sites/{id}/liveness", tag = "organisations", security(("bearer" = [])), request_body = LivenessRules,
     responses((status = 200, body = LivenessPolicy), (status = 422, body = attend_protocol::error::ErrorBody)))]
 pub async fn set_site_liveness(
     State(app): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<SiteId>,
-    ApiJson(req): ApiJson<LivenessPolicy>,
+    ApiJson(req): ApiJson<LivenessRules>,
 ) -> AppResult<Json<LivenessPolicy>> {
-    Ok(Json(app.orgs.set_site_liveness(&caller, id, req).await?))
+    Ok(Json(
+        app.orgs.set_site_liveness(&caller, id, req.into()).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/departments", tag = "organisations", security(("bearer" = [])), request_body = NewDepartment,

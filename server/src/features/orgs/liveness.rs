@@ -4,10 +4,46 @@
 //! did were given the passive check with failures flagged (migration 0020), so nobody was
 //! locked out by the upgrade.
 
-use attend_protocol::face_policy::LivenessPolicy;
+use attend_protocol::face_policy::{LivenessMode, LivenessPolicy, OnLivenessFailure};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::platform::error::AppResult;
 use crate::platform::validate::Check;
+
+/// A site's liveness rules as an administrator sends them: every field and nothing else (the
+/// wire type kiosks read ignores unknown fields; an administrator's typo must not be ignored).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LivenessRules {
+    pub mode: LivenessMode,
+    /// The passive score a live face must reach (0–1).
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub pass_score: f32,
+    /// `adaptive`: scores from `pass_score` up to this one get the head turn (0–1, not below
+    /// `pass_score`).
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub challenge_below: f32,
+    pub on_failure: OnLivenessFailure,
+    /// How long a head turn may take, in seconds (3–60).
+    #[schema(minimum = 3, maximum = 60)]
+    pub challenge_timeout_s: u32,
+    /// Keep a small evidence picture with each face punch.
+    pub evidence_thumbnails: bool,
+}
+
+impl From<LivenessRules> for LivenessPolicy {
+    fn from(r: LivenessRules) -> Self {
+        Self {
+            mode: r.mode,
+            pass_score: r.pass_score,
+            challenge_below: r.challenge_below,
+            on_failure: r.on_failure,
+            challenge_timeout_s: r.challenge_timeout_s,
+            evidence_thumbnails: r.evidence_thumbnails,
+        }
+    }
+}
 
 /// The rules' own consistency, each problem naming its field.
 pub fn check(policy: &LivenessPolicy) -> AppResult<()> {

@@ -10,7 +10,8 @@ use super::liveness_sqlite;
 use super::store::OrgStore;
 use super::{Department, Organisation, Site};
 use crate::db::sqlite::{
-    Audit, ScopedList, SqliteDb, db, get_id, get_ts, new_id, opt_org, org_in_scope, require_org, ts,
+    Audit, ScopedList, SqliteDb, db, get_id, get_ts, new_id, opt_org, org_in_scope, require_org,
+    site_in_scope, ts,
 };
 use crate::db::{AuditCtx, DepartmentFilter, Page, Paged, Scope, StoreError, StoreResult};
 
@@ -38,17 +39,6 @@ const DEPARTMENTS: ScopedList<'static> = ScopedList {
     dept_col: None,
     key_col: "id",
 };
-
-/// The site's organisation, if the site is in scope (`org`: the scope's organisation, none for
-/// all); not found otherwise.
-fn site_in_scope(c: &rusqlite::Connection, id: SiteId, org: Option<&str>) -> StoreResult<OrgId> {
-    c.query_row(
-        "SELECT org_id FROM sites WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
-        params![id.to_string(), org],
-        |r| get_id(r, 0),
-    )
-    .map_err(db)
-}
 
 fn org_row(r: &Row<'_>) -> rusqlite::Result<Organisation> {
     Ok(Organisation {
@@ -338,9 +328,8 @@ impl OrgStore for SqliteDb {
     }
 
     async fn site_liveness(&self, scope: Scope, id: SiteId) -> StoreResult<LivenessPolicy> {
-        let org = opt_org(scope.org());
         self.read(move |c| {
-            site_in_scope(c, id, org.as_deref())?;
+            site_in_scope(c, scope, id)?;
             liveness_sqlite::site_liveness(c, id)
         })
         .await
@@ -353,10 +342,10 @@ impl OrgStore for SqliteDb {
         id: SiteId,
         policy: LivenessPolicy,
     ) -> StoreResult<LivenessPolicy> {
-        let (ctx, org) = (ctx.clone(), opt_org(scope.org()));
+        let ctx = ctx.clone();
         self.write(move |tx| {
-            let site_org = site_in_scope(tx, id, org.as_deref())?;
-            liveness_sqlite::set_site_liveness(tx, &ctx, site_org, id, &policy)
+            let (org, _) = site_in_scope(tx, scope, id)?;
+            liveness_sqlite::set_site_liveness(tx, &ctx, org, id, &policy)
         })
         .await
     }

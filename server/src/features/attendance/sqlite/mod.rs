@@ -13,10 +13,11 @@ use rusqlite::{OptionalExtension, params};
 use super::report::engine_inputs;
 use super::store::AttendanceStore;
 use super::{Assignment, AttendanceInputs, NewShift, Policy, Presence, Shift};
+use crate::db::sqlite::site_in_scope;
 use crate::db::sqlite::{Audit, SqliteDb, db, new_id, opt_org, query_rows, ts};
 use crate::db::{AuditCtx, DepartmentFilter, Scope, StoreError, StoreResult};
 use crate::features::people::sqlite::load_employee;
-use rows::{SHIFT_COLS, events_of, hhmm, policy_of, schedule_of, shift_row, site_in_scope};
+use rows::{SHIFT_COLS, events_of, hhmm, policy_of, schedule_of, shift_row};
 
 #[async_trait]
 impl AttendanceStore for SqliteDb {

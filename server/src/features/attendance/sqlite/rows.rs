@@ -2,14 +2,14 @@
 //! reads.
 
 use attend_protocol::events::Event;
-use attend_protocol::ids::{EmployeeId, OrgId, SiteId};
+use attend_protocol::ids::{EmployeeId, SiteId};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::super::{Assignment, Policy, Shift};
-use crate::db::sqlite::{counted, db, get_id, opt_org, query_rows, ts};
-use crate::db::{Scope, StoreError, StoreResult};
+use crate::db::sqlite::{counted, db, get_id, query_rows, ts};
+use crate::db::{StoreError, StoreResult};
 
 pub(super) const SHIFT_COLS: &str = "s.id, s.org_id, s.site_id, s.name, s.start_time, s.end_time";
 
@@ -35,22 +35,6 @@ pub(super) fn shift_row(r: &Row<'_>) -> rusqlite::Result<Shift> {
 
 pub(super) fn hhmm(t: Time) -> String {
     t.strftime("%H:%M").to_string()
-}
-
-/// The site's organisation and zone, if the site is in scope.
-pub(super) fn site_in_scope(
-    c: &Connection,
-    scope: Scope,
-    site: SiteId,
-) -> StoreResult<(OrgId, String)> {
-    c.query_row(
-        "SELECT org_id, timezone FROM sites WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
-        params![site.to_string(), opt_org(scope.org())],
-        |r| Ok((get_id(r, 0)?, r.get(1)?)),
-    )
-    .optional()
-    .map_err(db)?
-    .ok_or(StoreError::NotFound)
 }
 
 pub(super) fn policy_of(c: &Connection, site: SiteId) -> StoreResult<Policy> {

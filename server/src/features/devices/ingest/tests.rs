@@ -59,7 +59,7 @@ fn of(event: &Event, facts: Option<EmployeeFacts>) -> Verdict {
 }
 
 fn held(v: &Verdict) -> bool {
-    matches!(v, Verdict::Hold(_))
+    matches!(v, Verdict::Hold(..))
 }
 
 fn flagged(v: &Verdict) -> bool {
@@ -171,14 +171,15 @@ fn an_unconfirmed_kiosk_s_punches_are_held_for_that_reason_alone_or_with_the_oth
     let event = punch_at(now());
     assert_eq!(
         unconfirmed(&event, active(Some(site(1)))),
-        Verdict::Hold(UNCONFIRMED_KIOSK.into())
+        Verdict::Hold(UNCONFIRMED_KIOSK.into(), None)
     );
     // Held for another reason too: confirming the kiosk must not release it.
     assert_eq!(
         unconfirmed(&event, active(Some(site(2)))),
-        Verdict::Hold(format!(
-            "{UNCONFIRMED_KIOSK}; the employee may not punch at this kiosk's site"
-        ))
+        Verdict::Hold(
+            format!("{UNCONFIRMED_KIOSK}; the employee may not punch at this kiosk's site"),
+            None
+        )
     );
 }
 
@@ -277,5 +278,19 @@ fn liveness_evidence_out_of_range_is_refused_naming_the_field() {
             Verdict::Reject(reason) => assert!(reason.starts_with(field), "{reason}"),
             other => panic!("{field}: not refused: {other:?}"),
         }
+    }
+}
+
+/// A held punch keeps its flag, so releasing it later (confirming the kiosk) leaves it flagged.
+#[test]
+fn a_held_face_punch_that_failed_its_liveness_check_stays_flagged() {
+    let failed = serde_json::json!({"mode": "passive", "live": false, "score": 0.2,
+        "challenge": "not_asked", "reason": "passive score 0.20 below 0.50"});
+    match unconfirmed(&face_punch(now(), failed), active(Some(site(1)))) {
+        Verdict::Hold(reason, Some(flag)) => {
+            assert_eq!(reason, UNCONFIRMED_KIOSK);
+            assert!(flag.contains("liveness check failed"), "{flag}");
+        }
+        other => panic!("held and flagged expected: {other:?}"),
     }
 }

@@ -142,7 +142,7 @@ pub(super) fn ingest_tx(
                 acks.push(Ack::rejected(event.event_id, reason));
                 continue;
             }
-            Verdict::Hold(reason) => (Some(reason), None),
+            Verdict::Hold(reason, flag) => (Some(reason), flag),
             Verdict::Store(flag) => (None, flag),
         };
         let inserted = insert
