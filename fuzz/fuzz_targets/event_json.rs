@@ -77,7 +77,7 @@ fn all_finite(event: &Event) -> bool {
             let liveness = p
                 .liveness
                 .iter()
-                .flat_map(|l| l.score.iter().chain(l.scores.values()));
+                .flat_map(|l| l.score.iter().chain(l.scores.iter().map(|s| &s.p_real)));
             [p.score, p.threshold]
                 .iter()
                 .flatten()

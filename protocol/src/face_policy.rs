@@ -4,8 +4,6 @@
 //! older server sends no rules (the kiosk keeps its own default) and ignores the evidence; an
 //! older kiosk ignores the rules and sends none.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 /// What the kiosk asks of a face before it clocks anybody in.
@@ -110,6 +108,15 @@ pub enum ChallengeOutcome {
     Excused,
 }
 
+/// One passive model's judgement of a face.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PassiveScore {
+    /// The model's id in the manifest, e.g. `minifasnet-v2-2.7`.
+    pub model: String,
+    /// Its P(real), 0–1.
+    pub p_real: f32,
+}
+
 /// A face punch's liveness check, as the kiosk ran it. `live: false` means the check failed and
 /// the site's rules took the punch anyway (`on_failure: flag`): the server flags it for review.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -121,9 +128,10 @@ pub struct LivenessEvidence {
     /// The fused passive P(real), when the passive check scored the face.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f32>,
-    /// Each passive model's P(real), by the model's id in the manifest.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub scores: BTreeMap<String, f32>,
+    /// Each passive model's P(real). A list of objects rather than a map, so that a later
+    /// version can say more of each model without breaking this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<PassiveScore>,
     pub challenge: ChallengeOutcome,
     /// Why the check failed or gave no score, in words (the framing gate's or the challenge's).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -32,13 +32,13 @@ fn check_evidence(evidence: &crate::face_policy::LivenessEvidence) -> Result<(),
             "body.liveness.scores: at most {MAX_LIVENESS_MODELS} models"
         ));
     }
-    for (model, &p) in &evidence.scores {
-        if model.trim().is_empty() || model.len() > MAX_LIVENESS_TEXT {
+    for (i, s) in evidence.scores.iter().enumerate() {
+        if s.model.trim().is_empty() || s.model.len() > MAX_LIVENESS_TEXT {
             return Err(format!(
-                "body.liveness.scores: a model id must be 1 to {MAX_LIVENESS_TEXT} characters"
+                "body.liveness.scores[{i}].model: must be 1 to {MAX_LIVENESS_TEXT} characters"
             ));
         }
-        probability(&format!("body.liveness.scores.{model}"), p)?;
+        probability(&format!("body.liveness.scores[{i}].p_real"), s.p_real)?;
     }
     if evidence
         .reason

@@ -9,6 +9,7 @@ use attend_protocol::events::{
 };
 use attend_protocol::face_policy::{
     ChallengeOutcome, LivenessEvidence, LivenessMode, LivenessPolicy, OnLivenessFailure,
+    PassiveScore,
 };
 use attend_protocol::ids::{EmployeeId, EquipmentId, EventId, QualificationId, SessionId};
 use attend_protocol::provision::{ProvisionRequest, ProvisionResponse};
@@ -72,7 +73,10 @@ fn punch() -> impl Strategy<Value = Punch> {
                     mode: LivenessMode::Adaptive,
                     live,
                     score: Some(p as f32 / 100.0),
-                    scores: [("minifasnet-v2".to_owned(), p as f32 / 100.0)].into(),
+                    scores: vec![PassiveScore {
+                        model: "minifasnet-v2".to_owned(),
+                        p_real: p as f32 / 100.0,
+                    }],
                     challenge: if live {
                         ChallengeOutcome::Passed
                     } else {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use attend_protocol::face_policy::{
-    ChallengeOutcome, LivenessEvidence, LivenessMode, LivenessPolicy,
+    ChallengeOutcome, LivenessEvidence, LivenessMode, LivenessPolicy, PassiveScore,
 };
 
 /// The passive check on one frame: its fused score and each model's, or why it gave none.
@@ -42,7 +42,7 @@ pub fn judge(policy: &LivenessPolicy, passive: &Passive, no_head_turn: bool) -> 
         mode: policy.mode,
         live: true,
         score: None,
-        scores: BTreeMap::new(),
+        scores: Vec::new(),
         challenge: ChallengeOutcome::NotAsked,
         reason: None,
     };
@@ -76,7 +76,13 @@ pub fn judge(policy: &LivenessPolicy, passive: &Passive, no_head_turn: bool) -> 
         *entry = (entry.0 + p, entry.1 + 1.0);
     }
     evidence.score = Some(score);
-    evidence.scores = sums.into_iter().map(|(m, (s, c))| (m, s / c)).collect();
+    evidence.scores = sums
+        .into_iter()
+        .map(|(model, (sum, n))| PassiveScore {
+            model,
+            p_real: sum / n,
+        })
+        .collect();
     if score < policy.pass_score {
         let why = format!("passive score {score:.2} below {:.2}", policy.pass_score);
         return fail(evidence, why);
@@ -132,7 +138,8 @@ mod tests {
         let e = judge(&rules(LivenessMode::Passive), &frames, false);
         assert!(e.live, "{e:?}");
         assert!((e.score.expect("scored") - 0.6).abs() < 1e-6);
-        assert!((e.scores["a"] - 0.58).abs() < 1e-6 && (e.scores["b"] - 0.62).abs() < 1e-6);
+        let p = |m: &str| e.scores.iter().find(|s| s.model == m).expect(m).p_real;
+        assert!((p("a") - 0.58).abs() < 1e-6 && (p("b") - 0.62).abs() < 1e-6);
         assert_eq!(e.challenge, ChallengeOutcome::NotAsked);
 
         let low = Passive::Frames(vec![frame(0.4), frame(0.45)]);

@@ -351,7 +351,9 @@ fn a_face_that_fails_the_liveness_check_is_refused_or_punched_for_review_as_the_
             assert!(!evidence.live);
             assert_eq!(evidence.mode, LivenessMode::Passive);
             assert_eq!(evidence.score, Some(0.2));
-            assert!((evidence.scores["minifasnet-v2"] - 0.2).abs() < 1e-6);
+            assert_eq!(evidence.scores.len(), 1);
+            assert_eq!(evidence.scores[0].model, "minifasnet-v2");
+            assert!((evidence.scores[0].p_real - 0.2).abs() < 1e-6);
         }
         other => panic!("expected one face punch, got {other:?}"),
     }

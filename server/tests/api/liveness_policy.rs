@@ -150,7 +150,7 @@ async fn a_face_punch_that_failed_its_liveness_check_is_stored_flagged_with_its_
     let w = world(&app).await;
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let evidence = json!({"mode": "adaptive", "live": false, "score": 0.42,
-        "scores": {"minifasnet-v2": 0.4, "minifasnet-v1se": 0.44}, "challenge": "failed",
+        "scores": [{"model": "minifasnet-v2", "p_real": 0.4}, {"model": "minifasnet-v1se", "p_real": 0.44}], "challenge": "failed",
         "reason": "no parallax: a flat picture"});
     let punch = face_punch(&w.a.employee, &evidence);
     let r = app.push(&device, &json!([punch])).await;

@@ -222,7 +222,7 @@ fn face_punch(at: Timestamp, liveness: serde_json::Value) -> Event {
 fn a_face_punch_whose_liveness_check_failed_is_flagged_with_why_and_one_that_passed_is_not() {
     let facts = || Some(active(Some(site(1))));
     let failed = serde_json::json!({"mode": "adaptive", "live": false, "score": 0.31,
-        "scores": {"minifasnet-v2": 0.3, "minifasnet-v1se": 0.32}, "challenge": "failed",
+        "scores": [{"model": "minifasnet-v2", "p_real": 0.3}, {"model": "minifasnet-v1se", "p_real": 0.32}], "challenge": "failed",
         "reason": "no parallax: a flat picture"});
     match of(&face_punch(now(), failed.clone()), facts()) {
         Verdict::Store(Some(flag)) => assert!(
@@ -265,7 +265,9 @@ fn liveness_evidence_out_of_range_is_refused_naming_the_field() {
         ),
         (
             serde_json::json!({"mode": "passive", "live": true, "challenge": "not_asked",
-                "scores": {"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4, "e": 0.5}}),
+                "scores": [{"model": "a", "p_real": 0.1}, {"model": "b", "p_real": 0.2},
+                    {"model": "c", "p_real": 0.3}, {"model": "d", "p_real": 0.4},
+                    {"model": "e", "p_real": 0.5}]}),
             "body.liveness.scores",
         ),
         (
