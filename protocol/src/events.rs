@@ -90,14 +90,8 @@ pub struct Punch {
     /// Embedding model that produced the score (face punches only), e.g. `dlib-resnet-v1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_id: Option<String>,
-    /// The liveness check of a face punch (absent from kiosks that run none, and older ones;
-    /// taken as absent when a newer kiosk's cannot be read: the event is stored verbatim all
-    /// the same).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::face_policy::lenient"
-    )]
+    /// The liveness check of a face punch (absent from kiosks that run none, and older ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness: Option<LivenessEvidence>,
 }
 

@@ -3,6 +3,11 @@
 //! of its own check ([`LivenessEvidence`]). Both optional on the wire in both directions: an
 //! older server sends no rules (the kiosk keeps its own default) and ignores the evidence; an
 //! older kiosk ignores the rules and sends none.
+//!
+//! Evolution rule: like every type on the wire these ignore fields they do not know, so a later
+//! version adds fields freely; a new mode, failure action or outcome must not be a new value of
+//! an existing enum (an older peer could not read the message it travels in) but a new field
+//! beside it, with a default that older peers' behaviour already matches.
 
 use serde::{Deserialize, Serialize};
 
@@ -80,18 +85,6 @@ impl LivenessPolicy {
             ..Self::for_new_site()
         }
     }
-}
-
-/// Reads an optional value that a newer peer may have extended past what this version knows (a
-/// new mode, a new outcome): what cannot be read is taken as absent, as from an older peer,
-/// rather than failing the whole message (a roster delta, a push) it travels in.
-pub fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let value = Option::<serde_json::Value>::deserialize(d)?;
-    Ok(value.and_then(|v| serde_json::from_value(v).ok()))
 }
 
 /// What the head turn came to on one face punch.

@@ -146,13 +146,8 @@ pub struct DeviceConfig {
     /// server) means confirmed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub awaiting_confirmation: bool,
-    /// The site's liveness rules; absent from an older server (the kiosk keeps its default),
-    /// and taken as absent when a newer server's cannot be read.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::face_policy::lenient"
-    )]
+    /// The site's liveness rules; absent from an older server (the kiosk keeps its default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness: Option<LivenessPolicy>,
 }
 
