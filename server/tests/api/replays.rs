@@ -15,6 +15,15 @@ use serde_json::json;
 
 use crate::helpers::{SignOpts, provisioned_device, punch, spawn_app, world};
 
+/// Signing options that make every request sent with them an exact copy: one nonce, one time.
+fn copies_of(nonce: &str) -> SignOpts {
+    SignOpts {
+        nonce: Some(nonce.into()),
+        timestamp: Some(jiff::Timestamp::now().as_second()),
+        ..SignOpts::default()
+    }
+}
+
 fn is_replay(body: &serde_json::Value) -> bool {
     body["error"]["message"]
         .as_str()
@@ -27,11 +36,7 @@ async fn copies_of_one_push_sent_at_once_store_it_once_and_refuse_the_others_as_
     let w = world(&app).await;
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
     let body = serde_json::to_vec(&json!({"events": [punch(&w.a.employee, 1)]})).expect("json");
-    let opts = SignOpts {
-        nonce: Some("sent-eight-times-0123".into()),
-        timestamp: Some(jiff::Timestamp::now().as_second()),
-        ..SignOpts::default()
-    };
+    let opts = copies_of("sent-eight-times-0123");
     let copies = (0..8).map(|_| {
         app.signed(
             &device,
@@ -123,11 +128,7 @@ async fn a_replayed_roster_pull_is_refused() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
-    let opts = SignOpts {
-        nonce: Some("pulled-twice-0123456789".into()),
-        timestamp: Some(jiff::Timestamp::now().as_second()),
-        ..SignOpts::default()
-    };
+    let opts = copies_of("pulled-twice-0123456789");
     let pull = || {
         app.signed(
             &device,
@@ -149,11 +150,7 @@ async fn a_refused_batch_spends_its_nonce_so_a_copy_is_a_replay() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let device = provisioned_device(&app, &w.a.admin, &w.a.site).await;
-    let opts = SignOpts {
-        nonce: Some("refused-then-replayed-01".into()),
-        timestamp: Some(jiff::Timestamp::now().as_second()),
-        ..SignOpts::default()
-    };
+    let opts = copies_of("refused-then-replayed-01");
     let send = || {
         app.signed(
             &device,
