@@ -21,11 +21,14 @@ use crate::hw::{self, Camera, Hardware, Key, Keypad};
 use crate::kiosk::decide::Decision;
 use crate::lock;
 use crate::outbox::Outbox;
-use crate::recognize::{FrameOutcome, Recognizer};
+use crate::recognize::{FrameOutcome, Recognizer, TurnCommand};
 use crate::roster::{RosterCache, TemplateKey};
-use crate::screen::{self, FaceBox, Lifetimes, PreviewFrame, RESULT_SHOWN_MS, ScreenState, Shown};
-use crate::station::{FaceMatch, Station, StationSettings};
+use crate::screen::{
+    self, FaceBox, Lifetimes, PreviewFrame, RESULT_SHOWN_MS, ScreenState, Shown, TurnView,
+};
+use crate::station::{FaceMatch, MessageKind, Station, StationSettings, TURN_GRACE_MS};
 use crate::sync::{Credentials, SyncClient, SyncStatus, SyncWorker};
+use attend_vision::liveness::challenge::Progress;
 use attend_vision::liveness::{LivenessChecker, LivenessConfig};
 
 pub struct Daemon {
@@ -158,6 +161,7 @@ impl Daemon {
         }));
 
         let keypad_thread = spawn_keypad(keypad, inputs_tx.clone(), stop.clone());
+        let (turns, turn_rx) = std::sync::mpsc::channel::<TurnCommand>();
         let camera_thread = match &pipeline {
             Some(p) => Some(spawn_recognition(
                 camera,
@@ -172,6 +176,7 @@ impl Daemon {
                 ),
                 roster.clone(),
                 inputs_tx.clone(),
+                turn_rx,
                 stop.clone(),
             )),
             None => None,
@@ -183,6 +188,7 @@ impl Daemon {
             result_ms: RESULT_SHOWN_MS,
             entry_ms: settings.key_timeout_ms,
             countdown_ms: settings.equipment.warn_ms,
+            turn_ms: 60_000 + TURN_GRACE_MS,
         });
         let mut station = Station::new(&settings, outbox, roster, outputs, wake);
         let started = Instant::now();
@@ -199,18 +205,33 @@ impl Daemon {
                 () = &mut shutdown => break,
                 Some(input) = inputs.recv() => match input {
                     Input::Key(key) => {
+                        // A key ends a head turn being asked for: the person chose the keypad.
+                        if station.turn_asked().is_some() {
+                            let _ = turns.send(TurnCommand::Cancel);
+                        }
                         let m = station.on_key(key, now_ms());
                         screen_tx.send_modify(|s| shown.message(s, m, now_ms()));
                     }
                     Input::Frame(outcome, jpeg) => {
                         let size = outcome.size;
-                        let message = outcome.event.map(|e| match e.decision {
+                        let mut message = outcome.event.map(|e| match e.decision {
                             Decision::Recognised { person, score } => {
                                 let face = FaceMatch { score, threshold: e.threshold, model_id: e.model_id.clone() };
                                 station.on_face(person, face, &e.passive, now_ms())
                             }
                             Decision::Unknown => station.on_unknown_face(),
                         });
+                        let mut arrow = None;
+                        if let Some(ask) = message.as_ref().filter(|m| m.kind == MessageKind::Turn).and(station.turn_asked()) {
+                            let _ = turns.send(TurnCommand::Start { direction: ask.direction, timeout_ms: ask.timeout_ms });
+                            arrow = Some(TurnView { direction: ask.direction, progress: 0.0 });
+                        }
+                        if let Some(progress) = outcome.turn {
+                            if let (Progress::Turning { fraction }, Some(ask)) = (progress, station.turn_asked()) {
+                                arrow = Some(TurnView { direction: ask.direction, progress: fraction });
+                            }
+                            message = message.or(station.on_turn(progress, now_ms()));
+                        }
                         let faces: Vec<FaceBox> = outcome.faces.iter().map(|d| FaceBox { x: d.bbox.x, y: d.bbox.y, w: d.bbox.w, h: d.bbox.h }).collect();
                         // The picture goes out with its own boxes, so the page never draws one
                         // frame's boxes on another.
@@ -223,9 +244,13 @@ impl Daemon {
                         screen_tx.send_if_modified(|s| {
                             s.faces = faces;
                             s.frame_size = Some(size);
-                            let changed = message.is_some();
+                            let mut changed = message.is_some();
                             if let Some(m) = message {
                                 shown.message(s, m, now_ms());
+                            }
+                            if arrow.is_some() && s.turn != arrow {
+                                s.turn = arrow;
+                                changed = true;
                             }
                             changed
                         });
@@ -244,6 +269,10 @@ impl Daemon {
                 _ = ticker.tick() => {
                     if watchdog.is_some() {
                         let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                    }
+                    if let Some(m) = station.expire_turn(now_ms()) {
+                        let _ = turns.send(TurnCommand::Cancel);
+                        screen_tx.send_modify(|s| shown.message(s, m, now_ms()));
                     }
                     let warnings = station.tick(now_ms());
                     if let Some(w) = warnings.into_iter().last() {
@@ -311,11 +340,15 @@ fn spawn_recognition(
     mut recognizer: Recognizer,
     roster: Arc<Mutex<RosterCache>>,
     tx: mpsc::Sender<Input>,
+    turns: std::sync::mpsc::Receiver<TurnCommand>,
     stop: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut cursor = u64::MAX;
         while !stop.load(Ordering::Relaxed) {
+            while let Ok(command) = turns.try_recv() {
+                command.apply(&mut recognizer, Instant::now());
+            }
             // Reload the gallery whenever the roster moved on.
             let now = lock(&roster).cursor().unwrap_or(0);
             if now != cursor {

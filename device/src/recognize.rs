@@ -3,16 +3,26 @@
 //! runtime) and hands decisions to the station over a channel. With the liveness models loaded,
 //! each frame whose face matched is also judged by the passive check, and a decision carries
 //! the verdicts of the frames behind it (the station weighs them under the site's rules).
+//!
+//! When the station asks for a head turn ([`Recognizer::start_turn`]), the frames that follow
+//! feed the challenge instead of the matcher ([`attend_vision::liveness::challenge`]): the
+//! largest face's box and landmarks, and its descriptor's distance from the face that was
+//! recognised, so a swap to another face fails the turn. Each such frame reports the turn's
+//! progress; a final one (passed or failed) returns the recognizer to matching. No face
+//! decision is made while a turn runs.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use attend_protocol::ids::EmployeeId;
 use attend_vision::detect::Detection;
 use attend_vision::image::{self, FrameFormat as VisionFormat};
+use attend_vision::liveness::challenge::{Challenge, ChallengeConfig, Observation, Progress, Turn};
 use attend_vision::liveness::{GateMode, LivenessChecker};
 use attend_vision::matcher::{Decision as Match, Gallery, Matcher, Storage};
+use attend_vision::pipeline::Face;
 use attend_vision::{FacePipeline, VisionError};
 
 use crate::hw::{Camera, Frame, FrameFormat};
@@ -37,6 +47,29 @@ pub struct FrameOutcome {
     pub size: (u32, u32),
     pub faces: Vec<Detection>,
     pub event: Option<FaceEvent>,
+    /// The head turn's progress, on frames that fed one.
+    pub turn: Option<Progress>,
+}
+
+/// What the station tells the recognition thread about head turns.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TurnCommand {
+    /// Judge the frames from now on as a head turn (see [`Recognizer::start_turn`]).
+    Start { direction: Turn, timeout_ms: u64 },
+    /// The station no longer waits for the turn.
+    Cancel,
+}
+
+impl TurnCommand {
+    pub fn apply(self, recognizer: &mut Recognizer, now: Instant) {
+        match self {
+            Self::Start {
+                direction,
+                timeout_ms,
+            } => recognizer.start_turn(direction, timeout_ms, now),
+            Self::Cancel => recognizer.cancel_turn(),
+        }
+    }
 }
 
 pub fn vision_format(format: FrameFormat) -> VisionFormat {
@@ -59,6 +92,13 @@ pub struct Recognizer {
     /// needs; emptied when a frame shows nobody or nobody known.
     passive: VecDeque<PassiveFrame>,
     frames_needed: usize,
+    /// The descriptor of the latest face that matched someone: what a head turn's frames are
+    /// compared with.
+    last_matched: Option<Vec<f32>>,
+    /// The head turn being judged, with the descriptor it started from.
+    turn: Option<(Challenge, Option<Vec<f32>>)>,
+    /// Frame times are counted in milliseconds from here.
+    epoch: Instant,
 }
 
 impl Recognizer {
@@ -86,6 +126,9 @@ impl Recognizer {
             liveness: None,
             passive: VecDeque::new(),
             frames_needed: frames_needed.max(1) as usize,
+            last_matched: None,
+            turn: None,
+            epoch: Instant::now(),
         })
     }
 
@@ -111,6 +154,32 @@ impl Recognizer {
         added
     }
 
+    /// Judges the frames from `at` on as a head turn in `direction` that may take `timeout_ms`,
+    /// against the face recognised last. Replaces a turn already running.
+    pub fn start_turn(&mut self, direction: Turn, timeout_ms: u64, at: Instant) {
+        let metric = self.gallery.metric();
+        let config = ChallengeConfig {
+            timeout_ms,
+            max_identity_distance: metric.distance_limit(self.matcher.threshold),
+            ..ChallengeConfig::default()
+        };
+        let challenge = Challenge::new(direction, config, self.millis(at));
+        self.turn = Some((challenge, self.last_matched.clone()));
+    }
+
+    /// Stops judging a head turn (the person chose the keypad).
+    pub fn cancel_turn(&mut self) {
+        self.turn = None;
+    }
+
+    pub fn turn_running(&self) -> bool {
+        self.turn.is_some()
+    }
+
+    fn millis(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.epoch).as_millis() as u64
+    }
+
     /// Processes one frame. Only the largest face is matched: the person at the kiosk.
     pub fn on_frame(&mut self, frame: &Frame) -> Result<FrameOutcome, VisionError> {
         let img = image::decode(&frame.bytes, vision_format(frame.format))?;
@@ -119,6 +188,15 @@ impl Recognizer {
             .iter()
             .filter(|f| f.embedding.is_some())
             .max_by(|a, b| a.detection.bbox.area().total_cmp(&b.detection.bbox.area()));
+        if self.turn.is_some() {
+            let progress = self.turn_frame(largest, self.millis(frame.captured_at));
+            return Ok(FrameOutcome {
+                size: (img.width, img.height),
+                faces: faces.into_iter().map(|f| f.detection).collect(),
+                event: None,
+                turn: Some(progress),
+            });
+        }
         let result = match largest.and_then(|f| f.embedding.as_ref()) {
             None => FrameResult::NoFace,
             Some(embedding) => match self.matcher.identify(&self.gallery, embedding) {
@@ -145,6 +223,9 @@ impl Recognizer {
             (FrameResult::Match { .. }, _, _) => {}
             _ => self.passive.clear(),
         }
+        if matches!(result, FrameResult::Match { .. }) {
+            self.last_matched = largest.and_then(|f| f.embedding.clone());
+        }
         let event = self.decider.on_frame(result).map(|decision| FaceEvent {
             decision,
             threshold: self.matcher.threshold,
@@ -158,7 +239,38 @@ impl Recognizer {
             size: (img.width, img.height),
             faces: faces.into_iter().map(|f| f.detection).collect(),
             event,
+            turn: None,
         })
+    }
+
+    /// One frame of a running head turn: the largest face (or none) fed to the challenge. A
+    /// final outcome ends the turn.
+    fn turn_frame(&mut self, largest: Option<&Face>, at_ms: u64) -> Progress {
+        let metric = self.gallery.metric();
+        let Some((challenge, start)) = &mut self.turn else {
+            return Progress::Looking;
+        };
+        let seen = largest.and_then(|face| {
+            let landmarks = face.detection.landmarks?;
+            let identity_distance = match (start.as_deref(), face.embedding.as_deref()) {
+                (Some(start), Some(now)) => Some(metric.distance(start, now)),
+                _ => None,
+            };
+            Some(Observation {
+                at_ms,
+                bbox: face.detection.bbox,
+                landmarks,
+                identity_distance,
+            })
+        });
+        let progress = match seen {
+            Some(observation) => challenge.observe(&observation),
+            None => challenge.no_face(at_ms),
+        };
+        if progress.is_final() {
+            self.turn = None;
+        }
+        progress
     }
 }
 

@@ -8,6 +8,8 @@
 //! - [`wait`]: bounded polling ([`eventually`]) instead of sleeps.
 //! - [`process`]: a [`command`] for a binary this build produced, through qemu when cross-testing.
 //! - [`systemd`]: [`assert_unit_verifies`], `systemd-analyze verify` on a unit as built.
+//! - [`waved`]: frames of a photo waved in front of the camera (one homography per frame), for
+//!   the head-turn challenge's tests.
 //! - `browser` (feature `browser`): a real headless Chromium over WebDriver, for page tests.
 
 #[cfg(feature = "browser")]
@@ -16,6 +18,7 @@ pub mod paths;
 pub mod process;
 pub mod systemd;
 pub mod wait;
+pub mod waved;
 
 pub use paths::{
     demo_photos, face_set, faces_dir, models_dir, repo_root, shared_dir, shared_models,

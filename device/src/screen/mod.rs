@@ -57,6 +57,16 @@ pub struct ScreenState {
     pub countdown: Option<String>,
     /// No administrator has confirmed this kiosk yet (the server said so with the roster).
     pub awaiting_confirmation: bool,
+    /// The head turn being asked for: the page draws its arrow and progress.
+    pub turn: Option<TurnView>,
+}
+
+/// A head turn on screen: which way (the person's own left or right, which is also the
+/// screen's, as they face it) and how much of it is done, 0–1.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TurnView {
+    pub direction: attend_vision::liveness::challenge::Turn,
+    pub progress: f32,
 }
 
 /// One analysed camera frame: its picture as JPEG, its size in pixels (upright, as the

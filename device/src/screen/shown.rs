@@ -16,6 +16,9 @@ pub struct Lifetimes {
     pub entry_ms: u64,
     /// An equipment warning or countdown ("Machine stops in 60 s unless used"): its warning time.
     pub countdown_ms: u64,
+    /// A head turn asked for: its longest time limit and the station's grace; the turn's own
+    /// outcome replaces it sooner.
+    pub turn_ms: u64,
 }
 
 impl Lifetimes {
@@ -25,6 +28,7 @@ impl Lifetimes {
             MessageKind::Entry => self.entry_ms,
             MessageKind::Warning => self.countdown_ms,
             MessageKind::Success | MessageKind::Refused => self.result_ms,
+            MessageKind::Turn => self.turn_ms,
         };
         age_ms >= lifetime
     }
@@ -47,7 +51,11 @@ impl Shown {
         }
     }
 
+    /// Shows `message`; anything but a head turn's prompt takes the turn's arrow down.
     pub fn message(&mut self, screen: &mut ScreenState, message: Message, now_ms: u64) {
+        if message.kind != MessageKind::Turn {
+            screen.turn = None;
+        }
         screen.message = Some(message);
         self.message_at = now_ms;
     }
@@ -67,6 +75,7 @@ impl Shown {
                 .expired(m.kind, now_ms.saturating_sub(self.message_at))
         {
             screen.message = None;
+            screen.turn = None;
             changed = true;
         }
         if screen.countdown.is_some()
@@ -90,6 +99,7 @@ mod tests {
         result_ms: 5_000,
         entry_ms: 30_000,
         countdown_ms: 60_000,
+        turn_ms: 63_000,
     };
 
     fn message(kind: MessageKind) -> Message {
@@ -117,6 +127,28 @@ mod tests {
             !shown.expire(&mut screen, 10_001),
             "nothing left to take down"
         );
+    }
+
+    #[test]
+    fn a_turn_prompt_keeps_its_arrow_until_a_result_or_its_time_takes_it_down() {
+        use attend_vision::liveness::challenge::Turn;
+        let arrow = super::super::TurnView {
+            direction: Turn::Left,
+            progress: 0.5,
+        };
+        let mut screen = ScreenState::default();
+        let mut shown = Shown::new(LIFETIMES);
+        shown.message(&mut screen, message(MessageKind::Turn), 0);
+        screen.turn = Some(arrow);
+        assert!(!shown.expire(&mut screen, 62_999));
+        assert_eq!(screen.turn, Some(arrow));
+        assert!(shown.expire(&mut screen, 63_000));
+        assert_eq!((screen.message.as_ref(), screen.turn), (None, None));
+
+        shown.message(&mut screen, message(MessageKind::Turn), 70_000);
+        screen.turn = Some(arrow);
+        shown.message(&mut screen, message(MessageKind::Success), 71_000);
+        assert_eq!(screen.turn, None, "the result replaces the arrow");
     }
 
     #[test]

@@ -4,16 +4,20 @@
 //! and a machine is powered *off* before its stop is recorded, so a crash never leaves a relay
 //! on without a record, nor a record of a stop that did not happen.
 //!
+//! - [`faces`]: face decisions under the site's liveness rules, and the head turn they may ask.
 //! - [`machines`]: machine codes, session timers, shutdown and the relay/record ordering.
 //! - [`pins`]: PIN punches through the slowdown, its counts kept in `state.db`.
 
+mod faces;
 mod machines;
 mod pins;
+
+pub use faces::{FaceMatch, TURN_GRACE_MS, TurnAsk};
 
 use std::sync::{Arc, Mutex};
 
 use attend_protocol::events::{EventBody, Punch, PunchMethod, PunchType};
-use attend_protocol::face_policy::{LivenessEvidence, LivenessPolicy, OnLivenessFailure};
+use attend_protocol::face_policy::LivenessEvidence;
 use attend_protocol::ids::{EmployeeId, EquipmentId, SessionId};
 use attend_protocol::roster::RosterEmployee;
 use jiff::Timestamp;
@@ -23,7 +27,6 @@ use tokio::sync::Notify;
 use crate::hw::{BeepPattern, Key, Outputs};
 use crate::kiosk::equipment::{Limits, Sessions, recover};
 use crate::kiosk::keys::{Choice, KeyEntry, Outcome};
-use crate::kiosk::liveness::{self, Passive};
 use crate::kiosk::pin::{Argon2Verifier, PinRules, PinVerifier};
 use crate::kiosk::punch::{Presence, PunchBook, PunchKey};
 use crate::lock;
@@ -46,6 +49,8 @@ pub enum MessageKind {
     Refused,
     /// Equipment countdown.
     Warning,
+    /// A head turn asked for: the screen shows which way, and its progress.
+    Turn,
 }
 
 fn msg(kind: MessageKind, text: impl Into<String>) -> Message {
@@ -53,15 +58,6 @@ fn msg(kind: MessageKind, text: impl Into<String>) -> Message {
         kind,
         text: text.into(),
     }
-}
-
-/// What a face match records on the punch.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FaceMatch {
-    pub score: f32,
-    pub threshold: f32,
-    /// The embedding model, e.g. `dlib-resnet-v1`.
-    pub model_id: String,
 }
 
 /// A face match with its liveness evidence, as the punch records them.
@@ -111,6 +107,10 @@ pub struct Station {
     roster: Arc<Mutex<RosterCache>>,
     outputs: Box<dyn Outputs>,
     wake: Arc<Notify>,
+    /// The head turn a face decision is waiting for, if any.
+    turn: Option<faces::PendingTurn>,
+    /// Random bits for the turn's direction. Replaced in tests.
+    coin: Box<dyn FnMut() -> u32 + Send + Sync>,
     /// Set by the sync side when the clock offset exceeds the server's tolerance.
     pub clock_suspect: bool,
 }
@@ -145,6 +145,8 @@ impl Station {
             roster,
             outputs,
             wake,
+            turn: None,
+            coin: Box::new(faces::random_bits),
             clock_suspect: false,
         };
         station.restore();
@@ -159,6 +161,11 @@ impl Station {
     /// Reads wall-clock Unix ms from `clock` (tests move it by hand).
     pub fn set_wall_clock(&mut self, clock: Box<dyn Fn() -> i64 + Send + Sync>) {
         self.wall_clock = clock;
+    }
+
+    /// Draws the head turn's direction from `coin` (tests fix it).
+    pub fn set_coin(&mut self, coin: Box<dyn FnMut() -> u32 + Send + Sync>) {
+        self.coin = coin;
     }
 
     pub fn outputs(&self) -> &dyn Outputs {
@@ -237,8 +244,9 @@ impl Station {
         let _ = self.outputs.beep(pattern);
     }
 
-    /// A key from the keypad.
+    /// A key from the keypad. A head turn being asked for ends: the person chose the keypad.
     pub fn on_key(&mut self, key: Key, now_ms: u64) -> Message {
+        self.turn = None;
         match self.entry.on_key(key, now_ms) {
             Outcome::Echo { prompt, shown } => {
                 msg(MessageKind::Entry, format!("{prompt}: {shown}"))
@@ -275,55 +283,6 @@ impl Station {
                 msg(MessageKind::Success, "Machine stopped")
             }
         }
-    }
-
-    /// A face decision: the recognised employee, the match details and the passive liveness
-    /// check of the frames behind it. Judged under the site's liveness rules: a failed check is
-    /// refused (the PIN stays offered) or punched with its evidence for the server to flag, as
-    /// the rules say.
-    pub fn on_face(
-        &mut self,
-        employee: EmployeeId,
-        face: FaceMatch,
-        passive: &Passive,
-        now_ms: u64,
-    ) -> Message {
-        let Some(e) = lock(&self.roster).employee(employee).ok().flatten() else {
-            return msg(MessageKind::Refused, "Unknown face — use PIN");
-        };
-        let policy = self.liveness_rules();
-        let evidence = liveness::judge(&policy, passive, e.no_head_turn);
-        if !evidence.live && policy.on_failure == OnLivenessFailure::Refuse {
-            self.beep(BeepPattern::Long);
-            let why = evidence.reason.as_deref().unwrap_or("no live person seen");
-            return msg(
-                MessageKind::Refused,
-                format!(
-                    "{}: could not confirm a live person ({why}). Use your PIN.",
-                    e.display_name
-                ),
-            );
-        }
-        let face = RecordedFace {
-            face,
-            liveness: evidence,
-        };
-        self.punch(&e, PunchMethod::Face, Some(face), None, now_ms)
-    }
-
-    /// The site's liveness rules as the server last sent them; an older server sends none, and
-    /// then the passive check flags, as on a site that existed before the rules.
-    fn liveness_rules(&self) -> LivenessPolicy {
-        lock(&self.roster)
-            .config()
-            .ok()
-            .flatten()
-            .and_then(|c| c.liveness)
-            .unwrap_or_else(LivenessPolicy::for_upgraded_site)
-    }
-
-    pub fn on_unknown_face(&mut self) -> Message {
-        msg(MessageKind::Refused, "Unknown face — use PIN")
     }
 
     fn punch(

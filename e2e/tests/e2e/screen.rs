@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
-use attend_device::screen::{self, FaceBox, PreviewFrame, ScreenState};
+use attend_device::screen::{self, FaceBox, PreviewFrame, ScreenState, TurnView};
 use attend_device::station::{Message, MessageKind};
 use attend_testkit::browser::browser;
+use attend_vision::liveness::challenge::Turn;
 use fantoccini::{Client, Locator};
 use image::{Rgb, RgbImage, RgbaImage};
 use tokio::sync::watch;
@@ -206,6 +207,43 @@ async fn the_face_box_sits_on_the_face_in_the_letterboxed_picture_and_results_gi
     assert_eq!(wait_for_text(&c, "Lathe stopped").await, "Lathe stopped");
     state_tx.send_modify(|s| s.message = None);
     assert_eq!(wait_for_text(&c, IDLE).await, IDLE);
+
+    // A head turn: the prompt, an arrow the way to turn and the progress; a result takes the
+    // arrow down.
+    let prompt = "Ana, turn your head to your left";
+    state_tx.send_modify(|s| {
+        s.message = Some(Message {
+            kind: MessageKind::Turn,
+            text: prompt.into(),
+        });
+        s.turn = Some(TurnView {
+            direction: Turn::Left,
+            progress: 0.5,
+        });
+    });
+    assert_eq!(wait_for_text(&c, prompt).await, prompt);
+    let turn = c
+        .execute(
+            "return [document.getElementById('turn').hidden, document.getElementById('arrow').textContent, document.getElementById('turned').value];",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(turn, serde_json::json!([false, "\u{2190}", 0.5]));
+    state_tx.send_modify(|s| {
+        s.turn = None;
+        s.message = Some(Message {
+            kind: MessageKind::Success,
+            text: "Welcome, Ana".into(),
+        });
+    });
+    assert_eq!(wait_for_text(&c, "Welcome, Ana").await, "Welcome, Ana");
+    assert_eq!(
+        c.execute("return document.getElementById('turn').hidden;", vec![])
+            .await
+            .expect("script runs"),
+        serde_json::json!(true)
+    );
 
     c.close().await.expect("closed");
     let _ = stop_tx.send(());

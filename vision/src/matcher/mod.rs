@@ -100,6 +100,24 @@ impl Metric {
         }
     }
 
+    /// A distance between two descriptors that grows as they differ: the L2 distance (dlib),
+    /// or 1 − cosine (SFace). What the head-turn challenge checks the face against its start
+    /// with, whatever the model.
+    pub fn distance(self, a: &[f32], b: &[f32]) -> f32 {
+        match self {
+            Self::Euclidean => self.score(a, b),
+            Self::Cosine => 1.0 - self.score(a, b),
+        }
+    }
+
+    /// The largest [`Metric::distance`] that `threshold` still calls the same person.
+    pub fn distance_limit(self, threshold: f32) -> f32 {
+        match self {
+            Self::Euclidean => threshold,
+            Self::Cosine => 1.0 - threshold,
+        }
+    }
+
     /// Whether score `a` is strictly better than score `b`.
     pub fn is_better(self, a: f32, b: f32) -> bool {
         match self {

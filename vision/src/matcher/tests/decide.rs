@@ -202,3 +202,26 @@ fn ties_resolve_to_the_lower_row() {
         );
     }
 }
+
+#[test]
+fn distances_grow_apart_in_both_metrics_and_their_limit_is_the_threshold() {
+    let (a, b, far) = ([1.0, 0.0], [0.8, 0.6], [0.0, 1.0]);
+    for metric in [Metric::Euclidean, Metric::Cosine] {
+        assert!(metric.distance(&a, &a).abs() < 1e-6, "{metric:?}");
+        assert!(
+            metric.distance(&a, &b) < metric.distance(&a, &far),
+            "{metric:?}"
+        );
+        // A pair the threshold calls a match lies within the limit, and the other way round.
+        let t = metric.default_threshold();
+        let s = metric.score(&a, &b);
+        assert_eq!(
+            metric.is_match(s, t),
+            metric.distance(&a, &b) <= metric.distance_limit(t),
+            "{metric:?}"
+        );
+    }
+    assert!((Metric::Cosine.distance(&a, &b) - 0.2).abs() < 1e-6);
+    assert!((Metric::Euclidean.distance(&a, &far) - 2f32.sqrt()).abs() < 1e-6);
+    assert!((Metric::Cosine.distance_limit(0.363) - 0.637).abs() < 1e-6);
+}

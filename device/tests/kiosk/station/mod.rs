@@ -1,16 +1,18 @@
 //! The station end to end on the device side: keys and faces → committed events and relays,
 //! with the fake outputs recording every switch. Bad input is answered and writes nothing.
+//!
+//! - [`faces`]: face decisions, their liveness evidence and the head turn.
+
+mod faces;
 
 use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::{PasswordHasher as _, SaltString};
 use attend_device::hw::{FakeOutputs, Key, ManualClock, OutputLog, SafeState};
-use attend_device::kiosk::liveness::{Passive, PassiveFrame};
 use attend_device::outbox::Outbox;
 use attend_device::roster::{RosterCache, TemplateKey};
-use attend_device::station::{FaceMatch, MessageKind, Station, StationSettings};
+use attend_device::station::{MessageKind, Station, StationSettings};
 use attend_protocol::events::{EquipmentAction, EventBody, PunchMethod, PunchType, StopReason};
-use attend_protocol::face_policy::{LivenessMode, LivenessPolicy, OnLivenessFailure};
 use attend_protocol::ids::{EmployeeId, EquipmentId, QualificationId};
 use attend_protocol::roster::{
     ConsentState, DeviceConfig, HeldQualification, RosterDelta, RosterEmployee, RosterEquipment,
@@ -272,118 +274,6 @@ fn clocking_out_or_shutting_down_stops_running_machines() {
     assert!(
         matches!(bodies(&r.outbox).last(), Some(EventBody::Equipment(e)) if e.stop_reason == Some(StopReason::Shutdown))
     );
-}
-
-fn face(score: f32) -> FaceMatch {
-    FaceMatch {
-        score,
-        threshold: 0.6,
-        model_id: "dlib-resnet-v1".into(),
-    }
-}
-
-fn live(score: f32) -> Passive {
-    Passive::Frames(vec![PassiveFrame {
-        score: Some(score),
-        scores: [("minifasnet-v2".to_owned(), score)].into(),
-        reason: None,
-    }])
-}
-
-/// The site's liveness rules, as a roster pull would bring them.
-fn set_rules(r: &Rig, policy: LivenessPolicy) {
-    let mut config = r
-        .roster
-        .lock()
-        .expect("lock")
-        .config()
-        .expect("read")
-        .expect("config");
-    config.liveness = Some(policy);
-    r.roster
-        .lock()
-        .expect("lock")
-        .apply(&RosterDelta {
-            config,
-            ..RosterDelta::empty(2)
-        })
-        .expect("applied");
-}
-
-#[test]
-fn face_punches_record_the_match_and_need_consent() {
-    let mut r = rig();
-    let m = r.station.on_face(ANA, face(0.41), &live(0.9), 1_000);
-    assert_eq!(m.kind, MessageKind::Success);
-    let m = r.station.on_face(BRUNO, face(0.3), &live(0.9), 1_000);
-    assert_eq!(m.kind, MessageKind::Refused);
-    assert!(m.text.contains("use your PIN"), "{}", m.text);
-    match bodies(&r.outbox).as_slice() {
-        [EventBody::Punch(p)] => {
-            assert_eq!(p.method, PunchMethod::Face);
-            assert_eq!(
-                (p.score, p.threshold, p.model_id.as_deref()),
-                (Some(0.41), Some(0.6), Some("dlib-resnet-v1"))
-            );
-        }
-        other => panic!("expected one face punch, got {other:?}"),
-    }
-    // Repeats within the window are refused and write nothing.
-    assert_eq!(
-        r.station.on_face(ANA, face(0.4), &live(0.9), 5_000).kind,
-        MessageKind::Refused
-    );
-    assert_eq!(bodies(&r.outbox).len(), 1);
-}
-
-#[test]
-fn a_face_that_fails_the_liveness_check_is_refused_or_punched_for_review_as_the_site_says() {
-    let mut r = rig();
-    // No rules from the server yet: the passive check, failures flagged.
-    let m = r.station.on_face(ANA, face(0.41), &live(0.2), 1_000);
-    assert_eq!(m.kind, MessageKind::Success, "{}", m.text);
-    match bodies(&r.outbox).as_slice() {
-        [EventBody::Punch(p)] => {
-            let evidence = p
-                .liveness
-                .as_ref()
-                .expect("the punch says how sure the kiosk was");
-            assert!(!evidence.live);
-            assert_eq!(evidence.mode, LivenessMode::Passive);
-            assert_eq!(evidence.score, Some(0.2));
-            assert_eq!(evidence.scores.len(), 1);
-            assert_eq!(evidence.scores[0].model, "minifasnet-v2");
-            assert!((evidence.scores[0].p_real - 0.2).abs() < 1e-6);
-        }
-        other => panic!("expected one face punch, got {other:?}"),
-    }
-
-    set_rules(
-        &r,
-        LivenessPolicy {
-            mode: LivenessMode::Passive,
-            on_failure: OnLivenessFailure::Refuse,
-            ..LivenessPolicy::for_new_site()
-        },
-    );
-    let m = r.station.on_face(ANA, face(0.41), &live(0.2), 120_000);
-    assert_eq!(m.kind, MessageKind::Refused);
-    assert!(m.text.contains("Use your PIN"), "{}", m.text);
-    assert!(m.text.contains("below 0.50"), "{}", m.text);
-    assert_eq!(bodies(&r.outbox).len(), 1, "a refused face writes nothing");
-    // The models missing is never a pass either.
-    let m = r
-        .station
-        .on_face(ANA, face(0.41), &Passive::NotInstalled, 121_000);
-    assert_eq!(m.kind, MessageKind::Refused);
-    assert!(m.text.contains("not installed"), "{}", m.text);
-    // A live face under the same rules punches, with its evidence.
-    let m = r.station.on_face(ANA, face(0.41), &live(0.8), 122_000);
-    assert_eq!(m.kind, MessageKind::Success, "{}", m.text);
-    match bodies(&r.outbox).last() {
-        Some(EventBody::Punch(p)) => assert!(p.liveness.as_ref().is_some_and(|e| e.live)),
-        other => panic!("expected a face punch, got {other:?}"),
-    }
 }
 
 #[test]
