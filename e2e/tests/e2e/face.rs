@@ -10,8 +10,11 @@ use attend_device::config::Config;
 use attend_device::daemon::Daemon;
 use attend_device::hw::{CameraConfig, CameraSpec, DirSpec, KeypadConfig, OutputsConfig};
 use attend_device::sync::client;
-use attend_e2e::{RunningDaemon, demo_server, events, http_get};
+use attend_e2e::{RunningDaemon, Server, demo_server, events, http_get};
+use attend_protocol::ids::{EmployeeId, EventId};
+use attend_server::app::Stores;
 use attend_server::db::{AuditCtx, DepartmentFilter, Page, Scope};
+use attend_server::demo::DemoSeed;
 use attend_server::features::approvals::{Recorded, Stage, State, Step};
 use attend_server::features::enrolment::CandidateStatus;
 use attend_testkit::{eventually, face_set, models_dir};
@@ -24,7 +27,7 @@ const STRANGER: &[&str] = &["img3.jpg", "img12.jpg", "img53.jpg", "img54.jpg"];
 
 /// A folder the `dir:` camera replays in name order: `prefix_NN_<photo>` for each photo, and
 /// after each group an empty grey frame, as when one person walks away before the next comes.
-fn stage(into: &Path, groups: &[(&str, &[&str])]) {
+pub(crate) fn stage(into: &Path, groups: &[(&str, &[&str])]) {
     std::fs::create_dir_all(into).expect("dir");
     let src = face_set("deepface-dev");
     let grey = attend_vision::image::RgbImage::new(160, 120, vec![128; 160 * 120 * 3])
@@ -43,7 +46,7 @@ fn stage(into: &Path, groups: &[(&str, &[&str])]) {
     }
 }
 
-fn camera(path: PathBuf) -> CameraConfig {
+pub(crate) fn camera(path: PathBuf) -> CameraConfig {
     CameraConfig {
         source: CameraSpec::Dir(DirSpec {
             path,
@@ -55,7 +58,6 @@ fn camera(path: PathBuf) -> CameraConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
-    let models = models_dir();
     let (_server_dir, server, seed) = demo_server().await;
     let everyone = server
         .stores
@@ -71,42 +73,9 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
         .id;
 
     let kiosk = tempfile::tempdir().expect("dir");
-    let mut config = Config {
-        state_dir: kiosk.path().to_owned(),
-        ..Config::default()
-    };
-    client::provision(
-        &format!("http://{}", server.addr),
-        &seed.provisioning_code,
-        "test",
-        false,
-    )
-    .await
-    .expect("provisioned")
-    .save(&config.credentials_path())
-    .expect("credentials saved");
-    config.recognition.models_dir = models;
-    config.recognition.threads = 1;
-    config.keypad = KeypadConfig::Socket {
-        path: kiosk.path().join("keypad.sock"),
-    };
-    config.outputs = OutputsConfig::Fake { relays: 1 };
-    config.screen.listen = "127.0.0.1:0".parse().expect("addr");
-    config.sync.idle_poll_ms = 100;
-    config.sync.roster_interval_s = 1;
+    let mut config = face_kiosk(&server, &seed, kiosk.path()).await;
 
-    // `attendd enroll` with the camera pointed at the enrolment photos.
-    let enrol_dir = kiosk.path().join("enrol");
-    stage(&enrol_dir, &[("a", ENROL)]);
-    config.camera = camera(enrol_dir);
-    let enrol_config = config.clone();
-    let seq = tokio::task::spawn_blocking(move || {
-        attend_device::enroll::enroll_from_config(&enrol_config, ana, 3, |_| {})
-    })
-    .await
-    .expect("joins")
-    .expect("three frames pass the quality gates");
-    assert_eq!(seq, 1, "the candidate is the outbox's first event");
+    enrol(&config, kiosk.path(), ana).await;
 
     // The kiosk runs with the camera on Ana's other photos, then the stranger's.
     let probe_dir = kiosk.path().join("probe");
@@ -166,30 +135,7 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
         0,
         "nobody is clocked in by face before approval"
     );
-    let approve = Recorded {
-        id: candidate.id,
-        step: Step::Approve,
-        before: State {
-            stage: Stage::Pending,
-            level: 1,
-        },
-        after: State {
-            stage: Stage::Approved,
-            level: 1,
-        },
-        reason: None,
-        waived: None,
-    };
-    enrolment
-        .record_candidate_step(
-            &AuditCtx::system(),
-            Scope::All,
-            &DepartmentFilter::Any,
-            approve,
-            false,
-        )
-        .await
-        .expect("approved");
+    approve(&server.stores, candidate.id).await;
 
     // The templates reach the kiosk with the next roster pull; Ana's face clocks her in.
     eventually("Ana is clocked in by face", async || {
@@ -243,8 +189,82 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
     server.stop().await;
 }
 
+/// A kiosk provisioned on `server` with its state in `dir`: the real models, a socket keypad,
+/// fake relays, the screen on a free port and quick syncs. The camera is the caller's.
+pub(crate) async fn face_kiosk(server: &Server, seed: &DemoSeed, dir: &Path) -> Config {
+    let mut config = Config {
+        state_dir: dir.to_owned(),
+        ..Config::default()
+    };
+    client::provision(
+        &format!("http://{}", server.addr),
+        &seed.provisioning_code,
+        "test",
+        false,
+    )
+    .await
+    .expect("provisioned")
+    .save(&config.credentials_path())
+    .expect("credentials saved");
+    config.recognition.models_dir = models_dir();
+    config.recognition.threads = 1;
+    config.keypad = KeypadConfig::Socket {
+        path: dir.join("keypad.sock"),
+    };
+    config.outputs = OutputsConfig::Fake { relays: 1 };
+    config.screen.listen = "127.0.0.1:0".parse().expect("addr");
+    config.sync.idle_poll_ms = 100;
+    config.sync.roster_interval_s = 1;
+    config
+}
+
+/// `attendd enroll` with the camera pointed at three photos of Ana: her candidate is the
+/// kiosk's first outbox event.
+pub(crate) async fn enrol(config: &Config, dir: &Path, ana: EmployeeId) {
+    let enrol_dir = dir.join("enrol");
+    stage(&enrol_dir, &[("a", ENROL)]);
+    let mut enrol_config = config.clone();
+    enrol_config.camera = camera(enrol_dir);
+    let seq = tokio::task::spawn_blocking(move || {
+        attend_device::enroll::enroll_from_config(&enrol_config, ana, 3, |_| {})
+    })
+    .await
+    .expect("joins")
+    .expect("three frames pass the quality gates");
+    assert_eq!(seq, 1, "the candidate is the outbox's first event");
+}
+
+/// A manager approves the enrolment candidate.
+pub(crate) async fn approve(stores: &Stores, candidate: EventId) {
+    let approve = Recorded {
+        id: candidate,
+        step: Step::Approve,
+        before: State {
+            stage: Stage::Pending,
+            level: 1,
+        },
+        after: State {
+            stage: Stage::Approved,
+            level: 1,
+        },
+        reason: None,
+        waived: None,
+    };
+    stores
+        .enrolment
+        .record_candidate_step(
+            &AuditCtx::system(),
+            Scope::All,
+            &DepartmentFilter::Any,
+            approve,
+            false,
+        )
+        .await
+        .expect("approved");
+}
+
 /// Face punch bodies stored by the server, oldest first.
-async fn face_punches(stores: &attend_server::app::Stores) -> Vec<serde_json::Value> {
+pub(crate) async fn face_punches(stores: &Stores) -> Vec<serde_json::Value> {
     events(stores, "punch")
         .await
         .into_iter()

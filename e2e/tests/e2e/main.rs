@@ -3,6 +3,7 @@
 //!
 //! - [`daemon`]: the whole attendd (camera, keypad, screen, relays) against a server.
 //! - [`face`]: enrolment, approval and then a face punch on the real models.
+//! - [`liveness`]: a photo waved in front of the camera fails the head turn: flagged or refused.
 //! - [`pin`]: a PIN punch, and bad keypad input that writes nothing.
 //! - [`screen`]: the kiosk page in a real Chromium: boxes on the letterboxed picture, the idle
 //!   prompt after a result.
@@ -11,6 +12,7 @@
 
 mod daemon;
 mod face;
+mod liveness;
 mod pin;
 mod screen;
 mod sigkill;
