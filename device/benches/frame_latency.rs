@@ -1,8 +1,12 @@
 //! Frame-to-decision latency on the real models (a measurement, not a test): every labelled
-//! photo of `../shared/faces/face_recognition` is replayed as a camera frame through the
-//! kiosk's recogniser (decode → detect → align → embed → 1:N match → decider) against a gallery
-//! of all labelled people plus 10,000 filler persons. Prints p50/p99 per frame and the decision
-//! latency for the configured number of agreeing frames at a given camera rate.
+//! photo of `../shared/faces/face_recognition` is placed on a 640×480 camera frame with its face
+//! about 150 px wide (as at a kiosk, and inside the liveness framing gate) and replayed as a JPEG
+//! through the kiosk's recogniser (decode → detect → align → embed → 1:N match → decider)
+//! against a gallery of all labelled people plus 10,000 filler persons, with the passive
+//! liveness check off and on, alternating frame by frame in the same run over the same frames.
+//! Only frames on which both liveness models score are kept, so "on" always pays for them.
+//! Prints p50/p99 per frame for each, the cost of the check, and the frame-to-decision latency
+//! for the agreeing frames (and with the head turn) at a few camera rates.
 //!
 //! `cargo bench -p attend-device --bench frame_latency` (needs the setup scripts and ../shared).
 
@@ -13,7 +17,16 @@ use attend_device::hw::{Frame, FrameFormat};
 use attend_device::recognize::Recognizer;
 use attend_device::roster::Template;
 use attend_protocol::ids::{EmployeeId, TemplateId};
+use attend_testkit::waved::{Pose, render};
+use attend_vision::detect::Detection;
+use attend_vision::image::RgbImage;
+use attend_vision::liveness::challenge::{ChallengeConfig, Turn};
+use attend_vision::liveness::{GateMode, LivenessChecker, LivenessConfig};
 use attend_vision::{FacePipeline, PipelineConfig, image};
+
+const FRAME: (u32, u32) = (640, 480);
+const FACE_PX: f64 = 150.0;
+const PASSES: usize = 5;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -76,42 +89,131 @@ fn main() {
         });
     }
     let frames_needed = 3;
-    let mut recognizer = Recognizer::new(pipeline, frames_needed, 0.05, true).expect("recognizer");
-    recognizer.set_templates(&templates);
+    let recognizer = |liveness: Option<LivenessChecker>| {
+        let mut r =
+            Recognizer::new(pipeline.clone(), frames_needed, 0.05, true).expect("recognizer");
+        r.set_templates(&templates);
+        match liveness {
+            Some(checker) => r.with_liveness(checker),
+            None => r,
+        }
+    };
+    let checker = || {
+        let mut config = LivenessConfig::new(attend_testkit::models_dir());
+        config.threads = 1;
+        LivenessChecker::load(&config).expect("the liveness models load")
+    };
+    let mut off = recognizer(None);
+    let mut on = recognizer(Some(checker()));
+    let judge = checker();
 
-    let frames: Vec<Frame> = rows
-        .iter()
-        .map(|(photo, _)| Frame {
-            format: FrameFormat::Jpeg,
-            bytes: std::fs::read(faces.join(photo)).expect("photo"),
-            captured_at: Instant::now(),
-        })
-        .filter(|f| f.bytes.starts_with(&[0xFF, 0xD8]))
-        .collect();
-    let mut latencies = Vec::new();
-    for _ in 0..5 {
-        for frame in &frames {
-            let start = Instant::now();
-            let _ = recognizer.on_frame(frame);
-            latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+    // Each photo on a kiosk-sized frame, kept when both liveness models score its face.
+    let mut frames = Vec::new();
+    for (photo, _) in &rows {
+        let img = image::load(&faces.join(photo)).expect("photo");
+        let Some(face) = largest(&pipeline, &img) else {
+            continue;
+        };
+        let scale = FACE_PX / f64::from(face.bbox.w);
+        let pose = Pose {
+            dx: (f64::from(img.width) / 2.0 - f64::from(face.bbox.x + face.bbox.w / 2.0)) * scale,
+            dy: (f64::from(img.height) / 2.0 - f64::from(face.bbox.y + face.bbox.h / 2.0)) * scale,
+            ..Pose::facing(scale)
+        };
+        let rgb = render(&img.data, img.width, img.height, FRAME.0, FRAME.1, &pose);
+        let frame = RgbImage::new(FRAME.0, FRAME.1, rgb).expect("frame");
+        let Some(seen) = largest(&pipeline, &frame) else {
+            continue;
+        };
+        let verdict = judge
+            .check(&frame, &[seen], GateMode::Enforce)
+            .expect("liveness runs");
+        if verdict.scores.len() == 2 {
+            frames.push(Frame {
+                format: FrameFormat::Jpeg,
+                bytes: frame.to_jpeg(90).expect("jpeg"),
+                captured_at: Instant::now(),
+            });
         }
     }
-    latencies.sort_by(f64::total_cmp);
-    let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+    assert!(
+        !frames.is_empty(),
+        "no frame was scored by both liveness models"
+    );
+
+    // Off and on alternate frame by frame, so both see the same machine.
+    let (mut off_ms, mut on_ms, mut turn_ms) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..PASSES {
+        for frame in &frames {
+            off_ms.push(timed(|| {
+                let _ = off.on_frame(frame);
+            }));
+            on_ms.push(timed(|| {
+                let _ = on.on_frame(frame);
+            }));
+            // A head turn's frame: detect, align, embed for the identity check, the challenge.
+            off.start_turn(Turn::Left, 60_000, Instant::now());
+            turn_ms.push(timed(|| {
+                let _ = off.on_frame(frame);
+            }));
+            off.cancel_turn();
+        }
+    }
+    for v in [&mut off_ms, &mut on_ms, &mut turn_ms] {
+        v.sort_by(f64::total_cmp);
+    }
+    let p = |v: &[f64]| (percentile(v, 0.5), percentile(v, 0.99));
+    let ((off50, off99), (on50, on99), (turn50, turn99)) = (p(&off_ms), p(&on_ms), p(&turn_ms));
     println!(
-        "frames: {} JPEG photos x 5 passes, gallery {} templates (int8), 1 inference thread",
+        "frames: {} photos placed on {}x{} JPEG frames (face {FACE_PX:.0} px wide, both liveness models scoring) x {PASSES} passes, gallery {} templates (int8), 1 inference thread each",
         frames.len(),
+        FRAME.0,
+        FRAME.1,
         templates.len()
     );
-    println!("per-frame processing: p50 {p50:.1} ms, p99 {p99:.1} ms");
+    println!("per frame, liveness off: p50 {off50:.1} ms, p99 {off99:.1} ms");
+    println!("per frame, liveness on:  p50 {on50:.1} ms, p99 {on99:.1} ms");
+    println!(
+        "passive check's cost: p50 +{:.1}% , p99 +{:.1}% (goal: at most +25%; {})",
+        (on50 / off50 - 1.0) * 100.0,
+        (on99 / off99 - 1.0) * 100.0,
+        if on50 <= off50 * 1.25 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    println!("per head-turn frame: p50 {turn50:.1} ms, p99 {turn99:.1} ms");
+    let turn = ChallengeConfig::default();
+    let turn_frames = turn.start_frames + turn.window as u32;
     for fps in [5.0_f64, 10.0, 15.0] {
         let interval = 1000.0 / fps;
-        // A decision needs `frames_needed` frames: the wait for the later frames plus their processing.
+        // A decision needs `frames_needed` frames: the wait for the later frames plus their
+        // processing; the turn at least its start frames and a full window after them.
         let decision = |per: f64| (f64::from(frames_needed) - 1.0) * interval.max(per) + per;
+        let with_turn =
+            |per: f64, turn: f64| decision(per) + f64::from(turn_frames) * interval.max(turn);
         println!(
-            "frame-to-decision at {fps} fps ({frames_needed} agreeing frames): p50 {:.0} ms, p99 {:.0} ms",
-            decision(p50),
-            decision(p99)
+            "frame-to-decision at {fps} fps ({frames_needed} agreeing frames), liveness on: p50 {:.0} ms, p99 {:.0} ms; with the head turn ({turn_frames} more frames, plus however long the person takes to turn): p50 {:.0} ms, p99 {:.0} ms",
+            decision(on50),
+            decision(on99),
+            with_turn(on50, turn50),
+            with_turn(on99, turn99)
         );
     }
+}
+
+fn timed(f: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+fn largest(pipeline: &FacePipeline, img: &RgbImage) -> Option<Detection> {
+    pipeline
+        .faces(img)
+        .ok()?
+        .into_iter()
+        .map(|f| f.detection)
+        .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
 }

@@ -19,6 +19,8 @@
 //! - [`station`]: keys and faces → committed events and relay switches (the safe ordering).
 //! - [`sync`]: the pure sync state machine, credentials, the signed HTTP client, and the worker
 //!   that drives the outbox with them.
+//! - [`trial`]: `attendd liveness-trial`: labelled attempts on the kiosk's own camera → pass
+//!   rates and a pass score for the site.
 
 pub mod config;
 pub mod daemon;
@@ -32,6 +34,7 @@ pub mod screen;
 pub mod setup;
 pub mod station;
 pub mod sync;
+pub mod trial;
 
 /// Locks a mutex shared between the async loop and the worker threads. A panic elsewhere must
 /// not take the kiosk down with it, so a poisoned lock is used as it is (the data is SQLite-backed

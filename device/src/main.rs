@@ -50,6 +50,24 @@ enum Command {
         #[arg(long)]
         from: Option<PathBuf>,
     },
+    /// Calibrate the liveness check on site with this kiosk's camera and keypad (stop `attendd
+    /// run` first): label attempts from the keypad (1 a live person, 2 a photo or screen held
+    /// up, * take the last back, # end); prints one JSON line per attempt, then pass rates per
+    /// class and the pass score that keeps live rejections within --frr.
+    LivenessTrial {
+        /// The pass score to count at (the site's `pass_score`).
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f32,
+        /// The largest share of live attempts the suggested pass score may reject.
+        #[arg(long, default_value_t = 0.05)]
+        frr: f64,
+        /// Scored frames per attempt.
+        #[arg(long, default_value_t = 5)]
+        frames: usize,
+        /// Longest an attempt waits for them, in seconds.
+        #[arg(long, default_value_t = 10)]
+        attempt_s: u64,
+    },
     /// Type keys on a running kiosk's socket keypad (demo and tests), e.g. `"1001# 1234#"`.
     SendKeys {
         #[arg(long)]
@@ -101,6 +119,28 @@ async fn main() -> anyhow::Result<()> {
             for line in attend_device::setup::run(&needed, from.as_deref(), None).await? {
                 println!("{line}");
             }
+            Ok(())
+        }
+        Command::LivenessTrial {
+            threshold,
+            frr,
+            frames,
+            attempt_s,
+        } => {
+            if !(0.0..=1.0).contains(&threshold) || !(0.0..=1.0).contains(&frr) {
+                anyhow::bail!("--threshold ({threshold}) and --frr ({frr}) must be from 0 to 1");
+            }
+            let options = attend_device::trial::TrialOptions {
+                rules: attend_device::kiosk::trial::TrialRules {
+                    frames: frames.max(1),
+                    attempt_ms: attempt_s.max(1) * 1_000,
+                },
+                threshold,
+                target_frr: frr,
+            };
+            attend_device::trial::run_trial(&config, &options, &mut std::io::stdout(), |s| {
+                eprintln!("{s}");
+            })?;
             Ok(())
         }
         Command::SendKeys { socket, keys } => {

@@ -14,6 +14,8 @@ pub struct Pose {
     pub yaw_deg: f64,
     /// Tilt about its horizontal axis, in degrees.
     pub tilt_deg: f64,
+    /// Turn within its own plane, in degrees (positive: clockwise as the camera sees it).
+    pub roll_deg: f64,
     /// Offset of its centre from the image centre, in output pixels at pose zero.
     pub dx: f64,
     pub dy: f64,
@@ -27,6 +29,7 @@ impl Pose {
         Self {
             yaw_deg: 0.0,
             tilt_deg: 0.0,
+            roll_deg: 0.0,
             dx: 0.0,
             dy: 0.0,
             scale,
@@ -43,6 +46,7 @@ pub fn wave(scale: f64, still: usize, moving: usize, max_yaw_deg: f64) -> Vec<Po
         poses.push(Pose {
             yaw_deg: max_yaw_deg * phase.sin(),
             tilt_deg: 6.0 * (phase / 2.0).sin(),
+            roll_deg: 0.0,
             dx: 12.0 * phase.sin(),
             dy: 6.0 * (phase / 2.0).sin(),
             scale,
@@ -51,13 +55,38 @@ pub fn wave(scale: f64, still: usize, moving: usize, max_yaw_deg: f64) -> Vec<Po
     poses
 }
 
+/// What surrounds the photo in the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Around {
+    /// A grey wall: the photo's edges show, as a held-up print's do.
+    Grey,
+    /// The photo's edge pixels repeated outwards: a larger view of the same scene, for placing
+    /// a real face at a kiosk's distance (a visible border makes the passive check read a
+    /// real face as a print).
+    Edges,
+}
+
 /// The photo (`src`, `sw`×`sh` RGB) as the camera sees it at `pose`, on a grey `ow`×`oh`
 /// frame. Bilinear sampling; points off the photo are the background.
 pub fn render(src: &[u8], sw: u32, sh: u32, ow: u32, oh: u32, pose: &Pose) -> Vec<u8> {
+    render_in(src, sw, sh, ow, oh, pose, Around::Grey)
+}
+
+/// [`render`] with what surrounds the photo chosen.
+pub fn render_in(
+    src: &[u8],
+    sw: u32,
+    sh: u32,
+    ow: u32,
+    oh: u32,
+    pose: &Pose,
+    around: Around,
+) -> Vec<u8> {
     assert_eq!(src.len(), (sw * sh * 3) as usize, "src is {sw}x{sh} RGB");
     let f = f64::from(ow) / 2.0 / 30f64.to_radians().tan();
     let (cx, cy) = (f64::from(ow) / 2.0, f64::from(oh) / 2.0);
     let (yaw, tilt) = (pose.yaw_deg.to_radians(), pose.tilt_deg.to_radians());
+    let (roll_sin, roll_cos) = pose.roll_deg.to_radians().sin_cos();
     // The plane's axes: x turned about the vertical, y tilted about x.
     let ex = [yaw.cos(), 0.0, yaw.sin()];
     let ey = [-yaw.sin() * tilt.sin(), tilt.cos(), yaw.cos() * tilt.sin()];
@@ -85,8 +114,15 @@ pub fn render(src: &[u8], sw: u32, sh: u32, ow: u32, oh: u32, pose: &Pose) -> Ve
                 ray[1] * t - centre[1],
                 ray[2] * t - centre[2],
             ];
-            let x = dot(hit, ex) / pose.scale + f64::from(sw) / 2.0 - 0.5;
-            let y = dot(hit, ey) / pose.scale + f64::from(sh) / 2.0 - 0.5;
+            // Where on the photo, undoing its roll within the plane.
+            let (a, b) = (dot(hit, ex), dot(hit, ey));
+            let (a, b) = (a * roll_cos + b * roll_sin, -a * roll_sin + b * roll_cos);
+            let mut x = a / pose.scale + f64::from(sw) / 2.0 - 0.5;
+            let mut y = b / pose.scale + f64::from(sh) / 2.0 - 0.5;
+            if around == Around::Edges {
+                x = x.clamp(0.0, f64::from(sw - 1));
+                y = y.clamp(0.0, f64::from(sh - 1));
+            }
             if let Some(rgb) = sample(src, sw, sh, x, y) {
                 let at = ((v * ow + u) * 3) as usize;
                 out[at..at + 3].copy_from_slice(&rgb);
@@ -146,6 +182,9 @@ mod tests {
         assert_eq!(at(13, 10), 0);
         assert_eq!(at(26, 10), 255);
         assert_eq!(at(20, 2), 128);
+        let out = render_in(&halves(), 4, 2, 40, 20, &Pose::facing(5.0), Around::Edges);
+        let at = |x: u32, y: u32| out[((y * 40 + x) * 3) as usize];
+        assert_eq!((at(0, 0), at(39, 19)), (0, 255), "edges repeated outwards");
     }
 
     #[test]
@@ -179,6 +218,22 @@ mod tests {
             column(left + 1),
             column(right - 1)
         );
+    }
+
+    #[test]
+    fn a_rolled_photo_turns_clockwise_as_the_camera_sees_it() {
+        // A white dot right of centre on black, rolled 90°: it ends up below the centre.
+        let (w, h) = (21u32, 21u32);
+        let mut src = vec![0u8; (w * h * 3) as usize];
+        let at = ((10 * w + 18) * 3) as usize;
+        src[at..at + 3].copy_from_slice(&[255; 3]);
+        let pose = Pose {
+            roll_deg: 90.0,
+            ..Pose::facing(1.0)
+        };
+        let out = render(&src, w, h, 21, 21, &pose);
+        let brightest = (0..21 * 21).max_by_key(|&i| out[i * 3]).expect("pixels");
+        assert_eq!((brightest % 21, brightest / 21), (10, 18));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - [`keys`]: the keypad grammar (PIN punches, function keys, machine codes, cancel).
 //! - [`liveness`]: the passive check's frames, the site's rules and the person → the evidence.
 //! - [`pin`]: PIN checks against the roster hashes, slowed down per number and per kiosk.
+//! - [`trial`]: `attendd liveness-trial`'s labelled attempts and their summary.
 //!
 //! The daemon's loops feed them camera results, keys and ticks, and carry out what they return
 //! (commit an event, switch a relay, update the screen).
@@ -15,3 +16,4 @@ pub mod keys;
 pub mod liveness;
 pub mod pin;
 pub mod punch;
+pub mod trial;

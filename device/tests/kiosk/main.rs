@@ -10,6 +10,7 @@
 //! - [`enroll`]: `attendd enroll` on the real models.
 //! - [`equipment_sessions`]: equipment activation rules and session timers.
 //! - [`head_turn`]: the head turn on the real models: a waved photo and a swapped one fail it.
+//! - [`liveness_trial`]: `attendd liveness-trial` on the real models with a scripted keypad.
 //! - [`outbox_model`]: the outbox and sync state machine against a model, crashes, refused
 //!   batches and server upgrades included.
 //! - [`outbox_store`]: the SQLite outbox alone: durability, byte-capped batches, set-aside
@@ -24,6 +25,7 @@
 mod enroll;
 mod equipment_sessions;
 mod head_turn;
+mod liveness_trial;
 mod outbox_model;
 mod outbox_store;
 mod pin_slowdown;
