@@ -216,7 +216,7 @@ impl Daemon {
                         let size = outcome.size;
                         let mut message = outcome.event.map(|e| match e.decision {
                             Decision::Recognised { person, score } => {
-                                let face = FaceMatch { score, threshold: e.threshold, model_id: e.model_id.clone() };
+                                let face = FaceMatch { score, threshold: e.threshold, model_id: e.model_id.clone(), picture: e.picture.clone() };
                                 station.on_face(person, face, &e.passive, now_ms())
                             }
                             Decision::Unknown => station.on_unknown_face(),

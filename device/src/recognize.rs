@@ -38,6 +38,32 @@ pub struct FaceEvent {
     pub model_id: String,
     /// The passive check on the frames that agreed on the person.
     pub passive: Passive,
+    /// A small picture (JPEG) of the face in the frame that decided, for the punch's evidence
+    /// where the site keeps evidence pictures.
+    pub picture: Option<Vec<u8>>,
+}
+
+/// Side of an evidence picture, in pixels: enough for a reviewer to see who stood there, small
+/// enough to travel with every face punch (about 4 KB of JPEG).
+pub const PICTURE_SIDE: u32 = 112;
+
+/// The face in `bbox` with some margin around it, as a square JPEG of [`PICTURE_SIDE`].
+pub fn evidence_picture(
+    img: &image::RgbImage,
+    bbox: &attend_vision::detect::BBox,
+) -> Option<Vec<u8>> {
+    let side = bbox.w.max(bbox.h) * 1.4;
+    if !side.is_finite() || side < 1.0 {
+        return None;
+    }
+    let (cx, cy) = (bbox.x + bbox.w / 2.0, bbox.y + bbox.h / 2.0);
+    let face = img.cropped(
+        (cx - side / 2.0).round() as i64,
+        (cy - side / 2.0).round() as i64,
+        side.round() as u32,
+        side.round() as u32,
+    )?;
+    face.resized(PICTURE_SIDE, PICTURE_SIDE).to_jpeg(80).ok()
 }
 
 /// What one frame produced: the boxes (for the preview) and maybe a decision.
@@ -233,6 +259,12 @@ impl Recognizer {
             passive: match self.liveness {
                 Some(_) => Passive::Frames(self.passive.drain(..).collect()),
                 None => Passive::NotInstalled,
+            },
+            picture: match decision {
+                Decision::Recognised { .. } => {
+                    largest.and_then(|f| evidence_picture(&img, &f.detection.bbox))
+                }
+                Decision::Unknown => None,
             },
         });
         Ok(FrameOutcome {

@@ -129,4 +129,9 @@ pub struct LivenessEvidence {
     /// Why the check failed or gave no score, in words (the framing gate's or the challenge's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A small picture of the face the decision was made on (JPEG, base64), when the site's
+    /// rules keep evidence pictures (`evidence_thumbnails`) and the person consented to face
+    /// recognition. The server keeps it under the rules of enrolment pictures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture_jpeg_base64: Option<String>,
 }

@@ -15,6 +15,8 @@ pub const MAX_THUMBNAIL_BASE64: usize = 65_536;
 pub const MAX_LIVENESS_MODELS: usize = 4;
 /// Longest model id and reason in a liveness verdict, in bytes.
 pub const MAX_LIVENESS_TEXT: usize = 200;
+/// Largest base64 evidence picture with a face punch (≈ 12 KiB of JPEG: a 112 px face).
+pub const MAX_EVIDENCE_PICTURE_BASE64: usize = 16_384;
 
 fn check_evidence(evidence: &crate::face_policy::LivenessEvidence) -> Result<(), String> {
     let probability = |field: &str, v: f32| {
@@ -39,6 +41,15 @@ fn check_evidence(evidence: &crate::face_policy::LivenessEvidence) -> Result<(),
             ));
         }
         probability(&format!("body.liveness.scores[{i}].p_real"), s.p_real)?;
+    }
+    if evidence
+        .picture_jpeg_base64
+        .as_ref()
+        .is_some_and(|p| p.len() > MAX_EVIDENCE_PICTURE_BASE64)
+    {
+        return Err(format!(
+            "body.liveness.picture_jpeg_base64: over {MAX_EVIDENCE_PICTURE_BASE64} bytes"
+        ));
     }
     if evidence
         .reason
@@ -179,6 +190,36 @@ mod tests {
         assert_eq!(
             check_event(&face),
             Err("body.threshold: must be a finite number".into())
+        );
+    }
+
+    #[test]
+    fn an_evidence_picture_over_its_limit_is_rejected_naming_the_field() {
+        use crate::face_policy::{ChallengeOutcome, LivenessEvidence, LivenessMode};
+        let with_picture = |len: usize| {
+            let mut event = punch(PunchMethod::Face, Some(0.4), Some(0.6));
+            if let EventBody::Punch(p) = &mut event.body {
+                p.liveness = Some(LivenessEvidence {
+                    mode: LivenessMode::Passive,
+                    live: true,
+                    score: Some(0.9),
+                    scores: Vec::new(),
+                    challenge: ChallengeOutcome::NotAsked,
+                    reason: None,
+                    picture_jpeg_base64: Some("A".repeat(len)),
+                });
+            }
+            event
+        };
+        assert_eq!(
+            check_event(&with_picture(MAX_EVIDENCE_PICTURE_BASE64)),
+            Ok(())
+        );
+        assert_eq!(
+            check_event(&with_picture(MAX_EVIDENCE_PICTURE_BASE64 + 1)),
+            Err(format!(
+                "body.liveness.picture_jpeg_base64: over {MAX_EVIDENCE_PICTURE_BASE64} bytes"
+            ))
         );
     }
 

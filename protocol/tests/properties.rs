@@ -83,6 +83,7 @@ fn punch() -> impl Strategy<Value = Punch> {
                         ChallengeOutcome::Failed
                     },
                     reason,
+                    picture_jpeg_base64: (p % 2 == 0).then(|| "/9j/4AAQSkZJRg==".to_owned()),
                 }),
             },
         )

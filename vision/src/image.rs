@@ -145,6 +145,28 @@ impl RgbImage {
         [self.data[i], self.data[i + 1], self.data[i + 2]]
     }
 
+    /// The pixels of the rectangle at (`x`, `y`) of `width`×`height`, clipped to the image;
+    /// `None` when nothing of it lies inside.
+    pub fn cropped(&self, x: i64, y: i64, width: u32, height: u32) -> Option<RgbImage> {
+        let (x0, y0) = (x.max(0), y.max(0));
+        let x1 = (x + i64::from(width)).min(i64::from(self.width));
+        let y1 = (y + i64::from(height)).min(i64::from(self.height));
+        if x1 <= x0 || y1 <= y0 {
+            return None;
+        }
+        let row = self.width as usize * 3;
+        let (from, to) = (x0 as usize * 3, x1 as usize * 3);
+        let data = (y0 as usize..y1 as usize)
+            .flat_map(|r| &self.data[r * row + from..r * row + to])
+            .copied()
+            .collect();
+        Some(RgbImage {
+            width: (x1 - x0) as u32,
+            height: (y1 - y0) as u32,
+            data,
+        })
+    }
+
     /// Resized copy (bilinear convolution, which also averages when shrinking).
     pub fn resized(&self, width: u32, height: u32) -> RgbImage {
         if width == self.width && height == self.height {

@@ -105,6 +105,7 @@ fn passive_evidence(policy: &LivenessPolicy, passive: &Passive) -> LivenessEvide
         scores: Vec::new(),
         challenge: ChallengeOutcome::NotAsked,
         reason: None,
+        picture_jpeg_base64: None,
     };
     if policy.mode == LivenessMode::Off {
         return evidence;

@@ -15,8 +15,10 @@
 use attend_protocol::events::PunchMethod;
 use attend_protocol::face_policy::{LivenessEvidence, LivenessPolicy, OnLivenessFailure};
 use attend_protocol::ids::EmployeeId;
-use attend_protocol::roster::RosterEmployee;
+use attend_protocol::roster::{ConsentState, RosterEmployee};
 use attend_vision::liveness::challenge::{FailReason, Progress, Turn};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::{Message, MessageKind, RecordedFace, Station, msg};
 use crate::hw::BeepPattern;
@@ -35,6 +37,9 @@ pub struct FaceMatch {
     pub threshold: f32,
     /// The embedding model, e.g. `dlib-resnet-v1`.
     pub model_id: String,
+    /// A small JPEG of the face that decided: kept with the punch only where the site's rules
+    /// keep evidence pictures.
+    pub picture: Option<Vec<u8>>,
 }
 
 /// The head turn a face decision waits for: which way, and how long it may take.
@@ -52,7 +57,7 @@ pub(super) struct PendingTurn {
     employee: RosterEmployee,
     face: FaceMatch,
     evidence: LivenessEvidence,
-    on_failure: OnLivenessFailure,
+    policy: LivenessPolicy,
 }
 
 /// Random bits from the operating system for the turn's direction.
@@ -86,9 +91,7 @@ impl Station {
         };
         let policy = self.liveness_rules();
         match liveness::judge(&policy, passive, e.no_head_turn) {
-            Judged::Final(evidence) => {
-                self.face_punch(&e, face, evidence, policy.on_failure, now_ms)
-            }
+            Judged::Final(evidence) => self.face_punch(&e, face, evidence, &policy, now_ms),
             Judged::TurnNeeded(evidence) => {
                 let direction = Turn::random((self.coin)());
                 let text = format!("{}, {}", e.display_name, direction.text());
@@ -101,7 +104,7 @@ impl Station {
                     employee: e,
                     face,
                     evidence,
-                    on_failure: policy.on_failure,
+                    policy,
                 });
                 msg(MessageKind::Turn, text)
             }
@@ -127,7 +130,7 @@ impl Station {
             &pending.employee,
             pending.face,
             evidence,
-            pending.on_failure,
+            &pending.policy,
             now_ms,
         ))
     }
@@ -141,17 +144,17 @@ impl Station {
             .flatten()
     }
 
-    /// A face punch with its evidence, or the refusal the site's rules ask for when no live
-    /// person was seen.
+    /// A face punch with its evidence (and the face's picture where the site keeps them), or
+    /// the refusal the site's rules ask for when no live person was seen.
     fn face_punch(
         &mut self,
         e: &RosterEmployee,
-        face: FaceMatch,
-        evidence: LivenessEvidence,
-        on_failure: OnLivenessFailure,
+        mut face: FaceMatch,
+        mut evidence: LivenessEvidence,
+        policy: &LivenessPolicy,
         now_ms: u64,
     ) -> Message {
-        if !evidence.live && on_failure == OnLivenessFailure::Refuse {
+        if !evidence.live && policy.on_failure == OnLivenessFailure::Refuse {
             self.beep(BeepPattern::Long);
             let why = evidence.reason.as_deref().unwrap_or("no live person seen");
             return msg(
@@ -161,6 +164,11 @@ impl Station {
                     e.display_name
                 ),
             );
+        }
+        // Only with consent: without it the punch is refused below and nothing is written.
+        let picture = face.picture.take();
+        if policy.evidence_thumbnails && e.consent == ConsentState::Granted {
+            evidence.picture_jpeg_base64 = picture.map(|jpeg| BASE64.encode(jpeg));
         }
         let face = RecordedFace {
             face,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use attend_device::hw::{Frame, FrameFormat};
 use attend_device::kiosk::decide::Decision;
-use attend_device::recognize::Recognizer;
+use attend_device::recognize::{PICTURE_SIDE, Recognizer};
 use attend_device::roster::Template;
 use attend_protocol::ids::{EmployeeId, TemplateId};
 use attend_testkit::waved::{Pose, render, wave};
@@ -63,10 +63,15 @@ fn recognised(photo: &RgbImage, scale: f64) -> (Recognizer, Instant) {
     let decided = frames(photo, &[Pose::facing(scale); 3], start)
         .iter()
         .find_map(|f| recognizer.on_frame(f).expect("frame").event);
-    match decided.map(|e| e.decision) {
-        Some(Decision::Recognised { person, .. }) => assert_eq!(person, OBAMA),
-        other => panic!("the facing photo should be recognised: {other:?}"),
+    let event = decided.expect("the facing photo should be recognised");
+    match event.decision {
+        Decision::Recognised { person, .. } => assert_eq!(person, OBAMA),
+        other @ Decision::Unknown => panic!("the facing photo should be recognised: {other:?}"),
     }
+    // The decision carries a small picture of the face, for sites that keep evidence.
+    let picture = event.picture.expect("an evidence picture");
+    let shown = image::decode(&picture, image::FrameFormat::Jpeg).expect("a JPEG");
+    assert_eq!((shown.width, shown.height), (PICTURE_SIDE, PICTURE_SIDE));
     (recognizer, start + Duration::from_millis(300))
 }
 

@@ -213,3 +213,21 @@ fn an_unknown_exif_orientation_leaves_the_frame_as_stored() {
     assert_eq!((img.width, img.height), (64, 32));
     assert!(is_red(img.pixel(8, 16)) && is_blue(img.pixel(56, 16)));
 }
+
+#[test]
+fn a_crop_keeps_its_pixels_and_is_clipped_to_the_image() {
+    // 4×3, each pixel's red channel its index.
+    let img = RgbImage::new(4, 3, (0..12u8).flat_map(|i| [i, 0, 0]).collect()).expect("image");
+    let c = img.cropped(1, 1, 2, 2).expect("inside");
+    assert_eq!((c.width, c.height), (2, 2));
+    let reds: Vec<u8> = c.data.chunks(3).map(|p| p[0]).collect();
+    assert_eq!(reds, [5, 6, 9, 10]);
+    let clipped = img.cropped(-1, 2, 3, 5).expect("partly inside");
+    assert_eq!((clipped.width, clipped.height), (2, 1));
+    assert_eq!(
+        clipped.data.chunks(3).map(|p| p[0]).collect::<Vec<_>>(),
+        [8, 9]
+    );
+    assert!(img.cropped(4, 0, 2, 2).is_none());
+    assert!(img.cropped(-3, 0, 2, 2).is_none());
+}

@@ -18,6 +18,7 @@ fn face(score: f32) -> FaceMatch {
         score,
         threshold: 0.6,
         model_id: "dlib-resnet-v1".into(),
+        picture: Some(vec![0xFF, 0xD8, 0xFF, 0xE0]),
     }
 }
 
@@ -330,4 +331,37 @@ fn a_person_marked_as_unable_to_turn_is_not_asked() {
         ),
         other => panic!("expected one face punch, got {other:?}"),
     }
+}
+
+#[test]
+fn the_face_picture_is_kept_only_where_the_site_keeps_evidence_pictures() {
+    use base64::Engine as _;
+    let picture = |r: &Rig| match bodies(&r.outbox).last() {
+        Some(EventBody::Punch(p)) => p
+            .liveness
+            .as_ref()
+            .and_then(|e| e.picture_jpeg_base64.clone()),
+        other => panic!("expected a face punch, got {other:?}"),
+    };
+    let mut r = rig();
+    r.station.on_face(ANA, face(0.41), &live(0.9), 1_000);
+    assert_eq!(picture(&r), None, "not kept by default");
+
+    let mut r = rig();
+    set_rules(
+        &r,
+        LivenessPolicy {
+            mode: LivenessMode::Passive,
+            evidence_thumbnails: true,
+            ..LivenessPolicy::for_new_site()
+        },
+    );
+    r.station.on_face(ANA, face(0.41), &live(0.9), 1_000);
+    let kept = picture(&r).expect("kept with the punch");
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(kept)
+            .expect("base64"),
+        [0xFF, 0xD8, 0xFF, 0xE0]
+    );
 }
