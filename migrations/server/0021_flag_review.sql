@@ -11,6 +11,9 @@ ALTER TABLE device_events ADD COLUMN flag_reviewed_at TEXT;
 ALTER TABLE device_events ADD COLUMN flag_review_reason TEXT;
 -- Punches flagged before this version wait for review like new ones.
 UPDATE device_events SET flag_review = 'pending' WHERE flagged IS NOT NULL AND kind = 'punch';
--- The queue: an organisation's pending punches, oldest first (event ids are time-ordered).
-CREATE INDEX device_events_flag_review ON device_events (org_id, event_id)
+-- The queue: the pending punches in the listing's order (event ids, time-ordered). The
+-- listing names the state literally so SQLite scans only these rows, in order, with no sort.
+-- Not keyed by organisation: the scoped listing's `(?1 IS NULL OR org_id = ?1)` cannot seek
+-- on it, and the pending rows are few.
+CREATE INDEX device_events_flag_review ON device_events (event_id)
     WHERE flag_review = 'pending';

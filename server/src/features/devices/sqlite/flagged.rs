@@ -26,17 +26,29 @@ const FROM: &str = "device_events ev JOIN devices dv ON dv.id = ev.device_id
     JOIN sites s ON s.id = dv.site_id LEFT JOIN employees e ON e.id = ev.employee_id";
 
 /// A reviewed punch that is counted or was rejected: one still held, or discarded, is the held
-/// queue's to decide first.
-const REVIEWABLE: &str = "ev.kind = 'punch' AND ev.flag_review IS NOT NULL
-    AND (ev.hold_state IS NULL OR ev.hold_state = 'released')";
+/// queue's to decide first. (A macro, so [`PENDING`] can extend it at compile time.)
+macro_rules! reviewable {
+    () => {
+        "ev.kind = 'punch' AND ev.flag_review IS NOT NULL
+         AND (ev.hold_state IS NULL OR ev.hold_state = 'released')"
+    };
+}
+const REVIEWABLE: &str = reviewable!();
 
-const QUEUE: ScopedList<'static> = ScopedList {
+const DECIDED: ScopedList<'static> = ScopedList {
     select: COLUMNS,
     from: FROM,
     live: REVIEWABLE,
     org_col: "ev.org_id",
     dept_col: Some("e.department_id"),
     key_col: "ev.event_id",
+};
+
+/// The queue itself, its state spelled out (not a bound parameter) so SQLite reads only the
+/// pending rows' partial index (`device_events_flag_review`) rather than every event.
+const PENDING: ScopedList<'static> = ScopedList {
+    live: concat!("ev.flag_review = 'pending' AND ", reviewable!()),
+    ..DECIDED
 };
 
 fn flagged_row(r: &Row<'_>) -> rusqlite::Result<FlaggedPunch> {
@@ -203,13 +215,16 @@ impl FlagStore for SqliteDb {
         filter: &FlagFilter,
         page: &Page,
     ) -> StoreResult<Paged<FlaggedPunch>> {
-        let review = filter.review.unwrap_or(FlagReview::Pending);
+        let (list, review) = match filter.review.unwrap_or(FlagReview::Pending) {
+            FlagReview::Pending => (PENDING, None),
+            decided => (DECIDED, Some(decided.as_str().to_owned())),
+        };
         let filters = vec![
             ("dv.site_id", filter.site_id.map(|s| s.to_string())),
             ("ev.employee_id", filter.employee_id.map(|e| e.to_string())),
-            ("ev.flag_review", Some(review.as_str().to_owned())),
+            ("ev.flag_review", review),
         ];
-        self.scoped_page(QUEUE, scope, depts, filters, page, flagged_row, |p| {
+        self.scoped_page(list, scope, depts, filters, page, flagged_row, |p| {
             p.event_id.to_string()
         })
         .await
