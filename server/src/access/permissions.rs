@@ -177,6 +177,9 @@ permissions! {
     Ingest "devices.ingest" Device, "push a batch of events, spending the request's nonce in the same transaction";
     ListEvents "devices.list_events" Roles(STAFF), "read synced events (managers: their departments)";
     DecideHeld "devices.decide_held" Roles(STAFF), "release or discard an event held for review (never one about oneself)";
+    ListFlagged "devices.flagged_punches" Roles(STAFF), "the queue of flagged punches with their liveness and match evidence (managers: their departments)";
+    DecideFlagged "devices.decide_flagged" Roles(STAFF), "confirm a flagged punch or reject it out of the hours (never one about oneself)";
+    FlagRates "devices.flag_rates" Roles(STAFF), "how often face punches failed the liveness check, per site and per employee";
     PullRoster "roster.pull" Device, "pull roster changes after a cursor";
     ListAudit "audit.list" Roles(ADMINS), "read the audit log";
     ListBlocks "blocks.list" Roles(PLATFORM), "list the clients the rate limiter has blocked";
@@ -255,11 +258,13 @@ permissions! {
 }
 
 /// The entry points that decide on someone's record: approving or refusing time, leave,
-/// corrections, faces, held punches (confirming a kiosk releases its own) and registrations.
+/// corrections, faces, held punches (confirming a kiosk releases its own), flagged punches and
+/// registrations.
 /// Four eyes applies to each of them.
 pub const DECISIONS: &[Action] = &[
     Action::ApproveEmployee,
     Action::DecideHeld,
+    Action::DecideFlagged,
     Action::ConfirmDevice,
     Action::DecideTimesheet,
     Action::DecideLeave,

@@ -42,6 +42,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(people::api::routes())
         .merge(devices::api::routes())
         .merge(devices::held_api::routes())
+        .merge(devices::flagged_api::routes())
         .merge(attendance::api::routes())
         .merge(timesheets::api::routes())
         .merge(timesheets::attachments_api::routes())
@@ -89,6 +90,7 @@ fn pages() -> (Pages, Pages) {
         .merge(leave::pages::routes())
         .merge(equipment::pages::routes())
         .merge(devices::pages::routes())
+        .merge(devices::flagged_pages::routes())
         .merge(people::pages::routes())
         .merge(enrolment::pages::routes());
     let heavy = Pages::new()

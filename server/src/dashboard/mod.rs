@@ -59,6 +59,7 @@ fn templates() -> &'static Environment<'static> {
             "attendance" / "live.html",
             "attendance" / "live_rows.html",
             "devices" / "devices.html",
+            "devices" / "flagged.html",
             "equipment" / "equipment.html",
             "leave" / "leave.html",
             "people" / "people.html",
@@ -133,6 +134,12 @@ const SECTIONS: &[(&str, &str, &str, Action)] = &[
         "/dashboard/devices",
         "Devices",
         Action::ListDevices,
+    ),
+    (
+        "flagged",
+        "/dashboard/flagged",
+        "Flagged punches",
+        Action::ListFlagged,
     ),
     (
         "people",

@@ -181,6 +181,7 @@ pub const FIELDS: &[(&str, &str, Text)] = &[
     ("RejectCandidate", "reason", LONG_REASON),
     ("RejectTimesheet", "reason", LONG_REASON),
     ("DiscardRequest", "reason", LONG_REASON),
+    ("RejectFlagged", "reason", LONG_REASON),
 ];
 
 /// The limit of `property` in the request schema `schema`.

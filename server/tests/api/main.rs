@@ -21,6 +21,8 @@ mod employee_links;
 mod enrolment;
 mod equipment;
 mod errors;
+mod flagged_punch_pages;
+mod flagged_punches;
 mod four_eyes;
 mod headers;
 mod held_events;

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0018_roster_compaction.sql"),
     include_str!("../../../../migrations/server/0019_kiosk_trust.sql"),
     include_str!("../../../../migrations/server/0020_liveness_policy.sql"),
+    include_str!("../../../../migrations/server/0021_flag_review.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -16,7 +16,9 @@
 //! - Otherwise **stored** and counted; **flagged** with the reason when it is dated in the
 //!   future, before the kiosk was provisioned, or more than [`BACKDATE_TOLERANCE`] before events
 //!   the kiosk already sent (its clock, or the event, is suspect: reviewers see the flag), or is
-//!   a face punch whose liveness check failed and that the site's rules took anyway.
+//!   a face punch whose liveness check failed and that the site's rules took anyway. A flagged
+//!   punch also waits in the review queue ([`super::flagged`]) until a manager confirms or
+//!   rejects it (the store's insert sets that; this rule only gives the reason).
 
 use attend_protocol::events::{Event, EventBody};
 use attend_protocol::ids::{EmployeeId, EquipmentId, SiteId};

@@ -7,7 +7,11 @@
 //!   nothing).
 //! - [`ingest`]: which pushed events are refused and why (a pure rule every backend applies).
 //! - [`signed`]: the extractor for HMAC-signed kiosk requests.
-//! - [`api`]: the JSON routes (admin and kiosk); [`pages`]: the kiosks page.
+//! - [`held`]: events held for review (not counted until released); [`flagged`]: flagged
+//!   punches (counted) that a manager confirms or rejects, and the flag rates per site and
+//!   employee.
+//! - [`api`], [`held_api`], [`flagged_api`]: the JSON routes (admin and kiosk); [`pages`]: the
+//!   kiosks page; [`flagged_pages`]: the review of flagged punches.
 //! - [`store`]: the data access; [`sqlite`] implements it.
 //!
 //! Invariants: a signed request's device, signature, timestamp and nonce are checked before a
@@ -15,6 +19,9 @@
 //! most once per `event_id`, verbatim as the kiosk sent it.
 
 pub mod api;
+pub mod flagged;
+pub mod flagged_api;
+pub mod flagged_pages;
 pub mod held;
 pub mod held_api;
 pub mod ingest;

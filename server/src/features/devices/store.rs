@@ -6,6 +6,7 @@ use attend_protocol::ack::Ack;
 use attend_protocol::ids::{DeviceId, EmployeeId, UserId};
 use jiff::Timestamp;
 
+use super::flagged::{FlagDecision, FlagFilter, FlagRates, FlaggedPunch};
 use super::{
     Confirmed, Device, DeviceAuth, DeviceStatus, EventFilter, NewDevice, ReceivedEvent, StoredEvent,
 };
@@ -30,7 +31,7 @@ pub struct Signer {
 }
 
 #[async_trait]
-pub trait DeviceStore: Send + Sync + std::fmt::Debug {
+pub trait DeviceStore: FlagStore + Send + Sync + std::fmt::Debug {
     async fn create_device(&self, ctx: &AuditCtx, new: NewDevice) -> StoreResult<Device>;
     async fn list_devices(&self, scope: Scope, page: &Page) -> StoreResult<Paged<Device>>;
     async fn get_device(&self, scope: Scope, id: DeviceId) -> StoreResult<Device>;
@@ -116,4 +117,44 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
         filter: &EventFilter,
         page: &Page,
     ) -> StoreResult<Paged<StoredEvent>>;
+}
+
+/// The review of flagged punches (see [`super::flagged`]).
+#[async_trait]
+pub trait FlagStore: Send + Sync {
+    /// Flagged punches that count or were rejected (none still held or discarded) in scope,
+    /// deleted employees' included, oldest first; `filter.review` absent: pending ones.
+    async fn flagged_punches(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        filter: &FlagFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<FlaggedPunch>>;
+    /// One of those, whatever its review.
+    async fn flagged_punch(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        event: attend_protocol::ids::EventId,
+    ) -> StoreResult<FlaggedPunch>;
+    /// Moves a still-pending punch to confirmed or rejected, by `by` at `at` (with the reason
+    /// of a rejection), with its audit row; a state error if it was decided meanwhile.
+    async fn decide_flagged(
+        &self,
+        ctx: &AuditCtx,
+        event: attend_protocol::ids::EventId,
+        decision: FlagDecision,
+        by: UserId,
+        reason: Option<&str>,
+        at: Timestamp,
+    ) -> StoreResult<FlaggedPunch>;
+    /// Face punches and their liveness failures in `[from, to)`, per site and per employee.
+    async fn flag_rates(
+        &self,
+        scope: Scope,
+        depts: &DepartmentFilter,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<FlagRates>;
 }

@@ -136,6 +136,11 @@ const BODIES: &[(&str, &str, &str)] = &[
         "/api/v1/device-events/{id}/discard",
         r#"{"reason": "badge lent"}"#,
     ),
+    (
+        "POST",
+        "/api/v1/flagged-punches/{id}/reject",
+        r#"{"reason": "a photo held up"}"#,
+    ),
     // Attendance.
     (
         "POST",
@@ -256,6 +261,7 @@ const BODIES: &[(&str, &str, &str)] = &[
         "reason=blurred",
     ),
     ("POST", "/dashboard/equipment/{id}/{action}", "reason=guard"),
+    ("POST", "/dashboard/flagged/{id}/{action}", "reason=a+photo"),
 ];
 
 const QUERIES: &[(&str, &str, &str)] = &[

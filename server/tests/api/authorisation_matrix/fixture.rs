@@ -115,6 +115,8 @@ pub struct Records {
     pub candidate: String,
     /// A punch of Ana's held for review (made at a site she may not punch at).
     pub held_event: String,
+    /// A face punch of Ana's flagged for review (its liveness check failed).
+    pub flagged_event: String,
     /// A file attached to Ana's timesheet.
     pub attachment: String,
     /// An org admin account no caller uses, for the routes that change or end an account.
@@ -240,7 +242,7 @@ async fn records(
         .await,
         "correction",
     );
-    let (candidate, held_event) = kiosk_events(app, root, &org, kiosk).await;
+    let (candidate, held_event, flagged_event) = kiosk_events(app, root, &org, kiosk).await;
     let r = app
         .client
         .post(format!(
@@ -279,15 +281,22 @@ async fn records(
         correction,
         candidate,
         held_event,
+        flagged_event,
         attachment,
         spare_user,
     };
     (records, canaries)
 }
 
-/// What kiosks bring for review: a face enrolment candidate of Ana's (from `kiosk`) and a
-/// punch of hers held because it was made at a site she may not punch at. Their ids.
-async fn kiosk_events(app: &TestApp, root: &str, org: &Org, kiosk: &Device) -> (String, String) {
+/// What kiosks bring for review: a face enrolment candidate of Ana's (from `kiosk`), a punch
+/// of hers held because it was made at a site she may not punch at, and a face punch of hers
+/// flagged because its liveness check failed (from `kiosk`). Their ids.
+async fn kiosk_events(
+    app: &TestApp,
+    root: &str,
+    org: &Org,
+    kiosk: &Device,
+) -> (String, String, String) {
     use base64::Engine as _;
     // The smallest JPEG header the server takes as a thumbnail (SOI + APP0).
     const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
@@ -314,8 +323,17 @@ async fn kiosk_events(app: &TestApp, root: &str, org: &Org, kiosk: &Device) -> (
     let punch = crate::helpers::punch(&org.employee, 1);
     let r = app.push(&annex, &json!([punch])).await;
     assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
+    let mut flagged = crate::helpers::punch(&org.employee, 2);
+    flagged["body"]["method"] = json!("face");
+    flagged["body"]["score"] = json!(0.35);
+    flagged["body"]["threshold"] = json!(0.6);
+    flagged["body"]["model_id"] = json!("dlib-resnet-v1");
+    flagged["body"]["liveness"] =
+        json!({"mode": "passive", "live": false, "score": 0.2, "challenge": "not_asked"});
+    let r = app.push(kiosk, &json!([flagged])).await;
+    assert_eq!(r.body["acks"][0]["status"], "accepted", "{}", r.body);
     let id_of = |v: &Value| v["event_id"].as_str().expect("event id").to_owned();
-    (id_of(&candidate), id_of(&punch))
+    (id_of(&candidate), id_of(&punch), id_of(&flagged))
 }
 
 async fn user_credentials(app: &TestApp, email: &str) -> Credentials {

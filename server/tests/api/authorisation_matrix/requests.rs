@@ -84,6 +84,7 @@ fn parameter(route: &Route, name: &str, r: &Records) -> String {
         "key" => "nobody".into(),
         "action" if under("/dashboard/devices") => "enable".into(),
         "action" if under("/dashboard/equipment") => "lockout".into(),
+        "action" if under("/dashboard/flagged") => "confirm".into(),
         "action" => "approve".into(),
         "id" if under("/api/v1/employees") || under("/dashboard/people") => r.org.employee.clone(),
         "id" if under("/api/v1/organisations") => r.org.id.clone(),
@@ -96,6 +97,9 @@ fn parameter(route: &Route, name: &str, r: &Records) -> String {
         "id" if under("/api/v1/corrections") => r.correction.clone(),
         "id" if under("/api/v1/attachments") => r.attachment.clone(),
         "id" if under("/api/v1/device-events") => r.held_event.clone(),
+        "id" if under("/api/v1/flagged-punches") || under("/dashboard/flagged") => {
+            r.flagged_event.clone()
+        }
         "id" if under("/api/v1/enrolment-candidates") || under("/dashboard/enrolment") => {
             r.candidate.clone()
         }

@@ -4,7 +4,9 @@ use jiff::Timestamp;
 use rusqlite::params;
 
 use super::super::Presence;
-use crate::db::sqlite::{SqliteDb, dept_param, get_enum, get_id, get_ts, opt_org, query_rows, ts};
+use crate::db::sqlite::{
+    SqliteDb, counted, dept_param, get_enum, get_id, get_ts, opt_org, query_rows, ts,
+};
 use crate::db::{DepartmentFilter, Scope, StoreResult};
 
 impl SqliteDb {
@@ -20,23 +22,27 @@ impl SqliteDb {
             .read(move |c| {
                 query_rows(
                     c,
+                    &format!(
                     "SELECT ev.employee_id, e.display_name, d.name,
                             json_extract(ev.payload, '$.body.punch_type'),
                             json_extract(ev.payload, '$.body.method'),
                             ev.captured_at, ev.device_id, dv.name, s.timezone
                      FROM (SELECT employee_id, MAX(captured_at) AS at FROM device_events
                            WHERE kind = 'punch' AND captured_at >= ?1 AND (?2 IS NULL OR org_id = ?2)
-                             AND (hold_state IS NULL OR hold_state = 'released')
+                             AND {counted_latest}
                            GROUP BY employee_id) latest
                      JOIN device_events ev ON ev.kind = 'punch' AND ev.employee_id = latest.employee_id
                           AND ev.captured_at = latest.at
-                          AND (ev.hold_state IS NULL OR ev.hold_state = 'released')
+                          AND {counted_ev}
                      JOIN employees e ON e.id = ev.employee_id AND e.deleted_at IS NULL
                      LEFT JOIN departments d ON d.id = e.department_id
                      LEFT JOIN devices dv ON dv.id = ev.device_id
                      LEFT JOIN sites s ON s.id = dv.site_id
                      WHERE (?3 IS NULL OR e.department_id IN (SELECT value FROM json_each(?3)))
                      ORDER BY e.display_name, ev.employee_id, ev.event_id DESC",
+                        counted_latest = counted("device_events"),
+                        counted_ev = counted("ev"),
+                    ),
                     params![ts(since), org, depts],
                     |row| {
                         Ok(Presence {

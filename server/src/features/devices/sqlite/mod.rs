@@ -1,7 +1,8 @@
 //! The devices store on SQLite: kiosks here, the nonces of signed requests in [`nonces`],
 //! provisioning and confirmation in [`provisioning`], ingest in [`ingest`], held events in
-//! [`held`].
+//! [`held`], the review of flagged punches in [`flagged`].
 
+mod flagged;
 mod held;
 mod ingest;
 mod nonces;

@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::super::MachineSession;
 use super::super::sessions::pair;
-use crate::db::sqlite::{opt_org, query_rows, ts};
+use crate::db::sqlite::{counted, opt_org, query_rows, ts};
 use crate::db::{Scope, StoreResult};
 
 /// Sessions that started in `[from, to)`, oldest first, with their stop if it synced.
@@ -25,10 +25,12 @@ pub(super) fn sessions(
         .unwrap_or(to);
     let rows = query_rows(
         c,
-        "SELECT d.payload, e.display_name FROM device_events d JOIN employees e ON e.id = d.employee_id
-         WHERE d.kind = 'equipment' AND (?1 IS NULL OR d.org_id = ?1) AND d.captured_at >= ?2 AND d.captured_at < ?3
-           AND (?4 IS NULL OR json_extract(d.payload, '$.body.equipment_id') = ?4)
-           AND (d.hold_state IS NULL OR d.hold_state = 'released')",
+        &format!(
+            "SELECT d.payload, e.display_name FROM device_events d JOIN employees e ON e.id = d.employee_id
+             WHERE d.kind = 'equipment' AND (?1 IS NULL OR d.org_id = ?1) AND d.captured_at >= ?2 AND d.captured_at < ?3
+               AND (?4 IS NULL OR json_extract(d.payload, '$.body.equipment_id') = ?4) AND {}",
+            counted("d")
+        ),
         params![opt_org(scope.org()), ts(from), ts(until), equipment.map(|e| e.to_string())],
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
     )?;
