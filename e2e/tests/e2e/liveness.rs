@@ -1,16 +1,19 @@
 //! A photo waved in front of the kiosk camera, end to end on the real models: frames made by
 //! turning, tilting and moving one photo of Ana as a plane (one homography per frame) are
 //! recognised as Ana, the site's rules ask for a head turn, and the photo fails it. With failures
-//! flagged, the punch reaches the server flagged, with its evidence and scores; with failures
+//! flagged, the punch reaches the review queue with its evidence, scores and picture; with failures
 //! refused, the kiosk refuses and offers the PIN.
 
 use std::path::Path;
 
 use attend_device::daemon::Daemon;
 use attend_e2e::{RunningDaemon, demo_server, http_get};
-use attend_protocol::face_policy::{LivenessMode, LivenessPolicy, OnLivenessFailure};
+use attend_protocol::face_policy::{
+    ChallengeOutcome, LivenessMode, LivenessPolicy, OnLivenessFailure,
+};
 use attend_server::app::Stores;
 use attend_server::db::{AuditCtx, DepartmentFilter, Page, Scope};
+use attend_server::features::devices::flagged::{FlagFilter, FlagReview};
 use attend_server::features::enrolment::CandidateStatus;
 use attend_testkit::waved::{render, wave};
 use attend_testkit::{eventually, face_set};
@@ -62,7 +65,7 @@ async fn challenge_everywhere(stores: &Stores, on_failure: OnLivenessFailure) {
             challenge_below: 0.0,
             on_failure,
             challenge_timeout_s: 3,
-            evidence_thumbnails: false,
+            evidence_thumbnails: true,
         };
         stores
             .orgs
@@ -143,11 +146,33 @@ async fn a_waved_photo_fails_the_head_turn_and_is_flagged_or_refused_as_the_site
         Some(2),
         "{punch}"
     );
-    let stored = attend_e2e::events(&server.stores, "punch").await;
+    // It waits in the review queue with its evidence and scores.
+    let queue = server
+        .stores
+        .devices
+        .flagged_punches(
+            Scope::All,
+            &DepartmentFilter::Any,
+            &FlagFilter::default(),
+            &Page::default(),
+        )
+        .await
+        .expect("the review queue")
+        .items;
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    let flagged = &queue[0];
+    assert_eq!(flagged.employee_id, ana);
+    assert_eq!(flagged.review, FlagReview::Pending);
     assert!(
-        stored[0].flagged.is_some(),
-        "the server flags it for review: {:?}",
-        stored[0]
+        flagged.flag_reason.contains("head turn failed"),
+        "{flagged:?}"
+    );
+    let evidence = flagged.liveness.as_ref().expect("its evidence");
+    assert_eq!(evidence.scores.len(), 2, "{flagged:?}");
+    assert_eq!(evidence.challenge, ChallengeOutcome::Failed);
+    assert!(
+        flagged.has_picture,
+        "the site keeps evidence pictures: the face the kiosk decided on is kept"
     );
 
     // Failures refused from the next roster pull on: the next pass of the photo is refused

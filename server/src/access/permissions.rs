@@ -179,6 +179,7 @@ permissions! {
     DecideHeld "devices.decide_held" Roles(STAFF), "release or discard an event held for review (never one about oneself)";
     ListFlagged "devices.flagged_punches" Roles(STAFF), "the queue of flagged punches with their liveness and match evidence (managers: their departments)";
     DecideFlagged "devices.decide_flagged" Roles(STAFF), "confirm a flagged punch or reject it out of the hours (never one about oneself)";
+    FlaggedPicture "devices.flagged_picture" Roles(STAFF), "the picture a kiosk kept of a flagged punch's face, where the site keeps evidence pictures (managers: their departments)";
     FlagRates "devices.flag_rates" Roles(STAFF), "how often face punches failed the liveness check, per site and per employee";
     PullRoster "roster.pull" Device, "pull roster changes after a cursor";
     ListAudit "audit.list" Roles(ADMINS), "read the audit log";

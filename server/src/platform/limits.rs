@@ -111,6 +111,9 @@ pub const FILENAME: Text = shaped(1, 200, FILENAME_PATTERN);
 const FILENAME_PATTERN: &str = "^[^/\\\\\\u0000-\\u001f\\u007f-\\u009f]*[^/\\\\\\s\\u0000-\\u001f\\u007f-\\u009f][^/\\\\\\u0000-\\u001f\\u007f-\\u009f]*$";
 /// A kiosk's enrolment thumbnail: the protocol's own bound (≈ 48 KiB of JPEG).
 pub const THUMBNAIL: Text = verbatim(0, attend_protocol::validate::MAX_THUMBNAIL_BASE64);
+/// A face punch's evidence picture: the protocol's own bound (≈ 12 KiB of JPEG).
+pub const EVIDENCE_PICTURE: Text =
+    verbatim(0, attend_protocol::validate::MAX_EVIDENCE_PICTURE_BASE64);
 /// Any other request string.
 pub const DEFAULT: Text = verbatim(0, 1_000);
 
@@ -134,6 +137,7 @@ pub const FIELDS: &[(&str, &str, Text)] = &[
     ("PatchEmployee", "email", EMAIL),
     ("PatchEmployee", "pin", EMPLOYEE_PIN),
     ("EnrolmentCandidate", "thumbnail_jpeg_base64", THUMBNAIL),
+    ("LivenessEvidence", "picture_jpeg_base64", EVIDENCE_PICTURE),
     ("TotpLoginRequest", "challenge", TOTP_CHALLENGE),
     ("TotpLoginRequest", "code", TOTP_CODE),
     ("TotpCode", "code", TOTP_CODE),

@@ -21,6 +21,7 @@ mod employee_links;
 mod enrolment;
 mod equipment;
 mod errors;
+mod evidence_pictures;
 mod flagged_punch_pages;
 mod flagged_punches;
 mod four_eyes;

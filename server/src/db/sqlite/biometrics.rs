@@ -9,7 +9,8 @@ use super::codec::db;
 
 /// Consent withdrawn or the person deleted: their face data goes, in the caller's transaction.
 /// Templates are soft-deleted (kiosks get tombstones with the roster change the caller writes),
-/// captured candidates lose their vectors and thumbnail, and pending ones are rejected.
+/// captured candidates lose their vectors and thumbnail, pending ones are rejected, and face
+/// punches lose their evidence picture (their scores stay: they are not face data).
 pub(crate) fn forget_biometrics(
     tx: &Transaction<'_>,
     employee: EmployeeId,
@@ -24,6 +25,13 @@ pub(crate) fn forget_biometrics(
     tx.execute(
         "UPDATE device_events SET payload = json_remove(json_set(payload, '$.body.templates', json('[]')), '$.body.thumbnail_jpeg_base64')
          WHERE employee_id = ?1 AND kind = 'enrolment_candidate'",
+        [&id],
+    )
+    .map_err(db)?;
+    tx.execute(
+        "UPDATE device_events SET payload = json_remove(payload, '$.body.liveness.picture_jpeg_base64')
+         WHERE employee_id = ?1 AND kind = 'punch'
+           AND json_extract(payload, '$.body.liveness.picture_jpeg_base64') IS NOT NULL",
         [&id],
     )
     .map_err(db)?;

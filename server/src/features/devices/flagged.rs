@@ -28,6 +28,7 @@ use crate::db::{Page, Paged, string_enum};
 use crate::platform::error::{AppResult, Error};
 use crate::platform::limits;
 use crate::platform::validate::Check;
+use base64::Engine as _;
 
 string_enum!(
     /// Where a flagged punch is in its review.
@@ -62,8 +63,14 @@ pub struct FlaggedPunch {
     pub match_threshold: Option<f32>,
     pub model_id: Option<String>,
     /// The kiosk's liveness check: fused score, each model's P(real), the challenge's outcome
-    /// and why it failed.
+    /// and why it failed (its evidence picture is served on its own, never in this list).
     pub liveness: Option<LivenessEvidence>,
+    /// The kiosk kept a picture of the face (`GET /api/v1/flagged-punches/{id}/picture`).
+    pub has_picture: bool,
+    /// That picture (JPEG, base64): read by [`DeviceService::flagged_picture`] only.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub picture_jpeg_base64: Option<String>,
     /// Who confirmed or rejected it, when, and (a rejection) why.
     pub reviewed_by: Option<UserId>,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -226,6 +233,20 @@ impl DeviceService {
 
     /// Flag rates per site and per employee over the last `days` days (default
     /// [`DEFAULT_RATE_DAYS`]), in the caller's scope.
+    /// The evidence picture the kiosk kept of a flagged punch's face (JPEG); not found when
+    /// there is none, or it was erased with the person's face data.
+    pub async fn flagged_picture(&self, caller: &Caller, event: EventId) -> AppResult<Vec<u8>> {
+        caller.permit(Action::FlaggedPicture)?;
+        let punch = self
+            .store
+            .flagged_punch(caller.scope(), &caller.departments(), event)
+            .await?;
+        let picture = punch.picture_jpeg_base64.ok_or(Error::NotFound)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(picture)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("stored evidence picture: {e}")))
+    }
+
     pub async fn flag_rates(&self, caller: &Caller, days: Option<u32>) -> AppResult<FlagRates> {
         caller.permit(Action::FlagRates)?;
         let days = days.unwrap_or(DEFAULT_RATE_DAYS);

@@ -9,6 +9,10 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use axum::response::Response;
+
+use crate::features::enrolment::api::private_jpeg;
+
 use super::flagged::{
     FlagDecision, FlagFilter, FlagRates, FlagReview, FlaggedPunch, RejectFlagged,
 };
@@ -24,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(flag_rates))
         .routes(routes!(confirm_flagged))
         .routes(routes!(reject_flagged))
+        .routes(routes!(flagged_picture))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -112,5 +117,19 @@ pub async fn reject_flagged(
         app.devices
             .decide_flagged(&caller, id, FlagDecision::Reject, Some(&req.reason))
             .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/flagged-punches/{id}/picture", tag = "records", security(("bearer" = [])),
+    params(("id" = String, Path, description = "a flagged punch's event id")),
+    responses((status = 200, content_type = "image/jpeg", description = "the face the kiosk decided on, where its site keeps evidence pictures"),
+              (status = 404, body = attend_protocol::error::ErrorBody, description = "no such punch in scope, or no picture kept")))]
+pub async fn flagged_picture(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<EventId>,
+) -> AppResult<Response> {
+    Ok(private_jpeg(
+        app.devices.flagged_picture(&caller, id).await?,
     ))
 }

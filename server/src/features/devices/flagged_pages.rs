@@ -6,7 +6,9 @@
 
 use attend_protocol::ids::EventId;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
+
+use crate::features::enrolment::api::private_jpeg;
 use jiff::Timestamp;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,14 @@ pub fn routes() -> Pages {
     Pages::new()
         .get(QUEUE, queue)
         .post("/dashboard/flagged/{id}/{action}", decide)
+        .get("/dashboard/flagged/{id}/picture", picture)
+}
+
+async fn picture(State(app): State<AppState>, viewer: Viewer, Path(id): Path<EventId>) -> Response {
+    match app.devices.flagged_picture(&viewer.caller, id).await {
+        Ok(jpeg) => private_jpeg(jpeg),
+        Err(e) => e.into_response(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +71,8 @@ struct Row {
     liveness: Option<Liveness>,
     review: &'static str,
     decided: String,
+    /// The kiosk kept a picture of the face.
+    picture: bool,
 }
 
 #[derive(Serialize)]
@@ -123,6 +135,7 @@ fn row(p: FlaggedPunch, zone: Option<&str>, now: Timestamp) -> Row {
         liveness,
         review: p.review.as_str(),
         decided,
+        picture: p.has_picture,
     }
 }
 

@@ -167,6 +167,39 @@ fn liveness_flag(event: &Event) -> Option<String> {
     })
 }
 
+/// The event as stored: `raw` as the kiosk sent it, less a face punch's evidence picture when
+/// the site does not keep them (a kiosk acting on rules older than the site's).
+pub fn stored_payload(event: &Event, raw: String, keeps_pictures: bool) -> String {
+    let EventBody::Punch(punch) = &event.body else {
+        return raw;
+    };
+    let has_picture = punch
+        .liveness
+        .as_ref()
+        .is_some_and(|l| l.picture_jpeg_base64.is_some());
+    if keeps_pictures || !has_picture {
+        return raw;
+    }
+    if let Ok(mut payload) = serde_json::from_str::<serde_json::Value>(&raw) {
+        if let Some(liveness) = payload
+            .pointer_mut("/body/liveness")
+            .and_then(|l| l.as_object_mut())
+        {
+            liveness.remove("picture_jpeg_base64");
+        }
+        return payload.to_string();
+    }
+    // It parsed as the event, so this cannot happen; if it did, the event as parsed goes
+    // without its picture (only fields this version does not know are lost).
+    let mut event = event.clone();
+    if let EventBody::Punch(p) = &mut event.body
+        && let Some(l) = &mut p.liveness
+    {
+        l.picture_jpeg_base64 = None;
+    }
+    serde_json::to_string(&event).unwrap_or_default()
+}
+
 fn joined(a: Option<String>, b: Option<String>) -> Option<String> {
     match (a, b) {
         (Some(a), Some(b)) => Some(format!("{a}; {b}")),

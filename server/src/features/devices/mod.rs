@@ -117,15 +117,19 @@ pub struct StoredEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flagged: Option<String>,
     /// The event as the device sent it, less face data: an enrolment capture's template vectors
-    /// and thumbnail never leave through this list (their qualities do).
+    /// and thumbnail, and a face punch's evidence picture, never leave through this list (their
+    /// qualities and the punch's scores do).
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
 }
 
-/// An event's payload as the list shows it: face vectors and thumbnails removed.
+/// An event's payload as the list shows it: face vectors and pictures removed.
 pub fn without_face_data(mut payload: serde_json::Value) -> serde_json::Value {
     if let Some(body) = payload.get_mut("body").and_then(|b| b.as_object_mut()) {
         body.remove("thumbnail_jpeg_base64");
+        if let Some(liveness) = body.get_mut("liveness").and_then(|l| l.as_object_mut()) {
+            liveness.remove("picture_jpeg_base64");
+        }
         if let Some(templates) = body.get_mut("templates").and_then(|t| t.as_array_mut()) {
             for template in templates.iter_mut().filter_map(|t| t.as_object_mut()) {
                 template.remove("vector");

@@ -296,3 +296,33 @@ fn a_held_face_punch_that_failed_its_liveness_check_stays_flagged() {
         other => panic!("held and flagged expected: {other:?}"),
     }
 }
+
+#[test]
+fn a_picture_the_site_does_not_keep_is_not_stored_and_anything_else_is_kept_verbatim() {
+    let raw = serde_json::json!({
+        "event_id": uuid::Uuid::now_v7(), "seq": 1, "captured_at": now(),
+        "body": {"kind": "punch", "employee_id": uuid::Uuid::from_u128(9), "punch_type": "in",
+                 "method": "face", "score": 0.4, "threshold": 0.6, "model_id": "dlib-resnet-v1",
+                 "liveness": {"mode": "passive", "live": true, "challenge": "not_asked",
+                              "picture_jpeg_base64": "/9j/4AAQ", "a_later_field": 1}}
+    })
+    .to_string();
+    let event: Event = serde_json::from_str(&raw).expect("a punch");
+    assert_eq!(super::stored_payload(&event, raw.clone(), true), raw);
+    let stored: serde_json::Value =
+        serde_json::from_str(&super::stored_payload(&event, raw.clone(), false)).expect("JSON");
+    let liveness = &stored["body"]["liveness"];
+    assert!(liveness.get("picture_jpeg_base64").is_none(), "{stored}");
+    assert_eq!(
+        liveness["a_later_field"], 1,
+        "what the kiosk sent is kept: {stored}"
+    );
+    assert_eq!(stored["body"]["score"], 0.4);
+    // Without a picture nothing is rewritten.
+    let plain = punch_at(now());
+    let plain_raw = serde_json::to_string(&plain).expect("JSON");
+    assert_eq!(
+        super::stored_payload(&plain, plain_raw.clone(), false),
+        plain_raw
+    );
+}

@@ -59,6 +59,9 @@ fn flagged_row(r: &Row<'_>) -> rusqlite::Result<FlaggedPunch> {
         Ok(EventBody::Punch(p)) => Some(p),
         _ => None,
     };
+    // The picture travels apart from the evidence: listed only as there or not.
+    let mut liveness = punch.as_ref().and_then(|p| p.liveness.clone());
+    let picture = liveness.as_mut().and_then(|l| l.picture_jpeg_base64.take());
     Ok(FlaggedPunch {
         event_id: get_id(r, 0)?,
         org_id: get_id(r, 1)?,
@@ -77,7 +80,9 @@ fn flagged_row(r: &Row<'_>) -> rusqlite::Result<FlaggedPunch> {
         match_score: punch.as_ref().and_then(|p| p.score),
         match_threshold: punch.as_ref().and_then(|p| p.threshold),
         model_id: punch.as_ref().and_then(|p| p.model_id.clone()),
-        liveness: punch.and_then(|p| p.liveness),
+        has_picture: picture.is_some(),
+        picture_jpeg_base64: picture,
+        liveness,
         reviewed_by: get_opt_id(r, 13)?,
         reviewed_at: get_opt_ts(r, 14)?,
         review_reason: r.get(15)?,

@@ -10,7 +10,7 @@ use attend_protocol::roster::ConsentState;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::super::ingest::{EmployeeFacts, Membership, Pusher, Verdict, verdict};
+use super::super::ingest::{EmployeeFacts, Membership, Pusher, Verdict, stored_payload, verdict};
 use super::super::{DeviceAuth, ReceivedEvent};
 use crate::db::StoreResult;
 use crate::db::sqlite::{INSERT_EVENT_SQL, db, get_opt_ts, query_rows, ts};
@@ -122,6 +122,8 @@ pub(super) fn ingest_tx(
     skew: SignedDuration,
 ) -> StoreResult<Vec<Ack>> {
     let pusher = pusher(tx, device, received_at, skew)?;
+    let keeps_pictures = crate::features::orgs::liveness_sqlite::site_liveness(tx, device.site_id)?
+        .evidence_thumbnails;
     let mut newest = pusher.newest_sent;
     let (org, device_id, received) = (
         device.org_id.to_string(),
@@ -137,6 +139,7 @@ pub(super) fn ingest_tx(
     let mut insert = tx.prepare_cached(INSERT_EVENT_SQL).map_err(db)?;
     let mut acks = Vec::with_capacity(events.len());
     for ReceivedEvent { event, raw } in events {
+        let raw = stored_payload(&event, raw, keeps_pictures);
         let (held, flag) = match verdict(&event, &pusher, &mut known)? {
             Verdict::Reject(reason) => {
                 acks.push(Ack::rejected(event.event_id, reason));
