@@ -46,6 +46,41 @@ pub fn end_to_end(
     ))
 }
 
+/// [`end_to_end`] with the passive liveness check on each image's largest face too, whatever
+/// its framing (so every image pays for both models).
+pub fn end_to_end_with_liveness(
+    pipeline: &FacePipeline,
+    checker: &crate::liveness::LivenessChecker,
+    images: &[RgbImage],
+    repeats: usize,
+) -> Result<(f64, usize), VisionError> {
+    let (took, faces) = best_of(repeats, || {
+        let mut faces = 0;
+        for img in images {
+            let found = pipeline.faces(img)?;
+            faces += found.len();
+            let detections: Vec<_> = found.into_iter().map(|f| f.detection).collect();
+            checker.check(img, &detections, crate::liveness::GateMode::Bypass)?;
+        }
+        Ok(faces)
+    })?;
+    Ok((
+        took.as_secs_f64() * 1000.0 / images.len().max(1) as f64,
+        faces,
+    ))
+}
+
+/// `img` as a kiosk camera would give it: at most `side` pixels on its longest side.
+pub fn at_most(img: &RgbImage, side: u32) -> RgbImage {
+    let longest = img.width.max(img.height);
+    if longest <= side {
+        return img.clone();
+    }
+    let scale = f64::from(side) / f64::from(longest);
+    let size = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    img.resized(size(img.width), size(img.height))
+}
+
 /// Detection only on frames already at the size under test; milliseconds per frame and faces.
 pub fn detection(
     detector: &Detector,
