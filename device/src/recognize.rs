@@ -12,11 +12,12 @@ use attend_protocol::ids::EmployeeId;
 use attend_vision::detect::Detection;
 use attend_vision::image::{self, FrameFormat as VisionFormat};
 use attend_vision::liveness::{GateMode, LivenessChecker};
-use attend_vision::matcher::{Decision as Match, Gallery, Matcher, Storage};
+use attend_vision::matcher::{Decision as Match, Gallery, Matcher, Metric, Storage};
 use attend_vision::{FacePipeline, VisionError};
 
 use crate::hw::{Camera, Frame, FrameFormat};
 use crate::kiosk::decide::{Decider, Decision, FrameResult};
+use crate::kiosk::face_match::MatchRule;
 use crate::kiosk::liveness::{Passive, PassiveFrame};
 use crate::roster::Template;
 
@@ -97,6 +98,22 @@ impl Recognizer {
 
     pub fn model_id(&self) -> &str {
         &self.pipeline.embedder().model().spec.id
+    }
+
+    /// The threshold and margin faces are identified with, and the metric they are in.
+    pub fn match_rules(&self) -> (MatchRule, Metric) {
+        let rule = MatchRule {
+            threshold: self.matcher.threshold,
+            margin: self.matcher.margin,
+        };
+        (rule, self.gallery.metric())
+    }
+
+    /// Identifies with this threshold and margin from now on (the site's rules, see
+    /// `kiosk::face_match`).
+    pub fn set_match_rules(&mut self, rule: MatchRule) {
+        self.matcher.threshold = rule.threshold;
+        self.matcher.margin = rule.margin;
     }
 
     /// Replaces the gallery (after a roster pull). Templates of another size are skipped.

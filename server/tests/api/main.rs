@@ -21,6 +21,7 @@ mod employee_links;
 mod enrolment;
 mod equipment;
 mod errors;
+mod face_match_rules;
 mod four_eyes;
 mod headers;
 mod held_events;

@@ -44,6 +44,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0018_roster_compaction.sql"),
     include_str!("../../../../migrations/server/0019_kiosk_trust.sql"),
     include_str!("../../../../migrations/server/0020_liveness_policy.sql"),
+    // 0021 is being written on another branch; it goes before this one when both are merged.
+    include_str!("../../../../migrations/server/0022_face_match_rules.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
