@@ -328,6 +328,7 @@ fn spawn_recognition(
                     .unwrap_or_default();
                 let n = recognizer.set_templates(&templates);
                 tracing::info!(templates = n, "face gallery loaded");
+                rules.roster_moved();
             }
             // The site's face-match rules, looked at every few seconds (see kiosk::face_match).
             let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

@@ -89,6 +89,11 @@ impl Follow {
             .is_none_or(|t| now_ms.saturating_sub(t) >= RECHECK_MS)
     }
 
+    /// The roster moved on (a pull brought changes, maybe the rules): look again now.
+    pub fn roster_moved(&mut self) {
+        self.checked_ms = None;
+    }
+
     /// The site's rules as stored now: the rule to switch to and why, when that differs from
     /// the one in force (or its reason does).
     pub fn update(
@@ -215,6 +220,11 @@ mod tests {
             follow.update(Some(&site), 2 * RECHECK_MS),
             None,
             "no change"
+        );
+        follow.roster_moved();
+        assert!(
+            follow.due(2 * RECHECK_MS + 1),
+            "a roster change is looked at at once"
         );
         // A broken rule: back to the kiosk's own values, said once.
         let broken = rules(&[("dlib-resnet-v1", 7.0, 0.1)]);
