@@ -345,6 +345,9 @@ fn spawn_recognition(
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut cursor = u64::MAX;
+        let (own, metric) = recognizer.match_rules();
+        let mut rules = crate::kiosk::face_match::Follow::new(recognizer.model_id(), metric, own);
+        let started = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             while let Ok(command) = turns.try_recv() {
                 command.apply(&mut recognizer, Instant::now());
@@ -358,6 +361,25 @@ fn spawn_recognition(
                     .unwrap_or_default();
                 let n = recognizer.set_templates(&templates);
                 tracing::info!(templates = n, "face gallery loaded");
+                rules.roster_moved();
+            }
+            // The site's face-match rules, looked at every few seconds (see kiosk::face_match).
+            let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            if rules.due(ms) {
+                let site = lock(&roster)
+                    .config()
+                    .ok()
+                    .flatten()
+                    .and_then(|c| c.face_match);
+                if let Some((rule, source)) = rules.update(site.as_ref(), ms) {
+                    tracing::info!(
+                        threshold = rule.threshold,
+                        margin = rule.margin,
+                        ?source,
+                        "face-match rule"
+                    );
+                    recognizer.set_match_rules(rule);
+                }
             }
             let frame = match camera.next_frame() {
                 Ok(f) => f,

@@ -21,12 +21,13 @@ use attend_vision::detect::Detection;
 use attend_vision::image::{self, FrameFormat as VisionFormat};
 use attend_vision::liveness::challenge::{Challenge, ChallengeConfig, Observation, Progress, Turn};
 use attend_vision::liveness::{GateMode, LivenessChecker};
-use attend_vision::matcher::{Decision as Match, Gallery, Matcher, Storage};
+use attend_vision::matcher::{Decision as Match, Gallery, Matcher, Metric, Storage};
 use attend_vision::pipeline::Face;
 use attend_vision::{FacePipeline, VisionError};
 
 use crate::hw::{Camera, Frame, FrameFormat};
 use crate::kiosk::decide::{Decider, Decision, FrameResult};
+use crate::kiosk::face_match::MatchRule;
 use crate::kiosk::liveness::{Passive, PassiveFrame};
 use crate::roster::Template;
 
@@ -168,6 +169,22 @@ impl Recognizer {
         &self.pipeline.embedder().model().spec.id
     }
 
+    /// The threshold and margin faces are identified with, and the metric they are in.
+    pub fn match_rules(&self) -> (MatchRule, Metric) {
+        let rule = MatchRule {
+            threshold: self.matcher.threshold,
+            margin: self.matcher.margin,
+        };
+        (rule, self.gallery.metric())
+    }
+
+    /// Identifies with this threshold and margin from now on (the site's rules, see
+    /// `kiosk::face_match`).
+    pub fn set_match_rules(&mut self, rule: MatchRule) {
+        self.matcher.threshold = rule.threshold;
+        self.matcher.margin = rule.margin;
+    }
+
     /// Replaces the gallery (after a roster pull). Templates of another size are skipped.
     pub fn set_templates(&mut self, templates: &[Template]) -> usize {
         let (dim, metric) = (self.gallery.dim(), self.gallery.metric());
@@ -186,7 +203,9 @@ impl Recognizer {
         let metric = self.gallery.metric();
         let config = ChallengeConfig {
             timeout_ms,
-            max_identity_distance: metric.distance_limit(self.matcher.threshold),
+            // One face against one (the face that started the turn): the model's 1:1
+            // same-person threshold, not the stricter 1:N one a site identifies with.
+            max_identity_distance: metric.distance_limit(self.pipeline.threshold()),
             ..ChallengeConfig::default()
         };
         let challenge = Challenge::new(direction, config, self.millis(at));

@@ -4,6 +4,10 @@
 //! older server sends no rules (the kiosk keeps its own default) and ignores the evidence; an
 //! older kiosk ignores the rules and sends none.
 //!
+//! Also how closely a face must match to be identified ([`FaceMatchRules`]): per face model, a
+//! threshold and a margin, sent the same way. An older server sends none and an older kiosk
+//! ignores them; either way the kiosk keeps its own configured values.
+//!
 //! Evolution rule: like every type on the wire these ignore fields they do not know, so a later
 //! version adds fields freely; a new mode, failure action or outcome must not be a new value of
 //! an existing enum (an older peer could not read the message it travels in) but a new field
@@ -134,4 +138,49 @@ pub struct LivenessEvidence {
     /// recognition. The server keeps it under the rules of enrolment pictures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picture_jpeg_base64: Option<String>,
+}
+
+/// One face model's identification rule: a face is identified as an enrolled person when its
+/// score against that person passes `threshold` and beats every other person's by `margin`.
+/// Both are in the model's own units: a distance for `dlib-resnet-v1` (lower is closer; a
+/// threshold above 0 and at most 1), a cosine similarity for SFace (higher is closer; 0 to 1);
+/// the margin from 0 to 0.5.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FaceMatchRule {
+    /// The embedder's id in the model manifest, e.g. `dlib-resnet-v1`.
+    pub model: String,
+    pub threshold: f32,
+    #[schema(minimum = 0.0, maximum = 0.5)]
+    pub margin: f32,
+}
+
+/// A site's face-match rules: one entry per face model (a kiosk uses the entry for the model it
+/// runs; a model without one keeps the kiosk's own values). A list of objects, not a map, so a
+/// later version can say more of each model without breaking this one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FaceMatchRules {
+    pub models: Vec<FaceMatchRule>,
+}
+
+impl FaceMatchRules {
+    /// What a site's kiosks identify with until an administrator sets the site's own rules:
+    /// dlib-resnet-v1 at 0.45 with a margin of 0.10, derived for 1:N identification in a gallery
+    /// of 1,000 people with at most one false identification in 10,000 attempts
+    /// (`models/reports/face-match-thresholds.md`; the same numbers as the model manifest's
+    /// `identify_threshold` and `identify_margin`, which a device test keeps equal). SFace is
+    /// not listed: not measured, so its kiosks keep their own values (0.363).
+    pub fn for_new_site() -> Self {
+        Self {
+            models: vec![FaceMatchRule {
+                model: "dlib-resnet-v1".into(),
+                threshold: 0.45,
+                margin: 0.10,
+            }],
+        }
+    }
+
+    /// The rule for `model`, if the site has one.
+    pub fn rule_for(&self, model: &str) -> Option<&FaceMatchRule> {
+        self.models.iter().find(|r| r.model == model)
+    }
 }

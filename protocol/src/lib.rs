@@ -8,7 +8,7 @@
 //! - [`events`]: the sync push: punches, equipment sessions, heartbeats, enrolment candidates.
 //! - [`ack`]: per-event acknowledgements (accepted | duplicate | rejected with reason).
 //! - [`roster`]: the sync pull: roster delta since a cursor, with tombstones.
-//! - [`face_policy`]: a site's liveness rules, pushed with the roster's settings.
+//! - [`face_policy`]: a site's liveness and face-match rules, pushed with the roster's settings.
 //! - [`signing`]: HMAC-SHA256 request signing over a canonical string, with a clock-skew window.
 //! - [`error`]: the uniform JSON error body every API answer uses on failure.
 //! - [`validate`]: semantic checks that serde's types cannot express, naming the failing field.

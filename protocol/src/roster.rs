@@ -10,7 +10,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::face_policy::LivenessPolicy;
+use crate::face_policy::{FaceMatchRules, LivenessPolicy};
 use crate::ids::{EmployeeId, EquipmentId, QualificationId, TemplateId};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -149,6 +149,10 @@ pub struct DeviceConfig {
     /// The site's liveness rules; absent from an older server (the kiosk keeps its default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness: Option<LivenessPolicy>,
+    /// The site's face-match threshold and margin per face model; absent from an older server
+    /// (the kiosk keeps its own configured values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_match: Option<FaceMatchRules>,
 }
 
 /// The server's standard settings, in UTC (a real delta carries the site's zone).
@@ -163,6 +167,7 @@ impl Default for DeviceConfig {
             max_clock_offset_s: 120,
             awaiting_confirmation: false,
             liveness: None,
+            face_match: None,
         }
     }
 }

@@ -8,8 +8,8 @@ use attend_protocol::events::{
     Heartbeat, Punch, PunchMethod, PunchType, StopReason, SyncPush, Versions,
 };
 use attend_protocol::face_policy::{
-    ChallengeOutcome, LivenessEvidence, LivenessMode, LivenessPolicy, OnLivenessFailure,
-    PassiveScore,
+    ChallengeOutcome, FaceMatchRule, FaceMatchRules, LivenessEvidence, LivenessMode,
+    LivenessPolicy, OnLivenessFailure, PassiveScore,
 };
 use attend_protocol::ids::{EmployeeId, EquipmentId, EventId, QualificationId, SessionId};
 use attend_protocol::provision::{ProvisionRequest, ProvisionResponse};
@@ -178,6 +178,25 @@ fn event() -> impl Strategy<Value = Event> {
     )
 }
 
+/// Face-match rules made from two numbers: none, one or two models.
+fn face_match(w: u32, a: u32) -> FaceMatchRules {
+    let all = [
+        FaceMatchRule {
+            model: "dlib-resnet-v1".into(),
+            threshold: (w % 100) as f32 / 100.0,
+            margin: (a % 50) as f32 / 100.0,
+        },
+        FaceMatchRule {
+            model: "sface-2021dec".into(),
+            threshold: (a % 100) as f32 / 100.0,
+            margin: 0.0,
+        },
+    ];
+    FaceMatchRules {
+        models: all.into_iter().take((a % 3) as usize).collect(),
+    }
+}
+
 /// Liveness rules made from two numbers, every mode and outcome reachable.
 fn liveness(w: u32, a: u32) -> LivenessPolicy {
     LivenessPolicy {
@@ -309,6 +328,7 @@ fn roster() -> impl Strategy<Value = RosterDelta> {
                         max_clock_offset_s: a / 2,
                         awaiting_confirmation: !enabled,
                         liveness: enabled.then(|| liveness(w, a)),
+                        face_match: (w % 3 != 0).then(|| face_match(w, a)),
                     },
                 }
             },
@@ -529,6 +549,44 @@ fn liveness_rules_and_the_head_turn_mark_are_optional_both_ways() {
     let parsed: RosterDelta = serde_json::from_value(newest).expect("parses");
     assert_eq!(parsed.config.liveness, Some(LivenessPolicy::for_new_site()));
     assert!(parsed.employees[0].no_head_turn);
+}
+
+#[test]
+fn face_match_rules_are_optional_and_a_newer_servers_additions_are_ignored() {
+    // An older server sends none: the kiosk keeps its own values; none is sent back as none.
+    let older = r#"{"cursor":1,"more":false,"employees":[],"templates":[],"equipment":[],
+        "qualifications":[],"tombstones":[],
+        "config":{"timezone":"UTC","enabled":true,"punch_repeat_window_s":60,"pin_max_attempts":5,
+            "heartbeat_interval_s":60,"max_clock_offset_s":120}}"#;
+    let delta: RosterDelta = serde_json::from_str(older).expect("an older server's roster");
+    assert_eq!(delta.config.face_match, None);
+    let plain = serde_json::to_value(&delta).expect("json");
+    assert!(plain["config"].get("face_match").is_none(), "{plain}");
+    // A new site's rules go out as a list of {model, threshold, margin} and read back whole.
+    let mut newer = delta.clone();
+    newer.config.face_match = Some(FaceMatchRules::for_new_site());
+    let json = serde_json::to_value(&newer).expect("json");
+    assert_eq!(
+        json["config"]["face_match"]["models"][0]["model"],
+        "dlib-resnet-v1"
+    );
+    round_trip(&newer);
+    // A still newer server says more at every level: this kiosk reads what it knows.
+    let mut newest = json.clone();
+    newest["config"]["face_match"]["strict_hours"] = serde_json::json!([22, 6]);
+    newest["config"]["face_match"]["models"][0]["frames"] = serde_json::json!(5);
+    let parsed: RosterDelta = serde_json::from_value(newest).expect("parses");
+    assert_eq!(
+        parsed.config.face_match,
+        Some(FaceMatchRules::for_new_site())
+    );
+    let rules = parsed.config.face_match.expect("rules");
+    let rule = rules.rule_for("dlib-resnet-v1").expect("dlib's rule");
+    assert_eq!((rule.threshold, rule.margin), (0.45, 0.10));
+    assert!(
+        rules.rule_for("sface-2021dec").is_none(),
+        "SFace keeps the kiosk's own"
+    );
 }
 
 #[test]

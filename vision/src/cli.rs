@@ -48,6 +48,10 @@ enum Command {
     Embed {
         #[command(flatten)]
         models: ModelArgs,
+        /// Also write each face's aligned chip (the embedder's input) into this directory as a
+        /// binary PPM, `<image index>-<face index>.ppm`, named in the face's "chip" field.
+        #[arg(long)]
+        chips: Option<PathBuf>,
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
@@ -97,6 +101,13 @@ fn embed_file(p: &FacePipeline, path: &Path) -> anyhow::Result<Vec<f32>> {
     Ok(p.embed_largest(&img, path)?)
 }
 
+/// Binary PPM (P6): lossless, and readable by OpenCV and most viewers without an encoder here.
+fn write_ppm(path: &Path, chip: &image::RgbImage) -> anyhow::Result<()> {
+    let mut bytes = format!("P6\n{} {}\n255\n", chip.width, chip.height).into_bytes();
+    bytes.extend_from_slice(&chip.data);
+    std::fs::write(path, bytes).with_context(|| format!("writing chip {}", path.display()))
+}
+
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
@@ -105,11 +116,28 @@ pub fn run() -> anyhow::Result<()> {
         Command::Bench(args) => crate::cli_bench::run(&args)?,
         Command::Memory(args) => crate::cli_bench::memory(&args)?,
         Command::Liveness(args) => crate::cli_liveness::run(&args)?,
-        Command::Embed { models, images } => {
+        Command::Embed {
+            models,
+            chips,
+            images,
+        } => {
             let p = pipeline(&models)?;
-            for path in images {
-                let img = image::load(&path)?;
+            for (i, path) in images.iter().enumerate() {
+                let img = image::load(path)?;
                 let faces = p.faces(&img)?;
+                let mut faces = serde_json::to_value(&faces)?;
+                if let (Some(dir), Some(list)) = (&chips, faces.as_array_mut()) {
+                    // The same detections, in the same order, as `faces` found.
+                    let detections = p.detector().detect(&img)?;
+                    for (j, face) in list.iter_mut().enumerate() {
+                        let Some(chip) = detections.get(j).and_then(|d| p.chip(&img, d)) else {
+                            continue;
+                        };
+                        let file = dir.join(format!("{i}-{j}.ppm"));
+                        write_ppm(&file, &chip)?;
+                        face["chip"] = json!(file);
+                    }
+                }
                 writeln!(
                     out,
                     "{}",

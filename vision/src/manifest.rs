@@ -129,8 +129,39 @@ pub use crate::matcher::Metric;
 pub struct EmbedderSpec {
     pub dim: usize,
     pub metric: Metric,
+    /// The model's published same-person threshold, for 1:1 comparisons (`compare`,
+    /// `verify-pairs`): 0.6 for dlib, 0.363 for SFace.
     pub threshold: f32,
     pub l2_normalise: bool,
+    /// 1:N identification default (kiosk search of a site's gallery), when derived for this
+    /// model; see [`Self::identification`].
+    #[serde(default)]
+    pub identify_threshold: Option<f32>,
+    /// Best person minus runner-up required for an identification, with `identify_threshold`.
+    #[serde(default)]
+    pub identify_margin: Option<f32>,
+}
+
+impl EmbedderSpec {
+    /// Threshold and margin for 1:N identification: `identify_threshold` and `identify_margin`
+    /// where the manifest has them, else the published 1:1 threshold and no margin.
+    ///
+    /// dlib-resnet-v1: 0.45 and 0.10, derived in `models/reports/face-match-thresholds.md`
+    /// (`models/tools/det_curve.py`) for a gallery of 1,000 people and at most one false
+    /// identification in 10,000 attempts: FIR ≈ N·FAR ⇒ FAR ≤ 1e-7 per person compared, far
+    /// below what the 361 labelled impostor pairs measure (1/361), so the threshold is where a
+    /// normal fitted to the impostor distances (all of them: 0.463; the lowest 20%: 0.453) puts
+    /// 1e-7, rounded down. It rejects 18 of the 132 labelled genuine pairs (13.6%, web photos
+    /// across years; a site may trade FIR for fewer refusals through its rules). The margin is
+    /// the largest change in one pair's distance between our alignment and dlib's own (0.096),
+    /// rounded up; no labelled genuine attempt comes closer than 0.22 to its runner-up.
+    /// SFace: not measured (no model on the build machines), so 0.363 and no margin.
+    pub fn identification(&self) -> (f32, f32) {
+        (
+            self.identify_threshold.unwrap_or(self.threshold),
+            self.identify_margin.unwrap_or(0.0),
+        )
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -1,5 +1,7 @@
 //! The kiosk's decisions, as pure state machines with no I/O (inputs carry the time):
 //! - [`decide`]: per-frame matches → a face decision after N agreeing frames.
+//! - [`face_match`]: the threshold and margin in force: the site's rule for the model, or the
+//!   kiosk's own.
 //! - [`punch`]: which punch a person makes (in/out, break keys), repeat suppression, consent.
 //! - [`equipment`]: activation checks and session timers with their stop reasons.
 //! - [`keys`]: the keypad grammar (PIN punches, function keys, machine codes, cancel).
@@ -12,6 +14,7 @@
 
 pub mod decide;
 pub mod equipment;
+pub mod face_match;
 pub mod keys;
 pub mod liveness;
 pub mod pin;

@@ -162,6 +162,8 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
         punch["threshold"].as_f64().expect("threshold"),
     );
     assert!(score.is_finite() && threshold > 0.0, "{punch}");
+    // Identified under the site's face-match rules: a new site's, dlib at 0.45.
+    assert!((threshold - 0.45).abs() < 1e-6, "{punch}");
     assert!(
         punch["model_id"]
             .as_str()

@@ -144,6 +144,8 @@ permissions! {
     GetSite "orgs.get_site" Roles(STAFF), "read a site";
     SiteLiveness "orgs.site_liveness" Roles(STAFF), "read a site's liveness rules for its kiosks";
     SetSiteLiveness "orgs.set_site_liveness" Roles(ADMINS), "set a site's liveness rules (its kiosks get them with the roster)";
+    SiteFaceMatch "orgs.site_face_match" Roles(STAFF), "read a site's face-match threshold and margin per face model";
+    SetSiteFaceMatch "orgs.set_site_face_match" Roles(ADMINS), "set a site's face-match threshold and margin (its kiosks get them with the roster)";
     SiteZones "orgs.site_zones" Roles(STAFF), "each site's time zone, for wall-clock times on pages";
     CreateDepartment "orgs.create_department" Roles(ADMINS), "create a department";
     ListDepartments "orgs.list_departments" Roles(STAFF), "list departments";

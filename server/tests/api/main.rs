@@ -22,6 +22,7 @@ mod enrolment;
 mod equipment;
 mod errors;
 mod evidence_pictures;
+mod face_match_rules;
 mod flagged_punch_pages;
 mod flagged_punches;
 mod four_eyes;

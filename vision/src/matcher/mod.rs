@@ -61,12 +61,37 @@ pub enum Metric {
 
 impl Metric {
     /// The model's published same-person threshold: 0.6 (dlib distance) or
-    /// 0.363 (SFace cosine).
+    /// 0.363 (SFace cosine). For 1:1 comparisons; a 1:N search of a large gallery needs a
+    /// stricter one (dlib: 0.45 with margin 0.10, see
+    /// [`EmbedderSpec::identification`](crate::manifest::EmbedderSpec::identification)).
     pub const fn default_threshold(self) -> f32 {
         match self {
             Self::Euclidean => 0.6,
             Self::Cosine => 0.363,
         }
+    }
+
+    /// Whether a site's rules may set this threshold and margin for a model of this metric:
+    /// both finite; a distance threshold above 0 and at most 1.0 (past it most strangers are
+    /// the same person to dlib), a similarity threshold from 0 to 1; a margin from 0 to 0.5.
+    /// Each problem as `(field, message)`, the field being `threshold` or `margin`.
+    pub fn check_rule(self, threshold: f32, margin: f32) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        let ok = match self {
+            Self::Euclidean => threshold > 0.0 && threshold <= 1.0,
+            Self::Cosine => (0.0..=1.0).contains(&threshold),
+        };
+        if !ok {
+            let range = match self {
+                Self::Euclidean => "a distance above 0 and at most 1",
+                Self::Cosine => "a cosine similarity from 0 to 1",
+            };
+            problems.push(("threshold", format!("must be {range}, not {threshold}")));
+        }
+        if !(0.0..=0.5).contains(&margin) {
+            problems.push(("margin", format!("must be from 0 to 0.5, not {margin}")));
+        }
+        problems
     }
 
     /// Whether `score` is good enough to be the same person.

@@ -9,7 +9,7 @@ use attend_vision::image;
 use crate::support::{pairs, pipeline};
 
 /// Scores for every pair of a set: `(score, same)`.
-fn scores(set: &str) -> Vec<(f32, bool)> {
+pub fn scores(set: &str) -> Vec<(f32, bool)> {
     let dir = face_set(set);
     let mut cache: HashMap<String, Vec<f32>> = HashMap::new();
     let mut embed = |name: &str| -> Vec<f32> {

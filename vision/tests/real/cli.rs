@@ -219,3 +219,26 @@ fn liveness_refuses_close_ups_with_a_hint_and_scores_them_with_no_gate() {
         assert_eq!(v["threshold"], 0.5);
     }
 }
+
+#[test]
+fn embed_writes_each_faces_aligned_chip_when_asked() {
+    let dir = std::env::temp_dir().join(format!("attend-vision-chips-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("chip directory");
+    let photo = face_set("face_recognition").join("examples/obama_small.jpg");
+    let (ok, stdout, stderr) = run(&[
+        "embed",
+        "--chips",
+        dir.to_str().expect("utf8"),
+        photo.to_str().expect("utf8"),
+    ]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let chip = v["faces"][0]["chip"]
+        .as_str()
+        .expect("the face names its chip");
+    let bytes = std::fs::read(chip).expect("the chip is written");
+    std::fs::remove_dir_all(&dir).ok();
+    let header = b"P6\n150 150\n255\n";
+    assert_eq!(&bytes[..header.len()], header, "a 150x150 binary PPM");
+    assert_eq!(bytes.len(), header.len() + 150 * 150 * 3);
+}

@@ -8,3 +8,4 @@ mod cli;
 mod liveness;
 mod pipeline;
 mod support;
+mod thresholds;

@@ -1,6 +1,6 @@
 //! The organisations JSON API: organisations and their join codes, sites, departments.
 
-use attend_protocol::face_policy::LivenessPolicy;
+use attend_protocol::face_policy::{FaceMatchRules, LivenessPolicy};
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
 use axum::Json;
 use axum::extract::State;
@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::face_match::FaceMatchInput;
 use super::liveness::LivenessRules;
 use super::service::{JoinCode, NewDepartment, NewOrganisation, NewSite, OrgSettings, SingleAdmin};
 use super::{Department, Organisation, Site};
@@ -27,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_site, list_sites))
         .routes(routes!(get_site))
         .routes(routes!(get_site_liveness, set_site_liveness))
+        .routes(routes!(get_site_face_match, set_site_face_match))
         .routes(routes!(create_department, list_departments))
         .routes(routes!(get_department))
 }
@@ -167,6 +169,31 @@ pub async fn set_site_liveness(
 ) -> AppResult<Json<LivenessPolicy>> {
     Ok(Json(
         app.orgs.set_site_liveness(&caller, id, req.into()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{id}/face-match", tag = "organisations", security(("bearer" = [])),
+    responses((status = 200, body = FaceMatchRules, description = "the threshold and margin per face model the site's kiosks get with their roster")))]
+pub async fn get_site_face_match(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<SiteId>,
+) -> AppResult<Json<FaceMatchRules>> {
+    Ok(Json(app.orgs.site_face_match(&caller, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/sites/{id}/face-match", tag = "organisations", security(("bearer" = [])), request_body = FaceMatchInput,
+    responses((status = 200, body = FaceMatchRules), (status = 422, body = attend_protocol::error::ErrorBody)))]
+pub async fn set_site_face_match(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<SiteId>,
+    ApiJson(req): ApiJson<FaceMatchInput>,
+) -> AppResult<Json<FaceMatchRules>> {
+    Ok(Json(
+        app.orgs
+            .set_site_face_match(&caller, id, req.into())
+            .await?,
     ))
 }
 

@@ -6,6 +6,8 @@
 //! - [`store`]: the data access the service needs; [`sqlite`] implements it.
 
 pub mod api;
+pub mod face_match;
+pub(crate) mod face_match_sqlite;
 pub mod liveness;
 pub(crate) mod liveness_sqlite;
 pub mod service;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use attend_protocol::face_policy::LivenessPolicy;
+use attend_protocol::face_policy::{FaceMatchRules, LivenessPolicy};
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -201,6 +201,27 @@ impl OrgService {
         Ok(self
             .store
             .set_site_liveness(&caller.audit(), caller.scope(), id, policy)
+            .await?)
+    }
+
+    /// The site's face-match rules for its kiosks.
+    pub async fn site_face_match(&self, caller: &Caller, id: SiteId) -> AppResult<FaceMatchRules> {
+        caller.permit(Action::SiteFaceMatch)?;
+        Ok(self.store.site_face_match(caller.scope(), id).await?)
+    }
+
+    /// Replaces the site's face-match rules; its kiosks get them with their next roster pull.
+    pub async fn set_site_face_match(
+        &self,
+        caller: &Caller,
+        id: SiteId,
+        rules: FaceMatchRules,
+    ) -> AppResult<FaceMatchRules> {
+        caller.permit(Action::SetSiteFaceMatch)?;
+        super::face_match::check(&rules)?;
+        Ok(self
+            .store
+            .set_site_face_match(&caller.audit(), caller.scope(), id, rules)
             .await?)
     }
 

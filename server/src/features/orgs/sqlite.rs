@@ -1,14 +1,14 @@
 //! The organisations store on SQLite.
 
 use async_trait::async_trait;
-use attend_protocol::face_policy::LivenessPolicy;
+use attend_protocol::face_policy::{FaceMatchRules, LivenessPolicy};
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId, UserId};
 use jiff::Timestamp;
 use rusqlite::{Row, params};
 
-use super::liveness_sqlite;
 use super::store::OrgStore;
 use super::{Department, Organisation, Site};
+use super::{face_match_sqlite, liveness_sqlite};
 use crate::db::sqlite::{
     Audit, ScopedList, SqliteDb, db, get_id, get_ts, new_id, opt_org, org_in_scope, require_org,
     site_in_scope, ts,
@@ -346,6 +346,29 @@ impl OrgStore for SqliteDb {
         self.write(move |tx| {
             let (org, _) = site_in_scope(tx, scope, id)?;
             liveness_sqlite::set_site_liveness(tx, &ctx, org, id, &policy)
+        })
+        .await
+    }
+
+    async fn site_face_match(&self, scope: Scope, id: SiteId) -> StoreResult<FaceMatchRules> {
+        self.read(move |c| {
+            site_in_scope(c, scope, id)?;
+            face_match_sqlite::site_face_match(c, id)
+        })
+        .await
+    }
+
+    async fn set_site_face_match(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: SiteId,
+        rules: FaceMatchRules,
+    ) -> StoreResult<FaceMatchRules> {
+        let ctx = ctx.clone();
+        self.write(move |tx| {
+            let (org, _) = site_in_scope(tx, scope, id)?;
+            face_match_sqlite::set_site_face_match(tx, &ctx, org, id, &rules)
         })
         .await
     }

@@ -2,7 +2,7 @@
 //! outside the scope is not found.
 
 use async_trait::async_trait;
-use attend_protocol::face_policy::LivenessPolicy;
+use attend_protocol::face_policy::{FaceMatchRules, LivenessPolicy};
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId, UserId};
 
 use super::{Department, Organisation, Site};
@@ -67,6 +67,16 @@ pub trait OrgStore: Send + Sync + std::fmt::Debug {
         id: SiteId,
         policy: LivenessPolicy,
     ) -> StoreResult<LivenessPolicy>;
+    /// The site's face-match rules (a new site's when none were set); not found out of scope.
+    async fn site_face_match(&self, scope: Scope, id: SiteId) -> StoreResult<FaceMatchRules>;
+    /// Sets the site's face-match rules, audited with the rules before and after.
+    async fn set_site_face_match(
+        &self,
+        ctx: &AuditCtx,
+        scope: Scope,
+        id: SiteId,
+        rules: FaceMatchRules,
+    ) -> StoreResult<FaceMatchRules>;
 
     async fn create_department(
         &self,

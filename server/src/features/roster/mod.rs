@@ -56,8 +56,9 @@ pub fn device_config(device: &DeviceAuth) -> DeviceConfig {
         max_clock_offset_s: 120,
         awaiting_confirmation: !device.confirmed,
         // Filled in by the store from the site's rules (none for an unconfirmed kiosk, which
-        // gets nobody to check).
+        // gets nobody to check or identify).
         liveness: None,
+        face_match: None,
     }
 }
 

@@ -14,6 +14,7 @@ use super::{Change, Entry, assemble};
 use crate::db::StoreResult;
 use crate::db::sqlite::{SqliteDb, db, get_enum, get_id, get_opt_id};
 use crate::features::devices::DeviceAuth;
+use crate::features::orgs::face_match_sqlite::site_face_match;
 use crate::features::orgs::liveness_sqlite::site_liveness;
 use crate::features::people::parse_consent;
 
@@ -198,6 +199,7 @@ impl RosterStore for SqliteDb {
             // One more than asked, to learn whether more remain.
             let changes = changes(c, &device, since, limit + 1)?;
             let liveness = site_liveness(c, device.site_id)?;
+            let face_match = site_face_match(c, device.site_id)?;
             let mut delta = assemble(&device, since, limit, changes, |change| {
                 let id = change.id.to_string();
                 Ok(match change.kind {
@@ -212,6 +214,7 @@ impl RosterStore for SqliteDb {
                 })
             })?;
             delta.config.liveness = Some(liveness);
+            delta.config.face_match = Some(face_match);
             Ok(delta)
         })
         .await

@@ -71,6 +71,11 @@ const BODIES: &[(&str, &str, &str)] = &[
         r#"{"mode": "passive", "pass_score": 0.5, "challenge_below": 0.9, "on_failure": "flag", "challenge_timeout_s": 10, "evidence_thumbnails": false}"#,
     ),
     (
+        "PUT",
+        "/api/v1/sites/{id}/face-match",
+        r#"{"models": [{"model": "dlib-resnet-v1", "threshold": 0.45, "margin": 0.1}]}"#,
+    ),
+    (
         "POST",
         "/api/v1/organisations/{id}/invites",
         r#"{"role": "org_admin", "email": "{unique}@invited.example"}"#,

@@ -225,3 +225,23 @@ fn distances_grow_apart_in_both_metrics_and_their_limit_is_the_threshold() {
     assert!((Metric::Euclidean.distance(&a, &far) - 2f32.sqrt()).abs() < 1e-6);
     assert!((Metric::Cosine.distance_limit(0.363) - 0.637).abs() < 1e-6);
 }
+
+#[test]
+fn site_rules_must_be_finite_and_in_the_metrics_range() {
+    assert!(Metric::Euclidean.check_rule(0.45, 0.1).is_empty());
+    assert!(Metric::Cosine.check_rule(0.363, 0.0).is_empty());
+    let fields = |m: Metric, t: f32, margin: f32| -> Vec<&str> {
+        m.check_rule(t, margin)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect()
+    };
+    assert_eq!(fields(Metric::Euclidean, 0.0, 0.1), ["threshold"]);
+    assert_eq!(fields(Metric::Euclidean, 1.2, 0.1), ["threshold"]);
+    assert_eq!(
+        fields(Metric::Euclidean, f32::NAN, f32::INFINITY),
+        ["threshold", "margin"]
+    );
+    assert_eq!(fields(Metric::Cosine, -0.1, -0.01), ["threshold", "margin"]);
+    assert_eq!(fields(Metric::Cosine, 1.0, 0.6), ["margin"]);
+}
