@@ -16,7 +16,7 @@ use attend_server::app::Stores;
 use attend_server::db::{AuditCtx, DepartmentFilter, Page, Scope};
 use attend_server::demo::DemoSeed;
 use attend_server::features::approvals::{Recorded, Stage, State, Step};
-use attend_server::features::enrolment::CandidateStatus;
+use attend_server::features::enrolment::{Candidate, CandidateStatus};
 use attend_testkit::{eventually, face_set, models_dir};
 use base64::Engine as _;
 
@@ -59,18 +59,7 @@ pub(crate) fn camera(path: PathBuf) -> CameraConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
     let (_server_dir, server, seed) = demo_server().await;
-    let everyone = server
-        .stores
-        .people
-        .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
-        .await
-        .expect("employees")
-        .items;
-    let ana = everyone
-        .iter()
-        .find(|e| e.employee_number == "1001")
-        .expect("Ana is seeded")
-        .id;
+    let ana = ana(&server.stores).await;
 
     let kiosk = tempfile::tempdir().expect("dir");
     let mut config = face_kiosk(&server, &seed, kiosk.path()).await;
@@ -83,36 +72,12 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
     config.camera = camera(probe_dir);
     let daemon = Daemon::build(config.clone()).await.expect("daemon builds");
     let screen = format!("http://{}/status", daemon.screen_addr());
-    let message = async || {
-        let status: serde_json::Value =
-            serde_json::from_str(&http_get(&screen).await).expect("status is JSON");
-        status["message"]["text"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let message = async || screen_message(&screen).await;
     let running = RunningDaemon::start(daemon);
 
     // The candidate syncs; a manager looks at it and approves it.
     let enrolment = server.stores.enrolment.clone();
-    let pending = async || {
-        enrolment
-            .list_candidates(
-                Scope::All,
-                &DepartmentFilter::Any,
-                Some(CandidateStatus::Pending),
-                None,
-                &Page::default(),
-            )
-            .await
-            .expect("candidates")
-            .items
-    };
-    eventually("the enrolment candidate reaches the server", async || {
-        !pending().await.is_empty()
-    })
-    .await;
-    let candidate = pending().await.remove(0);
+    let candidate = synced_candidate(&server.stores).await;
     assert_eq!((candidate.employee_id, candidate.templates), (ana, 3));
     assert!(
         candidate.has_thumbnail,
@@ -189,6 +154,53 @@ async fn an_enrolled_face_clocks_in_and_a_stranger_is_refused() {
 
     running.stop().await;
     server.stop().await;
+}
+
+/// Ana, the demo's employee 1001.
+pub(crate) async fn ana(stores: &Stores) -> EmployeeId {
+    stores
+        .people
+        .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
+        .await
+        .expect("employees")
+        .items
+        .into_iter()
+        .find(|e| e.employee_number == "1001")
+        .expect("Ana is seeded")
+        .id
+}
+
+/// The text on the kiosk's screen (`screen`: its `/status` address).
+pub(crate) async fn screen_message(screen: &str) -> String {
+    let status: serde_json::Value =
+        serde_json::from_str(&http_get(screen).await).expect("status is JSON");
+    status["message"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The kiosk's enrolment candidate, once it has synced to the server.
+pub(crate) async fn synced_candidate(stores: &Stores) -> Candidate {
+    let pending = async || {
+        stores
+            .enrolment
+            .list_candidates(
+                Scope::All,
+                &DepartmentFilter::Any,
+                Some(CandidateStatus::Pending),
+                None,
+                &Page::default(),
+            )
+            .await
+            .expect("candidates")
+            .items
+    };
+    eventually("the enrolment candidate reaches the server", async || {
+        !pending().await.is_empty()
+    })
+    .await;
+    pending().await.remove(0)
 }
 
 /// A kiosk provisioned on `server` with its state in `dir`: the real models, a socket keypad,

@@ -7,19 +7,20 @@
 use std::path::Path;
 
 use attend_device::daemon::Daemon;
-use attend_e2e::{RunningDaemon, demo_server, http_get};
+use attend_e2e::{RunningDaemon, demo_server};
 use attend_protocol::face_policy::{
     ChallengeOutcome, LivenessMode, LivenessPolicy, OnLivenessFailure,
 };
 use attend_server::app::Stores;
 use attend_server::db::{AuditCtx, DepartmentFilter, Page, Scope};
 use attend_server::features::devices::flagged::{FlagFilter, FlagReview};
-use attend_server::features::enrolment::CandidateStatus;
 use attend_testkit::waved::{render, wave};
 use attend_testkit::{eventually, face_set};
 use attend_vision::image::{self, RgbImage};
 
-use crate::face::{approve, camera, enrol, face_kiosk, face_punches};
+use crate::face::{
+    ana, approve, camera, enrol, face_kiosk, face_punches, screen_message, synced_candidate,
+};
 
 /// A photo of Ana (deepface-dev `person_00`) not used for her enrolment.
 const PHOTO: &str = "img5.jpg";
@@ -79,17 +80,7 @@ async fn challenge_everywhere(stores: &Stores, on_failure: OnLivenessFailure) {
 async fn a_waved_photo_fails_the_head_turn_and_is_flagged_or_refused_as_the_site_says() {
     let (_server_dir, server, seed) = demo_server().await;
     challenge_everywhere(&server.stores, OnLivenessFailure::Flag).await;
-    let ana = server
-        .stores
-        .people
-        .list_employees(Scope::All, &DepartmentFilter::Any, &Page::default())
-        .await
-        .expect("employees")
-        .items
-        .into_iter()
-        .find(|e| e.employee_number == "1001")
-        .expect("Ana is seeded")
-        .id;
+    let ana = ana(&server.stores).await;
 
     let kiosk = tempfile::tempdir().expect("dir");
     let mut config = face_kiosk(&server, &seed, kiosk.path()).await;
@@ -101,25 +92,7 @@ async fn a_waved_photo_fails_the_head_turn_and_is_flagged_or_refused_as_the_site
     let screen = format!("http://{}/status", daemon.screen_addr());
     let running = RunningDaemon::start(daemon);
 
-    let enrolment = server.stores.enrolment.clone();
-    let pending = async || {
-        enrolment
-            .list_candidates(
-                Scope::All,
-                &DepartmentFilter::Any,
-                Some(CandidateStatus::Pending),
-                None,
-                &Page::default(),
-            )
-            .await
-            .expect("candidates")
-            .items
-    };
-    eventually("the enrolment candidate reaches the server", async || {
-        !pending().await.is_empty()
-    })
-    .await;
-    approve(&server.stores, pending().await.remove(0).id).await;
+    approve(&server.stores, synced_candidate(&server.stores).await.id).await;
 
     // The photo is recognised as Ana, the kiosk asks her to turn, the photo fails the turn,
     // and the punch reaches the server flagged for review, with its evidence.
@@ -179,11 +152,9 @@ async fn a_waved_photo_fails_the_head_turn_and_is_flagged_or_refused_as_the_site
     // on screen with the PIN offered, and nothing more is punched.
     challenge_everywhere(&server.stores, OnLivenessFailure::Refuse).await;
     eventually("the photo is refused at the kiosk", async || {
-        let status: serde_json::Value =
-            serde_json::from_str(&http_get(&screen).await).expect("status is JSON");
-        status["message"]["text"]
-            .as_str()
-            .is_some_and(|t| t.contains("could not confirm a live person (head turn failed"))
+        screen_message(&screen)
+            .await
+            .contains("could not confirm a live person (head turn failed")
     })
     .await;
     // (That message comes only from the refusal: a flagged punch says "Welcome", and a repeat
