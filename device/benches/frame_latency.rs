@@ -152,7 +152,7 @@ fn main() {
                 let _ = on.on_frame(frame);
             }));
             // A head turn's frame: detect, align, embed for the identity check, the challenge.
-            off.start_turn(Turn::Left, 60_000, Instant::now());
+            off.start_turn(1, Turn::Left, 60_000, Instant::now(), None);
             turn_ms.push(timed(|| {
                 let _ = off.on_frame(frame);
             }));

@@ -51,7 +51,7 @@ impl std::fmt::Debug for Daemon {
 
 enum Input {
     Key(Key),
-    Frame(FrameOutcome, Option<Bytes>),
+    Frame(Box<FrameOutcome>, Option<Bytes>),
 }
 
 impl Daemon {
@@ -216,21 +216,24 @@ impl Daemon {
                         let size = outcome.size;
                         let mut message = outcome.event.map(|e| match e.decision {
                             Decision::Recognised { person, score } => {
-                                let face = FaceMatch { score, threshold: e.threshold, model_id: e.model_id.clone(), picture: e.picture.clone() };
+                                let face = FaceMatch { score, threshold: e.threshold, model_id: e.model_id.clone(), picture: e.picture.clone(), descriptor: e.descriptor.clone() };
                                 station.on_face(person, face, &e.passive, now_ms())
                             }
                             Decision::Unknown => station.on_unknown_face(),
                         });
                         let mut arrow = None;
                         if let Some(ask) = message.as_ref().filter(|m| m.kind == MessageKind::Turn).and(station.turn_asked()) {
-                            let _ = turns.send(TurnCommand::Start { direction: ask.direction, timeout_ms: ask.timeout_ms });
+                            let anchor = station.turn_anchor().map(<[f32]>::to_vec);
+                            let _ = turns.send(TurnCommand::Start { id: ask.id, direction: ask.direction, timeout_ms: ask.timeout_ms, anchor });
                             arrow = Some(TurnView { direction: ask.direction, progress: 0.0 });
                         }
-                        if let Some(progress) = outcome.turn {
-                            if let (Progress::Turning { fraction }, Some(ask)) = (progress, station.turn_asked()) {
+                        if let Some((id, progress)) = outcome.turn {
+                            if let (Progress::Turning { fraction }, Some(ask)) = (progress, station.turn_asked().filter(|a| a.id == id)) {
                                 arrow = Some(TurnView { direction: ask.direction, progress: fraction });
                             }
-                            message = message.or(station.on_turn(progress, now_ms()));
+                            if message.is_none() {
+                                message = station.on_turn(id, progress, now_ms());
+                            }
                         }
                         let faces: Vec<FaceBox> = outcome.faces.iter().map(|d| FaceBox { x: d.bbox.x, y: d.bbox.y, w: d.bbox.w, h: d.bbox.h }).collect();
                         // The picture goes out with its own boxes, so the page never draws one
@@ -365,12 +368,17 @@ fn spawn_recognition(
             }
             // The site's face-match rules, looked at every few seconds (see kiosk::face_match).
             let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            if rules.due(ms) {
-                let site = lock(&roster)
-                    .config()
-                    .ok()
-                    .flatten()
-                    .and_then(|c| c.face_match);
+            // A config that cannot be read now changes nothing: reading it as "no rules" would
+            // loosen matching to the kiosk's own values.
+            let config = if rules.due(ms) {
+                lock(&roster).config().map_err(|e| {
+                    tracing::warn!(error = %e, "face-match rules: the roster config could not be read");
+                })
+            } else {
+                Err(())
+            };
+            if let Ok(config) = config {
+                let site = config.and_then(|c| c.face_match);
                 if let Some((rule, source)) = rules.update(site.as_ref(), ms) {
                     tracing::info!(
                         threshold = rule.threshold,
@@ -393,7 +401,10 @@ fn spawn_recognition(
                 .then(|| Bytes::from(frame.bytes.clone()));
             match recognizer.on_frame(&frame) {
                 Ok(outcome) => {
-                    if tx.blocking_send(Input::Frame(outcome, jpeg)).is_err() {
+                    if tx
+                        .blocking_send(Input::Frame(Box::new(outcome), jpeg))
+                        .is_err()
+                    {
                         return;
                     }
                 }

@@ -61,9 +61,10 @@ enum Command {
         /// The largest share of live attempts the suggested pass score may reject.
         #[arg(long, default_value_t = 0.05)]
         frr: f64,
-        /// Scored frames per attempt.
-        #[arg(long, default_value_t = 5)]
-        frames: usize,
+        /// Scored frames per attempt; by default as many as a face decision at the kiosk
+        /// takes (`recognition.frames_needed`), so attempts are scored as faces are.
+        #[arg(long)]
+        frames: Option<usize>,
         /// Longest an attempt waits for them, in seconds.
         #[arg(long, default_value_t = 10)]
         attempt_s: u64,
@@ -132,7 +133,9 @@ async fn main() -> anyhow::Result<()> {
             }
             let options = attend_device::trial::TrialOptions {
                 rules: attend_device::kiosk::trial::TrialRules {
-                    frames: frames.max(1),
+                    frames: frames
+                        .unwrap_or(config.recognition.frames_needed as usize)
+                        .max(1),
                     attempt_ms: attempt_s.max(1) * 1_000,
                 },
                 threshold,

@@ -4,7 +4,8 @@
 //! each frame whose face matched is also judged by the passive check, and a decision carries
 //! the verdicts of the frames behind it (the station weighs them under the site's rules).
 //!
-//! When the station asks for a head turn ([`Recognizer::start_turn`]), the frames that follow
+//! When the station asks for a head turn ([`Recognizer::start_turn`], with the descriptor of
+//! the face that decided and the turn's number), the frames that follow
 //! feed the challenge instead of the matcher ([`attend_vision::liveness::challenge`]): the
 //! largest face's box and landmarks, and its descriptor's distance from the face that was
 //! recognised, so a swap to another face fails the turn. Each such frame reports the turn's
@@ -42,6 +43,8 @@ pub struct FaceEvent {
     /// A small picture (JPEG) of the face in the frame that decided, for the punch's evidence
     /// where the site keeps evidence pictures.
     pub picture: Option<Vec<u8>>,
+    /// The descriptor of the face in the frame that decided: a head turn is checked against it.
+    pub descriptor: Option<Vec<f32>>,
 }
 
 /// Side of an evidence picture, in pixels: enough for a reviewer to see who stood there, small
@@ -74,15 +77,20 @@ pub struct FrameOutcome {
     pub size: (u32, u32),
     pub faces: Vec<Detection>,
     pub event: Option<FaceEvent>,
-    /// The head turn's progress, on frames that fed one.
-    pub turn: Option<Progress>,
+    /// The head turn's number and progress, on frames that fed one.
+    pub turn: Option<(u64, Progress)>,
 }
 
 /// What the station tells the recognition thread about head turns.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TurnCommand {
-    /// Judge the frames from now on as a head turn (see [`Recognizer::start_turn`]).
-    Start { direction: Turn, timeout_ms: u64 },
+    /// Judge the frames from now on as head turn `id` (see [`Recognizer::start_turn`]).
+    Start {
+        id: u64,
+        direction: Turn,
+        timeout_ms: u64,
+        anchor: Option<Vec<f32>>,
+    },
     /// The station no longer waits for the turn.
     Cancel,
 }
@@ -91,9 +99,11 @@ impl TurnCommand {
     pub fn apply(self, recognizer: &mut Recognizer, now: Instant) {
         match self {
             Self::Start {
+                id,
                 direction,
                 timeout_ms,
-            } => recognizer.start_turn(direction, timeout_ms, now),
+                anchor,
+            } => recognizer.start_turn(id, direction, timeout_ms, now, anchor),
             Self::Cancel => recognizer.cancel_turn(),
         }
     }
@@ -119,11 +129,9 @@ pub struct Recognizer {
     /// needs; emptied when a frame shows nobody or nobody known.
     passive: VecDeque<PassiveFrame>,
     frames_needed: usize,
-    /// The descriptor of the latest face that matched someone: what a head turn's frames are
-    /// compared with.
-    last_matched: Option<Vec<f32>>,
-    /// The head turn being judged, with the descriptor it started from.
-    turn: Option<(Challenge, Option<Vec<f32>>)>,
+    /// The head turn being judged: its number, the challenge, and the descriptor it is checked
+    /// against.
+    turn: Option<(u64, Challenge, Option<Vec<f32>>)>,
     /// Frame times are counted in milliseconds from here.
     epoch: Instant,
 }
@@ -153,7 +161,6 @@ impl Recognizer {
             liveness: None,
             passive: VecDeque::new(),
             frames_needed: frames_needed.max(1) as usize,
-            last_matched: None,
             turn: None,
             epoch: Instant::now(),
         })
@@ -197,9 +204,17 @@ impl Recognizer {
         added
     }
 
-    /// Judges the frames from `at` on as a head turn in `direction` that may take `timeout_ms`,
-    /// against the face recognised last. Replaces a turn already running.
-    pub fn start_turn(&mut self, direction: Turn, timeout_ms: u64, at: Instant) {
+    /// Judges the frames from `at` on as head turn `id`, in `direction`, that may take
+    /// `timeout_ms`, each frame's face checked against `anchor` (the descriptor of the face that
+    /// decided). Replaces a turn already running.
+    pub fn start_turn(
+        &mut self,
+        id: u64,
+        direction: Turn,
+        timeout_ms: u64,
+        at: Instant,
+        anchor: Option<Vec<f32>>,
+    ) {
         let metric = self.gallery.metric();
         let config = ChallengeConfig {
             timeout_ms,
@@ -209,7 +224,7 @@ impl Recognizer {
             ..ChallengeConfig::default()
         };
         let challenge = Challenge::new(direction, config, self.millis(at));
-        self.turn = Some((challenge, self.last_matched.clone()));
+        self.turn = Some((id, challenge, anchor));
     }
 
     /// Stops judging a head turn (the person chose the keypad).
@@ -233,13 +248,13 @@ impl Recognizer {
             .iter()
             .filter(|f| f.embedding.is_some())
             .max_by(|a, b| a.detection.bbox.area().total_cmp(&b.detection.bbox.area()));
-        if self.turn.is_some() {
+        if let Some(id) = self.turn.as_ref().map(|t| t.0) {
             let progress = self.turn_frame(largest, self.millis(frame.captured_at));
             return Ok(FrameOutcome {
                 size: (img.width, img.height),
                 faces: faces.into_iter().map(|f| f.detection).collect(),
                 event: None,
-                turn: Some(progress),
+                turn: Some((id, progress)),
             });
         }
         let result = match largest.and_then(|f| f.embedding.as_ref()) {
@@ -268,9 +283,6 @@ impl Recognizer {
             (FrameResult::Match { .. }, _, _) => {}
             _ => self.passive.clear(),
         }
-        if matches!(result, FrameResult::Match { .. }) {
-            self.last_matched = largest.and_then(|f| f.embedding.clone());
-        }
         let event = self.decider.on_frame(result).map(|decision| FaceEvent {
             decision,
             threshold: self.matcher.threshold,
@@ -283,6 +295,10 @@ impl Recognizer {
                 Decision::Recognised { .. } => {
                     largest.and_then(|f| evidence_picture(&img, &f.detection.bbox))
                 }
+                Decision::Unknown => None,
+            },
+            descriptor: match decision {
+                Decision::Recognised { .. } => largest.and_then(|f| f.embedding.clone()),
                 Decision::Unknown => None,
             },
         });
@@ -298,7 +314,7 @@ impl Recognizer {
     /// final outcome ends the turn.
     fn turn_frame(&mut self, largest: Option<&Face>, at_ms: u64) -> Progress {
         let metric = self.gallery.metric();
-        let Some((challenge, start)) = &mut self.turn else {
+        let Some((_, challenge, start)) = &mut self.turn else {
             return Progress::Looking;
         };
         let seen = largest.and_then(|face| {

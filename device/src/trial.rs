@@ -72,12 +72,8 @@ pub fn run_trial(
         }
         let (done, camera_ended) = match camera.next_frame() {
             Ok(frame) => {
-                let img = image::decode(&frame.bytes, vision_format(frame.format))?;
-                let faces = pipeline.detector().detect(&img)?;
-                let verdict = checker.check(&img, &faces, GateMode::Enforce)?;
-                let score = verdict
-                    .score
-                    .ok_or_else(|| verdict.reason.unwrap_or_else(|| "no face".into()));
+                // A frame that cannot be read is a frame without a score, not the trial's end.
+                let score = score_frame(&pipeline, &checker, &frame);
                 let done = trial.on_frame(score, now_ms());
                 (done.or_else(|| trial.finish_if_due(now_ms())), false)
             }
@@ -116,6 +112,26 @@ pub fn run_trial(
     writeln!(out, "{}", json!({ "summary": summary }))?;
     say(&describe(&summary));
     Ok(summary)
+}
+
+/// One frame's passive score as the kiosk takes it (behind the framing gate), or why none.
+fn score_frame(
+    pipeline: &FacePipeline,
+    checker: &LivenessChecker,
+    frame: &crate::hw::Frame,
+) -> Result<f32, String> {
+    let img =
+        image::decode(&frame.bytes, vision_format(frame.format)).map_err(|e| e.to_string())?;
+    let faces = pipeline
+        .detector()
+        .detect(&img)
+        .map_err(|e| e.to_string())?;
+    let verdict = checker
+        .check(&img, &faces, GateMode::Enforce)
+        .map_err(|e| e.to_string())?;
+    verdict
+        .score
+        .ok_or_else(|| verdict.reason.unwrap_or_else(|| "no face".into()))
 }
 
 /// The summary in words for the installer.

@@ -42,14 +42,19 @@ fn check_evidence(evidence: &crate::face_policy::LivenessEvidence) -> Result<(),
         }
         probability(&format!("body.liveness.scores[{i}].p_real"), s.p_real)?;
     }
-    if evidence
-        .picture_jpeg_base64
-        .as_ref()
-        .is_some_and(|p| p.len() > MAX_EVIDENCE_PICTURE_BASE64)
-    {
-        return Err(format!(
-            "body.liveness.picture_jpeg_base64: over {MAX_EVIDENCE_PICTURE_BASE64} bytes"
-        ));
+    if let Some(picture) = &evidence.picture_jpeg_base64 {
+        if picture.len() > MAX_EVIDENCE_PICTURE_BASE64 {
+            return Err(format!(
+                "body.liveness.picture_jpeg_base64: over {MAX_EVIDENCE_PICTURE_BASE64} bytes"
+            ));
+        }
+        use base64::Engine as _;
+        if base64::engine::general_purpose::STANDARD
+            .decode(picture)
+            .is_err()
+        {
+            return Err("body.liveness.picture_jpeg_base64: not base64".into());
+        }
     }
     if evidence
         .reason

@@ -16,6 +16,7 @@ use attend_protocol::events::PunchMethod;
 use attend_protocol::face_policy::{LivenessEvidence, LivenessPolicy, OnLivenessFailure};
 use attend_protocol::ids::EmployeeId;
 use attend_protocol::roster::{ConsentState, RosterEmployee};
+use attend_protocol::validate::MAX_EVIDENCE_PICTURE_BASE64;
 use attend_vision::liveness::challenge::{FailReason, Progress, Turn};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -40,11 +41,16 @@ pub struct FaceMatch {
     /// A small JPEG of the face that decided: kept with the punch only where the site's rules
     /// keep evidence pictures.
     pub picture: Option<Vec<u8>>,
+    /// The descriptor of the face that decided: a head turn is checked against it (never
+    /// recorded).
+    pub descriptor: Option<Vec<f32>>,
 }
 
-/// The head turn a face decision waits for: which way, and how long it may take.
+/// The head turn a face decision waits for: its number (progress of any other turn is
+/// ignored), which way, and how long it may take.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TurnAsk {
+    pub id: u64,
     pub direction: Turn,
     pub timeout_ms: u64,
     /// When it was asked, on the station's clock.
@@ -95,8 +101,10 @@ impl Station {
             Judged::TurnNeeded(evidence) => {
                 let direction = Turn::random((self.coin)());
                 let text = format!("{}, {}", e.display_name, direction.text());
+                self.turns_asked += 1;
                 self.turn = Some(PendingTurn {
                     ask: TurnAsk {
+                        id: self.turns_asked,
                         direction,
                         timeout_ms: u64::from(policy.challenge_timeout_s) * 1_000,
                         asked_at_ms: now_ms,
@@ -116,23 +124,34 @@ impl Station {
         self.turn.as_ref().map(|t| t.ask)
     }
 
-    /// The recognizer's progress on the head turn. A final one ends the turn with a punch or
-    /// a refusal; anything else, or progress when no turn is pending, changes nothing.
-    pub fn on_turn(&mut self, progress: Progress, now_ms: u64) -> Option<Message> {
+    /// The descriptor the pending head turn is to be checked against.
+    pub fn turn_anchor(&self) -> Option<&[f32]> {
+        self.turn.as_ref()?.face.descriptor.as_deref()
+    }
+
+    /// The recognizer's progress on head turn `id`. A final one ends that turn with a punch or
+    /// a refusal; anything else, or progress of another turn, changes nothing. The person is
+    /// read from the roster again: a turn may take a minute, in which a pull may have withdrawn
+    /// their consent or removed them.
+    pub fn on_turn(&mut self, id: u64, progress: Progress, now_ms: u64) -> Option<Message> {
         let outcome = match progress {
             Progress::Passed { .. } => Ok(()),
             Progress::Failed(why) => Err(why),
             Progress::Looking | Progress::Turning { .. } => return None,
         };
+        if self.turn_asked()?.id != id {
+            return None;
+        }
         let pending = self.turn.take()?;
+        let Some(e) = lock(&self.roster)
+            .employee(pending.employee.id)
+            .ok()
+            .flatten()
+        else {
+            return Some(msg(MessageKind::Refused, "Unknown face — use PIN"));
+        };
         let evidence = liveness::after_turn(pending.evidence, outcome);
-        Some(self.face_punch(
-            &pending.employee,
-            pending.face,
-            evidence,
-            &pending.policy,
-            now_ms,
-        ))
+        Some(self.face_punch(&e, pending.face, evidence, &pending.policy, now_ms))
     }
 
     /// Ends a pending turn whose outcome is overdue as timed out (the camera may have stopped).
@@ -140,7 +159,7 @@ impl Station {
         let ask = self.turn_asked()?;
         let due = ask.asked_at_ms + ask.timeout_ms + TURN_GRACE_MS;
         (now_ms >= due)
-            .then(|| self.on_turn(Progress::Failed(FailReason::TimedOut), now_ms))
+            .then(|| self.on_turn(ask.id, Progress::Failed(FailReason::TimedOut), now_ms))
             .flatten()
     }
 
@@ -166,9 +185,12 @@ impl Station {
             );
         }
         // Only with consent: without it the punch is refused below and nothing is written.
-        let picture = face.picture.take();
+        // One over the protocol's bound would cost the whole punch (the server refuses it):
+        // the punch goes without it.
+        let picture = face.picture.take().map(|jpeg| BASE64.encode(jpeg));
         if policy.evidence_thumbnails && e.consent == ConsentState::Granted {
-            evidence.picture_jpeg_base64 = picture.map(|jpeg| BASE64.encode(jpeg));
+            evidence.picture_jpeg_base64 =
+                picture.filter(|p| p.len() <= MAX_EVIDENCE_PICTURE_BASE64);
         }
         let face = RecordedFace {
             face,

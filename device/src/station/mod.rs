@@ -109,6 +109,8 @@ pub struct Station {
     wake: Arc<Notify>,
     /// The head turn a face decision is waiting for, if any.
     turn: Option<faces::PendingTurn>,
+    /// Head turns asked for so far: the next one's number.
+    turns_asked: u64,
     /// Random bits for the turn's direction. Replaced in tests.
     coin: Box<dyn FnMut() -> u32 + Send + Sync>,
     /// Set by the sync side when the clock offset exceeds the server's tolerance.
@@ -146,6 +148,7 @@ impl Station {
             outputs,
             wake,
             turn: None,
+            turns_asked: 0,
             coin: Box::new(faces::random_bits),
             clock_suspect: false,
         };

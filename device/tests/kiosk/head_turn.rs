@@ -47,7 +47,7 @@ fn frames(photo: &RgbImage, poses: &[Pose], from: Instant) -> Vec<Frame> {
 }
 
 /// A recognizer whose gallery holds Obama, shown `photo` facing the camera until it decides.
-fn recognised(photo: &RgbImage, scale: f64) -> (Recognizer, Instant) {
+fn recognised(photo: &RgbImage, scale: f64) -> (Recognizer, Instant, Option<Vec<f32>>) {
     let p = pipeline();
     let enrol = crate::support::photo("examples/knn_examples/train/obama/obama.jpg");
     let template = Template {
@@ -64,6 +64,11 @@ fn recognised(photo: &RgbImage, scale: f64) -> (Recognizer, Instant) {
         .iter()
         .find_map(|f| recognizer.on_frame(f).expect("frame").event);
     let event = decided.expect("the facing photo should be recognised");
+    let descriptor = event.descriptor.clone();
+    assert!(
+        descriptor.is_some(),
+        "the decision carries the face's descriptor"
+    );
     match event.decision {
         Decision::Recognised { person, .. } => assert_eq!(person, OBAMA),
         other @ Decision::Unknown => panic!("the facing photo should be recognised: {other:?}"),
@@ -72,7 +77,7 @@ fn recognised(photo: &RgbImage, scale: f64) -> (Recognizer, Instant) {
     let picture = event.picture.expect("an evidence picture");
     let shown = image::decode(&picture, image::FrameFormat::Jpeg).expect("a JPEG");
     assert_eq!((shown.width, shown.height), (PICTURE_SIDE, PICTURE_SIDE));
-    (recognizer, start + Duration::from_millis(300))
+    (recognizer, start + Duration::from_millis(300), descriptor)
 }
 
 /// The largest face's box in `photo`: centre x, centre y and width, in its pixels.
@@ -99,7 +104,8 @@ fn turn(recognizer: &mut Recognizer, frames: &[Frame]) -> Vec<Progress> {
             outcome.event.is_none(),
             "no face decision while a turn runs"
         );
-        let progress = outcome.turn.expect("a turn's frame reports its progress");
+        let (id, progress) = outcome.turn.expect("a turn's frame reports its progress");
+        assert_eq!(id, 7, "the progress names its turn");
         seen.push(progress);
         if progress.is_final() {
             break;
@@ -114,8 +120,8 @@ fn a_waved_photo_is_followed_and_fails_the_turn_either_way() {
     // The face about 150 px wide in a 640 px frame, as at a kiosk.
     let scale = 300.0 / f64::from(obama.width);
     for direction in [Turn::Left, Turn::Right] {
-        let (mut recognizer, from) = recognised(&obama, scale);
-        recognizer.start_turn(direction, 3_000, from);
+        let (mut recognizer, from, anchor) = recognised(&obama, scale);
+        recognizer.start_turn(7, direction, 3_000, from, anchor);
         // Three still frames to start from, then the photo waved past the time limit.
         let poses = wave(scale, 3, 30, 25.0);
         let seen = turn(&mut recognizer, &frames(&obama, &poses, from));
@@ -140,8 +146,8 @@ fn another_persons_photo_taking_over_fails_the_turn() {
     let obama = load("tests/test_images/obama3.jpg");
     let biden = load("examples/knn_examples/train/biden/biden.jpg");
     let scale = 300.0 / f64::from(obama.width);
-    let (mut recognizer, from) = recognised(&obama, scale);
-    recognizer.start_turn(Turn::Left, 6_000, from);
+    let (mut recognizer, from, anchor) = recognised(&obama, scale);
+    recognizer.start_turn(7, Turn::Left, 6_000, from, anchor);
     // Biden's photo held so that his face is where Obama's was, and as large.
     let (o, b) = (face_box(&obama), face_box(&biden));
     let biden_pose = Pose {

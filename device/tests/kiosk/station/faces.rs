@@ -19,6 +19,7 @@ fn face(score: f32) -> FaceMatch {
         threshold: 0.6,
         model_id: "dlib-resnet-v1".into(),
         picture: Some(vec![0xFF, 0xD8, 0xFF, 0xE0]),
+        descriptor: Some(vec![0.1; 4]),
     }
 }
 
@@ -126,6 +127,9 @@ fn a_face_that_fails_the_liveness_check_is_refused_or_punched_for_review_as_the_
     }
 }
 
+/// The number of the first head turn a station asks for.
+const ID: u64 = 1;
+
 /// A rig whose site asks every face for a head turn, failures handled `on_failure`, and whose
 /// coin always says `direction`.
 fn turning_rig(on_failure: OnLivenessFailure, direction: Turn) -> Rig {
@@ -159,14 +163,30 @@ fn a_head_turn_is_asked_for_and_its_pass_punches_with_the_evidence() {
         (Turn::Right, 5_000, 1_000)
     );
     assert!(bodies(&r.outbox).is_empty(), "no punch before the turn");
+    assert_eq!(ask.id, ID);
+    assert_eq!(
+        r.station.turn_anchor(),
+        Some(&[0.1; 4][..]),
+        "checked against the face that decided"
+    );
+    let other = Progress::Passed {
+        residual: 0.1,
+        turn: 0.12,
+    };
+    assert_eq!(
+        r.station.on_turn(ID + 1, other, 1_500),
+        None,
+        "another turn's outcome ends nothing"
+    );
     // Progress short of the end changes nothing.
     for progress in [Progress::Looking, Progress::Turning { fraction: 0.5 }] {
-        assert_eq!(r.station.on_turn(progress, 2_000), None);
+        assert_eq!(r.station.on_turn(ID, progress, 2_000), None);
     }
     assert!(r.station.turn_asked().is_some());
     let m = r
         .station
         .on_turn(
+            ID,
             Progress::Passed {
                 residual: 0.1,
                 turn: 0.12,
@@ -189,7 +209,8 @@ fn a_head_turn_is_asked_for_and_its_pass_punches_with_the_evidence() {
     }
     // A late outcome of a turn no longer pending punches nothing more.
     assert_eq!(
-        r.station.on_turn(Progress::Failed(FailReason::Flat), 2_600),
+        r.station
+            .on_turn(ID, Progress::Failed(FailReason::Flat), 2_600),
         None
     );
     assert_eq!(bodies(&r.outbox).len(), 1);
@@ -202,7 +223,7 @@ fn a_failed_turn_is_refused_or_flagged_as_the_site_says() {
     assert_eq!(m.text, "Ana, turn your head to your left");
     let m = r
         .station
-        .on_turn(Progress::Failed(FailReason::Flat), 3_000)
+        .on_turn(ID, Progress::Failed(FailReason::Flat), 3_000)
         .expect("ended");
     assert_eq!(m.kind, MessageKind::Refused);
     assert!(m.text.contains("flat picture"), "{}", m.text);
@@ -216,7 +237,7 @@ fn a_failed_turn_is_refused_or_flagged_as_the_site_says() {
     r.station.on_face(ANA, face(0.41), &live(0.95), 1_000);
     let m = r
         .station
-        .on_turn(Progress::Failed(FailReason::OtherPerson), 3_000)
+        .on_turn(ID, Progress::Failed(FailReason::OtherPerson), 3_000)
         .expect("ended");
     assert_eq!(
         m.kind,
@@ -254,6 +275,7 @@ fn a_key_ends_the_turn_and_the_station_times_out_a_turn_whose_outcome_never_came
     assert_eq!(r.station.turn_asked(), None, "the key ended the turn");
     assert_eq!(
         r.station.on_turn(
+            ID,
             Progress::Passed {
                 residual: 0.1,
                 turn: 0.1

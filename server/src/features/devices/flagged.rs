@@ -231,8 +231,6 @@ impl DeviceService {
         Ok(decided)
     }
 
-    /// Flag rates per site and per employee over the last `days` days (default
-    /// [`DEFAULT_RATE_DAYS`]), in the caller's scope.
     /// The evidence picture the kiosk kept of a flagged punch's face (JPEG); not found when
     /// there is none, or it was erased with the person's face data.
     pub async fn flagged_picture(&self, caller: &Caller, event: EventId) -> AppResult<Vec<u8>> {
@@ -247,6 +245,8 @@ impl DeviceService {
             .map_err(|e| Error::Internal(anyhow::anyhow!("stored evidence picture: {e}")))
     }
 
+    /// Flag rates per site and per employee over the last `days` days (default
+    /// [`DEFAULT_RATE_DAYS`]), in the caller's scope.
     pub async fn flag_rates(&self, caller: &Caller, days: Option<u32>) -> AppResult<FlagRates> {
         caller.permit(Action::FlagRates)?;
         let days = days.unwrap_or(DEFAULT_RATE_DAYS);

@@ -167,9 +167,11 @@ fn liveness_flag(event: &Event) -> Option<String> {
     })
 }
 
-/// The event as stored: `raw` as the kiosk sent it, less a face punch's evidence picture when
-/// the site does not keep them (a kiosk acting on rules older than the site's).
-pub fn stored_payload(event: &Event, raw: String, keeps_pictures: bool) -> String {
+/// The event as stored: `raw` as the kiosk sent it, less a face punch's evidence picture unless
+/// `keep_picture` (the caller's judgement: a flagged punch, a site that keeps pictures, a person
+/// who consents). Without a picture to remove it is `raw` itself; with one, the same JSON
+/// re-serialised without it.
+pub fn stored_payload(event: &Event, raw: String, keep_picture: bool) -> String {
     let EventBody::Punch(punch) = &event.body else {
         return raw;
     };
@@ -177,7 +179,7 @@ pub fn stored_payload(event: &Event, raw: String, keeps_pictures: bool) -> Strin
         .liveness
         .as_ref()
         .is_some_and(|l| l.picture_jpeg_base64.is_some());
-    if keeps_pictures || !has_picture {
+    if keep_picture || !has_picture {
         return raw;
     }
     if let Ok(mut payload) = serde_json::from_str::<serde_json::Value>(&raw) {

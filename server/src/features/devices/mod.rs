@@ -16,7 +16,8 @@
 //!
 //! Invariants: a signed request's device, signature, timestamp and nonce are checked before a
 //! handler sees its body, so forged or replayed requests write nothing; an event is stored at
-//! most once per `event_id`, verbatim as the kiosk sent it.
+//! most once per `event_id`, verbatim as the kiosk sent it (less an evidence picture the server
+//! does not keep: see `ingest::stored_payload`).
 
 pub mod api;
 pub mod flagged;
@@ -164,7 +165,8 @@ pub struct DeviceAuth {
     pub timezone: String,
 }
 
-/// A pushed event as parsed, with the exact JSON text it arrived as (stored verbatim).
+/// A pushed event as parsed, with the exact JSON text it arrived as (stored verbatim, but for an
+/// evidence picture the server does not keep).
 #[derive(Clone, Debug)]
 pub struct ReceivedEvent {
     pub event: Event,

@@ -139,7 +139,6 @@ pub(super) fn ingest_tx(
     let mut insert = tx.prepare_cached(INSERT_EVENT_SQL).map_err(db)?;
     let mut acks = Vec::with_capacity(events.len());
     for ReceivedEvent { event, raw } in events {
-        let raw = stored_payload(&event, raw, keeps_pictures);
         let (held, flag) = match verdict(&event, &pusher, &mut known)? {
             Verdict::Reject(reason) => {
                 acks.push(Ack::rejected(event.event_id, reason));
@@ -148,6 +147,16 @@ pub(super) fn ingest_tx(
             Verdict::Hold(reason, flag) => (Some(reason), flag),
             Verdict::Store(flag) => (None, flag),
         };
+        // An evidence picture is kept for review only: a flagged punch, at a site that keeps
+        // them, of a person who is there and consents now (a kiosk offline since consent was
+        // withdrawn must not bring the face back).
+        let consents = match event.body.employee_id() {
+            Some(id) => known
+                .employee(id)?
+                .is_some_and(|f| !f.deleted && f.consent == ConsentState::Granted),
+            None => false,
+        };
+        let raw = stored_payload(&event, raw, keeps_pictures && flag.is_some() && consents);
         let inserted = insert
             .execute(params![
                 event.event_id.to_string(),
