@@ -228,6 +228,17 @@ impl Flash {
 
 /// What a post answers: back to `to`, carrying the outcome as a flash message
 /// (post/redirect/get, so reloading the page never repeats the action).
+/// A review queue's address: `path` filtered to one state (`key=value`), from the page after
+/// `after` (the first page without).
+pub fn queue_href(path: &str, key: &str, value: &str, after: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair(key, value);
+    if let Some(after) = after {
+        query.append_pair("after", after);
+    }
+    format!("{path}?{}", query.finish())
+}
+
 pub fn done(to: &str, outcome: Result<String, Error>) -> Response {
     let flash = match outcome {
         Ok(message) => Flash::success(message),

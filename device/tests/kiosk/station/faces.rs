@@ -6,7 +6,7 @@ use attend_device::kiosk::liveness::{Passive, PassiveFrame};
 use attend_device::station::{FaceMatch, MessageKind, TURN_GRACE_MS};
 use attend_protocol::events::{EventBody, PunchMethod};
 use attend_protocol::face_policy::{
-    ChallengeOutcome, LivenessMode, LivenessPolicy, OnLivenessFailure,
+    ChallengeOutcome, LivenessEvidence, LivenessMode, LivenessPolicy, OnLivenessFailure,
 };
 use attend_protocol::roster::RosterDelta;
 use attend_vision::liveness::challenge::{FailReason, Progress, Turn};
@@ -124,6 +124,14 @@ fn a_face_that_fails_the_liveness_check_is_refused_or_punched_for_review_as_the_
     match bodies(&r.outbox).last() {
         Some(EventBody::Punch(p)) => assert!(p.liveness.as_ref().is_some_and(|e| e.live)),
         other => panic!("expected a face punch, got {other:?}"),
+    }
+}
+
+/// The liveness evidence of the one punch in the outbox, which must be a face punch.
+fn sole_evidence(r: &Rig) -> LivenessEvidence {
+    match bodies(&r.outbox).as_slice() {
+        [EventBody::Punch(p)] => p.liveness.clone().expect("the punch carries its evidence"),
+        other => panic!("expected one face punch, got {other:?}"),
     }
 }
 
@@ -245,20 +253,15 @@ fn a_failed_turn_is_refused_or_flagged_as_the_site_says() {
         "flagged, not refused: {}",
         m.text
     );
-    match bodies(&r.outbox).as_slice() {
-        [EventBody::Punch(p)] => {
-            let evidence = p.liveness.as_ref().expect("evidence");
-            assert!(!evidence.live, "the server flags it for review");
-            assert_eq!(evidence.challenge, ChallengeOutcome::Failed);
-            assert!(
-                evidence
-                    .reason
-                    .as_deref()
-                    .is_some_and(|r| r.contains("another face"))
-            );
-        }
-        other => panic!("expected one face punch, got {other:?}"),
-    }
+    let evidence = sole_evidence(&r);
+    assert!(!evidence.live, "the server flags it for review");
+    assert_eq!(evidence.challenge, ChallengeOutcome::Failed);
+    assert!(
+        evidence
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("another face"))
+    );
 }
 
 #[test]
@@ -296,19 +299,14 @@ fn a_key_ends_the_turn_and_the_station_times_out_a_turn_whose_outcome_never_came
     assert_eq!(r.station.expire_turn(due - 1), None);
     let m = r.station.expire_turn(due).expect("overdue");
     assert_eq!(m.kind, MessageKind::Success, "{}", m.text);
-    match bodies(&r.outbox).as_slice() {
-        [EventBody::Punch(p)] => {
-            let evidence = p.liveness.as_ref().expect("evidence");
-            assert_eq!(evidence.challenge, ChallengeOutcome::Failed);
-            assert!(
-                evidence
-                    .reason
-                    .as_deref()
-                    .is_some_and(|r| r.contains("in time"))
-            );
-        }
-        other => panic!("expected one flagged face punch, got {other:?}"),
-    }
+    let evidence = sole_evidence(&r);
+    assert_eq!(evidence.challenge, ChallengeOutcome::Failed);
+    assert!(
+        evidence
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("in time"))
+    );
     assert_eq!(
         r.station.expire_turn(due + 10_000),
         None,

@@ -48,12 +48,7 @@ struct QueueQuery {
 
 /// The queue's address: one review state, from the page after `after` (the first without).
 fn queue_href(review: FlagReview, after: Option<&str>) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("review", review.as_str());
-    if let Some(after) = after {
-        query.append_pair("after", after);
-    }
-    format!("{QUEUE}?{}", query.finish())
+    crate::dashboard::queue_href(QUEUE, "review", review.as_str(), after)
 }
 
 #[derive(Serialize)]

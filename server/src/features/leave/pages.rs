@@ -32,12 +32,7 @@ struct QueueQuery {
 
 /// The queue's address: one status, from the page after `after` (the first page without).
 fn queue_href(status: ApprovalStatus, after: Option<&str>) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("status", status.as_str());
-    if let Some(after) = after {
-        query.append_pair("after", after);
-    }
-    format!("/dashboard/leave?{}", query.finish())
+    crate::dashboard::queue_href("/dashboard/leave", "status", status.as_str(), after)
 }
 
 #[derive(Serialize)]
