@@ -11,10 +11,12 @@ the server sees a real kiosk. Only headers the case carries are replaced: a chec
 out (or a case generated to break the headers) still reaches the server without it.
 """
 
+import ast
 import base64
 import hashlib
 import hmac
 import os
+import threading
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -24,6 +26,22 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.transport.prepare import get_exclude_headers
+
+# Python 3.11 keeps one AST recursion counter for every thread (CPython issue 106905): when the
+# two workers build a syntax tree at once (Hypothesis parses a lambda's source to describe a
+# strategy), one of them fails with "AST constructor recursion depth mismatch" and the run counts
+# it as an error in the API. One tree at a time; only Hypothesis's descriptions parse, so this
+# costs nothing measurable.
+_ast_parse = ast.parse
+_ast_lock = threading.Lock()
+
+
+def _parse_one_at_a_time(*args, **kwargs):
+    with _ast_lock:
+        return _ast_parse(*args, **kwargs)
+
+
+ast.parse = _parse_one_at_a_time
 
 BASE_URL = os.environ["CONTRACT_BASE_URL"]
 ADMIN_ID = os.environ["CONTRACT_ADMIN_ID"]
