@@ -79,7 +79,7 @@ done
 check "/var/lib/attendd is attendd's, 0700" owner_mode /var/lib/attendd "attendd:attendd 700"
 check "config is root:attendd 0640" owner_mode /etc/attend/attendd.toml "root:attendd 640"
 carry="$(mktemp -d)"
-cp .cache/models/face_detection_yunet_2023mar.onnx .cache/models/dlib_face_recognition_resnet_model_v1.onnx "$carry/"
+cp .cache/models/face_detection_yunet_2026may.onnx .cache/models/dlib_face_recognition_resnet_model_v1.onnx "$carry/"
 cp ".cache/onnxruntime/aarch64/libonnxruntime.so.$ORT_VERSION" "$carry/"
 check "attendd setup --from installs the runtime and models (sha256-checked)" \
     qemu-aarch64 /usr/bin/attendd --config /etc/attend/attendd.toml setup --from "$carry"

@@ -240,19 +240,36 @@ impl Recognizer {
         at.saturating_duration_since(self.epoch).as_millis() as u64
     }
 
-    /// Processes one frame. Only the largest face is matched: the person at the kiosk.
+    /// Processes one frame. Only the largest face is described and matched: the person at the
+    /// kiosk. Frames are looked at coarsely first (a face near the camera needs few pixels), at
+    /// full detail during a head turn, whose parallax test reads the landmarks to the pixel.
     pub fn on_frame(&mut self, frame: &Frame) -> Result<FrameOutcome, VisionError> {
         let img = image::decode(&frame.bytes, vision_format(frame.format))?;
-        let faces = self.pipeline.faces(&img)?;
-        let largest = faces
+        let detector = self.pipeline.detector();
+        let faces = match self.turn {
+            Some(_) => detector.detect(&img)?,
+            None => detector.detect_coarse_first(&img)?,
+        };
+        let largest = match faces
             .iter()
-            .filter(|f| f.embedding.is_some())
-            .max_by(|a, b| a.detection.bbox.area().total_cmp(&b.detection.bbox.area()));
+            .filter(|d| d.landmarks.is_some())
+            .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+        {
+            Some(detection) => self
+                .pipeline
+                .describe(&img, detection)?
+                .map(|embedding| Face {
+                    detection: detection.clone(),
+                    embedding: Some(embedding),
+                }),
+            None => None,
+        };
+        let largest = largest.as_ref();
         if let Some(id) = self.turn.as_ref().map(|t| t.0) {
             let progress = self.turn_frame(largest, self.millis(frame.captured_at));
             return Ok(FrameOutcome {
                 size: (img.width, img.height),
-                faces: faces.into_iter().map(|f| f.detection).collect(),
+                faces,
                 event: None,
                 turn: Some((id, progress)),
             });
@@ -304,7 +321,7 @@ impl Recognizer {
         });
         Ok(FrameOutcome {
             size: (img.width, img.height),
-            faces: faces.into_iter().map(|f| f.detection).collect(),
+            faces,
             event,
             turn: None,
         })

@@ -265,7 +265,7 @@ def build_report(images, rows):
     n_imp_all = sum(not r["same"] for r in rows)
     n_gen_all = sum(r["same"] for r in rows)
     L += ["## Pipelines compared", "",
-          "- **ours**: `attend-vision embed` (release build): YuNet 2023mar box and five landmarks, the",
+          "- **ours**: `attend-vision embed` (release build): YuNet (the default, 2026may) box and five landmarks, the",
           "  manifest's template similarity alignment to the 150x150 chip, the ONNX dlib ResNet.",
           "- **dlib**: PyPI face_recognition's path with dlib-bin: HOG detector (upsample 1; dlib's CNN",
           "  detector where HOG finds nothing), 5-point shape predictor, `get_face_chip(150, 0.25)`,",

@@ -582,7 +582,7 @@ fn face_match_rules_are_optional_and_a_newer_servers_additions_are_ignored() {
     );
     let rules = parsed.config.face_match.expect("rules");
     let rule = rules.rule_for("dlib-resnet-v1").expect("dlib's rule");
-    assert_eq!((rule.threshold, rule.margin), (0.45, 0.10));
+    assert_eq!((rule.threshold, rule.margin), (0.45, 0.11));
     assert!(
         rules.rule_for("sface-2021dec").is_none(),
         "SFace keeps the kiosk's own"

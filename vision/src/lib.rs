@@ -3,7 +3,7 @@
 //! Module map:
 //! - [`runtime`]: finds and loads `libonnxruntime.so` (config → `ORT_DYLIB_PATH` → project cache).
 //! - [`manifest`]: the model manifest: sources, hashes, input specs, templates, metrics.
-//! - [`session`]: verified model files → ONNX Runtime sessions.
+//! - [`session`]: verified model files → ONNX Runtime sessions (PRelu run as `Max`: [`session::prelu`]).
 //! - [`image`]: frame decoding (JPEG/MJPEG, PNG, YUYV, RGB/BGR) and SIMD resizing.
 //! - [`detect`]: face detection (YuNet decoding, NMS).
 //! - [`align`]: similarity transform from five landmarks and chip warping.

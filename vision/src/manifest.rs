@@ -36,6 +36,10 @@ pub struct Manifest {
     pub default_detector: Option<String>,
     #[serde(default)]
     pub default_embedder: Option<String>,
+    /// The detector a pipeline uses when the default's file is not installed: a kiosk set up
+    /// before the default changed keeps finding faces (more slowly) until `attendd setup` runs.
+    #[serde(default)]
+    pub fallback_detector: Option<String>,
     #[serde(rename = "model")]
     pub models: Vec<ModelSpec>,
 }
@@ -311,12 +315,20 @@ impl Manifest {
             .collect()
     }
 
-    /// The default detector and embedder: the first of each role.
+    /// The default of a role: the one `default_detector` / `default_embedder` names, else the
+    /// first model of the role.
     pub fn default_id(&self, role: Role) -> Option<&str> {
-        self.models
-            .iter()
-            .find(|m| m.role == role)
-            .map(|m| m.id.as_str())
+        let named = match role {
+            Role::Detector => self.default_detector.as_deref(),
+            Role::Embedder => self.default_embedder.as_deref(),
+            Role::Liveness => None,
+        };
+        named.or_else(|| {
+            self.models
+                .iter()
+                .find(|m| m.role == role)
+                .map(|m| m.id.as_str())
+        })
     }
 }
 
@@ -373,7 +385,15 @@ mod tests {
         let m = Manifest::load(&bundled_manifest_path()).expect("models/manifest.toml parses");
         let detector = m.default_id(Role::Detector).expect("a default detector");
         let embedder = m.default_id(Role::Embedder).expect("a default embedder");
-        assert!(m.detector(detector).is_ok());
+        assert_eq!(Some(detector), m.default_detector.as_deref());
+        assert_eq!(Some(embedder), m.default_embedder.as_deref());
+        let (default, _) = m
+            .detector(detector)
+            .expect("the default detector is complete");
+        // The default looks at a kiosk frame coarsely first: only a dynamic input can.
+        assert!(default.input.dynamic, "{detector} has a fixed input");
+        let fallback = m.fallback_detector.as_deref().expect("a fallback detector");
+        assert!(m.detector(fallback).is_ok());
         let e = m.embedder(embedder).expect("default embedder is complete");
         assert_eq!(e.embedder.dim, 128);
         for model in &m.models {

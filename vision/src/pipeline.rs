@@ -26,6 +26,8 @@ pub struct PipelineConfig {
     pub threads: usize,
     /// Longest frame side fed to a dynamic-input detector.
     pub detect_max_side: u32,
+    /// Longest frame side of the first look at a kiosk frame ([`FacePipeline::faces_coarse_first`]).
+    pub detect_coarse_side: u32,
     /// ONNX Runtime library to load; `None` tries `ORT_DYLIB_PATH`, then the project cache.
     pub ort_library: Option<PathBuf>,
 }
@@ -39,6 +41,7 @@ impl PipelineConfig {
             embedder: None,
             threads: 1,
             detect_max_side: 640,
+            detect_coarse_side: 320,
             ort_library: None,
         }
     }
@@ -82,8 +85,11 @@ impl FacePipeline {
                 .or_else(|| manifest.default_id(role).map(str::to_owned))
                 .ok_or_else(|| VisionError::Model(format!("the manifest has no {role:?} model")))
         };
-        let (detector_model, detector_spec) =
-            manifest.detector(&pick(&config.detector, Role::Detector)?)?;
+        let detector_id = match &config.detector {
+            Some(id) => id.clone(),
+            None => installed_default_detector(&manifest, &config.models_dir)?,
+        };
+        let (detector_model, detector_spec) = manifest.detector(&detector_id)?;
         let embedder_model = manifest.embedder(&pick(&config.embedder, Role::Embedder)?)?;
         let detector = Detector::load(
             &config.models_dir,
@@ -91,7 +97,8 @@ impl FacePipeline {
             &detector_spec,
             config.threads,
         )?
-        .with_max_side(config.detect_max_side);
+        .with_max_side(config.detect_max_side)
+        .with_coarse_side(config.detect_coarse_side);
         let embedder = Embedder::load(&config.models_dir, &embedder_model, config.threads)?;
         Ok(Self { detector, embedder })
     }
@@ -123,16 +130,36 @@ impl FacePipeline {
         )
     }
 
+    /// The descriptor of one detection (`None` without landmarks or with degenerate ones).
+    pub fn describe(
+        &self,
+        frame: &RgbImage,
+        detection: &Detection,
+    ) -> Result<Option<Vec<f32>>, VisionError> {
+        self.chip(frame, detection)
+            .map(|chip| self.embedder.embed(&chip))
+            .transpose()
+    }
+
     /// Every face in the frame with its descriptor, best detection first.
     pub fn faces(&self, frame: &RgbImage) -> Result<Vec<Face>, VisionError> {
-        self.detector
-            .detect(frame)?
+        self.described(frame, self.detector.detect(frame)?)
+    }
+
+    /// [`FacePipeline::faces`] with [`Detector::detect_coarse_first`]: a kiosk frame.
+    pub fn faces_coarse_first(&self, frame: &RgbImage) -> Result<Vec<Face>, VisionError> {
+        self.described(frame, self.detector.detect_coarse_first(frame)?)
+    }
+
+    fn described(
+        &self,
+        frame: &RgbImage,
+        detections: Vec<Detection>,
+    ) -> Result<Vec<Face>, VisionError> {
+        detections
             .into_iter()
             .map(|detection| {
-                let embedding = match self.chip(frame, &detection) {
-                    Some(chip) => Some(self.embedder.embed(&chip)?),
-                    None => None,
-                };
+                let embedding = self.describe(frame, &detection)?;
                 Ok(Face {
                     detection,
                     embedding,
@@ -193,4 +220,26 @@ impl FacePipeline {
             .ok_or_else(|| VisionError::NoFace(what.display().to_string()))?;
         self.embedder.embed(&chip)
     }
+}
+
+/// The manifest's default detector, or its fallback when only the fallback's file is installed
+/// (a kiosk set up before the default changed: see `fallback_detector` in the manifest). A
+/// missing default with no fallback installed either is reported for the default.
+fn installed_default_detector(
+    manifest: &Manifest,
+    models_dir: &Path,
+) -> Result<String, VisionError> {
+    let default = manifest
+        .default_id(Role::Detector)
+        .ok_or_else(|| VisionError::Model("the manifest has no detector model".into()))?;
+    let installed = |id: &str| {
+        manifest
+            .detector(id)
+            .is_ok_and(|(model, _)| models_dir.join(&model.file).is_file())
+    };
+    Ok(match manifest.fallback_detector.as_deref() {
+        Some(fallback) if !installed(default) && installed(fallback) => fallback,
+        _ => default,
+    }
+    .to_owned())
 }

@@ -214,7 +214,7 @@ mod tests {
         let (rule, source) = follow.update(Some(&site), RECHECK_MS).expect("switches");
         assert_eq!(
             (rule.threshold, rule.margin, source),
-            (0.45, 0.10, Source::Site)
+            (0.45, 0.11, Source::Site)
         );
         assert_eq!(
             follow.update(Some(&site), 2 * RECHECK_MS),

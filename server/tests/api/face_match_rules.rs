@@ -13,7 +13,7 @@ fn rules(model: &str, threshold: f64, margin: f64) -> Value {
 
 /// A new site's: dlib at the derived 1:N defaults (models/reports/face-match-thresholds.md).
 fn defaults() -> Value {
-    json!({"models": [{"model": "dlib-resnet-v1", "threshold": 0.45, "margin": 0.1}]})
+    json!({"models": [{"model": "dlib-resnet-v1", "threshold": 0.45, "margin": 0.11}]})
 }
 
 async fn put(app: &TestApp, token: &str, site: &str, body: Value) -> crate::helpers::Reply {

@@ -38,6 +38,8 @@ pub struct Detector {
     spec: DetectorSpec,
     /// Longest side the frame is scaled to before detection (dynamic-input models).
     max_side: u32,
+    /// Longest side of [`Detector::detect_coarse_first`]'s first look (dynamic-input models).
+    coarse_side: u32,
 }
 
 /// How a frame was placed into the model input: `input = frame * scale`, top-left aligned.
@@ -61,6 +63,7 @@ impl Detector {
             model: model.clone(),
             spec: spec.clone(),
             max_side: 640,
+            coarse_side: 640,
         })
     }
 
@@ -71,14 +74,21 @@ impl Detector {
         self
     }
 
+    /// The first look of [`Detector::detect_coarse_first`] scales frames to at most
+    /// `coarse_side` on their longest side (dynamic-input models; capped at `max_side`).
+    pub fn with_coarse_side(mut self, coarse_side: u32) -> Self {
+        self.coarse_side = coarse_side.max(32);
+        self
+    }
+
     pub fn model_id(&self) -> &str {
         &self.model.id
     }
 
-    fn placement(&self, width: u32, height: u32) -> Placement {
+    fn placement(&self, width: u32, height: u32, max_side: u32) -> Placement {
         let input = &self.model.input;
         if input.dynamic {
-            let scale = (self.max_side as f32 / width.max(height) as f32).min(1.0);
+            let scale = (max_side as f32 / width.max(height) as f32).min(1.0);
             let round32 = |v: f32| ((v.ceil() as usize).div_ceil(32) * 32).max(32);
             Placement {
                 scale,
@@ -96,9 +106,32 @@ impl Detector {
         }
     }
 
-    /// Faces in the frame, best first.
+    /// Faces in the frame, best first, detected at up to `max_side` (the full detail the
+    /// landmarks need for enrolment photos and head turns).
     pub fn detect(&self, frame: &RgbImage) -> Result<Vec<Detection>, VisionError> {
-        let place = self.placement(frame.width, frame.height);
+        self.detect_at(frame, self.max_side)
+    }
+
+    /// Faces in the frame, best first, looking at only as many pixels as a face near the camera
+    /// needs: first with the frame scaled to `coarse_side` (a quarter of the pixels of 640×480
+    /// at 320, where YuNet still finds faces from about 20 px of the frame up), and only when
+    /// that finds nothing, as [`Detector::detect`] (a face farther away). What a kiosk does with
+    /// every frame; the landmarks are coarser, which the labelled pairs show costs no match
+    /// (vision/tests/real/detect_scale.rs).
+    pub fn detect_coarse_first(&self, frame: &RgbImage) -> Result<Vec<Detection>, VisionError> {
+        let coarse = self.coarse_side.min(self.max_side);
+        if !self.model.input.dynamic || coarse >= self.max_side {
+            return self.detect(frame);
+        }
+        let found = self.detect_at(frame, coarse)?;
+        if found.is_empty() && frame.width.max(frame.height) > coarse {
+            return self.detect(frame);
+        }
+        Ok(found)
+    }
+
+    fn detect_at(&self, frame: &RgbImage, max_side: u32) -> Result<Vec<Detection>, VisionError> {
+        let place = self.placement(frame.width, frame.height, max_side);
         let (w, h) = (
             ((frame.width as f32 * place.scale).round() as u32).max(1),
             ((frame.height as f32 * place.scale).round() as u32).max(1),

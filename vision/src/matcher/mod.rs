@@ -62,7 +62,7 @@ pub enum Metric {
 impl Metric {
     /// The model's published same-person threshold: 0.6 (dlib distance) or
     /// 0.363 (SFace cosine). For 1:1 comparisons; a 1:N search of a large gallery needs a
-    /// stricter one (dlib: 0.45 with margin 0.10, see
+    /// stricter one (dlib: 0.45 with margin 0.11, see
     /// [`EmbedderSpec::identification`](crate::manifest::EmbedderSpec::identification)).
     pub const fn default_threshold(self) -> f32 {
         match self {

@@ -5,6 +5,7 @@
 
 mod accuracy;
 mod cli;
+mod detect_scale;
 mod liveness;
 mod pipeline;
 mod support;

@@ -66,15 +66,23 @@ fn a_photo_without_a_face_is_a_clear_error() {
     assert_eq!(err.to_string(), "no face found in grey.png");
 }
 
-#[test]
-fn a_model_file_with_the_wrong_hash_is_refused_by_name() {
-    let tmp = std::env::temp_dir().join(format!("attend-vision-badmodel-{}", std::process::id()));
+/// A copy of the models directory without the files `leave_out` names.
+fn models_copy(name: &str, leave_out: &[&str]) -> std::path::PathBuf {
+    let tmp = std::env::temp_dir().join(format!("attend-vision-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("temp dir");
     for f in std::fs::read_dir(models_dir()).expect("models dir") {
         let f = f.expect("entry");
-        std::fs::copy(f.path(), tmp.join(f.file_name())).expect("copy");
+        if !leave_out.iter().any(|l| f.file_name() == **l) {
+            std::fs::copy(f.path(), tmp.join(f.file_name())).expect("copy");
+        }
     }
-    let yunet = tmp.join("face_detection_yunet_2023mar.onnx");
+    tmp
+}
+
+#[test]
+fn a_model_file_with_the_wrong_hash_is_refused_by_name() {
+    let tmp = models_copy("badmodel", &[]);
+    let yunet = tmp.join("face_detection_yunet_2026may.onnx");
     let mut bytes = std::fs::read(&yunet).expect("read");
     let last = bytes.len() - 1;
     bytes[last] ^= 0xFF;
@@ -84,8 +92,31 @@ fn a_model_file_with_the_wrong_hash_is_refused_by_name() {
     let msg = err.to_string();
     std::fs::remove_dir_all(&tmp).ok();
     assert!(
-        msg.contains("yunet-2023mar") && msg.contains("sha256 is"),
+        msg.contains("yunet-2026may") && msg.contains("sha256 is"),
         "{msg}"
+    );
+}
+
+#[test]
+fn a_kiosk_without_the_default_detector_file_uses_the_fallback_and_finds_the_same_faces() {
+    // Set up before the dynamic YuNet became the default: only the 2023mar file is there.
+    let tmp = models_copy("fallback", &["face_detection_yunet_2026may.onnx"]);
+    let loaded = attend_vision::FacePipeline::load(&attend_vision::PipelineConfig::new(&tmp));
+    std::fs::remove_dir_all(&tmp).ok();
+    let old = loaded.expect("loads on the fallback detector");
+    assert_eq!(old.detector().model_id(), "yunet-2023mar");
+    assert_eq!(pipeline().detector().model_id(), "yunet-2026may");
+    let img = image::load(&face_set("face_recognition").join("examples/two_people.jpg"))
+        .expect("decodes");
+    let (a, b) = (
+        old.detector().detect_coarse_first(&img).expect("runs"),
+        pipeline().detector().detect(&img).expect("runs"),
+    );
+    assert_eq!(a.len(), 2);
+    assert!(
+        b.iter()
+            .all(|x| a.iter().any(|y| y.bbox.iou(&x.bbox) > 0.8)),
+        "{a:?} {b:?}"
     );
 }
 
@@ -136,7 +167,7 @@ fn every_detector_in_the_manifest_finds_the_same_two_people() {
         .expect("decodes");
     let reference = pipeline().detector().detect(&img).expect("yunet runs");
     assert_eq!(reference.len(), 2);
-    for id in ["yunet-2026may", "ultraface-rfb-320", "centerface"] {
+    for id in ["yunet-2023mar", "ultraface-rfb-320", "centerface"] {
         let (model, spec) = manifest.detector(id).expect("described");
         let detector = Detector::load(&models_dir(), &model, &spec, 1).expect("loads");
         let found = detector.detect(&img).expect("runs");

@@ -45,11 +45,11 @@ fn defaults() -> (f32, f32) {
 
 #[test]
 fn the_bundled_identification_defaults_are_the_derived_ones() {
-    assert_eq!(defaults(), (0.45, 0.10));
+    assert_eq!(defaults(), (0.45, 0.11));
 }
 
 /// The report's table: at 0.6 no errors on either set; at the 1:N default no false accept and
-/// the false rejects it counts (4 of 44 and 14 of 88 genuine pairs).
+/// the false rejects it counts (4 of 44 and 12 of 88 genuine pairs).
 #[test]
 fn face_recognition_pairs_at_the_defaults_make_the_reported_errors() {
     let s = scores("face_recognition");
@@ -72,12 +72,12 @@ fn deepface_pairs_at_the_defaults_make_the_reported_errors() {
     assert_eq!(errors(&s, 0.6), (0, 215, 0, 88), "at 0.6");
     assert_eq!(
         errors(&s, defaults().0),
-        (0, 215, 14, 88),
+        (0, 215, 12, 88),
         "at the 1:N default"
     );
     let closest = closest_impostor(&s);
     assert!(
-        (closest - 0.745).abs() < 0.005,
-        "closest impostor {closest}, report 0.745"
+        (closest - 0.737).abs() < 0.005,
+        "closest impostor {closest}, report 0.737"
     );
 }
