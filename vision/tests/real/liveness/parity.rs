@@ -53,6 +53,48 @@ fn the_golden_crops_give_the_golden_logits() {
     println!("golden crops: largest logit difference {worst:.2e} over 12 crops (limit 1e-3)");
 }
 
+/// The models run with their PRelu nodes as `Max(x, slope · x)` (attend-vision's
+/// `session::prelu`); opened straight from their files, ONNX Runtime must give the same logits.
+#[test]
+fn the_prelu_rewrite_changes_no_logit() {
+    use attend_vision::detect::to_nchw;
+    use attend_vision::manifest::Manifest;
+    use ort::session::Session;
+    use ort::value::Tensor;
+    let manifest = Manifest::bundled().expect("manifest");
+    let dir = attend_testkit::shared_models(&super::MODEL_FILES);
+    let mut worst = 0f32;
+    for ((key, id), model) in MODELS.iter().zip(checker().models()) {
+        let spec = manifest.liveness(id).expect("described").spec;
+        let bytes = std::fs::read(dir.join(&spec.file)).expect("model file");
+        assert!(
+            attend_vision::session::prelu::rewrite(&bytes).is_some(),
+            "{id}: the rewrite applies"
+        );
+        let env = attend_vision::runtime::environment(None).expect("runtime");
+        let mut plain = Session::builder(env)
+            .expect("builder")
+            .commit_from_memory(&bytes)
+            .expect("the file as published opens");
+        for s in SAMPLES {
+            let crop = load(&samples().join(format!("golden/{s}_yunet_2023mar_{key}_crop80.png")));
+            let input = to_nchw(&crop, &spec.input, 80, 80);
+            let tensor = Tensor::from_array(([1usize, 3, 80, 80], input)).expect("tensor");
+            let outputs = plain.run(ort::inputs![tensor]).expect("runs");
+            let (_, want) = outputs[0].try_extract_tensor::<f32>().expect("floats");
+            let got = model.logits(&crop).expect("runs");
+            let diff = got
+                .iter()
+                .zip(want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(diff <= 1e-5, "{s} {id}: {got:?} vs {want:?}");
+            worst = worst.max(diff);
+        }
+    }
+    println!("PRelu as Max: largest logit difference {worst:.1e} over 6 crops");
+}
+
 #[test]
 fn the_samples_are_decoded_upright() {
     // Stored 640×480 with EXIF orientation 6; the golden boxes are in upright coordinates.
