@@ -40,7 +40,7 @@ pub async fn start_server_with(
 ) -> Server {
     let mut settings = Settings {
         listen,
-        database: db.to_owned(),
+        database: db.to_owned().into(),
         ..Settings::default()
     };
     tweak(&mut settings);

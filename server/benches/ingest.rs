@@ -229,7 +229,7 @@ async fn run(batches: usize, rounds: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse()?,
-        database: dir.path().join("api.db"),
+        database: dir.path().join("api.db").into(),
         ..Settings::default()
     };
     // The default 100 requests/min per device would throttle the benchmark after 100 batches.

@@ -72,11 +72,9 @@ impl Cli {
         match self.command {
             Command::Serve { migrate, demo } => serve(settings, migrate || demo, demo).await,
             Command::Migrate => {
-                let applied = sqlite::migrate(&settings.database).context("migrating")?;
-                println!(
-                    "{applied} migration(s) applied to {}",
-                    settings.database.display()
-                );
+                let applied =
+                    sqlite::migrate(settings.database.sqlite_path()).context("migrating")?;
+                println!("{applied} migration(s) applied to {}", settings.database);
                 Ok(())
             }
             Command::Admin {
@@ -148,7 +146,7 @@ async fn create_admin(
     if password.chars().count() < 10 {
         bail!("the password must be at least 10 characters");
     }
-    let db = SqliteDb::open(&settings.database, settings.synchronous)
+    let db = SqliteDb::open(settings.database.sqlite_path(), settings.synchronous)
         .context("opening the database (run `attend-server migrate` first)")?;
     let user = Stores::sqlite(&db)
         .people

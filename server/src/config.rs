@@ -8,6 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::db::location::Database;
 use crate::db::sqlite::Synchronous;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -15,8 +16,8 @@ use crate::db::sqlite::Synchronous;
 pub struct Settings {
     /// Address to listen on (`ATTEND_LISTEN`).
     pub listen: SocketAddr,
-    /// SQLite database file (`ATTEND_DATABASE`).
-    pub database: PathBuf,
+    /// SQLite database file (`ATTEND_DATABASE`); a URL is refused with a clear message.
+    pub database: Database,
     /// `normal` (default) or `full` (fsync every commit).
     pub synchronous: Synchronous,
     /// Public base URL, used in e-mails.
@@ -222,7 +223,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database: PathBuf::from("./data/attend.db"),
+            database: Database::Sqlite(PathBuf::from("./data/attend.db")),
             synchronous: Synchronous::Normal,
             public_url: "http://127.0.0.1:8080".into(),
             auth: AuthSettings {

@@ -69,14 +69,14 @@ impl Application {
     /// Opens the database (migrating first when `migrate` is set) and binds the listener.
     pub async fn build(settings: Settings, migrate: bool) -> anyhow::Result<Self> {
         if migrate {
-            let applied =
-                sqlite::migrate(&settings.database).context("applying database migrations")?;
+            let applied = sqlite::migrate(settings.database.sqlite_path())
+                .context("applying database migrations")?;
             if applied > 0 {
-                tracing::info!(applied, database = %settings.database.display(), "migrations applied");
+                tracing::info!(applied, database = %settings.database, "migrations applied");
             }
         }
-        let db = SqliteDb::open(&settings.database, settings.synchronous)
-            .with_context(|| format!("opening database {}", settings.database.display()))?;
+        let db = SqliteDb::open(settings.database.sqlite_path(), settings.synchronous)
+            .with_context(|| format!("opening database {}", settings.database))?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

@@ -86,7 +86,7 @@ fn blob_store(settings: &Settings) -> anyhow::Result<Arc<dyn BlobStore>> {
     let dir = settings
         .attachments_dir
         .clone()
-        .unwrap_or_else(|| blobs::default_dir(&settings.database));
+        .unwrap_or_else(|| blobs::default_dir(settings.database.sqlite_path()));
     let store = blobs::LocalBlobs::new(&dir)
         .with_context(|| format!("opening the attachment directory {}", dir.display()))?;
     Ok(Arc::new(store))

@@ -68,7 +68,7 @@ async fn spawn(tweak: impl FnOnce(&mut Settings), capture: bool) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().expect("addr"),
-        database: dir.path().join("attend.db"),
+        database: dir.path().join("attend.db").into(),
         ..Settings::default()
     };
     settings.rate_limit.per_minute = 100_000;
@@ -127,7 +127,7 @@ impl Reply {
 impl TestApp {
     /// The server's SQLite file (for tests that must plant rows no API writes).
     pub fn database(&self) -> &std::path::Path {
-        &self.settings.database
+        self.settings.database.sqlite_path()
     }
 
     pub async fn call(

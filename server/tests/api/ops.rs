@@ -78,7 +78,7 @@ async fn serve_refuses_a_database_whose_schema_is_behind() {
     let dir = tempfile::tempdir().expect("dir");
     let settings = Settings {
         listen: "127.0.0.1:0".parse().expect("addr"),
-        database: dir.path().join("old.db"),
+        database: dir.path().join("old.db").into(),
         ..Settings::default()
     };
     let err = Application::build(settings.clone(), false)
@@ -123,6 +123,38 @@ fn the_config_file_can_be_named_by_attend_config() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(db.exists(), "the database named in the file was created");
+}
+
+#[test]
+fn a_database_url_the_server_cannot_use_stops_it_at_start_up_and_creates_nothing() {
+    for (url, says) in [
+        ("postgres://attend:s3cret@db.example/attend", "PostgreSQL"),
+        (
+            "postgresql://attend:s3cret@db.example/attend?sslmode=require",
+            "PostgreSQL",
+        ),
+        ("mysql://root:s3cret@localhost/attend", "`mysql`"),
+    ] {
+        for command in [&["migrate"][..], &["serve", "--migrate"]] {
+            let dir = tempfile::tempdir().expect("dir");
+            let out = binary()
+                .args(command)
+                .current_dir(dir.path())
+                .env("ATTEND_DATABASE", url)
+                .env("ATTEND_LISTEN", "127.0.0.1:0")
+                .output()
+                .expect("runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{command:?} {url}: {stderr}");
+            assert!(
+                stderr.contains("database") && stderr.contains(says),
+                "{command:?} {url}: {stderr}"
+            );
+            assert!(!stderr.contains("s3cret"), "the password leaked: {stderr}");
+            let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+            assert!(left.is_empty(), "{command:?} {url} created {left:?}");
+        }
+    }
 }
 
 #[tokio::test]

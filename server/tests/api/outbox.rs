@@ -14,7 +14,7 @@ async fn a_queued_mail_is_claimed_by_one_worker_at_a_time_and_only_that_claim_re
     let app = attend_server::Application::build(
         attend_server::Settings {
             listen: "127.0.0.1:0".parse().expect("addr"),
-            database: dir.path().join("attend.db"),
+            database: dir.path().join("attend.db").into(),
             ..attend_server::Settings::default()
         },
         true,

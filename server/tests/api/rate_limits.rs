@@ -310,7 +310,7 @@ async fn a_block_survives_a_restart_and_a_super_admin_lists_and_lifts_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = dir.path().join("attend.db");
     let tweak = |s: &mut attend_server::Settings| {
-        s.database = database.clone();
+        s.database = database.clone().into();
         s.rate_limit.per_minute = 5;
         s.rate_limit.block_after_rejections = 3;
     };

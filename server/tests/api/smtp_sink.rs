@@ -125,7 +125,7 @@ pub fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
 
 /// The outbox rows as (recipient, status, attempts, body is null, last error).
 pub fn outbox(app: &TestApp) -> Vec<(String, String, u32, bool, Option<String>)> {
-    let c = rusqlite::Connection::open(&app.settings.database).expect("database");
+    let c = rusqlite::Connection::open(app.database()).expect("database");
     let mut stmt = c
         .prepare("SELECT recipient, status, attempts, body IS NULL AND html IS NULL, last_error FROM mail_outbox ORDER BY id")
         .expect("query");
