@@ -67,6 +67,8 @@ stage "scripts/test-models.sh" bash scripts/test-models.sh
 stage "scripts/setup-s3-test.sh" bash scripts/setup-s3-test.sh
 # A local SMTP server (aiosmtpd) for the e-mail delivery tests.
 stage "scripts/setup-smtp-test.sh" bash scripts/setup-smtp-test.sh
+# PostgreSQL 15 (Debian's), for the tests that start throwaway clusters on it.
+stage "scripts/setup-postgres-test.sh" bash scripts/setup-postgres-test.sh
 
 # The pinned cargo-fuzz and libFuzzer, once per machine, so the fuzz stage times only the
 # targets' build and runs.

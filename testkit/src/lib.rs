@@ -10,11 +10,13 @@
 //! - [`systemd`]: [`assert_unit_verifies`], `systemd-analyze verify` on a unit as built.
 //! - [`waved`]: frames of a photo waved in front of the camera (one homography per frame), for
 //!   the head-turn challenge's tests.
+//! - [`postgres`]: a throwaway PostgreSQL 15 cluster in a temporary directory.
 //! - `browser` (feature `browser`): a real headless Chromium over WebDriver, for page tests.
 
 #[cfg(feature = "browser")]
 pub mod browser;
 pub mod paths;
+pub mod postgres;
 pub mod process;
 pub mod systemd;
 pub mod wait;
