@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::access::Role;
 use crate::app::Stores;
+use crate::db::location::Database;
+use crate::db::postgres;
 use crate::db::sqlite::{self, SqliteDb};
 use crate::db::{AuditCtx, StoreError};
 use crate::features::people::{NewUser, UserStatus};
@@ -72,8 +74,10 @@ impl Cli {
         match self.command {
             Command::Serve { migrate, demo } => serve(settings, migrate || demo, demo).await,
             Command::Migrate => {
-                let applied =
-                    sqlite::migrate(settings.database.sqlite_path()).context("migrating")?;
+                let applied = match &settings.database {
+                    Database::Sqlite(path) => sqlite::migrate(path).context("migrating")?,
+                    Database::Postgres(url) => postgres::migrate(url).await?,
+                };
                 println!("{applied} migration(s) applied to {}", settings.database);
                 Ok(())
             }
@@ -146,7 +150,11 @@ async fn create_admin(
     if password.chars().count() < 10 {
         bail!("the password must be at least 10 characters");
     }
-    let db = SqliteDb::open(settings.database.sqlite_path(), settings.synchronous)
+    let path = settings
+        .database
+        .sqlite_path()
+        .context("creating an admin on PostgreSQL is not built yet: use a SQLite database")?;
+    let db = SqliteDb::open(path, settings.synchronous)
         .context("opening the database (run `attend-server migrate` first)")?;
     let user = Stores::sqlite(&db)
         .people

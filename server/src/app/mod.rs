@@ -68,14 +68,20 @@ fn mailer(settings: &Settings) -> anyhow::Result<(Arc<dyn MailSender>, Duration)
 impl Application {
     /// Opens the database (migrating first when `migrate` is set) and binds the listener.
     pub async fn build(settings: Settings, migrate: bool) -> anyhow::Result<Self> {
+        let Some(path) = settings.database.sqlite_path() else {
+            anyhow::bail!(
+                "database {} is PostgreSQL, and serving from PostgreSQL is not built yet \
+                 (`attend-server migrate` prepares its schema): set `database` to a SQLite file",
+                settings.database
+            );
+        };
         if migrate {
-            let applied = sqlite::migrate(settings.database.sqlite_path())
-                .context("applying database migrations")?;
+            let applied = sqlite::migrate(path).context("applying database migrations")?;
             if applied > 0 {
                 tracing::info!(applied, database = %settings.database, "migrations applied");
             }
         }
-        let db = SqliteDb::open(settings.database.sqlite_path(), settings.synchronous)
+        let db = SqliteDb::open(path, settings.synchronous)
             .with_context(|| format!("opening database {}", settings.database))?;
         let listener = TcpListener::bind(settings.listen)
             .await

@@ -83,10 +83,14 @@ fn blob_store(settings: &Settings) -> anyhow::Result<Arc<dyn BlobStore>> {
         let store = blobs::S3Blobs::new(s3).context("configuring S3 attachment storage")?;
         return Ok(Arc::new(store));
     }
-    let dir = settings
-        .attachments_dir
-        .clone()
-        .unwrap_or_else(|| blobs::default_dir(settings.database.sqlite_path()));
+    let dir = settings.attachments_dir.clone().unwrap_or_else(|| {
+        blobs::default_dir(
+            settings
+                .database
+                .sqlite_path()
+                .unwrap_or(std::path::Path::new("./data/attend.db")),
+        )
+    });
     let store = blobs::LocalBlobs::new(&dir)
         .with_context(|| format!("opening the attachment directory {}", dir.display()))?;
     Ok(Arc::new(store))

@@ -1,8 +1,9 @@
 //! Where the data lives: the `database` setting. A file path is an embedded SQLite database; a
-//! URL names a database server. Only SQLite is built so far, so a URL is refused at start-up,
-//! naming its scheme and never echoing the rest (it may hold a password). Before this check a
-//! `postgres://…` value was taken for a file path, and a SQLite file appeared under a directory
-//! named `postgres:` in the working directory.
+//! `postgres://` (or `postgresql://`, or libpq `key=value`) URL names a PostgreSQL database,
+//! checked as libpq would read it. Any other URL scheme is refused at start-up, naming the scheme
+//! and never echoing the rest (it may hold a password); so is a PostgreSQL URL that does not
+//! parse. Before these checks a `postgres://…` value was taken for a file path, and a SQLite file
+//! appeared under a directory named `postgres:` in the working directory.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -14,14 +15,58 @@ use serde::{Deserialize, Serialize};
 pub enum Database {
     /// An embedded SQLite file (`./data/attend.db`; `sqlite://PATH` says the same).
     Sqlite(PathBuf),
+    /// A PostgreSQL database: so far `attend-server migrate` prepares one; serving from it is
+    /// not built yet (see [`crate::db::postgres`]).
+    Postgres(PostgresUrl),
 }
 
 impl Database {
-    /// The SQLite file.
-    pub fn sqlite_path(&self) -> &Path {
+    /// The SQLite file, or `None` on PostgreSQL.
+    pub fn sqlite_path(&self) -> Option<&Path> {
         match self {
-            Self::Sqlite(path) => path,
+            Self::Sqlite(path) => Some(path),
+            Self::Postgres(_) => None,
         }
+    }
+}
+
+/// A PostgreSQL connection URL as configured. Shown (`Display`, `Debug`) without its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresUrl(String);
+
+impl PostgresUrl {
+    /// The URL as written, password included: only for connecting.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+
+    fn config(&self) -> Option<tokio_postgres::Config> {
+        self.0.parse().ok()
+    }
+}
+
+impl fmt::Display for PostgresUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(config) = self.config() else {
+            return f.write_str("postgres://(unreadable)");
+        };
+        let host = config.get_hosts().first().map_or_else(
+            || "localhost".to_owned(),
+            |h| match h {
+                tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+            },
+        );
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let user = config.get_user().unwrap_or("");
+        let db = config.get_dbname().unwrap_or("");
+        write!(f, "postgres://{user}@{host}:{port}/{db}")
+    }
+}
+
+impl fmt::Debug for PostgresUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PostgresUrl({self})")
     }
 }
 
@@ -52,11 +97,16 @@ impl TryFrom<String> for Database {
                 Some(path) if !path.is_empty() => Ok(Self::Sqlite(PathBuf::from(path))),
                 _ => Err("`database`: a sqlite:// URL needs a file path after it".into()),
             },
-            Some("postgres" | "postgresql") => Err(
-                "`database` names a PostgreSQL server, and this attend-server runs on SQLite \
-                 only: set `database` to a file path (for example ./data/attend.db)"
-                    .into(),
-            ),
+            Some("postgres" | "postgresql") => {
+                let url = PostgresUrl(text.to_owned());
+                match text.parse::<tokio_postgres::Config>() {
+                    Ok(_) => Ok(Self::Postgres(url)),
+                    // The parser's message names the part it could not read, not the password.
+                    Err(e) => Err(format!(
+                        "`database` is not a PostgreSQL URL libpq reads: {e}"
+                    )),
+                }
+            }
             Some(other) => Err(format!(
                 "`database` has the URL scheme `{other}`, which attend-server does not know: \
                  set it to a SQLite file path"
@@ -69,6 +119,7 @@ impl From<Database> for String {
     fn from(database: Database) -> Self {
         match database {
             Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => url.0,
         }
     }
 }
@@ -77,6 +128,7 @@ impl fmt::Display for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Sqlite(path) => write!(f, "{}", path.display()),
+            Self::Postgres(url) => write!(f, "{url}"),
         }
     }
 }
@@ -110,16 +162,31 @@ mod tests {
     }
 
     #[test]
-    fn a_postgres_url_is_refused_without_echoing_its_password() {
-        for text in [
-            "postgres://attend:s3cret@db.example/attend",
-            "postgresql://attend:s3cret@db.example/attend?sslmode=require",
-            "postgres:dbname=attend password=s3cret",
+    fn a_postgres_url_is_postgres_and_never_shows_its_password() {
+        for (text, shown) in [
+            (
+                "postgres://attend:s3cret@db.example/attend",
+                "postgres://attend@db.example:5432/attend",
+            ),
+            (
+                "postgresql://attend:s3cret@db.example:6432/attend?sslmode=disable",
+                "postgres://attend@db.example:6432/attend",
+            ),
         ] {
-            let err = parse(text).expect_err(text);
-            assert!(err.contains("PostgreSQL"), "{err}");
-            assert!(!err.contains("s3cret"), "{err}");
+            let db = parse(text).expect(text);
+            let Database::Postgres(url) = &db else {
+                panic!("{text}: {db:?}");
+            };
+            assert_eq!(url.secret(), text);
+            assert_eq!(db.to_string(), shown);
+            assert!(!format!("{db:?}").contains("s3cret"));
+            assert_eq!(db.sqlite_path(), None);
         }
+        let err = parse("postgres://attend:s3cret@db.example:notaport/attend").expect_err("port");
+        assert!(
+            err.contains("PostgreSQL") && !err.contains("s3cret"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -144,6 +211,6 @@ mod tests {
         let db = parse("./data/attend.db").expect("a path");
         assert_eq!(String::from(db.clone()), "./data/attend.db");
         assert_eq!(db.to_string(), "./data/attend.db");
-        assert_eq!(db.sqlite_path(), Path::new("./data/attend.db"));
+        assert_eq!(db.sqlite_path(), Some(Path::new("./data/attend.db")));
     }
 }

@@ -1,5 +1,6 @@
 //! What every store shares, whatever the backend: scopes, pages, the audit context and the
-//! store error; [`location`] reads the `database` setting. Each feature declares its own small store trait (`features/<feature>/store.rs`)
+//! store error; [`location`] reads the `database` setting, [`postgres`] is the PostgreSQL backend
+//! being built (its migrations so far). Each feature declares its own small store trait (`features/<feature>/store.rs`)
 //! in these terms; [`sqlite`] is the embedded backend's core (connections, transactions, codecs,
 //! the audit and roster-change writers) on which every feature's SQLite store is built.
 //!
@@ -16,6 +17,7 @@
 //!   underneath it.
 
 pub mod location;
+pub mod postgres;
 pub mod sqlite;
 
 /// An enum stored and sent as snake_case text, with `as_str`, `parse` and `ALL`.

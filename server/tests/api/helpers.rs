@@ -127,7 +127,10 @@ impl Reply {
 impl TestApp {
     /// The server's SQLite file (for tests that must plant rows no API writes).
     pub fn database(&self) -> &std::path::Path {
-        self.settings.database.sqlite_path()
+        self.settings
+            .database
+            .sqlite_path()
+            .expect("the tests' server runs on SQLite")
     }
 
     pub async fn call(

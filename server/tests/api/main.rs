@@ -43,6 +43,7 @@ mod ops;
 mod outbox;
 mod paging;
 mod photo_enrolment;
+mod postgres_schema;
 mod rate_limits;
 mod registration;
 mod replays;

@@ -1,0 +1,126 @@
+//! The PostgreSQL backend, being built: so far its schema and migrations. `attend-server
+//! migrate` prepares a PostgreSQL database; the stores that would serve from it are not written
+//! yet, so `serve` refuses a PostgreSQL URL with a message saying so.
+//!
+//! Invariants of the migrations:
+//! - They run in one transaction that first takes a transaction-scoped advisory lock
+//!   ([`MIGRATION_LOCK`]): instances starting together apply each migration once, the others wait
+//!   and then find nothing to do. A failure rolls everything back.
+//! - Versions are SQLite's: the baseline is version 22, the schema `migrations/server/0001..0022`
+//!   make; each later migration is a pair with the same number, one file per backend.
+//! - A database newer than this binary is left as it is (expand-then-contract: an instance
+//!   still on the old version keeps running on the expanded schema).
+//! - The database's collation must be C, so text sorts by byte as on SQLite; checked first.
+
+use tokio_postgres::{Client, NoTls};
+
+use crate::db::location::PostgresUrl;
+
+/// `pg_advisory_xact_lock` key of the migrations ("ATTEND" in ASCII).
+pub const MIGRATION_LOCK: i64 = 0x4154_5445_4e44;
+
+/// `(version, SQL)`, in order.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    22,
+    include_str!("../../../../migrations/server-postgres/0022_baseline.sql"),
+)];
+
+/// The newest schema version this binary knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |(v, _)| *v)
+}
+
+/// Connects (without TLS so far: `sslmode=require` fails to connect, saying so).
+pub async fn connect(url: &PostgresUrl) -> anyhow::Result<Client> {
+    let (client, connection) = tokio_postgres::connect(url.secret(), NoTls)
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting to {url}: {e}"))?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "PostgreSQL connection ended");
+        }
+    });
+    Ok(client)
+}
+
+/// Applies the migrations the database lacks; how many it applied.
+pub async fn migrate(url: &PostgresUrl) -> anyhow::Result<usize> {
+    let mut client = connect(url).await?;
+    let collation: String = client
+        .query_one(
+            "SELECT datcollate FROM pg_database WHERE datname = current_database()",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !matches!(collation.as_str(), "C" | "POSIX") {
+        anyhow::bail!(
+            "{url}: the database's collation is {collation}; Attend needs C, so that text sorts \
+             as on SQLite: create it with `CREATE DATABASE … LC_COLLATE 'C' LC_CTYPE 'C' \
+             TEMPLATE template0`"
+        );
+    }
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS attend_schema (
+            version    BIGINT PRIMARY KEY,
+            applied_at TEXT NOT NULL
+        )",
+    )
+    .await?;
+    let current: Option<i64> = tx
+        .query_one("SELECT max(version) FROM attend_schema", &[])
+        .await?
+        .get(0);
+    pause_for_tests().await;
+    let mut applied = 0;
+    for (version, sql) in MIGRATIONS {
+        if current.is_some_and(|c| c >= *version) {
+            continue;
+        }
+        tx.batch_execute(sql)
+            .await
+            .map_err(|e| anyhow::anyhow!("PostgreSQL migration {version}: {e}"))?;
+        let now = jiff::Timestamp::now().to_string();
+        tx.execute(
+            "INSERT INTO attend_schema (version, applied_at) VALUES ($1, $2)",
+            &[version, &now],
+        )
+        .await?;
+        applied += 1;
+    }
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// Debug builds only: waits `TEST_ATTEND_MIGRATE_PAUSE_MS` (not `ATTEND_`: those are settings) between reading the schema version
+/// and applying, so a test can start a second `migrate` inside that window (the race the lock
+/// prevents; server/tests/api/postgres_schema.rs).
+async fn pause_for_tests() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("TEST_ATTEND_MIGRATE_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
+/// The versions applied, oldest first (empty for a database never migrated).
+pub async fn schema_versions(client: &Client) -> anyhow::Result<Vec<i64>> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('attend_schema') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(client
+        .query("SELECT version FROM attend_schema ORDER BY version", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
