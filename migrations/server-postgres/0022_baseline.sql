@@ -7,7 +7,9 @@
 -- column by column). Text sorts by byte as SQLite's BINARY collation does because the database's
 -- collation is C, which `attend-server migrate` checks before applying anything.
 -- employees.created_by refers to users, which is made after employees: that foreign key is added
--- at the end.
+-- at the end. Every foreign key is DEFERRABLE (still checked at each statement unless a
+-- transaction defers it): `attend-server import` loads employees and users, which refer to each
+-- other, in one transaction with the checks at its commit, as SQLite's defer_foreign_keys does.
 
 CREATE TABLE organisations (
     id          TEXT PRIMARY KEY,
@@ -18,7 +20,7 @@ CREATE TABLE organisations (
     CHECK (require_totp_for_approvers IN (0, 1)));
 CREATE TABLE sites (
     id          TEXT PRIMARY KEY,
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     name        TEXT NOT NULL,
     timezone    TEXT NOT NULL,
     created_at  TEXT NOT NULL,
@@ -26,19 +28,19 @@ CREATE TABLE sites (
 );
 CREATE TABLE departments (
     id          TEXT PRIMARY KEY,
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     name        TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     UNIQUE (org_id, name)
 );
 CREATE TABLE employees (
     id              TEXT PRIMARY KEY,
-    org_id          TEXT NOT NULL REFERENCES organisations(id),
+    org_id          TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     employee_number TEXT NOT NULL,
     display_name    TEXT NOT NULL,
     email           TEXT,
-    department_id   TEXT REFERENCES departments(id),
-    site_id         TEXT REFERENCES sites(id),
+    department_id   TEXT REFERENCES departments(id) DEFERRABLE,
+    site_id         TEXT REFERENCES sites(id) DEFERRABLE,
     status          TEXT NOT NULL CHECK (status IN ('pending', 'active')),
     consent         TEXT NOT NULL DEFAULT 'not_asked'
                     CHECK (consent IN ('not_asked', 'granted', 'withdrawn')),
@@ -49,37 +51,37 @@ CREATE TABLE employees (
 , created_by TEXT, no_head_turn BIGINT NOT NULL DEFAULT 0);
 CREATE TABLE users (
     id                  TEXT PRIMARY KEY,
-    org_id              TEXT REFERENCES organisations(id),
+    org_id              TEXT REFERENCES organisations(id) DEFERRABLE,
     email               TEXT NOT NULL,
     display_name        TEXT NOT NULL,
     password_hash       TEXT NOT NULL,
     role                TEXT NOT NULL CHECK (role IN
                         ('super_admin', 'support', 'org_admin', 'manager', 'employee')),
     status              TEXT NOT NULL CHECK (status IN ('active', 'pending', 'disabled')),
-    employee_id         TEXT REFERENCES employees(id),
+    employee_id         TEXT REFERENCES employees(id) DEFERRABLE,
     created_at          TEXT NOT NULL,
     password_changed_at TEXT NOT NULL
 , not_employee BIGINT NOT NULL DEFAULT 0);
 CREATE TABLE manager_departments (
-    user_id       TEXT NOT NULL REFERENCES users(id),
-    department_id TEXT NOT NULL REFERENCES departments(id),
+    user_id       TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
+    department_id TEXT NOT NULL REFERENCES departments(id) DEFERRABLE,
     PRIMARY KEY (user_id, department_id)
 );
 CREATE TABLE auth_sessions (
     id          TEXT PRIMARY KEY,
-    user_id     TEXT NOT NULL REFERENCES users(id),
+    user_id     TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     created_at  TEXT NOT NULL,
     revoked_at  TEXT
 );
 CREATE TABLE refresh_tokens (
     token_hash  TEXT PRIMARY KEY,          -- hex SHA-256 of the token; the token is never stored
-    session_id  TEXT NOT NULL REFERENCES auth_sessions(id),
+    session_id  TEXT NOT NULL REFERENCES auth_sessions(id) DEFERRABLE,
     expires_at  TEXT NOT NULL,
     used_at     TEXT
 );
 CREATE TABLE password_resets (
     token_hash  TEXT PRIMARY KEY,
-    user_id     TEXT NOT NULL REFERENCES users(id),
+    user_id     TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     expires_at  TEXT NOT NULL,
     used_at     TEXT
 );
@@ -93,18 +95,18 @@ CREATE TABLE auth_throttle (
 );
 CREATE TABLE invites (
     code_hash   TEXT PRIMARY KEY,
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     role        TEXT NOT NULL CHECK (role IN ('org_admin', 'manager')),
     email       TEXT,
-    created_by  TEXT NOT NULL REFERENCES users(id),
+    created_by  TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     expires_at  TEXT NOT NULL,
     used_at     TEXT,
-    used_by     TEXT REFERENCES users(id)
-, employee_id TEXT REFERENCES employees(id), not_employee BIGINT NOT NULL DEFAULT 0);
+    used_by     TEXT REFERENCES users(id) DEFERRABLE
+, employee_id TEXT REFERENCES employees(id) DEFERRABLE, not_employee BIGINT NOT NULL DEFAULT 0);
 CREATE TABLE devices (
     id                      TEXT PRIMARY KEY,
-    org_id                  TEXT NOT NULL REFERENCES organisations(id),
-    site_id                 TEXT NOT NULL REFERENCES sites(id),
+    org_id                  TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
+    site_id                 TEXT NOT NULL REFERENCES sites(id) DEFERRABLE,
     name                    TEXT NOT NULL,
     status                  TEXT NOT NULL CHECK (status IN ('unprovisioned', 'active', 'disabled')),
     provisioning_code_hash  TEXT UNIQUE,
@@ -139,48 +141,48 @@ CREATE TABLE device_events (
     payload       TEXT NOT NULL
 , hold_state TEXT
     CHECK (hold_state IN ('held', 'released', 'discarded')), held_reason TEXT, flagged TEXT, flag_review TEXT
-    CHECK (flag_review IN ('pending', 'confirmed', 'rejected')), flag_reviewed_by TEXT REFERENCES users(id), flag_reviewed_at TEXT, flag_review_reason TEXT);
+    CHECK (flag_review IN ('pending', 'confirmed', 'rejected')), flag_reviewed_by TEXT REFERENCES users(id) DEFERRABLE, flag_reviewed_at TEXT, flag_review_reason TEXT);
 CREATE TABLE qualifications (
     id          TEXT PRIMARY KEY,
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     name        TEXT NOT NULL,
     deleted_at  TEXT
 );
 CREATE TABLE employee_qualifications (
-    employee_id      TEXT NOT NULL REFERENCES employees(id),
-    qualification_id TEXT NOT NULL REFERENCES qualifications(id),
+    employee_id      TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
+    qualification_id TEXT NOT NULL REFERENCES qualifications(id) DEFERRABLE,
     expires_on       TEXT,
     PRIMARY KEY (employee_id, qualification_id)
 );
 CREATE TABLE equipment (
     id                        TEXT PRIMARY KEY,
-    org_id                    TEXT NOT NULL REFERENCES organisations(id),
-    site_id                   TEXT NOT NULL REFERENCES sites(id),
+    org_id                    TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
+    site_id                   TEXT NOT NULL REFERENCES sites(id) DEFERRABLE,
     name                      TEXT NOT NULL,
     relay_channel             BIGINT NOT NULL,
     activation_code_hash      TEXT NOT NULL,
-    required_qualification_id TEXT REFERENCES qualifications(id),
+    required_qualification_id TEXT REFERENCES qualifications(id) DEFERRABLE,
     locked_out                BIGINT NOT NULL DEFAULT 0,
     lockout_reason            TEXT,
     deleted_at                TEXT
 , out_of_service BIGINT NOT NULL DEFAULT 0, service_reason TEXT, created_at TEXT, code_fingerprint TEXT);
 CREATE TABLE face_templates (
     id          TEXT PRIMARY KEY,
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
-    employee_id TEXT NOT NULL REFERENCES employees(id),
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
+    employee_id TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
     model_id    TEXT NOT NULL,
     vector      TEXT NOT NULL,             -- JSON array of f32
     created_at  TEXT NOT NULL,
     deleted_at  TEXT
 );
 CREATE TABLE enrolment_candidates (
-    event_id    TEXT PRIMARY KEY REFERENCES device_events(event_id),
+    event_id    TEXT PRIMARY KEY REFERENCES device_events(event_id) DEFERRABLE,
     org_id      TEXT NOT NULL,
     employee_id TEXT NOT NULL,
     device_id   TEXT NOT NULL,
     status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
     created_at  TEXT NOT NULL
-, decided_at TEXT, decided_by TEXT REFERENCES users(id), reason TEXT, uploaded_by TEXT REFERENCES users(id), lookalike_id TEXT REFERENCES employees(id), lookalike_score DOUBLE PRECISION, first_approved_by TEXT REFERENCES users(id));
+, decided_at TEXT, decided_by TEXT REFERENCES users(id) DEFERRABLE, reason TEXT, uploaded_by TEXT REFERENCES users(id) DEFERRABLE, lookalike_id TEXT REFERENCES employees(id) DEFERRABLE, lookalike_score DOUBLE PRECISION, first_approved_by TEXT REFERENCES users(id) DEFERRABLE);
 CREATE TABLE roster_changes (
     seq         BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     org_id      TEXT NOT NULL,
@@ -207,15 +209,15 @@ CREATE TABLE server_keys (
     created_at  TEXT NOT NULL
 );
 CREATE TABLE site_policies (
-    site_id     TEXT PRIMARY KEY REFERENCES sites(id),
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
+    site_id     TEXT PRIMARY KEY REFERENCES sites(id) DEFERRABLE,
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     policy      TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );
 CREATE TABLE shifts (
     id          TEXT PRIMARY KEY,
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
-    site_id     TEXT NOT NULL REFERENCES sites(id),
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
+    site_id     TEXT NOT NULL REFERENCES sites(id) DEFERRABLE,
     name        TEXT NOT NULL,
     start_time  TEXT NOT NULL,   -- HH:MM, site wall clock
     end_time    TEXT NOT NULL,   -- HH:MM; not after start_time means the next day
@@ -223,36 +225,36 @@ CREATE TABLE shifts (
     deleted_at  TEXT
 );
 CREATE TABLE shift_assignments (
-    employee_id TEXT NOT NULL REFERENCES employees(id),
+    employee_id TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
     work_date   TEXT NOT NULL,   -- YYYY-MM-DD
-    shift_id    TEXT NOT NULL REFERENCES shifts(id),
+    shift_id    TEXT NOT NULL REFERENCES shifts(id) DEFERRABLE,
     org_id      TEXT NOT NULL,
     PRIMARY KEY (employee_id, work_date)
 );
 CREATE TABLE pay_calendars (
-    org_id      TEXT PRIMARY KEY REFERENCES organisations(id),
+    org_id      TEXT PRIMARY KEY REFERENCES organisations(id) DEFERRABLE,
     kind        TEXT NOT NULL CHECK (kind IN ('weekly', 'biweekly', 'semimonthly', 'monthly')),
     anchor      TEXT NOT NULL,   -- YYYY-MM-DD: a first day of a period (weekly, biweekly)
     updated_at  TEXT NOT NULL
 );
 CREATE TABLE timesheets (
     id               TEXT PRIMARY KEY,
-    org_id           TEXT NOT NULL REFERENCES organisations(id),
-    employee_id      TEXT NOT NULL REFERENCES employees(id),
+    org_id           TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
+    employee_id      TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
     period_start     TEXT NOT NULL,
     period_end       TEXT NOT NULL,
     status           TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'approved')),
     rejection_reason TEXT,
     snapshot         TEXT,
     submitted_at     TEXT,
-    submitted_by     TEXT REFERENCES users(id),
+    submitted_by     TEXT REFERENCES users(id) DEFERRABLE,
     decided_at       TEXT,
-    decided_by       TEXT REFERENCES users(id),
+    decided_by       TEXT REFERENCES users(id) DEFERRABLE,
     UNIQUE (employee_id, period_start)
 );
 CREATE TABLE leave_types (
     id              TEXT PRIMARY KEY,
-    org_id          TEXT NOT NULL REFERENCES organisations(id),
+    org_id          TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     name            TEXT NOT NULL,
     paid            BIGINT NOT NULL,
     annual_days     BIGINT,                    -- allowance per calendar year; NULL: no limit
@@ -262,9 +264,9 @@ CREATE TABLE leave_types (
 );
 CREATE TABLE leave_requests (
     id              TEXT PRIMARY KEY,
-    org_id          TEXT NOT NULL REFERENCES organisations(id),
-    employee_id     TEXT NOT NULL REFERENCES employees(id),
-    leave_type_id   TEXT NOT NULL REFERENCES leave_types(id),
+    org_id          TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
+    employee_id     TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
+    leave_type_id   TEXT NOT NULL REFERENCES leave_types(id) DEFERRABLE,
     first_day       TEXT NOT NULL,
     last_day        TEXT NOT NULL,
     days            BIGINT NOT NULL,           -- working days (Monday to Friday) in the range
@@ -273,12 +275,12 @@ CREATE TABLE leave_requests (
     note            TEXT,
     decision_reason TEXT,
     created_at      TEXT NOT NULL,
-    created_by      TEXT REFERENCES users(id),
+    created_by      TEXT REFERENCES users(id) DEFERRABLE,
     decided_at      TEXT,
-    decided_by      TEXT REFERENCES users(id)
+    decided_by      TEXT REFERENCES users(id) DEFERRABLE
 );
 CREATE TABLE pay_rates (
-    employee_id           TEXT NOT NULL REFERENCES employees(id),
+    employee_id           TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
     effective_from        TEXT NOT NULL,        -- YYYY-MM-DD
     hourly_cents          BIGINT NOT NULL,     -- in the organisation's currency
     overtime_rate_percent BIGINT NOT NULL,     -- e.g. 150: overtime paid at 1.5 times
@@ -301,8 +303,8 @@ CREATE TABLE notification_jobs (
 );
 CREATE TABLE corrections (
     id              TEXT PRIMARY KEY,
-    org_id          TEXT NOT NULL REFERENCES organisations(id),
-    employee_id     TEXT NOT NULL REFERENCES employees(id),
+    org_id          TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
+    employee_id     TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
     punch_type      TEXT NOT NULL CHECK (punch_type IN ('in', 'out', 'break_start', 'break_end')),
     at              TEXT NOT NULL,              -- the missing punch's time (UTC)
     reason          TEXT NOT NULL,
@@ -310,26 +312,26 @@ CREATE TABLE corrections (
     required_level  BIGINT NOT NULL,
     decision_reason TEXT,
     created_at      TEXT NOT NULL,
-    created_by      TEXT REFERENCES users(id),
+    created_by      TEXT REFERENCES users(id) DEFERRABLE,
     decided_at      TEXT,
-    decided_by      TEXT REFERENCES users(id)
+    decided_by      TEXT REFERENCES users(id) DEFERRABLE
 );
 CREATE TABLE attachments (
     id            TEXT PRIMARY KEY,
-    org_id        TEXT NOT NULL REFERENCES organisations(id),
-    employee_id   TEXT NOT NULL REFERENCES employees(id),
+    org_id        TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
+    employee_id   TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
     period_start  TEXT NOT NULL,
     filename      TEXT NOT NULL,
     content_type  TEXT NOT NULL,
     size_bytes    BIGINT NOT NULL,
     sha256        TEXT NOT NULL,
     storage_key   TEXT NOT NULL UNIQUE,
-    uploaded_by   TEXT REFERENCES users(id),
+    uploaded_by   TEXT REFERENCES users(id) DEFERRABLE,
     created_at    TEXT NOT NULL
 );
 CREATE TABLE web_sessions (
     token_hash  TEXT PRIMARY KEY,
-    user_id     TEXT NOT NULL REFERENCES users(id),
+    user_id     TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     csrf_token  TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     expires_at  TEXT NOT NULL,
@@ -361,32 +363,32 @@ CREATE TABLE "mail_outbox" (
     dead_at          TEXT
 );
 CREATE TABLE employee_sites (
-    employee_id TEXT NOT NULL REFERENCES employees(id),
-    site_id     TEXT NOT NULL REFERENCES sites(id),
+    employee_id TEXT NOT NULL REFERENCES employees(id) DEFERRABLE,
+    site_id     TEXT NOT NULL REFERENCES sites(id) DEFERRABLE,
     PRIMARY KEY (employee_id, site_id)
 );
 CREATE TABLE user_totp (
-    user_id       TEXT PRIMARY KEY REFERENCES users(id),
+    user_id       TEXT PRIMARY KEY REFERENCES users(id) DEFERRABLE,
     sealed_secret TEXT NOT NULL,
     created_at    TEXT NOT NULL,
     enabled_at    TEXT,
     last_step     BIGINT
 );
 CREATE TABLE totp_recovery_codes (
-    user_id   TEXT NOT NULL REFERENCES users(id),
+    user_id   TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     code_hash TEXT NOT NULL,
     used_at   TEXT,
     PRIMARY KEY (user_id, code_hash)
 );
 CREATE TABLE site_liveness (
-    site_id     TEXT PRIMARY KEY REFERENCES sites(id),
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
+    site_id     TEXT PRIMARY KEY REFERENCES sites(id) DEFERRABLE,
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     policy      TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );
 CREATE TABLE site_face_match (
-    site_id     TEXT PRIMARY KEY REFERENCES sites(id),
-    org_id      TEXT NOT NULL REFERENCES organisations(id),
+    site_id     TEXT PRIMARY KEY REFERENCES sites(id) DEFERRABLE,
+    org_id      TEXT NOT NULL REFERENCES organisations(id) DEFERRABLE,
     rules       TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );
@@ -421,4 +423,4 @@ CREATE UNIQUE INDEX equipment_live_code ON equipment (site_id, code_fingerprint)
     WHERE deleted_at IS NULL AND code_fingerprint IS NOT NULL;
 CREATE INDEX device_events_flag_review ON device_events (event_id)
     WHERE flag_review = 'pending';
-ALTER TABLE employees ADD FOREIGN KEY (created_by) REFERENCES users(id);
+ALTER TABLE employees ADD FOREIGN KEY (created_by) REFERENCES users(id) DEFERRABLE;

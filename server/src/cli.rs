@@ -10,9 +10,9 @@ use clap::{Parser, Subcommand};
 use crate::access::Role;
 use crate::app::Stores;
 use crate::db::location::Database;
-use crate::db::postgres;
 use crate::db::sqlite::{self, SqliteDb};
 use crate::db::{AuditCtx, StoreError};
+use crate::db::{postgres, transfer};
 use crate::features::people::{NewUser, UserStatus};
 use crate::platform::password::Hasher;
 use crate::platform::telemetry;
@@ -41,6 +41,10 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Write the whole configured database to FILE (a dump `import` reads, on either backend).
+    Export { file: PathBuf },
+    /// Load a dump into the configured database (migrated first; it must hold no rows).
+    Import { file: PathBuf },
     /// Manage user accounts.
     Admin {
         #[command(subcommand)]
@@ -79,6 +83,24 @@ impl Cli {
                     Database::Postgres(url) => postgres::migrate(url).await?,
                 };
                 println!("{applied} migration(s) applied to {}", settings.database);
+                Ok(())
+            }
+            Command::Export { file } => {
+                let (tables, rows) = transfer::export(&settings.database, &file).await?;
+                println!(
+                    "{rows} rows of {tables} tables exported from {} to {}",
+                    settings.database,
+                    file.display()
+                );
+                Ok(())
+            }
+            Command::Import { file } => {
+                let (tables, rows) = transfer::import(&settings.database, &file).await?;
+                println!(
+                    "{rows} rows of {tables} tables imported from {} into {}",
+                    file.display(),
+                    settings.database
+                );
                 Ok(())
             }
             Command::Admin {

@@ -1,6 +1,6 @@
 //! What every store shares, whatever the backend: scopes, pages, the audit context and the
 //! store error; [`location`] reads the `database` setting, [`postgres`] is the PostgreSQL backend
-//! being built (its migrations so far). Each feature declares its own small store trait (`features/<feature>/store.rs`)
+//! being built (its migrations so far), [`transfer`] moves a whole database between the two. Each feature declares its own small store trait (`features/<feature>/store.rs`)
 //! in these terms; [`sqlite`] is the embedded backend's core (connections, transactions, codecs,
 //! the audit and roster-change writers) on which every feature's SQLite store is built.
 //!
@@ -19,6 +19,7 @@
 pub mod location;
 pub mod postgres;
 pub mod sqlite;
+pub mod transfer;
 
 /// An enum stored and sent as snake_case text, with `as_str`, `parse` and `ALL`.
 macro_rules! string_enum {

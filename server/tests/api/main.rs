@@ -16,6 +16,7 @@ mod dash_client;
 mod dashboard;
 mod dashboard_pages;
 mod dashboard_people;
+mod database_move;
 mod devices;
 mod employee_links;
 mod enrolment;

@@ -109,7 +109,9 @@ async fn pause_for_tests() {
 }
 
 /// The versions applied, oldest first (empty for a database never migrated).
-pub async fn schema_versions(client: &Client) -> anyhow::Result<Vec<i64>> {
+pub async fn schema_versions(
+    client: &impl tokio_postgres::GenericClient,
+) -> anyhow::Result<Vec<i64>> {
     let exists: bool = client
         .query_one("SELECT to_regclass('attend_schema') IS NOT NULL", &[])
         .await?
