@@ -190,7 +190,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     println!("| benchmark | attend-vision | reference | ratio (ref ÷ ours) | target | met |");
     println!("|---|---|---|---|---|---|");
     for r in rows {
-        let target = r.target.map_or_else(|| "–".to_owned(), |t| format!("≥ {t}×"));
+        let target = r
+            .target
+            .map_or_else(|| "–".to_owned(), |t| format!("≥ {t}×"));
         match r.reference {
             Some((name, ref_ms)) => {
                 let ratio = ref_ms / r.ours_ms;
@@ -204,7 +206,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     r.name, r.ours_ms
                 );
             }
-            None => println!("| {} | {:.2} ms | – | – | {target} | – |", r.name, r.ours_ms),
+            None => println!(
+                "| {} | {:.2} ms | – | – | {target} | – |",
+                r.name, r.ours_ms
+            ),
         }
     }
     println!(

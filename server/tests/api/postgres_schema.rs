@@ -1,7 +1,8 @@
 //! The PostgreSQL schema on a throwaway PostgreSQL 15 cluster (attend_testkit::postgres): the
 //! same tables, columns, keys, unique constraints, indexes and foreign keys as SQLite's, read from
-//! each database's own catalogue; `attend-server migrate` run twice at once applies it once; and
-//! what the server cannot do on PostgreSQL yet, or a database it must not use, is refused clearly.
+//! each database's own catalogue; `attend-server migrate` run twice at once applies it once; a
+//! kiosk reading the roster by cursor never skips a change that committed late; and what the
+//! server cannot do on PostgreSQL yet, or a database it must not use, is refused clearly.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -335,4 +336,68 @@ async fn a_database_without_the_c_collation_is_refused_and_serving_from_postgres
         stderr.contains("serving from PostgreSQL is not built yet"),
         "{stderr}"
     );
+}
+
+/// Two transactions append to one organisation's roster log; the first appends first and commits
+/// last. A kiosk reading by cursor in between must not move past the first's change: the second
+/// waits for the first's lock (seen in `pg_locks`), so the read finds nothing yet, and the next
+/// read finds both, in order. Without the lock the second commits `seq` n+1 while n is still
+/// open; the read returns it, the cursor passes n, and the first change is never seen.
+#[tokio::test]
+async fn a_kiosk_reading_the_roster_by_cursor_never_skips_a_change_that_committed_late() {
+    use attend_server::db::postgres::roster_log::{changes_since, roster_changed};
+    let cluster = Cluster::start();
+    let pg = url(&database(&cluster, "attend", &[]));
+    postgres::migrate(&pg).await.expect("migrates");
+    let org: attend_protocol::ids::OrgId =
+        uuid::Uuid::now_v7().to_string().parse().expect("an org id");
+    let mut first = postgres::connect(&pg).await.expect("connects");
+    let early = first.transaction().await.expect("begins");
+    let first_seq = roster_changed(&early, org, "employee", "e1")
+        .await
+        .expect("appends");
+    let late = {
+        let pg = pg.clone();
+        tokio::spawn(async move {
+            let mut c = postgres::connect(&pg).await.expect("connects");
+            let tx = c.transaction().await.expect("begins");
+            let seq = roster_changed(&tx, org, "employee", "e2")
+                .await
+                .expect("appends");
+            tx.commit().await.expect("commits");
+            seq
+        })
+    };
+    let kiosk = postgres::connect(&pg).await.expect("connects");
+    // Until the second writer either waits on the lock or has committed.
+    for _ in 0..500 {
+        let waiting: i64 = kiosk
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                &[],
+            )
+            .await
+            .expect("pg_locks")
+            .get(0);
+        if waiting > 0 || late.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (mut cursor, mut seen) = (0, Vec::new());
+    let read = async |cursor: &mut i64, seen: &mut Vec<String>| {
+        for (seq, _, id) in changes_since(&kiosk, org, *cursor, 100)
+            .await
+            .expect("reads")
+        {
+            seen.push(id);
+            *cursor = seq;
+        }
+    };
+    read(&mut cursor, &mut seen).await;
+    early.commit().await.expect("commits");
+    let second_seq = late.await.expect("the second writer");
+    read(&mut cursor, &mut seen).await;
+    assert_eq!(seen, ["e1", "e2"], "the kiosk saw {seen:?}");
+    assert!(second_seq > first_seq);
 }

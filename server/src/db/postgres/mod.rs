@@ -1,6 +1,7 @@
-//! The PostgreSQL backend, being built: so far its schema and migrations. `attend-server
-//! migrate` prepares a PostgreSQL database; the stores that would serve from it are not written
-//! yet, so `serve` refuses a PostgreSQL URL with a message saying so.
+//! The PostgreSQL backend, being built: so far its schema and migrations, and the roster change
+//! log that kiosks pull by cursor ([`roster_log`]). `attend-server migrate` prepares a PostgreSQL
+//! database; the stores that would serve from it are not written yet, so `serve` refuses a
+//! PostgreSQL URL with a message saying so.
 //!
 //! Invariants of the migrations:
 //! - They run in one transaction that first takes a transaction-scoped advisory lock
@@ -11,6 +12,8 @@
 //! - A database newer than this binary is left as it is (expand-then-contract: an instance
 //!   still on the old version keeps running on the expanded schema).
 //! - The database's collation must be C, so text sorts by byte as on SQLite; checked first.
+
+pub mod roster_log;
 
 use tokio_postgres::{Client, NoTls};
 
