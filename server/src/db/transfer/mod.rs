@@ -234,6 +234,48 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// `"a", "b", …` for a SELECT or INSERT.
+fn column_list(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| quoted(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What an import checks before it writes: the dump's schema version is the target's.
+fn same_version(dump: i64, target: i64) -> anyhow::Result<()> {
+    if dump != target {
+        bail!(
+            "the dump is of schema version {dump}, this database of {target}: import it with \
+             the attend-server that made it, then upgrade"
+        );
+    }
+    Ok(())
+}
+
+/// ... the target's table holds no row.
+fn empty(table: &str, rows: i64) -> anyhow::Result<()> {
+    if rows > 0 {
+        bail!("import needs an empty database: table {table} has {rows} rows");
+    }
+    Ok(())
+}
+
+/// ... and each of the dump's tables is the target's, column for column (`columns` as the
+/// target's catalogue has them, `None` when it lacks the table).
+fn same_columns(table: &Table, columns: Option<&Vec<String>>) -> anyhow::Result<()> {
+    match columns {
+        None => bail!("the dump has a table {} this database lacks", table.name),
+        Some(columns) if *columns != table.columns => bail!(
+            "table {}: the dump has columns {:?}, this database {columns:?}",
+            table.name,
+            table.columns
+        ),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Writes the configured database to `file`; `(tables, rows)`.
 pub async fn export(database: &Database, file: &Path) -> anyhow::Result<(u64, u64)> {
     let out =

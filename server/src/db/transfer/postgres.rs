@@ -8,7 +8,9 @@ use bytes::BytesMut;
 use futures_util::{TryStreamExt as _, pin_mut};
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
-use super::{DumpReader, DumpWriter, Value, quoted};
+use super::{
+    DumpReader, DumpWriter, Value, column_list, empty, quoted, same_columns, same_version,
+};
 use crate::db::location::PostgresUrl;
 use crate::db::postgres::connect;
 
@@ -96,11 +98,7 @@ pub async fn export(url: &PostgresUrl, out: impl Write) -> anyhow::Result<(u64, 
     let mut dump = DumpWriter::new(out, version, "postgres")?;
     for (name, columns, order, _) in tables(&tx).await? {
         dump.table(&name, &columns)?;
-        let list = columns
-            .iter()
-            .map(|c| quoted(c))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = column_list(&columns);
         let sql = format!("SELECT {list} FROM {} ORDER BY {order}", quoted(&name));
         let rows = tx.query_raw(&sql, std::iter::empty::<i64>()).await?;
         pin_mut!(rows);
@@ -151,40 +149,22 @@ pub async fn import(
         .last()
         .copied()
         .unwrap_or(0);
-    if version != dump.schema_version {
-        bail!(
-            "the dump is of schema version {}, this database of {version}: import it with the \
-             attend-server that made it, then upgrade",
-            dump.schema_version
-        );
-    }
+    same_version(dump.schema_version, version)?;
     // Foreign keys checked at commit: employees and users refer to each other.
     tx.batch_execute("SET CONSTRAINTS ALL DEFERRED").await?;
     let known = tables(&tx).await?;
     for (name, ..) in &known {
         let sql = format!("SELECT count(*) FROM {}", quoted(name));
         let rows: i64 = tx.query_one(&sql, &[]).await?.get(0);
-        if rows > 0 {
-            bail!("import needs an empty database: table {name} has {rows} rows");
-        }
+        empty(name, rows)?;
     }
     let (mut tables, mut rows) = (0, 0);
     while let Some(table) = dump.next_table()? {
-        let Some((_, columns, _, identity)) = known.iter().find(|t| t.0 == table.name) else {
-            bail!("the dump has a table {} this database lacks", table.name);
-        };
-        if *columns != table.columns {
-            bail!(
-                "table {}: the dump has columns {:?}, this database {columns:?}",
-                table.name,
-                table.columns
-            );
-        }
-        let list = columns
-            .iter()
-            .map(|c| quoted(c))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let target = known.iter().find(|t| t.0 == table.name);
+        same_columns(&table, target.map(|t| &t.1))?;
+        let identity = target.map(|t| t.3.as_slice()).unwrap_or_default();
+        let columns = &table.columns;
+        let list = column_list(columns);
         let marks = (1..=columns.len())
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()

@@ -4,11 +4,13 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{DumpReader, DumpWriter, Value, quoted};
+use super::{
+    DumpReader, DumpWriter, Value, column_list, empty, quoted, same_columns, same_version,
+};
 
 /// Every table (not SQLite's own) with its columns and its ordering, in creation order.
 fn tables(db: &Connection) -> anyhow::Result<Vec<(String, Vec<String>, String)>> {
@@ -50,11 +52,7 @@ pub fn export(path: &Path, out: impl Write) -> anyhow::Result<(u64, u64)> {
     let mut dump = DumpWriter::new(out, version, "sqlite")?;
     for (name, columns, order) in tables(&tx)? {
         dump.table(&name, &columns)?;
-        let list = columns
-            .iter()
-            .map(|c| quoted(c))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = column_list(&columns);
         let mut stmt = tx.prepare(&format!(
             "SELECT {list} FROM {} ORDER BY {order}",
             quoted(&name)
@@ -97,13 +95,7 @@ pub fn import(path: &Path, mut dump: DumpReader<impl BufRead>) -> anyhow::Result
     let mut db = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
     db.pragma_update(None, "foreign_keys", true)?;
     let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version != dump.schema_version {
-        bail!(
-            "the dump is of schema version {}, this database of {version}: import it with the \
-             attend-server that made it, then upgrade",
-            dump.schema_version
-        );
-    }
+    same_version(dump.schema_version, version)?;
     let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Foreign keys checked at commit: employees and users refer to each other.
     tx.pragma_update(None, "defer_foreign_keys", true)?;
@@ -113,27 +105,16 @@ pub fn import(path: &Path, mut dump: DumpReader<impl BufRead>) -> anyhow::Result
             tx.query_row(&format!("SELECT count(*) FROM {}", quoted(name)), [], |r| {
                 r.get(0)
             })?;
-        if rows > 0 {
-            bail!("import needs an empty database: table {name} has {rows} rows");
-        }
+        empty(name, rows)?;
     }
     let (mut tables, mut rows) = (0, 0);
     while let Some(table) = dump.next_table()? {
-        let Some((_, columns, _)) = known.iter().find(|t| t.0 == table.name) else {
-            bail!("the dump has a table {} this database lacks", table.name);
-        };
-        if *columns != table.columns {
-            bail!(
-                "table {}: the dump has columns {:?}, this database {columns:?}",
-                table.name,
-                table.columns
-            );
-        }
-        let list = columns
-            .iter()
-            .map(|c| quoted(c))
-            .collect::<Vec<_>>()
-            .join(", ");
+        same_columns(
+            &table,
+            known.iter().find(|t| t.0 == table.name).map(|t| &t.1),
+        )?;
+        let columns = &table.columns;
+        let list = column_list(columns);
         let marks = vec!["?"; columns.len()].join(", ");
         let mut stmt = tx.prepare(&format!(
             "INSERT INTO {} ({list}) VALUES ({marks})",
