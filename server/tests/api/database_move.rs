@@ -10,6 +10,7 @@ use attend_testkit::postgres::Cluster;
 use ring::digest::{Context, SHA256};
 use serde_json::json;
 
+use crate::catalogue::{postgres_primary_key, sqlite_columns, sqlite_primary_key, sqlite_tables};
 use crate::helpers::{provisioned_device, punch, spawn_app, world};
 
 /// Per table: `(rows, sha256 over each row's canonical text, rows in primary-key order)`.
@@ -28,33 +29,13 @@ fn canonical_sqlite(cell: rusqlite::types::ValueRef<'_>) -> String {
 
 fn sqlite_sums(path: &std::path::Path) -> Sums {
     let db = rusqlite::Connection::open(path).expect("opens");
-    let tables: Vec<String> = db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        .expect("prepares")
-        .query_map([], |r| r.get(0))
-        .expect("runs")
-        .collect::<Result<_, _>>()
-        .expect("reads");
     let mut sums = Sums::new();
-    for table in tables {
-        let mut info = db
-            .prepare(&format!("PRAGMA table_info({table})"))
-            .expect("pragma");
-        let cols: Vec<(String, i64)> = info
-            .query_map([], |r| Ok((r.get(1)?, r.get(5)?)))
-            .expect("runs")
-            .collect::<Result<_, _>>()
-            .expect("reads");
-        let mut key: Vec<&(String, i64)> = cols.iter().filter(|c| c.1 > 0).collect();
-        key.sort_by_key(|c| c.1);
-        let order = key
-            .iter()
-            .map(|c| c.0.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+    for table in sqlite_tables(&db) {
+        let cols = sqlite_columns(&db, &table);
+        let order = sqlite_primary_key(&cols).join(", ");
         let list = cols
             .iter()
-            .map(|c| c.0.as_str())
+            .map(|c| c.name.as_str())
             .collect::<Vec<_>>()
             .join(", ");
         let mut stmt = db
@@ -98,19 +79,7 @@ async fn postgres_sums(url: &str) -> Sums {
             )
             .await
             .expect("columns");
-        let key: Vec<String> = client
-            .query(
-                "SELECT a.attname::text FROM pg_constraint c
-                 CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
-                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
-                 WHERE c.contype = 'p' AND c.conrelid = $1::text::regclass ORDER BY k.ord",
-                &[&table],
-            )
-            .await
-            .expect("key")
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let key = postgres_primary_key(&client, &table).await;
         let list = cols
             .iter()
             .map(|c| c.get::<_, String>(0))

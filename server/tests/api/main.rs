@@ -10,6 +10,7 @@ mod auth;
 mod authorisation_matrix;
 mod bounded_work;
 mod browser;
+mod catalogue;
 mod contract;
 mod corrections;
 mod dash_client;

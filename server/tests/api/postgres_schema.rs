@@ -10,6 +10,8 @@ use attend_server::db::location::{Database, PostgresUrl};
 use attend_server::db::{postgres, sqlite};
 use attend_testkit::postgres::Cluster;
 
+use crate::catalogue::{SqliteColumn, sqlite_columns, sqlite_primary_key, sqlite_tables};
+
 fn url(text: &str) -> PostgresUrl {
     match Database::try_from(text.to_owned()) {
         Ok(Database::Postgres(url)) => url,
@@ -48,49 +50,33 @@ struct Shape {
 
 fn sqlite_shape(path: &std::path::Path) -> Shape {
     let db = rusqlite::Connection::open(path).expect("opens");
-    let strings = |sql: &str| -> Vec<String> {
-        let mut stmt = db.prepare(sql).expect("prepares");
-        stmt.query_map([], |r| r.get(0))
-            .expect("runs")
-            .collect::<Result<_, _>>()
-            .expect("reads")
-    };
     let mut shape = Shape::default();
-    for table in
-        strings("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    {
-        let mut stmt = db
-            .prepare(&format!("PRAGMA table_info({table})"))
-            .expect("pragma");
-        let rows: Vec<(String, String, bool, i64)> = stmt
-            .query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(3)?, r.get(5)?)))
-            .expect("runs")
-            .collect::<Result<_, _>>()
-            .expect("reads");
-        let mut key: Vec<(i64, String)> = rows
-            .iter()
-            .filter(|r| r.3 > 0)
-            .map(|r| (r.3, r.0.clone()))
-            .collect();
-        key.sort();
+    for table in sqlite_tables(&db) {
+        let rows = sqlite_columns(&db, &table);
+        let key = sqlite_primary_key(&rows);
         if !key.is_empty() {
-            shape
-                .primary_keys
-                .insert((table.clone(), key.into_iter().map(|k| k.1).collect()));
+            shape.primary_keys.insert((table.clone(), key));
         }
         let mapped = rows
             .into_iter()
-            .map(|(name, ty, not_null, pk)| {
-                let ty = match ty.to_ascii_uppercase().as_str() {
-                    "INTEGER" => "bigint",
-                    "TEXT" => "text",
-                    "REAL" => "double precision",
-                    "BLOB" => "bytea",
-                    other => panic!("{table}.{name}: SQLite type {other}"),
-                };
-                // PostgreSQL makes key columns NOT NULL; SQLite only says so when written.
-                (name, ty.to_owned(), not_null || pk > 0)
-            })
+            .map(
+                |SqliteColumn {
+                     name,
+                     ty,
+                     not_null,
+                     pk,
+                 }| {
+                    let ty = match ty.to_ascii_uppercase().as_str() {
+                        "INTEGER" => "bigint",
+                        "TEXT" => "text",
+                        "REAL" => "double precision",
+                        "BLOB" => "bytea",
+                        other => panic!("{table}.{name}: SQLite type {other}"),
+                    };
+                    // PostgreSQL makes key columns NOT NULL; SQLite only says so when written.
+                    (name, ty.to_owned(), not_null || pk > 0)
+                },
+            )
             .collect();
         shape.columns.insert(table.clone(), mapped);
         let mut stmt = db

@@ -11,22 +11,6 @@ use crate::manifest::ModelSpec;
 
 pub mod prelu;
 
-/// Hex SHA-256 of a file.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        ctx.update(&buf[..n]);
-    }
-    Ok(hex::encode(ctx.finish()))
-}
-
 /// Verifies the model file and opens a session with `threads` intra-op threads. Eligible PRelu
 /// nodes are run as `Max(x, slope · x)`, the same function faster ([`prelu`]).
 pub fn open_session(
