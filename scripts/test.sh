@@ -82,6 +82,16 @@ stage "cargo clippy --workspace --all-targets --locked -- -D warnings" \
 # model-heavy suite runs here, natively; the Pi stage runs only a chosen few under qemu.
 stage "cargo test --workspace --locked" cargo test --workspace --locked
 
+# The server's API suite again, on PostgreSQL: `with-postgres` starts a throwaway PostgreSQL 15
+# cluster (a cluster that does not start fails the stage) and every server the suite spawns
+# gets a database of its own there, checked through /readyz. Not again: the Chromium page tests
+# (they run above, on SQLite), and the tests that start PostgreSQL clusters of their own.
+stage "the API suite on PostgreSQL (with-postgres cargo test --test api)" \
+    cargo run --quiet --locked -p attend-testkit --bin with-postgres -- \
+    cargo test --locked -p attend-server --test api -- \
+    --skip accessibility:: --skip browser:: --skip dashboard:: --skip dashboard_people:: \
+    --skip postgres_schema:: --skip database_move::
+
 # The API against its OpenAPI document, by an outside client (Schemathesis, every phase and
 # check) on the debug server the stage above built.
 stage "scripts/contract-test.sh (Schemathesis against the OpenAPI document)" \

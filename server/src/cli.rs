@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use crate::access::Role;
 use crate::app::Stores;
 use crate::db::location::Database;
-use crate::db::sqlite::{self, SqliteDb};
+use crate::db::sql::SqlDb;
+use crate::db::sqlite;
 use crate::db::{AuditCtx, StoreError};
 use crate::db::{postgres, transfer};
 use crate::features::people::{NewUser, UserStatus};
@@ -172,13 +173,10 @@ async fn create_admin(
     if password.chars().count() < 10 {
         bail!("the password must be at least 10 characters");
     }
-    let path = settings
-        .database
-        .sqlite_path()
-        .context("creating an admin on PostgreSQL is not built yet: use a SQLite database")?;
-    let db = SqliteDb::open(path, settings.synchronous)
+    let db = SqlDb::open(&settings.database, settings.synchronous, 2, false)
+        .await
         .context("opening the database (run `attend-server migrate` first)")?;
-    let user = Stores::sqlite(&db)
+    let user = Stores::on(&db)
         .people
         .create_user(
             &AuditCtx::system(),

@@ -16,10 +16,14 @@ use crate::db::sqlite::Synchronous;
 pub struct Settings {
     /// Address to listen on (`ATTEND_LISTEN`).
     pub listen: SocketAddr,
-    /// SQLite database file (`ATTEND_DATABASE`); a URL is refused with a clear message.
+    /// The database (`ATTEND_DATABASE`): a SQLite file's path, or a `postgres://` URL (with
+    /// `sslmode=disable|prefer|require`); any other scheme is refused at start.
     pub database: Database,
-    /// `normal` (default) or `full` (fsync every commit).
+    /// SQLite's durability: `normal` (default) or `full` (fsync every commit). PostgreSQL's is
+    /// the server's own `synchronous_commit`.
     pub synchronous: Synchronous,
+    /// PostgreSQL connections each instance may open (`ATTEND_DATABASE_POOL`, default 16).
+    pub database_pool: usize,
     /// Public base URL, used in e-mails.
     pub public_url: String,
     pub auth: AuthSettings,
@@ -225,6 +229,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database: Database::Sqlite(PathBuf::from("./data/attend.db")),
             synchronous: Synchronous::Normal,
+            database_pool: 16,
             public_url: "http://127.0.0.1:8080".into(),
             auth: AuthSettings {
                 access_token_ttl_s: 15 * 60,

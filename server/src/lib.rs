@@ -6,7 +6,7 @@
 //! - [`platform`]: the one error type, extractors, validation, rate limits, metrics, request
 //!   ids, logs, the OpenAPI document, passwords and tokens.
 //! - [`db`]: what every store shares (scopes, pages, the audit context, the store error) and
-//!   the SQLite backend's core (`db::sqlite`).
+//!   the stores' core on either backend (`db::sql`; `db::sqlite`, `db::postgres` below it).
 //! - [`access`]: the [`access::Caller`] every service takes, and the permission table.
 //! - [`config`]: typed settings from defaults, a TOML file and `ATTEND_*` variables.
 //!

@@ -33,7 +33,7 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
-use crate::db::sqlite::{self, SqliteDb};
+use crate::db::sql::SqlDb;
 use crate::features::notifications::mail::{LoggingSender, MailSender, RetryPolicy};
 use crate::features::notifications::smtp::SmtpSender;
 
@@ -68,26 +68,18 @@ fn mailer(settings: &Settings) -> anyhow::Result<(Arc<dyn MailSender>, Duration)
 impl Application {
     /// Opens the database (migrating first when `migrate` is set) and binds the listener.
     pub async fn build(settings: Settings, migrate: bool) -> anyhow::Result<Self> {
-        let Some(path) = settings.database.sqlite_path() else {
-            anyhow::bail!(
-                "database {} is PostgreSQL, and serving from PostgreSQL is not built yet \
-                 (`attend-server migrate` prepares its schema): set `database` to a SQLite file",
-                settings.database
-            );
-        };
-        if migrate {
-            let applied = sqlite::migrate(path).context("applying database migrations")?;
-            if applied > 0 {
-                tracing::info!(applied, database = %settings.database, "migrations applied");
-            }
-        }
-        let db = SqliteDb::open(path, settings.synchronous)
-            .with_context(|| format!("opening database {}", settings.database))?;
+        let db = SqlDb::open(
+            &settings.database,
+            settings.synchronous,
+            settings.database_pool,
+            migrate,
+        )
+        .await?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let mailer = mailer(&settings)?;
-        let stores = Stores::sqlite(&db);
+        let stores = Stores::on(&db);
         let state = AppState::build(&stores, settings).await?;
         Ok(Self {
             listener,

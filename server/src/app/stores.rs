@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::db::sqlite::SqliteDb;
+use crate::db::sql::SqlDb;
 use crate::db::{Ping, Prune};
 use crate::features::{
     attendance::AttendanceStore, audit::AuditStore, auth::AuthStore, corrections::CorrectionStore,
@@ -45,8 +45,8 @@ impl std::fmt::Debug for Stores {
 }
 
 impl Stores {
-    /// Every store on one SQLite database.
-    pub fn sqlite(db: &SqliteDb) -> Self {
+    /// Every store on one database.
+    pub fn on(db: &SqlDb) -> Self {
         Self {
             attendance: Arc::new(db.clone()),
             audit: Arc::new(db.clone()),

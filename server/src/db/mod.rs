@@ -1,8 +1,13 @@
 //! What every store shares, whatever the backend: scopes, pages, the audit context and the
-//! store error; [`location`] reads the `database` setting, [`postgres`] is the PostgreSQL backend
-//! being built (its migrations so far), [`transfer`] moves a whole database between the two. Each feature declares its own small store trait (`features/<feature>/store.rs`)
-//! in these terms; [`sqlite`] is the embedded backend's core (connections, transactions, codecs,
-//! the audit and roster-change writers) on which every feature's SQLite store is built.
+//! store error. Each feature declares its own small store trait (`features/<feature>/store.rs`)
+//! in these terms and implements it once on [`sql::SqlDb`]:
+//!
+//! - [`sql`]: the stores' core on either backend (transactions, dialect, codecs, the audit and
+//!   roster-change writers);
+//! - [`sqlite`]: the embedded backend's connections and migrations;
+//! - [`postgres`]: PostgreSQL's pool, migrations and roster lock;
+//! - [`location`]: reads the `database` setting;
+//! - [`transfer`]: moves a whole database between the two.
 //!
 //! Invariants every backend keeps:
 //! - Every read and write that a caller scopes with [`Scope::Org`] touches only that
@@ -18,6 +23,7 @@
 
 pub mod location;
 pub mod postgres;
+pub mod sql;
 pub mod sqlite;
 pub mod transfer;
 
@@ -192,7 +198,19 @@ pub trait Prune: Send + Sync + std::fmt::Debug {
 /// A cheap round trip to the database, for the readiness probe.
 #[async_trait::async_trait]
 pub trait Ping: Send + Sync + std::fmt::Debug {
-    async fn ping(&self) -> StoreResult<()>;
+    /// What the database is and how busy, after one round trip to it.
+    async fn ping(&self) -> StoreResult<DatabaseStatus>;
+}
+
+/// Which backend serves, how full its connection pool is, and the work queued in it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DatabaseStatus {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// PostgreSQL's connection pool (SQLite has one writer and a few readers).
+    pub pool: Option<postgres::pool::PoolStatus>,
+    /// Mail waiting to be sent and notification jobs waiting to run.
+    pub queued_jobs: i64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! The server's features, one folder each: its types and rules (`mod.rs`), its service (the
 //! rules and permission checks that both the JSON API and the dashboard call), its JSON routes
-//! (`api.rs`), its dashboard pages (`pages.rs`), its store trait (`store.rs`) and that store on
-//! SQLite (`sqlite.rs` or `sqlite/`). A route or a page parses, calls its service and renders;
+//! (`api.rs`), its dashboard pages (`pages.rs`), its store trait (`store.rs`) and that store in
+//! SQL (`sql.rs` or `sql/`), one code for SQLite and PostgreSQL. A route or a page parses, calls its service and renders;
 //! only services reach stores.
 //!
 //! - [`approvals`]: the one approval workflow of leave, corrections, timesheets, enrolment.

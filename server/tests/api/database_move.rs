@@ -162,7 +162,12 @@ async fn a_database_moves_from_sqlite_to_postgres_and_back_unchanged() {
         let r = app.push(&device, &json!(events)).await;
         assert!(r.status.is_success(), "{}", r.body);
     }
-    let source = app.database().to_owned();
+    let source = app
+        .settings
+        .database
+        .sqlite_path()
+        .expect("this test starts from SQLite")
+        .to_owned();
     let before = sqlite_sums(&source);
     let events = before.get("device_events").map_or(0, |s| s.0);
     assert!(events >= 3_000, "{events} events");

@@ -9,12 +9,15 @@ use attend_server::access::Role;
 use attend_server::app::AppState;
 use attend_server::app::Stores;
 use attend_server::db::AuditCtx;
+use attend_server::db::location::Database;
 use attend_server::features::notifications::Mail;
 use attend_server::features::notifications::mail::{MailSender, SendError};
 use attend_server::features::people::{NewUser, UserStatus};
 use attend_server::{Application, Settings};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+
+use crate::postgres_run::{PostgresDatabase, fresh_postgres_database, postgres_server};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -40,6 +43,8 @@ pub struct TestApp {
     pub settings: Settings,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
+    /// The server's own PostgreSQL database, dropped with it (PostgreSQL runs only).
+    _postgres: Option<PostgresDatabase>,
 }
 
 /// An HTTP client. In a workspace build reqwest is compiled with attendd's rustls without a
@@ -65,10 +70,23 @@ pub async fn spawn_app_sending(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 async fn spawn(tweak: impl FnOnce(&mut Settings), capture: bool) -> TestApp {
+    // `TEST_LOG=1`: the servers' logs (an internal error's cause) on the test's output.
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    }
     let dir = tempfile::tempdir().expect("temp dir");
+    let postgres = match postgres_server() {
+        Some(server) => Some(fresh_postgres_database(&server).await),
+        None => None,
+    };
+    let database = match &postgres {
+        Some(db) => Database::try_from(db.url.clone()).expect("a PostgreSQL URL"),
+        None => dir.path().join("attend.db").into(),
+    };
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().expect("addr"),
-        database: dir.path().join("attend.db").into(),
+        database,
+        database_pool: 8,
         ..Settings::default()
     };
     settings.rate_limit.per_minute = 100_000;
@@ -92,7 +110,7 @@ async fn spawn(tweak: impl FnOnce(&mut Settings), capture: bool) -> TestApp {
     } else {
         tokio::spawn(app.run_with_shutdown(stopped));
     }
-    TestApp {
+    let app = TestApp {
         base,
         client: http_client(),
         stores,
@@ -101,6 +119,36 @@ async fn spawn(tweak: impl FnOnce(&mut Settings), capture: bool) -> TestApp {
         settings,
         _dir: dir,
         _stop: stop,
+        _postgres: postgres,
+    };
+    // Every server says which backend it runs on; the suite runs on the one it was asked for.
+    let ready = app.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+    let wanted = if postgres_server().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(
+        app.settings.database.sqlite_path().is_none(),
+        wanted == "postgres",
+        "a test built its server on {}, not on the backend of this run",
+        app.settings.database
+    );
+    assert_eq!(ready.body["database"]["backend"], wanted, "{}", ready.body);
+    app
+}
+
+/// A database two servers in turn are built on (a restart): a file in `dir`, or on the
+/// PostgreSQL run a database of its own, kept while the returned guard lives.
+pub async fn lasting_database(dir: &std::path::Path) -> (Database, Option<PostgresDatabase>) {
+    match postgres_server() {
+        Some(server) => {
+            let db = fresh_postgres_database(&server).await;
+            let url = Database::try_from(db.url.clone()).expect("a PostgreSQL URL");
+            (url, Some(db))
+        }
+        None => (dir.join("attend.db").into(), None),
     }
 }
 
@@ -125,12 +173,60 @@ impl Reply {
 }
 
 impl TestApp {
-    /// The server's SQLite file (for tests that must plant rows no API writes).
-    pub fn database(&self) -> &std::path::Path {
-        self.settings
-            .database
-            .sqlite_path()
-            .expect("the tests' server runs on SQLite")
+    /// Runs statements straight on the server's database, either backend: rows no API writes.
+    pub async fn plant(&self, sql: &str) {
+        match &self.settings.database {
+            Database::Sqlite(path) => rusqlite::Connection::open(path)
+                .and_then(|c| c.execute_batch(sql))
+                .unwrap_or_else(|e| panic!("{sql}: {e}")),
+            Database::Postgres(url) => attend_server::db::postgres::connect(url)
+                .await
+                .expect("connects")
+                .batch_execute(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e:?}")),
+        }
+    }
+
+    /// A query's rows straight from the server's database, every value as text (NULL: None).
+    pub async fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match &self.settings.database {
+            Database::Sqlite(path) => {
+                use rusqlite::types::ValueRef;
+                let c = rusqlite::Connection::open(path).expect("database");
+                let mut stmt = c.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let n = stmt.column_count();
+                stmt.query_map([], |r| {
+                    (0..n)
+                        .map(|i| {
+                            Ok(match r.get_ref(i)? {
+                                ValueRef::Null => None,
+                                ValueRef::Integer(v) => Some(v.to_string()),
+                                ValueRef::Real(v) => Some(v.to_string()),
+                                ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into()),
+                                ValueRef::Blob(b) => Some(format!("{b:02x?}")),
+                            })
+                        })
+                        .collect()
+                })
+                .and_then(|rows| rows.collect())
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            Database::Postgres(url) => attend_server::db::postgres::connect(url)
+                .await
+                .expect("connects")
+                .simple_query(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+                .into_iter()
+                .filter_map(|m| match m {
+                    tokio_postgres::SimpleQueryMessage::Row(r) => {
+                        Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
+                    }
+                    _ => None,
+                })
+                .collect(),
+        }
     }
 
     pub async fn call(

@@ -205,12 +205,10 @@ async fn a_provisioning_code_lasts_an_hour_and_is_refused_once_expired() {
     // An hour later (planted: the expiry moved into the past).
     let code = r.body["provisioning_code"].as_str().expect("code");
     let device = r.body["device"]["id"].as_str().expect("device id");
-    let db = rusqlite::Connection::open(app.database()).expect("database");
-    db.execute(
-        "UPDATE devices SET provisioning_expires_at = ?1 WHERE id = ?2",
-        rusqlite::params!["2020-01-01T00:00:00.000000Z", device],
-    )
-    .expect("planted");
+    app.plant(&format!(
+        "UPDATE devices SET provisioning_expires_at = '2020-01-01T00:00:00.000000Z' WHERE id = '{device}'"
+    ))
+    .await;
     let r = app
         .post("/api/v1/device/provision", None, json!({"code": code}))
         .await;

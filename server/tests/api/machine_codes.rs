@@ -104,12 +104,10 @@ async fn checking_a_new_code_costs_no_argon2_run_per_machine_of_the_site() {
 
     // A machine from before fingerprints (planted: its fingerprint removed) is still compared,
     // by argon2, and only it.
-    let db = rusqlite::Connection::open(app.database()).expect("database");
-    db.execute(
-        "UPDATE equipment SET code_fingerprint = NULL WHERE id = ?1",
-        [&first],
-    )
-    .expect("planted");
+    app.plant(&format!(
+        "UPDATE equipment SET code_fingerprint = NULL WHERE id = '{first}'"
+    ))
+    .await;
     let before = app.state.hasher.runs();
     let r = create(&app, &w, "Machine 4", 4, "1111").await;
     assert_eq!(

@@ -95,7 +95,7 @@ async fn an_invite_arrives_over_smtp_and_its_link_accepts_the_invite() {
         (me.body["role"].as_str(), me.body["org_id"].as_str()),
         (Some("manager"), Some(w.a.id.as_str()))
     );
-    let rows = outbox(&app);
+    let rows = outbox(&app).await;
     assert!(
         rows.iter().all(|r| r.1 == "sent" && r.3),
         "sent, and the invite code no longer in the database: {rows:?}"
@@ -123,13 +123,13 @@ async fn mail_queued_while_the_smtp_server_is_down_arrives_exactly_once_when_it_
 
     // Every message is tried and fails while nothing listens on the port.
     for _ in 0..600 {
-        let rows = outbox(&app);
+        let rows = outbox(&app).await;
         if rows.len() == invited.len() && rows.iter().all(|r| r.1 == "queued" && r.2 >= 2) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rows = outbox(&app);
+    let rows = outbox(&app).await;
     assert!(
         rows.iter()
             .all(|r| r.1 == "queued" && r.2 >= 2 && r.4.is_some()),
@@ -140,12 +140,12 @@ async fn mail_queued_while_the_smtp_server_is_down_arrives_exactly_once_when_it_
     let smtp = sink(port, dir.path(), &[]).await;
     smtp.wait_for(invited.len()).await;
     for _ in 0..600 {
-        if outbox(&app).iter().all(|r| r.1 == "sent") {
+        if outbox(&app).await.iter().all(|r| r.1 == "sent") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rows = outbox(&app);
+    let rows = outbox(&app).await;
     assert!(rows.iter().all(|r| r.1 == "sent" && r.3), "{rows:?}");
     // Every row is sent (a final state no worker claims again), so what the sink holds now is
     // all it will ever get: one message per invite.
@@ -223,7 +223,7 @@ async fn a_refused_recipient_becomes_a_dead_letter_that_only_its_admins_see() {
     assert_eq!(arrived.len(), 1);
     assert_eq!(arrived[0]["rcpt_tos"], json!(["fine@a.example"]));
     assert!(
-        outbox(&app).iter().all(|r| r.3),
+        outbox(&app).await.iter().all(|r| r.3),
         "no body is kept, sent or dead"
     );
 

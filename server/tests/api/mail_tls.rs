@@ -173,5 +173,8 @@ async fn a_wrong_smtp_password_makes_a_dead_letter_naming_the_refusal() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the mail did not become a dead letter: {:?}", outbox(&app));
+    panic!(
+        "the mail did not become a dead letter: {:?}",
+        outbox(&app).await
+    );
 }

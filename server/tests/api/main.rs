@@ -45,6 +45,7 @@ mod ops;
 mod outbox;
 mod paging;
 mod photo_enrolment;
+mod postgres_run;
 mod postgres_schema;
 mod rate_limits;
 mod registration;

@@ -130,17 +130,21 @@ fn a_database_url_the_server_cannot_use_stops_it_at_start_up_and_creates_nothing
     // Port 1 on loopback: nothing listens, so connecting fails at once.
     let postgres = "postgres://attend:s3cret@127.0.0.1:1/attend";
     for (url, command, says) in [
-        // PostgreSQL: migrate tries it (and names it without the password) ...
+        // PostgreSQL: migrate and serve try it, and name it without the password.
         (
             postgres,
             &["migrate"][..],
             "connecting to postgres://attend@127.0.0.1:1/attend",
         ),
-        // ... serve does not run on it yet.
         (
             postgres,
             &["serve", "--migrate"],
-            "serving from PostgreSQL is not built yet",
+            "connecting to postgres://attend@127.0.0.1:1/attend",
+        ),
+        (
+            postgres,
+            &["serve"],
+            "connecting to postgres://attend@127.0.0.1:1/attend",
         ),
         (
             "mysql://root:s3cret@localhost/attend",

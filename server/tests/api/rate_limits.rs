@@ -308,9 +308,9 @@ async fn without_trusted_proxies_a_clients_forwarding_headers_are_ignored() {
 #[tokio::test]
 async fn a_block_survives_a_restart_and_a_super_admin_lists_and_lifts_it() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database = dir.path().join("attend.db");
+    let (database, _kept) = crate::helpers::lasting_database(dir.path()).await;
     let tweak = |s: &mut attend_server::Settings| {
-        s.database = database.clone().into();
+        s.database = database.clone();
         s.rate_limit.per_minute = 5;
         s.rate_limit.block_after_rejections = 3;
     };

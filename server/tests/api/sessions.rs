@@ -143,16 +143,15 @@ async fn expired_bookkeeping_rows_are_pruned_and_live_ones_kept() {
         .as_str()
         .expect("id")
         .to_owned();
-    let db = rusqlite::Connection::open(app.database()).expect("database");
     let old = "2020-01-01T00:00:00.000000Z";
-    db.execute_batch(&format!(
+    app.plant(&format!(
         "INSERT INTO auth_throttle (kind, key, failures, window_start) VALUES ('login', 'stale', 3, '{old}');
          INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES ('d', 'n', 1000);
          INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at, expires_at)
              VALUES ('stale', '{me}', 'c', '{old}', '{old}');
          INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ('stale', '{me}', '{old}');"
     ))
-    .expect("stale rows");
+    .await;
     let gone = app
         .stores
         .prune
@@ -160,28 +159,24 @@ async fn expired_bookkeeping_rows_are_pruned_and_live_ones_kept() {
         .await
         .expect("pruned");
     assert_eq!(gone, 4);
-    let count = |table: &str| -> i64 {
-        db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-            .expect("count")
+    let count = async |sql: &str| -> i64 {
+        app.rows(&format!("SELECT COUNT(*) FROM {sql}")).await[0][0]
+            .as_deref()
+            .expect("a count")
+            .parse()
+            .expect("a number")
     };
     assert_eq!(
         (
-            count("device_nonces"),
-            count("web_sessions"),
-            count("password_resets")
+            count("device_nonces").await,
+            count("web_sessions").await,
+            count("password_resets").await
         ),
         (0, 0, 0)
     );
-    let stale: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM auth_throttle WHERE key = 'stale'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
-    assert_eq!(stale, 0);
+    assert_eq!(count("auth_throttle WHERE key = 'stale'").await, 0);
     assert!(
-        count("auth_throttle") > 0,
+        count("auth_throttle").await > 0,
         "the sign-in's own counter, still in its window, stays"
     );
     assert_eq!(
@@ -211,22 +206,24 @@ async fn housekeeping_compacts_the_roster_log_without_changing_what_a_kiosk_read
     }
     let roster = || app.roster(&device, 0);
     let before = roster().await;
-    let db = rusqlite::Connection::open(app.database()).expect("database");
-    let rows_of_ana = || -> i64 {
-        db.query_row(
-            "SELECT COUNT(*) FROM roster_changes WHERE entity_id = ?1",
-            [&w.a.employee],
-            |r| r.get(0),
-        )
-        .expect("count")
+    let count = format!(
+        "SELECT COUNT(*) FROM roster_changes WHERE entity_id = '{}'",
+        w.a.employee
+    );
+    let rows_of_ana = async || -> i64 {
+        app.rows(&count).await[0][0]
+            .as_deref()
+            .expect("a count")
+            .parse()
+            .expect("a number")
     };
-    assert!(rows_of_ana() >= 4);
+    assert!(rows_of_ana().await >= 4);
     app.stores
         .prune
         .prune(jiff::Timestamp::now(), jiff::SignedDuration::from_hours(24))
         .await
         .expect("pruned");
-    assert_eq!(rows_of_ana(), 1);
+    assert_eq!(rows_of_ana().await, 1);
     let after = roster().await;
     assert_eq!(after["employees"], before["employees"]);
     assert_eq!(after["cursor"], before["cursor"]);

@@ -124,17 +124,25 @@ pub fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
 }
 
 /// The outbox rows as (recipient, status, attempts, body is null, last error).
-pub fn outbox(app: &TestApp) -> Vec<(String, String, u32, bool, Option<String>)> {
-    let c = rusqlite::Connection::open(app.database()).expect("database");
-    let mut stmt = c
-        .prepare("SELECT recipient, status, attempts, body IS NULL AND html IS NULL, last_error FROM mail_outbox ORDER BY id")
-        .expect("query");
-    stmt.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+pub async fn outbox(app: &TestApp) -> Vec<(String, String, u32, bool, Option<String>)> {
+    app.rows(
+        "SELECT recipient, status, attempts,
+                CASE WHEN body IS NULL AND html IS NULL THEN 1 ELSE 0 END, last_error
+         FROM mail_outbox ORDER BY id",
+    )
+    .await
+    .into_iter()
+    .map(|r| {
+        let text = |i: usize| r[i].clone().unwrap_or_default();
+        (
+            text(0),
+            text(1),
+            text(2).parse().expect("attempts"),
+            text(3) == "1",
+            r[4].clone(),
+        )
     })
-    .expect("rows")
-    .collect::<Result<_, _>>()
-    .expect("rows")
+    .collect()
 }
 
 pub async fn invite(app: &TestApp, org: &str, token: &str, email: &str) {

@@ -1,7 +1,6 @@
-//! The PostgreSQL backend, being built: so far its schema and migrations, and the roster change
-//! log that kiosks pull by cursor ([`roster_log`]). `attend-server migrate` prepares a PostgreSQL
-//! database; the stores that would serve from it are not written yet, so `serve` refuses a
-//! PostgreSQL URL with a message saying so.
+//! The PostgreSQL backend: its connection pool ([`pool`]), its schema and migrations, and the
+//! roster change log's lock ([`roster_log`]). The stores themselves are the same code as on
+//! SQLite ([`crate::db::sql`]).
 //!
 //! Invariants of the migrations:
 //! - They run in one transaction that first takes a transaction-scoped advisory lock
@@ -13,9 +12,10 @@
 //!   still on the old version keeps running on the expanded schema).
 //! - The database's collation must be C, so text sorts by byte as on SQLite; checked first.
 
+pub mod pool;
 pub mod roster_log;
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::db::location::PostgresUrl;
 
@@ -33,9 +33,9 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |(v, _)| *v)
 }
 
-/// Connects (without TLS so far: `sslmode=require` fails to connect, saying so).
+/// Connects one client, with TLS as the URL's `sslmode` asks ([`pool::tls`]).
 pub async fn connect(url: &PostgresUrl) -> anyhow::Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url.secret(), NoTls)
+    let (client, connection) = tokio_postgres::connect(url.secret(), pool::tls()?)
         .await
         .map_err(|e| anyhow::anyhow!("connecting to {url}: {e}"))?;
     tokio::spawn(async move {

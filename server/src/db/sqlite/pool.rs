@@ -15,8 +15,8 @@ use tokio::sync::Semaphore;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
-use super::super::{StoreError, StoreResult};
-use super::codec::{backend, db};
+use crate::db::sql::backend;
+use crate::db::{StoreError, StoreResult};
 
 /// The schema, in order. Adding a file here is how the schema moves forward.
 /// Reader connections open at most at once (WAL readers run in parallel; more than this would
@@ -74,7 +74,7 @@ pub enum Synchronous {
 }
 
 #[derive(Clone, Debug)]
-pub struct SqliteDb {
+pub struct SqlitePool {
     inner: Arc<Inner>,
 }
 
@@ -129,7 +129,7 @@ pub fn migrate(path: &Path) -> StoreResult<usize> {
     Ok(wanted - found)
 }
 
-impl SqliteDb {
+impl SqlitePool {
     /// Opens an already-migrated database. Refuses with [`StoreError::SchemaBehind`] when
     /// migrations are pending, so an old schema is never served.
     pub fn open(path: &Path, synchronous: Synchronous) -> StoreResult<Self> {
@@ -208,14 +208,6 @@ impl SqliteDb {
         })
         .await
         .map_err(backend)?
-    }
-}
-
-#[async_trait::async_trait]
-impl super::super::Ping for SqliteDb {
-    async fn ping(&self) -> StoreResult<()> {
-        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
-            .await
     }
 }
 

@@ -7,7 +7,7 @@
 //!   reviewer), the decision reason, refusals as errors, and the decision routes.
 //! - [`requests`]: the desk for kinds of request that wait on a reviewer (leave, corrections):
 //!   the queue, one employee's, and decisions, written once for all of them.
-//! - [`sqlite`]: recording a decision with a guard on the state it was taken on; the desk's
+//! - [`sql`]: recording a decision with a guard on the state it was taken on; the desk's
 //!   store for every kind on SQLite.
 //!
 //! Invariants: nobody decides their own request; a decision taken on a state that changed
@@ -15,7 +15,7 @@
 
 pub mod decide;
 pub mod requests;
-pub mod sqlite;
+pub mod sql;
 pub mod workflow;
 
 #[cfg(test)]

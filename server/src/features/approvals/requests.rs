@@ -35,7 +35,7 @@ pub struct RequestActions {
 /// What an employee (or staff for them) asks for: a request body.
 pub trait Asked: Send + 'static {
     /// What the store files.
-    type New: Send + 'static;
+    type New: Clone + Send + 'static;
     /// The body checked, every bad field named, into what to file.
     fn checked(self) -> AppResult<Self::New>;
 }

@@ -7,7 +7,7 @@
 //! - [`service`]: the rules and permission checks; [`api`]: the JSON routes.
 //! - [`live`]: the notices that keep open live boards current; [`live_board`]: the board page
 //!   and its event stream; [`pages`]: attendance with filters; [`hours`]: a report as table rows.
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 
 pub mod api;
 pub mod hours;
@@ -16,7 +16,7 @@ pub mod live_board;
 pub mod pages;
 pub mod report;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_engine::{BreakRule, MachineInput, Overtime, PunchInput, Rounding};

@@ -1,10 +1,10 @@
 //! The audit log: who changed what, when, from where, with the record before and after. Rows
-//! are written by every store in the same transaction as the change (`db::sqlite::Audit`);
+//! are written by every store in the same transaction as the change (`db::sql::Audit`);
 //! this feature reads them back for admins.
 
 pub mod api;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::ids::OrgId;

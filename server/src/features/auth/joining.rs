@@ -5,7 +5,7 @@
 //!
 //! Registration answers the same, status and body, whether or not the address has an account
 //! anywhere: the password is hashed either way, and the store either creates the account or
-//! mails the address's owner instead (`sqlite/registration.rs`). Only a full organisation or a
+//! mails the address's owner instead (`sql/registration.rs`). Only a full organisation or a
 //! taken employee number is refused, and neither depends on the address.
 
 use attend_protocol::ids::{EmployeeId, OrgId};

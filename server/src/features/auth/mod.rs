@@ -15,7 +15,7 @@
 //! - [`api`] and [`totp_api`]: the JSON routes; [`totp_pages`]: the dashboard's Security
 //!   page (one's own second factor); [`pages`]: the pages mailed links open (accept an invite, reset a
 //!   password). The dashboard's sign-in page is in `dashboard::session`.
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariants: a refresh token is used once (its reuse ends the session); tokens and codes are
 //! stored only as hashes; a lockout counts failures per kind and key, never per request.
@@ -28,7 +28,7 @@ pub mod pages;
 pub mod reset;
 pub mod second_factor;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 pub mod throttle;
 pub mod totp;

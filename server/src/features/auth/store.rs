@@ -35,7 +35,7 @@ pub struct NewInvite<'a> {
 }
 
 /// A self-registration to store, and the mail that answers it either way.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct NewRegistration {
     pub employee: NewEmployee,
     pub user: NewUser,

@@ -4,14 +4,14 @@
 //!
 //! - [`service`]: asking for a correction; the queue and decisions are the approval workflow's
 //!   request desk. [`api`]: the JSON routes.
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariant: nothing is added to, or approved into, a period whose timesheet is approved (the
 //! punch's date on its site's wall clock decides the period).
 
 pub mod api;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::events::PunchType;

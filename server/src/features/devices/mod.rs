@@ -12,7 +12,7 @@
 //!   employee.
 //! - [`api`], [`held_api`], [`flagged_api`]: the JSON routes (admin and kiosk); [`pages`]: the
 //!   kiosks page; [`flagged_pages`]: the review of flagged punches.
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariants: a signed request's device, signature, timestamp and nonce are checked before a
 //! handler sees its body, so forged or replayed requests write nothing; an event is stored at
@@ -30,7 +30,7 @@ pub mod pages;
 pub mod provisioning;
 pub mod service;
 pub mod signed;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::events::{Event, Heartbeat};

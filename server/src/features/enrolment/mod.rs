@@ -10,7 +10,7 @@
 //! - [`lookalike`]: the duplicate-face check against every enrolled employee (pure).
 //! - [`rules`]: who may receive templates, what an upload needs, what counts as a thumbnail
 //!   (pure).
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariants every backend keeps:
 //! - A candidate is decided once, from `pending`; nobody decides a candidate of their own face,
@@ -34,7 +34,7 @@ pub mod pages;
 pub mod photos;
 pub mod rules;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::ids::{DeviceId, EmployeeId, EventId, UserId};

@@ -8,7 +8,7 @@
 //! - [`codes`]: the keyed fingerprint that keeps a site's machine codes apart.
 //! - [`sessions`]: pairing kiosk start and stop events into sessions, the board's running
 //!   session, machine minutes (pure).
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariants every backend keeps:
 //! - Every change kiosks must see (a machine, its code, a hold, a qualification, a grant)
@@ -23,7 +23,7 @@ pub mod codes;
 pub mod pages;
 pub mod service;
 pub mod sessions;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::ids::{EmployeeId, EquipmentId, OrgId, QualificationId, SessionId, SiteId};

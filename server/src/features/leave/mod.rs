@@ -6,13 +6,13 @@
 //! - [`rules`]: working days, and whether a request fits (pure).
 //! - [`service`]: the rules and permission checks; [`api`]: the JSON routes; [`pages`]: the
 //!   leave queue with its decisions.
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 
 pub mod api;
 pub mod pages;
 pub mod rules;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId, OrgId};

@@ -8,7 +8,7 @@
 //!   [`scans`]: the scans that queue notices.
 //! - [`mail`]: the outbox worker (claim, send, record), its retry rule, the
 //!   [`mail::MailSender`] trait; [`smtp`]: the SMTP sender.
-//! - [`api`]: the routes; [`store`]: the data access; [`sqlite`] implements it.
+//! - [`api`]: the routes; [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariants: causes queue their notice (and features their mail) inside their own
 //! transaction, so nothing is lost to a crash; a job is delivered at most once (it is claimed
@@ -22,7 +22,7 @@ pub mod messages;
 pub mod scans;
 pub mod service;
 pub mod smtp;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::ids::{DeviceId, EmployeeId, OrgId};

@@ -3,15 +3,15 @@
 //!
 //! - [`service`]: the rules and permission checks; what the API and the pages call.
 //! - [`api`]: the JSON routes.
-//! - [`store`]: the data access the service needs; [`sqlite`] implements it.
+//! - [`store`]: the data access the service needs; [`sql`] implements it (on SQLite and PostgreSQL).
 
 pub mod api;
 pub mod face_match;
-pub(crate) mod face_match_sqlite;
+pub(crate) mod face_match_sql;
 pub mod liveness;
-pub(crate) mod liveness_sqlite;
+pub(crate) mod liveness_sql;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::ids::{DepartmentId, OrgId, SiteId};

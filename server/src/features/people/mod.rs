@@ -4,7 +4,7 @@
 //! - [`service`]: the rules and permission checks (who may create whom, managers only in their
 //!   departments, consent withdrawal erases face data).
 //! - [`api`]: the JSON routes; [`pages`]: the employee list and one person's page.
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariants: a deleted employee's row stays for history but is gone from every list and
 //! every kiosk (tombstones), and their account is disabled; withdrawing consent or deleting a
@@ -15,7 +15,7 @@ pub mod api;
 pub mod pages;
 pub mod service;
 pub mod sites;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::ids::{DepartmentId, EmployeeId, OrgId, SiteId, UserId};
@@ -100,7 +100,7 @@ pub struct User {
     pub totp_required: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct NewEmployee {
     pub org_id: OrgId,
     pub employee_number: String,
@@ -127,7 +127,7 @@ pub struct EmployeeUpdate {
     pub no_head_turn: Option<bool>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct NewUser {
     pub org_id: Option<OrgId>,
     pub email: String,

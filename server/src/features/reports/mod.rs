@@ -7,7 +7,7 @@
 //!   (pure); [`forecast`]: the next period's cost and its held-out error (pure).
 //! - [`service`]: permission checks and the reads; [`api`]: the JSON and CSV routes (heavy
 //!   tier) and pay rates; [`pages`]: the reports page; [`svg`]: its server-drawn chart.
-//! - [`store`]: pay rates; [`sqlite`] implements it.
+//! - [`store`]: pay rates; [`sql`] implements it (on SQLite and PostgreSQL).
 
 pub mod api;
 pub mod forecast;
@@ -15,7 +15,7 @@ pub mod labour;
 pub mod pages;
 pub mod payroll;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 pub mod svg;
 

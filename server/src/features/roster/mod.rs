@@ -5,7 +5,7 @@
 //! - [`assemble`]: the delta from the latest changes (a pure rule every backend applies):
 //!   each changed entity whole if a kiosk may still have it, else a tombstone.
 //! - [`service`]: the pull a signed kiosk makes; [`api`]: its route.
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariants: only templates of active employees who granted consent ever reach a kiosk, and
 //! nothing reaches a kiosk no administrator has confirmed; a confirmed kiosk that applies every
@@ -13,7 +13,7 @@
 
 pub mod api;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::roster::{

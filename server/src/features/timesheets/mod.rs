@@ -8,7 +8,7 @@
 //!   their bytes live (a local directory or S3).
 //! - [`api`], [`attachments_api`]: the JSON routes; [`pages`]: the review queue and one
 //!   timesheet.
-//! - [`store`]: the data access; [`sqlite`] implements it.
+//! - [`store`]: the data access; [`sql`] implements it (on SQLite and PostgreSQL).
 //!
 //! Invariants: an approved timesheet never changes (its hours are the snapshot taken at
 //! approval); nobody approves or rejects their own timesheet; every step is audited in the
@@ -21,7 +21,7 @@ pub mod blobs;
 pub mod pages;
 pub mod period;
 pub mod service;
-pub mod sqlite;
+pub mod sql;
 pub mod store;
 
 use attend_protocol::ids::{AttachmentId, EmployeeId, OrgId, TimesheetId, UserId};

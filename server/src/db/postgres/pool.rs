@@ -1,0 +1,191 @@
+//! The PostgreSQL connections: a deadpool of tokio-postgres clients, with TLS as the URL's
+//! `sslmode` asks (`disable`, `prefer`: the default, `require`), checked against the system's
+//! root certificates; and how one store call runs on a pooled client (see
+//! [`crate::db::sql`] for the transactions' isolation and retries).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::IsolationLevel;
+
+use crate::db::location::PostgresUrl;
+use crate::db::sql::PgTx;
+use crate::db::sql::{Sql, WRITE_ATTEMPTS, backend, is_retryable};
+use crate::db::{StoreError, StoreResult};
+
+/// The pool, and what it is a pool of.
+pub struct PgPool {
+    pool: Pool,
+    url: PostgresUrl,
+}
+
+impl std::fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPool")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How full the pool is, for `/readyz` and `/metrics`.
+#[derive(Clone, Copy, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PoolStatus {
+    /// Connections the pool may open.
+    pub max: usize,
+    /// Connections open now.
+    pub open: usize,
+    /// Open connections idle now.
+    pub idle: usize,
+    /// Calls waiting for a connection.
+    pub waiting: usize,
+}
+
+/// The TLS connector tokio-postgres uses when `sslmode` is `prefer` or `require`.
+pub fn tls() -> anyhow::Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    let mut roots = rustls::RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    for cert in found.certs {
+        // A certificate the store cannot parse is skipped, as every TLS client does.
+        let _ = roots.add(cert);
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+impl PgPool {
+    /// A pool of at most `max` connections to an already-migrated database; refuses a schema
+    /// older than this build, so an old schema is never served.
+    pub async fn open(url: &PostgresUrl, max: usize) -> anyhow::Result<Self> {
+        let config: tokio_postgres::Config = url
+            .secret()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+        let manager = Manager::from_config(
+            config,
+            tls()?,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max)
+            .runtime(Runtime::Tokio1)
+            .build()?;
+        let client = pool
+            .get()
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to {url}: {e}"))?;
+        let versions = super::schema_versions(&**client).await?;
+        let (found, wanted) = (
+            versions.last().copied().unwrap_or(0),
+            super::latest_version(),
+        );
+        if found < wanted {
+            return Err(StoreError::SchemaBehind {
+                found: usize::try_from(found)?,
+                wanted: usize::try_from(wanted)?,
+            }
+            .into());
+        }
+        Ok(Self {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    pub fn url(&self) -> &PostgresUrl {
+        &self.url
+    }
+
+    pub fn status(&self) -> PoolStatus {
+        let s = self.pool.status();
+        PoolStatus {
+            max: s.max_size,
+            open: s.size,
+            idle: s.available,
+            waiting: s.waiting,
+        }
+    }
+
+    /// One `SERIALIZABLE` transaction running `f`, run again on a serialisation failure.
+    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Sql<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let mut f = f;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let client = self.pool.get().await.map_err(backend)?;
+            // `f` goes to the blocking thread and comes back for the next attempt.
+            let (back, result) = tokio::task::spawn_blocking(move || {
+                let result = run(client, IsolationLevel::Serializable, false, &f);
+                (f, result)
+            })
+            .await
+            .map_err(backend)?;
+            f = back;
+            match result {
+                Err(e) if attempt < WRITE_ATTEMPTS && is_retryable(&e) => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `f` on one read-only snapshot.
+    pub(crate) async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Sql<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let client = self.pool.get().await.map_err(backend)?;
+        tokio::task::spawn_blocking(move || run(client, IsolationLevel::RepeatableRead, true, f))
+            .await
+            .map_err(backend)?
+    }
+}
+
+/// A short, growing, jittered wait before another attempt, so two writers that collided do
+/// not collide again in step.
+fn backoff(attempt: u32) -> Duration {
+    let jitter = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos()
+            % 1000,
+    );
+    Duration::from_micros((1000 << attempt.min(7)) + jitter)
+}
+
+/// On a blocking thread: begins, runs `f`, commits.
+fn run<T>(
+    mut client: Object,
+    isolation: IsolationLevel,
+    read_only: bool,
+    f: impl FnOnce(&Sql<'_>) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let rt = tokio::runtime::Handle::current();
+    let tx = rt
+        .block_on(
+            client
+                .build_transaction()
+                .isolation_level(isolation)
+                .read_only(read_only)
+                .start(),
+        )
+        .map_err(backend)?;
+    let pg = PgTx { tx, rt };
+    let value = f(&Sql::postgres(&pg))?;
+    let PgTx { tx, rt } = pg;
+    rt.block_on(tx.commit()).map_err(backend)?;
+    Ok(value)
+}

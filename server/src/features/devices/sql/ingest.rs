@@ -1,0 +1,223 @@
+//! Ingest on SQLite: one transaction per batch, each event stored verbatim at most once, the
+//! refusal rule ([`super::super::ingest::rejection`]) answered from this organisation's rows.
+
+use std::collections::HashMap;
+
+use crate::db::sql::{OptionalExtension, Sql, params};
+use attend_protocol::ack::Ack;
+use attend_protocol::events::EventBody;
+use attend_protocol::ids::{EmployeeId, EquipmentId, SiteId};
+use attend_protocol::roster::ConsentState;
+use jiff::{SignedDuration, Timestamp};
+
+use super::super::ingest::{EmployeeFacts, Membership, Pusher, Verdict, stored_payload, verdict};
+use super::super::{DeviceAuth, ReceivedEvent};
+use crate::db::StoreResult;
+use crate::db::sql::{INSERT_EVENT_SQL, db, get_opt_ts, query_rows, ts};
+use crate::features::enrolment::sql::screen_candidate;
+
+/// Per-batch memo of the device's organisation's employees and machines.
+struct Known<'a> {
+    tx: &'a Sql<'a>,
+    org: &'a str,
+    employees: HashMap<EmployeeId, Option<EmployeeFacts>>,
+    equipment: HashMap<EquipmentId, bool>,
+}
+
+fn consent(text: &str) -> ConsentState {
+    match text {
+        "granted" => ConsentState::Granted,
+        "withdrawn" => ConsentState::Withdrawn,
+        _ => ConsentState::NotAsked,
+    }
+}
+
+impl Membership for Known<'_> {
+    fn employee(&mut self, id: EmployeeId) -> StoreResult<Option<EmployeeFacts>> {
+        if let Some(known) = self.employees.get(&id) {
+            return Ok(known.clone());
+        }
+        let row: Option<(bool, String, String, Option<String>)> = self
+            .tx
+            .query_row(
+                "SELECT deleted_at IS NOT NULL, status, consent, site_id FROM employees
+                 WHERE id = ?1 AND org_id = ?2",
+                params![id.to_string(), self.org],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        let facts = match row {
+            None => None,
+            Some((deleted, status, consent_text, home)) => {
+                let sites = query_rows(
+                    self.tx,
+                    "SELECT site_id FROM employee_sites WHERE employee_id = ?1",
+                    [id.to_string()],
+                    |r| r.get::<_, String>(0),
+                )?;
+                Some(EmployeeFacts {
+                    deleted,
+                    pending: status == "pending",
+                    consent: consent(&consent_text),
+                    home_site: home.and_then(|s| s.parse::<SiteId>().ok()),
+                    punch_sites: sites.iter().filter_map(|s| s.parse().ok()).collect(),
+                })
+            }
+        };
+        self.employees.insert(id, facts.clone());
+        Ok(facts)
+    }
+
+    fn has_equipment(&mut self, id: EquipmentId) -> StoreResult<bool> {
+        if let Some(&known) = self.equipment.get(&id) {
+            return Ok(known);
+        }
+        let known = self
+            .tx
+            .query_row(
+                "SELECT 1 FROM equipment WHERE id = ?1 AND org_id = ?2",
+                params![id.to_string(), self.org],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(db)?
+            .is_some();
+        self.equipment.insert(id, known);
+        Ok(known)
+    }
+}
+
+/// The pushing kiosk's provisioning time and the newest capture it sent before this batch.
+fn pusher(
+    tx: &Sql<'_>,
+    device: &DeviceAuth,
+    received_at: Timestamp,
+    skew: SignedDuration,
+) -> StoreResult<Pusher> {
+    let (provisioned_at, newest_sent) = tx
+        .query_row(
+            "SELECT provisioned_at, newest_captured_at FROM devices WHERE id = ?1",
+            [device.id.to_string()],
+            |r| Ok((get_opt_ts(r, 0)?, get_opt_ts(r, 1)?)),
+        )
+        .map_err(db)?;
+    Ok(Pusher {
+        site: device.site_id,
+        confirmed: device.confirmed,
+        provisioned_at,
+        newest_sent,
+        received_at,
+        skew,
+    })
+}
+
+pub(super) fn ingest_tx(
+    tx: &Sql<'_>,
+    device: &DeviceAuth,
+    events: Vec<ReceivedEvent>,
+    received_at: Timestamp,
+    skew: SignedDuration,
+) -> StoreResult<Vec<Ack>> {
+    let pusher = pusher(tx, device, received_at, skew)?;
+    let keeps_pictures =
+        crate::features::orgs::liveness_sql::site_liveness(tx, device.site_id)?.evidence_thumbnails;
+    let mut newest = pusher.newest_sent;
+    let (org, device_id, received) = (
+        device.org_id.to_string(),
+        device.id.to_string(),
+        ts(received_at),
+    );
+    let mut known = Known {
+        tx,
+        org: &org,
+        employees: HashMap::new(),
+        equipment: HashMap::new(),
+    };
+    let mut acks = Vec::with_capacity(events.len());
+    for ReceivedEvent { event, raw } in events {
+        let (held, flag) = match verdict(&event, &pusher, &mut known)? {
+            Verdict::Reject(reason) => {
+                acks.push(Ack::rejected(event.event_id, reason));
+                continue;
+            }
+            Verdict::Hold(reason, flag) => (Some(reason), flag),
+            Verdict::Store(flag) => (None, flag),
+        };
+        // An evidence picture is kept for review only: a flagged punch, at a site that keeps
+        // them, of a person who is there and consents now (a kiosk offline since consent was
+        // withdrawn must not bring the face back).
+        let consents = match event.body.employee_id() {
+            Some(id) => known
+                .employee(id)?
+                .is_some_and(|f| !f.deleted && f.consent == ConsentState::Granted),
+            None => false,
+        };
+        let raw = stored_payload(&event, raw, keeps_pictures && flag.is_some() && consents);
+        let inserted = tx
+            .execute(
+                INSERT_EVENT_SQL,
+                params![
+                    event.event_id.to_string(),
+                    org,
+                    device_id,
+                    event.body.kind(),
+                    event.body.employee_id().map(|e| e.to_string()),
+                    event.seq as i64,
+                    ts(event.captured_at),
+                    received,
+                    event.clock_suspect,
+                    raw,
+                    held,
+                    flag,
+                ],
+            )
+            .map_err(db)?;
+        if inserted == 0 {
+            acks.push(Ack::duplicate(event.event_id));
+            continue;
+        }
+        // Held events count too: a forged future date must not move the mark forward, so only
+        // those not dated after their arrival do.
+        if event.captured_at <= received_at + skew {
+            newest = newest.max(Some(event.captured_at));
+        }
+        match &event.body {
+            EventBody::Heartbeat(h) => {
+                tx.execute(
+"UPDATE devices SET heartbeat = ?2, heartbeat_at = ?3, queue_depth = ?4, clock_offset_ms = ?5,
+                            attendd_version = ?6, set_aside = ?7, set_aside_reason = ?8
+                     WHERE id = ?1 AND (heartbeat_at IS NULL OR heartbeat_at <= ?3)", params![
+                        device_id,
+                        serde_json::to_string(h).unwrap_or_default(),
+                        ts(event.captured_at),
+                        // Clamped: a value past i64 would fail every later read of the device.
+                        i64::try_from(h.queue_depth).unwrap_or(i64::MAX),
+                        h.clock_offset_ms,
+                        h.versions.attendd,
+                        h.set_aside as i64,
+                        h.set_aside_reason,
+                    ])
+                .map_err(db)?;
+            }
+            EventBody::EnrolmentCandidate(c) => {
+                tx.execute(
+"INSERT INTO enrolment_candidates (event_id, org_id, employee_id, device_id, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)", params![event.event_id.to_string(), org, c.employee_id.to_string(), device_id, received])
+                .map_err(db)?;
+                // Four eyes: a face like another employee's is shown to reviewers at once.
+                screen_candidate(tx, event.event_id)?;
+            }
+            EventBody::Punch(_) | EventBody::Equipment(_) => {}
+        }
+        acks.push(Ack::accepted(event.event_id));
+    }
+    if newest != pusher.newest_sent {
+        tx.execute(
+            "UPDATE devices SET newest_captured_at = ?2 WHERE id = ?1",
+            params![device.id.to_string(), newest.map(ts)],
+        )
+        .map_err(db)?;
+    }
+    Ok(acks)
+}
