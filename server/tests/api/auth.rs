@@ -295,3 +295,41 @@ async fn support_invites_an_org_admin_who_can_then_log_in() {
         "single use"
     );
 }
+
+/// Two refreshes with one token at once, forced to interleave between reading the token and
+/// spending it: exactly one rotates. On SQLite the second waits for the one writer; on
+/// PostgreSQL both read the unspent token and SERIALIZABLE aborts the second at its write, whose
+/// retry then finds the token spent (and, a reuse, ends the session). With writes at READ
+/// COMMITTED (`TEST_ATTEND_WRITE_ISOLATION=read_committed`) both rotate and this fails.
+#[tokio::test]
+async fn a_refresh_token_presented_twice_at_once_rotates_once() {
+    use attend_server::db::sql::race_hooks::PAUSE_AFTER_REFRESH_CHECK_MS;
+    use std::sync::atomic::Ordering;
+
+    let app = spawn_app().await;
+    let _ = world(&app).await;
+    let r = app.login("admin@a.example", PASSWORD).await;
+    let token = r.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let refresh = || {
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": token}),
+        )
+    };
+    PAUSE_AFTER_REFRESH_CHECK_MS.store(300, Ordering::Relaxed);
+    let (first, second) = tokio::join!(refresh(), refresh());
+    PAUSE_AFTER_REFRESH_CHECK_MS.store(0, Ordering::Relaxed);
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::UNAUTHORIZED],
+        "{} / {}",
+        first.body,
+        second.body
+    );
+}

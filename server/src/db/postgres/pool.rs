@@ -11,7 +11,7 @@ use tokio_postgres::IsolationLevel;
 
 use crate::db::location::PostgresUrl;
 use crate::db::sql::PgTx;
-use crate::db::sql::{Sql, WRITE_ATTEMPTS, backend, is_retryable};
+use crate::db::sql::{Sql, WRITE_ATTEMPTS, backend, is_retryable, race_hooks};
 use crate::db::{StoreError, StoreResult};
 
 /// The pool, and what it is a pool of.
@@ -125,7 +125,7 @@ impl PgPool {
             let client = self.pool.get().await.map_err(backend)?;
             // `f` goes to the blocking thread and comes back for the next attempt.
             let (back, result) = tokio::task::spawn_blocking(move || {
-                let result = run(client, IsolationLevel::Serializable, false, &f);
+                let result = run(client, race_hooks::write_isolation(), false, &f);
                 (f, result)
             })
             .await

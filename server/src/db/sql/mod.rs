@@ -14,6 +14,7 @@
 //! - [`events`]: the statement that stores a synced event.
 //! - [`biometrics`]: erasing a person's face data (consent withdrawn, person deleted).
 //! - [`roster_log`]: the roster change log that kiosks pull by cursor.
+//! - [`race_hooks`]: what the race tests use to force an interleaving.
 //!
 //! These modules import nothing from the features, so no cycle can form through them.
 //!
@@ -35,6 +36,7 @@ mod events;
 mod handle;
 mod postgres_values;
 mod prune;
+pub mod race_hooks;
 mod roster_log;
 mod scope;
 

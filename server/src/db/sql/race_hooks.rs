@@ -1,0 +1,30 @@
+//! Test hooks for the race tests, inert unless a test sets them and compiled out of release
+//! builds: a pause between a check and the write it guards, so two requests are forced to
+//! interleave there; and (debug builds, `TEST_ATTEND_WRITE_ISOLATION=read_committed`) writes at
+//! READ COMMITTED instead of SERIALIZABLE on PostgreSQL, which removes the guard so a race test
+//! can be shown failing without it. (`TEST_ATTEND_`, not `ATTEND_`: those are settings.)
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Milliseconds a refresh-token rotation waits after reading the token and before spending it.
+pub static PAUSE_AFTER_REFRESH_CHECK_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs on the blocking thread inside the write transaction.
+pub(crate) fn pause_after_refresh_check() {
+    #[cfg(debug_assertions)]
+    {
+        let ms = PAUSE_AFTER_REFRESH_CHECK_MS.load(Ordering::Relaxed);
+        if ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+    }
+}
+
+/// The isolation of a PostgreSQL write.
+pub(crate) fn write_isolation() -> tokio_postgres::IsolationLevel {
+    #[cfg(debug_assertions)]
+    if std::env::var("TEST_ATTEND_WRITE_ISOLATION").as_deref() == Ok("read_committed") {
+        return tokio_postgres::IsolationLevel::ReadCommitted;
+    }
+    tokio_postgres::IsolationLevel::Serializable
+}
