@@ -10,7 +10,8 @@
 //!   make; each later migration is a pair with the same number, one file per backend.
 //! - A database newer than this binary is left as it is (expand-then-contract: an instance
 //!   still on the old version keeps running on the expanded schema).
-//! - The database's collation must be C, so text sorts by byte as on SQLite; checked first.
+//! - The database's collation and character type must be C and its encoding UTF8, so text
+//!   sorts and case-folds as on SQLite; checked first.
 
 pub mod pool;
 pub mod roster_log;
@@ -49,18 +50,28 @@ pub async fn connect(url: &PostgresUrl) -> anyhow::Result<Client> {
 /// Applies the migrations the database lacks; how many it applied.
 pub async fn migrate(url: &PostgresUrl) -> anyhow::Result<usize> {
     let mut client = connect(url).await?;
-    let collation: String = client
+    let row = client
         .query_one(
-            "SELECT datcollate FROM pg_database WHERE datname = current_database()",
+            "SELECT datcollate, datctype, pg_encoding_to_char(encoding) FROM pg_database
+             WHERE datname = current_database()",
             &[],
         )
-        .await?
-        .get(0);
+        .await?;
+    let (collation, ctype, encoding): (String, String, String) =
+        (row.get(0), row.get(1), row.get(2));
     if !matches!(collation.as_str(), "C" | "POSIX") {
         anyhow::bail!(
             "{url}: the database's collation is {collation}; Attend needs C, so that text sorts \
              as on SQLite: create it with `CREATE DATABASE … LC_COLLATE 'C' LC_CTYPE 'C' \
              TEMPLATE template0`"
+        );
+    }
+    // lower() (the e-mail index) follows the character type, and JSON and names need UTF-8.
+    if !matches!(ctype.as_str(), "C" | "POSIX") || encoding != "UTF8" {
+        anyhow::bail!(
+            "{url}: the database's character type is {ctype} and its encoding {encoding}; \
+             Attend needs C and UTF8, so that case folding matches SQLite's: create it with \
+             `CREATE DATABASE … ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`"
         );
     }
     let tx = client.transaction().await?;

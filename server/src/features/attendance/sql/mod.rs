@@ -56,8 +56,10 @@ impl AttendanceStore for SqlDb {
     async fn create_shift(&self, ctx: &AuditCtx, new: NewShift) -> StoreResult<Shift> {
         let ctx = ctx.clone();
         self.write(move |tx| {
-            site_in_scope(tx, Scope::Org(new.org_id), new.site_id)
-                .map_err(|_| StoreError::BadReference { field: "site_id" })?;
+            site_in_scope(tx, Scope::Org(new.org_id), new.site_id).map_err(|e| match e {
+                StoreError::NotFound => StoreError::BadReference { field: "site_id" },
+                other => other,
+            })?;
             let id: ShiftId = new_id();
             tx.execute(
                 "INSERT INTO shifts (id, org_id, site_id, name, start_time, end_time, created_at)

@@ -117,10 +117,13 @@ pub(super) fn revoke(tx: &Sql<'_>, ctx: &AuditCtx, session: &str) -> StoreResult
         params![session, ts(Timestamp::now())],
     )
     .map_err(db)?;
-    let org = UserId::from_str(&user)
-        .ok()
-        .and_then(|u| load_user(tx, Scope::All, u).ok())
-        .and_then(|u| u.org_id);
+    // A session of an account since deleted has no organisation to log under; any other
+    // failure is the transaction's (on PostgreSQL it is aborted, or due for a retry).
+    let org = match UserId::from_str(&user).map(|u| load_user(tx, Scope::All, u)) {
+        Ok(Ok(found)) => found.org_id,
+        Ok(Err(crate::db::StoreError::NotFound)) | Err(_) => None,
+        Ok(Err(other)) => return Err(other),
+    };
     Audit::new(ctx, org, "logout", "user").id(&user).write(tx)
 }
 

@@ -103,10 +103,11 @@ pub(super) fn set_for_employee(
     grant: Option<Option<Date>>,
 ) -> StoreResult<Vec<HeldQualification>> {
     let person = employee_in_scope(tx, scope, depts, employee)?;
-    require_qualification(tx, person.org_id, Some(qualification)).map_err(|_| {
-        StoreError::BadReference {
+    require_qualification(tx, person.org_id, Some(qualification)).map_err(|e| match e {
+        StoreError::NotFound | StoreError::BadReference { .. } => StoreError::BadReference {
             field: "qualification_id",
-        }
+        },
+        other => other,
     })?;
     match grant {
         Some(expires) => tx.execute(
