@@ -107,17 +107,6 @@ impl std::error::Error for PgFailure {
     }
 }
 
-/// A prepare's [`pg_error`], now naming its statement.
-fn unwrap_pg(e: rusqlite::Error, sql: &str) -> rusqlite::Error {
-    match e {
-        rusqlite::Error::ToSqlConversionFailure(b) => match b.downcast::<tokio_postgres::Error>() {
-            Ok(pg) => failed_in(sql)(*pg),
-            Err(other) => rusqlite::Error::ToSqlConversionFailure(other),
-        },
-        other => other,
-    }
-}
-
 /// [`pg_error`] naming the statement that failed.
 fn failed_in(sql: &str) -> impl Fn(tokio_postgres::Error) -> rusqlite::Error + '_ {
     move |error| {
@@ -230,8 +219,8 @@ impl PgTx<'_> {
             .into_iter()
             .map(|p| Param::of(p.to_sql()?))
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let stmt = postgres_values::prepare(&self.rt, &self.tx, &text, &values)
-            .map_err(|e| unwrap_pg(e, sql))?;
+        let stmt =
+            postgres_values::prepare(&self.rt, &self.tx, &text, &values).map_err(failed_in(sql))?;
         if stmt.params().len() != values.len() {
             return Err(rusqlite::Error::InvalidParameterCount(
                 values.len(),

@@ -143,16 +143,15 @@ pub(crate) fn prepare(
     tx: &deadpool_postgres::Transaction<'_>,
     text: &str,
     values: &[Param],
-) -> rusqlite::Result<tokio_postgres::Statement> {
-    let pg = super::handle::pg_error;
+) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
     let known = PREPARES
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .contains(text);
     if known {
-        return prepare_typed(rt, tx, text, values.len(), &typed_of(text)).map_err(pg);
+        return prepare_typed(rt, tx, text, values.len(), &typed_of(text));
     }
-    let run = |sql: &str| rt.block_on(tx.batch_execute(sql)).map_err(pg);
+    let run = |sql: &str| rt.block_on(tx.batch_execute(sql));
     let mut typed = typed_of(text);
     // Positions whose NULL is being guessed, with the guess tried now.
     let mut guessing: Vec<(usize, usize)> = Vec::new();
@@ -195,7 +194,7 @@ pub(crate) fn prepare(
                     }
                 }
             }
-            _ => return Err(pg(e)),
+            _ => return Err(e),
         }
     }
 }
