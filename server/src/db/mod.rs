@@ -230,6 +230,10 @@ pub enum StoreError {
         "database schema is at version {found}, this build needs {wanted}: run `attend-server migrate`"
     )]
     SchemaBehind { found: usize, wanted: usize },
+    /// The database could not take the work now: a write lost to concurrent writers on every
+    /// attempt, or no connection came free in time. Answered 503 with `Retry-After`.
+    #[error("the database is busy ({0})")]
+    Busy(&'static str),
     #[error("storage backend failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -99,6 +99,10 @@ impl From<StoreError> for Error {
                 message,
                 details: Vec::new(),
             },
+            StoreError::Busy(why) => {
+                tracing::warn!(why, "database busy: answered 503");
+                Self::Busy { retry_after_s: 1 }
+            }
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }

@@ -15,7 +15,10 @@ impl Check {
     pub fn text(&mut self, field: &str, value: &str, limit: Text) -> &mut Self {
         let Text { min, max, .. } = limit;
         let len = value.trim().chars().count();
-        if len < min || value.chars().count() > max {
+        if value.contains('\0') {
+            self.0
+                .push(FieldError::new(field, "must not contain the NUL character"));
+        } else if len < min || value.chars().count() > max {
             self.0.push(FieldError::new(
                 field,
                 format!("must be {min} to {max} characters"),
@@ -31,7 +34,7 @@ impl Check {
                 !user.is_empty()
                     && domain.contains('.')
                     && !domain.starts_with('.')
-                    && !value.contains(char::is_whitespace)
+                    && !value.contains(|c: char| c.is_whitespace() || c.is_control())
             });
         if !ok {
             self.0
@@ -43,7 +46,10 @@ impl Check {
     pub fn password(&mut self, field: &str, value: &str) -> &mut Self {
         let len = value.chars().count();
         let Text { min, max, .. } = limits::PASSWORD;
-        if !(min..=max).contains(&len) {
+        if value.contains('\0') {
+            self.0
+                .push(FieldError::new(field, "must not contain the NUL character"));
+        } else if !(min..=max).contains(&len) {
             self.0.push(FieldError::new(
                 field,
                 format!("must be {min} to {max} characters"),

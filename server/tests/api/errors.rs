@@ -215,3 +215,62 @@ async fn unknown_routes_and_ids_are_uniform_404s() {
         );
     }
 }
+
+/// PostgreSQL cannot store the NUL character in text or JSON; SQLite can. Both backends refuse
+/// it alike, naming where it was: in a body, a query string, or an event a kiosk pushes (which
+/// the kiosk then sets aside, instead of retrying a batch that can never be stored).
+#[tokio::test]
+async fn the_nul_character_is_refused_naming_the_field_on_both_backends() {
+    let app = spawn_app().await;
+    let world = crate::helpers::world(&app).await;
+    let before = org_count(&app, &world.root).await;
+    let r = app
+        .post(
+            "/api/v1/organisations",
+            Some(&world.root),
+            json!({"name": "Ac\u{0}me"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["field"], "name");
+    assert_eq!(
+        r.body["error"]["details"][0]["message"],
+        "must not contain the NUL character"
+    );
+    assert_eq!(
+        org_count(&app, &world.root).await,
+        before,
+        "nothing was written"
+    );
+
+    let r = app
+        .get("/api/v1/organisations?after=x%00y", &world.root)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["field"], "after");
+    assert_eq!(
+        r.body["error"]["details"][0]["message"],
+        "must not contain the NUL character"
+    );
+
+    let device = crate::helpers::provisioned_device(&app, &world.a.admin, &world.a.site).await;
+    let mut event = crate::helpers::punch(&world.a.employee, 1);
+    event["body"]["note_from_a_newer_kiosk"] = json!("x\u{0}y");
+    let stored = app.stored_events(&world.a.admin).await;
+    let r = app
+        .push(
+            &device,
+            &json!([crate::helpers::punch(&world.a.employee, 2), event]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        r.body["error"]["details"][0]["field"],
+        "events[1].body.note_from_a_newer_kiosk"
+    );
+    assert_eq!(
+        app.stored_events(&world.a.admin).await,
+        stored,
+        "nothing was stored"
+    );
+}

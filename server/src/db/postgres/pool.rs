@@ -14,6 +14,10 @@ use crate::db::sql::PgTx;
 use crate::db::sql::{Sql, WRITE_ATTEMPTS, backend, is_retryable, race_hooks};
 use crate::db::{StoreError, StoreResult};
 
+/// How long a call waits for a pooled connection before it is answered busy (503): longer than
+/// any store call should hold one, shorter than a client's patience.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+
 /// The pool, and what it is a pool of.
 pub struct PgPool {
     pool: Pool,
@@ -75,6 +79,7 @@ impl PgPool {
         let pool = Pool::builder(manager)
             .max_size(max)
             .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
             .build()?;
         let client = pool
             .get()
@@ -112,6 +117,16 @@ impl PgPool {
         }
     }
 
+    /// A pooled connection; `Busy` when none comes free within [`POOL_WAIT`].
+    async fn client(&self) -> StoreResult<Object> {
+        self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Timeout(_) => {
+                StoreError::Busy("no database connection came free in time")
+            }
+            other => backend(other),
+        })
+    }
+
     /// One `SERIALIZABLE` transaction running `f`, run again on a serialisation failure.
     pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
@@ -122,7 +137,7 @@ impl PgPool {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let client = self.pool.get().await.map_err(backend)?;
+            let client = self.client().await?;
             // `f` goes to the blocking thread and comes back for the next attempt.
             let (back, result) = tokio::task::spawn_blocking(move || {
                 let result = run(client, race_hooks::write_isolation(), false, &f);
@@ -132,7 +147,11 @@ impl PgPool {
             .map_err(backend)?;
             f = back;
             match result {
-                Err(e) if attempt < WRITE_ATTEMPTS && is_retryable(&e) => {
+                Err(e) if is_retryable(&e) => {
+                    if attempt == WRITE_ATTEMPTS {
+                        tracing::warn!(error = %e, attempts = attempt, "write gave up");
+                        return Err(StoreError::Busy("a write kept colliding with others"));
+                    }
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 other => return other,
@@ -146,7 +165,7 @@ impl PgPool {
         T: Send + 'static,
         F: FnOnce(&Sql<'_>) -> StoreResult<T> + Send + 'static,
     {
-        let client = self.pool.get().await.map_err(backend)?;
+        let client = self.client().await?;
         tokio::task::spawn_blocking(move || run(client, IsolationLevel::RepeatableRead, true, f))
             .await
             .map_err(backend)?

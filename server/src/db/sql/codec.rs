@@ -135,6 +135,15 @@ pub(crate) fn db(e: rusqlite::Error) -> StoreError {
     {
         return conflict;
     }
+    if let rusqlite::Error::SqliteFailure(err, _) = &e
+        && matches!(
+            err.code,
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+        )
+    {
+        // The busy timeout ran out behind other writers: come back, not a failure.
+        return StoreError::Busy("the database stayed locked by other writers");
+    }
     match e {
         rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
         rusqlite::Error::ToSqlConversionFailure(inner) => {

@@ -28,6 +28,7 @@ use crate::platform::contract::Document;
 use crate::platform::error::{AppResult, Error};
 use crate::platform::extract::{
     ApiJson, ApiPath, ApiQuery, ClientIp, PageQuery, check_documented_body, explain_json_error,
+    refuse_nul,
 };
 use crate::platform::metrics::AckLabels;
 
@@ -160,6 +161,7 @@ pub async fn push_events(
     signed: SignedBatch,
 ) -> AppResult<Json<SyncPushResponse>> {
     let parsed = parse_push(&signed.body).and_then(|events| {
+        refuse_nul(&signed.body)?;
         check_documented_body(&doc, "/api/v1/device/events", "post", &signed.body)?;
         Ok(events)
     });
