@@ -53,7 +53,27 @@ impl Cluster {
         Self::start_with(&[])
     }
 
+    /// A new cluster for tests that also accepts TLS, presenting `cert` with `key` (PEM files,
+    /// copied into the cluster's directory so the server may read them).
+    pub fn start_tls(cert: &Path, key: &Path) -> Self {
+        let cert = cert.display().to_string();
+        let key = key.display().to_string();
+        Self::start_inner(
+            &[
+                "-c fsync=off",
+                "-c synchronous_commit=off",
+                "-c full_page_writes=off",
+                "-c ssl=on",
+            ],
+            Some((&cert, &key)),
+        )
+    }
+
     fn start_with(settings: &[&str]) -> Self {
+        Self::start_inner(settings, None)
+    }
+
+    fn start_inner(settings: &[&str], tls: Option<(&str, &str)>) -> Self {
         let initdb = Path::new(BIN_DIR).join("initdb");
         assert!(
             initdb.exists(),
@@ -104,6 +124,30 @@ impl Cluster {
         for s in settings {
             options.push(' ');
             options.push_str(s);
+        }
+        if let Some((cert, key)) = tls {
+            for (from, name, setting) in [
+                (cert, "server.crt", "ssl_cert_file"),
+                (key, "server.key", "ssl_key_file"),
+            ] {
+                let to = cluster.dir.path().join(name);
+                std::fs::copy(from, &to).unwrap_or_else(|e| panic!("copying {from}: {e}"));
+                // PostgreSQL refuses a key others may read.
+                std::fs::set_permissions(&to, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                    .expect("key permissions");
+                if cluster.as_postgres {
+                    let chown = Command::new("chown")
+                        .arg("postgres:postgres")
+                        .arg(&to)
+                        .output();
+                    assert!(
+                        chown.is_ok_and(|o| o.status.success()),
+                        "giving {} to postgres",
+                        to.display()
+                    );
+                }
+                options = format!("{options} -c {setting}={}", to.display());
+            }
         }
         let log = cluster.dir.path().join("server.log");
         cluster.run_checked(

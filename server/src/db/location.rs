@@ -15,8 +15,7 @@ use serde::{Deserialize, Serialize};
 pub enum Database {
     /// An embedded SQLite file (`./data/attend.db`; `sqlite://PATH` says the same).
     Sqlite(PathBuf),
-    /// A PostgreSQL database: so far `attend-server migrate` prepares one; serving from it is
-    /// not built yet (see [`crate::db::postgres`]).
+    /// A PostgreSQL database (see [`crate::db::postgres`]), prepared by `attend-server migrate`.
     Postgres(PostgresUrl),
 }
 
@@ -40,8 +39,19 @@ impl PostgresUrl {
         &self.0
     }
 
+    /// What to connect with: the driver's configuration and the TLS policy libpq's `sslmode`
+    /// and `sslrootcert` describe (see [`crate::db::postgres::tls`]).
+    pub fn connection(
+        &self,
+    ) -> Result<(tokio_postgres::Config, crate::db::postgres::tls::TlsPolicy), String> {
+        let (rest, policy) = crate::db::postgres::tls::split(&self.0)?;
+        let mut config: tokio_postgres::Config = rest.parse().map_err(|e| format!("{e}"))?;
+        config.ssl_mode(policy.driver_mode());
+        Ok((config, policy))
+    }
+
     fn config(&self) -> Option<tokio_postgres::Config> {
-        self.0.parse().ok()
+        self.connection().ok().map(|(config, _)| config)
     }
 }
 
@@ -99,7 +109,7 @@ impl TryFrom<String> for Database {
             },
             Some("postgres" | "postgresql") => {
                 let url = PostgresUrl(text.to_owned());
-                match text.parse::<tokio_postgres::Config>() {
+                match url.connection() {
                     Ok(_) => Ok(Self::Postgres(url)),
                     // The parser's message names the part it could not read, not the password.
                     Err(e) => Err(format!(

@@ -28,7 +28,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 /// A test CA and a server certificate for `localhost` it signed: (CA, certificate, key).
-fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+pub(crate) fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     openssl(
         dir,
         &[

@@ -47,6 +47,7 @@ mod paging;
 mod photo_enrolment;
 mod postgres_run;
 mod postgres_schema;
+mod postgres_tls;
 mod rate_limits;
 mod registration;
 mod replays;

@@ -15,6 +15,7 @@
 
 pub mod pool;
 pub mod roster_log;
+pub mod tls;
 
 use tokio_postgres::Client;
 
@@ -34,11 +35,30 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |(v, _)| *v)
 }
 
-/// Connects one client, with TLS as the URL's `sslmode` asks ([`pool::tls`]).
+/// An error with its causes, which the driver's own message leaves out (a TLS handshake that
+/// failed says why only in its source: `invalid peer certificate: UnknownIssuer`).
+pub(crate) fn explain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Connects one client, with TLS as the URL's `sslmode` asks ([`tls`]).
 pub async fn connect(url: &PostgresUrl) -> anyhow::Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url.secret(), pool::tls()?)
+    let (config, policy) = url
+        .connection()
+        .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+    let (client, connection) = config
+        .connect(policy.connector()?)
         .await
-        .map_err(|e| anyhow::anyhow!("connecting to {url}: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("connecting to {url}: {}", explain(&e)))?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!(error = %e, "PostgreSQL connection ended");

@@ -1,9 +1,8 @@
 //! The PostgreSQL connections: a deadpool of tokio-postgres clients, with TLS as the URL's
-//! `sslmode` asks (`disable`, `prefer`: the default, `require`), checked against the system's
-//! root certificates; and how one store call runs on a pooled client (see
+//! `sslmode` asks (libpq's meaning: [`super::tls`]); and how one store call runs on a pooled
+//! client (see
 //! [`crate::db::sql`] for the transactions' isolation and retries).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -45,33 +44,16 @@ pub struct PoolStatus {
     pub waiting: usize,
 }
 
-/// The TLS connector tokio-postgres uses when `sslmode` is `prefer` or `require`.
-pub fn tls() -> anyhow::Result<tokio_postgres_rustls::MakeRustlsConnect> {
-    let mut roots = rustls::RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    for cert in found.certs {
-        // A certificate the store cannot parse is skipped, as every TLS client does.
-        let _ = roots.add(cert);
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
-}
-
 impl PgPool {
     /// A pool of at most `max` connections to an already-migrated database; refuses a schema
     /// older than this build, so an old schema is never served.
     pub async fn open(url: &PostgresUrl, max: usize) -> anyhow::Result<Self> {
-        let config: tokio_postgres::Config = url
-            .secret()
-            .parse()
+        let (config, policy) = url
+            .connection()
             .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
         let manager = Manager::from_config(
             config,
-            tls()?,
+            policy.connector()?,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -84,7 +66,7 @@ impl PgPool {
         let client = pool
             .get()
             .await
-            .map_err(|e| anyhow::anyhow!("connecting to {url}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("connecting to {url}: {}", super::explain(&e)))?;
         let versions = super::schema_versions(&**client).await?;
         let (found, wanted) = (
             versions.last().copied().unwrap_or(0),
