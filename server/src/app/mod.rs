@@ -141,21 +141,29 @@ impl Application {
         ));
         let notify = tokio::spawn(self.state.notifications.clone().run_worker(stop_rx.clone()));
         let limiter = self.state.limits.limiter.clone();
-        let prune = self.stores.prune.clone();
+        let (prune, schedule) = (self.stores.prune.clone(), self.stores.schedule.clone());
         let stop_rx_for_watchdog = stop_rx.clone();
         let mut sweep_stop = stop_rx;
-        // Every minute the limiter reloads blocks; every hour expired bookkeeping rows go.
+        // Every minute the limiter reloads blocks; every hour (on one instance of however many
+        // share the database) expired bookkeeping rows go.
         let sweeper = tokio::spawn(async move {
-            let mut minutes = 0u32;
             loop {
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_mins(1)) => limiter.refresh().await,
                     _ = sweep_stop.changed() => return,
                 }
-                minutes += 1;
-                if minutes % 60 == 1 {
+                let now = jiff::Timestamp::now();
+                let next = now + jiff::SignedDuration::from_hours(1);
+                if schedule
+                    .claim_period("housekeeping", now, next)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "claiming housekeeping failed");
+                        false
+                    })
+                {
                     let grace = jiff::SignedDuration::from_hours(24);
-                    match prune.prune(jiff::Timestamp::now(), grace).await {
+                    match prune.prune(now, grace).await {
                         Ok(gone) => tracing::debug!(gone, "expired bookkeeping rows pruned"),
                         Err(e) => tracing::warn!(error = %e, "pruning failed"),
                     }

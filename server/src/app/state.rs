@@ -174,6 +174,7 @@ impl AppState {
             leave: LeaveService::new(s.leave.clone()),
             notifications: NotificationService::new(
                 s.notifications.clone(),
+                s.schedule.clone(),
                 s.orgs.clone(),
                 s.people.clone(),
                 attendance.clone(),

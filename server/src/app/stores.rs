@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::db::sql::SqlDb;
-use crate::db::{Ping, Prune};
+use crate::db::{Ping, Prune, Schedule};
 use crate::features::{
     attendance::AttendanceStore, audit::AuditStore, auth::AuthStore, corrections::CorrectionStore,
     devices::DeviceStore, enrolment::EnrolmentStore, equipment::EquipmentStore, leave::LeaveStore,
@@ -36,6 +36,8 @@ pub struct Stores {
     pub ping: Arc<dyn Ping>,
     /// Housekeeping of expired bookkeeping rows.
     pub prune: Arc<dyn Prune>,
+    /// Periodic work, claimed once per period across instances.
+    pub schedule: Arc<dyn Schedule>,
 }
 
 impl std::fmt::Debug for Stores {
@@ -65,6 +67,7 @@ impl Stores {
             timesheets: Arc::new(db.clone()),
             ping: Arc::new(db.clone()),
             prune: Arc::new(db.clone()),
+            schedule: Arc::new(db.clone()),
         }
     }
 }

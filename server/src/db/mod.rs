@@ -195,6 +195,20 @@ pub trait Prune: Send + Sync + std::fmt::Debug {
     async fn prune(&self, now: jiff::Timestamp, grace: jiff::SignedDuration) -> StoreResult<u64>;
 }
 
+/// Periodic work shared by every instance on one database (the scans, housekeeping): each
+/// period's run is claimed in the database (`scheduled_work`), so one instance does it.
+#[async_trait::async_trait]
+pub trait Schedule: Send + Sync + std::fmt::Debug {
+    /// Claims the periodic work `name` for the period starting at `now`: `true` for the one
+    /// caller, on any instance, that moves its due time on from a time already past to `next`.
+    async fn claim_period(
+        &self,
+        name: &str,
+        now: jiff::Timestamp,
+        next: jiff::Timestamp,
+    ) -> StoreResult<bool>;
+}
+
 /// A cheap round trip to the database, for the readiness probe.
 #[async_trait::async_trait]
 pub trait Ping: Send + Sync + std::fmt::Debug {

@@ -93,6 +93,24 @@ async fn spawn(tweak: impl FnOnce(&mut Settings), capture: bool) -> TestApp {
     settings.rate_limit.heavy_per_minute = 100_000;
     settings.rate_limit.sync_per_minute = 100_000;
     tweak(&mut settings);
+    start(settings, capture, dir, postgres).await
+}
+
+impl TestApp {
+    /// Another server on this one's database (its own listener, workers and caches), as a
+    /// second instance behind a load balancer would be.
+    pub async fn second_instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        start(self.settings.clone(), true, dir, None).await
+    }
+}
+
+async fn start(
+    settings: Settings,
+    capture: bool,
+    dir: tempfile::TempDir,
+    postgres: Option<PostgresDatabase>,
+) -> TestApp {
     let app = Application::build(settings.clone(), true)
         .await
         .expect("server builds");

@@ -31,6 +31,7 @@ mod four_eyes;
 mod headers;
 mod held_events;
 mod helpers;
+mod job_claims;
 mod kiosk_trust;
 mod leave;
 mod leave_pages;

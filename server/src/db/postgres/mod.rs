@@ -25,10 +25,21 @@ use crate::db::location::PostgresUrl;
 pub const MIGRATION_LOCK: i64 = 0x4154_5445_4e44;
 
 /// `(version, SQL)`, in order.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    22,
-    include_str!("../../../../migrations/server-postgres/0022_baseline.sql"),
-)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        22,
+        include_str!("../../../../migrations/server-postgres/0022_baseline.sql"),
+    ),
+    (
+        23,
+        include_str!("../../../../migrations/server-postgres/0023_job_leases.sql"),
+    ),
+];
+
+/// Every schema version this binary can apply, oldest first.
+pub fn known_versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|(v, _)| *v).collect()
+}
 
 /// The newest schema version this binary knows.
 pub fn latest_version() -> i64 {

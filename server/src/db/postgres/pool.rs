@@ -115,6 +115,24 @@ impl PgPool {
         T: Send + 'static,
         F: Fn(&Sql<'_>) -> StoreResult<T> + Send + 'static,
     {
+        self.write_at(race_hooks::write_isolation(), f).await
+    }
+
+    /// One `READ COMMITTED` transaction claiming queued work with `FOR UPDATE SKIP LOCKED`, run
+    /// again on a deadlock.
+    pub(crate) async fn claim<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Sql<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        self.write_at(IsolationLevel::ReadCommitted, f).await
+    }
+
+    async fn write_at<T, F>(&self, isolation: IsolationLevel, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Sql<'_>) -> StoreResult<T> + Send + 'static,
+    {
         let mut f = f;
         let mut attempt = 0;
         loop {
@@ -122,7 +140,7 @@ impl PgPool {
             let client = self.client().await?;
             // `f` goes to the blocking thread and comes back for the next attempt.
             let (back, result) = tokio::task::spawn_blocking(move || {
-                let result = run(client, race_hooks::write_isolation(), false, &f);
+                let result = run(client, isolation, false, &f);
                 (f, result)
             })
             .await

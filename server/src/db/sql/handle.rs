@@ -132,6 +132,15 @@ impl<'a> Sql<'a> {
         }
     }
 
+    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, to end a subquery that picks queued rows to
+    /// claim ([`super::SqlDb::claim`]); nothing on SQLite, whose one writer claims alone.
+    pub fn skip_locked(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Runs a statement; how many rows it changed.
     pub fn execute(&self, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
         match &self.0 {

@@ -15,6 +15,7 @@
 //! - [`biometrics`]: erasing a person's face data (consent withdrawn, person deleted).
 //! - [`roster_log`]: the roster change log that kiosks pull by cursor.
 //! - [`race_hooks`]: what the race tests use to force an interleaving.
+//! - `schedule`: periodic work claimed once per period across instances.
 //!
 //! These modules import nothing from the features, so no cycle can form through them.
 //!
@@ -27,6 +28,10 @@
 //!   to [`WRITE_ATTEMPTS`] times. So every check-then-act a store makes inside one write is as
 //!   atomic as on SQLite, and a write's closure must be safe to run again (it is `Fn`).
 //! - A read sees one snapshot (`REPEATABLE READ READ ONLY` on PostgreSQL; a WAL reader on SQLite).
+//! - [`SqlDb::claim`] is for taking queued work: on PostgreSQL it runs at `READ COMMITTED`, where
+//!   `FOR UPDATE SKIP LOCKED` ([`Sql::skip_locked`]) lets each instance take rows the others have
+//!   not locked, instead of SERIALIZABLE aborting all but one claimer. Its statements must be
+//!   atomic on their own (a conditional UPDATE that re-checks what it claims).
 
 mod audit;
 mod biometrics;
@@ -38,6 +43,7 @@ mod postgres_values;
 mod prune;
 pub mod race_hooks;
 mod roster_log;
+mod schedule;
 mod scope;
 
 use std::sync::Arc;
@@ -151,6 +157,18 @@ impl SqlDb {
         match &self.0 {
             Backend::Sqlite(pool) => pool.write(move |tx| f(&Sql::sqlite(tx))).await,
             Backend::Postgres(pool) => pool.write(f).await,
+        }
+    }
+
+    /// Runs `f` in one write transaction that claims queued work (see the module doc).
+    pub(crate) async fn claim<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Sql<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        match &self.0 {
+            Backend::Sqlite(pool) => pool.write(move |tx| f(&Sql::sqlite(tx))).await,
+            Backend::Postgres(pool) => pool.claim(f).await,
         }
     }
 

@@ -20,6 +20,20 @@ pub(crate) fn pause_after_refresh_check() {
     }
 }
 
+/// Milliseconds a notification worker waits after claiming jobs and before running them.
+pub static PAUSE_AFTER_JOB_CLAIM_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Awaited after the claim committed, before the jobs run.
+pub(crate) async fn pause_after_job_claim() {
+    #[cfg(debug_assertions)]
+    {
+        let ms = PAUSE_AFTER_JOB_CLAIM_MS.load(Ordering::Relaxed);
+        if ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+    }
+}
+
 /// The isolation of a PostgreSQL write.
 pub(crate) fn write_isolation() -> tokio_postgres::IsolationLevel {
     #[cfg(debug_assertions)]

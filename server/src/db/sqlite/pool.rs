@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0020_liveness_policy.sql"),
     include_str!("../../../../migrations/server/0021_flag_review.sql"),
     include_str!("../../../../migrations/server/0022_face_match_rules.sql"),
+    include_str!("../../../../migrations/server/0023_job_leases.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

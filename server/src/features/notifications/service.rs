@@ -1,8 +1,13 @@
 //! The notification worker: runs due notification jobs (composing each mail when it runs, so
 //! recipients are current), retries failures with exponential backoff, and records every
 //! outcome on the job. It also runs the scans ([`super::scans`]): kiosks gone quiet every
-//! minute, forgotten clock-outs and the approvals digest hourly. Jobs are claimed by their
-//! attempt count, so two workers never deliver one twice.
+//! minute, forgotten clock-outs and the approvals digest hourly.
+//!
+//! With several instances, every instance runs this worker, and each piece of work still runs
+//! once: a job is claimed with a lease ([`JOB_LEASE`]) that other workers skip, and its outcome
+//! is recorded only while it is still the claimed try (`attempts`), so a worker that outlived
+//! its lease records nothing; a scan is claimed by period in the database (`scheduled_work`),
+//! so one instance runs each minute's or hour's scan.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,15 +19,20 @@ use super::store::NotificationStore;
 use super::{DeadLetter, Notice, NotificationJob};
 use crate::access::{Action, Caller};
 use crate::config::Settings;
-use crate::db::StoreError;
+use crate::db::{Schedule, StoreError};
 use crate::features::attendance::AttendanceService;
 use crate::features::orgs::OrgStore;
 use crate::features::people::PeopleStore;
 use crate::platform::error::AppResult;
 
+/// How long a claimed job is kept from other workers: far longer than composing a batch's mails
+/// takes, short enough that a job whose worker died runs soon after.
+pub const JOB_LEASE: SignedDuration = SignedDuration::from_mins(5);
+
 #[derive(Clone, Debug)]
 pub struct NotificationService {
     pub(super) store: Arc<dyn NotificationStore>,
+    pub(super) schedule: Arc<dyn Schedule>,
     pub(super) orgs: Arc<dyn OrgStore>,
     pub(super) people: Arc<dyn PeopleStore>,
     pub(super) attendance: AttendanceService,
@@ -32,6 +42,7 @@ pub struct NotificationService {
 impl NotificationService {
     pub fn new(
         store: Arc<dyn NotificationStore>,
+        schedule: Arc<dyn Schedule>,
         orgs: Arc<dyn OrgStore>,
         people: Arc<dyn PeopleStore>,
         attendance: AttendanceService,
@@ -39,6 +50,7 @@ impl NotificationService {
     ) -> Self {
         Self {
             store,
+            schedule,
             orgs,
             people,
             attendance,
@@ -88,7 +100,8 @@ impl NotificationService {
 
     /// Runs every job due at `now` (the server's own work); returns how many were attempted.
     pub async fn run_due(&self, now: Timestamp) -> AppResult<usize> {
-        let jobs = self.store.due_jobs(now, 50).await?;
+        let lease_until = now.checked_add(JOB_LEASE).unwrap_or(now);
+        let jobs = self.store.claim_jobs(now, lease_until, 50).await?;
         for job in &jobs {
             let composed = match self.audience(job).await {
                 Ok(who) => compose(job, &who, &self.settings.public_url),
@@ -122,12 +135,12 @@ impl NotificationService {
         let grace = SignedDuration::from_secs(
             i64::try_from(self.settings.notifications.kiosk_offline_after_s).unwrap_or(i64::MAX),
         );
-        let mut last_hourly: Option<Timestamp> = None;
-        let mut last_kiosks: Option<Timestamp> = None;
         loop {
             let now = Timestamp::now();
-            if last_hourly.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_hours(1)) {
-                last_hourly = Some(now);
+            if self
+                .claim_period("hourly_scans", now, SignedDuration::from_hours(1))
+                .await
+            {
                 if let Err(error) = self.scan_missed_clock_outs(now).await {
                     tracing::error!(%error, "missed clock-out scan failed");
                 }
@@ -136,12 +149,12 @@ impl NotificationService {
                 }
             }
             if now.duration_since(started) >= grace
-                && last_kiosks.is_none_or(|t| now.duration_since(t) >= SignedDuration::from_mins(1))
+                && self
+                    .claim_period("kiosk_scan", now, SignedDuration::from_mins(1))
+                    .await
+                && let Err(error) = self.scan_offline_kiosks(now).await
             {
-                last_kiosks = Some(now);
-                if let Err(error) = self.scan_offline_kiosks(now).await {
-                    tracing::error!(%error, "offline kiosk scan failed");
-                }
+                tracing::error!(%error, "offline kiosk scan failed");
             }
             if let Err(error) = self.run_due(now).await {
                 tracing::error!(%error, "notification jobs failed");
@@ -151,5 +164,18 @@ impl NotificationService {
                 _ = shutdown.changed() => return,
             }
         }
+    }
+
+    /// Whether this instance runs the periodic work `name` now (the next run is `every` later,
+    /// whichever instance takes it). A failed claim is logged and skipped until the next turn.
+    async fn claim_period(&self, name: &str, now: Timestamp, every: SignedDuration) -> bool {
+        let next = now.checked_add(every).unwrap_or(now);
+        self.schedule
+            .claim_period(name, now, next)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, name, "claiming periodic work failed");
+                false
+            })
     }
 }

@@ -17,8 +17,16 @@ pub trait NotificationStore: Send + Sync + std::fmt::Debug {
         notice: Notice,
         run_at: Timestamp,
     ) -> StoreResult<bool>;
-    /// Queued jobs due at `now`, oldest first.
-    async fn due_jobs(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<NotificationJob>>;
+    /// Claims up to `limit` queued jobs due at `now` that no other worker holds, leasing them
+    /// until `lease_until`; oldest first. A job whose lease ran out (its worker died) is due
+    /// again.
+    async fn claim_jobs(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<NotificationJob>>;
+
     async fn recipients(&self, employee: EmployeeId) -> StoreResult<Recipients>;
     /// Records a success: the mails queued (in the same transaction) and the outcome. Only if
     /// the job is still queued with `attempts` tries, so two workers never both deliver it;

@@ -1,4 +1,4 @@
-//! Notification jobs on SQLite, and the lookups that decide who is told; [`outbox`] is the mail
+//! Notification jobs in the database, and the lookups that decide who is told; [`outbox`] is the mail
 //! outbox. [`queue_notice_tx`] and [`outbox::queue_mail_tx`] write inside another feature's
 //! transaction (a submitted timesheet, a password reset).
 
@@ -7,7 +7,7 @@ mod reviews;
 
 pub(crate) use outbox::queue_mail_tx;
 
-use crate::db::sql::{OptionalExtension, Row, Sql, params};
+use crate::db::sql::{OptionalExtension, Row, Sql, params, race_hooks};
 use async_trait::async_trait;
 use attend_protocol::ids::{EmployeeId, OrgId};
 use jiff::Timestamp;
@@ -71,12 +71,34 @@ impl NotificationStore for SqlDb {
             .await
     }
 
-    async fn due_jobs(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<NotificationJob>> {
-        self.read(move |c| {
-            query_rows(c, &format!("SELECT {COLS} FROM notification_jobs WHERE status = 'queued' AND run_at <= ?1 ORDER BY run_at, id LIMIT ?2"),
-                params![ts(now), limit], row)
-        })
-        .await
+    async fn claim_jobs(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<NotificationJob>> {
+        let mut jobs = self
+            .claim(move |tx| {
+                let due = "status = 'queued' AND run_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)";
+                query_rows(
+                    tx,
+                    &format!(
+                        "UPDATE notification_jobs SET lease_until = ?2
+                         WHERE id IN (SELECT id FROM notification_jobs WHERE {due}
+                                      ORDER BY run_at, id LIMIT ?3{})
+                           AND {due}
+                         RETURNING {COLS}",
+                        tx.skip_locked()
+                    ),
+                    params![ts(now), ts(lease_until), limit],
+                    row,
+                )
+            })
+            .await?;
+        // RETURNING keeps no order.
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        race_hooks::pause_after_job_claim().await;
+        Ok(jobs)
     }
 
     async fn recipients(&self, employee: EmployeeId) -> StoreResult<Recipients> {
@@ -115,7 +137,8 @@ impl NotificationStore for SqlDb {
         self.write(move |tx| {
             let claimed = tx
                 .execute(
-                    "UPDATE notification_jobs SET status = 'done', attempts = attempts + 1, outcome = ?2, finished_at = ?3
+                    "UPDATE notification_jobs SET status = 'done', attempts = attempts + 1, outcome = ?2, finished_at = ?3,
+                            lease_until = NULL
                      WHERE id = ?1 AND status = 'queued' AND attempts = ?4",
                     params![id, outcome, ts(now), attempts],
                 )
@@ -143,7 +166,7 @@ impl NotificationStore for SqlDb {
         self.write(move |tx| {
             let claimed = tx
                 .execute(
-                    "UPDATE notification_jobs SET attempts = attempts + 1, outcome = ?2, run_at = ?3,
+                    "UPDATE notification_jobs SET attempts = attempts + 1, outcome = ?2, run_at = ?3, lease_until = NULL,
                             status = CASE WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
                             finished_at = CASE WHEN attempts + 1 >= max_attempts THEN ?4 ELSE NULL END
                      WHERE id = ?1 AND status = 'queued' AND attempts = ?5",
@@ -191,7 +214,7 @@ impl NotificationStore for SqlDb {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<Option<Mail>> {
-        self.write(move |tx| outbox::claim(tx, now, lease_until))
+        self.claim(move |tx| outbox::claim(tx, now, lease_until))
             .await
     }
 

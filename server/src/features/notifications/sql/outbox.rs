@@ -1,7 +1,8 @@
-//! The mail outbox on SQLite (`mail_outbox`, schema in `0014_mail_delivery.sql`).
+//! The mail outbox (`mail_outbox`, schema in `0014_mail_delivery.sql`).
 //!
 //! A row is `queued` until a worker records it `sent` or `dead`. Claiming is one conditional
-//! UPDATE (due, unleased or lease expired), which raises `attempts`; recording is conditional on
+//! UPDATE (due, unleased or lease expired; on PostgreSQL skipping rows another instance is
+//! claiming, [`crate::db::sql::SqlDb::claim`]), which raises `attempts`; recording is conditional on
 //! that same `attempts`, so only the current claim's outcome lands. Both terminal states set
 //! `body` and `html` to NULL in the same statement.
 
@@ -61,14 +62,16 @@ pub(super) fn claim(
     lease_until: Timestamp,
 ) -> StoreResult<Option<Mail>> {
     let now = ts(now);
+    let due = "status = 'queued' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)";
     tx.query_row(
-        "UPDATE mail_outbox SET attempts = attempts + 1, lease_until = ?2
-         WHERE id = (SELECT id FROM mail_outbox
-                     WHERE status = 'queued' AND next_attempt_at <= ?1
-                       AND (lease_until IS NULL OR lease_until <= ?1)
-                     ORDER BY next_attempt_at, id LIMIT 1)
-           AND status = 'queued'
-         RETURNING id, kind, recipient, subject, body, html, attempts",
+        &format!(
+            "UPDATE mail_outbox SET attempts = attempts + 1, lease_until = ?2
+             WHERE id = (SELECT id FROM mail_outbox WHERE {due}
+                         ORDER BY next_attempt_at, id LIMIT 1{})
+               AND {due}
+             RETURNING id, kind, recipient, subject, body, html, attempts",
+            tx.skip_locked()
+        ),
         params![now, ts(lease_until)],
         |r| {
             Ok(Mail {
