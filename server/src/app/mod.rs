@@ -39,6 +39,7 @@ use crate::features::notifications::smtp::SmtpSender;
 
 pub struct Application {
     listener: TcpListener,
+    db: SqlDb,
     state: AppState,
     stores: Stores,
     /// The configured sender, and the longest one of its sends may take.
@@ -83,6 +84,7 @@ impl Application {
         let state = AppState::build(&stores, settings).await?;
         Ok(Self {
             listener,
+            db,
             state,
             stores,
             mailer,
@@ -140,6 +142,14 @@ impl Application {
             stop_rx.clone(),
         ));
         let notify = tokio::spawn(self.state.notifications.clone().run_worker(stop_rx.clone()));
+        if let Some(pool) = self.db.postgres_pool() {
+            // Live notices reach the boards of every instance on this database.
+            let live = self.state.live.clone();
+            let deliver: crate::db::postgres::notify::Deliver =
+                Arc::new(move |text| live.from_peer(text));
+            let peers = crate::db::postgres::notify::spawn(pool.clone(), deliver, stop_rx.clone());
+            self.state.live.relay_through(peers);
+        }
         let limiter = self.state.limits.limiter.clone();
         let (prune, schedule) = (self.stores.prune.clone(), self.stores.schedule.clone());
         let stop_rx_for_watchdog = stop_rx.clone();

@@ -35,6 +35,7 @@ mod job_claims;
 mod kiosk_trust;
 mod leave;
 mod leave_pages;
+mod live_across;
 mod liveness_policy;
 mod logins;
 mod machine_codes;

@@ -13,6 +13,7 @@
 //! - The database's collation and character type must be C and its encoding UTF8, so text
 //!   sorts and case-folds as on SQLite; checked first.
 
+pub mod notify;
 pub mod pool;
 pub mod roster_log;
 pub mod tls;

@@ -17,7 +17,8 @@ use crate::db::{StoreError, StoreResult};
 /// any store call should hold one, shorter than a client's patience.
 const POOL_WAIT: Duration = Duration::from_secs(10);
 
-/// The pool, and what it is a pool of.
+/// The pool, and what it is a pool of (a clone shares the pool).
+#[derive(Clone)]
 pub struct PgPool {
     pool: Pool,
     url: PostgresUrl,
@@ -107,6 +108,18 @@ impl PgPool {
             }
             other => backend(other),
         })
+    }
+
+    /// `NOTIFY channel, payload` for each payload, on one pooled connection.
+    pub(crate) async fn notify(&self, channel: &str, payloads: &[String]) -> StoreResult<()> {
+        let client = self.client().await?;
+        for payload in payloads {
+            client
+                .execute("SELECT pg_notify($1, $2)", &[&channel, payload])
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 
     /// One `SERIALIZABLE` transaction running `f`, run again on a serialisation failure.

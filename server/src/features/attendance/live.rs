@@ -5,16 +5,21 @@
 //! A slow board that falls behind loses notices, not correctness: it refreshes on the next one
 //! (and the board re-reads everything each time).
 //!
+//! With several instances on PostgreSQL, a notice also goes to the other instances through the
+//! database ([`crate::db::postgres::notify`], connected by [`LiveFeed::relay_through`]), and
+//! theirs arrive here ([`LiveFeed::from_peer`]): a board on any instance sees a punch stored by
+//! any other.
+//!
 //! Each notice costs one board render per open stream, so streams are bounded: at most
 //! [`MAX_STREAMS_PER_SESSION`] per dashboard session on this instance (a few tabs), and a stream
 //! renders at most once per [`MIN_RENDER_INTERVAL`] however fast kiosks sync.
 
 use attend_protocol::ids::OrgId;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// How many notices a board may fall behind before it skips ahead.
 const BACKLOG: usize = 64;
@@ -35,6 +40,8 @@ pub struct LiveFeed {
     /// held up by browsers that would listen forever.
     stopping: Arc<watch::Sender<bool>>,
     open: OpenStreams,
+    /// The other instances, once a relay is connected (PostgreSQL).
+    peers: Arc<OnceLock<mpsc::UnboundedSender<String>>>,
 }
 
 impl Default for LiveFeed {
@@ -43,6 +50,7 @@ impl Default for LiveFeed {
             notices: broadcast::channel(BACKLOG).0,
             stopping: Arc::new(watch::channel(false).0),
             open: OpenStreams::default(),
+            peers: Arc::default(),
         }
     }
 }
@@ -71,9 +79,27 @@ impl Drop for StreamSlot {
 }
 
 impl LiveFeed {
-    /// Tells boards that `org`'s attendance changed. Nobody listening is fine.
+    /// Tells boards that `org`'s attendance changed, here at once and on the other instances
+    /// when a relay is connected. Nobody listening is fine.
     pub fn changed(&self, org: OrgId) {
         let _ = self.notices.send(org);
+        if let Some(peers) = self.peers.get() {
+            let _ = peers.send(org.to_string());
+        }
+    }
+
+    /// Sends this instance's notices on to the others through `peers` (set once, at start).
+    pub fn relay_through(&self, peers: mpsc::UnboundedSender<String>) {
+        let _ = self.peers.set(peers);
+    }
+
+    /// A notice another instance sent: told to this instance's boards only.
+    pub fn from_peer(&self, text: &str) {
+        if let Ok(org) = text.parse() {
+            let _ = self.notices.send(org);
+        } else {
+            tracing::warn!(text, "a notice from another instance names no organisation");
+        }
     }
 
     pub fn subscribe(&self) -> (broadcast::Receiver<OrgId>, watch::Receiver<bool>) {
