@@ -155,6 +155,11 @@ pub struct HttpSettings {
     /// Web origins (like `https://hr.example.com`) whose pages may call the JSON API from a
     /// browser; empty (the default): none, CORS is off.
     pub cors_origins: Vec<String>,
+    /// How many instances serve behind the load balancer (1 or more). Each keeps the per-minute
+    /// request buckets of `[rate_limit]` in memory, so each allows `1/instances` of every quota
+    /// (a balancer spreads a client's requests across them); blocks and lockouts are shared
+    /// through the database. More than one needs PostgreSQL and a shared attachment store.
+    pub instances: std::num::NonZeroU32,
 }
 
 /// What the server tells people, and how hard it tries (`[notifications]`).
@@ -265,6 +270,7 @@ impl Default for Settings {
                 header_read_timeout_s: 10,
                 request_timeout_s: 60,
                 cors_origins: Vec::new(),
+                instances: std::num::NonZeroU32::MIN,
             },
             notifications: NotificationSettings {
                 kiosk_offline_after_s: 30 * 60,
@@ -284,6 +290,28 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Refuses a deployment of several instances these settings cannot serve, naming the
+    /// settings: each instance needs to see the others' data, live notices and attachments.
+    pub fn check_instances(&self) -> Result<(), String> {
+        let n = self.http.instances.get();
+        if n == 1 {
+            return Ok(());
+        }
+        if self.database.sqlite_path().is_some() {
+            return Err(format!(
+                "http.instances is {n}, but `database` is a SQLite file, which one server \
+                 serves: set `database` to a postgres:// URL for several instances"
+            ));
+        }
+        if self.attachments_s3.is_none() && self.attachments_dir.is_none() {
+            return Err(format!(
+                "http.instances is {n}, but attachments would go to each instance's own disk: \
+                 set [attachments_s3] (or `attachments_dir` to a directory every instance shares)"
+            ));
+        }
+        Ok(())
+    }
+
     /// Defaults ← `file` (if given) ← `ATTEND_*` environment.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Self::default()));
@@ -300,5 +328,27 @@ impl Settings {
             .merge(Env::prefixed("ATTEND_").ignore(&["config"]).split("__"))
             .extract()
             .map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_instances_need_postgres_and_a_shared_attachment_store() {
+        let mut settings = Settings::default();
+        assert_eq!(settings.check_instances(), Ok(()), "one instance on SQLite");
+        settings.http.instances = std::num::NonZeroU32::new(2).expect("2");
+        let sqlite = settings.check_instances().expect_err("SQLite");
+        assert!(
+            sqlite.contains("http.instances is 2") && sqlite.contains("postgres://"),
+            "{sqlite}"
+        );
+        settings.database = Database::try_from("postgres://db/attend".to_owned()).expect("URL");
+        let disk = settings.check_instances().expect_err("local attachments");
+        assert!(disk.contains("[attachments_s3]"), "{disk}");
+        settings.attachments_dir = Some("/mnt/shared/attachments".into());
+        assert_eq!(settings.check_instances(), Ok(()), "a shared directory");
     }
 }

@@ -69,6 +69,7 @@ fn mailer(settings: &Settings) -> anyhow::Result<(Arc<dyn MailSender>, Duration)
 impl Application {
     /// Opens the database (migrating first when `migrate` is set) and binds the listener.
     pub async fn build(settings: Settings, migrate: bool) -> anyhow::Result<Self> {
+        settings.check_instances().map_err(anyhow::Error::msg)?;
         let db = SqlDb::open(
             &settings.database,
             settings.synchronous,

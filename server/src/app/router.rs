@@ -162,7 +162,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
             "/metrics",
-            get(metrics::endpoint).with_state(state.metrics.clone()),
+            get(metrics::endpoint).with_state((state.metrics.clone(), state.ping.clone())),
         )
         .route(
             "/api/openapi.json",

@@ -142,7 +142,11 @@ impl AppState {
                 "http.cors_origins: {origin:?} is not an origin (like https://hr.example.com, no path)"
             );
         }
-        let limiter = Limiter::new(settings.rate_limit.clone(), s.blocks.clone());
+        let limiter = Limiter::new(
+            settings.rate_limit.clone(),
+            settings.http.instances,
+            s.blocks.clone(),
+        );
         // Blocks set before a restart hold from the first request.
         limiter.refresh().await;
         Ok(Self(Arc::new(Shared {

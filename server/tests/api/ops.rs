@@ -34,6 +34,26 @@ async fn health_readiness_and_metrics_answer() {
         .expect("text");
     assert!(text.contains("attend_http_requests_total"), "{text}");
     assert!(text.contains("route=\"/readyz\""), "{text}");
+    // The database gauges: this run's backend up, the other not; PostgreSQL's pool as well.
+    let (this, other) = if crate::postgres_run::postgres_server().is_some() {
+        ("postgres", "sqlite")
+    } else {
+        ("sqlite", "postgres")
+    };
+    assert!(
+        text.contains(&format!("attend_database_up{{backend=\"{this}\"}} 1")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("attend_database_up{{backend=\"{other}\"}} 0")),
+        "{text}"
+    );
+    assert!(text.contains("attend_queued_jobs "), "{text}");
+    assert_eq!(
+        text.contains("attend_database_pool_connections{state=\"max\"} 8"),
+        this == "postgres",
+        "{text}"
+    );
 }
 
 #[tokio::test]

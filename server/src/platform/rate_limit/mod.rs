@@ -11,6 +11,9 @@
 //!   signed-in user's own key, and a block in the general tier never stops a kiosk's sync.
 //! - A client rejected `block_after_rejections` times within a minute is blocked ([`blocks`]);
 //!   blocks are written to the database before the answer goes out.
+//! - The buckets are this instance's own: with `http.instances` behind a load balancer each
+//!   holds that share of every quota; blocks, being in the database, hold on every instance
+//!   from its next reload (every minute) or at once on the instance that set them.
 //! - An address blocked in the sync tier (for failing signature checks) still reaches the
 //!   signature check, with a small body limit: kiosks behind the same address keep syncing.
 //!
@@ -116,11 +119,18 @@ fn blocked(block: &Block, now: Timestamp) -> Error {
 }
 
 impl Limiter {
-    pub fn new(settings: RateLimitSettings, ledger: Arc<dyn BlockLedger>) -> Arc<Self> {
+    /// The limiter of one of `instances` instances: its buckets hold `1/instances` of each
+    /// quota (rounded up), since a load balancer spreads a client's requests over all of them.
+    pub fn new(
+        settings: RateLimitSettings,
+        instances: NonZeroU32,
+        ledger: Arc<dyn BlockLedger>,
+    ) -> Arc<Self> {
+        let share = |per_minute: u32| quota(per_minute.div_ceil(instances.get()));
         Arc::new(Self {
-            general: RateLimiter::keyed(quota(settings.per_minute)),
-            heavy: RateLimiter::keyed(quota(settings.heavy_per_minute)),
-            sync: RateLimiter::keyed(quota(settings.sync_per_minute)),
+            general: RateLimiter::keyed(share(settings.per_minute)),
+            heavy: RateLimiter::keyed(share(settings.heavy_per_minute)),
+            sync: RateLimiter::keyed(share(settings.sync_per_minute)),
             settings,
             strikes: Mutex::new(HashMap::new()),
             blocks: Mutex::new(HashMap::new()),

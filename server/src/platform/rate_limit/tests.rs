@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -46,7 +47,7 @@ fn limiter(ledger: &Arc<MemoryLedger>) -> Arc<Limiter> {
     settings.per_minute = 2;
     settings.heavy_per_minute = 2;
     settings.block_after_rejections = 3;
-    Limiter::new(settings, ledger.clone())
+    Limiter::new(settings, NonZeroU32::MIN, ledger.clone())
 }
 
 async fn exhaust(l: &Limiter, tier: Tier, key: &str) -> Option<&'static str> {
@@ -92,4 +93,30 @@ async fn a_block_outlives_a_restart_and_reaches_other_instances_until_lifted() {
     first.refresh().await;
     assert!(first.blocked(Tier::Heavy, "ip:9.9.9.9").is_ok());
     assert!(second.blocked(Tier::Heavy, "ip:9.9.9.9").is_ok());
+}
+
+#[tokio::test]
+async fn each_of_several_instances_allows_its_share_of_the_quota() {
+    let ledger = Arc::new(MemoryLedger::default());
+    let mut settings = Settings::default().rate_limit;
+    settings.per_minute = 6;
+    settings.block_after_rejections = 100;
+    let three = NonZeroU32::new(3).expect("3");
+    let admitted = |l: Arc<Limiter>| async move {
+        let mut n = 0;
+        for _ in 0..10 {
+            if l.admit(Tier::General, "client").await.is_ok() {
+                n += 1;
+            }
+        }
+        n
+    };
+    let alone = Limiter::new(settings.clone(), NonZeroU32::MIN, ledger.clone());
+    let one_of_three = Limiter::new(settings, three, ledger);
+    assert_eq!(admitted(alone).await, 6);
+    assert_eq!(
+        admitted(one_of_three).await,
+        2,
+        "6 a minute over 3 instances"
+    );
 }
