@@ -1,6 +1,6 @@
 //! Telling the other instances: PostgreSQL's `LISTEN`/`NOTIFY` as a relay between the
 //! in-process fan-outs of every instance on one database (the live board's
-//! [`crate::features::attendance::LiveFeed`]).
+//! feed, `features/attendance/live.rs`).
 //!
 //! Invariants:
 //! - **Local first.** The feed tells its own listeners at once, whatever the database does; the
