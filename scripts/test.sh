@@ -69,6 +69,8 @@ stage "scripts/setup-s3-test.sh" bash scripts/setup-s3-test.sh
 stage "scripts/setup-smtp-test.sh" bash scripts/setup-smtp-test.sh
 # PostgreSQL 15 (Debian's), for the tests that start throwaway clusters on it.
 stage "scripts/setup-postgres-test.sh" bash scripts/setup-postgres-test.sh
+# nginx (Debian's), for the end-to-end test of two server instances behind a load balancer.
+stage "scripts/setup-nginx-test.sh" bash scripts/setup-nginx-test.sh
 
 # The pinned cargo-fuzz and libFuzzer, once per machine, so the fuzz stage times only the
 # targets' build and runs.

@@ -28,8 +28,13 @@ pub struct Kiosk {
 
 impl Kiosk {
     pub async fn provision(server: &Server, code: &str) -> Kiosk {
+        Self::provision_at(&format!("http://{}", server.addr), code).await
+    }
+
+    /// A kiosk of the server at `base` (`http://host:port`: a load balancer, say).
+    pub async fn provision_at(base: &str, code: &str) -> Kiosk {
         let dir = tempfile::tempdir().expect("dir");
-        let creds = client::provision(&format!("http://{}", server.addr), code, "test", false)
+        let creds = client::provision(base, code, "test", false)
             .await
             .expect("provisioned");
         let state_db = dir.path().join("state.db");

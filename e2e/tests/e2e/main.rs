@@ -3,6 +3,8 @@
 //!
 //! - [`daemon`]: the whole attendd (camera, keypad, screen, relays) against a server.
 //! - [`face`]: enrolment, approval and then a face punch on the real models.
+//! - [`instances`]: two server processes on PostgreSQL behind nginx: a kiosk, live boards, a
+//!   refresh race and mail across them.
 //! - [`liveness`]: a photo waved in front of the camera fails the head turn: flagged or refused.
 //! - [`pin`]: a PIN punch, and bad keypad input that writes nothing.
 //! - [`screen`]: the kiosk page in a real Chromium: boxes on the letterboxed picture, the idle
@@ -12,6 +14,7 @@
 
 mod daemon;
 mod face;
+mod instances;
 mod liveness;
 mod pin;
 mod screen;

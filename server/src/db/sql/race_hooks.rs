@@ -6,14 +6,25 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Milliseconds a refresh-token rotation waits after reading the token and before spending it.
+/// Milliseconds a refresh-token rotation waits after reading the token and before spending it
+/// (in a debug build, also `TEST_ATTEND_PAUSE_AFTER_REFRESH_CHECK_MS`: for servers in processes
+/// of their own).
 pub static PAUSE_AFTER_REFRESH_CHECK_MS: AtomicU64 = AtomicU64::new(0);
 
 /// Runs on the blocking thread inside the write transaction.
 pub(crate) fn pause_after_refresh_check() {
     #[cfg(debug_assertions)]
     {
-        let ms = PAUSE_AFTER_REFRESH_CHECK_MS.load(Ordering::Relaxed);
+        static FROM_ENV: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let from_env = *FROM_ENV.get_or_init(|| {
+            std::env::var("TEST_ATTEND_PAUSE_AFTER_REFRESH_CHECK_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        });
+        let ms = PAUSE_AFTER_REFRESH_CHECK_MS
+            .load(Ordering::Relaxed)
+            .max(from_env);
         if ms > 0 {
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
