@@ -81,7 +81,7 @@ async fn instance(port: u16, database: &str, dir: &Path, smtp: u16) -> Process {
         .env("ATTEND_RATE_LIMIT__HEAVY_PER_MINUTE", "100000")
         .env("ATTEND_RATE_LIMIT__SYNC_PER_MINUTE", "100000")
         // Debug builds only: each rotation pauses between reading the token and spending it.
-        .env("TEST_ATTEND_PAUSE_AFTER_REFRESH_CHECK_MS", "300")
+        .env("TEST_ATTEND_PAUSE_REFRESH_CHECK_MS", "300")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -50,6 +50,7 @@ mod photo_enrolment;
 mod postgres_run;
 mod postgres_schema;
 mod postgres_tls;
+mod races;
 mod rate_limits;
 mod registration;
 mod replays;

@@ -3,7 +3,7 @@
 //! the queries every kind of request shares (one, the queue, a recorded step with its audit),
 //! and [`SqliteRequest`] turns them into the desk's [`RequestStore`] for each kind.
 
-use crate::db::sql::{Row, Sql, params};
+use crate::db::sql::{Row, Sql, params, race_hooks};
 use async_trait::async_trait;
 use attend_protocol::ids::EmployeeId;
 
@@ -48,6 +48,7 @@ pub(crate) fn record_decision<Id: std::fmt::Display>(
         // ?4 and ?8 go unused; SQLite numbers parameters by their largest index.
         None => (String::new(), String::new()),
     };
+    race_hooks::pause(race_hooks::Point::DecisionCheck);
     let changed = tx
         .execute(
             &format!(

@@ -1,6 +1,6 @@
 //! The leave store on SQLite: types, requests and balances.
 
-use crate::db::sql::{OptionalExtension, Row, Sql, params};
+use crate::db::sql::{OptionalExtension, Row, Sql, params, race_hooks};
 use async_trait::async_trait;
 use attend_protocol::ids::{EmployeeId, LeaveRequestId, LeaveTypeId};
 use jiff::Timestamp;
@@ -91,6 +91,7 @@ impl SqliteRequest for LeaveRequest {
             pending_days,
         };
         check_request(&kind, &new, &booked).map_err(StoreError::State)?;
+        race_hooks::pause(race_hooks::Point::LeaveCheck);
         let id: LeaveRequestId = new_id();
         tx.execute(
             "INSERT INTO leave_requests (id, org_id, employee_id, leave_type_id, first_day, last_day, days, status, required_level, note, created_at, created_by)

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use crate::db::sql::{OptionalExtension, Sql, params};
+use crate::db::sql::{OptionalExtension, Sql, params, race_hooks};
 use attend_protocol::ids::{EmployeeId, OrgId, UserId};
 use jiff::Timestamp;
 
@@ -63,6 +63,7 @@ pub(super) fn consume_reset(
     if used_at.is_some() || parse_ts(&expires_at)? <= now {
         return Err(StoreError::NotFound);
     }
+    race_hooks::pause(race_hooks::Point::ResetCheck);
     let now_s = ts(now);
     tx.execute(
         "UPDATE password_resets SET used_at = ?2 WHERE token_hash = ?1",

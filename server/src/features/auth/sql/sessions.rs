@@ -75,7 +75,7 @@ pub(super) fn rotate_refresh(
     let Some(expires) = lifetime.next_expiry(parse_ts(&created)?, now) else {
         return Ok(RefreshOutcome::Invalid);
     };
-    crate::db::sql::race_hooks::pause_after_refresh_check();
+    crate::db::sql::race_hooks::pause(crate::db::sql::race_hooks::Point::RefreshCheck);
     if used_at.is_some() {
         // Reuse of a rotated token means it leaked: end the whole session.
         tx.execute(

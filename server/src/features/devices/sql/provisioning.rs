@@ -1,7 +1,7 @@
 //! Provisioning on SQLite: redeeming a code, issuing a fresh one, and an administrator's
 //! confirmation, which releases what was held only because the kiosk was not confirmed.
 
-use crate::db::sql::{OptionalExtension, Sql, params};
+use crate::db::sql::{OptionalExtension, Sql, params, race_hooks};
 use attend_protocol::ids::{DeviceId, EmployeeId, EventId, OrgId, UserId};
 use jiff::Timestamp;
 
@@ -34,6 +34,7 @@ pub(super) fn provision(
     if expires <= ts(now) {
         return Err(StoreError::NotFound);
     }
+    race_hooks::pause(race_hooks::Point::ProvisionCheck);
     // Confirmation on provisioning (the demo seed's kiosk) is spent here, so a later
     // re-provisioning of the same device waits for an administrator like any other.
     tx.execute(

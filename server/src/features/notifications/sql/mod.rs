@@ -97,7 +97,7 @@ impl NotificationStore for SqlDb {
             .await?;
         // RETURNING keeps no order.
         jobs.sort_by_key(|j| (j.run_at, j.id));
-        race_hooks::pause_after_job_claim().await;
+        race_hooks::pause_async(race_hooks::Point::JobClaim).await;
         Ok(jobs)
     }
 
