@@ -55,6 +55,7 @@ mod rate_limits;
 mod registration;
 mod replays;
 mod reports;
+mod roster_stress;
 mod sessions;
 mod smtp_sink;
 mod sync;
