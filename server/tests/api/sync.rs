@@ -48,6 +48,21 @@ async fn the_same_batch_sent_twice_is_stored_once() {
         r.body
     );
     assert_eq!(app.stored_events(&w.a.admin).await, 3);
+
+    // One batch holding an event twice, between a stored one and a new one: one statement
+    // stores the batch, and the acks still say which copy was stored.
+    let fresh = punch(&w.a.employee, 4);
+    let events = json!([events[0].clone(), fresh.clone(), fresh, punch(&w.a.employee, 5)]);
+    let r = app.push(&device, &events).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let statuses: Vec<&str> = r.body["acks"]
+        .as_array()
+        .expect("acks")
+        .iter()
+        .filter_map(|a| a["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["duplicate", "accepted", "duplicate", "accepted"]);
+    assert_eq!(app.stored_events(&w.a.admin).await, 5);
 }
 
 #[tokio::test]

@@ -51,7 +51,7 @@ use std::sync::Arc;
 pub(crate) use audit::Audit;
 pub(crate) use biometrics::forget_biometrics;
 pub(crate) use codec::*;
-pub use events::{INSERT_EVENT_SQL, counted};
+pub use events::{EVENT_PARAMS, INSERT_EVENT_SQL, counted, insert_events_sql};
 pub(crate) use handle::PgTx;
 pub use handle::{Dialect, Params, Row, Sql};
 pub(crate) use roster_log::roster_changed;

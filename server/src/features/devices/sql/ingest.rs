@@ -1,11 +1,12 @@
-//! Ingest on SQLite: one transaction per batch, each event stored verbatim at most once, the
-//! refusal rule ([`super::super::ingest::rejection`]) answered from this organisation's rows.
+//! Ingest: one transaction per batch, its events stored by one set-based statement (each
+//! verbatim, at most once), the refusal rule ([`super::super::ingest::rejection`]) answered
+//! from this organisation's rows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::db::sql::{OptionalExtension, Sql, params};
 use attend_protocol::ack::Ack;
-use attend_protocol::events::EventBody;
+use attend_protocol::events::{Event, EventBody};
 use attend_protocol::ids::{EmployeeId, EquipmentId, SiteId};
 use attend_protocol::roster::ConsentState;
 use jiff::{SignedDuration, Timestamp};
@@ -13,7 +14,12 @@ use jiff::{SignedDuration, Timestamp};
 use super::super::ingest::{EmployeeFacts, Membership, Pusher, Verdict, stored_payload, verdict};
 use super::super::{DeviceAuth, ReceivedEvent};
 use crate::db::StoreResult;
-use crate::db::sql::{INSERT_EVENT_SQL, db, get_opt_ts, query_rows, ts};
+use crate::db::sql::{EVENT_PARAMS, db, get_opt_ts, insert_events_sql, query_rows, ts};
+use rusqlite::types::Value;
+
+/// Events stored per statement: 500 × 12 values, well inside SQLite's and PostgreSQL's limits
+/// on bound values (32,766 and 65,535).
+const INSERT_CHUNK: usize = 500;
 use crate::features::enrolment::sql::screen_candidate;
 
 /// Per-batch memo of the device's organisation's employees and machines.
@@ -134,11 +140,16 @@ pub(super) fn ingest_tx(
         employees: HashMap::new(),
         equipment: HashMap::new(),
     };
-    let mut acks = Vec::with_capacity(events.len());
+    // Every event's verdict first (the side effects below change nothing a verdict reads),
+    // then the stored ones in one statement per chunk, then what each stored event sets off,
+    // in the batch's order.
+    let mut acks: Vec<Option<Ack>> = Vec::with_capacity(events.len());
+    let mut storing: Vec<(usize, Event)> = Vec::new();
+    let mut rows: Vec<Value> = Vec::new();
     for ReceivedEvent { event, raw } in events {
         let (held, flag) = match verdict(&event, &pusher, &mut known)? {
             Verdict::Reject(reason) => {
-                acks.push(Ack::rejected(event.event_id, reason));
+                acks.push(Some(Ack::rejected(event.event_id, reason)));
                 continue;
             }
             Verdict::Hold(reason, flag) => (Some(reason), flag),
@@ -154,27 +165,40 @@ pub(super) fn ingest_tx(
             None => false,
         };
         let raw = stored_payload(&event, raw, keeps_pictures && flag.is_some() && consents);
-        let inserted = tx
-            .execute(
-                INSERT_EVENT_SQL,
-                params![
-                    event.event_id.to_string(),
-                    org,
-                    device_id,
-                    event.body.kind(),
-                    event.body.employee_id().map(|e| e.to_string()),
-                    event.seq as i64,
-                    ts(event.captured_at),
-                    received,
-                    event.clock_suspect,
-                    raw,
-                    held,
-                    flag,
-                ],
-            )
-            .map_err(db)?;
-        if inserted == 0 {
-            acks.push(Ack::duplicate(event.event_id));
+        rows.extend([
+            Value::Text(event.event_id.to_string()),
+            Value::Text(org.clone()),
+            Value::Text(device_id.clone()),
+            Value::Text(event.body.kind().to_owned()),
+            event
+                .body
+                .employee_id()
+                .map_or(Value::Null, |e| Value::Text(e.to_string())),
+            Value::Integer(event.seq as i64),
+            Value::Text(ts(event.captured_at)),
+            Value::Text(received.clone()),
+            Value::Integer(i64::from(event.clock_suspect)),
+            Value::Text(raw),
+            held.map_or(Value::Null, Value::Text),
+            flag.map_or(Value::Null, Value::Text),
+        ]);
+        storing.push((acks.len(), event));
+        acks.push(None);
+    }
+    let mut stored: HashSet<String> = HashSet::new();
+    for chunk in rows.chunks(INSERT_CHUNK * EVENT_PARAMS) {
+        let ids = query_rows(
+            tx,
+            &insert_events_sql(chunk.len() / EVENT_PARAMS),
+            chunk,
+            |r| r.get::<_, String>(0),
+        )?;
+        stored.extend(ids);
+    }
+    for (slot, event) in storing {
+        // Taken out once: a second copy in the same batch is a duplicate of the first.
+        if !stored.remove(&event.event_id.to_string()) {
+            acks[slot] = Some(Ack::duplicate(event.event_id));
             continue;
         }
         // Held events count too: a forged future date must not move the mark forward, so only
@@ -182,35 +206,8 @@ pub(super) fn ingest_tx(
         if event.captured_at <= received_at + skew {
             newest = newest.max(Some(event.captured_at));
         }
-        match &event.body {
-            EventBody::Heartbeat(h) => {
-                tx.execute(
-"UPDATE devices SET heartbeat = ?2, heartbeat_at = ?3, queue_depth = ?4, clock_offset_ms = ?5,
-                            attendd_version = ?6, set_aside = ?7, set_aside_reason = ?8
-                     WHERE id = ?1 AND (heartbeat_at IS NULL OR heartbeat_at <= ?3)", params![
-                        device_id,
-                        serde_json::to_string(h).unwrap_or_default(),
-                        ts(event.captured_at),
-                        // Clamped: a value past i64 would fail every later read of the device.
-                        i64::try_from(h.queue_depth).unwrap_or(i64::MAX),
-                        h.clock_offset_ms,
-                        h.versions.attendd,
-                        h.set_aside as i64,
-                        h.set_aside_reason,
-                    ])
-                .map_err(db)?;
-            }
-            EventBody::EnrolmentCandidate(c) => {
-                tx.execute(
-"INSERT INTO enrolment_candidates (event_id, org_id, employee_id, device_id, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)", params![event.event_id.to_string(), org, c.employee_id.to_string(), device_id, received])
-                .map_err(db)?;
-                // Four eyes: a face like another employee's is shown to reviewers at once.
-                screen_candidate(tx, event.event_id)?;
-            }
-            EventBody::Punch(_) | EventBody::Equipment(_) => {}
-        }
-        acks.push(Ack::accepted(event.event_id));
+        set_off(tx, &event, &org, &device_id, &received)?;
+        acks[slot] = Some(Ack::accepted(event.event_id));
     }
     if newest != pusher.newest_sent {
         tx.execute(
@@ -219,5 +216,45 @@ pub(super) fn ingest_tx(
         )
         .map_err(db)?;
     }
-    Ok(acks)
+    Ok(acks.into_iter().flatten().collect())
+}
+
+/// What a newly stored event sets off: a heartbeat updates its kiosk's health, an enrolment
+/// candidate waits for review (screened at once against the other employees' faces).
+fn set_off(
+    tx: &Sql<'_>,
+    event: &Event,
+    org: &str,
+    device_id: &str,
+    received: &str,
+) -> StoreResult<()> {
+    match &event.body {
+        EventBody::Heartbeat(h) => {
+            tx.execute(
+"UPDATE devices SET heartbeat = ?2, heartbeat_at = ?3, queue_depth = ?4, clock_offset_ms = ?5,
+                        attendd_version = ?6, set_aside = ?7, set_aside_reason = ?8
+                 WHERE id = ?1 AND (heartbeat_at IS NULL OR heartbeat_at <= ?3)", params![
+                    device_id,
+                    serde_json::to_string(h).unwrap_or_default(),
+                    ts(event.captured_at),
+                    // Clamped: a value past i64 would fail every later read of the device.
+                    i64::try_from(h.queue_depth).unwrap_or(i64::MAX),
+                    h.clock_offset_ms,
+                    h.versions.attendd,
+                    h.set_aside as i64,
+                    h.set_aside_reason,
+                ])
+            .map_err(db)?;
+        }
+        EventBody::EnrolmentCandidate(c) => {
+            tx.execute(
+"INSERT INTO enrolment_candidates (event_id, org_id, employee_id, device_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)", params![event.event_id.to_string(), org, c.employee_id.to_string(), device_id, received])
+            .map_err(db)?;
+            // Four eyes: a face like another employee's is shown to reviewers at once.
+            screen_candidate(tx, event.event_id)?;
+        }
+        EventBody::Punch(_) | EventBody::Equipment(_) => {}
+    }
+    Ok(())
 }
