@@ -17,7 +17,7 @@ pub struct Settings {
     /// Address to listen on (`ATTEND_LISTEN`).
     pub listen: SocketAddr,
     /// The database (`ATTEND_DATABASE`): a SQLite file's path, or a `postgres://` URL (with
-    /// `sslmode=disable|prefer|require`); any other scheme is refused at start.
+    /// libpq's `sslmode` and `sslrootcert`); any other scheme is refused at start.
     pub database: Database,
     /// SQLite's durability: `normal` (default) or `full` (fsync every commit). PostgreSQL's is
     /// the server's own `synchronous_commit`.

@@ -52,7 +52,12 @@ async fn the_same_batch_sent_twice_is_stored_once() {
     // One batch holding an event twice, between a stored one and a new one: one statement
     // stores the batch, and the acks still say which copy was stored.
     let fresh = punch(&w.a.employee, 4);
-    let events = json!([events[0].clone(), fresh.clone(), fresh, punch(&w.a.employee, 5)]);
+    let events = json!([
+        events[0].clone(),
+        fresh.clone(),
+        fresh,
+        punch(&w.a.employee, 5)
+    ]);
     let r = app.push(&device, &events).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let statuses: Vec<&str> = r.body["acks"]

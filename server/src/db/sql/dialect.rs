@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 const JSON_EACH: &str = "SELECT value FROM json_each(";
 
 /// The PostgreSQL text of a statement written for SQLite.
-pub(crate) fn to_postgres(sql: &str) -> String {
+pub fn to_postgres(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut next_bare = 1usize;
     let mut rest = sql;

@@ -51,6 +51,7 @@ use std::sync::Arc;
 pub(crate) use audit::Audit;
 pub(crate) use biometrics::forget_biometrics;
 pub(crate) use codec::*;
+pub use dialect::to_postgres;
 pub use events::{EVENT_PARAMS, INSERT_EVENT_SQL, counted, insert_events_sql};
 pub(crate) use handle::PgTx;
 pub use handle::{Dialect, Params, Row, Sql};
