@@ -7,7 +7,8 @@
 //! (throughput on a 2-core machine says little). It prints numbers and whether the targets
 //! (API ≥ 20,000 events/s and ≥ 50% of direct) were met; it never asserts on timings.
 //! `ATTEND_BENCH_QUICK=1` runs a few batches for CI; `ATTEND_BENCH_BATCHES=n` sets the batches
-//! per round; `ATTEND_BENCH_BACKENDS=sqlite` or `postgres` runs one.
+//! per round; `ATTEND_BENCH_BACKENDS=sqlite` or `postgres` runs one;
+//! `ATTEND_BENCH_SQLITE_SYNCHRONOUS=normal` runs SQLite as the server does by default.
 //!
 //! - `kiosk`: provisioned devices pushing signed batches over HTTP.
 //! - `direct`: the references, without the server.
@@ -39,6 +40,7 @@ const TARGET_RATIO: f64 = 0.5;
 /// A server on `database`, serving until the returned sender is dropped or fired.
 async fn serve(
     database: Database,
+    synchronous: Synchronous,
 ) -> anyhow::Result<(
     String,
     Stores,
@@ -48,7 +50,7 @@ async fn serve(
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse()?,
         database,
-        synchronous: Synchronous::Full,
+        synchronous,
         ..Settings::default()
     };
     // The default 100 requests/min per device would throttle the benchmark after 100 batches.
@@ -126,9 +128,17 @@ fn report(backend: &str, api: f64, direct: f64, rounds: usize, events: usize) {
 }
 
 async fn sqlite(batches: usize, rounds: usize) -> anyhow::Result<()> {
-    println!("SQLite (WAL, synchronous = FULL on both sides)");
+    // FULL: durable across a power cut, as PostgreSQL's synchronous_commit; NORMAL (the
+    // server's default) only across a crash of the process.
+    let full = std::env::var("ATTEND_BENCH_SQLITE_SYNCHRONOUS").map_or(true, |v| v != "normal");
+    let (synchronous, pragma) = if full {
+        (Synchronous::Full, "FULL")
+    } else {
+        (Synchronous::Normal, "NORMAL")
+    };
+    println!("SQLite (WAL, synchronous = {pragma} on both sides)");
     let dir = tempfile::tempdir()?;
-    let (base, stores, stop, server) = serve(dir.path().join("api.db").into()).await?;
+    let (base, stores, stop, server) = serve(dir.path().join("api.db").into(), synchronous).await?;
     let seed = demo::seed(&stores).await?.context("database not empty")?;
     let code2 = second_device_code(&stores).await?;
     let employees = employees(&stores).await?;
@@ -141,7 +151,7 @@ async fn sqlite(batches: usize, rounds: usize) -> anyhow::Result<()> {
     // The reference first, its connection closed before any API traffic: bundled SQLite shares
     // one page-cache LRU across the process, and run after the API rounds it missed its own hot
     // pages and ran ~35% slower.
-    let mut db = direct::open_sqlite(&dir.path().join("direct.db"))?;
+    let mut db = direct::open_sqlite(&dir.path().join("direct.db"), pragma)?;
     direct::insert_sqlite(&mut db, &direct::batches(&k1, warm)?)?;
     let mut rates = Vec::new();
     for (i, round) in (1..).zip(timed.chunks(events)) {
@@ -168,8 +178,11 @@ async fn postgres(batches: usize, rounds: usize) -> anyhow::Result<()> {
         ensure!(made.status.success(), "createdb {db}");
     }
     let url = cluster.url("attend_api");
-    let (base, stores, stop, server) =
-        serve(Database::try_from(url.clone()).map_err(anyhow::Error::msg)?).await?;
+    let (base, stores, stop, server) = serve(
+        Database::try_from(url.clone()).map_err(anyhow::Error::msg)?,
+        Synchronous::Full,
+    )
+    .await?;
     let seed = demo::seed(&stores).await?.context("database not empty")?;
     let code2 = second_device_code(&stores).await?;
     let employees = employees(&stores).await?;
@@ -203,8 +216,11 @@ async fn postgres(batches: usize, rounds: usize) -> anyhow::Result<()> {
     let one_server = concurrent(&mut k1, &mut k2, &employees, batches).await?;
 
     // A second instance on the same database; the second kiosk pushes through it.
-    let (base2, _stores2, stop2, server2) =
-        serve(Database::try_from(url).map_err(anyhow::Error::msg)?).await?;
+    let (base2, _stores2, stop2, server2) = serve(
+        Database::try_from(url).map_err(anyhow::Error::msg)?,
+        Synchronous::Full,
+    )
+    .await?;
     let code3 = second_device_code(&stores).await?;
     let mut k3 = Kiosk::provision(&base2, &code3).await?;
     let two_servers = concurrent(&mut k1, &mut k3, &employees, batches).await?;

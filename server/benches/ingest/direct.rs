@@ -52,16 +52,16 @@ pub fn batches(kiosk: &Kiosk, events: &[Event]) -> anyhow::Result<Vec<Vec<Value>
     Ok(all)
 }
 
-/// A fresh SQLite database opened as the server opens one: migrations, WAL, and
-/// `synchronous = FULL` as the benchmark's server runs.
-pub fn open_sqlite(path: &Path) -> anyhow::Result<Connection> {
+/// A fresh SQLite database opened as the server opens one: migrations, WAL, and `synchronous`
+/// (`FULL` or `NORMAL`) as the benchmark's server runs.
+pub fn open_sqlite(path: &Path, synchronous: &str) -> anyhow::Result<Connection> {
     migrate(path).context("migrating the direct database")?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;",
-    )?;
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;"
+    ))?;
     Ok(conn)
 }
 
