@@ -92,7 +92,7 @@ stage "the API suite on PostgreSQL (with-postgres cargo test --test api)" \
     cargo run --quiet --locked -p attend-testkit --bin with-postgres -- \
     cargo test --locked -p attend-server --test api -- \
     --skip accessibility:: --skip browser:: --skip dashboard:: --skip dashboard_people:: \
-    --skip postgres_schema:: --skip postgres_tls:: --skip database_move::
+    --skip postgres_schema:: --skip postgres_tls::
 
 # The API against its OpenAPI document, by an outside client (Schemathesis, every phase and
 # check) on the debug server the stage above built.

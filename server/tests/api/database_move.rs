@@ -1,8 +1,10 @@
-//! Moving a database SQLite → PostgreSQL → SQLite with `attend-server export` and `import`: the
-//! demo seed, two organisations with every role, and a few thousand synced punches. Every table
-//! and column, read from each database's own catalogue (not from the server's models), has the
-//! same row count and the same checksum over a canonical text of each value on all three. Bad
-//! input (a dump cut short, a non-empty target) changes nothing.
+//! Moving a database to the other backend and back with `attend-server export` and `import`:
+//! SQLite → PostgreSQL → SQLite on the SQLite run, and its twin PostgreSQL → SQLite → PostgreSQL
+//! on the PostgreSQL run, each from a server's own database holding the demo seed, two
+//! organisations with every role, and a few thousand synced punches. Every table and column,
+//! read from each database's own catalogue (not from the server's models), has the same row
+//! count and the same checksum over a canonical text of each value on all three. Bad input (a
+//! dump cut short, a non-empty target) changes nothing.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,7 @@ use serde_json::json;
 
 use crate::catalogue::{postgres_primary_key, sqlite_columns, sqlite_primary_key, sqlite_tables};
 use crate::helpers::{provisioned_device, punch, spawn_app, world};
+use crate::postgres_run::{fresh_postgres_database, postgres_server};
 
 /// Per table: `(rows, sha256 over each row's canonical text, rows in primary-key order)`.
 type Sums = BTreeMap<String, (u64, String)>;
@@ -138,8 +141,17 @@ fn succeeds(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The checksums of the database `target` names (a SQLite path or a PostgreSQL URL).
+async fn sums(target: &str) -> Sums {
+    if target.starts_with("postgres://") {
+        postgres_sums(target).await
+    } else {
+        sqlite_sums(std::path::Path::new(target))
+    }
+}
+
 #[tokio::test]
-async fn a_database_moves_from_sqlite_to_postgres_and_back_unchanged() {
+async fn a_database_moves_to_the_other_backend_and_back_unchanged() {
     let app = spawn_app().await;
     attend_server::demo::seed(&app.stores)
         .await
@@ -162,35 +174,45 @@ async fn a_database_moves_from_sqlite_to_postgres_and_back_unchanged() {
         let r = app.push(&device, &json!(events)).await;
         assert!(r.status.is_success(), "{}", r.body);
     }
-    let source = app
-        .settings
-        .database
-        .sqlite_path()
-        .expect("this test starts from SQLite")
-        .to_owned();
-    let before = sqlite_sums(&source);
+    let dir = tempfile::tempdir().expect("dir");
+    // The source is the server's own database; the other backend's comes from a cluster
+    // started here (SQLite run) or is a file (PostgreSQL run); the way back lands on a new
+    // database of the source's backend.
+    let source = String::from(app.settings.database.clone());
+    let cluster;
+    let _back_database;
+    let (other, back) = match postgres_server() {
+        None => {
+            cluster = Cluster::start();
+            let back = dir.path().join("back.db").display().to_string();
+            (cluster.url("postgres"), back)
+        }
+        Some(server) => {
+            let fresh = fresh_postgres_database(&server).await;
+            let back = fresh.url.clone();
+            _back_database = fresh;
+            (dir.path().join("other.db").display().to_string(), back)
+        }
+    };
+    let before = sums(&source).await;
     let events = before.get("device_events").map_or(0, |s| s.0);
     assert!(events >= 3_000, "{events} events");
 
-    let dir = tempfile::tempdir().expect("dir");
     let (dump, back_dump) = (dir.path().join("a.dump"), dir.path().join("b.dump"));
     let said = succeeds(&attend_server(
-        &source.display().to_string(),
+        &source,
         &["export", &dump.display().to_string()],
     ));
     assert!(said.contains("rows of"), "{said}");
-
-    let cluster = Cluster::start();
-    let url = cluster.url("postgres");
     succeeds(&attend_server(
-        &url,
+        &other,
         &["import", &dump.display().to_string()],
     ));
-    let in_postgres = postgres_sums(&url).await;
-    assert_eq!(before, in_postgres, "SQLite → PostgreSQL");
+    let moved = sums(&other).await;
+    assert_eq!(before, moved, "{source} → {other}");
 
     // Importing again: the target is no longer empty, and nothing changes.
-    let again = attend_server(&url, &["import", &dump.display().to_string()]);
+    let again = attend_server(&other, &["import", &dump.display().to_string()]);
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(
         !again.status.success() && stderr.contains("empty database"),
@@ -198,18 +220,17 @@ async fn a_database_moves_from_sqlite_to_postgres_and_back_unchanged() {
     );
 
     succeeds(&attend_server(
-        &url,
+        &other,
         &["export", &back_dump.display().to_string()],
     ));
-    let back = dir.path().join("back.db");
     succeeds(&attend_server(
-        &back.display().to_string(),
+        &back,
         &["import", &back_dump.display().to_string()],
     ));
-    assert_eq!(before, sqlite_sums(&back), "PostgreSQL → SQLite");
+    assert_eq!(before, sums(&back).await, "{other} → {back}");
     assert_eq!(
-        postgres_sums(&url).await,
-        in_postgres,
+        sums(&other).await,
+        moved,
         "the failed import changed nothing"
     );
     println!(
