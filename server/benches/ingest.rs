@@ -66,6 +66,16 @@ async fn serve(
     Ok((base, stores, stop, server))
 }
 
+/// The demo seed on a fresh server, and two kiosks of it: the employees and the kiosks.
+async fn seeded(base: &str, stores: &Stores) -> anyhow::Result<(Vec<EmployeeId>, Kiosk, Kiosk)> {
+    let seed = demo::seed(stores).await?.context("database not empty")?;
+    let code2 = second_device_code(stores).await?;
+    let employees = employees(stores).await?;
+    let k1 = Kiosk::provision(base, &seed.provisioning_code).await?;
+    let k2 = Kiosk::provision(base, &code2).await?;
+    Ok((employees, k1, k2))
+}
+
 async fn employees(stores: &Stores) -> anyhow::Result<Vec<EmployeeId>> {
     let (any, page) = (DepartmentFilter::Any, Page::default());
     let people = stores
@@ -139,11 +149,7 @@ async fn sqlite(batches: usize, rounds: usize) -> anyhow::Result<()> {
     println!("SQLite (WAL, synchronous = {pragma} on both sides)");
     let dir = tempfile::tempdir()?;
     let (base, stores, stop, server) = serve(dir.path().join("api.db").into(), synchronous).await?;
-    let seed = demo::seed(&stores).await?.context("database not empty")?;
-    let code2 = second_device_code(&stores).await?;
-    let employees = employees(&stores).await?;
-    let mut k1 = Kiosk::provision(&base, &seed.provisioning_code).await?;
-    let mut k2 = Kiosk::provision(&base, &code2).await?;
+    let (employees, mut k1, mut k2) = seeded(&base, &stores).await?;
     let events = batches * BATCH;
     let all = k1.punches(&employees, (rounds * batches + 1) * BATCH);
     let (warm, timed) = all.split_at(BATCH);
@@ -183,11 +189,7 @@ async fn postgres(batches: usize, rounds: usize) -> anyhow::Result<()> {
         Synchronous::Full,
     )
     .await?;
-    let seed = demo::seed(&stores).await?.context("database not empty")?;
-    let code2 = second_device_code(&stores).await?;
-    let employees = employees(&stores).await?;
-    let mut k1 = Kiosk::provision(&base, &seed.provisioning_code).await?;
-    let mut k2 = Kiosk::provision(&base, &code2).await?;
+    let (employees, mut k1, mut k2) = seeded(&base, &stores).await?;
     let events = batches * BATCH;
     let all = k1.punches(&employees, (rounds * batches + 1) * BATCH);
     let (warm, timed) = all.split_at(BATCH);
