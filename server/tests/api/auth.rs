@@ -303,7 +303,7 @@ async fn support_invites_an_org_admin_who_can_then_log_in() {
 /// COMMITTED (`TEST_ATTEND_WRITE_ISOLATION=read_committed`) both rotate and this fails.
 #[tokio::test]
 async fn a_refresh_token_presented_twice_at_once_rotates_once() {
-    use attend_server::db::sql::race_hooks::{Point, set_pause};
+    use attend_server::db::sql::race_hooks::{Point, pause_at};
 
     let app = spawn_app().await;
     let _ = world(&app).await;
@@ -319,9 +319,9 @@ async fn a_refresh_token_presented_twice_at_once_rotates_once() {
             json!({"refresh_token": token}),
         )
     };
-    set_pause(Point::RefreshCheck, 300);
+    let pause = pause_at(Point::RefreshCheck, 300);
     let (first, second) = tokio::join!(refresh(), refresh());
-    set_pause(Point::RefreshCheck, 0);
+    drop(pause);
     let mut statuses = [first.status, second.status];
     statuses.sort();
     assert_eq!(

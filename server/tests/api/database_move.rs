@@ -143,7 +143,7 @@ fn succeeds(out: &std::process::Output) -> String {
 
 /// The checksums of the database `target` names (a SQLite path or a PostgreSQL URL).
 async fn sums(target: &str) -> Sums {
-    if target.starts_with("postgres://") {
+    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
         postgres_sums(target).await
     } else {
         sqlite_sums(std::path::Path::new(target))

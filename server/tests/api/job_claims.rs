@@ -3,7 +3,7 @@
 //! mail is sent once, and each period's scan runs once, whichever instance takes it.
 
 use attend_protocol::ids::DeviceId;
-use attend_server::db::sql::race_hooks::{Point, set_pause};
+use attend_server::db::sql::race_hooks::{Point, pause_at};
 use attend_server::features::notifications::{Message, Notice};
 use jiff::{SignedDuration, Timestamp};
 
@@ -35,13 +35,13 @@ async fn two_instances_run_each_notification_job_once() {
         );
     }
     let run_at = due + SignedDuration::from_mins(1);
-    set_pause(Point::JobClaim, 300);
+    let pause = pause_at(Point::JobClaim, 300);
     // b claims while a, its claim committed, has not yet run its jobs.
     let (on_a, on_b) = tokio::join!(a.state.notifications.run_due(run_at), async {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         b.state.notifications.run_due(run_at).await
     });
-    set_pause(Point::JobClaim, 0);
+    drop(pause);
     let (on_a, on_b) = (on_a.expect("run on a"), on_b.expect("run on b"));
     assert_eq!(
         on_a + on_b,

@@ -5,7 +5,7 @@
 //! its retry sees the first's), or a conditional UPDATE where the store has one. (The refresh
 //! token's race is in `auth.rs`, the job claims' in `job_claims.rs`.)
 
-use attend_server::db::sql::race_hooks::{Point, set_pause};
+use attend_server::db::sql::race_hooks::{Point, pause_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,9 +17,9 @@ async fn at_once(
     a: impl Future<Output = Reply>,
     b: impl Future<Output = Reply>,
 ) -> (Vec<StatusCode>, Reply, Reply) {
-    set_pause(point, 300);
+    let pause = pause_at(point, 300);
     let (a, b) = tokio::join!(a, b);
-    set_pause(point, 0);
+    drop(pause);
     let mut statuses = vec![a.status, b.status];
     statuses.sort();
     (statuses, a, b)

@@ -111,7 +111,8 @@ struct Pool {
 /// Writes that took effect, by what they were (printed, so a run shows it exercised each).
 static APPLIED: Mutex<BTreeMap<&'static str, usize>> = Mutex::new(BTreeMap::new());
 
-/// A status a write may end with: done, or refused because another writer got there first.
+/// A status a write may end with: done; refused because another writer got there first; or
+/// busy (503: it lost to the others on every attempt), which changes nothing either.
 fn acceptable(r: &crate::helpers::Reply, what: &'static str) {
     if r.status.is_success() {
         *APPLIED.lock().expect("lock").entry(what).or_default() += 1;

@@ -10,7 +10,9 @@
 //!   ignores notices carrying its own, so no instance is told twice.
 //! - **Lossy, like the feed.** A notice sent while the listening connection is down (the
 //!   database restarted) is not replayed; the listener reconnects with a growing wait, and a
-//!   board catches up at its next notice. Payloads are short texts (an organisation id).
+//!   board catches up at its next notice. Payloads are short texts (an organisation id). The
+//!   listening connection is probed every 30 s, so a silently dropped one is replaced within
+//!   about 40 s. `LISTEN` needs a session of its own: through pgbouncer, use session pooling.
 //! - The listener holds one connection of its own, outside the pool (a pooled connection is
 //!   reset between uses, which would end its `LISTEN`); publishing borrows a pooled one.
 
@@ -25,6 +27,10 @@ use super::pool::PgPool;
 
 /// The channel every instance listens on.
 pub const CHANNEL: &str = "attend_live";
+
+/// How often the listening connection is asked whether it still answers, and how long it has.
+const PROBE_EVERY: Duration = Duration::from_secs(30);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a relay hands each notice from another instance to.
 pub type Deliver = Arc<dyn Fn(&str) + Send + Sync>;
@@ -70,12 +76,18 @@ async fn publish(
 
 /// Holds a listening connection, reconnecting with a growing wait when it ends.
 async fn listen(pool: PgPool, tag: String, deliver: Deliver, mut stop: watch::Receiver<bool>) {
-    let mut wait = Duration::from_millis(500);
+    let first_wait = Duration::from_millis(500);
+    let mut wait = first_wait;
     loop {
+        let started = tokio::time::Instant::now();
         let ended = tokio::select! {
             ended = listen_once(&pool, &tag, &deliver) => ended,
             _ = stop.changed() => return,
         };
+        // A connection that held a while was a success: the next failure waits from the start.
+        if started.elapsed() > Duration::from_mins(1) {
+            wait = first_wait;
+        }
         match ended {
             Ok(()) => tracing::warn!("the listening connection closed; reconnecting"),
             Err(error) => {
@@ -116,11 +128,25 @@ async fn listen_once(pool: &PgPool, tag: &str, deliver: &Deliver) -> anyhow::Res
     });
     client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
     tracing::debug!("listening for the other instances' notices");
-    while let Some(payload) = messages.recv().await {
-        match payload.split_once(' ') {
-            Some((from, _)) if from == tag => {}
-            Some((_, text)) => deliver(text),
-            None => {}
+    // A connection that only listens would not notice a peer gone silent (a dropped NAT entry,
+    // a fail-over without a reset) for TCP's keepalive hours: ask it something now and then.
+    let mut probe = tokio::time::interval(PROBE_EVERY);
+    probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            got = messages.recv() => match got {
+                Some(payload) => match payload.split_once(' ') {
+                    Some((from, _)) if from == tag => {}
+                    Some((_, text)) => deliver(text),
+                    None => {}
+                },
+                None => break,
+            },
+            _ = probe.tick() => {
+                tokio::time::timeout(PROBE_TIMEOUT, client.simple_query("SELECT 1"))
+                    .await
+                    .map_err(|_| anyhow::anyhow!("the listening connection did not answer in {PROBE_TIMEOUT:?}"))??;
+            }
         }
     }
     drop(client);

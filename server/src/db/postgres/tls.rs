@@ -10,7 +10,9 @@
 //! | `verify-full`         | always                 | chains to a trusted root and names the host |
 //!
 //! Trusted roots are the `sslrootcert` file (PEM; `system` means the system's store, as libpq 16
-//! reads it), else the system's store. An unchecked certificate still has to sign the handshake:
+//! reads it: only with `verify-full`, its default then), else, for `verify-full` only, the
+//! system's store; `verify-ca` needs a file (any public certificate chains to the system's store,
+//! so a chain-only check against it would prove nothing). An unchecked certificate still has to sign the handshake:
 //! the connection is encrypted, only who holds the key is not verified (libpq's `require`, which
 //! managed databases with their own CA rely on). tokio-postgres itself knows only `disable`,
 //! `prefer` and `require`; [`split`] takes both keys out of the URL and says what to check.
@@ -128,6 +130,7 @@ pub fn split(text: &str) -> Result<(String, TlsPolicy), String> {
         mode: SslMode::Prefer,
         root_cert: None,
     };
+    let mut mode_given = false;
     let mut take = |key: &str, value: &str| -> Result<bool, String> {
         match key {
             "sslmode" => {
@@ -145,6 +148,7 @@ pub fn split(text: &str) -> Result<(String, TlsPolicy), String> {
                         ));
                     }
                 };
+                mode_given = true;
                 Ok(true)
             }
             "sslrootcert" => {
@@ -180,7 +184,37 @@ pub fn split(text: &str) -> Result<(String, TlsPolicy), String> {
         }
         kept.join(" ")
     };
+    refuse_weak_roots(&mut policy, mode_given)?;
     Ok((rest, policy))
+}
+
+/// libpq's rules for what a chain-only check may trust: any publicly trusted certificate chains
+/// to the system's store, so checking the chain without the name against it proves nothing.
+/// `sslrootcert=system` therefore means `verify-full` (the default with it) and refuses weaker
+/// modes; `verify-ca` (and `require` with roots) needs a file of the database's own CA.
+fn refuse_weak_roots(policy: &mut TlsPolicy, mode_given: bool) -> Result<(), String> {
+    let system = policy
+        .root_cert
+        .as_ref()
+        .is_some_and(|p| p.as_os_str() == "system");
+    if system {
+        if !mode_given {
+            policy.mode = SslMode::VerifyFull;
+        }
+        if policy.mode != SslMode::VerifyFull {
+            return Err("sslrootcert=system needs sslmode=verify-full: the system's roots \
+                        vouch for every public name, so only the name check makes them mean anything"
+                .into());
+        }
+    }
+    if policy.mode == SslMode::VerifyCa && policy.root_cert.is_none() {
+        return Err(
+            "sslmode=verify-ca needs sslrootcert, a file of the database's own CA \
+                    certificates (against the system's roots use verify-full)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// The verifier behind every mode: the handshake's signatures are always checked; the
@@ -279,8 +313,33 @@ mod tests {
         let (_, policy) =
             split("postgres://db/x?sslmode=require&sslrootcert=ca.pem").expect("parses");
         assert_eq!(policy.check(), Check::Chain);
-        let (_, policy) = split("postgres://db/x?sslmode=verify-ca").expect("parses");
+        let (_, policy) =
+            split("postgres://db/x?sslmode=verify-ca&sslrootcert=ca.pem").expect("parses");
         assert_eq!(policy.check(), Check::Chain);
+    }
+
+    #[test]
+    fn a_chain_only_check_never_trusts_the_systems_roots() {
+        let err = split("postgres://db/x?sslmode=verify-ca").expect_err("no CA file");
+        assert!(err.contains("verify-ca needs sslrootcert"), "{err}");
+        for weak in ["require", "verify-ca", "prefer"] {
+            let err = split(&format!(
+                "postgres://db/x?sslmode={weak}&sslrootcert=system"
+            ))
+            .expect_err(weak);
+            assert!(err.contains("needs sslmode=verify-full"), "{weak}: {err}");
+        }
+        let (_, policy) = split("postgres://db/x?sslrootcert=system").expect("parses");
+        assert_eq!(
+            policy.check(),
+            Check::ChainAndName,
+            "system means verify-full"
+        );
+        let (_, policy) = split("postgres://db/x?sslmode=verify-full").expect("parses");
+        assert_eq!(
+            (policy.check(), policy.root_cert),
+            (Check::ChainAndName, None)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! race test can be shown failing without it. (`TEST_ATTEND_`, not `ATTEND_`: those are
 //! settings.)
 //!
-//! A test sets a pause with [`set_pause`]; a server in a process of its own reads
+//! A test sets a pause with [`pause_at`]; a server in a process of its own reads
 //! `TEST_ATTEND_PAUSE_<POINT>_MS` (e.g. `TEST_ATTEND_PAUSE_REFRESH_CHECK_MS=300`) at its first
 //! pass there. Tests of one binary share the pauses: another test passing a point while it is
 //! set is only slowed down.
@@ -52,9 +52,29 @@ impl Point {
 static PAUSES: [AtomicU64; POINTS] = [const { AtomicU64::new(0) }; POINTS];
 static FROM_ENV: [OnceLock<u64>; POINTS] = [const { OnceLock::new() }; POINTS];
 
-/// Makes every pass at `point` wait `ms` milliseconds (0: not at all).
-pub fn set_pause(point: Point, ms: u64) {
-    PAUSES[point.index()].store(ms, Ordering::Relaxed);
+static HOLDERS: [AtomicU64; POINTS] = [const { AtomicU64::new(0) }; POINTS];
+
+/// Makes every pass at `point` wait `ms` milliseconds while the returned guard lives. Guards of
+/// tests running at once overlap: the pause ends when the last one is dropped, so one test
+/// finishing early never takes the pause from another mid-race.
+#[must_use = "the pause lasts while the guard lives"]
+pub fn pause_at(point: Point, ms: u64) -> PauseGuard {
+    HOLDERS[point.index()].fetch_add(1, Ordering::SeqCst);
+    PAUSES[point.index()].fetch_max(ms, Ordering::SeqCst);
+    PauseGuard(point)
+}
+
+/// A pause set by [`pause_at`].
+#[derive(Debug)]
+pub struct PauseGuard(Point);
+
+impl Drop for PauseGuard {
+    fn drop(&mut self) {
+        let i = self.0.index();
+        if HOLDERS[i].fetch_sub(1, Ordering::SeqCst) == 1 {
+            PAUSES[i].store(0, Ordering::SeqCst);
+        }
+    }
 }
 
 /// How long a pass at `point` waits now (always 0 in a release build).

@@ -162,11 +162,13 @@ impl SqlitePool {
     {
         let mut conn = self.inner.writer.clone().lock_owned().await;
         tokio::task::spawn_blocking(move || {
+            // Busy here (another process holds the file's write lock past the busy timeout) is a
+            // 503, as inside the transaction ([`crate::db::sql::db`]).
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
+                .map_err(crate::db::sql::db)?;
             let value = f(&tx)?;
-            tx.commit().map_err(backend)?;
+            tx.commit().map_err(crate::db::sql::db)?;
             Ok(value)
         })
         .await

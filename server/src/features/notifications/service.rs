@@ -100,7 +100,9 @@ impl NotificationService {
 
     /// Runs every job due at `now` (the server's own work); returns how many were attempted.
     pub async fn run_due(&self, now: Timestamp) -> AppResult<usize> {
-        let lease_until = now.checked_add(JOB_LEASE).unwrap_or(now);
+        // The lease runs from the claim, not from `now` (the moment the jobs are run as).
+        let claimed_at = Timestamp::now();
+        let lease_until = claimed_at.max(now).checked_add(JOB_LEASE).unwrap_or(now);
         let jobs = self.store.claim_jobs(now, lease_until, 50).await?;
         for job in &jobs {
             let composed = match self.audience(job).await {
@@ -115,12 +117,18 @@ impl NotificationService {
                     } else {
                         format!("notified {}", to.join(", "))
                     };
-                    self.store.finish_job(job, mails, &outcome, now).await?;
+                    if let Err(error) = self.store.finish_job(job, mails, &outcome, now).await {
+                        // The rest of the batch still runs; this job is due again when its
+                        // lease ends.
+                        tracing::error!(job = job.id, %error, "recording a notification failed");
+                    }
                 }
                 Err(error) => {
                     tracing::warn!(job = job.id, attempts = job.attempts + 1, %error, "notification failed");
                     let retry = now.checked_add(backoff(job.attempts)).unwrap_or(now);
-                    self.store.fail_job(job, &error, retry, now).await?;
+                    if let Err(error) = self.store.fail_job(job, &error, retry, now).await {
+                        tracing::error!(job = job.id, %error, "recording a failed notification failed");
+                    }
                 }
             }
         }

@@ -17,10 +17,24 @@ use crate::db::StoreResult;
 use crate::db::sql::{EVENT_PARAMS, db, get_opt_ts, insert_events_sql, query_rows, ts};
 use rusqlite::types::Value;
 
-/// Events stored per statement: 500 × 12 values, well inside SQLite's and PostgreSQL's limits
-/// on bound values (32,766 and 65,535).
-const INSERT_CHUNK: usize = 500;
 use crate::features::enrolment::sql::screen_candidate;
+
+/// How many events one statement stores, largest first: a batch is cut into these sizes only,
+/// so the statement texts (each prepared and cached per connection) are four, not one per batch
+/// size. 500 × 12 values is well inside SQLite's and PostgreSQL's limits (32,766 and 65,535).
+const INSERT_SIZES: [usize; 4] = [500, 64, 8, 1];
+
+/// `events` cut into [`INSERT_SIZES`], largest first.
+fn insert_chunks(mut events: usize) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    for size in INSERT_SIZES {
+        while events >= size {
+            sizes.push(size);
+            events -= size;
+        }
+    }
+    sizes
+}
 
 /// Per-batch memo of the device's organisation's employees and machines.
 struct Known<'a> {
@@ -186,13 +200,13 @@ pub(super) fn ingest_tx(
         acks.push(None);
     }
     let mut stored: HashSet<String> = HashSet::new();
-    for chunk in rows.chunks(INSERT_CHUNK * EVENT_PARAMS) {
-        let ids = query_rows(
-            tx,
-            &insert_events_sql(chunk.len() / EVENT_PARAMS),
-            chunk,
-            |r| r.get::<_, String>(0),
-        )?;
+    let mut rest = rows.as_slice();
+    for size in insert_chunks(rest.len() / EVENT_PARAMS) {
+        let (chunk, after) = rest.split_at(size * EVENT_PARAMS);
+        rest = after;
+        let ids = query_rows(tx, &insert_events_sql(size), chunk, |r| {
+            r.get::<_, String>(0)
+        })?;
         stored.extend(ids);
     }
     for (slot, event) in storing {
@@ -257,4 +271,21 @@ fn set_off(
         EventBody::Punch(_) | EventBody::Equipment(_) => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insert_chunks;
+
+    #[test]
+    fn a_batch_is_cut_into_the_few_statement_sizes_only() {
+        assert_eq!(insert_chunks(0), Vec::<usize>::new());
+        assert_eq!(insert_chunks(1000), [500, 500]);
+        assert_eq!(insert_chunks(573), [500, 64, 8, 1]);
+        for n in 0..=1000 {
+            let sizes = insert_chunks(n);
+            assert_eq!(sizes.iter().sum::<usize>(), n);
+            assert!(sizes.iter().all(|s| [500, 64, 8, 1].contains(s)));
+        }
+    }
 }
