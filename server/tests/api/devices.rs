@@ -15,14 +15,7 @@ fn heartbeat(body: Value) -> Value {
 async fn a_provisioning_code_works_exactly_once() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = app
-        .post(
-            "/api/v1/devices",
-            Some(&w.a.admin),
-            json!({"site_id": w.a.site, "name": "Door"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = crate::helpers::registered_device(&app, &w.a.admin, &w.a.site, "Door").await;
     let code = r.body["provisioning_code"]
         .as_str()
         .expect("code")

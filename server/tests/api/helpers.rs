@@ -636,14 +636,7 @@ pub async fn provisioned_device(app: &TestApp, token: &str, site: &str) -> Devic
 /// Creates and provisions a kiosk in `org`'s site, not confirmed: its roster is empty and its
 /// punches are held until an administrator confirms it.
 pub async fn unconfirmed_device(app: &TestApp, token: &str, site: &str) -> Device {
-    let r = app
-        .post(
-            "/api/v1/devices",
-            Some(token),
-            json!({"site_id": site, "name": "Kiosk"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = registered_device(app, token, site, "Kiosk").await;
     let code = r.body["provisioning_code"]
         .as_str()
         .expect("code")
@@ -656,6 +649,20 @@ pub async fn unconfirmed_device(app: &TestApp, token: &str, site: &str) -> Devic
         id: r.body["device_id"].as_str().expect("device id").to_owned(),
         secret: r.body["device_secret"].as_str().expect("secret").to_owned(),
     }
+}
+
+/// A kiosk named `name` registered in `site` by `token` (an administrator), not provisioned
+/// yet: the answer, with its one-time `provisioning_code` and when it expires.
+pub async fn registered_device(app: &TestApp, token: &str, site: &str, name: &str) -> Reply {
+    let r = app
+        .post(
+            "/api/v1/devices",
+            Some(token),
+            json!({"site_id": site, "name": name}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r
 }
 
 /// A valid PIN punch event for `employee`.

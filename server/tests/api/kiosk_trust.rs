@@ -186,14 +186,7 @@ async fn a_kiosk_s_roster_after_confirmation_is_complete() {
 async fn a_provisioning_code_lasts_an_hour_and_is_refused_once_expired() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = app
-        .post(
-            "/api/v1/devices",
-            Some(&w.a.admin),
-            json!({"site_id": w.a.site, "name": "Door"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = crate::helpers::registered_device(&app, &w.a.admin, &w.a.site, "Door").await;
     let expires: jiff::Timestamp = r.body["provisioning_expires_at"]
         .as_str()
         .expect("expiry")

@@ -29,14 +29,7 @@ async fn at_once(
 async fn a_provisioning_code_presented_twice_at_once_provisions_once() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let r = app
-        .post(
-            "/api/v1/devices",
-            Some(&w.a.admin),
-            json!({"site_id": w.a.site, "name": "Kiosk"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = crate::helpers::registered_device(&app, &w.a.admin, &w.a.site, "Kiosk").await;
     let code = r.body["provisioning_code"].as_str().expect("code");
     let provision = || app.post("/api/v1/device/provision", None, json!({"code": code}));
     let (statuses, a, b) = at_once(Point::ProvisionCheck, provision(), provision()).await;

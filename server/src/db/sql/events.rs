@@ -19,8 +19,21 @@ pub const INSERT_EVENT_SQL: &str = "INSERT INTO device_events
 /// [`INSERT_EVENT_SQL`] for `rows` events at once (one statement, `rows` × [`EVENT_PARAMS`]
 /// values, event by event), answering the id of each event it stored: one not answered was
 /// stored before, or earlier in the same batch. The placeholders inside the `CASE`s are cast,
-/// so PostgreSQL types every one from the statement alone.
-pub fn insert_events_sql(rows: usize) -> String {
+/// so PostgreSQL types every one from the statement alone. Each size's text (80 kB for 500) is
+/// made once per process: ingest asks for it on every batch.
+pub fn insert_events_sql(rows: usize) -> std::sync::Arc<str> {
+    static TEXTS: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<usize, std::sync::Arc<str>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    TEXTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(rows)
+        .or_insert_with(|| events_sql(rows).into())
+        .clone()
+}
+
+fn events_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|r| {
             let p = |i: usize| format!("?{}", r * EVENT_PARAMS + i);
