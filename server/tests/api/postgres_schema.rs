@@ -1,8 +1,8 @@
 //! The PostgreSQL schema on a throwaway PostgreSQL 15 cluster (attend_testkit::postgres): the
 //! same tables, columns, keys, unique constraints, indexes and foreign keys as SQLite's, read from
 //! each database's own catalogue; `attend-server migrate` run twice at once applies it once; a
-//! kiosk reading the roster by cursor never skips a change that committed late; and what the
-//! server cannot do on PostgreSQL yet, or a database it must not use, is refused clearly.
+//! kiosk reading the roster by cursor never skips a change that committed late; and a database
+//! it must not use (not the C collation, or not migrated) is refused clearly.
 
 use std::collections::{BTreeMap, BTreeSet};
 
